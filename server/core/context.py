@@ -1,0 +1,78 @@
+"""Per-call state kept in contextvars: who is calling, and the request id.
+
+The interceptors set these before a handler runs; domain code reads them through the accessors
+below instead of threading them through every signature.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from server.core.errors import Unauthenticated
+
+
+class Role(enum.StrEnum):
+    """What a user may do; stored as this text in PostgreSQL."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller: the user, their current role and the session the token belongs to."""
+
+    user_id: uuid.UUID
+    role: Role
+    session_id: uuid.UUID
+
+    @property
+    def is_staff(self) -> bool:
+        """Agents and administrators."""
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class CallInfo:
+    """Transport facts about the current call that domain code may need (rate limits, audit)."""
+
+    method: str
+    request_id: str
+    client_ip: str
+    user_agent: str
+
+
+_principal: ContextVar[Principal | None] = ContextVar("helpdesk_principal", default=None)
+_call: ContextVar[CallInfo | None] = ContextVar("helpdesk_call", default=None)
+
+
+def current_principal() -> Principal | None:
+    """The authenticated caller, or None for an anonymous call."""
+    return _principal.get()
+
+
+def require_principal() -> Principal:
+    """The authenticated caller; raises Unauthenticated for an anonymous call."""
+    principal = _principal.get()
+    if principal is None:
+        raise Unauthenticated("authentication required")
+    return principal
+
+
+def current_call() -> CallInfo:
+    """Facts about the current call; a placeholder outside of an RPC (scripts, tests)."""
+    return _call.get() or CallInfo(method="", request_id="", client_ip="", user_agent="")
+
+
+def set_principal(principal: Principal | None) -> None:
+    """Sets the caller for the rest of this call (interceptors only)."""
+    _principal.set(principal)
+
+
+def set_call(info: CallInfo) -> None:
+    """Sets the call facts for the rest of this call (interceptors only)."""
+    _call.set(info)

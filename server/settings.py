@@ -1,0 +1,149 @@
+"""One settings object for a Helpdesk server process, built once in `main` and passed down."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+from server.core.errors import ConfigurationError
+
+# The development secret is public (it is in this file); `helpdesk serve` refuses it.
+DEV_JWT_SECRET = "helpdesk-dev-secret-do-not-use-in-production-0123456789"
+MIN_JWT_SECRET_BYTES = 32
+
+LogFormat = Literal["json", "console"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a server process needs to know, with production-sane defaults."""
+
+    database_url: str
+    redis_url: str
+    jwt_secret: str = field(repr=False)
+    production: bool = False
+
+    # gRPC listener.
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 50051
+    # Seconds in-flight calls get to finish on SIGTERM/SIGINT before being cancelled.
+    shutdown_grace_seconds: float = 10.0
+    # Largest request or response message, in bytes.
+    max_message_bytes: int = 4 * 1024 * 1024
+
+    # Tokens.
+    jwt_issuer: str = "helpdesk"
+    jwt_audience: str = "helpdesk-api"
+    access_token_ttl: timedelta = timedelta(minutes=15)
+    refresh_token_ttl: timedelta = timedelta(days=30)
+
+    # Passwords: bcrypt cost and how many hashes may run at once (each takes a core).
+    bcrypt_cost: int = 12
+    bcrypt_max_concurrency: int = 2
+
+    # Failed-login limiting (Redis): per account and per client address, over a window.
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 20
+    login_failure_window: timedelta = timedelta(minutes=5)
+
+    # Client address: how many proxies (Envoy) in front of us append to x-forwarded-for.
+    trusted_proxy_hops: int = 0
+
+    # PostgreSQL pool.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_seconds: float = 5.0
+
+    # Logging.
+    log_level: str = "INFO"
+    log_format: LogFormat = "json"
+
+    def replace(self, **changes: object) -> Settings:
+        """Returns a copy with `changes` applied (settings are immutable)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, production: bool) -> Settings:
+        """Builds settings from `HELPDESK_*`, `DATABASE_URL` and `REDIS_URL` variables.
+
+        In production `DATABASE_URL`, `REDIS_URL` and `HELPDESK_JWT_SECRET` are required and a
+        weak or default JWT secret is refused; a `ConfigurationError` names what is wrong.
+        """
+        env = os.environ if env is None else env
+        if production:
+            missing = [n for n in ("DATABASE_URL", "REDIS_URL", "HELPDESK_JWT_SECRET") if not env.get(n)]
+            if missing:
+                raise ConfigurationError(f"missing required environment variable(s): {', '.join(missing)}")
+        secret = env.get("HELPDESK_JWT_SECRET", DEV_JWT_SECRET)
+        if production:
+            _check_jwt_secret(secret)
+        kwargs: dict[str, object] = {
+            "database_url": env.get("DATABASE_URL", ""),
+            "redis_url": env.get("REDIS_URL", ""),
+            "jwt_secret": secret,
+            "production": production,
+        }
+        for name, parse in _ENV_FIELDS.items():
+            raw = env.get("HELPDESK_" + name.upper())
+            if raw is not None and raw != "":
+                try:
+                    kwargs[name] = parse(raw)
+                except ValueError as exc:
+                    raise ConfigurationError(f"HELPDESK_{name.upper()}: {exc}") from exc
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+
+def _check_jwt_secret(secret: str) -> None:
+    if secret == DEV_JWT_SECRET:
+        raise ConfigurationError("HELPDESK_JWT_SECRET is the public development secret; set a random one")
+    if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+        raise ConfigurationError(f"HELPDESK_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")
+    if len(set(secret)) < 8:
+        raise ConfigurationError("HELPDESK_JWT_SECRET is too repetitive to be a secret")
+
+
+def _seconds(raw: str) -> timedelta:
+    return timedelta(seconds=float(raw))
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+def _log_format(raw: str) -> str:
+    if raw not in ("json", "console"):
+        raise ValueError("must be 'json' or 'console'")
+    return raw
+
+
+# Settings that may be overridden as HELPDESK_<NAME>; durations are given in seconds.
+_ENV_FIELDS = {
+    "grpc_host": str,
+    "grpc_port": int,
+    "shutdown_grace_seconds": float,
+    "max_message_bytes": int,
+    "jwt_issuer": str,
+    "jwt_audience": str,
+    "access_token_ttl": _seconds,
+    "refresh_token_ttl": _seconds,
+    "bcrypt_cost": int,
+    "bcrypt_max_concurrency": int,
+    "login_max_failures_per_account": int,
+    "login_max_failures_per_ip": int,
+    "login_failure_window": _seconds,
+    "trusted_proxy_hops": int,
+    "db_pool_size": int,
+    "db_max_overflow": int,
+    "db_pool_timeout_seconds": float,
+    "log_level": str,
+    "log_format": _log_format,
+}

@@ -1,0 +1,141 @@
+"""Test harness: real PostgreSQL and Redis, a fresh database per test module, a real server on port 0.
+
+PostgreSQL and Redis come from the embedded wheels (started once per session), unless
+`HELPDESK_TEST_DATABASE_URL` / `HELPDESK_TEST_REDIS_URL` point at running servers. Each test module
+gets its own database cloned from a migrated template (so the schema always comes from the
+migrations) and an emptied Redis database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy.engine import make_url
+
+from server.dev.postgres import EmbeddedPostgres
+from server.dev.redis import EmbeddedRedis
+from server.settings import Settings
+
+TEST_JWT_SECRET = "test-secret-" + uuid.uuid4().hex
+_database_counter = itertools.count()
+
+
+def _asyncpg_dsn(sqlalchemy_url: str, database: str | None = None) -> dict[str, object]:
+    url = make_url(sqlalchemy_url)
+    if database is not None:
+        url = url.set(database=database)
+    params: dict[str, object] = {"user": url.username or "postgres", "database": url.database}
+    host = url.query.get("host") or url.host or "127.0.0.1"
+    params["host"] = host if isinstance(host, str) else host[0]
+    params["port"] = url.port or 5432
+    if url.password:
+        params["password"] = url.password
+    return params
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLAlchemy URL of a PostgreSQL server whose superuser the tests may use."""
+    external = os.environ.get("HELPDESK_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data")
+    server.start()
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a Redis server the tests may flush."""
+    external = os.environ.get("HELPDESK_TEST_REDIS_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persist=False)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+async def _admin_execute(postgres_url: str, *statements: str) -> None:
+    conn = await asyncpg.connect(**_asyncpg_dsn(postgres_url, "postgres"))  # type: ignore[arg-type]
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def template_database(postgres_url: str) -> AsyncIterator[str]:
+    """Name of a database migrated to head, cloned for every test module."""
+    from storage.migrations import upgrade_to_head
+
+    name = f"helpdesk_tpl_{os.getpid()}"
+    await _admin_execute(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    await asyncio.to_thread(upgrade_to_head, url)
+    yield name
+    await _admin_execute(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def create_database_from_template(postgres_url: str, template: str) -> tuple[str, str]:
+    """Clones the migrated template into a new database; returns (name, SQLAlchemy URL)."""
+    name = f"helpdesk_t{os.getpid()}_{next(_database_counter)}"
+    await _admin_execute(
+        postgres_url,
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        f'CREATE DATABASE "{name}" TEMPLATE "{template}"',
+    )
+    return name, make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+async def database_url(postgres_url: str, template_database: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test module."""
+    name, url = await create_database_from_template(postgres_url, template_database)
+    yield url
+    await _admin_execute(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+async def redis_url(redis_server_url: str) -> AsyncIterator[str]:
+    """The test Redis, emptied for this test module."""
+    client = aioredis.Redis.from_url(redis_server_url)
+    await client.flushdb()
+    await client.aclose()
+    yield redis_server_url
+
+
+@pytest.fixture(scope="module")
+def settings(database_url: str, redis_url: str) -> Settings:
+    """Server settings for this module: real stores, port 0, a cheap bcrypt cost to keep tests fast."""
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        jwt_secret=TEST_JWT_SECRET,
+        grpc_port=0,
+        bcrypt_cost=4,
+        shutdown_grace_seconds=2.0,
+        log_format="console",
+    )
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository's top directory."""
+    return Path(__file__).resolve().parent.parent
