@@ -26,7 +26,7 @@ from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor
 from helpdesk.v1 import user_pb2 as helpdesk_dot_v1_dot_user__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18helpdesk/v1/access.proto\x12\x0bhelpdesk.v1\x1a google/protobuf/descriptor.proto\x1a\x16helpdesk/v1/user.proto\"f\n\nAccessRule\x12\x17\n\x0f\x61llow_anonymous\x18\x01 \x01(\x08\x12 \n\x05roles\x18\x02 \x03(\x0e\x32\x11.helpdesk.v1.Role\x12\x1d\n\x15\x63redential_in_request\x18\x03 \x01(\x08:I\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\xb8\x8e\x03 \x01(\x0b\x32\x17.helpdesk.v1.AccessRuleB<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18helpdesk/v1/access.proto\x12\x0bhelpdesk.v1\x1a google/protobuf/descriptor.proto\x1a\x16helpdesk/v1/user.proto\"\x92\x01\n\nAccessRule\x12\'\n\x0f\x61llow_anonymous\x18\x01 \x01(\x08R\x0e\x61llowAnonymous\x12\'\n\x05roles\x18\x02 \x03(\x0e\x32\x11.helpdesk.v1.RoleR\x05roles\x12\x32\n\x15\x63redential_in_request\x18\x03 \x01(\x08R\x13\x63redentialInRequest:Q\n\x06\x61\x63\x63\x65ss\x12\x1e.google.protobuf.MethodOptions\x18\xb8\x8e\x03 \x01(\x0b\x32\x17.helpdesk.v1.AccessRuleR\x06\x61\x63\x63\x65ssB<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,6 +34,6 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'helpdesk.v1.access_pb2', _g
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1'
-  _globals['_ACCESSRULE']._serialized_start=99
-  _globals['_ACCESSRULE']._serialized_end=201
+  _globals['_ACCESSRULE']._serialized_start=100
+  _globals['_ACCESSRULE']._serialized_end=246
 # @@protoc_insertion_point(module_scope)

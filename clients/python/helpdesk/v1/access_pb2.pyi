@@ -41,10 +41,9 @@ class AccessRule(_message.Message):
     any role may call it too.
     """
     credential_in_request: _builtins.bool
-    """The method authenticates with something other than an access token
-    (for example a refresh token in the request body), so a missing
-    `authorization` header is not an error. The method checks that
-    credential itself.
+    """The method authenticates the caller from the request itself (a password
+    or a refresh token), so an `authorization` header, valid or not, is
+    ignored: a stale access token never stands in the way of signing in.
     """
     @_builtins.property
     def roles(self) -> _containers.RepeatedScalarFieldContainer[_user_pb2.Role.ValueType]:

@@ -29,7 +29,7 @@ from helpdesk.v1 import access_pb2 as helpdesk_dot_v1_dot_access__pb2
 from helpdesk.v1 import user_pb2 as helpdesk_dot_v1_dot_user__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ehelpdesk/v1/auth_service.proto\x12\x0bhelpdesk.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18helpdesk/v1/access.proto\x1a\x16helpdesk/v1/user.proto\"\x82\x01\n\x0fRegisterRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04\x12\x1a\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12%\n\x04role\x18\x04 \x01(\x0e\x32\x11.helpdesk.v1.RoleB\x04\xe2\x41\x01\x01\"\x95\x02\n\x10RegisterResponse\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x03\x12\x1a\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x42\n\x18\x61\x63\x63\x65ss_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x1b\n\rrefresh_token\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x43\n\x19refresh_token_expire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x18\n\ntoken_type\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\"<\n\x0cLoginRequest\x12\x13\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04\"\x92\x02\n\rLoginResponse\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x03\x12\x1a\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x42\n\x18\x61\x63\x63\x65ss_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x1b\n\rrefresh_token\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x43\n\x19refresh_token_expire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x18\n\ntoken_type\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\"3\n\x13RefreshTokenRequest\x12\x1c\n\rrefresh_token\x18\x01 \x01(\tB\x05\xe2\x41\x02\x02\x04\"\x99\x02\n\x14RefreshTokenResponse\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x03\x12\x1a\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x42\n\x18\x61\x63\x63\x65ss_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x1b\n\rrefresh_token\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12\x43\n\x19refresh_token_expire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x18\n\ntoken_type\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\"+\n\rLogoutRequest\x12\x1a\n\x0c\x61ll_sessions\x18\x01 \x01(\x08\x42\x04\xe2\x41\x01\x01\"\x10\n\x0eLogoutResponse\"\x17\n\x15GetCurrentUserRequest2\xa5\x04\n\x0b\x41uthService\x12k\n\x08Register\x12\x1c.helpdesk.v1.RegisterRequest\x1a\x1d.helpdesk.v1.RegisterResponse\"\"\xc2\xf3\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x16\"\x11/v1/auth:register:\x01*\x12_\n\x05Login\x12\x19.helpdesk.v1.LoginRequest\x1a\x1a.helpdesk.v1.LoginResponse\"\x1f\xc2\xf3\x18\x02\x08\x01\x82\xd3\xe4\x93\x02\x13\"\x0e/v1/auth:login:\x01*\x12x\n\x0cRefreshToken\x12 .helpdesk.v1.RefreshTokenRequest\x1a!.helpdesk.v1.RefreshTokenResponse\"#\xc2\xf3\x18\x04\x08\x01\x18\x01\x82\xd3\xe4\x93\x02\x15\"\x10/v1/auth:refresh:\x01*\x12\x66\n\x06Logout\x12\x1a.helpdesk.v1.LogoutRequest\x1a\x1b.helpdesk.v1.LogoutResponse\"#\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth:logout:\x01*\x12\x66\n\x0eGetCurrentUser\x12\".helpdesk.v1.GetCurrentUserRequest\x1a\x11.helpdesk.v1.User\"\x1d\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/users/meB<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ehelpdesk/v1/auth_service.proto\x12\x0bhelpdesk.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18helpdesk/v1/access.proto\x1a\x16helpdesk/v1/user.proto\"\xa6\x01\n\x0fRegisterRequest\x12\x1a\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x05\x65mail\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\x12\'\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x0b\x64isplayName\x12+\n\x04role\x18\x04 \x01(\x0e\x32\x11.helpdesk.v1.RoleB\x04\xe2\x41\x01\x01R\x04role\"\xf0\x02\n\x10RegisterResponse\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x03R\x04user\x12\'\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x0b\x61\x63\x63\x65ssToken\x12Y\n\x18\x61\x63\x63\x65ss_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x15\x61\x63\x63\x65ssTokenExpireTime\x12)\n\rrefresh_token\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03R\x0crefreshToken\x12[\n\x19refresh_token_expire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x16refreshTokenExpireTime\x12#\n\ntoken_type\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03R\ttokenType\"M\n\x0cLoginRequest\x12\x1a\n\x05\x65mail\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x05\x65mail\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\"\xed\x02\n\rLoginResponse\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x03R\x04user\x12\'\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x0b\x61\x63\x63\x65ssToken\x12Y\n\x18\x61\x63\x63\x65ss_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x15\x61\x63\x63\x65ssTokenExpireTime\x12)\n\rrefresh_token\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03R\x0crefreshToken\x12[\n\x19refresh_token_expire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x16refreshTokenExpireTime\x12#\n\ntoken_type\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03R\ttokenType\"A\n\x13RefreshTokenRequest\x12*\n\rrefresh_token\x18\x01 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x0crefreshToken\"\xf4\x02\n\x14RefreshTokenResponse\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x03R\x04user\x12\'\n\x0c\x61\x63\x63\x65ss_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x0b\x61\x63\x63\x65ssToken\x12Y\n\x18\x61\x63\x63\x65ss_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x15\x61\x63\x63\x65ssTokenExpireTime\x12)\n\rrefresh_token\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03R\x0crefreshToken\x12[\n\x19refresh_token_expire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x16refreshTokenExpireTime\x12#\n\ntoken_type\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03R\ttokenType\"8\n\rLogoutRequest\x12\'\n\x0c\x61ll_sessions\x18\x01 \x01(\x08\x42\x04\xe2\x41\x01\x01R\x0b\x61llSessions\"\x10\n\x0eLogoutResponse\"\x17\n\x15GetCurrentUserRequest2\xa9\x04\n\x0b\x41uthService\x12m\n\x08Register\x12\x1c.helpdesk.v1.RegisterRequest\x1a\x1d.helpdesk.v1.RegisterResponse\"$\xc2\xf3\x18\x04\x08\x01\x18\x01\x82\xd3\xe4\x93\x02\x16\"\x11/v1/auth:register:\x01*\x12\x61\n\x05Login\x12\x19.helpdesk.v1.LoginRequest\x1a\x1a.helpdesk.v1.LoginResponse\"!\xc2\xf3\x18\x04\x08\x01\x18\x01\x82\xd3\xe4\x93\x02\x13\"\x0e/v1/auth:login:\x01*\x12x\n\x0cRefreshToken\x12 .helpdesk.v1.RefreshTokenRequest\x1a!.helpdesk.v1.RefreshTokenResponse\"#\xc2\xf3\x18\x04\x08\x01\x18\x01\x82\xd3\xe4\x93\x02\x15\"\x10/v1/auth:refresh:\x01*\x12\x66\n\x06Logout\x12\x1a.helpdesk.v1.LogoutRequest\x1a\x1b.helpdesk.v1.LogoutResponse\"#\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth:logout:\x01*\x12\x66\n\x0eGetCurrentUser\x12\".helpdesk.v1.GetCurrentUserRequest\x1a\x11.helpdesk.v1.User\"\x1d\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/users/meB<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -90,9 +90,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LOGOUTREQUEST'].fields_by_name['all_sessions']._loaded_options = None
   _globals['_LOGOUTREQUEST'].fields_by_name['all_sessions']._serialized_options = b'\342A\001\001'
   _globals['_AUTHSERVICE'].methods_by_name['Register']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Register']._serialized_options = b'\302\363\030\002\010\001\202\323\344\223\002\026\"\021/v1/auth:register:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Register']._serialized_options = b'\302\363\030\004\010\001\030\001\202\323\344\223\002\026\"\021/v1/auth:register:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['Login']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['Login']._serialized_options = b'\302\363\030\002\010\001\202\323\344\223\002\023\"\016/v1/auth:login:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['Login']._serialized_options = b'\302\363\030\004\010\001\030\001\202\323\344\223\002\023\"\016/v1/auth:login:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['RefreshToken']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['RefreshToken']._serialized_options = b'\302\363\030\004\010\001\030\001\202\323\344\223\002\025\"\020/v1/auth:refresh:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['Logout']._loaded_options = None
@@ -100,23 +100,23 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUTHSERVICE'].methods_by_name['GetCurrentUser']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['GetCurrentUser']._serialized_options = b'\302\363\030\005\022\003\001\002\003\202\323\344\223\002\016\022\014/v1/users/me'
   _globals['_REGISTERREQUEST']._serialized_start=194
-  _globals['_REGISTERREQUEST']._serialized_end=324
-  _globals['_REGISTERRESPONSE']._serialized_start=327
-  _globals['_REGISTERRESPONSE']._serialized_end=604
-  _globals['_LOGINREQUEST']._serialized_start=606
-  _globals['_LOGINREQUEST']._serialized_end=666
-  _globals['_LOGINRESPONSE']._serialized_start=669
-  _globals['_LOGINRESPONSE']._serialized_end=943
-  _globals['_REFRESHTOKENREQUEST']._serialized_start=945
-  _globals['_REFRESHTOKENREQUEST']._serialized_end=996
-  _globals['_REFRESHTOKENRESPONSE']._serialized_start=999
-  _globals['_REFRESHTOKENRESPONSE']._serialized_end=1280
-  _globals['_LOGOUTREQUEST']._serialized_start=1282
-  _globals['_LOGOUTREQUEST']._serialized_end=1325
-  _globals['_LOGOUTRESPONSE']._serialized_start=1327
-  _globals['_LOGOUTRESPONSE']._serialized_end=1343
-  _globals['_GETCURRENTUSERREQUEST']._serialized_start=1345
-  _globals['_GETCURRENTUSERREQUEST']._serialized_end=1368
-  _globals['_AUTHSERVICE']._serialized_start=1371
-  _globals['_AUTHSERVICE']._serialized_end=1920
+  _globals['_REGISTERREQUEST']._serialized_end=360
+  _globals['_REGISTERRESPONSE']._serialized_start=363
+  _globals['_REGISTERRESPONSE']._serialized_end=731
+  _globals['_LOGINREQUEST']._serialized_start=733
+  _globals['_LOGINREQUEST']._serialized_end=810
+  _globals['_LOGINRESPONSE']._serialized_start=813
+  _globals['_LOGINRESPONSE']._serialized_end=1178
+  _globals['_REFRESHTOKENREQUEST']._serialized_start=1180
+  _globals['_REFRESHTOKENREQUEST']._serialized_end=1245
+  _globals['_REFRESHTOKENRESPONSE']._serialized_start=1248
+  _globals['_REFRESHTOKENRESPONSE']._serialized_end=1620
+  _globals['_LOGOUTREQUEST']._serialized_start=1622
+  _globals['_LOGOUTREQUEST']._serialized_end=1678
+  _globals['_LOGOUTRESPONSE']._serialized_start=1680
+  _globals['_LOGOUTRESPONSE']._serialized_end=1696
+  _globals['_GETCURRENTUSERREQUEST']._serialized_start=1698
+  _globals['_GETCURRENTUSERREQUEST']._serialized_end=1721
+  _globals['_AUTHSERVICE']._serialized_start=1724
+  _globals['_AUTHSERVICE']._serialized_end=2277
 # @@protoc_insertion_point(module_scope)

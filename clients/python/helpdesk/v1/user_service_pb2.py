@@ -29,7 +29,7 @@ from helpdesk.v1 import access_pb2 as helpdesk_dot_v1_dot_access__pb2
 from helpdesk.v1 import user_pb2 as helpdesk_dot_v1_dot_user__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ehelpdesk/v1/user_service.proto\x12\x0bhelpdesk.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x18helpdesk/v1/access.proto\x1a\x16helpdesk/v1/user.proto\"m\n\x11\x43reateUserRequest\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x02\x12\x17\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04\x12\x18\n\nrequest_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01\"\x9e\x01\n\x10ListUsersRequest\x12\x17\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01\x12\x18\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01\x12%\n\x04role\x18\x03 \x01(\x0e\x32\x11.helpdesk.v1.RoleB\x04\xe2\x41\x01\x01\x12\x13\n\x05query\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01\x12\x1b\n\rshow_inactive\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x01\"N\n\x11ListUsersResponse\x12 \n\x05users\x18\x01 \x03(\x0b\x32\x11.helpdesk.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x0eGetUserRequest\x12\x10\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"q\n\x11UpdateUserRequest\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x02\x12\x35\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02\x32\x9a\x03\n\x0bUserService\x12_\n\nCreateUser\x12\x1e.helpdesk.v1.CreateUserRequest\x1a\x11.helpdesk.v1.User\"\x1e\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x11\"\t/v1/users:\x04user\x12\x65\n\tListUsers\x12\x1d.helpdesk.v1.ListUsersRequest\x1a\x1e.helpdesk.v1.ListUsersResponse\"\x19\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/users\x12X\n\x07GetUser\x12\x1b.helpdesk.v1.GetUserRequest\x1a\x11.helpdesk.v1.User\"\x1d\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/users/{id}\x12i\n\nUpdateUser\x12\x1e.helpdesk.v1.UpdateUserRequest\x1a\x11.helpdesk.v1.User\"(\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x1b\x32\x13/v1/users/{user.id}:\x04userB<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ehelpdesk/v1/user_service.proto\x12\x0bhelpdesk.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x18helpdesk/v1/access.proto\x1a\x16helpdesk/v1/user.proto\"\x88\x01\n\x11\x43reateUserRequest\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x02R\x04user\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\x12#\n\nrequest_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\trequestId\"\xce\x01\n\x10ListUsersRequest\x12!\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08pageSize\x12#\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\tpageToken\x12+\n\x04role\x18\x03 \x01(\x0e\x32\x11.helpdesk.v1.RoleB\x04\xe2\x41\x01\x01R\x04role\x12\x1a\n\x05query\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01R\x05query\x12)\n\rshow_inactive\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x01R\x0cshowInactive\"d\n\x11ListUsersResponse\x12\'\n\x05users\x18\x01 \x03(\x0b\x32\x11.helpdesk.v1.UserR\x05users\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"&\n\x0eGetUserRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\"\x83\x01\n\x11UpdateUserRequest\x12+\n\x04user\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.UserB\x04\xe2\x41\x01\x02R\x04user\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask2\x9a\x03\n\x0bUserService\x12_\n\nCreateUser\x12\x1e.helpdesk.v1.CreateUserRequest\x1a\x11.helpdesk.v1.User\"\x1e\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x11\"\t/v1/users:\x04user\x12\x65\n\tListUsers\x12\x1d.helpdesk.v1.ListUsersRequest\x1a\x1e.helpdesk.v1.ListUsersResponse\"\x19\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/users\x12X\n\x07GetUser\x12\x1b.helpdesk.v1.GetUserRequest\x1a\x11.helpdesk.v1.User\"\x1d\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/users/{id}\x12i\n\nUpdateUser\x12\x1e.helpdesk.v1.UpdateUserRequest\x1a\x11.helpdesk.v1.User\"(\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x1b\x32\x13/v1/users/{user.id}:\x04userB<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -67,16 +67,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_USERSERVICE'].methods_by_name['GetUser']._serialized_options = b'\302\363\030\003\022\001\003\202\323\344\223\002\020\022\016/v1/users/{id}'
   _globals['_USERSERVICE'].methods_by_name['UpdateUser']._loaded_options = None
   _globals['_USERSERVICE'].methods_by_name['UpdateUser']._serialized_options = b'\302\363\030\003\022\001\003\202\323\344\223\002\0332\023/v1/users/{user.id}:\004user'
-  _globals['_CREATEUSERREQUEST']._serialized_start=194
-  _globals['_CREATEUSERREQUEST']._serialized_end=303
-  _globals['_LISTUSERSREQUEST']._serialized_start=306
-  _globals['_LISTUSERSREQUEST']._serialized_end=464
-  _globals['_LISTUSERSRESPONSE']._serialized_start=466
-  _globals['_LISTUSERSRESPONSE']._serialized_end=544
-  _globals['_GETUSERREQUEST']._serialized_start=546
-  _globals['_GETUSERREQUEST']._serialized_end=580
-  _globals['_UPDATEUSERREQUEST']._serialized_start=582
-  _globals['_UPDATEUSERREQUEST']._serialized_end=695
-  _globals['_USERSERVICE']._serialized_start=698
-  _globals['_USERSERVICE']._serialized_end=1108
+  _globals['_CREATEUSERREQUEST']._serialized_start=195
+  _globals['_CREATEUSERREQUEST']._serialized_end=331
+  _globals['_LISTUSERSREQUEST']._serialized_start=334
+  _globals['_LISTUSERSREQUEST']._serialized_end=540
+  _globals['_LISTUSERSRESPONSE']._serialized_start=542
+  _globals['_LISTUSERSRESPONSE']._serialized_end=642
+  _globals['_GETUSERREQUEST']._serialized_start=644
+  _globals['_GETUSERREQUEST']._serialized_end=682
+  _globals['_UPDATEUSERREQUEST']._serialized_start=685
+  _globals['_UPDATEUSERREQUEST']._serialized_end=816
+  _globals['_USERSERVICE']._serialized_start=819
+  _globals['_USERSERVICE']._serialized_end=1229
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Generates everything derived from the API contract into OUTDIR, laid out like the repository:
+#
+#   OUTDIR/clients/python/helpdesk/v1/*_pb2*.py[i]  message modules, gRPC stubs, typed stubs
+#   OUTDIR/clients/typescript/src/gen/              TypeScript (protoc-gen-es v2) for Connect
+#   OUTDIR/clients/descriptors/helpdesk.binpb       descriptor set for Envoy's JSON transcoder
+#
+# Those generated paths are replaced as a whole (files of deleted protos disappear); nothing else
+# under OUTDIR is touched. The output depends only on the protos and the pinned tools, byte for
+# byte. `make generate` runs it on the repository root; protos/check-generated.sh on a scratch
+# directory.
+#
+# Usage: protos/generate.sh OUTDIR     (PYTHON overrides the interpreter, default .venv/bin/python)
+set -euo pipefail
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 OUTDIR" >&2
+  exit 2
+fi
+mkdir -p "$1"
+OUTDIR="$(cd "$1" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
+
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+
+# Python and TypeScript, with the plugins listed in buf.gen.yaml.
+"$BUF" generate --template buf.gen.yaml --output "$SCRATCH"
+# Every file of the workspace with its imports (the well-known types too) and source info (the
+# transcoder needs the google.api.http rules and names; comments help debugging).
+mkdir -p "$SCRATCH/clients/descriptors"
+"$BUF" build --as-file-descriptor-set --output "$SCRATCH/clients/descriptors/helpdesk.binpb"
+
+shopt -s nullglob
+rm -f "$OUTDIR"/clients/python/helpdesk/v1/*_pb2*.py "$OUTDIR"/clients/python/helpdesk/v1/*_pb2*.pyi
+rm -rf "$OUTDIR/clients/typescript/src/gen" "$OUTDIR/clients/descriptors"
+mkdir -p "$OUTDIR/clients"
+cp -R "$SCRATCH/clients/." "$OUTDIR/clients/"
