@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
@@ -12,7 +12,7 @@ from typing import Literal
 from server.core.errors import ConfigurationError
 
 # The development secret is public (it is in this file); `helpdesk serve` refuses it.
-DEV_JWT_SECRET = "helpdesk-dev-secret-do-not-use-in-production-0123456789"
+DEV_JWT_SECRET = "helpdesk-dev-secret-do-not-use-in-production-0123456789"  # noqa: S105 - public by design, refused in production
 MIN_JWT_SECRET_BYTES = 32
 
 LogFormat = Literal["json", "console"]
@@ -126,7 +126,7 @@ def _log_format(raw: str) -> str:
 
 
 # Settings that may be overridden as HELPDESK_<NAME>; durations are given in seconds.
-_ENV_FIELDS = {
+_ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "grpc_host": str,
     "grpc_port": int,
     "shutdown_grace_seconds": float,

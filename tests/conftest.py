@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import uuid
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -23,8 +24,8 @@ from sqlalchemy.engine import make_url
 from server.dev.postgres import EmbeddedPostgres
 from server.dev.redis import EmbeddedRedis
 from server.settings import Settings
+from tests.support import TEST_JWT_SECRET
 
-TEST_JWT_SECRET = "test-secret-" + uuid.uuid4().hex
 _database_counter = itertools.count()
 
 
@@ -42,18 +43,22 @@ def _asyncpg_dsn(sqlalchemy_url: str, database: str | None = None) -> dict[str, 
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     """SQLAlchemy URL of a PostgreSQL server whose superuser the tests may use."""
     external = os.environ.get("HELPDESK_TEST_DATABASE_URL")
     if external:
         yield external
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("postgres") / "data")
+    # Not under pytest's tmp_path: PostgreSQL runs as its own user when we are root, and another
+    # pytest session may make pytest's temp root private (0700) while this one runs.
+    data_dir = Path(tempfile.mkdtemp(prefix="helpdesk-test-pg-", dir="/tmp"))
+    server = EmbeddedPostgres(data_dir / "data")
     server.start()
     try:
         yield server.url("postgres")
     finally:
         server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +77,7 @@ def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 async def _admin_execute(postgres_url: str, *statements: str) -> None:
-    conn = await asyncpg.connect(**_asyncpg_dsn(postgres_url, "postgres"))  # type: ignore[arg-type]
+    conn = await asyncpg.connect(**_asyncpg_dsn(postgres_url, "postgres"))
     try:
         for statement in statements:
             await conn.execute(statement)
@@ -113,12 +118,12 @@ async def database_url(postgres_url: str, template_database: str) -> AsyncIterat
 
 
 @pytest.fixture(scope="module")
-async def redis_url(redis_server_url: str) -> AsyncIterator[str]:
+async def redis_url(redis_server_url: str) -> str:
     """The test Redis, emptied for this test module."""
     client = aioredis.Redis.from_url(redis_server_url)
     await client.flushdb()
     await client.aclose()
-    yield redis_server_url
+    return redis_server_url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""Cross-cutting server machinery: settings-independent errors, call context, access rules, interceptors."""

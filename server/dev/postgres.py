@@ -14,7 +14,6 @@ import os
 import pwd
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -48,7 +47,8 @@ class EmbeddedPostgres:
         if len(str(self.data_dir / ".s.PGSQL.5432")) <= _MAX_SOCKET_PATH:
             return self.data_dir
         digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
-        return Path(tempfile.gettempdir()) / f"helpdesk-pg-{digest}"
+        # Not tempfile.gettempdir(): TMPDIR may itself point into a long data dir.
+        return Path("/tmp") / f"helpdesk-pg-{digest}"  # noqa: S108 - a socket dir named after the data dir
 
     def url(self, database: str = "helpdesk") -> str:
         """SQLAlchemy URL (asyncpg driver) of `database` on this cluster."""
@@ -68,8 +68,14 @@ class EmbeddedPostgres:
             _log.info("initialising PostgreSQL cluster in %s", self.data_dir)
             self._run(
                 [
-                    "initdb", "-D", str(self.data_dir), "-U", SUPERUSER,
-                    "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+                    "initdb",
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
                 ]
             )
         if self.is_running():
@@ -77,8 +83,19 @@ class EmbeddedPostgres:
         self._remove_stale_pid()
         options = f"-h '' -k {self.socket_dir} -c fsync=on"
         self._run(
-            ["pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
-             "-o", options, "-w", "-t", "60", "start"]
+            [
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.data_dir / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
         )
         self._started_here = True
         self._wait_ready()
@@ -104,8 +121,22 @@ class EmbeddedPostgres:
     def psql(self, sql: str, *, database: str = "helpdesk") -> str:
         """Runs one SQL statement with psql and returns its unaligned output."""
         result = self._run(
-            ["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", str(self.socket_dir),
-             "-U", SUPERUSER, "-d", database, "-c", sql]
+            [
+                "psql",
+                "-X",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                str(self.socket_dir),
+                "-U",
+                SUPERUSER,
+                "-d",
+                database,
+                "-c",
+                sql,
+            ]
         )
         return result.stdout
 
@@ -154,17 +185,21 @@ class EmbeddedPostgres:
         user = SYSTEM_USER if os.geteuid() == 0 else None
         env = {**os.environ, "LC_ALL": "C.UTF-8"}
         result = subprocess.run(
-            [str(executable), *argv[1:]], capture_output=True, text=True, user=user, env=env,
-            cwd="/", timeout=120, check=False,
+            [str(executable), *argv[1:]],
+            capture_output=True,
+            text=True,
+            user=user,
+            env=env,
+            cwd="/",
+            timeout=120,
+            check=False,
         )
         if check and result.returncode != 0:
             log_tail = ""
             server_log = self.data_dir / "server.log"
             if server_log.exists():
                 log_tail = "\n".join(server_log.read_text(errors="replace").splitlines()[-20:])
-            raise RuntimeError(
-                f"{argv[0]} failed ({result.returncode}): {result.stderr.strip()}\n{log_tail}".strip()
-            )
+            raise RuntimeError(f"{argv[0]} failed ({result.returncode}): {result.stderr.strip()}\n{log_tail}".strip())
         return result
 
 
@@ -173,5 +208,8 @@ def _ensure_system_user() -> None:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
         useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-        subprocess.run([useradd, "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SYSTEM_USER],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [useradd, "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )

@@ -40,12 +40,26 @@ class EmbeddedRedis:
         """Starts redis-server and waits until it answers PING."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [
-            str(redis_server_binary()), "--port", str(self.port), "--bind", "127.0.0.1",
-            "--dir", str(self.data_dir), "--save", "", "--daemonize", "no",
-            "--logfile", str(self.data_dir / "redis.log"),
-            "--appendonly", "yes" if self.persist else "no",
+            str(redis_server_binary()),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
+            "--appendonly",
+            "yes" if self.persist else "no",
         ]
-        self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        # Its own session: a terminal's Ctrl+C must not kill Redis before the server has drained.
+        self._process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
+        )
         self._wait_ready()
 
     def stop(self) -> None:

@@ -1,0 +1,54 @@
+# Helpdesk: every task has a target here; CI runs `make test` (via .ci/run).
+#   make run              start the whole stack (embedded PostgreSQL, Redis, Envoy) on this machine
+#   make test             install what is needed, then lint + typecheck + check-generated + pytest
+#   make generate         regenerate clients/ from protos/
+#   make check-generated  fail if clients/ does not match protos/
+#   make bench            benchmark against a bare grpc.aio echo server
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: all install run test pytest lint format typecheck generate check-generated bench clean
+
+all: test
+
+$(STAMP): pyproject.toml clients/python/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]' -e clients/python
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/helpdesk dev
+
+generate: $(STAMP)
+	PYTHON=$(PY) bash protos/generate.sh .
+
+check-generated: $(STAMP)
+	PYTHON=$(PY) bash protos/check-generated.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest
+
+test: lint typecheck check-generated pytest
+
+bench: $(STAMP)
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,34 @@
+"""The scenario registry: later issues add their scenarios to `SCENARIOS`.
+
+A scenario is any object satisfying `bench.scenarios.base.Scenario`; put a new domain's scenarios
+in their own module (`bench/scenarios/tickets.py`, ...) and list them below.
+"""
+
+from __future__ import annotations
+
+from bench.scenarios.auth import GetCurrentUserScenario, LoginScenario
+from bench.scenarios.base import CallFn, Scenario, Target
+from bench.scenarios.echo import EchoScenario
+
+BASELINE: Scenario = EchoScenario()
+
+# Every scenario by name, in the order the report lists them.
+SCENARIOS: dict[str, Scenario] = {
+    scenario.name: scenario
+    for scenario in (
+        BASELINE,
+        GetCurrentUserScenario(),
+        LoginScenario(),
+    )
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    """The registered scenario called `name` (case-insensitive)."""
+    for key, scenario in SCENARIOS.items():
+        if key.lower() == name.lower():
+            return scenario
+    raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
+
+
+__all__ = ["BASELINE", "SCENARIOS", "CallFn", "Scenario", "Target", "get_scenario"]

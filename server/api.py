@@ -1,0 +1,21 @@
+"""The services of the public API (package helpdesk.v1), as descriptors from the generated code."""
+
+from __future__ import annotations
+
+from google.protobuf.descriptor import ServiceDescriptor
+
+from helpdesk.v1 import (
+    auth_service_pb2,
+    chat_service_pb2,
+    knowledge_service_pb2,
+    ticket_service_pb2,
+    user_service_pb2,
+)
+
+API_SERVICES: tuple[ServiceDescriptor, ...] = (
+    auth_service_pb2.DESCRIPTOR.services_by_name["AuthService"],
+    user_service_pb2.DESCRIPTOR.services_by_name["UserService"],
+    ticket_service_pb2.DESCRIPTOR.services_by_name["TicketService"],
+    chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
+    knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
+)

@@ -1,0 +1,1 @@
+"""Authentication: passwords, tokens, sign-in limiting and the auth domain (no transport code)."""

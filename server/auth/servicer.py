@@ -1,0 +1,80 @@
+"""AuthService over gRPC: protobuf in, domain call, protobuf out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
+from server.auth.domain import AuthDomain, AuthResult
+from server.core.context import current_call, require_principal
+from server.users.servicer import role_from_proto, user_to_proto
+
+# The four sign-in answers share their fields; build them in one place.
+_SignedIn = auth_service_pb2.RegisterResponse | auth_service_pb2.LoginResponse | auth_service_pb2.RefreshTokenResponse
+
+
+def _signed_in(response: _SignedIn, result: AuthResult) -> _SignedIn:
+    response.user.CopyFrom(user_to_proto(result.user))
+    response.access_token = result.access_token
+    response.access_token_expire_time.FromDatetime(result.access_token_expire_time)
+    response.refresh_token = result.refresh_token
+    response.refresh_token_expire_time.FromDatetime(result.refresh_token_expire_time)
+    response.token_type = "Bearer"  # noqa: S105 - the token scheme, not a secret
+    return response
+
+
+class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
+    """Transport for sign-up, sign-in and sessions."""
+
+    def __init__(self, *, auth: AuthDomain) -> None:
+        self._auth = auth
+
+    async def Register(
+        self, request: auth_service_pb2.RegisterRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> auth_service_pb2.RegisterResponse:
+        """Creates a customer account and signs it in."""
+        call = current_call()
+        result = await self._auth.register(
+            email=request.email,
+            password=request.password,
+            display_name=request.display_name,
+            role_requested=role_from_proto(request.role, field="role", required=False),
+            client_ip=call.client_ip,
+            user_agent=call.user_agent,
+        )
+        return _signed_in(auth_service_pb2.RegisterResponse(), result)  # type: ignore[return-value]
+
+    async def Login(
+        self, request: auth_service_pb2.LoginRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> auth_service_pb2.LoginResponse:
+        """Signs in with email and password."""
+        call = current_call()
+        result = await self._auth.login(
+            email=request.email, password=request.password, client_ip=call.client_ip, user_agent=call.user_agent
+        )
+        return _signed_in(auth_service_pb2.LoginResponse(), result)  # type: ignore[return-value]
+
+    async def RefreshToken(
+        self, request: auth_service_pb2.RefreshTokenRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> auth_service_pb2.RefreshTokenResponse:
+        """Rotates a refresh token into a new token pair."""
+        call = current_call()
+        result = await self._auth.refresh(
+            refresh_token=request.refresh_token, client_ip=call.client_ip, user_agent=call.user_agent
+        )
+        return _signed_in(auth_service_pb2.RefreshTokenResponse(), result)  # type: ignore[return-value]
+
+    async def Logout(
+        self, request: auth_service_pb2.LogoutRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> auth_service_pb2.LogoutResponse:
+        """Ends the caller's session (or all of them)."""
+        await self._auth.logout(principal=require_principal(), all_sessions=request.all_sessions)
+        return auth_service_pb2.LogoutResponse()
+
+    async def GetCurrentUser(
+        self, request: auth_service_pb2.GetCurrentUserRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> user_pb2.User:
+        """Returns the caller."""
+        return user_to_proto(await self._auth.current_user(principal=require_principal()))

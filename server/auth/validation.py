@@ -1,0 +1,85 @@
+"""The one place that decides what a valid email and display name are, and how emails are normalised."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
+
+from server.core.errors import FieldViolation, InvalidArgument
+
+MAX_EMAIL_LENGTH = 254
+MAX_EMAIL_LOCAL_PART_LENGTH = 64
+MAX_DISPLAY_NAME_LENGTH = 100
+
+# Deliberately basic: one @, something before it, a dotted domain after it, no spaces. Whether
+# the address works is only ever proven by mail reaching it.
+_EMAIL = re.compile(r"[^\s@]+@[^\s@.]+(\.[^\s@.]+)+")
+
+_T = TypeVar("_T")
+
+
+def normalize_email(email: str) -> str:
+    """An email as stored and compared: surrounding whitespace removed, lower-cased.
+
+    Applied before every lookup, so uniqueness and sign-in are case-insensitive.
+    """
+    return email.strip().lower()
+
+
+def check_email(email: str, *, field: str) -> str:
+    """The normalised `email`; raises InvalidArgument on `field` if it is not a plausible address."""
+    normalized = normalize_email(email)
+    if not normalized:
+        raise InvalidArgument.field(field, "is required")
+    if len(normalized) > MAX_EMAIL_LENGTH:
+        raise InvalidArgument.field(field, f"must be at most {MAX_EMAIL_LENGTH} characters")
+    if not _EMAIL.fullmatch(normalized) or _has_characters_of(normalized, ("Cc", "Cf")):
+        raise InvalidArgument.field(field, "is not a valid email address")
+    if len(normalized.partition("@")[0]) > MAX_EMAIL_LOCAL_PART_LENGTH:
+        raise InvalidArgument.field(
+            field, f"the part before @ must be at most {MAX_EMAIL_LOCAL_PART_LENGTH} characters"
+        )
+    return normalized
+
+
+def check_display_name(display_name: str, *, field: str) -> str:
+    """The trimmed display name; raises InvalidArgument on `field` unless it is 1 to 100 characters."""
+    trimmed = display_name.strip()
+    if not trimmed:
+        raise InvalidArgument.field(field, "is required")
+    if len(trimmed) > MAX_DISPLAY_NAME_LENGTH:
+        raise InvalidArgument.field(field, f"must be at most {MAX_DISPLAY_NAME_LENGTH} characters")
+    # Control characters only: format characters (zero-width joiners) are part of emoji names.
+    if _has_characters_of(trimmed, ("Cc",)):
+        raise InvalidArgument.field(field, "must not contain control characters")
+    return trimmed
+
+
+def _has_characters_of(text: str, categories: tuple[str, ...]) -> bool:
+    return any(unicodedata.category(char) in categories for char in text)
+
+
+class FieldChecks:
+    """Runs several field checks and reports every failure at once, in one InvalidArgument."""
+
+    def __init__(self) -> None:
+        self.violations: list[FieldViolation] = []
+
+    def run(self, check: Callable[[], _T]) -> _T | None:
+        """The check's result, or None after recording its violations."""
+        try:
+            return check()
+        except InvalidArgument as error:
+            self.violations.extend(error.violations)
+            return None
+
+    def add(self, field: str, description: str) -> None:
+        """Records a violation found by the caller itself."""
+        self.violations.append(FieldViolation(field, description))
+
+    def raise_if_any(self) -> None:
+        """Raises InvalidArgument listing every recorded violation, if there are any."""
+        if self.violations:
+            raise InvalidArgument(self.violations)

@@ -1,0 +1,220 @@
+"""The `helpdesk` command.
+
+    helpdesk dev            the whole stack on this machine (embedded PostgreSQL, Redis, Envoy), demo data
+    helpdesk serve          one production server process, configured by the environment
+    helpdesk migrate        apply pending database migrations
+    helpdesk create-user    add a user (for example an agent to the running dev stack)
+    helpdesk envoy-config   print the production Envoy config, rendered from HELPDESK_GATEWAY_* variables
+    helpdesk gateway        run Envoy with that config (the gateway container's command)
+
+`migrate` and `create-user` act on `DATABASE_URL` when it is set, else on the dev stack's database
+(starting its PostgreSQL for the moment if `helpdesk dev` is not running). Exit status: 0 on
+success, 1 on failure, 2 on a configuration error (a missing or unsafe setting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Coroutine, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from server.core.errors import ConfigurationError, HelpdeskError
+from server.dev.envoy import DEV_CORS_ORIGINS, GatewayOptions, envoy_binary, validate_config
+from server.dev.stack import DEFAULT_DATA_DIR, DevStackOptions, StackError, embedded_database
+from server.settings import Settings
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIGURATION = 0, 1, 2
+ROLES = ("customer", "agent", "admin")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `helpdesk` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except ConfigurationError as exc:
+        print(f"helpdesk: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    except (StackError, HelpdeskError) as exc:
+        print(f"helpdesk: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="helpdesk", description="Helpdesk customer-support backend.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    dev = commands.add_parser("dev", help="run the whole stack on this machine, with demo data")
+    _add_data_dir(dev)
+    dev.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    dev.add_argument("--grpc-port", type=int, default=50051, help="direct gRPC port (default: %(default)s)")
+    dev.add_argument("--gateway-port", type=int, default=8080, help="Envoy gateway port (default: %(default)s)")
+    dev.add_argument("--envoy-admin-port", type=int, default=0, help="Envoy admin port (default: any free one)")
+    dev.add_argument("--redis-port", type=int, default=0, help="Redis port (default: any free one)")
+    dev.add_argument(
+        "--cors-origin",
+        action="append",
+        dest="cors_origins",
+        metavar="ORIGIN",
+        help="browser origin allowed to call the API (repeatable; default: any localhost origin)",
+    )
+    dev.set_defaults(handler=_dev)
+
+    serve = commands.add_parser("serve", help="run a production server (DATABASE_URL, REDIS_URL, HELPDESK_JWT_SECRET)")
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending database migrations")
+    _add_data_dir(migrate)
+    migrate.set_defaults(handler=_migrate)
+
+    create_user = commands.add_parser("create-user", help="add a user")
+    _add_data_dir(create_user)
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--password", required=True, help="8 to 72 bytes")
+    create_user.add_argument("--role", required=True, choices=ROLES)
+    create_user.add_argument("--display-name", help="default: the part of the email before the @")
+    create_user.set_defaults(handler=_create_user)
+
+    envoy_config = commands.add_parser("envoy-config", help="print the gateway's Envoy config from HELPDESK_GATEWAY_*")
+    envoy_config.add_argument("--output", type=Path, help="write it to this file instead of stdout")
+    envoy_config.add_argument("--check", action="store_true", help="also validate it with `envoy --mode validate`")
+    envoy_config.set_defaults(handler=_envoy_config)
+
+    gateway = commands.add_parser("gateway", help="run Envoy with the config from HELPDESK_GATEWAY_*")
+    gateway.set_defaults(handler=_gateway)
+    return parser
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("HELPDESK_DATA_DIR") or DEFAULT_DATA_DIR),
+        help="the dev stack's data directory (default: $HELPDESK_DATA_DIR or %(default)s)",
+    )
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from server.core.logging import configure_logging
+    from server.dev.stack import prepare_data_dir, run_dev_stack
+
+    options = DevStackOptions(
+        data_dir=args.data_dir,
+        host=args.host,
+        grpc_port=args.grpc_port,
+        gateway_port=args.gateway_port,
+        envoy_admin_port=args.envoy_admin_port,
+        redis_port=args.redis_port,
+        cors_origins=tuple(args.cors_origins) if args.cors_origins else DEV_CORS_ORIGINS,
+    )
+    # Before anything computes a temp dir: the embedded processes' files stay in the data dir.
+    prepare_data_dir(args.data_dir)
+    configure_logging(Settings.from_env(production=False).replace(log_format="console"))
+    # Alembic announces each of its plugins at INFO; the migrations it runs are what matter.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    _run(run_dev_stack(options, out=sys.stdout))
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Checked before the server is even imported: a missing variable is the likeliest failure.
+    settings = Settings.from_env(production=True)
+
+    from server.app import serve
+    from server.core.logging import configure_logging
+
+    configure_logging(settings)
+    _run(serve(settings))
+    return EXIT_OK
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from storage.migrations import current_revision, upgrade_to_head
+
+    with _database_url(args.data_dir) as url:
+        upgrade_to_head(url)
+        print(f"database migrated to revision {current_revision(url)}")
+    return EXIT_OK
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    from server.auth.passwords import PasswordHasher
+    from server.core.context import Role
+    from server.dev.seed import create_user
+    from storage.db import Database
+
+    settings = Settings.from_env(production=False)
+
+    async def create(url: str) -> bool:
+        database = Database.create(url=url, pool_size=1, max_overflow=0)
+        hasher = PasswordHasher(cost=settings.bcrypt_cost, max_concurrency=1)
+        try:
+            return await create_user(
+                database=database,
+                hasher=hasher,
+                email=args.email,
+                password=args.password,
+                role=Role(args.role),
+                display_name=args.display_name,
+            )
+        finally:
+            hasher.close()
+            await database.dispose()
+
+    with _database_url(args.data_dir) as url:
+        created = asyncio.run(create(url))
+    if not created:
+        print(f"helpdesk: a user with email {args.email} already exists", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"created {args.role} {args.email}")
+    return EXIT_OK
+
+
+def _envoy_config(args: argparse.Namespace) -> int:
+    config = GatewayOptions.from_env().render()
+    if args.output is None and not args.check:
+        sys.stdout.write(config)
+        return EXIT_OK
+    with tempfile.TemporaryDirectory() as scratch:
+        path = args.output or Path(scratch) / "envoy.yaml"
+        path.write_text(config)
+        if args.check:
+            validate_config(path)
+        if args.output is None:
+            sys.stdout.write(config)
+    return EXIT_OK
+
+
+def _gateway(args: argparse.Namespace) -> int:
+    config = GatewayOptions.from_env().render()
+    path = Path(tempfile.mkdtemp(prefix="helpdesk-gateway-")) / "envoy.yaml"
+    path.write_text(config)
+    binary = str(envoy_binary())
+    # Envoy replaces this process: it receives the container's signals directly.
+    os.execv(binary, [binary, "-c", str(path), "--disable-hot-restart"])  # noqa: S606
+
+
+@contextlib.contextmanager
+def _database_url(data_dir: Path) -> Iterator[str]:
+    """`DATABASE_URL` if set, else the dev stack's database (its PostgreSQL started if need be)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    with embedded_database(data_dir) as embedded_url:
+        yield embedded_url
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Runs the top-level coroutine on uvloop (the faster loop; same semantics as asyncio)."""
+    import uvloop
+
+    uvloop.run(coroutine)

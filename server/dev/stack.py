@@ -1,0 +1,378 @@
+"""`helpdesk dev`: PostgreSQL, Redis, the gRPC server and Envoy on one machine, data under one directory.
+
+Layout of the data directory (default `.helpdesk/`):
+
+    postgres/         the PostgreSQL cluster (its unix socket and server.log too)
+    redis/            Redis's append-only file and redis.log
+    envoy/            the rendered envoy.yaml and envoy.log (with the access log)
+    run/, tmp/        XDG_RUNTIME_DIR and TMPDIR of the embedded processes
+    seed-state.json   which demo-data steps have run (so a second start reuses the data)
+    dev.lock          held by the running `helpdesk dev`
+
+Every embedded process runs in its own session, so Ctrl+C reaches only `helpdesk dev`, which
+stops them in order: the server drains first (Envoy still forwarding), then Envoy, Redis and
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import shlex
+import shutil
+import signal
+import socket
+import sys
+from collections.abc import Awaitable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, TextIO
+
+import psutil
+
+from server.dev.envoy import (
+    DEFAULT_DESCRIPTOR_PATH,
+    DEV_CORS_ORIGINS,
+    EmbeddedEnvoy,
+    GatewayOptions,
+    check_cors_origins,
+)
+from server.dev.postgres import EmbeddedPostgres
+from server.dev.redis import EmbeddedRedis
+from server.dev.seed import DEMO_USERS, seed_demo_data
+from server.settings import Settings
+
+if TYPE_CHECKING:
+    from server.app import HelpdeskApp
+
+_log = logging.getLogger(__name__)
+
+DEFAULT_DATA_DIR = Path(".helpdesk")
+DATABASE_NAME = "helpdesk"
+# In-flight calls get this long to finish on Ctrl+C (unless HELPDESK_SHUTDOWN_GRACE_SECONDS says otherwise).
+DEV_SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+class StackError(Exception):
+    """The dev stack cannot start; the message says why and what to do, for the person at the terminal."""
+
+
+@dataclass(frozen=True, slots=True)
+class DevStackOptions:
+    """What `helpdesk dev` may be told; everything else is fixed."""
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    host: str = "127.0.0.1"
+    grpc_port: int = 50051
+    gateway_port: int = 8080
+    # 0: any free port (printed in the banner).
+    envoy_admin_port: int = 0
+    redis_port: int = 0
+    cors_origins: tuple[str, ...] = DEV_CORS_ORIGINS
+    descriptor_path: Path = DEFAULT_DESCRIPTOR_PATH
+
+    def __post_init__(self) -> None:
+        check_cors_origins(self.cors_origins)
+
+
+def prepare_data_dir(data_dir: Path) -> Path:
+    """Creates the data dir and points XDG_RUNTIME_DIR and TMPDIR of this process (and its children) into it."""
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    runtime, tmp = data_dir / "run", data_dir / "tmp"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    tmp.mkdir(exist_ok=True)
+    # Sticky and world-writable like /tmp: PostgreSQL runs as its own user when we are root.
+    tmp.chmod(0o1777)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    os.environ["TMPDIR"] = str(tmp)
+    return data_dir
+
+
+class DevLock:
+    """An advisory lock on `data_dir/dev.lock`, held by `helpdesk dev` while it runs."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "dev.lock"
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        """Takes the lock or raises StackError naming the process that holds it."""
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise StackError(
+                    f"helpdesk dev is already running with data dir {self.path.parent} (pid {holder}); "
+                    "stop it first or pass another --data-dir"
+                ) from exc
+            raise
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        """Releases the lock (closing the file is enough; the file itself stays)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    @staticmethod
+    def is_held(data_dir: Path) -> bool:
+        """Whether a running `helpdesk dev` holds the lock of `data_dir`."""
+        path = data_dir / "dev.lock"
+        if not path.exists():
+            return False
+        with path.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+
+
+@contextlib.contextmanager
+def embedded_database(data_dir: Path) -> Iterator[str]:
+    """The URL of the dev stack's database, for one-off commands (`migrate`, `create-user`).
+
+    Uses the cluster of a running `helpdesk dev` if there is one; otherwise starts it for the
+    duration of the block and stops it afterwards.
+    """
+    data_dir = prepare_data_dir(data_dir)
+    postgres = EmbeddedPostgres(data_dir / "postgres")
+    started = postgres.start()
+    try:
+        postgres.ensure_database(DATABASE_NAME)
+        yield postgres.url(DATABASE_NAME)
+    finally:
+        # A `helpdesk dev` that came up meanwhile adopted the cluster: leave it running for it.
+        if started and not DevLock.is_held(data_dir):
+            postgres.stop()
+
+
+class DevStack:
+    """The whole development stack; `start` brings it up, `stop` takes it down in order."""
+
+    def __init__(self, options: DevStackOptions, *, env: Mapping[str, str] | None = None) -> None:
+        self.options = options
+        self.data_dir = options.data_dir.resolve()
+        self._env = dict(os.environ if env is None else env)
+        self._lock = DevLock(self.data_dir)
+        self.postgres = EmbeddedPostgres(self.data_dir / "postgres")
+        self.redis = EmbeddedRedis(self.data_dir / "redis", port=options.redis_port or None, persist=True)
+        self.envoy: EmbeddedEnvoy | None = None
+        self.settings: Settings | None = None
+        self.grpc_port: int | None = None
+        self.seeded_now: list[str] = []
+        # Imported lazily: one-off commands use this module without the whole server.
+        self._app: HelpdeskApp | None = None
+        self._postgres_ours = False
+
+    async def start(self) -> None:
+        """Starts PostgreSQL, Redis, migrations, seeding, the server and Envoy; undoes it all on failure."""
+        # Settings first: a bad HELPDESK_* variable should fail before anything starts.
+        base_settings = self._base_settings()
+        prepare_data_dir(self.data_dir)
+        self._lock.acquire()
+        try:
+            # Leftovers first: an Envoy left behind by a crashed run would hold the gateway port.
+            await asyncio.to_thread(_stop_leftover_processes, self.data_dir)
+            self._check_ports()
+            await asyncio.to_thread(self._start_postgres)
+            await asyncio.to_thread(self.redis.start)
+            settings = base_settings.replace(database_url=self.postgres.url(DATABASE_NAME), redis_url=self.redis.url)
+            self.settings = settings
+            self.seeded_now = await seed_demo_data(settings=settings, state_path=self.data_dir / "seed-state.json")
+            await self._start_server(settings)
+            assert self.grpc_port is not None
+            self.envoy = EmbeddedEnvoy(
+                self.data_dir / "envoy",
+                GatewayOptions(
+                    listen_host=self.options.host,
+                    listen_port=self.options.gateway_port,
+                    admin_port=self.options.envoy_admin_port,
+                    upstreams=((_connectable(self.options.host), self.grpc_port),),
+                    descriptor_path=self.options.descriptor_path,
+                    cors_origins=self.options.cors_origins,
+                    # A replica restarted by hand comes back into rotation quickly.
+                    health_check_interval_seconds=2.0,
+                ),
+            )
+            await asyncio.to_thread(self.envoy.start)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Stops the server (gracefully), then Envoy, Redis and PostgreSQL; safe to call twice."""
+        if self._app is not None:
+            app, self._app = self._app, None
+            await _run_step("gRPC server", app.stop())
+        if self.envoy is not None:
+            await _run_step("Envoy", asyncio.to_thread(self.envoy.stop))
+        await _run_step("Redis", asyncio.to_thread(self.redis.stop))
+        if self._postgres_ours:
+            self._postgres_ours = False
+            await _run_step("PostgreSQL", asyncio.to_thread(self.postgres.stop))
+        self._lock.release()
+
+    def banner(self) -> str:
+        """Every address of the running stack, the demo accounts and a first curl to try."""
+        assert self.envoy is not None
+        assert self.settings is not None
+        gateway = self.envoy.url
+        customer = next(u for u in DEMO_USERS if u.role == "customer")
+        rows = [
+            ("Gateway: JSON/REST, gRPC-Web, gRPC", gateway),
+            ("gRPC, direct to the server", f"{self.options.host}:{self.grpc_port}"),
+            ("PostgreSQL (DATABASE_URL)", self.settings.database_url),
+            ("Redis (REDIS_URL)", self.settings.redis_url),
+            ("Envoy admin", self.envoy.admin_url),
+            ("Data dir", str(self.data_dir)),
+            (
+                "Logs",
+                f"{self.envoy.log_path}, {self.postgres.data_dir / 'server.log'}, {self.redis.data_dir / 'redis.log'}",
+            ),
+        ]
+        width = max(len(label) for label, _ in rows)
+        lines = ["", "Helpdesk dev stack is up.", ""]
+        lines += [f"  {label:<{width}}  {value}" for label, value in rows]
+        lines += ["", "Demo accounts (email / password):"]
+        lines += [f"  {u.role:<8}  {u.email:<26}  {u.password}" for u in DEMO_USERS]
+        lines += [
+            "",
+            "Sign in through the gateway:",
+            f"  curl -s -X POST {gateway}/v1/auth:login \\",
+            f'       -d \'{{"email": "{customer.email}", "password": "{customer.password}"}}\'',
+            "Add an agent to this running stack:",
+            f"  {_this_command()} create-user --data-dir {self.data_dir} --role agent "
+            "--email new.agent@example.com --password 'choose-a-password'",
+            "",
+            "Press Ctrl+C to stop.",
+            "",
+        ]
+        return "\n".join(lines)
+
+    def _base_settings(self) -> Settings:
+        settings = Settings.from_env(self._env, production=False).replace(
+            grpc_host=self.options.host,
+            grpc_port=self.options.grpc_port,
+            log_format="console",
+        )
+        changes: dict[str, object] = {}
+        # Envoy is in front and appends the client address to x-forwarded-for.
+        if not self._env.get("HELPDESK_TRUSTED_PROXY_HOPS"):
+            changes["trusted_proxy_hops"] = 1
+        if not self._env.get("HELPDESK_SHUTDOWN_GRACE_SECONDS"):
+            changes["shutdown_grace_seconds"] = DEV_SHUTDOWN_GRACE_SECONDS
+        return settings.replace(**changes)
+
+    def _check_ports(self) -> None:
+        host = self.options.host
+        wanted = [
+            (self.options.grpc_port, "gRPC", "--grpc-port"),
+            (self.options.gateway_port, "gateway", "--gateway-port"),
+            (self.options.envoy_admin_port, "Envoy admin", "--envoy-admin-port"),
+            (self.options.redis_port, "Redis", "--redis-port"),
+        ]
+        busy = [(port, what, flag) for port, what, flag in wanted if port and not port_is_free(host, port)]
+        if busy:
+            details = "; ".join(f"{what} port {port} (choose another with {flag})" for port, what, flag in busy)
+            raise StackError(f"port already in use on {host}: {details}")
+
+    def _start_postgres(self) -> None:
+        if not self.postgres.start():
+            # Not started by this process, yet no other `helpdesk dev` holds the lock: left
+            # behind by a crashed run or started by a one-off command. It is ours now.
+            _log.info("using the PostgreSQL already running in %s", self.postgres.data_dir)
+        self._postgres_ours = True
+        self.postgres.ensure_database(DATABASE_NAME)
+        from storage.migrations import upgrade_to_head
+
+        upgrade_to_head(self.postgres.url(DATABASE_NAME))
+
+    async def _start_server(self, settings: Settings) -> None:
+        from server.app import HelpdeskApp
+
+        app = await HelpdeskApp.create(settings)
+        self._app = app
+        self.grpc_port = await app.start()
+
+
+async def run_dev_stack(options: DevStackOptions, *, out: TextIO) -> None:
+    """Runs the stack until SIGINT or SIGTERM, printing the banner to `out` once it is up."""
+    stack = DevStack(options)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        await stack.start()
+        if stack.seeded_now:
+            _log.info("seeded demo data: %s", ", ".join(stack.seeded_now))
+        out.write(stack.banner())
+        out.flush()
+        await stopping.wait()
+        _log.info("stopping the dev stack")
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await stack.stop()
+    _log.info("dev stack stopped")
+
+
+def _this_command() -> str:
+    """How the person at the terminal ran `helpdesk` (a venv path if it is not on PATH)."""
+    invoked = sys.argv[0]
+    on_path = shutil.which("helpdesk")
+    if Path(invoked).name != "helpdesk" or (on_path and Path(on_path).resolve() == Path(invoked).resolve()):
+        return "helpdesk"
+    return shlex.quote(invoked)
+
+
+def _connectable(host: str) -> str:
+    """An address to reach a server listening on `host` (a wildcard address means this machine)."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether nothing listens on host:port (a port in TIME_WAIT counts as free, as servers reuse it)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _stop_leftover_processes(data_dir: Path) -> None:
+    """Stops Redis and Envoy processes a crashed `helpdesk dev` left running on this data dir."""
+    markers = {"redis-server": str(data_dir / "redis"), "envoy": str(data_dir / "envoy" / "envoy.yaml")}
+    for process in psutil.process_iter(["name", "cmdline"]):
+        marker = markers.get(process.info.get("name") or "")
+        cmdline = " ".join(process.info.get("cmdline") or ())
+        if marker is not None and marker in cmdline.split(" "):
+            _log.warning("stopping leftover process %d: %s", process.pid, cmdline[:200])
+            with contextlib.suppress(psutil.Error):
+                process.terminate()
+                process.wait(timeout=10)
+
+
+async def _run_step(what: str, step: Awaitable[object]) -> None:
+    """Awaits one shutdown step; a failure is logged so the remaining steps still run."""
+    try:
+        await step
+    except Exception:  # noqa: BLE001 - shutdown goes on whatever one step does
+        _log.exception("stopping %s failed", what)

@@ -1,0 +1,1 @@
+"""User administration: the domain (`UserAdmin`) and its gRPC servicer."""

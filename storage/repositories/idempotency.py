@@ -1,0 +1,37 @@
+"""Reads and writes of `idempotency_keys`."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import IdempotencyKey
+
+
+class IdempotencyRepository:
+    """Which resource a create with a given request id produced, per scope (e.g. an RPC name)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, *, scope: str, request_id: str) -> str | None:
+        """The resource id recorded for this request id, if any."""
+        statement = select(IdempotencyKey.resource_id).where(
+            IdempotencyKey.scope == scope, IdempotencyKey.request_id == request_id
+        )
+        return (await self._session.scalars(statement)).one_or_none()
+
+    async def put(self, *, scope: str, request_id: str, resource_id: str) -> bool:
+        """Records the request id; False if it was already recorded (then `get` gives the winner).
+
+        A concurrent transaction holding the same key makes this wait for its outcome, so two
+        concurrent duplicates can never both create a resource.
+        """
+        statement = (
+            insert(IdempotencyKey)
+            .values(scope=scope, request_id=request_id, resource_id=resource_id)
+            .on_conflict_do_nothing(index_elements=[IdempotencyKey.scope, IdempotencyKey.request_id])
+            .returning(IdempotencyKey.request_id)
+        )
+        return (await self._session.scalars(statement)).one_or_none() is not None

@@ -1,0 +1,63 @@
+"""Fixtures for gateway tests: a real server on port 0 and a real Envoy in front of it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from server.app import HelpdeskApp
+from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
+from server.settings import Settings
+
+ALLOWED_ORIGIN = "http://localhost:3000"
+
+
+@pytest.fixture(scope="session")
+def allowed_origin() -> str:
+    """The one browser origin the test gateway's CORS policy allows."""
+    return ALLOWED_ORIGIN
+
+
+@pytest.fixture(scope="session")
+def descriptor_path(repo_root: Path) -> Path:
+    """The descriptor set `make generate` builds for Envoy's JSON transcoder."""
+    path = repo_root / "clients" / "descriptors" / "helpdesk.binpb"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make generate`")
+    return path
+
+
+@pytest.fixture(scope="module")
+async def app(settings: Settings) -> AsyncIterator[HelpdeskApp]:
+    """A real server on an ephemeral port, over this module's fresh database and Redis."""
+    server = await HelpdeskApp.create(settings)
+    await server.start()
+    yield server
+    await server.stop(grace=1.0)
+
+
+@pytest.fixture(scope="module")
+async def gateway(
+    app: HelpdeskApp, descriptor_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """Base URL of a real Envoy (rendered from the project's template) in front of `app`."""
+    assert app.port is not None
+    envoy = EmbeddedEnvoy(
+        tmp_path_factory.mktemp("envoy"),
+        GatewayOptions(
+            listen_host="127.0.0.1",
+            listen_port=0,
+            admin_port=0,
+            upstreams=(("127.0.0.1", app.port),),
+            descriptor_path=descriptor_path,
+            cors_origins=(ALLOWED_ORIGIN,),
+        ),
+        concurrency=1,
+    )
+    # Envoy's start waits for its first health check, which this event loop's server answers.
+    await asyncio.to_thread(envoy.start)
+    yield envoy.url
+    await asyncio.to_thread(envoy.stop)

@@ -1,0 +1,51 @@
+"""Fixtures for the auth domain tests: the real stores, a cheap bcrypt, the domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from redis.asyncio import Redis
+
+from server.auth.domain import AuthDomain
+from server.auth.passwords import PasswordHasher
+from server.settings import Settings
+from server.users.domain import UserAdmin
+from storage.db import Database
+from storage.redis import create_redis
+
+
+@pytest.fixture(scope="module")
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """The module's database."""
+    db = Database.from_settings(settings)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="module")
+async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
+    """A client of the module's Redis."""
+    client = create_redis(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="module")
+def hasher(settings: Settings) -> Iterator[PasswordHasher]:
+    """bcrypt at the settings' (cheap) cost."""
+    pool = PasswordHasher(cost=settings.bcrypt_cost, max_concurrency=settings.bcrypt_max_concurrency)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module")
+def auth_domain(settings: Settings, database: Database, redis_client: Redis, hasher: PasswordHasher) -> AuthDomain:
+    """The auth domain over the module's stores."""
+    return AuthDomain(settings=settings, database=database, redis=redis_client, hasher=hasher)
+
+
+@pytest.fixture(scope="module")
+def user_admin(settings: Settings, database: Database, redis_client: Redis, hasher: PasswordHasher) -> UserAdmin:
+    """User administration over the module's stores."""
+    return UserAdmin(settings=settings, database=database, redis=redis_client, hasher=hasher)

@@ -1,0 +1,88 @@
+"""The server around the services: health, reflection, UNIMPLEMENTED placeholders, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+import grpc.aio
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from helpdesk.v1 import auth_service_pb2_grpc, ticket_service_pb2, ticket_service_pb2_grpc
+from server.api import API_SERVICES
+from server.app import HelpdeskApp
+from server.dev.redis import free_port
+from server.settings import Settings
+from tests.support import register
+
+
+async def test_health_reports_serving_overall_and_per_service(channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    for service in ["", *(s.full_name for s in API_SERVICES)]:
+        answer = await health.Check(health_pb2.HealthCheckRequest(service=service))
+        assert answer.status == health_pb2.HealthCheckResponse.SERVING, service
+
+
+async def test_reflection_lists_every_api_service(channel: grpc.aio.Channel) -> None:
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+
+    async def requests() -> AsyncIterator[reflection_pb2.ServerReflectionRequest]:
+        yield reflection_pb2.ServerReflectionRequest(list_services="")
+
+    names = set()
+    async for answer in stub.ServerReflectionInfo(requests()):
+        names |= {s.name for s in answer.list_services_response.service}
+    assert {s.full_name for s in API_SERVICES} <= names
+    assert "grpc.health.v1.Health" in names
+
+
+async def test_services_not_built_yet_answer_unimplemented_after_the_access_check(
+    channel: grpc.aio.Channel,
+) -> None:
+    tickets = ticket_service_pb2_grpc.TicketServiceStub(channel)
+    with pytest.raises(grpc.aio.AioRpcError) as anonymous:
+        await tickets.ListTickets(ticket_service_pb2.ListTicketsRequest())
+    assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    customer = await register(auth_service_pb2_grpc.AuthServiceStub(channel))
+    with pytest.raises(grpc.aio.AioRpcError) as signed_in:
+        await tickets.ListTickets(ticket_service_pb2.ListTicketsRequest(), metadata=customer.metadata)
+    assert signed_in.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+async def test_request_id_is_echoed_back(channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    call = health.Check(health_pb2.HealthCheckRequest(), metadata=(("x-request-id", "req-123"),))
+    await call
+    assert ("x-request-id", "req-123") in tuple(await call.initial_metadata())
+
+
+async def test_health_is_not_serving_without_redis(settings: Settings) -> None:
+    broken = settings.replace(redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    app = await HelpdeskApp.create(broken)
+    await app.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as chan:
+            answer = await health_pb2_grpc.HealthStub(chan).Check(health_pb2.HealthCheckRequest())
+        assert answer.status == health_pb2.HealthCheckResponse.NOT_SERVING
+    finally:
+        await app.stop(grace=0.5)
+
+
+async def test_graceful_stop_reports_not_serving_and_refuses_new_calls(settings: Settings) -> None:
+    app = await HelpdeskApp.create(settings)
+    await app.start()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as chan:
+        health = health_pb2_grpc.HealthStub(chan)
+        watch = health.Watch(health_pb2.HealthCheckRequest())
+        first = await watch.read()
+        assert first.status == health_pb2.HealthCheckResponse.SERVING
+        stopping = asyncio.create_task(app.stop(grace=1.0))
+        changed = await asyncio.wait_for(watch.read(), timeout=5)
+        assert changed.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        await stopping
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await health.Check(health_pb2.HealthCheckRequest(), timeout=2)
+        assert caught.value.code() == grpc.StatusCode.UNAVAILABLE

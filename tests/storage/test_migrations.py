@@ -1,0 +1,98 @@
+"""Migrations: the schema comes only from them, applies from empty, round-trips, matches the models."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from storage.migrations import current_revision, downgrade_to, head_revision, upgrade_to_head
+from storage.models import Base
+
+EXPECTED_TABLES = {"users", "auth_sessions", "refresh_tokens", "idempotency_keys"}
+
+
+async def _tables(url: str) -> set[str]:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+            return {row[0] for row in rows}
+    finally:
+        await engine.dispose()
+
+
+async def test_head_is_the_first_revision() -> None:
+    assert head_revision() == "0001_users_and_sessions"
+
+
+async def test_upgrade_from_empty_reaches_head(empty_database_url: str) -> None:
+    assert await asyncio.to_thread(current_revision, empty_database_url) is None
+    assert await _tables(empty_database_url) == set()
+
+    await asyncio.to_thread(upgrade_to_head, empty_database_url)
+
+    assert await asyncio.to_thread(current_revision, empty_database_url) == head_revision()
+    assert await _tables(empty_database_url) == EXPECTED_TABLES
+
+
+async def test_upgrade_is_idempotent_within_a_process(empty_database_url: str) -> None:
+    await asyncio.gather(*(asyncio.to_thread(upgrade_to_head, empty_database_url) for _ in range(3)))
+    await asyncio.to_thread(upgrade_to_head, empty_database_url)
+    assert await asyncio.to_thread(current_revision, empty_database_url) == head_revision()
+
+
+async def test_replicas_migrating_at_once_take_turns(empty_database_url: str, repo_root: Path) -> None:
+    # Several server processes starting together: one migrates, the others find nothing to do.
+    script = "import sys; from storage.migrations import upgrade_to_head; upgrade_to_head(sys.argv[1])"
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, empty_database_url, cwd=repo_root, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    results = [await process.communicate() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], [err.decode() for _, err in results]
+    assert await asyncio.to_thread(current_revision, empty_database_url) == head_revision()
+    assert await _tables(empty_database_url) == EXPECTED_TABLES
+
+
+async def test_downgrade_and_upgrade_round_trip(empty_database_url: str) -> None:
+    await asyncio.to_thread(upgrade_to_head, empty_database_url)
+    await asyncio.to_thread(downgrade_to, empty_database_url, "base")
+    assert await asyncio.to_thread(current_revision, empty_database_url) is None
+    assert await _tables(empty_database_url) == set()
+
+    await asyncio.to_thread(upgrade_to_head, empty_database_url)
+    assert await asyncio.to_thread(current_revision, empty_database_url) == head_revision()
+    assert await _tables(empty_database_url) == EXPECTED_TABLES
+
+
+async def test_models_match_the_migrated_schema(database_url: str) -> None:
+    # The models describe the tables; only migrations create them. They must not drift apart.
+    def diff(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            differences = await connection.run_sync(diff)
+    finally:
+        await engine.dispose()
+    assert differences == []
+
+
+async def test_calling_from_inside_an_event_loop_is_refused(database_url: str) -> None:
+    with pytest.raises(RuntimeError, match="to_thread"):
+        upgrade_to_head(database_url)
