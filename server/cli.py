@@ -137,11 +137,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from storage.migrations import current_revision, upgrade_to_head
+    from storage.migrations import current_revisions, upgrade_to_head
 
     with _database_url(args.data_dir) as url:
         upgrade_to_head(url)
-        print(f"database migrated to revision {current_revision(url)}")
+        print(f"database migrated to {', '.join(sorted(current_revisions(url)))}")
     return EXIT_OK
 
 

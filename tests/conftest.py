@@ -21,6 +21,7 @@ import pytest
 import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 
+from server.app import HelpdeskApp
 from server.dev.postgres import EmbeddedPostgres
 from server.dev.redis import EmbeddedRedis
 from server.settings import Settings
@@ -144,3 +145,12 @@ def settings(database_url: str, redis_url: str) -> Settings:
 def repo_root() -> Path:
     """The repository's top directory."""
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+async def app(settings: Settings) -> AsyncIterator[HelpdeskApp]:
+    """A real server on an ephemeral port, over this module's fresh database and Redis."""
+    server = await HelpdeskApp.create(settings)
+    await server.start()
+    yield server
+    await server.stop(grace=1.0)

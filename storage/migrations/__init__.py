@@ -2,13 +2,18 @@
 
     upgrade_to_head(url)        apply every pending migration (what `helpdesk migrate` does)
     downgrade_to(url, "base")   step back (tests, emergencies)
-    current_revision(url)       the revision the database is at, None if never migrated
-    head_revision()             the newest revision shipped with this code
+    current_revisions(url)      the revisions the database is at, empty if never migrated
+    head_revisions()            the newest revisions shipped with this code
+
+Each domain keeps its own branch of revisions, rooted at 0001_users_and_sessions (the users every
+domain refers to) and labelled with the domain's name (`branch_labels = ("tickets",)`), so that
+domains evolve their schemas independently; "head" therefore means every branch's head.
 
 All are synchronous and start their own event loop: from async code, call them with
 `await asyncio.to_thread(upgrade_to_head, url)`. Concurrent runs (several replicas starting at
 once) serialise on a PostgreSQL advisory lock. New revisions: `python -m storage.migrations
-revision -m "add tickets" --rev-id 0002_tickets` (ids are at most 32 characters).
+revision -m "add tickets" --rev-id 0002_tickets --head 0001_users_and_sessions --branch-label tickets`
+(ids are at most 32 characters; later revisions of a branch use `--head tickets@head`).
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ def upgrade_to_head(database_url: str) -> None:
     """Applies every pending migration to the database at `database_url`."""
     _refuse_inside_event_loop("upgrade_to_head")
     with _ALEMBIC_LOCK:
-        command.upgrade(alembic_config(database_url), "head")
+        command.upgrade(alembic_config(database_url), "heads")
 
 
 def downgrade_to(database_url: str, revision: str) -> None:
@@ -66,22 +71,23 @@ def downgrade_to(database_url: str, revision: str) -> None:
         command.downgrade(alembic_config(database_url), revision)
 
 
-def head_revision() -> str | None:
-    """The newest revision shipped with this code."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """The newest revision of every branch shipped with this code."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def current_revision(database_url: str) -> str | None:
-    """The revision the database is at; None if it was never migrated."""
-    _refuse_inside_event_loop("current_revision")
-    return asyncio.run(_current_revision(database_url))
+def current_revisions(database_url: str) -> frozenset[str]:
+    """The revisions the database is at (one per branch); empty if it was never migrated."""
+    _refuse_inside_event_loop("current_revisions")
+    return asyncio.run(_current_revisions(database_url))
 
 
-async def _current_revision(database_url: str) -> str | None:
+async def _current_revisions(database_url: str) -> frozenset[str]:
     engine = create_async_engine(database_url, poolclass=NullPool)
     try:
         async with engine.connect() as connection:
-            return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+            heads = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+            return frozenset(heads)
     finally:
         await engine.dispose()
 
@@ -89,8 +95,8 @@ async def _current_revision(database_url: str) -> str | None:
 __all__ = [
     "SCRIPT_LOCATION",
     "alembic_config",
-    "current_revision",
+    "current_revisions",
     "downgrade_to",
-    "head_revision",
+    "head_revisions",
     "upgrade_to_head",
 ]

@@ -7,7 +7,7 @@ import os
 
 from alembic import command
 
-from storage.migrations import alembic_config, current_revision, downgrade_to, head_revision, upgrade_to_head
+from storage.migrations import alembic_config, current_revisions, downgrade_to, head_revisions, upgrade_to_head
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
         upgrade_to_head(args.url)
     elif args.command == "downgrade":
         downgrade_to(args.url, args.revision)
-    print(f"database: {current_revision(args.url)}  head: {head_revision()}")
+    print(f"database: {sorted(current_revisions(args.url))}  heads: {sorted(head_revisions())}")
 
 
 if __name__ == "__main__":

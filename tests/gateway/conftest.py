@@ -10,7 +10,6 @@ import pytest
 
 from server.app import HelpdeskApp
 from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
-from server.settings import Settings
 
 ALLOWED_ORIGIN = "http://localhost:3000"
 
@@ -28,15 +27,6 @@ def descriptor_path(repo_root: Path) -> Path:
     if not path.exists():
         pytest.fail(f"{path} is missing: run `make generate`")
     return path
-
-
-@pytest.fixture(scope="module")
-async def app(settings: Settings) -> AsyncIterator[HelpdeskApp]:
-    """A real server on an ephemeral port, over this module's fresh database and Redis."""
-    server = await HelpdeskApp.create(settings)
-    await server.start()
-    yield server
-    await server.stop(grace=1.0)
 
 
 @pytest.fixture(scope="module")

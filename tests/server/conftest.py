@@ -1,25 +1,22 @@
-"""Fixtures for tests that talk to a real Helpdesk server over gRPC."""
+"""Fixtures for server tests: a channel to the real server, stubs, and the domain objects over real stores."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import grpc
 import grpc.aio
 import pytest
+from redis.asyncio import Redis
 
 from helpdesk.v1 import auth_service_pb2_grpc, user_service_pb2_grpc
 from server.app import HelpdeskApp
+from server.auth.domain import AuthDomain
+from server.auth.passwords import PasswordHasher
 from server.settings import Settings
-
-
-@pytest.fixture(scope="module")
-async def app(settings: Settings) -> AsyncIterator[HelpdeskApp]:
-    """A real server on an ephemeral port, over this module's fresh database and Redis."""
-    server = await HelpdeskApp.create(settings)
-    await server.start()
-    yield server
-    await server.stop(grace=1.0)
+from server.users.domain import UserAdmin
+from storage.db import Database
+from storage.redis import create_redis
 
 
 @pytest.fixture(scope="module")
@@ -39,3 +36,39 @@ def auth_stub(channel: grpc.aio.Channel) -> auth_service_pb2_grpc.AuthServiceAsy
 def user_stub(channel: grpc.aio.Channel) -> user_service_pb2_grpc.UserServiceAsyncStub:
     """UserService client."""
     return user_service_pb2_grpc.UserServiceStub(channel)
+
+
+@pytest.fixture(scope="module")
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """The module's database."""
+    db = Database.from_settings(settings)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="module")
+async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
+    """A client of the module's Redis."""
+    client = create_redis(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="module")
+def hasher(settings: Settings) -> Iterator[PasswordHasher]:
+    """bcrypt at the settings' (cheap) cost."""
+    pool = PasswordHasher(cost=settings.bcrypt_cost, max_concurrency=settings.bcrypt_max_concurrency)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="module")
+def auth_domain(settings: Settings, database: Database, redis_client: Redis, hasher: PasswordHasher) -> AuthDomain:
+    """The auth domain over the module's stores."""
+    return AuthDomain(settings=settings, database=database, redis=redis_client, hasher=hasher)
+
+
+@pytest.fixture(scope="module")
+def user_admin(settings: Settings, database: Database, redis_client: Redis, hasher: PasswordHasher) -> UserAdmin:
+    """User administration over the module's stores."""
+    return UserAdmin(settings=settings, database=database, redis=redis_client, hasher=hasher)

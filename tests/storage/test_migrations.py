@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from storage.migrations import current_revision, downgrade_to, head_revision, upgrade_to_head
+from storage.migrations import alembic_config, current_revisions, downgrade_to, head_revisions, upgrade_to_head
 from storage.models import Base
 
 EXPECTED_TABLES = {"users", "auth_sessions", "refresh_tokens", "idempotency_keys"}
@@ -32,24 +33,29 @@ async def _tables(url: str) -> set[str]:
         await engine.dispose()
 
 
-async def test_head_is_the_first_revision() -> None:
-    assert head_revision() == "0001_users_and_sessions"
+def test_every_branch_grows_from_the_users_revision() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    heads = head_revisions()
+    assert heads
+    for head in heads:
+        lineage = {script.revision for script in scripts.iterate_revisions(head, "base")}
+        assert "0001_users_and_sessions" in lineage, head
 
 
 async def test_upgrade_from_empty_reaches_head(empty_database_url: str) -> None:
-    assert await asyncio.to_thread(current_revision, empty_database_url) is None
+    assert await asyncio.to_thread(current_revisions, empty_database_url) == frozenset()
     assert await _tables(empty_database_url) == set()
 
     await asyncio.to_thread(upgrade_to_head, empty_database_url)
 
-    assert await asyncio.to_thread(current_revision, empty_database_url) == head_revision()
+    assert await asyncio.to_thread(current_revisions, empty_database_url) == head_revisions()
     assert await _tables(empty_database_url) == EXPECTED_TABLES
 
 
 async def test_upgrade_is_idempotent_within_a_process(empty_database_url: str) -> None:
     await asyncio.gather(*(asyncio.to_thread(upgrade_to_head, empty_database_url) for _ in range(3)))
     await asyncio.to_thread(upgrade_to_head, empty_database_url)
-    assert await asyncio.to_thread(current_revision, empty_database_url) == head_revision()
+    assert await asyncio.to_thread(current_revisions, empty_database_url) == head_revisions()
 
 
 async def test_replicas_migrating_at_once_take_turns(empty_database_url: str, repo_root: Path) -> None:
@@ -63,18 +69,18 @@ async def test_replicas_migrating_at_once_take_turns(empty_database_url: str, re
     ]
     results = [await process.communicate() for process in processes]
     assert [process.returncode for process in processes] == [0, 0], [err.decode() for _, err in results]
-    assert await asyncio.to_thread(current_revision, empty_database_url) == head_revision()
+    assert await asyncio.to_thread(current_revisions, empty_database_url) == head_revisions()
     assert await _tables(empty_database_url) == EXPECTED_TABLES
 
 
 async def test_downgrade_and_upgrade_round_trip(empty_database_url: str) -> None:
     await asyncio.to_thread(upgrade_to_head, empty_database_url)
     await asyncio.to_thread(downgrade_to, empty_database_url, "base")
-    assert await asyncio.to_thread(current_revision, empty_database_url) is None
+    assert await asyncio.to_thread(current_revisions, empty_database_url) == frozenset()
     assert await _tables(empty_database_url) == set()
 
     await asyncio.to_thread(upgrade_to_head, empty_database_url)
-    assert await asyncio.to_thread(current_revision, empty_database_url) == head_revision()
+    assert await asyncio.to_thread(current_revisions, empty_database_url) == head_revisions()
     assert await _tables(empty_database_url) == EXPECTED_TABLES
 
 

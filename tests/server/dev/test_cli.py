@@ -101,7 +101,7 @@ def _users(postgres: EmbeddedPostgres) -> dict[str, str]:
 def test_migrate_and_create_user_on_a_data_dir_start_and_stop_postgres(data_dir: Path) -> None:
     migrated = helpdesk("migrate", "--data-dir", str(data_dir))
     assert migrated.returncode == 0, migrated.stderr
-    assert "migrated to revision" in migrated.stdout
+    assert "migrated to 0001_users_and_sessions" in migrated.stdout
 
     created = helpdesk(
         "create-user", "--data-dir", str(data_dir), "--email", " New.Agent@Example.com ",
