@@ -10,7 +10,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install run test pytest lint format typecheck generate check-generated bench clean
+.PHONY: all install run test pytest lint format typecheck generate check-generated bench clean browser-deps
 
 all: test
 
@@ -45,7 +45,13 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
-test: lint typecheck check-generated pytest
+test: browser-deps lint typecheck check-generated pytest
+
+# Debian's Chromium for the real-browser tests (tests/clients/browser); Playwright only drives it
+# (its own browser download is not used). Needs root, as on CI; a no-op when already installed.
+# The browser test drives Debian's chromium (a registry package, not a browser download); CI runs as root.
+browser-deps:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)

@@ -90,6 +90,8 @@ class HelpdeskStack:
             self._postgres.ensure_database("helpdesk")
             database_url = self._postgres.url("helpdesk")
             upgrade_to_head(database_url)
+            # Scenarios that bulk-seed in PostgreSQL (tickets) find it here; load generators inherit it.
+            os.environ["HELPDESK_BENCH_DATABASE_URL"] = database_url
             self._redis = EmbeddedRedis(self._root / "redis", persist=False)
             self._redis.start()
             port = free_port(self._host)
@@ -140,6 +142,10 @@ class HelpdeskStack:
                 # taken back on success), so 20+ concurrent logins from the bench's one address
                 # would trip the default limit. The limit's value does not change the limiter's cost.
                 "HELPDESK_LOGIN_MAX_FAILURES_PER_IP": str(LOGIN_LIMIT_PER_IP),
+                # All load comes from one address: the general limiter would measure itself, not the
+                # scenario (`--server-env HELPDESK_RATE_LIMIT_ENABLED=1` measures its cost).
+                "HELPDESK_RATE_LIMIT_ENABLED": "0",
+                "HELPDESK_METRICS_PORT": "-1",
             }
         )
         env.update(self._server_env)

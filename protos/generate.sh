@@ -26,6 +26,8 @@ trap 'rm -rf "$SCRATCH"' EXIT
 
 # Python and TypeScript, with the plugins listed in buf.gen.yaml.
 "$BUF" generate --template buf.gen.yaml --output "$SCRATCH"
+# The google.rpc error details for the TypeScript client (buf.gen.rpc.yaml says why).
+"$BUF" generate --template buf.gen.rpc.yaml --output "$SCRATCH"
 # Every file of the workspace with its imports (the well-known types too) and source info (the
 # transcoder needs the google.api.http rules and names; comments help debugging).
 mkdir -p "$SCRATCH/clients/descriptors"

@@ -15,20 +15,37 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from redis.asyncio import Redis
 
-from helpdesk.v1 import auth_service_pb2_grpc, user_service_pb2_grpc
+from helpdesk.v1 import (
+    auth_service_pb2_grpc,
+    chat_service_pb2_grpc,
+    knowledge_service_pb2_grpc,
+    ticket_service_pb2_grpc,
+    user_service_pb2_grpc,
+)
 from server.api import API_SERVICES
 from server.auth.domain import AuthDomain
 from server.auth.passwords import PasswordHasher
 from server.auth.servicer import AuthServicer
+from server.chat.service import LiveChat
+from server.chat.servicer import ChatServicer
 from server.core.access import AccessPolicy
+from server.core.errors import ConfigurationError
 from server.core.interceptors import (
     AccessInterceptor,
     AuthenticationInterceptor,
     ErrorInterceptor,
+    MetricsInterceptor,
+    RateLimitInterceptor,
     RequestContextInterceptor,
 )
+from server.core.metrics import Metrics, MetricsServer
+from server.core.rate_limit import RateLimiter
 from server.health import HealthReporter
+from server.knowledge.wiring import Knowledge
 from server.settings import Settings
+from server.tickets.conversation import TicketConversation
+from server.tickets.domain import TicketDesk
+from server.tickets.servicer import TicketServicer
 from server.unimplemented import unimplemented_service
 from server.users.domain import UserAdmin
 from server.users.servicer import UserServicer
@@ -38,7 +55,13 @@ from storage.redis import create_redis
 _log = logging.getLogger(__name__)
 
 # Services with a real servicer; every other API service answers UNIMPLEMENTED until it lands.
-_IMPLEMENTED = {"helpdesk.v1.AuthService", "helpdesk.v1.UserService"}
+_IMPLEMENTED = {
+    "helpdesk.v1.AuthService",
+    "helpdesk.v1.UserService",
+    "helpdesk.v1.TicketService",
+    "helpdesk.v1.KnowledgeService",
+    "helpdesk.v1.ChatService",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +71,8 @@ class Resources:
     database: Database
     redis: Redis
     hasher: PasswordHasher
+    # This process's Prometheus metrics (its own registry); domains count through it.
+    metrics: Metrics
 
     async def close(self) -> None:
         """Closes connections and worker threads."""
@@ -68,6 +93,8 @@ class HelpdeskApp:
         health: HealthReporter,
         auth: AuthDomain,
         users: UserAdmin,
+        knowledge: Knowledge | None = None,
+        chat: LiveChat | None = None,
     ) -> None:
         self.settings = settings
         self.resources = resources
@@ -75,7 +102,12 @@ class HelpdeskApp:
         self.health = health
         self.auth = auth
         self.users = users
+        self.knowledge = knowledge
+        self.chat = chat
         self.port: int | None = None
+        # The bound `/metrics` port once started (None when metrics are off).
+        self.metrics_port: int | None = None
+        self._metrics_server: MetricsServer | None = None
 
     @classmethod
     async def create(cls, settings: Settings) -> HelpdeskApp:
@@ -89,19 +121,31 @@ class HelpdeskApp:
             ),
             redis=create_redis(settings.redis_url),
             hasher=PasswordHasher(cost=settings.bcrypt_cost, max_concurrency=settings.bcrypt_max_concurrency),
+            metrics=Metrics(),
         )
+        resources.metrics.watch_database_pool(resources.database.engine)
         auth = AuthDomain(
-            settings=settings, database=resources.database, redis=resources.redis, hasher=resources.hasher
+            settings=settings,
+            database=resources.database,
+            redis=resources.redis,
+            hasher=resources.hasher,
+            metrics=resources.metrics,
         )
         users = UserAdmin(
             settings=settings, database=resources.database, redis=resources.redis, hasher=resources.hasher
         )
         policy = AccessPolicy.from_services(API_SERVICES)
+        rate_limit: list[grpc.aio.ServerInterceptor] = []
+        if settings.rate_limit_enabled:
+            limiter = RateLimiter(resources.redis, settings=settings, metrics=resources.metrics)
+            rate_limit.append(RateLimitInterceptor(limiter=limiter))
         server = grpc.aio.server(
             interceptors=[
                 RequestContextInterceptor(trusted_proxy_hops=settings.trusted_proxy_hops),
-                ErrorInterceptor(),
+                MetricsInterceptor(metrics=resources.metrics),
+                ErrorInterceptor(metrics=resources.metrics),
                 AuthenticationInterceptor(policy=policy, authenticator=auth),
+                *rate_limit,
                 AccessInterceptor(policy=policy),
             ],
             options=[
@@ -117,6 +161,17 @@ class HelpdeskApp:
         )
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
+        ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(
+            TicketServicer(
+                desk=TicketDesk(database=resources.database),
+                conversation=TicketConversation(database=resources.database),
+            ),
+            server,
+        )
+        knowledge = Knowledge.create(settings=settings, database=resources.database, redis=resources.redis)
+        knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
+        chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis)
+        chat_service_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(chat=chat), server)
         for service in API_SERVICES:
             if service.full_name not in _IMPLEMENTED:
                 server.add_generic_rpc_handlers((unimplemented_service(service),))
@@ -127,6 +182,9 @@ class HelpdeskApp:
             servicer=health_servicer,
             probes={"postgresql": resources.database.ping, "redis": resources.redis.ping},
             service_names=[s.full_name for s in API_SERVICES],
+            # The knowledge base reads and searches from PostgreSQL alone when Redis is down; chat
+            # streams fall back to polling PostgreSQL.
+            serving_without={"redis": {"helpdesk.v1.KnowledgeService", "helpdesk.v1.ChatService"}},
         )
         reflection.enable_server_reflection(
             [
@@ -136,31 +194,77 @@ class HelpdeskApp:
             ],
             server,
         )
-        return cls(settings=settings, resources=resources, server=server, health=health, auth=auth, users=users)
+        return cls(
+            settings=settings,
+            resources=resources,
+            server=server,
+            health=health,
+            auth=auth,
+            users=users,
+            knowledge=knowledge,
+            chat=chat,
+        )
 
     async def start(self) -> int:
         """Binds the port, checks the dependencies once, starts serving; returns the bound port."""
         address = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
-        self.port = self.server.add_insecure_port(address)
+        credentials = server_credentials(self.settings)
+        if credentials is None:
+            self.port = self.server.add_insecure_port(address)
+        else:
+            self.port = self.server.add_secure_port(address, credentials)
         if self.port == 0:
             raise OSError(f"cannot listen on {address}")
         await self.health.check_once()
+        if self.chat is not None:
+            await self.chat.start()
         await self.server.start()
         self.health.start()
-        _log.info("serving gRPC on %s:%d", self.settings.grpc_host, self.port)
+        if self.knowledge is not None:
+            self.knowledge.start()
+        _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
+        metrics_port = self.settings.metrics_port
+        if metrics_port is not None and metrics_port >= 0:
+            self._metrics_server = await asyncio.to_thread(
+                MetricsServer.start, self.resources.metrics, host=self.settings.metrics_host, port=metrics_port
+            )
+            self.metrics_port = self._metrics_server.port
         return self.port
 
     async def stop(self, grace: float | None = None) -> None:
         """Graceful stop: health NOT_SERVING, in-flight calls get `grace` seconds, then resources close."""
         grace = self.settings.shutdown_grace_seconds if grace is None else grace
         await self.health.shutdown()
+        if self.chat is not None:
+            # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq).
+            await self.chat.stop()
         await self.server.stop(grace)
+        if self.chat is not None:
+            await self.chat.close()
+        if self.knowledge is not None:
+            # After the drain: every view counted by a finished call is flushed to PostgreSQL.
+            await self.knowledge.stop()
+        if self._metrics_server is not None:
+            await asyncio.to_thread(self._metrics_server.stop)
+            self._metrics_server = None
         await self.resources.close()
         _log.info("server stopped")
 
     async def wait_for_termination(self) -> None:
         """Returns when the server has stopped."""
         await self.server.wait_for_termination()
+
+
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS credentials from the settings' PEM files, or None to serve plaintext (behind Envoy)."""
+    if settings.tls_cert_file is None or settings.tls_key_file is None:
+        return None
+    try:
+        with open(settings.tls_key_file, "rb") as key, open(settings.tls_cert_file, "rb") as cert:
+            pair = (key.read(), cert.read())
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read the TLS certificate or key: {exc}") from exc
+    return grpc.ssl_server_credentials([pair])
 
 
 async def serve(settings: Settings, *, on_started: Callable[[int], None] | None = None) -> None:

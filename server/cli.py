@@ -6,6 +6,7 @@
     helpdesk create-user    add a user (for example an agent to the running dev stack)
     helpdesk envoy-config   print the production Envoy config, rendered from HELPDESK_GATEWAY_* variables
     helpdesk gateway        run Envoy with that config (the gateway container's command)
+    helpdesk agent          a terminal console for agents: watch the queue, accept a chat, converse
 
 `migrate` and `create-user` act on `DATABASE_URL` when it is set, else on the dev stack's database
 (starting its PostgreSQL for the moment if `helpdesk dev` is not running). Exit status: 0 on
@@ -60,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--envoy-admin-port", type=int, default=0, help="Envoy admin port (default: any free one)")
     dev.add_argument("--redis-port", type=int, default=0, help="Redis port (default: any free one)")
     dev.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="gRPC server replicas behind Envoy's round robin (default: %(default)s)",
+    )
+    dev.add_argument(
         "--cors-origin",
         action="append",
         dest="cors_origins",
@@ -90,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
 
     gateway = commands.add_parser("gateway", help="run Envoy with the config from HELPDESK_GATEWAY_*")
     gateway.set_defaults(handler=_gateway)
+
+    agent = commands.add_parser("agent", help="agent console: watch the queue, accept a chat, converse (native gRPC)")
+    agent.add_argument("--address", default="localhost:8080", help="gateway or server host:port (default: %(default)s)")
+    agent.add_argument("--email", default=os.environ.get("HELPDESK_AGENT_EMAIL"), help="default: $HELPDESK_AGENT_EMAIL")
+    agent.add_argument("--chat", dest="chat_id", help="accept this chat instead of the next waiting one")
+    agent.set_defaults(handler=_agent)
     return parser
 
 
@@ -113,6 +126,7 @@ def _dev(args: argparse.Namespace) -> int:
         gateway_port=args.gateway_port,
         envoy_admin_port=args.envoy_admin_port,
         redis_port=args.redis_port,
+        replicas=args.replicas,
         cors_origins=tuple(args.cors_origins) if args.cors_origins else DEV_CORS_ORIGINS,
     )
     # Before anything computes a temp dir: the embedded processes' files stay in the data dir.
@@ -200,6 +214,25 @@ def _gateway(args: argparse.Namespace) -> int:
     binary = str(envoy_binary())
     # Envoy replaces this process: it receives the container's signals directly.
     os.execv(binary, [binary, "-c", str(path), "--disable-hot-restart"])  # noqa: S606
+
+
+def _agent(args: argparse.Namespace) -> int:
+    import getpass
+
+    from helpdesk.client import HelpdeskError as ClientError
+    from helpdesk.client.agent_console import run_agent_console
+
+    email = args.email or input("Agent email: ")
+    # Never a flag: command lines end up in shell histories and process lists.
+    password = os.environ.get("HELPDESK_AGENT_PASSWORD") or getpass.getpass("Password: ")
+    try:
+        asyncio.run(run_agent_console(args.address, email, password, chat_id=args.chat_id))
+    except ClientError as exc:
+        print(f"helpdesk agent: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
 
 
 @contextlib.contextmanager

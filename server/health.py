@@ -2,14 +2,17 @@
 
 The overall status ("") and every API service report NOT_SERVING while either store is
 unreachable, so Envoy's active health check takes the replica out of rotation; on shutdown
-everything turns NOT_SERVING before the server drains.
+everything turns NOT_SERVING before the server drains. A service that works without one of the
+stores (`serving_without`: the knowledge base reads PostgreSQL alone when Redis is down) stays
+SERVING when only that store fails: the dependency is then reported as degraded (`degraded`,
+and a warning in the log) rather than the service being taken down.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 
 from grpc_health.v1 import health_pb2
 from grpc_health.v1._async import HealthServicer
@@ -33,6 +36,7 @@ class HealthReporter:
         service_names: Sequence[str],
         interval: float = 2.0,
         probe_timeout: float = 1.5,
+        serving_without: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.servicer = servicer
         self._probes = dict(probes)
@@ -41,6 +45,8 @@ class HealthReporter:
         self._probe_timeout = probe_timeout
         self._task: asyncio.Task[None] | None = None
         self.failing: frozenset[str] = frozenset()
+        # Probe name -> services that keep SERVING when only that probe fails.
+        self._serving_without = {probe: frozenset(names) for probe, names in (serving_without or {}).items()}
 
     async def check_once(self) -> frozenset[str]:
         """Runs every probe once, publishes the status, returns the names of failing probes."""
@@ -55,10 +61,19 @@ class HealthReporter:
             else:
                 _log.info("healthy: all dependencies reachable")
         self.failing = failing
-        status = NOT_SERVING if failing else SERVING
         for name in self._service_names:
-            await self.servicer.set(name, status)
+            down = any(name not in self._serving_without.get(probe, ()) for probe in failing)
+            await self.servicer.set(name, NOT_SERVING if down else SERVING)
         return failing
+
+    @property
+    def degraded(self) -> dict[str, list[str]]:
+        """Failing dependencies -> the services still SERVING without them (empty when healthy)."""
+        return {
+            probe: sorted(self._serving_without.get(probe, frozenset()) & set(self._service_names))
+            for probe in self.failing
+            if self._serving_without.get(probe)
+        }
 
     def start(self) -> None:
         """Starts the background probe loop."""

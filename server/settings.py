@@ -19,6 +19,26 @@ LogFormat = Literal["json", "console"]
 
 
 @dataclass(frozen=True, slots=True)
+class RateBudget:
+    """A request budget: a sustained rate per second and a burst allowed on top of an idle period."""
+
+    per_second: float
+    burst: int
+
+    def __post_init__(self) -> None:
+        if self.per_second <= 0 or self.burst < 1:
+            raise ValueError("a rate budget needs per_second > 0 and burst >= 1")
+
+    @classmethod
+    def parse(cls, raw: str) -> RateBudget:
+        """Parses `RATE:BURST` (requests per second, burst), for example `10:20`."""
+        rate, sep, burst = raw.partition(":")
+        if not sep:
+            raise ValueError(f"expected RATE:BURST (requests per second:burst), got {raw!r}")
+        return cls(per_second=float(rate), burst=int(burst))
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a server process needs to know, with production-sane defaults."""
 
@@ -58,9 +78,46 @@ class Settings:
     db_max_overflow: int = 10
     db_pool_timeout_seconds: float = 5.0
 
+    # Live chat: stream heartbeats, per-stream buffers, the PostgreSQL polling used when Redis is
+    # unreachable (and, much slower, as a safety net when it is), typing and presence lifetimes.
+    chat_heartbeat_seconds: float = 15.0
+    chat_stream_buffer: int = 512
+    chat_fallback_poll_seconds: float = 1.0
+    chat_safety_poll_seconds: float = 10.0
+    chat_typing_ttl_seconds: float = 5.0
+    chat_presence_ttl_seconds: float = 60.0
+
+    # Knowledge base: Redis cache of article reads and search/list pages (off = always PostgreSQL,
+    # as the cold benchmark runs), its TTL, and how often view counts are flushed to PostgreSQL.
+    knowledge_cache_enabled: bool = True
+    knowledge_cache_ttl_seconds: int = 3600
+    knowledge_view_flush_seconds: float = 2.0
+
     # Logging.
     log_level: str = "INFO"
     log_format: LogFormat = "json"
+
+    # General rate limiting (Redis, shared by all replicas): every call counts against its client
+    # address and, when signed in, its user; the expensive RPCs also against their own budgets.
+    rate_limit_enabled: bool = True
+    rate_limit_per_ip: RateBudget = RateBudget(per_second=10, burst=20)
+    rate_limit_per_user: RateBudget = RateBudget(per_second=10, burst=20)
+    rate_limit_login: RateBudget = RateBudget(per_second=1, burst=10)
+    rate_limit_register: RateBudget = RateBudget(per_second=0.2, burst=5)
+    rate_limit_search: RateBudget = RateBudget(per_second=5, burst=20)
+    rate_limit_start_chat: RateBudget = RateBudget(per_second=0.2, burst=5)
+
+    # Prometheus /metrics over HTTP: 0 = any free port, None or -1 = off.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = 9464
+
+    # TLS served by this process itself (deployments without Envoy): PEM files, both or neither.
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ConfigurationError("TLS needs both a certificate and a key file (HELPDESK_TLS_CERT_FILE/KEY_FILE)")
 
     def replace(self, **changes: object) -> Settings:
         """Returns a copy with `changes` applied (settings are immutable)."""
@@ -146,4 +203,24 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "db_pool_timeout_seconds": float,
     "log_level": str,
     "log_format": _log_format,
+    "chat_heartbeat_seconds": float,
+    "chat_stream_buffer": int,
+    "chat_fallback_poll_seconds": float,
+    "chat_safety_poll_seconds": float,
+    "chat_typing_ttl_seconds": float,
+    "chat_presence_ttl_seconds": float,
+    "knowledge_cache_enabled": _bool,
+    "knowledge_cache_ttl_seconds": int,
+    "knowledge_view_flush_seconds": float,
+    "rate_limit_enabled": _bool,
+    "rate_limit_per_ip": RateBudget.parse,
+    "rate_limit_per_user": RateBudget.parse,
+    "rate_limit_login": RateBudget.parse,
+    "rate_limit_register": RateBudget.parse,
+    "rate_limit_search": RateBudget.parse,
+    "rate_limit_start_chat": RateBudget.parse,
+    "metrics_host": str,
+    "metrics_port": int,
+    "tls_cert_file": str,
+    "tls_key_file": str,
 }

@@ -46,7 +46,11 @@ class Database:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=pool_timeout,
-            pool_pre_ping=True,
+            # No pre-ping: it costs a round trip on every checkout (every RPC). A connection that died
+            # with the server fails its first statement instead (UNAVAILABLE, safe to retry), and
+            # SQLAlchemy then invalidates every older pooled connection at once, so one call sees it.
+            pool_pre_ping=False,
+            pool_recycle=1800,
             connect_args={
                 "timeout": connect_timeout,
                 # Client-side bound, slightly above the server's, so the server's error wins.

@@ -31,3 +31,63 @@ def principal(session_id: uuid.UUID) -> str:
 def revoked_session(session_id: uuid.UUID) -> str:
     """Marker that a session was revoked, so that a racing cache write cannot resurrect it."""
     return f"{PREFIX}revoked-session:{session_id}"
+
+
+def chat_events(chat_id: uuid.UUID) -> str:
+    """Pub/sub channel of one chat: after-commit wake-ups carrying its events (messages, typing, ...)."""
+    return f"{PREFIX}chat:events:{chat_id}"
+
+
+def chat_queue_events() -> str:
+    """Pub/sub channel of the queue of waiting chats (chats added and removed)."""
+    return f"{PREFIX}chat:queue-events"
+
+
+def chat_typing(chat_id: uuid.UUID, user_id: uuid.UUID) -> str:
+    """Marker that a participant is typing in a chat (lapses with its TTL)."""
+    return f"{PREFIX}chat:typing:{chat_id}:{user_id}"
+
+
+def agent_presence(user_id: uuid.UUID) -> str:
+    """An agent's availability (ONLINE/AWAY) with a TTL; absent means OFFLINE."""
+    return f"{PREFIX}chat:presence:{user_id}"
+
+
+def rate_limit(budget: str, scope: str, subject: str) -> str:
+    """GCRA state (theoretical arrival time) of one rate budget of one client address or user."""
+    return f"{PREFIX}rate:{budget}:{scope}:{subject}"
+
+
+def knowledge_version(scope: str) -> str:
+    """Version of one scope of cached knowledge-base pages (`search`, `browse`): bumped by writes."""
+    return f"{PREFIX}kb:version:{scope}"
+
+
+def knowledge_article_version(article_id: uuid.UUID) -> str:
+    """Version of one article's cached read: bumped by its writes and by flushed views."""
+    return f"{PREFIX}kb:article-version:{article_id}"
+
+
+def knowledge_article(article_id: uuid.UUID, version: int) -> str:
+    """Cached article (JSON) at one article version."""
+    return f"{PREFIX}kb:article:{article_id}:{version}"
+
+
+def knowledge_slug(slug: str) -> str:
+    """Cached slug -> article id (slugs never change; a deleted article's entry is removed)."""
+    return f"{PREFIX}kb:slug:{slug}"
+
+
+def knowledge_page(scope: str, version: int, digest: str) -> str:
+    """Cached search/list/categories answer for one request digest at one version of its scope."""
+    return f"{PREFIX}kb:page:{scope}:{version}:{digest}"
+
+
+def knowledge_pending_views() -> str:
+    """Hash of article id -> views not yet written to PostgreSQL."""
+    return f"{PREFIX}kb:views:pending"
+
+
+def knowledge_flushing_views(token: str) -> str:
+    """Views taken from the pending hash by one flush in progress (renamed, so new views go on)."""
+    return f"{PREFIX}kb:views:flushing:{token}"

@@ -8,9 +8,12 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories import (
+    ArticleRepository,
     AuthSessionRepository,
+    ChatRepository,
     IdempotencyRepository,
     RefreshTokenRepository,
+    TicketRepository,
     UserRepository,
 )
 
@@ -28,6 +31,9 @@ class UnitOfWork:
         self.sessions = AuthSessionRepository(session)
         self.refresh_tokens = RefreshTokenRepository(session)
         self.idempotency = IdempotencyRepository(session)
+        self.tickets = TicketRepository(session)
+        self.articles = ArticleRepository(session)
+        self.chats = ChatRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

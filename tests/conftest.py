@@ -138,6 +138,9 @@ def settings(database_url: str, redis_url: str) -> Settings:
         bcrypt_cost=4,
         shutdown_grace_seconds=2.0,
         log_format="console",
+        # Hundreds of calls a second come from 127.0.0.1 here; the limiter and /metrics have their own tests.
+        rate_limit_enabled=False,
+        metrics_port=None,
     )
 
 

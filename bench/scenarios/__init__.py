@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from bench.scenarios.auth import GetCurrentUserScenario, LoginScenario
 from bench.scenarios.base import CallFn, Scenario, Target
+from bench.scenarios.chat import SendChatMessageScenario
 from bench.scenarios.echo import EchoScenario
+from bench.scenarios.knowledge import SearchArticlesColdScenario, SearchArticlesWarmScenario
+from bench.scenarios.tickets import CreateTicketScenario, GetTicketScenario, ListTicketsQueueScenario
 
 BASELINE: Scenario = EchoScenario()
 
@@ -19,6 +22,12 @@ SCENARIOS: dict[str, Scenario] = {
         BASELINE,
         GetCurrentUserScenario(),
         LoginScenario(),
+        GetTicketScenario(),
+        ListTicketsQueueScenario(),
+        CreateTicketScenario(),
+        SearchArticlesColdScenario(),
+        SearchArticlesWarmScenario(),
+        SendChatMessageScenario(),
     )
 }
 

@@ -19,7 +19,8 @@ from server.auth.principal_cache import CacheVerdict, PrincipalCache
 from server.auth.tokens import AccessTokenCodec, hash_refresh_token, new_refresh_token, plausible_refresh_token
 from server.auth.validation import FieldChecks, check_display_name, check_email, normalize_email
 from server.core.context import Principal, Role
-from server.core.errors import AlreadyExists, Unauthenticated
+from server.core.errors import AlreadyExists, ResourceExhausted, Unauthenticated, Unavailable
+from server.core.metrics import Metrics
 from server.settings import Settings
 from storage.db import Database
 from storage.models import AuthSession, User
@@ -51,8 +52,17 @@ class AuthResult:
 class AuthDomain:
     """Everything about signing in and proving who the caller is."""
 
-    def __init__(self, *, settings: Settings, database: Database, redis: Redis, hasher: PasswordHasher) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        redis: Redis,
+        hasher: PasswordHasher,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._settings = settings
+        self._metrics = metrics
         self._database = database
         self._hasher = hasher
         self._tokens = AccessTokenCodec.from_settings(settings)
@@ -113,7 +123,15 @@ class AuthDomain:
         checks.raise_if_any()
 
         normalized_email = normalize_email(email)[:_MAX_EMAIL_INPUT]
-        await self._limiter.begin_attempt(email=normalized_email, client_ip=client_ip)
+        try:
+            await self._limiter.begin_attempt(email=normalized_email, client_ip=client_ip)
+        except ResourceExhausted:
+            self._count_login_failure("rate_limited")
+            raise
+        except Unavailable:
+            if self._metrics is not None:
+                self._metrics.redis_errors.labels(component="login_limiter").inc()
+            raise
         try:
             user = await self._verify_credentials(normalized_email, password)
             if user is None:
@@ -127,12 +145,17 @@ class AuthDomain:
                 result = await self._start_session(uow, stamped, client_ip=client_ip, user_agent=user_agent)
         except Unauthenticated:
             # A failed attempt: it stays counted.
+            self._count_login_failure("invalid_credentials")
             raise
         except BaseException:
             await self._limiter.attempt_abandoned(email=normalized_email, client_ip=client_ip)
             raise
         await self._limiter.attempt_succeeded(email=normalized_email, client_ip=client_ip)
         return result
+
+    def _count_login_failure(self, reason: str) -> None:
+        if self._metrics is not None:
+            self._metrics.login_failures.labels(reason=reason).inc()
 
     async def _verify_credentials(self, email: str, password: str) -> User | None:
         # The transaction ends before bcrypt runs: no pooled connection waits on a hash.

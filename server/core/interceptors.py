@@ -3,8 +3,10 @@
 They run in this order (outermost first) around every handler:
 
     RequestContextInterceptor  request id, client address, one log line per call
+    MetricsInterceptor         per-RPC count and latency by status, in-flight calls, open streams
     ErrorInterceptor           domain errors -> gRPC status with google.rpc details (the only abort)
     AuthenticationInterceptor  bearer JWT -> Principal in a contextvar
+    RateLimitInterceptor       the general rate limits (per client address and per user, in Redis)
     AccessInterceptor          the RPC's declared access rule
 
 Each wraps the handler's behaviour in an async context manager, so unary and streaming handlers
@@ -14,8 +16,10 @@ are treated alike; the wrapped handlers are cached per method.
 from __future__ import annotations
 
 import abc
+import asyncio
 import inspect
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -28,8 +32,10 @@ from grpc_status import rpc_status
 
 from server.core.access import AccessPolicy
 from server.core.context import CallInfo, Principal, current_call, current_principal, set_call, set_principal
-from server.core.errors import HelpdeskError, Unauthenticated, Unavailable
+from server.core.errors import HelpdeskError, ResourceExhausted, Unauthenticated, Unavailable
 from server.core.infrastructure import as_unavailable
+from server.core.metrics import Metrics
+from server.core.rate_limit import RateLimiter
 
 _log = logging.getLogger("helpdesk.rpc")
 
@@ -97,6 +103,7 @@ class _AroundInterceptor(grpc.aio.ServerInterceptor, abc.ABC):
 
     def __init__(self) -> None:
         self._cache: dict[str, tuple[Handler, Handler]] = {}
+        self._streaming: dict[str, bool] = {}
 
     @abc.abstractmethod
     def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AbstractAsyncContextManager[None]:
@@ -121,7 +128,12 @@ class _AroundInterceptor(grpc.aio.ServerInterceptor, abc.ABC):
 
         wrapped = _wrap_handler(handler, around)
         self._cache[method] = (handler, wrapped)
+        self._streaming[method] = bool(handler.request_streaming or handler.response_streaming)
         return wrapped
+
+    def is_streaming(self, method: str) -> bool:
+        """Whether `method` streams requests or responses (known once its handler was wrapped)."""
+        return self._streaming.get(method, False)
 
 
 def metadata_value(metadata: grpc.aio.Metadata | Metadata | None, key: str) -> str | None:
@@ -181,8 +193,7 @@ class RequestContextInterceptor(_AroundInterceptor):
 
     @staticmethod
     def _log(method: str, context: grpc.aio.ServicerContext[Any, Any], started: float, peer: str) -> None:
-        code = context.code()
-        status = code.name if isinstance(code, grpc.StatusCode) else "OK"
+        status = _status_name(context)
         principal = current_principal()
         call = current_call()
         if status in ("INTERNAL", "UNKNOWN", "DATA_LOSS"):
@@ -208,8 +219,54 @@ class RequestContextInterceptor(_AroundInterceptor):
         )
 
 
+def _status_name(context: grpc.aio.ServicerContext[Any, Any], error: BaseException | None = None) -> str:
+    """The call's final status code name (`OK`, `NOT_FOUND`, `CANCELLED`...)."""
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    if isinstance(error, asyncio.CancelledError) or context.cancelled():
+        return "CANCELLED"
+    return "UNKNOWN" if error is not None and not isinstance(error, grpc.aio.AbortError) else "OK"
+
+
+class MetricsInterceptor(_AroundInterceptor):
+    """Counts every call by method and final status, times it, and tracks in-flight calls and streams."""
+
+    def __init__(self, *, metrics: Metrics) -> None:
+        super().__init__()
+        self._metrics = metrics
+
+    @asynccontextmanager
+    async def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
+        """Records the call; the status is read after the error interceptor has set it."""
+        label = method.lstrip("/")
+        streaming = self.is_streaming(method)
+        metrics = self._metrics
+        metrics.rpc_in_flight.inc()
+        if streaming:
+            metrics.open_streams.labels(method=label).inc()
+        started = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            code = _status_name(context, error)
+            metrics.rpc_requests.labels(method=label, code=code).inc()
+            metrics.rpc_duration.labels(method=label, code=code).observe(time.perf_counter() - started)
+            metrics.rpc_in_flight.dec()
+            if streaming:
+                metrics.open_streams.labels(method=label).dec()
+
+
 class ErrorInterceptor(_AroundInterceptor):
     """Turns domain errors into gRPC statuses; anything unexpected becomes a logged INTERNAL."""
+
+    def __init__(self, *, metrics: Metrics | None = None) -> None:
+        super().__init__()
+        self._metrics = metrics
 
     @asynccontextmanager
     async def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
@@ -224,6 +281,8 @@ class ErrorInterceptor(_AroundInterceptor):
             unavailable = as_unavailable(exc)
             if unavailable is not None:
                 _log.warning("%s: dependency unavailable: %s", method, exc)
+                if self._metrics is not None and unavailable.reason == "REDIS_UNAVAILABLE":
+                    self._metrics.redis_errors.labels(component="rpc").inc()
                 await _abort(context, unavailable)
             _log.exception("%s failed", method, extra={"request_id": current_call().request_id})
             await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {current_call().request_id})")
@@ -231,7 +290,13 @@ class ErrorInterceptor(_AroundInterceptor):
 
 async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: HelpdeskError | Unavailable) -> None:
     status = rpc_status.to_status(error.to_rpc_status())
-    await context.abort(status.code, status.details, status.trailing_metadata)
+    trailing_metadata = tuple(status.trailing_metadata)
+    if isinstance(error, ResourceExhausted):
+        # A `retry-after` trailer (whole seconds) for gRPC and gRPC-Web clients; Envoy's JSON
+        # transcoder drops trailers, so JSON clients read RetryInfo from the body instead.
+        seconds = max(1, math.ceil(error.retry_after.total_seconds()))
+        trailing_metadata += (("retry-after", str(seconds)),)
+    await context.abort(status.code, status.details, trailing_metadata)
 
 
 class AuthenticationInterceptor(_AroundInterceptor):
@@ -253,6 +318,26 @@ class AuthenticationInterceptor(_AroundInterceptor):
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthenticated("authorization must be 'Bearer <access token>'")
             set_principal(await self._authenticator.authenticate(access_token=token.strip()))
+        yield
+
+
+class RateLimitInterceptor(_AroundInterceptor):
+    """Charges the call to its client address's and user's budgets (after authentication)."""
+
+    def __init__(self, *, limiter: RateLimiter) -> None:
+        super().__init__()
+        self._limiter = limiter
+
+    @asynccontextmanager
+    async def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
+        """Refuses the call with RATE_LIMITED before the handler runs if a budget is spent."""
+        if not self._limiter.is_exempt(method):
+            principal = current_principal()
+            await self._limiter.check(
+                method=method,
+                client_ip=current_call().client_ip,
+                user_id=principal.user_id if principal is not None else None,
+            )
         yield
 
 

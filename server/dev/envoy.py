@@ -72,6 +72,11 @@ class GatewayOptions:
     stream_idle_timeout_seconds: int = 600
     health_check_interval_seconds: float = 5.0
     access_log_path: str = "/dev/stdout"
+    # The edge guard (Envoy local rate limit, one bucket per gateway): requests per second
+    # sustained, and the burst on top; 0 per second turns it off. Far above normal traffic: the
+    # fine-grained per-IP and per-user limits live in the servers (Redis).
+    edge_rate_limit_per_second: int = 1000
+    edge_rate_limit_burst: int = 2000
 
     def __post_init__(self) -> None:
         for name, port in (("listen_port", self.listen_port), ("admin_port", self.admin_port)):
@@ -83,6 +88,8 @@ class GatewayOptions:
             if not host or not 0 < port <= 65535:
                 raise ConfigurationError(f"bad upstream address {host}:{port}")
         check_cors_origins(self.cors_origins)
+        if self.edge_rate_limit_per_second < 0 or self.edge_rate_limit_burst < 1:
+            raise ConfigurationError("the edge rate limit needs a rate >= 0 (0 = off) and a burst >= 1")
         if self.stream_idle_timeout_seconds < 300:
             raise ConfigurationError("the stream idle timeout must be at least 300 s (chat streams are long)")
 
@@ -94,7 +101,8 @@ class GatewayOptions:
         optional: `_PORT` (8080), `_HOST` (0.0.0.0), `_ADMIN_PORT` (9901), `_CORS_ORIGINS`
         (comma-separated, none by default), `_DESCRIPTOR` (the repository's descriptor set),
         `_MAX_REQUEST_BYTES`, `_STREAM_IDLE_TIMEOUT` (seconds), `_HEALTH_CHECK_INTERVAL` (seconds),
-        `_ACCESS_LOG` (a path, /dev/stdout by default).
+        `_ACCESS_LOG` (a path, /dev/stdout by default), `_RATE_LIMIT` (edge requests per second,
+        1000; 0 turns the guard off), `_RATE_LIMIT_BURST` (2000).
         """
         env = os.environ if env is None else env
 
@@ -126,6 +134,8 @@ class GatewayOptions:
             stream_idle_timeout_seconds=int(number("STREAM_IDLE_TIMEOUT", 600)),
             health_check_interval_seconds=number("HEALTH_CHECK_INTERVAL", 5.0, float),
             access_log_path=get("ACCESS_LOG") or "/dev/stdout",
+            edge_rate_limit_per_second=int(number("RATE_LIMIT", 1000)),
+            edge_rate_limit_burst=int(number("RATE_LIMIT_BURST", 2000)),
         )
 
     def render(self, template_path: Path = TEMPLATE_PATH) -> str:
@@ -150,6 +160,9 @@ class GatewayOptions:
             "STREAM_IDLE_TIMEOUT": f"{self.stream_idle_timeout_seconds}s",
             "HEALTH_CHECK_INTERVAL": f"{self.health_check_interval_seconds:g}s",
             "ACCESS_LOG_PATH": self.access_log_path,
+            "EDGE_RATE_LIMIT_PER_SECOND": max(self.edge_rate_limit_per_second, 1),
+            "EDGE_RATE_LIMIT_BURST": max(self.edge_rate_limit_burst, self.edge_rate_limit_per_second, 1),
+            "EDGE_RATE_LIMIT_ENABLED_PERCENT": 100 if self.edge_rate_limit_per_second > 0 else 0,
         }
         template = string.Template(template_path.read_text())
         # JSON is valid YAML in flow position, so every value is inserted as JSON: no quoting rules.

@@ -19,9 +19,12 @@ from pathlib import Path
 from sqlalchemy import text
 
 from server.auth.passwords import PasswordHasher
+from server.chat.demo import seed_demo_chats
 from server.core.context import Role
 from server.core.errors import AlreadyExists
+from server.knowledge.demo import seed_demo_articles
 from server.settings import Settings
+from server.tickets.demo import seed_demo_tickets
 from server.users.domain import create_user_command
 from storage.db import Database
 
@@ -90,7 +93,27 @@ async def _seed_users(context: SeedContext) -> None:
 
 
 # Run in this order, each once per database. Append new steps at the end; never rename one.
-SEED_STEPS: tuple[tuple[str, SeedStep], ...] = (("users", _seed_users),)
+async def _seed_articles(context: SeedContext) -> None:
+    created = await seed_demo_articles(context.database)
+    _log.info("seeded %d knowledge-base articles", created)
+
+
+async def _seed_chats(context: SeedContext) -> None:
+    created = await seed_demo_chats(context.database)
+    _log.info("seeded %d live chats", created)
+
+
+async def _seed_tickets(context: SeedContext) -> None:
+    created = await seed_demo_tickets(context.database)
+    _log.info("seeded %d demo tickets", created)
+
+
+SEED_STEPS: tuple[tuple[str, SeedStep], ...] = (
+    ("users", _seed_users),
+    ("articles", _seed_articles),
+    ("chats", _seed_chats),
+    ("tickets", _seed_tickets),
+)
 
 
 async def seed_demo_data(*, settings: Settings, state_path: Path) -> list[str]:

@@ -74,9 +74,13 @@ class DevStackOptions:
     redis_port: int = 0
     cors_origins: tuple[str, ...] = DEV_CORS_ORIGINS
     descriptor_path: Path = DEFAULT_DESCRIPTOR_PATH
+    # Server replicas behind Envoy's round robin: the first on `grpc_port`, the others on free ports.
+    replicas: int = 1
 
     def __post_init__(self) -> None:
         check_cors_origins(self.cors_origins)
+        if not 1 <= self.replicas <= 16:
+            raise StackError("--replicas must be between 1 and 16")
 
 
 def prepare_data_dir(data_dir: Path) -> Path:
@@ -177,6 +181,9 @@ class DevStack:
         self.seeded_now: list[str] = []
         # Imported lazily: one-off commands use this module without the whole server.
         self._app: HelpdeskApp | None = None
+        # Replicas beyond the first (`--replicas N`), same process, each its own gRPC server.
+        self._extra_apps: list[HelpdeskApp] = []
+        self.replica_ports: list[int] = []
         self._postgres_ours = False
 
     async def start(self) -> None:
@@ -202,7 +209,7 @@ class DevStack:
                     listen_host=self.options.host,
                     listen_port=self.options.gateway_port,
                     admin_port=self.options.envoy_admin_port,
-                    upstreams=((_connectable(self.options.host), self.grpc_port),),
+                    upstreams=tuple((_connectable(self.options.host), port) for port in self.replica_ports),
                     descriptor_path=self.options.descriptor_path,
                     cors_origins=self.options.cors_origins,
                     # A replica restarted by hand comes back into rotation quickly.
@@ -216,6 +223,9 @@ class DevStack:
 
     async def stop(self) -> None:
         """Stops the server (gracefully), then Envoy, Redis and PostgreSQL; safe to call twice."""
+        extra_apps, self._extra_apps = self._extra_apps, []
+        for extra in extra_apps:
+            await _run_step("gRPC server replica", extra.stop())
         if self._app is not None:
             app, self._app = self._app, None
             await _run_step("gRPC server", app.stop())
@@ -236,9 +246,15 @@ class DevStack:
         rows = [
             ("Gateway: JSON/REST, gRPC-Web, gRPC", gateway),
             ("gRPC, direct to the server", f"{self.options.host}:{self.grpc_port}"),
+            *(
+                [("Replicas (round robin behind Envoy)", ", ".join(str(p) for p in self.replica_ports))]
+                if len(self.replica_ports) > 1
+                else []
+            ),
             ("PostgreSQL (DATABASE_URL)", self.settings.database_url),
             ("Redis (REDIS_URL)", self.settings.redis_url),
             ("Envoy admin", self.envoy.admin_url),
+            ("Prometheus metrics", _metrics_url(self._app)),
             ("Data dir", str(self.data_dir)),
             (
                 "Logs",
@@ -276,6 +292,8 @@ class DevStack:
             changes["trusted_proxy_hops"] = 1
         if not self._env.get("HELPDESK_SHUTDOWN_GRACE_SECONDS"):
             changes["shutdown_grace_seconds"] = DEV_SHUTDOWN_GRACE_SECONDS
+        if not self._env.get("HELPDESK_METRICS_PORT"):
+            changes["metrics_port"] = 0  # any free port, printed in the banner
         return settings.replace(**changes)
 
     def _check_ports(self) -> None:
@@ -308,6 +326,22 @@ class DevStack:
         app = await HelpdeskApp.create(settings)
         self._app = app
         self.grpc_port = await app.start()
+        self.replica_ports = [self.grpc_port]
+        for _ in range(self.options.replicas - 1):
+            # Any free port, for gRPC and for its own /metrics when metrics are on.
+            changes: dict[str, object] = {"grpc_port": 0}
+            if settings.metrics_port is not None:
+                changes["metrics_port"] = 0
+            extra = await HelpdeskApp.create(settings.replace(**changes))
+            self._extra_apps.append(extra)
+            self.replica_ports.append(await extra.start())
+
+
+def _metrics_url(app: HelpdeskApp | None) -> str:
+    """Where the server's /metrics answers, or how to turn it on."""
+    if app is None or app.metrics_port is None:
+        return "off (set HELPDESK_METRICS_PORT)"
+    return f"http://{_connectable(app.settings.metrics_host)}:{app.metrics_port}/metrics"
 
 
 async def run_dev_stack(options: DevStackOptions, *, out: TextIO) -> None:

@@ -2,7 +2,27 @@
 
 from storage.models.auth import AuthSession, RefreshToken
 from storage.models.base import Base
+from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
+from storage.models.knowledge import Article, ArticleState, ArticleVote
+from storage.models.tickets import Ticket, TicketEvent, TicketMessage
 from storage.models.user import RoleType, User
 
-__all__ = ["AuthSession", "Base", "IdempotencyKey", "RefreshToken", "RoleType", "User"]
+__all__ = [
+    "Article",
+    "ArticleState",
+    "ArticleVote",
+    "AuthSession",
+    "Base",
+    "Chat",
+    "ChatMessage",
+    "ChatState",
+    "ChatStateType",
+    "IdempotencyKey",
+    "RefreshToken",
+    "RoleType",
+    "Ticket",
+    "TicketEvent",
+    "TicketMessage",
+    "User",
+]

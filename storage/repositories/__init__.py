@@ -1,8 +1,19 @@
 """One repository per aggregate. Repositories take the unit of work's session and never commit."""
 
+from storage.repositories.articles import ArticleRepository
+from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
 from storage.repositories.sessions import AuthSessionRepository
+from storage.repositories.tickets import TicketRepository
 from storage.repositories.users import UserRepository
 
-__all__ = ["AuthSessionRepository", "IdempotencyRepository", "RefreshTokenRepository", "UserRepository"]
+__all__ = [
+    "ArticleRepository",
+    "AuthSessionRepository",
+    "ChatRepository",
+    "IdempotencyRepository",
+    "RefreshTokenRepository",
+    "TicketRepository",
+    "UserRepository",
+]

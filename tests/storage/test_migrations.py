@@ -19,6 +19,12 @@ from storage.migrations import alembic_config, current_revisions, downgrade_to, 
 from storage.models import Base
 
 EXPECTED_TABLES = {"users", "auth_sessions", "refresh_tokens", "idempotency_keys"}
+# Issue 3 (tickets).
+EXPECTED_TABLES |= {"tickets", "ticket_messages", "ticket_events"}
+# Issue 4 (knowledge base).
+EXPECTED_TABLES |= {"articles", "article_votes"}
+# Issue 5 (live chat).
+EXPECTED_TABLES |= {"chats", "chat_messages"}
 
 
 async def _tables(url: str) -> set[str]:

@@ -1,7 +1,8 @@
 // @helpdesk/client: the helpdesk.v1 API for TypeScript, in browsers and Node 20+.
 //
-// Everything here is generated from protos/ into src/gen/ by `make generate` (protoc-gen-es v2);
-// never edit src/gen/ by hand. Each service descriptor (AuthService, TicketService, ...) works
+// The messages and services are generated from protos/ into src/gen/ by `make generate`
+// (protoc-gen-es v2); never edit src/gen/ by hand. `HelpdeskClient` (src/client/) wraps them.
+// Each service descriptor (AuthService, TicketService, ...) also works directly
 // with @connectrpc/connect's `createClient` over the gRPC-Web transport of
 // @connectrpc/connect-web (`createGrpcWebTransport`) pointed at the Envoy gateway; messages are
 // built with `create(TicketSchema, {...})` from @bufbuild/protobuf.
@@ -20,3 +21,17 @@ export * from "./gen/helpdesk/v1/ticket_pb.js";
 export * from "./gen/helpdesk/v1/ticket_service_pb.js";
 export * from "./gen/helpdesk/v1/user_pb.js";
 export * from "./gen/helpdesk/v1/user_service_pb.js";
+
+// google.rpc error details (decoded by HelpdeskError from grpc-status-details-bin).
+export {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  RetryInfoSchema,
+  type BadRequest,
+  type BadRequest_FieldViolation,
+  type ErrorInfo,
+  type RetryInfo,
+} from "./gen/google/rpc/error_details_pb.js";
+
+// The hand-written wrapper: sign-in, token refresh, error decoding, chat resume.
+export * from "./client/index.js";

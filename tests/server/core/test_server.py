@@ -39,17 +39,20 @@ async def test_reflection_lists_every_api_service(channel: grpc.aio.Channel) -> 
     assert "grpc.health.v1.Health" in names
 
 
-async def test_services_not_built_yet_answer_unimplemented_after_the_access_check(
-    channel: grpc.aio.Channel,
-) -> None:
+async def test_the_access_check_runs_before_the_handler(channel: grpc.aio.Channel) -> None:
+    # Every API service has its servicer now (issue 3 landed TicketService, which this test used as
+    # its UNIMPLEMENTED placeholder); what remains to check is that access is decided first.
     tickets = ticket_service_pb2_grpc.TicketServiceStub(channel)
     with pytest.raises(grpc.aio.AioRpcError) as anonymous:
         await tickets.ListTickets(ticket_service_pb2.ListTicketsRequest())
     assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
     customer = await register(auth_service_pb2_grpc.AuthServiceStub(channel))
-    with pytest.raises(grpc.aio.AioRpcError) as signed_in:
-        await tickets.ListTickets(ticket_service_pb2.ListTicketsRequest(), metadata=customer.metadata)
-    assert signed_in.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    with pytest.raises(grpc.aio.AioRpcError) as staff_only:
+        # A malformed id would be INVALID_ARGUMENT in the handler: the role check answers first.
+        await tickets.ListTicketEvents(
+            ticket_service_pb2.ListTicketEventsRequest(ticket_id="not-a-uuid"), metadata=customer.metadata
+        )
+    assert staff_only.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
 async def test_request_id_is_echoed_back(channel: grpc.aio.Channel) -> None:

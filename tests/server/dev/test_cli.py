@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.dev.postgres import EmbeddedPostgres
+from storage.migrations import head_revisions
 
 HELPDESK = Path(sys.executable).parent / "helpdesk"
 STRONG_SECRET = "a-strong-production-secret-" + uuid.uuid4().hex
@@ -101,7 +102,8 @@ def _users(postgres: EmbeddedPostgres) -> dict[str, str]:
 def test_migrate_and_create_user_on_a_data_dir_start_and_stop_postgres(data_dir: Path) -> None:
     migrated = helpdesk("migrate", "--data-dir", str(data_dir))
     assert migrated.returncode == 0, migrated.stderr
-    assert "migrated to 0001_users_and_sessions" in migrated.stdout
+    for head in head_revisions():
+        assert head in migrated.stdout
 
     created = helpdesk(
         "create-user", "--data-dir", str(data_dir), "--email", " New.Agent@Example.com ",

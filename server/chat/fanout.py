@@ -1,0 +1,445 @@
+"""Per-process fan-out of chat events to local streams, shared between replicas through Redis pub/sub.
+
+PostgreSQL is the truth; Redis only carries wake-ups, published after commit. Each process keeps
+one `_ChatFeed` per chat that has local streams, which delivers messages to them strictly in `seq`
+order: an event that skips a seq (out-of-order publishes from two replicas, a lost publish) makes
+the feed read the gap from PostgreSQL first. One subscriber task per process listens on Redis; if
+Redis is unreachable, a poller compares each watched chat's `last_seq` and status in PostgreSQL
+every `chat_fallback_poll_seconds` (and, as a safety net, every `chat_safety_poll_seconds` while
+Redis is healthy), so delivery goes on, slower, and recovers when Redis returns.
+
+Every stream has a bounded queue: a consumer that falls that far behind is closed with
+UNAVAILABLE (reason `SLOW_CONSUMER`) and resumes from its last `seq`; memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from helpdesk.v1 import chat_event_pb2
+from server.chat.protos import STATE_FROM_PROTO, STATE_TO_PROTO, chat_to_proto, message_to_proto
+from server.core.errors import HelpdeskError, Unavailable
+from server.settings import Settings
+from storage import redis_keys
+from storage.db import Database
+from storage.models import ChatState
+from storage.redis import create_redis
+from storage.unit_of_work import UnitOfWork
+
+_log = logging.getLogger(__name__)
+
+# How many messages one gap-repair query reads at a time.
+REPAIR_BATCH = 200
+# Longest wait for Redis to confirm a new channel subscription before a stream starts anyway.
+SUBSCRIBE_CONFIRM_SECONDS = 1.0
+RECONNECT_DELAY_SECONDS = 0.5
+# A fresh snapshot request for queue watchers (not an event of the API).
+RESYNC = object()
+_CLOSED = object()
+
+
+class Subscription:
+    """One stream's bounded inbox of events (`ChatEvent`, `QueueEvent` or `RESYNC`)."""
+
+    def __init__(self, *, capacity: int) -> None:
+        self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=capacity + 1)
+        self._capacity = capacity
+        self.error: HelpdeskError | None = None
+
+    def offer(self, item: object) -> None:
+        """Queues an item; a full inbox closes the subscription as a slow consumer."""
+        if self.error is not None:
+            return
+        if self._queue.qsize() >= self._capacity:
+            self.close(
+                Unavailable(
+                    "the client does not read its stream fast enough; reconnect with after_seq",
+                    reason="SLOW_CONSUMER",
+                )
+            )
+            return
+        self._queue.put_nowait(item)
+
+    def close(self, error: HelpdeskError) -> None:
+        """Ends the subscription: what is queued is dropped and the reader gets `error`."""
+        if self.error is not None:
+            return
+        self.error = error
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(_CLOSED)
+
+    async def next(self, *, wait_seconds: float) -> object | None:
+        """The next item, or None after `wait_seconds` without one; raises the closing error."""
+        if self.error is not None:
+            raise self.error
+        try:
+            item = await asyncio.wait_for(self._queue.get(), wait_seconds)
+        except TimeoutError:
+            return None
+        if item is _CLOSED:
+            assert self.error is not None
+            raise self.error
+        return item
+
+
+@dataclass
+class _ChatFeed:
+    """The local streams of one chat and how far messages have been delivered to them, in order."""
+
+    chat_id: uuid.UUID
+    subscribers: set[Subscription] = field(default_factory=set)
+    delivered_seq: int | None = None
+    target_seq: int = 0
+    status: ChatState | None = None
+    confirmed: asyncio.Event = field(default_factory=asyncio.Event)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    repair: asyncio.Task[None] | None = None
+
+    def broadcast(self, item: object) -> None:
+        for subscriber in list(self.subscribers):
+            subscriber.offer(item)
+
+
+class ChatFanout:
+    """Publishes committed chat events and delivers them to this process's streams."""
+
+    def __init__(self, *, settings: Settings, database: Database) -> None:
+        self._settings = settings
+        self._database = database
+        self._origin = uuid.uuid4().hex[:12]
+        self._publisher = create_redis(settings.redis_url)
+        # Pub/sub reads block between events: no read timeout on this connection.
+        self._subscriber_client = aioredis.Redis.from_url(
+            settings.redis_url, decode_responses=True, socket_connect_timeout=1.0, client_name="helpdesk-chat-fanout"
+        )
+        self._pubsub: aioredis.client.PubSub | None = None
+        self._feeds: dict[uuid.UUID, _ChatFeed] = {}
+        self._queue_watchers: set[Subscription] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._poll_now = asyncio.Event()
+        # Stream set-ups, replays and repairs share half of the connection pool: a reconnect storm
+        # (a replica restarted, 1,000 streams coming back) queues here instead of starving unary calls.
+        self._read_slots = asyncio.Semaphore(max(2, settings.db_pool_size // 2))
+        self.redis_healthy = False
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[UnitOfWork]:
+        """A short read-only unit of work for streams, within the streams' share of the pool."""
+        async with self._read_slots, self._database.unit_of_work() as uow:
+            yield uow
+
+    @property
+    def stream_count(self) -> int:
+        """Open chat and queue streams of this process."""
+        return sum(len(feed.subscribers) for feed in self._feeds.values()) + len(self._queue_watchers)
+
+    async def start(self) -> None:
+        """Starts the Redis subscriber and the PostgreSQL poller."""
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="chat-fanout-listen"),
+            asyncio.create_task(self._poll(), name="chat-fanout-poll"),
+        ]
+
+    async def stop(self) -> None:
+        """Stops the background tasks and ends every local stream (UNAVAILABLE: resumable)."""
+        for task in self._tasks:
+            task.cancel()
+        for feed in self._feeds.values():
+            if feed.repair is not None:
+                feed.repair.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        closing = Unavailable("the server is shutting down; reconnect with after_seq", reason="SERVER_STOPPING")
+        for feed in list(self._feeds.values()):
+            for subscriber in list(feed.subscribers):
+                subscriber.close(closing)
+        for watcher in list(self._queue_watchers):
+            watcher.close(closing)
+
+    async def close(self) -> None:
+        """Closes the Redis clients (after `stop`, once no call can publish any more)."""
+        await self._publisher.aclose()
+        await self._subscriber_client.aclose()
+
+    # --- publishing (after commit) ----------------------------------------------------------
+
+    async def publish_chat_event(self, chat_id: uuid.UUID, event: chat_event_pb2.ChatEvent) -> None:
+        """Delivers a committed event to local streams at once, and to other replicas through Redis."""
+        self._dispatch_chat_event(chat_id, event)
+        await self._publish(redis_keys.chat_events(chat_id), event.SerializeToString())
+
+    async def publish_queue_event(self, event: chat_event_pb2.QueueEvent) -> None:
+        """Delivers a queue change to local queue watchers and to other replicas."""
+        self._dispatch_queue_event(event)
+        await self._publish(redis_keys.chat_queue_events(), event.SerializeToString())
+
+    async def _publish(self, channel: str, payload: bytes) -> None:
+        try:
+            await self._publisher.publish(channel, f"{self._origin}:{base64.b64encode(payload).decode()}")
+        except (RedisError, OSError):
+            # The data is committed; other replicas find it by polling PostgreSQL.
+            _log.warning("chat fan-out: publishing to Redis failed; replicas will catch up by polling")
+
+    # --- subscribing ------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def watch_chat(self, chat_id: uuid.UUID) -> AsyncIterator[Subscription]:
+        """A subscription to a chat's live events, registered before the caller replays history."""
+        subscription = Subscription(capacity=self._settings.chat_stream_buffer)
+        feed = self._feeds.get(chat_id)
+        created = feed is None
+        if feed is None:
+            feed = _ChatFeed(chat_id)
+            self._feeds[chat_id] = feed
+        feed.subscribers.add(subscription)
+        try:
+            if created:
+                try:
+                    await self._init_feed(feed)
+                except BaseException:
+                    # Streams that joined meanwhile must not wait for a feed that will never be ready.
+                    for other in list(feed.subscribers):
+                        other.close(Unavailable("the chat cannot be followed right now; retry"))
+                    feed.ready.set()
+                    raise
+            else:
+                await feed.ready.wait()
+            yield subscription
+        finally:
+            self._release(feed, subscription)
+
+    @contextlib.asynccontextmanager
+    async def watch_queue(self) -> AsyncIterator[Subscription]:
+        """A subscription to queue changes (chats added and removed) and resync requests."""
+        subscription = Subscription(capacity=self._settings.chat_stream_buffer)
+        self._queue_watchers.add(subscription)
+        try:
+            yield subscription
+        finally:
+            self._queue_watchers.discard(subscription)
+
+    async def _init_feed(self, feed: _ChatFeed) -> None:
+        # Subscribe first, then read where the chat stands: nothing committed in between is missed.
+        pubsub = self._pubsub
+        if pubsub is not None:
+            try:
+                await pubsub.subscribe(redis_keys.chat_events(feed.chat_id))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(feed.confirmed.wait(), SUBSCRIBE_CONFIRM_SECONDS)
+            except (RedisError, OSError):
+                _log.warning("chat fan-out: subscribing to chat %s failed; polling covers it", feed.chat_id)
+        async with self.reading() as uow:
+            pulses = await uow.chats.pulses(chat_ids=[feed.chat_id])
+        if pulses:
+            feed.delivered_seq = pulses[0].last_seq
+            feed.status = pulses[0].status
+        else:
+            feed.delivered_seq = 0
+        feed.ready.set()
+        if feed.target_seq > feed.delivered_seq:
+            self._start_repair(feed)
+
+    def _release(self, feed: _ChatFeed, subscription: Subscription) -> None:
+        feed.subscribers.discard(subscription)
+        if feed.subscribers or self._feeds.get(feed.chat_id) is not feed:
+            return
+        del self._feeds[feed.chat_id]
+        if feed.repair is not None:
+            feed.repair.cancel()
+        pubsub = self._pubsub
+        if pubsub is not None:
+            task = asyncio.get_running_loop().create_task(self._unsubscribe(pubsub, feed.chat_id))
+            self._tasks.append(task)
+            task.add_done_callback(lambda done: self._tasks.remove(done) if done in self._tasks else None)
+
+    async def _unsubscribe(self, pubsub: aioredis.client.PubSub, chat_id: uuid.UUID) -> None:
+        if chat_id in self._feeds:
+            return
+        with contextlib.suppress(RedisError, OSError):
+            await pubsub.unsubscribe(redis_keys.chat_events(chat_id))
+
+    # --- delivery ---------------------------------------------------------------------------
+
+    def _dispatch_chat_event(self, chat_id: uuid.UUID, event: chat_event_pb2.ChatEvent) -> None:
+        feed = self._feeds.get(chat_id)
+        if feed is None:
+            return
+        kind = event.WhichOneof("event")
+        if kind != "message":
+            if kind == "status_change":
+                feed.status = STATE_FROM_PROTO.get(event.status_change.chat.status, feed.status)
+            feed.broadcast(event)
+            return
+        seq = event.message.seq
+        feed.target_seq = max(feed.target_seq, seq)
+        if feed.delivered_seq is None or seq <= feed.delivered_seq:
+            return
+        if seq == feed.delivered_seq + 1 and feed.repair is None:
+            feed.delivered_seq = seq
+            feed.broadcast(event)
+            return
+        self._start_repair(feed)
+
+    def _dispatch_queue_event(self, event: object) -> None:
+        for watcher in list(self._queue_watchers):
+            watcher.offer(event)
+
+    def _start_repair(self, feed: _ChatFeed) -> None:
+        if feed.repair is None:
+            feed.repair = asyncio.get_running_loop().create_task(self._repair(feed), name="chat-fanout-repair")
+
+    async def _repair(self, feed: _ChatFeed) -> None:
+        """Reads the messages between what was delivered and the newest seen from PostgreSQL."""
+        try:
+            while feed.delivered_seq is not None and feed.delivered_seq < feed.target_seq and feed.subscribers:
+                try:
+                    async with self.reading() as uow:
+                        views = await uow.chats.list_messages(
+                            chat_id=feed.chat_id, after_seq=feed.delivered_seq, limit=REPAIR_BATCH
+                        )
+                except HelpdeskError:
+                    _log.warning("chat fan-out: reading chat %s from PostgreSQL failed; retrying", feed.chat_id)
+                    await asyncio.sleep(RECONNECT_DELAY_SECONDS)
+                    continue
+                if not views:
+                    break
+                for view in views:
+                    if view.message.seq == feed.delivered_seq + 1:
+                        feed.delivered_seq = view.message.seq
+                        feed.broadcast(chat_event_pb2.ChatEvent(message=message_to_proto(view)))
+        finally:
+            feed.repair = None
+
+    # --- Redis subscriber -------------------------------------------------------------------
+
+    async def _listen(self) -> None:
+        while True:
+            pubsub = self._subscriber_client.pubsub()
+            try:
+                subscribed = list(self._feeds)
+                await pubsub.subscribe(redis_keys.chat_queue_events(), *(redis_keys.chat_events(c) for c in subscribed))
+                self._pubsub = pubsub
+                # Chats first watched while the subscription above was being made.
+                late = [redis_keys.chat_events(c) for c in self._feeds if c not in subscribed]
+                if late:
+                    await pubsub.subscribe(*late)
+                while True:
+                    message = await pubsub.get_message(timeout=5.0)
+                    if message is None:
+                        await pubsub.ping()
+                        continue
+                    self._handle(message)
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                if self.redis_healthy:
+                    _log.warning("chat fan-out: Redis unreachable (%s); polling PostgreSQL", exc)
+                self._set_healthy(False)
+            except Exception:  # noqa: BLE001 - the subscriber must survive anything and reconnect
+                _log.exception("chat fan-out: subscriber failed; restarting it")
+                self._set_healthy(False)
+            finally:
+                self._pubsub = None
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await asyncio.sleep(RECONNECT_DELAY_SECONDS)
+
+    def _set_healthy(self, healthy: bool) -> None:
+        if healthy == self.redis_healthy:
+            return
+        self.redis_healthy = healthy
+        if healthy:
+            _log.info("chat fan-out: Redis subscription live")
+        # Either way, look at PostgreSQL now: changes may have been missed around the switch.
+        self._poll_now.set()
+        for feed in self._feeds.values():
+            feed.confirmed.set()
+        self._dispatch_queue_event(RESYNC)
+
+    def _handle(self, message: dict[str, object]) -> None:
+        kind = message.get("type")
+        channel = str(message.get("channel", ""))
+        if kind == "subscribe":
+            if channel == redis_keys.chat_queue_events():
+                self._set_healthy(True)
+            else:
+                feed = self._feeds.get(_chat_id_of(channel))
+                if feed is not None:
+                    feed.confirmed.set()
+            return
+        if kind != "message":
+            return
+        origin, _, encoded = str(message.get("data", "")).partition(":")
+        if origin == self._origin:
+            return
+        payload = base64.b64decode(encoded)
+        if channel == redis_keys.chat_queue_events():
+            self._dispatch_queue_event(chat_event_pb2.QueueEvent.FromString(payload))
+        else:
+            self._dispatch_chat_event(_chat_id_of(channel), chat_event_pb2.ChatEvent.FromString(payload))
+
+    # --- PostgreSQL poller ------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        while True:
+            interval = (
+                self._settings.chat_safety_poll_seconds
+                if self.redis_healthy
+                else self._settings.chat_fallback_poll_seconds
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poll_now.wait(), interval)
+            self._poll_now.clear()
+            try:
+                await self._reconcile()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - PostgreSQL may be down too; try again next round
+                _log.warning("chat fan-out: polling PostgreSQL failed", exc_info=True)
+            if not self.redis_healthy:
+                self._dispatch_queue_event(RESYNC)
+
+    async def _reconcile(self) -> None:
+        feeds = [feed for feed in self._feeds.values() if feed.delivered_seq is not None]
+        if not feeds:
+            return
+        async with self.reading() as uow:
+            pulses = await uow.chats.pulses(chat_ids=[feed.chat_id for feed in feeds])
+            changed = {}
+            for pulse in pulses:
+                feed = self._feeds.get(pulse.chat_id)
+                if feed is None:
+                    continue
+                if feed.delivered_seq is not None and pulse.last_seq > feed.delivered_seq:
+                    feed.target_seq = max(feed.target_seq, pulse.last_seq)
+                    self._start_repair(feed)
+                if feed.status is not None and pulse.status is not feed.status:
+                    view = await uow.chats.get_view(chat_id=pulse.chat_id)
+                    if view is not None:
+                        changed[pulse.chat_id] = (feed.status, view)
+        for chat_id, (previous, view) in changed.items():
+            feed = self._feeds.get(chat_id)
+            if feed is None:
+                continue
+            feed.status = view.chat.status
+            feed.broadcast(
+                chat_event_pb2.ChatEvent(
+                    status_change=chat_event_pb2.ChatStatusChange(
+                        chat=chat_to_proto(view), previous_status=STATE_TO_PROTO[previous]
+                    )
+                )
+            )
+
+
+def _chat_id_of(channel: str) -> uuid.UUID:
+    return uuid.UUID(channel.rsplit(":", 1)[-1])

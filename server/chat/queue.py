@@ -1,0 +1,61 @@
+"""WatchQueue: the waiting chats, a snapshot first and then chats as they appear and disappear."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from helpdesk.v1 import chat_event_pb2
+from server.chat.fanout import RESYNC, ChatFanout
+from server.chat.presence import AgentPresence
+from server.chat.protos import chat_to_proto
+from server.core.context import Principal
+from server.settings import Settings
+from storage.db import Database
+
+# More waiting chats than this is an outage of the support team, not a list to stream.
+MAX_SNAPSHOT = 1000
+
+
+class ChatQueue:
+    """Streams of the queue of waiting chats for agents; an open stream renews the agent's presence."""
+
+    def __init__(self, *, settings: Settings, database: Database, fanout: ChatFanout, presence: AgentPresence) -> None:
+        self._heartbeat = settings.chat_heartbeat_seconds
+        self._database = database
+        self._fanout = fanout
+        self._presence = presence
+
+    async def watch(self, *, principal: Principal) -> AsyncIterator[chat_event_pb2.QueueEvent]:
+        """Snapshot, then changes; a fresh snapshot whenever changes may have been missed."""
+        async with self._fanout.watch_queue() as subscription:
+            waiting, snapshot = await self._snapshot()
+            yield snapshot
+            await self._presence.renew(user_id=principal.user_id)
+            while True:
+                item = await subscription.next(wait_seconds=self._heartbeat)
+                if item is None:
+                    await self._presence.renew(user_id=principal.user_id)
+                    beat = chat_event_pb2.Heartbeat()
+                    beat.server_time.FromDatetime(datetime.now(UTC))
+                    yield chat_event_pb2.QueueEvent(heartbeat=beat)
+                elif item is RESYNC:
+                    fresh, snapshot = await self._snapshot()
+                    if fresh != waiting:
+                        waiting = fresh
+                        yield snapshot
+                elif isinstance(item, chat_event_pb2.QueueEvent):
+                    kind = item.WhichOneof("event")
+                    if kind == "chat_added" and item.chat_added.id not in waiting:
+                        waiting.append(item.chat_added.id)
+                        yield item
+                    elif kind == "chat_removed" and item.chat_removed.id in waiting:
+                        waiting.remove(item.chat_removed.id)
+                        yield item
+
+    async def _snapshot(self) -> tuple[list[str], chat_event_pb2.QueueEvent]:
+        async with self._database.unit_of_work() as uow:
+            views = await uow.chats.list_waiting(limit=MAX_SNAPSHOT)
+        chats = [chat_to_proto(view, queue_position=i + 1) for i, view in enumerate(views)]
+        snapshot = chat_event_pb2.QueueEvent(snapshot=chat_event_pb2.QueueSnapshot(chats=chats))
+        return [chat.id for chat in chats], snapshot

@@ -1,0 +1,58 @@
+"""Typing indicators: ephemeral, kept in Redis with a short TTL and announced on the chat's streams.
+
+An indicator lapses by itself when not renewed (no event is sent then: clients use its
+`expire_time`). Sending a message clears the sender's indicator with a `typing = false` event.
+Redis being down only loses indicators; it never fails a send.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from helpdesk.v1 import chat_event_pb2
+from server.chat.fanout import ChatFanout
+from storage import redis_keys
+
+_log = logging.getLogger(__name__)
+
+
+class TypingIndicators:
+    """Shows, renews and clears participants' typing indicators."""
+
+    def __init__(self, *, redis: Redis, fanout: ChatFanout, ttl_seconds: float) -> None:
+        self._redis = redis
+        self._fanout = fanout
+        self._ttl = ttl_seconds
+
+    async def update(
+        self, *, chat_id: uuid.UUID, user_id: uuid.UUID, display_name: str, typing: bool
+    ) -> chat_event_pb2.TypingIndicator:
+        """Shows (or renews) or clears the indicator, and tells the chat's streams."""
+        indicator = chat_event_pb2.TypingIndicator(user_id=str(user_id), display_name=display_name, typing=typing)
+        key = redis_keys.chat_typing(chat_id, user_id)
+        try:
+            if typing:
+                await self._redis.set(key, display_name, px=int(self._ttl * 1000))
+            else:
+                await self._redis.delete(key)
+        except (RedisError, OSError):
+            _log.warning("typing indicator not stored: Redis unreachable")
+        if typing:
+            indicator.expire_time.FromDatetime(datetime.now(UTC) + timedelta(seconds=self._ttl))
+        await self._fanout.publish_chat_event(chat_id, chat_event_pb2.ChatEvent(typing=indicator))
+        return indicator
+
+    async def clear_after_send(self, *, chat_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Clears the sender's indicator, if one is showing, once their message is committed."""
+        try:
+            removed = await self._redis.delete(redis_keys.chat_typing(chat_id, user_id))
+        except (RedisError, OSError):
+            return
+        if removed:
+            indicator = chat_event_pb2.TypingIndicator(user_id=str(user_id), typing=False)
+            await self._fanout.publish_chat_event(chat_id, chat_event_pb2.ChatEvent(typing=indicator))

@@ -1,0 +1,159 @@
+"""Prometheus metrics of one server process, served over HTTP at `/metrics`.
+
+Every metric lives in the `Metrics` object's own CollectorRegistry (no global registry), so that
+several apps in one process (tests, replicas side by side) never mix their figures. Labels are
+bounded: method names come from the registered services, never from the request, and no label
+ever carries a user id, an email or an address.
+
+How other domains count (the `Metrics` object is `app.resources.metrics`; pass it down):
+
+    metrics.cache_hits.labels(cache="article").inc()          # a read served from Redis
+    metrics.cache_misses.labels(cache="article").inc()        # a read that went to PostgreSQL
+    metrics.chat_deliveries.labels(transport="stream").inc()  # one message written to one stream
+    metrics.view_count_flushes.inc()                          # one batch of view counts flushed
+    metrics.view_count_flushed_views.inc(n)                   # ... carrying n views
+    metrics.redis_errors.labels(component="chat").inc()       # Redis failed (fallback taken)
+
+Label values are short fixed words chosen by the code (`cache`: article, search, principal...;
+`transport`: stream, converse; `component`: the feature that saw the error).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+_log = logging.getLogger(__name__)
+
+# Unary RPCs take milliseconds; bcrypt-bound sign-ins a few hundred; streams land in +Inf.
+_DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """Every metric of one server process, registered in its own registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        registry = self.registry
+        self.rpc_requests = Counter(
+            "helpdesk_rpc_requests",
+            "RPCs handled, by method and final status code (streams count once, when they end).",
+            ["method", "code"],
+            registry=registry,
+        )
+        self.rpc_duration = Histogram(
+            "helpdesk_rpc_duration_seconds",
+            "Time from the start of an RPC to its status, by method and status code.",
+            ["method", "code"],
+            buckets=_DURATION_BUCKETS,
+            registry=registry,
+        )
+        self.rpc_in_flight = Gauge(
+            "helpdesk_rpc_in_flight_requests", "RPCs currently being handled (streams included).", registry=registry
+        )
+        self.open_streams = Gauge(
+            "helpdesk_rpc_open_streams", "Streaming RPCs currently open, by method.", ["method"], registry=registry
+        )
+        self.rate_limit_rejections = Counter(
+            "helpdesk_rate_limit_rejections",
+            "Calls refused by the general rate limiter, by budget (default, login...) and scope (ip, user).",
+            ["budget", "scope"],
+            registry=registry,
+        )
+        self.login_failures = Counter(
+            "helpdesk_login_failures",
+            "Failed sign-ins, by reason (invalid_credentials, rate_limited).",
+            ["reason"],
+            registry=registry,
+        )
+        self.redis_errors = Counter(
+            "helpdesk_redis_errors",
+            "Redis operations that failed, by the component that saw the failure.",
+            ["component"],
+            registry=registry,
+        )
+        self.cache_hits = Counter(
+            "helpdesk_cache_hits", "Reads answered from the Redis cache, by cache.", ["cache"], registry=registry
+        )
+        self.cache_misses = Counter(
+            "helpdesk_cache_misses", "Reads the Redis cache could not answer, by cache.", ["cache"], registry=registry
+        )
+        self.chat_deliveries = Counter(
+            "helpdesk_chat_deliveries",
+            "Chat messages written to a client's open stream, by transport (stream, converse).",
+            ["transport"],
+            registry=registry,
+        )
+        self.view_count_flushes = Counter(
+            "helpdesk_view_count_flush_batches",
+            "Batches of article view counts flushed from Redis to PostgreSQL.",
+            registry=registry,
+        )
+        self.view_count_flushed_views = Counter(
+            "helpdesk_view_count_flushed_views", "Article views carried by those batches.", registry=registry
+        )
+
+    def watch_database_pool(self, engine: AsyncEngine) -> None:
+        """Reports the engine's connection pool (in use, idle, waiting) at every scrape."""
+        self.registry.register(_DatabasePoolCollector(engine))
+
+
+class _DatabasePoolCollector(Collector):
+    """Reads the SQLAlchemy pool's figures when Prometheus scrapes (nothing to keep up to date)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The pool's connections in use, idle, and callers waiting for one."""
+        pool = self._engine.pool
+        in_use = _pool_figure(pool, "checkedout")
+        idle = _pool_figure(pool, "checkedin")
+        yield GaugeMetricFamily("helpdesk_db_pool_connections_in_use", "Pooled connections checked out.", in_use)
+        yield GaugeMetricFamily("helpdesk_db_pool_connections_idle", "Pooled connections open and idle.", idle)
+        yield GaugeMetricFamily(
+            "helpdesk_db_pool_waiting", "Callers waiting for a pooled connection.", _pool_waiters(pool)
+        )
+
+
+def _pool_figure(pool: object, name: str) -> int:
+    figure = getattr(pool, name, None)
+    return int(figure()) if callable(figure) else 0
+
+
+def _pool_waiters(pool: object) -> int:
+    # SQLAlchemy's async queue pool keeps an asyncio.Queue; its waiting getters are the callers
+    # blocked on an exhausted pool. Private attributes: read defensively, 0 when absent.
+    queue = getattr(getattr(pool, "_pool", None), "__dict__", {}).get("_queue")
+    getters = getattr(queue, "_getters", None)
+    return sum(1 for getter in getters if not getter.done()) if getters is not None else 0
+
+
+class MetricsServer:
+    """The `/metrics` HTTP endpoint of one process, on a daemon thread."""
+
+    def __init__(self, httpd: WSGIServer, thread: threading.Thread) -> None:
+        self._httpd = httpd
+        self._thread = thread
+        self.port: int = httpd.server_port
+
+    @classmethod
+    def start(cls, metrics: Metrics, *, host: str, port: int) -> MetricsServer:
+        """Listens on `host:port` (0: any free port) and serves the registry's figures."""
+        httpd, thread = start_http_server(port, addr=host, registry=metrics.registry)
+        server = cls(httpd, thread)
+        _log.info("serving metrics on http://%s:%d/metrics", host, server.port)
+        return server
+
+    def stop(self) -> None:
+        """Stops serving and closes the socket."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,1 @@
+"""The knowledge base: articles, full-text search, caching and view counters (KnowledgeService)."""

@@ -1,0 +1,172 @@
+"""The knowledge base's Redis cache: article reads and search/list pages, invalidated by version keys.
+
+Invalidation without races: a reader reads the version BEFORE reading PostgreSQL and stores its
+answer under that version; a writer bumps the version AFTER its commit. A reader that raced a
+writer therefore stores the old answer under the old version, where nobody looks any more.
+
+- `kb:version:search` covers search pages; `kb:version:browse` lists and categories. Every
+  article write bumps both; a view flush bumps only `browse` (popularity order and the counts in
+  lists stay fresh, while search pages, whose counts may lag, keep their hit rate).
+- `kb:article-version:<id>` covers one article's read: its writes and its flushed views bump it.
+
+Redis is an accelerator only. When it fails, `RedisGuard` opens for a few seconds (calls skip
+Redis instead of each waiting for a timeout) and reads go straight to PostgreSQL. Bumps that
+could not be made are remembered and retried before the cache is trusted again, so a write made
+while Redis was down is not hidden behind a stale entry once it is back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from server.knowledge.records import ArticleData
+from storage import redis_keys
+
+_log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+SEARCH = "search"
+BROWSE = "browse"
+ALL_SCOPES = frozenset({SEARCH, BROWSE})
+
+# Errors meaning "Redis is not usable right now" (connection refused, timeouts, OOM, ...).
+REDIS_FAILURES: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
+
+
+class RedisGuard:
+    """A tiny circuit breaker in front of Redis: after a failure, Redis is skipped for `cooldown` s."""
+
+    def __init__(self, redis: Redis, *, cooldown: float = 2.0) -> None:
+        self.redis = redis
+        self._cooldown = cooldown
+        self._open_until = 0.0
+
+    @property
+    def available(self) -> bool:
+        """False while the breaker is open (Redis recently failed)."""
+        return time.monotonic() >= self._open_until
+
+    async def run(self, operation: Callable[[Redis], Awaitable[_T]]) -> tuple[bool, _T | None]:
+        """(True, result) if Redis answered; (False, None) if it failed or the breaker is open."""
+        if not self.available:
+            return False, None
+        try:
+            return True, await operation(self.redis)
+        except REDIS_FAILURES as error:
+            if self.available:
+                _log.warning("redis unavailable, knowledge base falls back to PostgreSQL: %s", error)
+            self._open_until = time.monotonic() + self._cooldown
+            return False, None
+
+
+class KnowledgeCache:
+    """Cached article reads and pages; every method degrades to a miss / no-op without Redis."""
+
+    def __init__(self, guard: RedisGuard, *, ttl_seconds: int, enabled: bool = True) -> None:
+        self._guard = guard
+        self._ttl = ttl_seconds
+        self.enabled = enabled
+        # Bumps that failed (Redis down): retried before the cache is read again.
+        self._stale_scopes: set[str] = set()
+        self._stale_articles: set[uuid.UUID] = set()
+
+    async def _usable(self) -> bool:
+        if not self.enabled:
+            return False
+        if not (self._stale_scopes or self._stale_articles):
+            return self._guard.available
+        return await self.invalidate(self._stale_articles, scopes=self._stale_scopes)
+
+    # ---- versions ----------------------------------------------------------------------------
+
+    async def page_version(self, scope: str) -> int | None:
+        """The version of `scope` to cache pages under; None = do not use the cache."""
+        if not await self._usable():
+            return None
+        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_version(scope)))
+        return int(value or 0) if ok else None
+
+    async def article_version(self, article_id: uuid.UUID) -> int | None:
+        """The article's cache version; None = do not use the cache."""
+        if not await self._usable():
+            return None
+        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_article_version(article_id)))
+        return int(value or 0) if ok else None
+
+    async def invalidate(self, article_ids: Iterable[uuid.UUID], *, scopes: Iterable[str] = ALL_SCOPES) -> bool:
+        """Bumps the versions of these page `scopes` and articles; False if Redis failed."""
+        ids = set(article_ids)
+        bumped_scopes = set(scopes)
+        if not self.enabled:
+            return True
+
+        async def bump(redis: Redis) -> None:
+            async with redis.pipeline(transaction=False) as pipe:
+                for scope in bumped_scopes:
+                    pipe.incr(redis_keys.knowledge_version(scope))
+                for article_id in ids:
+                    pipe.incr(redis_keys.knowledge_article_version(article_id))
+                await pipe.execute()
+
+        # While the breaker is open the bump is owed, not lost: `_usable` pays it before any read.
+        ok, _ = await self._guard.run(bump)
+        if ok:
+            self._stale_scopes -= bumped_scopes
+            self._stale_articles -= ids
+        else:
+            self._stale_scopes |= bumped_scopes
+            self._stale_articles |= ids
+        return ok
+
+    # ---- articles ----------------------------------------------------------------------------
+
+    async def article_id_for_slug(self, slug: str) -> uuid.UUID | None:
+        """The id a slug was last seen with, if cached."""
+        if not await self._usable():
+            return None
+        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_slug(slug)))
+        return uuid.UUID(str(value)) if ok and value else None
+
+    async def get_article(self, article_id: uuid.UUID, version: int) -> ArticleData | None:
+        """The cached article at `version`, if any."""
+        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_article(article_id, version)))
+        if not ok or value is None:
+            return None
+        return ArticleData.from_json(json.loads(value))
+
+    async def put_article(self, article: ArticleData, version: int) -> None:
+        """Caches the article at `version` (and its slug)."""
+        payload = json.dumps(article.to_json(), separators=(",", ":"))
+
+        async def put(redis: Redis) -> None:
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.set(redis_keys.knowledge_article(article.id, version), payload, ex=self._ttl)
+                pipe.set(redis_keys.knowledge_slug(article.slug), str(article.id), ex=self._ttl)
+                await pipe.execute()
+
+        await self._guard.run(put)
+
+    async def forget_slug(self, slug: str) -> None:
+        """Drops a slug mapping (the article is gone)."""
+        await self._guard.run(lambda r: r.delete(redis_keys.knowledge_slug(slug)))
+
+    # ---- pages -------------------------------------------------------------------------------
+
+    async def get_page(self, scope: str, version: int, digest: str) -> Any:
+        """A cached page (decoded JSON), None on a miss."""
+        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_page(scope, version, digest)))
+        return json.loads(value) if ok and value is not None else None
+
+    async def put_page(self, scope: str, version: int, digest: str, page: Any) -> None:
+        """Caches a page (any JSON value) at `version` of `scope`."""
+        payload = json.dumps(page, separators=(",", ":"))
+        key = redis_keys.knowledge_page(scope, version, digest)
+        await self._guard.run(lambda r: r.set(key, payload, ex=self._ttl))

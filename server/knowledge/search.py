@@ -1,0 +1,262 @@
+"""Finding articles: full-text search, filtered lists and categories, all cached per page.
+
+Visibility is applied by narrowing the states a caller may match: anonymous callers and
+customers only ever match PUBLISHED (whatever they ask for), so a cached page is shared by every
+caller with the same effective states.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from server.auth.validation import FieldChecks
+from server.core.context import Principal
+from server.core.errors import InvalidArgument
+from server.knowledge.cache import BROWSE, SEARCH, KnowledgeCache
+from server.knowledge.domain import can_see_unpublished
+from server.knowledge.records import ArticleData, SearchResult
+from server.knowledge.validation import check_query
+from storage.db import Database
+from storage.models import ArticleState
+from storage.pagination import decode_page_token, encode_page_token, filters_digest, resolve_page_size
+from storage.repositories.articles import MATCH_END, MATCH_START, SORT_FIELDS
+
+SEARCH_DEFAULT_PAGE_SIZE = 10
+SEARCH_MAX_PAGE_SIZE = 50
+# Relevance pages are served by offset; nobody reads past the 1000th hit of a help-centre search.
+SEARCH_MAX_OFFSET = 1000
+LIST_DEFAULT_PAGE_SIZE = 50
+LIST_MAX_PAGE_SIZE = 200
+CATEGORIES_DEFAULT_PAGE_SIZE = 50
+CATEGORIES_MAX_PAGE_SIZE = 200
+DEFAULT_ORDER_BY = "update_time desc"
+_INT_KEYS = {"view_count", "helpful_count"}
+_TIME_KEYS = {"create_time", "update_time", "publish_time"}
+
+
+def effective_states(principal: Principal | None, requested: Collection[ArticleState]) -> list[ArticleState]:
+    """The states a caller's filter may match: default PUBLISHED; non-staff never match anything else."""
+    states = set(requested) or {ArticleState.PUBLISHED}
+    if not can_see_unpublished(principal):
+        states &= {ArticleState.PUBLISHED}
+    return sorted(states, key=lambda s: s.value)
+
+
+def snippet_html(headline: str) -> str:
+    """The headline HTML-escaped, with the match markers turned into `<mark>` elements."""
+    return html.escape(headline, quote=True).replace(MATCH_START, "<mark>").replace(MATCH_END, "</mark>")
+
+
+def parse_order_by(order_by: str) -> tuple[str, bool]:
+    """(`field`, descending) of an AIP-132 order_by; InvalidArgument on `order_by` otherwise."""
+    words = (order_by.strip() or DEFAULT_ORDER_BY).split()
+    if len(words) not in (1, 2) or words[0] not in SORT_FIELDS or (len(words) == 2 and words[1] not in ("asc", "desc")):
+        raise InvalidArgument.field(
+            "order_by", f"must be one of {', '.join(SORT_FIELDS)}, optionally followed by ' desc'"
+        )
+    return words[0], len(words) == 2 and words[1] == "desc"
+
+
+def _optional_tag(tag: str) -> str | None:
+    cleaned = tag.strip().lower()
+    return cleaned or None
+
+
+class ArticleSearch:
+    """SearchArticles, ListArticles and ListCategories."""
+
+    def __init__(self, *, database: Database, cache: KnowledgeCache) -> None:
+        self._database = database
+        self._cache = cache
+
+    async def search(
+        self,
+        *,
+        principal: Principal | None,
+        query: str,
+        page_size: int,
+        page_token: str,
+        category: str,
+        tag: str,
+        states: Collection[ArticleState],
+        full: bool,
+    ) -> tuple[list[SearchResult], str]:
+        """A page of matches, best first, and the next page's token ("" on the last page)."""
+        checks = FieldChecks()
+        clean_query = checks.run(lambda: check_query(query))
+        size = checks.run(
+            lambda: resolve_page_size(page_size, default=SEARCH_DEFAULT_PAGE_SIZE, maximum=SEARCH_MAX_PAGE_SIZE)
+        )
+        checks.raise_if_any()
+        assert clean_query is not None
+        assert size is not None
+        visible = effective_states(principal, states)
+        filters = {
+            "query": clean_query,
+            "category": category.strip(),
+            "tag": _optional_tag(tag),
+            "states": [s.value for s in visible],
+        }
+        position = decode_page_token(page_token, filters=filters)
+        offset = _offset(position)
+        if not visible:
+            return [], ""
+
+        key = filters_digest({"kind": "search", **filters, "size": size, "offset": offset, "full": full})
+        version = await self._cache.page_version(SEARCH)
+        if version is not None:
+            cached = await self._cache.get_page(SEARCH, version, key)
+            if cached is not None:
+                return [
+                    SearchResult(ArticleData.from_json(item["article"]), item["snippet"]) for item in cached["results"]
+                ], cached["next"]
+
+        async with self._database.unit_of_work() as uow:
+            hits = await uow.articles.search(
+                query=clean_query,
+                limit=size + 1,
+                offset=offset,
+                states=visible,
+                category=category.strip() or None,
+                tag=_optional_tag(tag),
+            )
+        results = []
+        for hit in hits[:size]:
+            article = ArticleData.from_row(hit.row)
+            results.append(SearchResult(article if full else article.without_body(), snippet_html(hit.headline)))
+        next_offset = offset + size
+        more = len(hits) > size and next_offset < SEARCH_MAX_OFFSET
+        next_token = encode_page_token(position=[str(next_offset)], filters=filters) if more else ""
+        if version is not None:
+            page = {
+                "results": [{"article": r.article.to_json(), "snippet": r.snippet} for r in results],
+                "next": next_token,
+            }
+            await self._cache.put_page(SEARCH, version, key, page)
+        return results, next_token
+
+    async def list_articles(
+        self,
+        *,
+        principal: Principal | None,
+        page_size: int,
+        page_token: str,
+        category: str,
+        tag: str,
+        states: Collection[ArticleState],
+        order_by: str,
+        full: bool,
+    ) -> tuple[list[ArticleData], str]:
+        """A page of articles in the requested order (ties by id) and the next page's token."""
+        checks = FieldChecks()
+        size = checks.run(
+            lambda: resolve_page_size(page_size, default=LIST_DEFAULT_PAGE_SIZE, maximum=LIST_MAX_PAGE_SIZE)
+        )
+        order = checks.run(lambda: parse_order_by(order_by))
+        checks.raise_if_any()
+        assert size is not None
+        assert order is not None
+        field, descending = order
+        visible = effective_states(principal, states)
+        filters = {
+            "category": category.strip(),
+            "tag": _optional_tag(tag),
+            "states": [s.value for s in visible],
+            "order_by": f"{field} {'desc' if descending else 'asc'}",
+        }
+        after = _list_position(field, decode_page_token(page_token, filters=filters))
+        if not visible:
+            return [], ""
+
+        key = filters_digest({"kind": "list", **filters, "size": size, "token": page_token, "full": full})
+        version = await self._cache.page_version(BROWSE)
+        if version is not None:
+            cached = await self._cache.get_page(BROWSE, version, key)
+            if cached is not None:
+                return [ArticleData.from_json(item) for item in cached["articles"]], cached["next"]
+
+        async with self._database.unit_of_work() as uow:
+            rows = await uow.articles.list_page(
+                limit=size + 1,
+                states=visible,
+                order_by=field,
+                descending=descending,
+                after=after,
+                category=category.strip() or None,
+                tag=_optional_tag(tag),
+            )
+        articles = [ArticleData.from_row(row) for row in rows[:size]]
+        next_token = ""
+        if len(rows) > size:
+            last = articles[-1]
+            next_token = encode_page_token(position=[_sort_value(field, last), str(last.id)], filters=filters)
+        if not full:
+            articles = [a.without_body() for a in articles]
+        if version is not None:
+            await self._cache.put_page(
+                BROWSE, version, key, {"articles": [a.to_json() for a in articles], "next": next_token}
+            )
+        return articles, next_token
+
+    async def list_categories(self, *, page_size: int, page_token: str) -> tuple[list[tuple[str, int]], str]:
+        """Categories with PUBLISHED articles, by name, with their counts (the same for every caller)."""
+        size = resolve_page_size(page_size, default=CATEGORIES_DEFAULT_PAGE_SIZE, maximum=CATEGORIES_MAX_PAGE_SIZE)
+        filters: dict[str, object] = {}
+        position = decode_page_token(page_token, filters=filters)
+        after = position[0] if position else None
+        key = filters_digest({"kind": "categories", "size": size, "after": after})
+        version = await self._cache.page_version(BROWSE)
+        if version is not None:
+            cached = await self._cache.get_page(BROWSE, version, key)
+            if cached is not None:
+                return [(name, count) for name, count in cached["categories"]], cached["next"]
+        async with self._database.unit_of_work() as uow:
+            rows = await uow.articles.list_categories(limit=size + 1, after=after)
+        categories = rows[:size]
+        next_token = encode_page_token(position=[categories[-1][0]], filters=filters) if len(rows) > size else ""
+        if version is not None:
+            await self._cache.put_page(BROWSE, version, key, {"categories": categories, "next": next_token})
+        return categories, next_token
+
+
+def _offset(position: Sequence[str] | None) -> int:
+    if position is None:
+        return 0
+    try:
+        offset = int(position[0])
+    except (ValueError, IndexError):
+        raise InvalidArgument.field("page_token", "is not a page token returned by this method") from None
+    if not 0 <= offset <= SEARCH_MAX_OFFSET:
+        raise InvalidArgument.field("page_token", "is not a page token returned by this method")
+    return offset
+
+
+def _sort_value(field: str, article: ArticleData) -> str:
+    value: Any = getattr(article, field)
+    if field == "publish_time" and value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _list_position(field: str, position: Sequence[str] | None) -> tuple[object, uuid.UUID] | None:
+    if position is None:
+        return None
+    try:
+        raw, raw_id = position
+        article_id = uuid.UUID(raw_id)
+        value: object
+        if field in _INT_KEYS:
+            value = int(raw)
+        elif field in _TIME_KEYS:
+            value = datetime.fromisoformat(raw or "1970-01-01T00:00:00+00:00")
+        else:
+            value = raw
+    except ValueError:
+        raise InvalidArgument.field("page_token", "is not a page token returned by this method") from None
+    return value, article_id

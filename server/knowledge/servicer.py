@@ -1,0 +1,207 @@
+"""KnowledgeService over gRPC: protobuf in, domain call, protobuf out. No SQL, no Redis, no rules here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2
+
+from helpdesk.v1 import article_pb2, knowledge_service_pb2, knowledge_service_pb2_grpc
+from server.core.context import current_principal, require_principal
+from server.core.errors import InvalidArgument
+from server.knowledge.domain import KnowledgeBase, Vote
+from server.knowledge.records import ArticleData
+from server.knowledge.search import ArticleSearch
+from storage.models import ArticleState
+
+_STATE_TO_PROTO = {
+    ArticleState.DRAFT: article_pb2.ARTICLE_STATE_DRAFT,
+    ArticleState.PUBLISHED: article_pb2.ARTICLE_STATE_PUBLISHED,
+    ArticleState.ARCHIVED: article_pb2.ARTICLE_STATE_ARCHIVED,
+}
+_STATE_FROM_PROTO = {value: key for key, value in _STATE_TO_PROTO.items()}
+_VOTE_FROM_PROTO = {
+    article_pb2.ARTICLE_VOTE_HELPFUL: Vote.HELPFUL,
+    article_pb2.ARTICLE_VOTE_NOT_HELPFUL: Vote.NOT_HELPFUL,
+}
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+def article_to_proto(article: ArticleData) -> article_pb2.Article:
+    """The API view of an article (the body is empty in BASIC answers: the domain leaves it out)."""
+    message = article_pb2.Article(
+        id=str(article.id),
+        slug=article.slug,
+        title=article.title,
+        body=article.body,
+        category=article.category,
+        tags=list(article.tags),
+        state=_STATE_TO_PROTO[article.state],
+        author_id=str(article.author_id),
+        author_display_name=article.author_display_name,
+        # int32 on the wire: a view count past 2^31 saturates rather than wraps.
+        view_count=min(article.view_count, 2**31 - 1),
+        helpful_count=article.helpful_count,
+        not_helpful_count=article.not_helpful_count,
+        etag=article.etag,
+    )
+    message.create_time.FromDatetime(article.create_time)
+    message.update_time.FromDatetime(article.update_time)
+    if article.publish_time is not None:
+        message.publish_time.FromDatetime(article.publish_time)
+    return message
+
+
+def states_from_proto(values: Iterable[int]) -> list[ArticleState]:
+    """Domain states of a `states` filter; UNSPECIFIED or unknown values are a bad `states`."""
+    states = []
+    for value in values:
+        state = _STATE_FROM_PROTO.get(article_pb2.ArticleState.ValueType(value))
+        if state is None:
+            raise InvalidArgument.field("states", f"unknown or unspecified article state {value}")
+        states.append(state)
+    return states
+
+
+def is_full(view: int, *, default_full: bool) -> bool:
+    """Whether an answer carries bodies, for an ArticleView value."""
+    if view == article_pb2.ARTICLE_VIEW_UNSPECIFIED:
+        return default_full
+    if view == article_pb2.ARTICLE_VIEW_FULL:
+        return True
+    if view == article_pb2.ARTICLE_VIEW_BASIC:
+        return False
+    raise InvalidArgument.field("view", f"unknown article view {view}")
+
+
+class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
+    """Transport for the knowledge base."""
+
+    def __init__(self, *, knowledge: KnowledgeBase, search: ArticleSearch) -> None:
+        self._knowledge = knowledge
+        self._search = search
+
+    async def CreateArticle(
+        self, request: knowledge_service_pb2.CreateArticleRequest, context: Context
+    ) -> article_pb2.Article:
+        """Creates a DRAFT (agents, admins)."""
+        article = await self._knowledge.create_article(
+            principal=require_principal(),
+            title=request.article.title,
+            body=request.article.body,
+            category=request.article.category,
+            tags=list(request.article.tags),
+            request_id=request.request_id or None,
+        )
+        return article_to_proto(article)
+
+    async def GetArticle(
+        self, request: knowledge_service_pb2.GetArticleRequest, context: Context
+    ) -> article_pb2.Article:
+        """One article by id or slug (anyone: published; staff: any)."""
+        article = await self._knowledge.get_article(
+            principal=current_principal(), id_or_slug=request.id, full=is_full(request.view, default_full=True)
+        )
+        return article_to_proto(article)
+
+    async def ListArticles(
+        self, request: knowledge_service_pb2.ListArticlesRequest, context: Context
+    ) -> knowledge_service_pb2.ListArticlesResponse:
+        """A filtered, ordered page of articles."""
+        articles, next_page_token = await self._search.list_articles(
+            principal=current_principal(),
+            page_size=request.page_size,
+            page_token=request.page_token,
+            category=request.category,
+            tag=request.tag,
+            states=states_from_proto(request.states),
+            order_by=request.order_by,
+            full=is_full(request.view, default_full=False),
+        )
+        return knowledge_service_pb2.ListArticlesResponse(
+            articles=[article_to_proto(a) for a in articles], next_page_token=next_page_token
+        )
+
+    async def SearchArticles(
+        self, request: knowledge_service_pb2.SearchArticlesRequest, context: Context
+    ) -> knowledge_service_pb2.SearchArticlesResponse:
+        """Full-text search, best first, with snippets."""
+        results, next_page_token = await self._search.search(
+            principal=current_principal(),
+            query=request.query,
+            page_size=request.page_size,
+            page_token=request.page_token,
+            category=request.category,
+            tag=request.tag,
+            states=states_from_proto(request.states),
+            full=is_full(request.view, default_full=False),
+        )
+        return knowledge_service_pb2.SearchArticlesResponse(
+            results=[
+                knowledge_service_pb2.SearchArticlesResult(article=article_to_proto(r.article), snippet=r.snippet)
+                for r in results
+            ],
+            next_page_token=next_page_token,
+        )
+
+    async def UpdateArticle(
+        self, request: knowledge_service_pb2.UpdateArticleRequest, context: Context
+    ) -> article_pb2.Article:
+        """Edits title, body, category or tags (agents, admins)."""
+        article = await self._knowledge.update_article(
+            article_id=request.article.id,
+            update_mask_paths=list(request.update_mask.paths),
+            title=request.article.title,
+            body=request.article.body,
+            category=request.article.category,
+            tags=list(request.article.tags),
+            etag=request.article.etag or None,
+        )
+        return article_to_proto(article)
+
+    async def DeleteArticle(
+        self, request: knowledge_service_pb2.DeleteArticleRequest, context: Context
+    ) -> empty_pb2.Empty:
+        """Deletes an article (admins)."""
+        await self._knowledge.delete_article(article_id=request.id, etag=request.etag or None)
+        return empty_pb2.Empty()
+
+    async def PublishArticle(
+        self, request: knowledge_service_pb2.PublishArticleRequest, context: Context
+    ) -> article_pb2.Article:
+        """Publishes (agents, admins)."""
+        return article_to_proto(await self._knowledge.publish_article(article_id=request.id, etag=request.etag or None))
+
+    async def UnpublishArticle(
+        self, request: knowledge_service_pb2.UnpublishArticleRequest, context: Context
+    ) -> article_pb2.Article:
+        """Back to DRAFT or to ARCHIVED (agents, admins)."""
+        article = await self._knowledge.unpublish_article(
+            article_id=request.id, etag=request.etag or None, archive=request.archive
+        )
+        return article_to_proto(article)
+
+    async def VoteArticle(
+        self, request: knowledge_service_pb2.VoteArticleRequest, context: Context
+    ) -> article_pb2.Article:
+        """One helpful / not-helpful vote per user."""
+        vote = _VOTE_FROM_PROTO.get(article_pb2.ArticleVote.ValueType(request.vote))
+        if vote is None:
+            raise InvalidArgument.field("vote", "is required: ARTICLE_VOTE_HELPFUL or ARTICLE_VOTE_NOT_HELPFUL")
+        article = await self._knowledge.vote(principal=require_principal(), article_id=request.id, vote=vote)
+        return article_to_proto(article)
+
+    async def ListCategories(
+        self, request: knowledge_service_pb2.ListCategoriesRequest, context: Context
+    ) -> knowledge_service_pb2.ListCategoriesResponse:
+        """Categories with published articles and their counts."""
+        categories, next_page_token = await self._search.list_categories(
+            page_size=request.page_size, page_token=request.page_token
+        )
+        return knowledge_service_pb2.ListCategoriesResponse(
+            categories=[article_pb2.Category(name=n, published_article_count=c) for n, c in categories],
+            next_page_token=next_page_token,
+        )

@@ -1,0 +1,1 @@
+"""TicketService: the help-desk workflow (tickets, their conversation, lifecycle and audit trail)."""

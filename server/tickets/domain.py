@@ -1,0 +1,373 @@
+"""Tickets: create (idempotently), read, list, edit, assign, move through the lifecycle, delete.
+
+Transport-free. Visibility: a customer sees only their own tickets; anyone else's ticket is
+NotFound for them, exactly as a missing one. Every change writes its audit events in the same
+transaction. Field names in errors follow the API requests (`ticket.subject`, `update_mask`, ...).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from server.auth.validation import FieldChecks
+from server.core.context import Principal, Role
+from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from server.tickets.listing import (
+    ListTicketsQuery,
+    build_filter,
+    decode_position,
+    encode_position,
+    token_filters,
+)
+from server.tickets.transitions import Priority, Status, check_transition
+from server.tickets.validation import (
+    check_category,
+    check_comment,
+    check_request_id,
+    check_subject,
+    check_tags,
+    check_text,
+    parse_ticket_id,
+    parse_user_id,
+)
+from storage.db import Database
+from storage.etags import etag_matches
+from storage.pagination import decode_page_token, resolve_page_size
+from storage.repositories.ticket_records import TicketRecord
+from storage.repositories.tickets import NOW
+from storage.unit_of_work import UnitOfWork
+
+_log = logging.getLogger(__name__)
+
+CREATE_TICKET_SCOPE = "helpdesk.v1.TicketService/CreateTicket"
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# What UpdateTicket may change, and what the owning customer may change.
+UPDATABLE_FIELDS = ("subject", "description", "priority", "category", "tags")
+CUSTOMER_FIELDS = frozenset({"subject", "description"})
+# Named in an update mask, these have their own methods.
+OWN_METHOD_FIELDS = {"status": "ChangeTicketStatus", "assignee_id": "AssignTicket"}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEdit:
+    """New values for UpdateTicket; only the fields named in the mask are read."""
+
+    subject: str = ""
+    description: str = ""
+    priority: Priority | None = None
+    category: str = ""
+    tags: Sequence[str] = ()
+
+
+def not_found() -> NotFound:
+    """The one answer for a missing ticket and for someone else's ticket."""
+    return NotFound("ticket not found")
+
+
+def check_etag(etag: str, ticket: TicketRecord) -> None:
+    """Aborted (ETAG_MISMATCH) if a non-empty `etag` is not the ticket's current one."""
+    if etag and not etag_matches(etag, ticket.version):
+        raise Aborted("the ticket was changed since it was read; read it again and retry", reason="ETAG_MISMATCH")
+
+
+async def load_visible(uow: UnitOfWork, *, principal: Principal, ticket_id: uuid.UUID, lock: bool) -> TicketRecord:
+    """The ticket as `principal` may see it (row-locked if `lock`); NotFound otherwise."""
+    ticket = await (uow.tickets.lock(ticket_id=ticket_id) if lock else uow.tickets.get(ticket_id=ticket_id))
+    if ticket is None or (not principal.is_staff and ticket.customer_id != principal.user_id):
+        raise not_found()
+    return ticket
+
+
+async def reread(uow: UnitOfWork, ticket_id: uuid.UUID) -> TicketRecord:
+    """The ticket after a change in this transaction."""
+    ticket = await uow.tickets.get(ticket_id=ticket_id)
+    if ticket is None:
+        raise not_found()
+    return ticket
+
+
+class TicketDesk:
+    """The ticket workflow over one database."""
+
+    def __init__(self, *, database: Database) -> None:
+        self._database = database
+
+    async def create_ticket(
+        self,
+        *,
+        principal: Principal,
+        subject: str,
+        description: str,
+        priority: Priority | None,
+        category: str,
+        tags: Sequence[str],
+        customer_id: str,
+        request_id: str,
+    ) -> TicketRecord:
+        """Opens an OPEN, unassigned ticket; a retry with the same `request_id` returns the first one."""
+        checks = FieldChecks()
+        clean_subject = checks.run(lambda: check_subject(subject))
+        clean_description = checks.run(lambda: check_text(description, field="ticket.description"))
+        clean_category = checks.run(lambda: check_category(category))
+        clean_tags = checks.run(lambda: check_tags(tags))
+        key = checks.run(lambda: check_request_id(request_id))
+        owner: uuid.UUID | None = None
+        if principal.is_staff:
+            if not customer_id:
+                checks.add("ticket.customer_id", "is required: the customer to open the ticket for")
+            else:
+                owner = checks.run(lambda: parse_user_id(customer_id, field="ticket.customer_id"))
+        elif customer_id and customer_id != str(principal.user_id):
+            checks.add("ticket.customer_id", "customers open tickets for themselves only")
+        else:
+            owner = principal.user_id
+        checks.raise_if_any()
+        assert clean_subject is not None
+        assert clean_description is not None
+        assert clean_category is not None
+        assert clean_tags is not None
+        assert owner is not None
+
+        scope = f"{CREATE_TICKET_SCOPE}/{principal.user_id}"
+        async with self._database.unit_of_work() as uow:
+            ticket_id = uuid.uuid4()
+            if key is not None and not await uow.idempotency.put(
+                scope=scope, request_id=key, resource_id=str(ticket_id)
+            ):
+                # An earlier (or concurrent, now committed) attempt won: answer with its ticket.
+                winner = await uow.idempotency.get(scope=scope, request_id=key)
+                earlier = None if winner is None else await uow.tickets.get(ticket_id=uuid.UUID(winner))
+                if earlier is None:
+                    raise NotFound("the ticket created with this request_id was deleted")
+                return earlier
+            if principal.is_staff:
+                customer = await uow.users.get(user_id=owner)
+                if customer is None or customer.role is not Role.CUSTOMER:
+                    raise InvalidArgument.field(
+                        "ticket.customer_id", "must name a customer", reason="CUSTOMER_NOT_FOUND"
+                    )
+            level = priority or Priority.MEDIUM
+            await uow.tickets.add(
+                ticket_id=ticket_id,
+                subject=clean_subject,
+                description=clean_description,
+                priority=int(level),
+                category=clean_category,
+                tags=clean_tags,
+                customer_id=owner,
+            )
+            await uow.tickets.add_events(
+                events=[
+                    {
+                        "ticket_id": ticket_id,
+                        "type": "created",
+                        "actor_id": principal.user_id,
+                        "new_status": Status.OPEN.value,
+                        "new_priority": int(level),
+                    }
+                ]
+            )
+            ticket = await reread(uow, ticket_id)
+        _log.info("ticket #%d opened by %s", ticket.number, principal.user_id)
+        return ticket
+
+    async def get_ticket(self, *, principal: Principal, ticket_id: str) -> TicketRecord:
+        """One ticket; NotFound if it does not exist or is another customer's."""
+        parsed = parse_ticket_id(ticket_id)
+        async with self._database.unit_of_work() as uow:
+            owner = None if principal.is_staff else principal.user_id
+            ticket = await uow.tickets.get(ticket_id=parsed, customer_id=owner)
+        if ticket is None:
+            raise not_found()
+        return ticket
+
+    async def list_tickets(
+        self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
+    ) -> tuple[list[TicketRecord], str]:
+        """A page of tickets in the requested order and the next page's token ("" on the last page)."""
+        size = resolve_page_size(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
+        spec = build_filter(query, principal=principal)
+        filters = token_filters(query)
+        if spec is None:
+            # Nothing is visible (a customer naming someone else); the token is still checked.
+            decode_page_token(page_token, filters=filters)
+            return [], ""
+        after = decode_position(page_token, spec.order, filters)
+        async with self._database.unit_of_work() as uow:
+            tickets = await uow.tickets.list_page(spec=spec, after=after, limit=size + 1)
+        if len(tickets) <= size:
+            return tickets, ""
+        return tickets[:size], encode_position(tickets[size - 1], spec.order, filters)
+
+    async def update_ticket(
+        self, *, principal: Principal, ticket_id: str, paths: Sequence[str], edit: TicketEdit, etag: str
+    ) -> TicketRecord:
+        """Edits the fields named in `paths`; records one event per kind of change."""
+        parsed = parse_ticket_id(ticket_id, field="ticket.id")
+        names = set(paths)
+        if not names:
+            raise InvalidArgument.field("update_mask", f"is required: name fields of {', '.join(UPDATABLE_FIELDS)}")
+        own_method = sorted(names & OWN_METHOD_FIELDS.keys())
+        if own_method:
+            name = own_method[0]
+            raise InvalidArgument.field("update_mask", f"{name} changes only through {OWN_METHOD_FIELDS[name]}")
+        unknown = sorted(names - set(UPDATABLE_FIELDS))
+        if unknown:
+            raise InvalidArgument.field(
+                "update_mask", f"cannot update {', '.join(unknown)}; updatable: {', '.join(UPDATABLE_FIELDS)}"
+            )
+        if not principal.is_staff and names - CUSTOMER_FIELDS:
+            raise PermissionDenied(
+                f"customers may edit only subject and description, not {', '.join(sorted(names - CUSTOMER_FIELDS))}",
+                reason="FIELD_NOT_EDITABLE",
+            )
+        new: dict[str, Any] = {}
+        if "subject" in names:
+            new["subject"] = check_subject(edit.subject)
+        if "description" in names:
+            new["description"] = check_text(edit.description, field="ticket.description")
+        if "priority" in names:
+            if edit.priority is None:
+                raise InvalidArgument.field("ticket.priority", "is required when update_mask names priority")
+            new["priority"] = int(edit.priority)
+        if "category" in names:
+            new["category"] = check_category(edit.category)
+        if "tags" in names:
+            new["tags"] = check_tags(edit.tags)
+
+        async with self._database.unit_of_work() as uow:
+            ticket = await load_visible(uow, principal=principal, ticket_id=parsed, lock=True)
+            check_etag(etag, ticket)
+            changes = {name: value for name, value in new.items() if getattr(ticket, name) != value}
+            if not changes:
+                return ticket
+            events: list[dict[str, Any]] = []
+            base = {"ticket_id": parsed, "actor_id": principal.user_id}
+            edited = [name for name in ("subject", "description") if name in changes]
+            if edited:
+                events.append({**base, "type": "updated", "updated_fields": edited})
+            if "priority" in changes:
+                events.append(
+                    {
+                        **base,
+                        "type": "priority_changed",
+                        "old_priority": ticket.priority,
+                        "new_priority": new["priority"],
+                    }
+                )
+            if "category" in changes:
+                events.append(
+                    {
+                        **base,
+                        "type": "category_changed",
+                        "old_category": ticket.category,
+                        "new_category": new["category"],
+                    }
+                )
+            if "tags" in changes:
+                events.append(
+                    {
+                        **base,
+                        "type": "tags_changed",
+                        "added_tags": sorted(set(new["tags"]) - set(ticket.tags)),
+                        "removed_tags": sorted(set(ticket.tags) - set(new["tags"])),
+                    }
+                )
+            await uow.tickets.update(ticket_id=parsed, changes=changes)
+            await uow.tickets.add_events(events=events)
+            return await reread(uow, parsed)
+
+    async def change_status(
+        self, *, principal: Principal, ticket_id: str, status: Status | None, etag: str, comment: str
+    ) -> TicketRecord:
+        """Moves the ticket along the transition table, stamping or clearing resolve/close times."""
+        parsed = parse_ticket_id(ticket_id)
+        if status is None:
+            raise InvalidArgument.field("status", "is required")
+        reason = check_comment(comment)
+        async with self._database.unit_of_work() as uow:
+            ticket = await load_visible(uow, principal=principal, ticket_id=parsed, lock=True)
+            check_etag(etag, ticket)
+            source = Status(ticket.status)
+            check_transition(principal.role, source, status)
+            await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason)
+            return await reread(uow, parsed)
+
+    async def assign_ticket(
+        self, *, principal: Principal, ticket_id: str, assignee_id: str, etag: str, comment: str
+    ) -> TicketRecord:
+        """Assigns to an active agent or administrator (`me` = the caller), or unassigns ("")."""
+        parsed = parse_ticket_id(ticket_id)
+        reason = check_comment(comment)
+        target: uuid.UUID | None
+        if assignee_id == "me":
+            target = principal.user_id
+        elif assignee_id:
+            target = parse_user_id(assignee_id, field="assignee_id")
+        else:
+            target = None
+        async with self._database.unit_of_work() as uow:
+            ticket = await load_visible(uow, principal=principal, ticket_id=parsed, lock=True)
+            check_etag(etag, ticket)
+            if target is not None:
+                user = await uow.users.get(user_id=target)
+                if user is None or user.role is Role.CUSTOMER:
+                    raise InvalidArgument.field(
+                        "assignee_id", "must name an agent or administrator", reason="ASSIGNEE_NOT_AGENT"
+                    )
+                if not user.active:
+                    raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
+            if target == ticket.assignee_id:
+                return ticket
+            await uow.tickets.update(ticket_id=parsed, changes={"assignee_id": target})
+            await uow.tickets.add_events(
+                events=[
+                    {
+                        "ticket_id": parsed,
+                        "type": "assignee_changed",
+                        "actor_id": principal.user_id,
+                        "old_assignee_id": ticket.assignee_id,
+                        "new_assignee_id": target,
+                        "comment": reason or None,
+                    }
+                ]
+            )
+            return await reread(uow, parsed)
+
+    async def delete_ticket(self, *, principal: Principal, ticket_id: str, etag: str) -> None:
+        """Deletes the ticket with its messages and events, for good."""
+        parsed = parse_ticket_id(ticket_id)
+        async with self._database.unit_of_work() as uow:
+            ticket = await load_visible(uow, principal=principal, ticket_id=parsed, lock=True)
+            check_etag(etag, ticket)
+            await uow.tickets.delete(ticket_id=parsed)
+        _log.info("ticket #%d deleted by %s", ticket.number, principal.user_id)
+
+
+async def move(uow: UnitOfWork, *, ticket: TicketRecord, target: Status, actor_id: uuid.UUID, comment: str) -> None:
+    """Sets the status with its time stamps and records the STATUS_CHANGED event (no checks)."""
+    changes: dict[str, Any] = {"status": target.value}
+    if target is Status.RESOLVED:
+        changes |= {"resolve_time": NOW, "close_time": None}
+    elif target is Status.CLOSED:
+        changes["close_time"] = NOW
+    else:
+        changes |= {"resolve_time": None, "close_time": None}
+    await uow.tickets.update(ticket_id=ticket.id, changes=changes)
+    await uow.tickets.add_events(
+        events=[
+            {
+                "ticket_id": ticket.id,
+                "type": "status_changed",
+                "actor_id": actor_id,
+                "old_status": ticket.status,
+                "new_status": target.value,
+                "comment": comment or None,
+            }
+        ]
+    )

@@ -1,0 +1,154 @@
+"""ListTickets input: `order_by` parsing, the caller's visibility, and keyset page tokens."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.core.context import Principal
+from server.core.errors import InvalidArgument
+from server.tickets.transitions import Priority, Status
+from server.tickets.validation import MAX_QUERY, check_tag_filter, parse_user_id
+from storage.pagination import decode_page_token, encode_page_token
+from storage.repositories.ticket_listing import SORT_COLUMNS, SortKey, TicketFilter
+from storage.repositories.ticket_records import TicketRecord
+
+DEFAULT_ORDER = (SortKey("create_time", descending=True),)
+_TIME_KEYS = {"create_time", "update_time"}
+
+
+@dataclass(frozen=True, slots=True)
+class ListTicketsQuery:
+    """ListTickets filters as the servicer parsed them (enums already domain values)."""
+
+    statuses: Sequence[Status] = ()
+    priorities: Sequence[Priority] = ()
+    assignee_id: str = ""
+    customer_id: str = ""
+    tag: str = ""
+    category: str = ""
+    create_time_start: datetime | None = None
+    create_time_end: datetime | None = None
+    query: str = ""
+    order_by: str = ""
+
+
+def parse_order_by(value: str, *, field: str = "order_by") -> tuple[SortKey, ...]:
+    """AIP-132 `order_by`: comma-separated keys of SORT_COLUMNS, each optionally ` desc` (or ` asc`)."""
+    if not value.strip():
+        return DEFAULT_ORDER
+    keys: list[SortKey] = []
+    for item in value.split(","):
+        words = item.split()
+        if not words or len(words) > 2 or words[0] not in SORT_COLUMNS:
+            raise InvalidArgument.field(field, f"sort by {', '.join(SORT_COLUMNS)}, each optionally followed by desc")
+        if len(words) == 2 and words[1].lower() not in ("asc", "desc"):
+            raise InvalidArgument.field(field, f"unknown direction {words[1]!r}: use asc or desc")
+        if any(key.name == words[0] for key in keys):
+            raise InvalidArgument.field(field, f"{words[0]} is named twice")
+        keys.append(SortKey(words[0], descending=len(words) == 2 and words[1].lower() == "desc"))
+    return tuple(keys)
+
+
+def build_filter(query: ListTicketsQuery, *, principal: Principal) -> TicketFilter | None:
+    """The storage filter for `query` as `principal` may see it; None when nothing can match.
+
+    Customers always get their own tickets only, whatever the filters say.
+    """
+    order = parse_order_by(query.order_by)
+    text = query.query.strip()
+    if len(text) > MAX_QUERY:
+        raise InvalidArgument.field("query", f"must be at most {MAX_QUERY} characters")
+    if query.create_time_start and query.create_time_end and query.create_time_start >= query.create_time_end:
+        raise InvalidArgument.field("create_time_end", "must be after create_time_start")
+    assignee_id: uuid.UUID | None = None
+    unassigned = False
+    if query.assignee_id == "me":
+        assignee_id = principal.user_id
+    elif query.assignee_id == "none":
+        unassigned = True
+    elif query.assignee_id:
+        assignee_id = parse_user_id(query.assignee_id, field="assignee_id")
+    customer_id = parse_user_id(query.customer_id, field="customer_id") if query.customer_id else None
+    if not principal.is_staff:
+        if customer_id is not None and customer_id != principal.user_id:
+            return None
+        customer_id = principal.user_id
+    return TicketFilter(
+        statuses=[status.value for status in query.statuses],
+        priorities=[int(priority) for priority in query.priorities],
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        customer_id=customer_id,
+        tag=check_tag_filter(query.tag),
+        category=query.category.strip() or None,
+        create_time_start=query.create_time_start,
+        create_time_end=query.create_time_end,
+        query=text or None,
+        search_internal=principal.is_staff,
+        order=order,
+    )
+
+
+def token_filters(query: ListTicketsQuery) -> dict[str, object]:
+    """What a page token is bound to: every request field but the page size and token."""
+    return {
+        "statuses": sorted(status.value for status in query.statuses),
+        "priorities": sorted(int(priority) for priority in query.priorities),
+        "assignee_id": query.assignee_id,
+        "customer_id": query.customer_id,
+        "tag": query.tag,
+        "category": query.category,
+        "create_time_start": query.create_time_start.isoformat() if query.create_time_start else "",
+        "create_time_end": query.create_time_end.isoformat() if query.create_time_end else "",
+        "query": query.query,
+        "order_by": query.order_by,
+    }
+
+
+def encode_position(record: TicketRecord, order: Sequence[SortKey], filters: dict[str, object]) -> str:
+    """The next-page token after `record`."""
+    values: list[str] = []
+    for key in order:
+        value = getattr(record, key.name)
+        values.append(value.isoformat() if isinstance(value, datetime) else str(value))
+    values.append(str(record.id))
+    return encode_page_token(position=values, filters=filters)
+
+
+def decode_position(token: str, order: Sequence[SortKey], filters: dict[str, object]) -> list[Any] | None:
+    """The keyset position in `token` (typed per sort key); None for the first page."""
+    raw = decode_page_token(token, filters=filters)
+    if raw is None:
+        return None
+    try:
+        if len(raw) != len(order) + 1:
+            raise ValueError("wrong length")
+        position: list[Any] = []
+        for key, value in zip(order, raw[:-1], strict=True):
+            if key.name in _TIME_KEYS:
+                parsed = datetime.fromisoformat(value)
+                if parsed.tzinfo is None:
+                    raise ValueError("naive timestamp")
+                position.append(parsed)
+            else:
+                position.append(int(value))
+        position.append(uuid.UUID(raw[-1]))
+    except ValueError:
+        raise InvalidArgument.field("page_token", "is not a page token returned by this method") from None
+    return position
+
+
+def decode_seq_token(token: str, filters: dict[str, object]) -> int | None:
+    """The `seq` position of a message/event page token; None for the first page."""
+    raw = decode_page_token(token, filters=filters)
+    if raw is None:
+        return None
+    try:
+        (value,) = raw
+        return int(value)
+    except ValueError:
+        raise InvalidArgument.field("page_token", "is not a page token returned by this method") from None

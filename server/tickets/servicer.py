@@ -1,0 +1,179 @@
+"""TicketService over gRPC: protobuf in, domain call, protobuf out. No SQL, no Redis, no rules here."""
+
+from __future__ import annotations
+
+from datetime import UTC as _UTC
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2
+
+from helpdesk.v1 import ticket_event_pb2, ticket_message_pb2, ticket_pb2, ticket_service_pb2, ticket_service_pb2_grpc
+from server.core.context import require_principal
+from server.tickets.conversation import TicketConversation
+from server.tickets.convert import (
+    event_to_proto,
+    message_to_proto,
+    priorities_from_proto,
+    priority_from_proto,
+    status_from_proto,
+    statuses_from_proto,
+    ticket_to_proto,
+)
+from server.tickets.domain import TicketDesk, TicketEdit
+from server.tickets.listing import ListTicketsQuery
+
+_Context = grpc.aio.ServicerContext[Any, Any]
+
+
+class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
+    """Transport for the ticket workflow."""
+
+    def __init__(self, *, desk: TicketDesk, conversation: TicketConversation) -> None:
+        self._desk = desk
+        self._conversation = conversation
+
+    async def CreateTicket(
+        self, request: ticket_service_pb2.CreateTicketRequest, context: _Context
+    ) -> ticket_pb2.Ticket:
+        """Opens a ticket (idempotent with `request_id`)."""
+        principal = require_principal()
+        ticket = await self._desk.create_ticket(
+            principal=principal,
+            subject=request.ticket.subject,
+            description=request.ticket.description,
+            priority=priority_from_proto(request.ticket.priority, field="ticket.priority"),
+            category=request.ticket.category,
+            tags=list(request.ticket.tags),
+            customer_id=request.ticket.customer_id,
+            request_id=request.request_id,
+        )
+        return ticket_to_proto(ticket, staff=principal.is_staff)
+
+    async def GetTicket(self, request: ticket_service_pb2.GetTicketRequest, context: _Context) -> ticket_pb2.Ticket:
+        """Returns one ticket the caller may see."""
+        principal = require_principal()
+        ticket = await self._desk.get_ticket(principal=principal, ticket_id=request.id)
+        return ticket_to_proto(ticket, staff=principal.is_staff)
+
+    async def ListTickets(
+        self, request: ticket_service_pb2.ListTicketsRequest, context: _Context
+    ) -> ticket_service_pb2.ListTicketsResponse:
+        """Lists the tickets the caller may see, filtered and ordered."""
+        principal = require_principal()
+        query = ListTicketsQuery(
+            statuses=statuses_from_proto(request.statuses, field="statuses"),
+            priorities=priorities_from_proto(request.priorities, field="priorities"),
+            assignee_id=request.assignee_id,
+            customer_id=request.customer_id,
+            tag=request.tag,
+            category=request.category,
+            create_time_start=request.create_time_start.ToDatetime(tzinfo=_UTC)
+            if request.HasField("create_time_start")
+            else None,
+            create_time_end=request.create_time_end.ToDatetime(tzinfo=_UTC)
+            if request.HasField("create_time_end")
+            else None,
+            query=request.query,
+            order_by=request.order_by,
+        )
+        tickets, next_page_token = await self._desk.list_tickets(
+            principal=principal, query=query, page_size=request.page_size, page_token=request.page_token
+        )
+        return ticket_service_pb2.ListTicketsResponse(
+            tickets=[ticket_to_proto(t, staff=principal.is_staff) for t in tickets], next_page_token=next_page_token
+        )
+
+    async def UpdateTicket(
+        self, request: ticket_service_pb2.UpdateTicketRequest, context: _Context
+    ) -> ticket_pb2.Ticket:
+        """Edits the fields named in the update mask."""
+        principal = require_principal()
+        paths = list(request.update_mask.paths)
+        edit = TicketEdit(
+            subject=request.ticket.subject,
+            description=request.ticket.description,
+            priority=priority_from_proto(request.ticket.priority, field="ticket.priority")
+            if "priority" in paths
+            else None,
+            category=request.ticket.category,
+            tags=list(request.ticket.tags),
+        )
+        ticket = await self._desk.update_ticket(
+            principal=principal, ticket_id=request.ticket.id, paths=paths, edit=edit, etag=request.ticket.etag
+        )
+        return ticket_to_proto(ticket, staff=principal.is_staff)
+
+    async def AssignTicket(
+        self, request: ticket_service_pb2.AssignTicketRequest, context: _Context
+    ) -> ticket_pb2.Ticket:
+        """Assigns, reassigns or unassigns the ticket."""
+        principal = require_principal()
+        ticket = await self._desk.assign_ticket(
+            principal=principal,
+            ticket_id=request.id,
+            assignee_id=request.assignee_id,
+            etag=request.etag,
+            comment=request.comment,
+        )
+        return ticket_to_proto(ticket, staff=principal.is_staff)
+
+    async def ChangeTicketStatus(
+        self, request: ticket_service_pb2.ChangeTicketStatusRequest, context: _Context
+    ) -> ticket_pb2.Ticket:
+        """Moves the ticket along the transition table."""
+        principal = require_principal()
+        ticket = await self._desk.change_status(
+            principal=principal,
+            ticket_id=request.id,
+            status=status_from_proto(request.status, field="status"),
+            etag=request.etag,
+            comment=request.comment,
+        )
+        return ticket_to_proto(ticket, staff=principal.is_staff)
+
+    async def DeleteTicket(self, request: ticket_service_pb2.DeleteTicketRequest, context: _Context) -> empty_pb2.Empty:
+        """Deletes the ticket for good."""
+        await self._desk.delete_ticket(principal=require_principal(), ticket_id=request.id, etag=request.etag)
+        return empty_pb2.Empty()
+
+    async def AddTicketMessage(
+        self, request: ticket_service_pb2.AddTicketMessageRequest, context: _Context
+    ) -> ticket_message_pb2.TicketMessage:
+        """Adds a reply or an internal note."""
+        message = await self._conversation.add_message(
+            principal=require_principal(),
+            ticket_id=request.ticket_id,
+            body=request.body,
+            internal=request.internal,
+            request_id=request.request_id,
+        )
+        return message_to_proto(message)
+
+    async def ListTicketMessages(
+        self, request: ticket_service_pb2.ListTicketMessagesRequest, context: _Context
+    ) -> ticket_service_pb2.ListTicketMessagesResponse:
+        """Lists the conversation, oldest first."""
+        messages, next_page_token = await self._conversation.list_messages(
+            principal=require_principal(),
+            ticket_id=request.ticket_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return ticket_service_pb2.ListTicketMessagesResponse(
+            messages=[message_to_proto(m) for m in messages], next_page_token=next_page_token
+        )
+
+    async def ListTicketEvents(
+        self, request: ticket_service_pb2.ListTicketEventsRequest, context: _Context
+    ) -> ticket_service_pb2.ListTicketEventsResponse:
+        """Lists the audit trail, oldest first."""
+        events: list[ticket_event_pb2.TicketEvent] = []
+        records, next_page_token = await self._conversation.list_events(
+            principal=require_principal(),
+            ticket_id=request.ticket_id,
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        events = [event_to_proto(e) for e in records]
+        return ticket_service_pb2.ListTicketEventsResponse(events=events, next_page_token=next_page_token)

@@ -1,0 +1,181 @@
+"""Tickets, their conversation (messages and internal notes) and their audit trail (events).
+
+Full-text search keeps two tsvectors per ticket, maintained by the repository in the same
+statement as the change: `search_public` (subject, description, public messages) is what a
+customer's query searches; `search_staff` adds the internal notes. A customer's query therefore
+cannot match text that only appears in an internal note.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Sequence,
+    SmallInteger,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.etags import etag_for_version
+from storage.models.base import Base, uuid_primary_key
+
+# Human ticket numbers (#1001, #1002, ...): a sequence, so numbers never repeat even after deletes.
+TICKET_NUMBER_SEQUENCE = Sequence("ticket_number_seq", start=1001, metadata=Base.metadata)
+
+TICKET_STATUSES = ("open", "in_progress", "waiting_on_customer", "resolved", "closed")
+EVENT_TYPES = (
+    "created",
+    "updated",
+    "status_changed",
+    "priority_changed",
+    "assignee_changed",
+    "category_changed",
+    "tags_changed",
+    "message_added",
+    "note_added",
+)
+AUTHOR_ROLES = ("customer", "agent", "admin")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Ticket(Base):
+    """A support request of one customer. `priority` is 1 (low) to 4 (urgent) so it sorts naturally."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(_in("status", TICKET_STATUSES), name="status"),
+        CheckConstraint("priority BETWEEN 1 AND 4", name="priority"),
+        CheckConstraint("char_length(subject) BETWEEN 1 AND 200", name="subject_length"),
+        CheckConstraint("char_length(description) BETWEEN 1 AND 20000", name="description_length"),
+        CheckConstraint("char_length(category) <= 64", name="category_length"),
+        CheckConstraint("cardinality(tags) <= 20", name="tags_count"),
+        CheckConstraint("version > 0", name="version_positive"),
+        CheckConstraint("public_message_count >= 0 AND message_count >= public_message_count", name="message_counts"),
+        CheckConstraint("(status = 'closed') = (close_time IS NOT NULL)", name="close_time_when_closed"),
+        Index("uq_tickets_number", "number", unique=True),
+        # A customer's own list, by status.
+        Index("ix_tickets_customer_id_status", "customer_id", "status"),
+        # "My tickets" of an agent, by status.
+        Index("ix_tickets_assignee_id_status", "assignee_id", "status"),
+        # The default order (create_time desc) and created-range filters.
+        Index("ix_tickets_create_time_id", "create_time", "id"),
+        # The agent queue: unassigned open/in-progress tickets, most urgent first, then oldest.
+        Index(
+            "ix_tickets_queue",
+            text("priority DESC"),
+            "create_time",
+            "id",
+            postgresql_where=text("assignee_id IS NULL AND status IN ('open', 'in_progress')"),
+        ),
+        Index("ix_tickets_tags", "tags", postgresql_using="gin"),
+        Index("ix_tickets_search_public", "search_public", postgresql_using="gin"),
+        Index("ix_tickets_search_staff", "search_staff", postgresql_using="gin"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_primary_key()
+    number: Mapped[int] = mapped_column(Integer, server_default=TICKET_NUMBER_SEQUENCE.next_value())
+    subject: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(SmallInteger, server_default=text("2"))
+    status: Mapped[str] = mapped_column(Text, server_default=text("'open'"))
+    category: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
+    # A customer's tickets stay with them: deleting a user who has tickets is refused.
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # A deleted agent's tickets go back to the queue.
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Messages the customer sees, and all messages including internal notes.
+    public_message_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    message_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    create_time: Mapped[datetime] = mapped_column(server_default=func.now())
+    update_time: Mapped[datetime] = mapped_column(server_default=func.now())
+    resolve_time: Mapped[datetime | None]
+    close_time: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(server_default=text("1"))
+    search_public: Mapped[str] = mapped_column(TSVECTOR, server_default=text("''::tsvector"))
+    search_staff: Mapped[str] = mapped_column(TSVECTOR, server_default=text("''::tsvector"))
+
+    @property
+    def etag(self) -> str:
+        """The etag of this version of the ticket (AIP-154)."""
+        return etag_for_version(self.version)
+
+
+class TicketMessage(Base):
+    """One reply or internal note; `seq` gives the conversation a stable order."""
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (
+        CheckConstraint("char_length(body) BETWEEN 1 AND 20000", name="body_length"),
+        CheckConstraint(_in("author_role", AUTHOR_ROLES), name="author_role"),
+        CheckConstraint("NOT (internal AND author_role = 'customer')", name="customers_write_no_notes"),
+        Index("ix_ticket_messages_ticket_id_seq", "ticket_id", "seq"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_primary_key()
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=False))
+    # Messages exist only with their ticket (DeleteTicket removes them).
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    # The conversation is a record: deleting a user who wrote in it is refused.
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    author_role: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(server_default=text("false"))
+    create_time: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class TicketEvent(Base):
+    """One audited change of a ticket; only the columns its `type` names are set."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        CheckConstraint(_in("type", EVENT_TYPES), name="type"),
+        CheckConstraint(
+            f"(old_status IS NULL OR {_in('old_status', TICKET_STATUSES)})"
+            f" AND (new_status IS NULL OR {_in('new_status', TICKET_STATUSES)})",
+            name="statuses",
+        ),
+        CheckConstraint(
+            "(old_priority IS NULL OR old_priority BETWEEN 1 AND 4)"
+            " AND (new_priority IS NULL OR new_priority BETWEEN 1 AND 4)",
+            name="priorities",
+        ),
+        CheckConstraint("char_length(comment) <= 1000", name="comment_length"),
+        Index("ix_ticket_events_ticket_id_seq", "ticket_id", "seq"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_primary_key()
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=False))
+    ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(Text)
+    # The audit trail outlives a deleted user: the actor becomes "unknown".
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    create_time: Mapped[datetime] = mapped_column(server_default=func.now())
+    old_status: Mapped[str | None] = mapped_column(Text)
+    new_status: Mapped[str | None] = mapped_column(Text)
+    old_priority: Mapped[int | None] = mapped_column(SmallInteger)
+    new_priority: Mapped[int | None] = mapped_column(SmallInteger)
+    # Plain ids, no foreign keys: the trail records who it was even after the user is gone.
+    old_assignee_id: Mapped[uuid.UUID | None]
+    new_assignee_id: Mapped[uuid.UUID | None]
+    old_category: Mapped[str | None] = mapped_column(Text)
+    new_category: Mapped[str | None] = mapped_column(Text)
+    added_tags: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    removed_tags: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    message_id: Mapped[uuid.UUID | None]
+    updated_fields: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    comment: Mapped[str | None] = mapped_column(Text)

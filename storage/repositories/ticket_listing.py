@@ -1,0 +1,181 @@
+"""The ListTickets query: filters, sort keys and the keyset position, as one SELECT.
+
+Statuses and priorities come from fixed enums and are rendered as SQL literals (never user
+text), so that the planner can match the agent queue's partial index even with a generic plan.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, Text, TextClause, and_, bindparam, false, or_, text
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from storage.models import Ticket
+from storage.repositories.ticket_records import AnySelect, search_query, select_tickets
+
+# Sort keys a caller may name, mapped to their columns.
+SORT_COLUMNS: dict[str, Any] = {
+    "create_time": Ticket.create_time,
+    "update_time": Ticket.update_time,
+    "priority": Ticket.priority,
+    "number": Ticket.number,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One `order_by` item: a key of SORT_COLUMNS and its direction."""
+
+    name: str
+    descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    """What ListTickets selects; None or empty means "no condition"."""
+
+    statuses: Sequence[str] = ()
+    priorities: Sequence[int] = ()
+    # Exactly one of `assignee_id` / `unassigned` may be set.
+    assignee_id: uuid.UUID | None = None
+    unassigned: bool = False
+    customer_id: uuid.UUID | None = None
+    tag: str | None = None
+    category: str | None = None
+    create_time_start: datetime | None = None
+    create_time_end: datetime | None = None
+    query: str | None = None
+    # Whether the text query may match internal notes (staff only).
+    search_internal: bool = False
+    order: Sequence[SortKey] = field(default=(SortKey("create_time", descending=True),))
+
+
+def _literal_list(values: Sequence[str | int]) -> str:
+    rendered = []
+    for value in values:
+        if isinstance(value, int):
+            rendered.append(str(int(value)))
+        else:
+            # Enum values only ('open', 'in_progress', ...); refuse anything else outright.
+            if not value.replace("_", "").isalpha():
+                raise ValueError(f"not an enum value: {value!r}")
+            rendered.append(f"'{value}'")
+    return ", ".join(rendered)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Which conditions a list query has (not their values): one cached statement per shape."""
+
+    statuses: tuple[str, ...]
+    priorities: tuple[int, ...]
+    assignee: bool
+    unassigned: bool
+    customer: bool
+    tag: bool
+    category: bool
+    start: bool
+    end: bool
+    query: bool
+    search_internal: bool
+    order: tuple[SortKey, ...]
+    after: bool
+
+
+def _conditions(shape: _Shape) -> list[ColumnElement[bool] | TextClause]:
+    conditions: list[ColumnElement[bool] | TextClause] = []
+    if shape.statuses:
+        conditions.append(text(f"tickets.status IN ({_literal_list(shape.statuses)})"))
+    if shape.priorities:
+        conditions.append(text(f"tickets.priority IN ({_literal_list(shape.priorities)})"))
+    if shape.unassigned:
+        conditions.append(Ticket.assignee_id.is_(None))
+    elif shape.assignee:
+        conditions.append(Ticket.assignee_id == bindparam("assignee_id"))
+    if shape.customer:
+        conditions.append(Ticket.customer_id == bindparam("customer_id"))
+    if shape.tag:
+        conditions.append(Ticket.tags.op("@>")(bindparam("tags", type_=ARRAY(Text))))
+    if shape.category:
+        conditions.append(Ticket.category == bindparam("category"))
+    if shape.start:
+        conditions.append(Ticket.create_time >= bindparam("create_time_start"))
+    if shape.end:
+        conditions.append(Ticket.create_time < bindparam("create_time_end"))
+    if shape.query:
+        document = Ticket.search_staff if shape.search_internal else Ticket.search_public
+        conditions.append(document.op("@@")(search_query(bindparam("query", type_=Text))))
+    return conditions
+
+
+def full_order(order: Sequence[SortKey]) -> list[tuple[Any, bool]]:
+    """(column, descending) pairs: the caller's keys, then `id` in the direction of the last key."""
+    keys = [(SORT_COLUMNS[key.name], key.descending) for key in order]
+    keys.append((Ticket.id, order[-1].descending if order else False))
+    return keys
+
+
+def _after(keys: Sequence[tuple[Any, bool]]) -> ColumnElement[bool]:
+    # Strictly after the position `after_0..after_n` in the (possibly mixed-direction) order: the
+    # OR-expanded form of a row comparison, which PostgreSQL cannot express for mixed directions.
+    position = [bindparam(f"after_{index}", type_=column.type) for index, (column, _) in enumerate(keys)]
+    result: ColumnElement[bool] = false()
+    for index in reversed(range(len(keys))):
+        column, descending = keys[index]
+        beyond = column < position[index] if descending else column > position[index]
+        result = or_(beyond, and_(column == position[index], result)) if index < len(keys) - 1 else beyond
+    # The first key's bound alone is sargable: it lets an index range scan skip the rows before.
+    first, first_descending = keys[0]
+    bound = first <= position[0] if first_descending else first >= position[0]
+    return and_(bound, result)
+
+
+@functools.lru_cache(maxsize=512)
+def _statement(shape: _Shape) -> AnySelect:
+    # Built once per shape, so SQLAlchemy computes its cache key once and reuses the compiled SQL.
+    keys = full_order(shape.order)
+    statement = select_tickets().where(*_conditions(shape))
+    if shape.after:
+        statement = statement.where(_after(keys))
+    order = [column.desc() if descending else column.asc() for column, descending in keys]
+    return statement.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+
+def build_list_statement(
+    spec: TicketFilter, *, after: Sequence[Any] | None, limit: int
+) -> tuple[AnySelect, dict[str, Any]]:
+    """The SELECT of up to `limit` tickets matching `spec` strictly after `after`, and its parameters."""
+    shape = _Shape(
+        statuses=tuple(sorted(set(spec.statuses))),
+        priorities=tuple(sorted(set(spec.priorities))),
+        assignee=spec.assignee_id is not None,
+        unassigned=spec.unassigned,
+        customer=spec.customer_id is not None,
+        tag=bool(spec.tag),
+        category=bool(spec.category),
+        start=spec.create_time_start is not None,
+        end=spec.create_time_end is not None,
+        query=bool(spec.query),
+        search_internal=spec.search_internal,
+        order=tuple(spec.order),
+        after=after is not None,
+    )
+    parameters: dict[str, Any] = {
+        "limit": limit,
+        "assignee_id": spec.assignee_id,
+        "customer_id": spec.customer_id,
+        "tags": [spec.tag] if spec.tag else None,
+        "category": spec.category,
+        "create_time_start": spec.create_time_start,
+        "create_time_end": spec.create_time_end,
+        "query": spec.query,
+    }
+    for index, value in enumerate(after or ()):
+        parameters[f"after_{index}"] = value
+    return _statement(shape), parameters

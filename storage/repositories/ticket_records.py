@@ -1,0 +1,195 @@
+"""Plain read records of tickets, messages and events, and the Core columns that produce them.
+
+Hot reads (GetTicket, ListTickets) use SQLAlchemy Core: one SELECT joining the display names,
+rows turned straight into frozen dataclasses, no ORM identity map.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from sqlalchemy import ColumnElement, FromClause, RowMapping, Select, func, literal_column, select
+from sqlalchemy.orm import aliased
+
+from storage.etags import etag_for_version
+from storage.models import Ticket, TicketEvent, TicketMessage, User
+
+# A SELECT of any columns (the row shape is the record dataclass's business).
+AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
+
+# Full-text configuration of ticket search: English stemming over accent-folded text.
+SEARCH_CONFIG: ColumnElement[Any] = literal_column("'english'::regconfig")
+
+
+def search_document(value: ColumnElement[Any] | str) -> ColumnElement[Any]:
+    """The tsvector of `value` (accents folded, English stemming)."""
+    return func.to_tsvector(SEARCH_CONFIG, func.unaccent(value))
+
+
+def search_query(value: ColumnElement[Any] | str) -> ColumnElement[Any]:
+    """A tsquery requiring every word of `value`."""
+    return func.plainto_tsquery(SEARCH_CONFIG, func.unaccent(value))
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRecord:
+    """A ticket as read, with the display names of its customer and assignee."""
+
+    id: uuid.UUID
+    number: int
+    subject: str
+    description: str
+    priority: int
+    status: str
+    category: str
+    tags: list[str]
+    customer_id: uuid.UUID
+    customer_display_name: str
+    assignee_id: uuid.UUID | None
+    assignee_display_name: str
+    public_message_count: int
+    message_count: int
+    create_time: datetime
+    update_time: datetime
+    resolve_time: datetime | None
+    close_time: datetime | None
+    version: int
+
+    @property
+    def etag(self) -> str:
+        """The etag of this version of the ticket (AIP-154)."""
+        return etag_for_version(self.version)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One message of a conversation, with its author's current display name."""
+
+    id: uuid.UUID
+    seq: int
+    ticket_id: uuid.UUID
+    author_id: uuid.UUID
+    author_display_name: str
+    author_role: str
+    body: str
+    internal: bool
+    create_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One audited change, with the actor's current display name ("" for the system or a deleted user)."""
+
+    id: uuid.UUID
+    seq: int
+    ticket_id: uuid.UUID
+    type: str
+    actor_id: uuid.UUID | None
+    actor_display_name: str
+    create_time: datetime
+    old_status: str | None
+    new_status: str | None
+    old_priority: int | None
+    new_priority: int | None
+    old_assignee_id: uuid.UUID | None
+    new_assignee_id: uuid.UUID | None
+    old_category: str | None
+    new_category: str | None
+    added_tags: list[str]
+    removed_tags: list[str]
+    message_id: uuid.UUID | None
+    updated_fields: list[str]
+    comment: str
+
+
+_customer = aliased(User, name="customer")
+_assignee = aliased(User, name="assignee")
+_tickets: FromClause = Ticket.__table__
+
+TICKET_FROM = _tickets.join(_customer, _customer.id == Ticket.customer_id).outerjoin(
+    _assignee, _assignee.id == Ticket.assignee_id
+)
+TICKET_COLUMNS: tuple[Any, ...] = (
+    Ticket.id,
+    Ticket.number,
+    Ticket.subject,
+    Ticket.description,
+    Ticket.priority,
+    Ticket.status,
+    Ticket.category,
+    Ticket.tags,
+    Ticket.customer_id,
+    _customer.display_name.label("customer_display_name"),
+    Ticket.assignee_id,
+    func.coalesce(_assignee.display_name, "").label("assignee_display_name"),
+    Ticket.public_message_count,
+    Ticket.message_count,
+    Ticket.create_time,
+    Ticket.update_time,
+    Ticket.resolve_time,
+    Ticket.close_time,
+    Ticket.version,
+)
+
+
+def select_tickets() -> AnySelect:
+    """SELECT of full ticket records (add WHERE / ORDER BY / LIMIT)."""
+    return select(*TICKET_COLUMNS).select_from(TICKET_FROM)
+
+
+def ticket_record(row: RowMapping) -> TicketRecord:
+    """A TicketRecord from a row of `select_tickets()`."""
+    return TicketRecord(**row)
+
+
+_author = aliased(User, name="author")
+MESSAGE_COLUMNS: tuple[Any, ...] = (
+    TicketMessage.id,
+    TicketMessage.seq,
+    TicketMessage.ticket_id,
+    TicketMessage.author_id,
+    _author.display_name.label("author_display_name"),
+    TicketMessage.author_role,
+    TicketMessage.body,
+    TicketMessage.internal,
+    TicketMessage.create_time,
+)
+
+
+def select_messages() -> AnySelect:
+    """SELECT of message records."""
+    messages: FromClause = TicketMessage.__table__
+    return select(*MESSAGE_COLUMNS).select_from(messages.join(_author, _author.id == TicketMessage.author_id))
+
+
+_actor = aliased(User, name="actor")
+
+
+def select_events() -> AnySelect:
+    """SELECT of event records."""
+    events: FromClause = TicketEvent.__table__
+    return select(
+        TicketEvent.id,
+        TicketEvent.seq,
+        TicketEvent.ticket_id,
+        TicketEvent.type,
+        TicketEvent.actor_id,
+        func.coalesce(_actor.display_name, "").label("actor_display_name"),
+        TicketEvent.create_time,
+        TicketEvent.old_status,
+        TicketEvent.new_status,
+        TicketEvent.old_priority,
+        TicketEvent.new_priority,
+        TicketEvent.old_assignee_id,
+        TicketEvent.new_assignee_id,
+        TicketEvent.old_category,
+        TicketEvent.new_category,
+        func.coalesce(TicketEvent.added_tags, literal_column("'{}'::text[]")).label("added_tags"),
+        func.coalesce(TicketEvent.removed_tags, literal_column("'{}'::text[]")).label("removed_tags"),
+        TicketEvent.message_id,
+        func.coalesce(TicketEvent.updated_fields, literal_column("'{}'::text[]")).label("updated_fields"),
+        func.coalesce(TicketEvent.comment, "").label("comment"),
+    ).select_from(events.outerjoin(_actor, _actor.id == TicketEvent.actor_id))

@@ -1,0 +1,230 @@
+"""Reads and writes of `tickets`, `ticket_messages` and `ticket_events`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Text, bindparam, delete, func, insert, literal, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Ticket, TicketEvent, TicketMessage
+from storage.repositories.ticket_listing import TicketFilter, build_list_statement
+from storage.repositories.ticket_records import (
+    EventRecord,
+    MessageRecord,
+    TicketRecord,
+    search_document,
+    select_events,
+    select_messages,
+    select_tickets,
+    ticket_record,
+)
+
+# Rebuilds both search documents from the ticket's text and its messages (after an edit of the
+# subject or description; message inserts append to the documents instead).
+_REBUILD_SEARCH = text(
+    """
+    UPDATE tickets AS t SET
+        search_public = to_tsvector('english'::regconfig, unaccent(
+            t.subject || ' ' || t.description || ' ' || coalesce((
+                SELECT string_agg(m.body, ' ' ORDER BY m.seq) FROM ticket_messages m
+                WHERE m.ticket_id = t.id AND NOT m.internal), ''))),
+        search_staff = to_tsvector('english'::regconfig, unaccent(
+            t.subject || ' ' || t.description || ' ' || coalesce((
+                SELECT string_agg(m.body, ' ' ORDER BY m.seq) FROM ticket_messages m
+                WHERE m.ticket_id = t.id), '')))
+    WHERE t.id = :ticket_id
+    """
+)
+
+# GetTicket's statements, built once.
+_GET_TICKET = select_tickets().where(Ticket.id == bindparam("ticket_id"))
+_GET_OWN_TICKET = _GET_TICKET.where(Ticket.customer_id == bindparam("customer_id"))
+_LOCK_TICKET = _GET_TICKET.with_for_update(of=Ticket.__table__, key_share=True)
+
+# Stands for "the transaction's time" in `TicketRepository.update` changes (resolve/close stamps).
+NOW: Any = func.now()
+
+_EVENT_COLUMNS = (
+    "ticket_id",
+    "type",
+    "actor_id",
+    "old_status",
+    "new_status",
+    "old_priority",
+    "new_priority",
+    "old_assignee_id",
+    "new_assignee_id",
+    "old_category",
+    "new_category",
+    "added_tags",
+    "removed_tags",
+    "message_id",
+    "updated_fields",
+    "comment",
+)
+
+
+class TicketRepository:
+    """Tickets with their conversation and audit trail. Visibility rules are the caller's (domain's) job."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, *, ticket_id: uuid.UUID, customer_id: uuid.UUID | None = None) -> TicketRecord | None:
+        """The ticket, if it exists (and, with `customer_id`, belongs to that customer): one indexed query.
+
+        The hot read: a prebuilt Core statement (its cache key is computed once) run on the
+        transaction's connection, skipping the ORM's per-statement machinery.
+        """
+        connection = await self._session.connection()
+        if customer_id is None:
+            result = await connection.execute(_GET_TICKET, {"ticket_id": ticket_id})
+        else:
+            result = await connection.execute(_GET_OWN_TICKET, {"ticket_id": ticket_id, "customer_id": customer_id})
+        row = result.mappings().one_or_none()
+        return None if row is None else ticket_record(row)
+
+    async def lock(self, *, ticket_id: uuid.UUID) -> TicketRecord | None:
+        """The ticket, row-locked until commit (FOR NO KEY UPDATE: messages referencing it go on)."""
+        connection = await self._session.connection()
+        row = (await connection.execute(_LOCK_TICKET, {"ticket_id": ticket_id})).mappings().one_or_none()
+        return None if row is None else ticket_record(row)
+
+    async def add(
+        self,
+        *,
+        ticket_id: uuid.UUID,
+        subject: str,
+        description: str,
+        priority: int,
+        category: str,
+        tags: Sequence[str],
+        customer_id: uuid.UUID,
+    ) -> None:
+        """Inserts an OPEN, unassigned ticket with its search documents."""
+        document = search_document(literal(f"{subject} {description}", Text))
+        statement = insert(Ticket).values(
+            id=ticket_id,
+            subject=subject,
+            description=description,
+            priority=priority,
+            category=category,
+            tags=list(tags),
+            customer_id=customer_id,
+            search_public=document,
+            search_staff=document,
+        )
+        await self._session.execute(statement)
+
+    async def update(self, *, ticket_id: uuid.UUID, changes: Mapping[str, Any], public: bool = True) -> bool:
+        """Sets `changes` (column -> value); a public change also bumps `version` and `update_time`.
+
+        Editing `subject` or `description` rebuilds the search documents. False if the ticket is gone.
+        """
+        values: dict[str, Any] = dict(changes)
+        if public:
+            values["version"] = Ticket.version + 1
+            values["update_time"] = func.now()
+        result = await self._session.execute(
+            update(Ticket).where(Ticket.id == ticket_id).values(**values).returning(Ticket.id)
+        )
+        if result.one_or_none() is None:
+            return False
+        if "subject" in changes or "description" in changes:
+            await self._session.execute(_REBUILD_SEARCH, {"ticket_id": ticket_id})
+        return True
+
+    async def delete(self, *, ticket_id: uuid.UUID) -> bool:
+        """Deletes the ticket with its messages and events (ON DELETE CASCADE); False if it was gone."""
+        result = await self._session.execute(delete(Ticket).where(Ticket.id == ticket_id).returning(Ticket.id))
+        return result.one_or_none() is not None
+
+    async def list_page(self, *, spec: TicketFilter, after: Sequence[Any] | None, limit: int) -> list[TicketRecord]:
+        """Up to `limit` tickets matching `spec` in its order, strictly after the keyset position `after`."""
+        statement, parameters = build_list_statement(spec, after=after, limit=limit)
+        connection = await self._session.connection()
+        rows = (await connection.execute(statement, parameters)).mappings()
+        return [ticket_record(row) for row in rows]
+
+    async def add_message(
+        self,
+        *,
+        message_id: uuid.UUID,
+        ticket_id: uuid.UUID,
+        author_id: uuid.UUID,
+        author_role: str,
+        body: str,
+        internal: bool,
+    ) -> None:
+        """Inserts a message and counts and indexes it on its ticket.
+
+        A public message also bumps the ticket's `version` and `update_time`; an internal note
+        changes neither, so that customers cannot notice it.
+        """
+        await self._session.execute(
+            insert(TicketMessage).values(
+                id=message_id,
+                ticket_id=ticket_id,
+                author_id=author_id,
+                author_role=author_role,
+                body=body,
+                internal=internal,
+            )
+        )
+        document = search_document(literal(body, Text))
+        values: dict[str, Any] = {
+            "message_count": Ticket.message_count + 1,
+            "search_staff": Ticket.search_staff.op("||")(document),
+        }
+        if not internal:
+            values |= {
+                "public_message_count": Ticket.public_message_count + 1,
+                "search_public": Ticket.search_public.op("||")(document),
+                "version": Ticket.version + 1,
+                "update_time": func.now(),
+            }
+        await self._session.execute(update(Ticket).where(Ticket.id == ticket_id).values(**values))
+
+    async def get_message(self, *, message_id: uuid.UUID) -> MessageRecord | None:
+        """One message by id."""
+        row = (
+            (await self._session.execute(select_messages().where(TicketMessage.id == message_id)))
+            .mappings()
+            .one_or_none()
+        )
+        return None if row is None else MessageRecord(**row)
+
+    async def list_messages(
+        self, *, ticket_id: uuid.UUID, include_internal: bool, after_seq: int | None, limit: int
+    ) -> list[MessageRecord]:
+        """Up to `limit` messages oldest first (by `seq`), after `after_seq`; notes only if `include_internal`."""
+        statement = select_messages().where(TicketMessage.ticket_id == ticket_id)
+        if not include_internal:
+            statement = statement.where(TicketMessage.internal.is_(False))
+        if after_seq is not None:
+            statement = statement.where(TicketMessage.seq > after_seq)
+        statement = statement.order_by(TicketMessage.seq).limit(limit)
+        return [MessageRecord(**row) for row in (await self._session.execute(statement)).mappings()]
+
+    async def add_events(self, *, events: Sequence[Mapping[str, Any]]) -> None:
+        """Records events (column -> value each; `ticket_id`, `type`, `actor_id` at least), in order."""
+        if not events:
+            return
+        # One executemany; every row names every column so that the batch is uniform.
+        rows = [{column: event.get(column) for column in _EVENT_COLUMNS} for event in events]
+        await self._session.execute(insert(TicketEvent), rows)
+
+    async def list_events(self, *, ticket_id: uuid.UUID, after_seq: int | None, limit: int) -> list[EventRecord]:
+        """Up to `limit` events oldest first (by `seq`), after `after_seq`."""
+        statement = select_events().where(TicketEvent.ticket_id == ticket_id)
+        if after_seq is not None:
+            statement = statement.where(TicketEvent.seq > after_seq)
+        statement = statement.order_by(TicketEvent.seq).limit(limit)
+        return [EventRecord(**row) for row in (await self._session.execute(statement)).mappings()]
+
+    async def ticket_exists(self, *, ticket_id: uuid.UUID) -> bool:
+        """Whether the ticket exists (for idempotent-retry answers)."""
+        return (await self._session.scalar(select(Ticket.id).where(Ticket.id == ticket_id))) is not None

@@ -1,0 +1,163 @@
+"""TicketRepository against real PostgreSQL: search documents, counts, constraints, ON DELETE rules."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from server.core.context import Role
+from server.core.errors import HelpdeskError
+from storage.db import Database
+from storage.models import User
+from storage.repositories.ticket_listing import SortKey, TicketFilter
+
+
+async def _user(database: Database, role: Role) -> User:
+    async with database.unit_of_work() as uow:
+        user = await uow.users.add(
+            email=f"{role.value}-{uuid.uuid4().hex[:8]}@example.com",
+            display_name=role.value.title(),
+            role=role,
+            active=True,
+            password_hash="h",
+        )
+        assert user is not None
+        return user
+
+
+async def _ticket(
+    database: Database, customer: User, *, subject: str = "Broken printer", priority: int = 2
+) -> uuid.UUID:
+    ticket_id = uuid.uuid4()
+    async with database.unit_of_work() as uow:
+        await uow.tickets.add(
+            ticket_id=ticket_id,
+            subject=subject,
+            description="Paper jams on every page",
+            priority=priority,
+            category="",
+            tags=["hardware"],
+            customer_id=customer.id,
+        )
+    return ticket_id
+
+
+async def _search(database: Database, query: str, *, staff: bool) -> set[uuid.UUID]:
+    async with database.unit_of_work() as uow:
+        found = await uow.tickets.list_page(
+            spec=TicketFilter(query=query, search_internal=staff), after=None, limit=200
+        )
+    return {t.id for t in found}
+
+
+async def test_add_and_get_with_display_names(database: Database) -> None:
+    customer = await _user(database, Role.CUSTOMER)
+    ticket_id = await _ticket(database, customer)
+    async with database.unit_of_work() as uow:
+        ticket = await uow.tickets.get(ticket_id=ticket_id)
+        other = await uow.tickets.get(ticket_id=ticket_id, customer_id=uuid.uuid4())
+    assert other is None
+    assert ticket is not None
+    assert (ticket.status, ticket.priority, ticket.version, ticket.number >= 1001) == ("open", 2, 1, True)
+    assert ticket.customer_display_name == "Customer"
+    assert (ticket.assignee_id, ticket.assignee_display_name) == (None, "")
+
+
+async def test_notes_are_searchable_by_staff_only_and_counted_apart(database: Database) -> None:
+    customer = await _user(database, Role.CUSTOMER)
+    agent = await _user(database, Role.AGENT)
+    ticket_id = await _ticket(database, customer)
+    async with database.unit_of_work() as uow:
+        await uow.tickets.add_message(
+            message_id=uuid.uuid4(),
+            ticket_id=ticket_id,
+            author_id=agent.id,
+            author_role="agent",
+            body="Escalated to the pterodactyl team",
+            internal=True,
+        )
+        await uow.tickets.add_message(
+            message_id=uuid.uuid4(),
+            ticket_id=ticket_id,
+            author_id=customer.id,
+            author_role="customer",
+            body="Tried another cartridge",
+            internal=False,
+        )
+    async with database.unit_of_work() as uow:
+        ticket = await uow.tickets.get(ticket_id=ticket_id)
+    assert ticket is not None
+    assert (ticket.public_message_count, ticket.message_count, ticket.version) == (1, 2, 2)
+    assert ticket_id in await _search(database, "pterodactyl", staff=True)
+    assert ticket_id not in await _search(database, "pterodactyl", staff=False)
+    assert ticket_id in await _search(database, "cartridges printer", staff=False)
+
+    # Editing the subject rebuilds both documents, still without the note for customers.
+    async with database.unit_of_work() as uow:
+        await uow.tickets.update(ticket_id=ticket_id, changes={"subject": "Scanner trouble"})
+    assert ticket_id in await _search(database, "scanner cartridge", staff=False)
+    assert ticket_id not in await _search(database, "printer", staff=False)
+    assert ticket_id not in await _search(database, "pterodactyl", staff=False)
+    assert ticket_id in await _search(database, "pterodactyl scanner", staff=True)
+
+
+async def test_queue_order_and_keyset(database: Database) -> None:
+    customer = await _user(database, Role.CUSTOMER)
+    ids = [await _ticket(database, customer, priority=p) for p in (1, 4, 2, 4, 3)]
+    spec = TicketFilter(
+        statuses=["open", "in_progress"],
+        unassigned=True,
+        customer_id=customer.id,
+        order=(SortKey("priority", descending=True), SortKey("create_time", descending=False)),
+    )
+    async with database.unit_of_work() as uow:
+        first = await uow.tickets.list_page(spec=spec, after=None, limit=2)
+        last = first[-1]
+        rest = await uow.tickets.list_page(spec=spec, after=[last.priority, last.create_time, last.id], limit=10)
+    ordered = [t.id for t in first + rest]
+    assert ordered == [ids[1], ids[3], ids[4], ids[2], ids[0]]
+
+
+async def test_constraints_refuse_bad_rows(database: Database) -> None:
+    customer = await _user(database, Role.CUSTOMER)
+    ticket_id = await _ticket(database, customer)
+    for statement in (
+        "UPDATE tickets SET status = 'pending' WHERE id = :id",
+        "UPDATE tickets SET priority = 5 WHERE id = :id",
+        "UPDATE tickets SET status = 'closed' WHERE id = :id",  # closed needs close_time
+        "UPDATE tickets SET subject = '' WHERE id = :id",
+    ):
+        with pytest.raises(Exception, match="check constraint"):
+            async with database.unit_of_work() as uow:
+                await uow.session.execute(text(statement), {"id": ticket_id})
+
+
+async def test_on_delete_rules(database: Database) -> None:
+    customer = await _user(database, Role.CUSTOMER)
+    agent = await _user(database, Role.AGENT)
+    ticket_id = await _ticket(database, customer)
+    async with database.unit_of_work() as uow:
+        await uow.tickets.update(ticket_id=ticket_id, changes={"assignee_id": agent.id})
+        await uow.tickets.add_events(events=[{"ticket_id": ticket_id, "type": "created", "actor_id": agent.id}])
+    # A customer with tickets cannot be deleted.
+    with pytest.raises((Exception, HelpdeskError)):
+        async with database.unit_of_work() as uow:
+            await uow.session.execute(text("DELETE FROM users WHERE id = :id"), {"id": customer.id})
+    # Deleting the agent sends the ticket back to the queue and keeps the event, actor unknown.
+    async with database.unit_of_work() as uow:
+        await uow.session.execute(text("DELETE FROM users WHERE id = :id"), {"id": agent.id})
+    async with database.unit_of_work() as uow:
+        ticket = await uow.tickets.get(ticket_id=ticket_id)
+        events = await uow.tickets.list_events(ticket_id=ticket_id, after_seq=None, limit=10)
+    assert ticket is not None
+    assert ticket.assignee_id is None
+    assert [(e.type, e.actor_id) for e in events] == [("created", None)]
+    # Deleting the ticket takes its messages and events with it.
+    async with database.unit_of_work() as uow:
+        assert await uow.tickets.delete(ticket_id=ticket_id)
+        left = await uow.session.scalar(
+            text("SELECT count(*) FROM ticket_events WHERE ticket_id = :id"), {"id": ticket_id}
+        )
+    assert left == 0
