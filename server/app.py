@@ -46,23 +46,12 @@ from server.settings import Settings
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
 from server.tickets.servicer import TicketServicer
-from server.unimplemented import unimplemented_service
 from server.users.domain import UserAdmin
 from server.users.servicer import UserServicer
 from storage.db import Database
 from storage.redis import create_redis
 
 _log = logging.getLogger(__name__)
-
-# Services with a real servicer; every other API service answers UNIMPLEMENTED until it lands.
-_IMPLEMENTED = {
-    "helpdesk.v1.AuthService",
-    "helpdesk.v1.UserService",
-    "helpdesk.v1.TicketService",
-    "helpdesk.v1.KnowledgeService",
-    "helpdesk.v1.ChatService",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Resources:
@@ -172,9 +161,6 @@ class HelpdeskApp:
         knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
         chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis)
         chat_service_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(chat=chat), server)
-        for service in API_SERVICES:
-            if service.full_name not in _IMPLEMENTED:
-                server.add_generic_rpc_handlers((unimplemented_service(service),))
 
         health_servicer = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
