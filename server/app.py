@@ -53,6 +53,7 @@ from storage.redis import create_redis
 
 _log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, slots=True)
 class Resources:
     """The process's connections and shared workers, created once and closed on shutdown."""

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import grpc
 import grpc.aio
@@ -14,6 +20,7 @@ from grpc_status import rpc_status
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
+from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
 
 # Fixed so that every import of this module (pytest may load test helpers twice) agrees on it.
 TEST_JWT_SECRET = "helpdesk-test-secret-4c0b7e1d9a2f6538-not-for-production"
@@ -97,3 +104,42 @@ def bad_fields(error: grpc.aio.AioRpcError) -> set[str]:
         if isinstance(detail, error_details_pb2.BadRequest)
         for violation in detail.field_violations
     }
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and 127.0.0.1 made with openssl: (cert, key) PEM files."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def local_gateway_options(*upstream_ports: int, descriptor_path: Path, **options: Any) -> GatewayOptions:
+    """Gateway options for a test: Envoy on free local ports in front of servers on `upstream_ports`."""
+    return GatewayOptions(
+        listen_host="127.0.0.1",
+        listen_port=0,
+        admin_port=0,
+        upstreams=tuple(("127.0.0.1", port) for port in upstream_ports),
+        descriptor_path=descriptor_path,
+        **options,
+    )
+
+
+@asynccontextmanager
+async def running_gateway(directory: Path, options: GatewayOptions) -> AsyncIterator[EmbeddedEnvoy]:
+    """A real Envoy rendered from the project's template, started and stopped around the block."""
+    envoy = EmbeddedEnvoy(directory, options, concurrency=1)
+    # Envoy's start waits for its first health check, which the caller's event loop must answer.
+    await asyncio.to_thread(envoy.start)
+    try:
+        yield envoy
+    finally:
+        await asyncio.to_thread(envoy.stop)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from typing import TypeVar
 
-from server.core.errors import FieldViolation, InvalidArgument
+from server.core.errors import InvalidArgument
 
 MAX_EMAIL_LENGTH = 254
 MAX_EMAIL_LOCAL_PART_LENGTH = 64
@@ -16,8 +14,6 @@ MAX_DISPLAY_NAME_LENGTH = 100
 # Deliberately basic: one @, something before it, a dotted domain after it, no spaces. Whether
 # the address works is only ever proven by mail reaching it.
 _EMAIL = re.compile(r"[^\s@]+@[^\s@.]+(\.[^\s@.]+)+")
-
-_T = TypeVar("_T")
 
 
 def normalize_email(email: str) -> str:
@@ -59,27 +55,3 @@ def check_display_name(display_name: str, *, field: str) -> str:
 
 def _has_characters_of(text: str, categories: tuple[str, ...]) -> bool:
     return any(unicodedata.category(char) in categories for char in text)
-
-
-class FieldChecks:
-    """Runs several field checks and reports every failure at once, in one InvalidArgument."""
-
-    def __init__(self) -> None:
-        self.violations: list[FieldViolation] = []
-
-    def run(self, check: Callable[[], _T]) -> _T | None:
-        """The check's result, or None after recording its violations."""
-        try:
-            return check()
-        except InvalidArgument as error:
-            self.violations.extend(error.violations)
-            return None
-
-    def add(self, field: str, description: str) -> None:
-        """Records a violation found by the caller itself."""
-        self.violations.append(FieldViolation(field, description))
-
-    def raise_if_any(self) -> None:
-        """Raises InvalidArgument listing every recorded violation, if there are any."""
-        if self.violations:
-            raise InvalidArgument(self.violations)

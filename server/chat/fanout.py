@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from helpdesk.v1 import chat_event_pb2
 from server.chat.protos import STATE_FROM_PROTO, STATE_TO_PROTO, chat_to_proto, message_to_proto
+from server.chat.subscription import RESYNC, Subscription
 from server.core.errors import HelpdeskError, Unavailable
 from server.settings import Settings
 from storage import redis_keys
@@ -42,54 +43,6 @@ REPAIR_BATCH = 200
 # Longest wait for Redis to confirm a new channel subscription before a stream starts anyway.
 SUBSCRIBE_CONFIRM_SECONDS = 1.0
 RECONNECT_DELAY_SECONDS = 0.5
-# A fresh snapshot request for queue watchers (not an event of the API).
-RESYNC = object()
-_CLOSED = object()
-
-
-class Subscription:
-    """One stream's bounded inbox of events (`ChatEvent`, `QueueEvent` or `RESYNC`)."""
-
-    def __init__(self, *, capacity: int) -> None:
-        self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=capacity + 1)
-        self._capacity = capacity
-        self.error: HelpdeskError | None = None
-
-    def offer(self, item: object) -> None:
-        """Queues an item; a full inbox closes the subscription as a slow consumer."""
-        if self.error is not None:
-            return
-        if self._queue.qsize() >= self._capacity:
-            self.close(
-                Unavailable(
-                    "the client does not read its stream fast enough; reconnect with after_seq",
-                    reason="SLOW_CONSUMER",
-                )
-            )
-            return
-        self._queue.put_nowait(item)
-
-    def close(self, error: HelpdeskError) -> None:
-        """Ends the subscription: what is queued is dropped and the reader gets `error`."""
-        if self.error is not None:
-            return
-        self.error = error
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(_CLOSED)
-
-    async def next(self, *, wait_seconds: float) -> object | None:
-        """The next item, or None after `wait_seconds` without one; raises the closing error."""
-        if self.error is not None:
-            raise self.error
-        try:
-            item = await asyncio.wait_for(self._queue.get(), wait_seconds)
-        except TimeoutError:
-            return None
-        if item is _CLOSED:
-            assert self.error is not None
-            raise self.error
-        return item
 
 
 @dataclass

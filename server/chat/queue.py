@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from helpdesk.v1 import chat_event_pb2
-from server.chat.fanout import RESYNC, ChatFanout
+from server.chat.fanout import ChatFanout
 from server.chat.presence import AgentPresence
 from server.chat.protos import chat_to_proto
+from server.chat.subscription import RESYNC
 from server.core.context import Principal
 from server.settings import Settings
 from storage.db import Database

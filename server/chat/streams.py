@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2, chat_service_pb2
 from server.chat.domain import ChatSessions
-from server.chat.fanout import ChatFanout, Subscription
+from server.chat.fanout import ChatFanout
 from server.chat.messages import ChatMessages
 from server.chat.protos import event_for_viewer, message_to_proto
 from server.chat.rules import ensure_visible, parse_chat_id
+from server.chat.subscription import Subscription
 from server.core.context import Principal
 from server.core.errors import HelpdeskError, InvalidArgument, Unavailable
 from server.settings import Settings

@@ -77,6 +77,10 @@ class GatewayOptions:
     # fine-grained per-IP and per-user limits live in the servers (Redis).
     edge_rate_limit_per_second: int = 1000
     edge_rate_limit_burst: int = 2000
+    # TLS termination at the gateway (PEM files, both or neither): the listener then speaks only TLS,
+    # with HTTP/2 offered by ALPN for native gRPC clients and HTTP/1.1 for browsers and curl.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
 
     def __post_init__(self) -> None:
         for name, port in (("listen_port", self.listen_port), ("admin_port", self.admin_port)):
@@ -90,6 +94,11 @@ class GatewayOptions:
         check_cors_origins(self.cors_origins)
         if self.edge_rate_limit_per_second < 0 or self.edge_rate_limit_burst < 1:
             raise ConfigurationError("the edge rate limit needs a rate >= 0 (0 = off) and a burst >= 1")
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ConfigurationError("gateway TLS needs both a certificate and a key file (or neither)")
+        for path in (self.tls_cert_file, self.tls_key_file):
+            if path is not None and not Path(path).is_file():
+                raise ConfigurationError(f"gateway TLS file {path} does not exist")
         if self.stream_idle_timeout_seconds < 300:
             raise ConfigurationError("the stream idle timeout must be at least 300 s (chat streams are long)")
 
@@ -102,7 +111,8 @@ class GatewayOptions:
         (comma-separated, none by default), `_DESCRIPTOR` (the repository's descriptor set),
         `_MAX_REQUEST_BYTES`, `_STREAM_IDLE_TIMEOUT` (seconds), `_HEALTH_CHECK_INTERVAL` (seconds),
         `_ACCESS_LOG` (a path, /dev/stdout by default), `_RATE_LIMIT` (edge requests per second,
-        1000; 0 turns the guard off), `_RATE_LIMIT_BURST` (2000).
+        1000; 0 turns the guard off), `_RATE_LIMIT_BURST` (2000), `_TLS_CERT_FILE` and
+        `_TLS_KEY_FILE` (PEM; both set = the gateway terminates TLS).
         """
         env = os.environ if env is None else env
 
@@ -136,7 +146,35 @@ class GatewayOptions:
             access_log_path=get("ACCESS_LOG") or "/dev/stdout",
             edge_rate_limit_per_second=int(number("RATE_LIMIT", 1000)),
             edge_rate_limit_burst=int(number("RATE_LIMIT_BURST", 2000)),
+            tls_cert_file=_optional_path(get("TLS_CERT_FILE")),
+            tls_key_file=_optional_path(get("TLS_KEY_FILE")),
         )
+
+    @property
+    def scheme(self) -> str:
+        """`https` when the gateway terminates TLS, else `http`."""
+        return "https" if self.tls_cert_file is not None else "http"
+
+    def _downstream_tls(self) -> dict[str, object] | None:
+        """The listener's TLS transport socket, or None (JSON null: plaintext, h2c for native gRPC)."""
+        if self.tls_cert_file is None or self.tls_key_file is None:
+            return None
+        return {
+            "name": "envoy.transport_sockets.tls",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+                "common_tls_context": {
+                    "tls_certificates": [
+                        {
+                            "certificate_chain": {"filename": str(Path(self.tls_cert_file).resolve())},
+                            "private_key": {"filename": str(Path(self.tls_key_file).resolve())},
+                        }
+                    ],
+                    "alpn_protocols": ["h2", "http/1.1"],
+                    "tls_params": {"tls_minimum_protocol_version": "TLSv1_2"},
+                },
+            },
+        }
 
     def render(self, template_path: Path = TEMPLATE_PATH) -> str:
         """The Envoy config (YAML) for these options."""
@@ -163,6 +201,7 @@ class GatewayOptions:
             "EDGE_RATE_LIMIT_PER_SECOND": max(self.edge_rate_limit_per_second, 1),
             "EDGE_RATE_LIMIT_BURST": max(self.edge_rate_limit_burst, self.edge_rate_limit_per_second, 1),
             "EDGE_RATE_LIMIT_ENABLED_PERCENT": 100 if self.edge_rate_limit_per_second > 0 else 0,
+            "DOWNSTREAM_TLS": self._downstream_tls(),
         }
         template = string.Template(template_path.read_text())
         # JSON is valid YAML in flow position, so every value is inserted as JSON: no quoting rules.
@@ -189,6 +228,10 @@ def render_envoy_config(
         listen_host=listen_host,
         services=tuple(services),
     ).render()
+
+
+def _optional_path(raw: str | None) -> Path | None:
+    return Path(raw) if raw else None
 
 
 def parse_upstreams(raw: str) -> tuple[tuple[str, int], ...]:
@@ -272,9 +315,9 @@ class EmbeddedEnvoy:
 
     @property
     def url(self) -> str:
-        """http:// URL of the gateway listener."""
+        """http:// (or https:// with TLS) URL of the gateway listener."""
         host = "127.0.0.1" if self.options.listen_host in ("0.0.0.0", "127.0.0.1") else self.options.listen_host  # noqa: S104
-        return f"http://{host}:{self.port}"
+        return f"{self.options.scheme}://{host}:{self.port}"
 
     @property
     def admin_url(self) -> str:

@@ -103,8 +103,14 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Stops the cluster (fast shutdown: open sessions are rolled back, nothing committed is lost)."""
-        if self.is_running():
-            self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"])
+        # Keyed on the pid file rather than `pg_ctl status`, which can miss a postmaster that is still
+        # starting up or busy; `pg_ctl stop` itself waits for it.
+        if (self.data_dir / "postmaster.pid").exists():
+            stopped = self._run(
+                ["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"], check=False
+            )
+            if stopped.returncode != 0 and self.is_running():
+                raise RuntimeError(f"PostgreSQL in {self.data_dir} did not stop: {stopped.stderr.strip()}")
         self._started_here = False
 
     def stop_if_started_here(self) -> None:

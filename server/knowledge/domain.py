@@ -13,9 +13,9 @@ import re
 import uuid
 from collections.abc import Sequence
 
-from server.auth.validation import FieldChecks
 from server.core.context import Principal
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
+from server.core.validation import FieldChecks
 from server.knowledge.cache import KnowledgeCache
 from server.knowledge.records import ArticleData
 from server.knowledge.slugs import first_free_slug, looks_like_uuid, slugify
@@ -171,15 +171,8 @@ class KnowledgeBase:
     ) -> ArticleData:
         """Edits the fields named in the mask (`tags` replaces the list). The slug never changes."""
         parsed = parse_article_id(article_id, field="article.id")
-        paths = set(update_mask_paths)
         checks = FieldChecks()
-        if not paths:
-            checks.add("update_mask", f"is required: name the fields to update ({', '.join(UPDATABLE_FIELDS)})")
-        unknown = sorted(paths - set(UPDATABLE_FIELDS))
-        if unknown:
-            checks.add(
-                "update_mask", f"cannot update {', '.join(unknown)}; updatable fields: {', '.join(UPDATABLE_FIELDS)}"
-            )
+        paths = checks.update_mask(update_mask_paths, UPDATABLE_FIELDS)
         new_title = checks.run(lambda: check_title(title)) if "title" in paths else None
         new_body = checks.run(lambda: check_body(body)) if "body" in paths else None
         new_category = checks.run(lambda: check_category(category)) if "category" in paths else None

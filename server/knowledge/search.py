@@ -13,9 +13,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from server.auth.validation import FieldChecks
 from server.core.context import Principal
 from server.core.errors import InvalidArgument
+from server.core.validation import FieldChecks
 from server.knowledge.cache import BROWSE, SEARCH, KnowledgeCache
 from server.knowledge.domain import can_see_unpublished
 from server.knowledge.records import ArticleData, SearchResult

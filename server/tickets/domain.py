@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.auth.validation import FieldChecks
 from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from server.core.validation import FieldChecks
 from server.tickets.listing import (
     ListTicketsQuery,
     build_filter,
@@ -209,18 +209,13 @@ class TicketDesk:
     ) -> TicketRecord:
         """Edits the fields named in `paths`; records one event per kind of change."""
         parsed = parse_ticket_id(ticket_id, field="ticket.id")
-        names = set(paths)
-        if not names:
-            raise InvalidArgument.field("update_mask", f"is required: name fields of {', '.join(UPDATABLE_FIELDS)}")
-        own_method = sorted(names & OWN_METHOD_FIELDS.keys())
+        own_method = sorted(set(paths) & OWN_METHOD_FIELDS.keys())
         if own_method:
             name = own_method[0]
             raise InvalidArgument.field("update_mask", f"{name} changes only through {OWN_METHOD_FIELDS[name]}")
-        unknown = sorted(names - set(UPDATABLE_FIELDS))
-        if unknown:
-            raise InvalidArgument.field(
-                "update_mask", f"cannot update {', '.join(unknown)}; updatable: {', '.join(UPDATABLE_FIELDS)}"
-            )
+        checks = FieldChecks()
+        names = checks.update_mask(paths, UPDATABLE_FIELDS)
+        checks.raise_if_any()
         if not principal.is_staff and names - CUSTOMER_FIELDS:
             raise PermissionDenied(
                 f"customers may edit only subject and description, not {', '.join(sorted(names - CUSTOMER_FIELDS))}",

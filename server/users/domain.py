@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from server.auth.passwords import PasswordHasher, check_password_rules
 from server.auth.principal_cache import PrincipalCache
-from server.auth.validation import FieldChecks, check_display_name, check_email
+from server.auth.validation import check_display_name, check_email
 from server.core.context import Principal, Role
 from server.core.errors import (
     Aborted,
@@ -26,6 +26,7 @@ from server.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from server.core.validation import FieldChecks
 from server.settings import Settings
 from storage.db import Database
 from storage.etags import etag_matches
@@ -217,16 +218,8 @@ class UserAdmin:
         A role change or a deactivation ends every session of the user.
         """
         parsed_id = parse_user_id(user_id, field="user.id")
-        paths = set(update_mask_paths)
         checks = FieldChecks()
-        if not paths:
-            checks.add("update_mask", f"is required: name the fields to update ({', '.join(UPDATABLE_FIELDS)})")
-        unknown = sorted(paths - set(UPDATABLE_FIELDS))
-        if unknown:
-            checks.add(
-                "update_mask",
-                f"cannot update {', '.join(unknown)}; updatable fields: {', '.join(UPDATABLE_FIELDS)}",
-            )
+        paths = checks.update_mask(update_mask_paths, UPDATABLE_FIELDS)
         new_name: str | None = None
         if "display_name" in paths:
             new_name = checks.run(lambda: check_display_name(display_name or "", field="user.display_name"))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from server.app import HelpdeskApp
-from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
+from tests.support import local_gateway_options, running_gateway
 
 ALLOWED_ORIGIN = "http://localhost:3000"
 
@@ -35,19 +34,6 @@ async def gateway(
 ) -> AsyncIterator[str]:
     """Base URL of a real Envoy (rendered from the project's template) in front of `app`."""
     assert app.port is not None
-    envoy = EmbeddedEnvoy(
-        tmp_path_factory.mktemp("envoy"),
-        GatewayOptions(
-            listen_host="127.0.0.1",
-            listen_port=0,
-            admin_port=0,
-            upstreams=(("127.0.0.1", app.port),),
-            descriptor_path=descriptor_path,
-            cors_origins=(ALLOWED_ORIGIN,),
-        ),
-        concurrency=1,
-    )
-    # Envoy's start waits for its first health check, which this event loop's server answers.
-    await asyncio.to_thread(envoy.start)
-    yield envoy.url
-    await asyncio.to_thread(envoy.stop)
+    options = local_gateway_options(app.port, descriptor_path=descriptor_path, cors_origins=(ALLOWED_ORIGIN,))
+    async with running_gateway(tmp_path_factory.mktemp("envoy"), options) as envoy:
+        yield envoy.url

@@ -10,7 +10,6 @@ Chromium is Debian's (`make browser-deps` installs it); Playwright only drives i
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import http.server
 import shutil
@@ -27,7 +26,7 @@ from playwright.async_api import async_playwright, expect
 from helpdesk.client import HelpdeskClient
 from helpdesk.v1 import chat_service_pb2
 from server.app import HelpdeskApp
-from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
+from tests.support import local_gateway_options, running_gateway
 
 pytestmark = pytest.mark.slow
 
@@ -92,21 +91,9 @@ async def browser_gateway(
 ) -> AsyncIterator[str]:
     """A real Envoy in front of `app` whose CORS policy allows the page's origin."""
     assert app.port is not None
-    envoy = EmbeddedEnvoy(
-        tmp_path_factory.mktemp("envoy"),
-        GatewayOptions(
-            listen_host="127.0.0.1",
-            listen_port=0,
-            admin_port=0,
-            upstreams=(("127.0.0.1", app.port),),
-            descriptor_path=descriptor_path,
-            cors_origins=(page_origin,),
-        ),
-        concurrency=1,
-    )
-    await asyncio.to_thread(envoy.start)
-    yield envoy.url
-    await asyncio.to_thread(envoy.stop)
+    options = local_gateway_options(app.port, descriptor_path=descriptor_path, cors_origins=(page_origin,))
+    async with running_gateway(tmp_path_factory.mktemp("envoy"), options) as envoy:
+        yield envoy.url
 
 
 @pytest.fixture(scope="module")
