@@ -53,6 +53,9 @@ from storage.redis import create_redis
 
 _log = logging.getLogger(__name__)
 
+# How long past the grace period grpc may take to confirm a stop.
+_STOP_CONFIRM_SECONDS = 3.0
+
 
 @dataclass(frozen=True, slots=True)
 class Resources:
@@ -224,9 +227,16 @@ class HelpdeskApp:
         await self.health.shutdown()
         if self.chat is not None:
             # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq).
-            await self.chat.stop()
-        await self.server.stop(grace)
+            self.chat.end_streams()
+        # grpc.aio's stop now and then never completes (grpcio 1.85, seen in tests when a server is
+        # stopped a moment after it started): by then the listener is closed and calls are
+        # cancelled, so a bounded wait keeps the shutdown going (the view flush, closing pools).
+        stopping = asyncio.ensure_future(self.server.stop(grace))
+        done, _ = await asyncio.wait({stopping}, timeout=grace + _STOP_CONFIRM_SECONDS)
+        if not done:
+            _log.warning("the gRPC server did not confirm its stop within %.1fs; closing anyway", grace)
         if self.chat is not None:
+            await self.chat.stop()
             await self.chat.close()
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.

@@ -103,8 +103,17 @@ class ChatFanout:
             asyncio.create_task(self._poll(), name="chat-fanout-poll"),
         ]
 
+    def end_streams(self) -> None:
+        """Ends every local stream at once (UNAVAILABLE: clients resume elsewhere with after_seq)."""
+        closing = Unavailable("the server is shutting down; reconnect with after_seq", reason="SERVER_STOPPING")
+        for feed in list(self._feeds.values()):
+            for subscriber in list(feed.subscribers):
+                subscriber.close(closing)
+        for watcher in list(self._queue_watchers):
+            watcher.close(closing)
+
     async def stop(self) -> None:
-        """Stops the background tasks and ends every local stream (UNAVAILABLE: resumable)."""
+        """Stops the background tasks and ends any stream still open."""
         for task in self._tasks:
             task.cancel()
         for feed in self._feeds.values():
@@ -112,12 +121,7 @@ class ChatFanout:
                 feed.repair.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        closing = Unavailable("the server is shutting down; reconnect with after_seq", reason="SERVER_STOPPING")
-        for feed in list(self._feeds.values()):
-            for subscriber in list(feed.subscribers):
-                subscriber.close(closing)
-        for watcher in list(self._queue_watchers):
-            watcher.close(closing)
+        self.end_streams()
 
     async def close(self) -> None:
         """Closes the Redis clients (after `stop`, once no call can publish any more)."""

@@ -33,8 +33,12 @@ class LiveChat:
         """Starts the fan-out's Redis subscriber and PostgreSQL poller."""
         await self.fanout.start()
 
+    def end_streams(self) -> None:
+        """Ends local streams at once (resumable UNAVAILABLE), before the server drains."""
+        self.fanout.end_streams()
+
     async def stop(self) -> None:
-        """Ends local streams (resumable UNAVAILABLE) and stops the background tasks."""
+        """Stops the background tasks, once the server has drained."""
         await self.fanout.stop()
 
     async def close(self) -> None:

@@ -187,14 +187,21 @@ class EmbeddedPostgres:
         raise RuntimeError(f"PostgreSQL in {self.data_dir} did not become ready; see server.log there")
 
     def _run(self, argv: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
-        executable = _bin_dir() / argv[0]
-        user = SYSTEM_USER if os.geteuid() == 0 else None
+        command = [str(_bin_dir() / argv[0]), *argv[1:]]
+        if os.geteuid() == 0:
+            # Drop to the postgres user with setpriv rather than subprocess's `user=`: that makes
+            # Python fork() this (gRPC-threaded) process, and gRPC's fork handlers can crash the child
+            # before it execs; without it, the child is started with vfork and no handlers run.
+            account = pwd.getpwnam(SYSTEM_USER)
+            command = [
+                shutil.which("setpriv") or "/usr/bin/setpriv",
+                f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--init-groups", "--", *command,
+            ]  # fmt: skip
         env = {**os.environ, "LC_ALL": "C.UTF-8"}
         result = subprocess.run(
-            [str(executable), *argv[1:]],
+            command,
             capture_output=True,
             text=True,
-            user=user,
             env=env,
             cwd="/",
             timeout=120,
