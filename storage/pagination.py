@@ -11,7 +11,9 @@ import base64
 import binascii
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from server.core.errors import InvalidArgument
 
@@ -65,3 +67,20 @@ def decode_page_token(token: str, *, filters: Mapping[str, object], field: str =
     if payload.get("f") != filters_digest(filters):
         raise InvalidArgument.field(field, "was issued for a request with other filters; start again without it")
     return list(payload["p"])
+
+
+def time_and_id(position: Sequence[str] | None, *, field: str = "page_token") -> tuple[datetime, uuid.UUID] | None:
+    """A `(timestamp, id)` keyset position decoded from a token's position, None for the first page.
+
+    Raises InvalidArgument on `field` when the position is not an aware ISO timestamp and a UUID.
+    """
+    if position is None:
+        return None
+    try:
+        when, row_id = position
+        parsed = datetime.fromisoformat(when)
+        if parsed.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return parsed, uuid.UUID(row_id)
+    except ValueError:
+        raise InvalidArgument.field(field, "is not a page token returned by this method") from None

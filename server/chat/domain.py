@@ -9,7 +9,6 @@ customer and agent are participants (send, type, mark read).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2
 from server.chat.fanout import ChatFanout
@@ -31,7 +30,7 @@ from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from storage.db import Database
 from storage.models import ChatState
-from storage.pagination import decode_page_token, encode_page_token, resolve_page_size
+from storage.pagination import decode_page_token, encode_page_token, resolve_page_size, time_and_id
 from storage.repositories.chat import ChatOrderField
 from storage.unit_of_work import UnitOfWork
 
@@ -154,7 +153,7 @@ class ChatSessions:
             "order": f"{order_field} {descending}",
             "viewer": str(principal.user_id) if principal.role is Role.CUSTOMER else "",
         }
-        after = _keyset(decode_page_token(page_token, filters=filters))
+        after = time_and_id(decode_page_token(page_token, filters=filters))
         async with self._database.unit_of_work() as uow:
             views = await uow.chats.list_page(
                 limit=size + 1,
@@ -333,16 +332,3 @@ def _parse_order(order_by: str) -> tuple[ChatOrderField, bool]:
     if field not in ("create_time", "update_time") or len(words) > 2 or direction not in ("asc", "desc"):
         raise InvalidArgument.field("order_by", "must be `create_time` or `update_time`, optionally with ` desc`")
     return ("create_time" if field == "create_time" else "update_time"), direction == "desc"
-
-
-def _keyset(position: list[str] | None) -> tuple[datetime, uuid.UUID] | None:
-    if position is None:
-        return None
-    try:
-        when, chat_id = position
-        parsed = datetime.fromisoformat(when)
-        if parsed.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return parsed, uuid.UUID(chat_id)
-    except ValueError:
-        raise InvalidArgument.field("page_token", "is not a page token returned by this method") from None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
 from redis.asyncio import Redis
 
@@ -31,7 +30,7 @@ from server.settings import Settings
 from storage.db import Database
 from storage.etags import etag_matches
 from storage.models import User
-from storage.pagination import decode_page_token, encode_page_token, resolve_page_size
+from storage.pagination import decode_page_token, encode_page_token, resolve_page_size, time_and_id
 
 _log = logging.getLogger(__name__)
 
@@ -183,7 +182,7 @@ class UserAdmin:
         assert size is not None
 
         filters = {"role": role.value if role else None, "query": query, "show_inactive": show_inactive}
-        after = _position(decode_page_token(page_token, filters=filters))
+        after = time_and_id(decode_page_token(page_token, filters=filters))
         async with self._database.unit_of_work() as uow:
             users = await uow.users.list_page(
                 limit=size + 1, after=after, role=role, query=query or None, include_inactive=show_inactive
@@ -268,16 +267,3 @@ class UserAdmin:
 
                 uow.after_commit(invalidate)
         return updated
-
-
-def _position(position: list[str] | None) -> tuple[datetime, uuid.UUID] | None:
-    if position is None:
-        return None
-    try:
-        create_time, user_id = position
-        parsed = datetime.fromisoformat(create_time)
-        if parsed.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return parsed, uuid.UUID(user_id)
-    except ValueError:
-        raise InvalidArgument.field("page_token", "is not a page token returned by this method") from None
