@@ -165,7 +165,8 @@ class ChatSessions:
                 agent_id=agent,
                 without_agent=without_agent,
             )
-            chats = [chat_to_proto(v, queue_position=await uow.chats.queue_position(chat=v.chat)) for v in views[:size]]
+            positions = await uow.chats.queue_positions(chats=[v.chat for v in views[:size]])
+            chats = [chat_to_proto(v, queue_position=positions.get(v.chat.id, 0)) for v in views[:size]]
         token = ""
         if len(views) > size:
             last = views[size - 1].chat

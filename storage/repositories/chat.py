@@ -131,6 +131,19 @@ class ChatRepository:
         )
         return int((await self._session.execute(statement)).scalar_one()) + 1
 
+    async def queue_positions(self, *, chats: Sequence[Chat]) -> dict[uuid.UUID, int]:
+        """`queue_position` for a page of chats in one query (chats not waiting are absent: 0)."""
+        waiting = [chat.id for chat in chats if chat.status is ChatState.WAITING]
+        if not waiting:
+            return {}
+        ranked = (
+            select(Chat.id, func.row_number().over(order_by=(Chat.create_time, Chat.id)).label("position"))
+            .where(Chat.status == ChatState.WAITING)
+            .subquery()
+        )
+        rows = await self._session.execute(select(ranked.c.id, ranked.c.position).where(ranked.c.id.in_(waiting)))
+        return {row.id: int(row.position) for row in rows}
+
     async def list_waiting(self, *, limit: int = 1000) -> list[ChatView]:
         """WAITING chats, oldest first."""
         statement = (

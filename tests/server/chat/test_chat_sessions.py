@@ -47,9 +47,14 @@ async def test_start_chat_creates_a_waiting_chat_and_returns_it_again(
 async def test_start_chat_queue_position_counts_older_waiting_chats(
     chat_stub: Stub, auth_stub: auth_service_pb2_grpc.AuthServiceAsyncStub
 ) -> None:
-    a = await _start(chat_stub, await register(auth_stub))
-    b = await _start(chat_stub, await register(auth_stub))
+    first_customer, second_customer = await register(auth_stub), await register(auth_stub)
+    a = await _start(chat_stub, first_customer)
+    b = await _start(chat_stub, second_customer)
     assert b.chat.queue_position == a.chat.queue_position + 1
+    # Listing reports the same places (each customer sees their own chat).
+    for customer, started in ((first_customer, a), (second_customer, b)):
+        listed = await chat_stub.ListChats(chat_service_pb2.ListChatsRequest(), metadata=customer.metadata)
+        assert [(c.id, c.queue_position) for c in listed.chats] == [(started.chat.id, started.chat.queue_position)]
 
 
 async def test_start_chat_request_id_replays_the_first_answer(
