@@ -19,7 +19,14 @@ from server.auth.principal_cache import CacheVerdict, PrincipalCache
 from server.auth.tokens import AccessTokenCodec, hash_refresh_token, new_refresh_token, plausible_refresh_token
 from server.auth.validation import check_display_name, check_email, normalize_email
 from server.core.context import Principal, Role
-from server.core.errors import AlreadyExists, ResourceExhausted, Unauthenticated, Unavailable
+from server.core.errors import (
+    Aborted,
+    AlreadyExists,
+    InvalidArgument,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+)
 from server.core.metrics import Metrics
 from server.core.validation import FieldChecks
 from server.settings import Settings
@@ -221,6 +228,56 @@ class AuthDomain:
                 await uow.sessions.revoke(session_id=principal.session_id, reason="logout")
                 ended = []
             self._invalidate_after_commit(uow, {principal.session_id, *ended})
+
+    async def change_password(
+        self, *, principal: Principal, current_password: str, new_password: str, client_ip: str, user_agent: str
+    ) -> AuthResult:
+        """Replaces the caller's password and ends every session of theirs; returns a new session.
+
+        The current password is checked like a sign-in: each wrong guess counts against the
+        account's failed sign-in limit (a stolen access token must not become a password oracle),
+        and is InvalidArgument on `current_password` rather than Unauthenticated, which clients
+        take to mean "sign in again".
+        """
+        checks = FieldChecks()
+        if not current_password:
+            checks.add("current_password", "is required")
+        checks.run(lambda: check_password_rules(new_password, field="new_password"))
+        if current_password and new_password == current_password:
+            checks.add("new_password", "must differ from the current password")
+        checks.raise_if_any()
+
+        async with self._database.unit_of_work() as uow:
+            user = await uow.users.get(user_id=principal.user_id)
+        if user is None or not user.active:
+            raise Unauthenticated(INVALID_SESSION)
+        await self._limiter.begin_attempt(email=user.email, client_ip=client_ip)
+        try:
+            matches = await self._hasher.verify(current_password, user.password_hash)
+        except BaseException:
+            await self._limiter.attempt_abandoned(email=user.email, client_ip=client_ip)
+            raise
+        if not matches:
+            self._count_login_failure("wrong_current_password")
+            raise InvalidArgument.field(
+                "current_password", "does not match your current password", reason="WRONG_PASSWORD"
+            )
+        await self._limiter.attempt_succeeded(email=user.email, client_ip=client_ip)
+
+        new_hash = await self._hasher.hash(new_password)
+        async with self._database.unit_of_work() as uow:
+            updated = await uow.users.replace_password_hash(
+                user_id=user.id, old_hash=user.password_hash, new_hash=new_hash
+            )
+            if updated is None:
+                raise Aborted(
+                    "the password changed while this request was checked; try again", reason="CONCURRENT_CHANGE"
+                )
+            ended = await uow.sessions.revoke_all_for_user(user_id=user.id, reason="password_change")
+            self._invalidate_after_commit(uow, {principal.session_id, *ended})
+            result = await self._start_session(uow, updated, client_ip=client_ip, user_agent=user_agent)
+        _log.info("password changed; %d session(s) ended", len(ended), extra={"user_id": str(user.id)})
+        return result
 
     async def authenticate(self, *, access_token: str) -> Principal:
         """The caller behind an access token, with their CURRENT role.

@@ -11,8 +11,13 @@ from server.auth.domain import AuthDomain, AuthResult
 from server.core.context import current_call, require_principal
 from server.users.servicer import role_from_proto, user_to_proto
 
-# The four sign-in answers share their fields; build them in one place.
-_SignedIn = auth_service_pb2.RegisterResponse | auth_service_pb2.LoginResponse | auth_service_pb2.RefreshTokenResponse
+# The sign-in answers share their fields; build them in one place.
+_SignedIn = (
+    auth_service_pb2.RegisterResponse
+    | auth_service_pb2.LoginResponse
+    | auth_service_pb2.RefreshTokenResponse
+    | auth_service_pb2.ChangePasswordResponse
+)
 
 
 def _signed_in(response: _SignedIn, result: AuthResult) -> _SignedIn:
@@ -72,6 +77,20 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         """Ends the caller's session (or all of them)."""
         await self._auth.logout(principal=require_principal(), all_sessions=request.all_sessions)
         return auth_service_pb2.LogoutResponse()
+
+    async def ChangePassword(
+        self, request: auth_service_pb2.ChangePasswordRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> auth_service_pb2.ChangePasswordResponse:
+        """Changes the caller's password; every old session ends, a new one starts."""
+        call = current_call()
+        result = await self._auth.change_password(
+            principal=require_principal(),
+            current_password=request.current_password,
+            new_password=request.new_password,
+            client_ip=call.client_ip,
+            user_agent=call.user_agent,
+        )
+        return _signed_in(auth_service_pb2.ChangePasswordResponse(), result)  # type: ignore[return-value]
 
     async def GetCurrentUser(
         self, request: auth_service_pb2.GetCurrentUserRequest, context: grpc.aio.ServicerContext[Any, Any]

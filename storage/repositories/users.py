@@ -110,6 +110,21 @@ class UserRepository:
         result = await self._session.scalars(statement, execution_options={"populate_existing": True})
         return result.one_or_none()
 
+    async def replace_password_hash(self, *, user_id: uuid.UUID, old_hash: str, new_hash: str) -> User | None:
+        """Swaps the password hash of an ACTIVE user if it is still `old_hash`; None otherwise.
+
+        Compare-and-set: of two concurrent changes that both checked the old password, one wins.
+        Not a change an etag tracks: `version` stays.
+        """
+        statement = (
+            update(User)
+            .where(User.id == user_id, User.active, User.password_hash == old_hash)
+            .values(password_hash=new_hash)
+            .returning(User)
+        )
+        result = await self._session.scalars(statement, execution_options={"populate_existing": True})
+        return result.one_or_none()
+
     async def stamp_login(self, *, user_id: uuid.UUID) -> User | None:
         """Records a password sign-in of an ACTIVE user; None if the user is gone or inactive.
 

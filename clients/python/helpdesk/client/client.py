@@ -108,6 +108,14 @@ class HelpdeskClient:
         self.session.accept(answer)
         return answer.user
 
+    async def change_password(self, current_password: str, new_password: str) -> user_pb2.User:
+        """Changes the password; every other session ends and this client continues in a new one."""
+        answer = await self.auth.ChangePassword(
+            auth_service_pb2.ChangePasswordRequest(current_password=current_password, new_password=new_password)
+        )
+        self.session.accept(answer)
+        return answer.user
+
     def use_tokens(self, *, access_token: str, refresh_token: str, access_expires_at: float | None = None) -> None:
         """Adopts tokens obtained elsewhere (for example by a web login)."""
         answer = auth_service_pb2.RefreshTokenResponse(access_token=access_token, refresh_token=refresh_token)

@@ -38,7 +38,7 @@ RefreshReason = Literal["expiring", "rejected"]
 
 
 class _TokenAnswer(Protocol):
-    """What Register, Login and RefreshToken answer alike."""
+    """What Register, Login, RefreshToken and ChangePassword answer alike."""
 
     @property
     def user(self) -> user_pb2.User: ...
@@ -98,7 +98,7 @@ class Session:
         return self._tokens is not None
 
     def accept(self, answer: _TokenAnswer) -> None:
-        """Stores the token pair of a Register, Login or RefreshToken answer."""
+        """Stores the token pair of a Register, Login, RefreshToken or ChangePassword answer."""
         expires_at = None
         if answer.HasField("access_token_expire_time"):
             expires_at = answer.access_token_expire_time.ToNanoseconds() / 1e9

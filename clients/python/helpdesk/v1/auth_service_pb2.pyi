@@ -303,6 +303,80 @@ class LogoutResponse(_message.Message):
 Global___LogoutResponse: _TypeAlias = LogoutResponse  # noqa: Y015
 
 @_typing.final
+class ChangePasswordRequest(_message.Message):
+    """Request message for `ChangePassword`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CURRENT_PASSWORD_FIELD_NUMBER: _builtins.int
+    NEW_PASSWORD_FIELD_NUMBER: _builtins.int
+    current_password: _builtins.str
+    """The caller's current password."""
+    new_password: _builtins.str
+    """The new password: 8 to 72 bytes of UTF-8, different from the current one."""
+    def __init__(
+        self,
+        *,
+        current_password: _builtins.str = ...,
+        new_password: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current_password", b"current_password", "new_password", b"new_password"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangePasswordRequest: _TypeAlias = ChangePasswordRequest  # noqa: Y015
+
+@_typing.final
+class ChangePasswordResponse(_message.Message):
+    """Response message for `ChangePassword`: a new session for the caller."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_FIELD_NUMBER: _builtins.int
+    ACCESS_TOKEN_FIELD_NUMBER: _builtins.int
+    ACCESS_TOKEN_EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    REFRESH_TOKEN_FIELD_NUMBER: _builtins.int
+    REFRESH_TOKEN_EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    TOKEN_TYPE_FIELD_NUMBER: _builtins.int
+    access_token: _builtins.str
+    """Access token of the new session."""
+    refresh_token: _builtins.str
+    """Refresh token of the new session."""
+    token_type: _builtins.str
+    """Always `Bearer`."""
+    @_builtins.property
+    def user(self) -> _user_pb2.User:
+        """The user whose password changed."""
+
+    @_builtins.property
+    def access_token_expire_time(self) -> _timestamp_pb2.Timestamp:
+        """When the access token expires."""
+
+    @_builtins.property
+    def refresh_token_expire_time(self) -> _timestamp_pb2.Timestamp:
+        """When the refresh token expires."""
+
+    def __init__(
+        self,
+        *,
+        user: _user_pb2.User | None = ...,
+        access_token: _builtins.str = ...,
+        access_token_expire_time: _timestamp_pb2.Timestamp | None = ...,
+        refresh_token: _builtins.str = ...,
+        refresh_token_expire_time: _timestamp_pb2.Timestamp | None = ...,
+        token_type: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["access_token_expire_time", b"access_token_expire_time", "refresh_token_expire_time", b"refresh_token_expire_time", "user", b"user"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["access_token", b"access_token", "access_token_expire_time", b"access_token_expire_time", "refresh_token", b"refresh_token", "refresh_token_expire_time", b"refresh_token_expire_time", "token_type", b"token_type", "user", b"user"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangePasswordResponse: _TypeAlias = ChangePasswordResponse  # noqa: Y015
+
+@_typing.final
 class GetCurrentUserRequest(_message.Message):
     """Request message for `GetCurrentUser`."""
 

@@ -62,6 +62,11 @@ class AuthServiceStub:
                 request_serializer=helpdesk_dot_v1_dot_auth__service__pb2.LogoutRequest.SerializeToString,
                 response_deserializer=helpdesk_dot_v1_dot_auth__service__pb2.LogoutResponse.FromString,
                 _registered_method=True)
+        self.ChangePassword = channel.unary_unary(
+                '/helpdesk.v1.AuthService/ChangePassword',
+                request_serializer=helpdesk_dot_v1_dot_auth__service__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=helpdesk_dot_v1_dot_auth__service__pb2.ChangePasswordResponse.FromString,
+                _registered_method=True)
         self.GetCurrentUser = channel.unary_unary(
                 '/helpdesk.v1.AuthService/GetCurrentUser',
                 request_serializer=helpdesk_dot_v1_dot_auth__service__pb2.GetCurrentUserRequest.SerializeToString,
@@ -114,6 +119,19 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ChangePassword(self, request, context):
+        """Changes the caller's password, given the current one. Every session of
+        the user ends (all refresh tokens are revoked and every access token
+        issued before stops working at once, on every device), and the caller
+        gets a fresh token pair for a new session. A wrong current password is
+        INVALID_ARGUMENT on `current_password` and counts as a failed sign-in
+        for the account's limit, so a stolen access token cannot be used to guess
+        the password.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetCurrentUser(self, request, context):
         """Returns the signed-in caller.
         """
@@ -143,6 +161,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.Logout,
                     request_deserializer=helpdesk_dot_v1_dot_auth__service__pb2.LogoutRequest.FromString,
                     response_serializer=helpdesk_dot_v1_dot_auth__service__pb2.LogoutResponse.SerializeToString,
+            ),
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=helpdesk_dot_v1_dot_auth__service__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=helpdesk_dot_v1_dot_auth__service__pb2.ChangePasswordResponse.SerializeToString,
             ),
             'GetCurrentUser': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCurrentUser,
@@ -265,6 +288,33 @@ class AuthService:
             '/helpdesk.v1.AuthService/Logout',
             helpdesk_dot_v1_dot_auth__service__pb2.LogoutRequest.SerializeToString,
             helpdesk_dot_v1_dot_auth__service__pb2.LogoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/helpdesk.v1.AuthService/ChangePassword',
+            helpdesk_dot_v1_dot_auth__service__pb2.ChangePasswordRequest.SerializeToString,
+            helpdesk_dot_v1_dot_auth__service__pb2.ChangePasswordResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -60,6 +60,15 @@ class AuthServiceStub:
     """Ends the caller's current session: its refresh token and every access
     token issued in it stop working at once.
     """
+    ChangePassword: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.ChangePasswordRequest, _auth_service_pb2.ChangePasswordResponse]
+    """Changes the caller's password, given the current one. Every session of
+    the user ends (all refresh tokens are revoked and every access token
+    issued before stops working at once, on every device), and the caller
+    gets a fresh token pair for a new session. A wrong current password is
+    INVALID_ARGUMENT on `current_password` and counts as a failed sign-in
+    for the account's limit, so a stolen access token cannot be used to guess
+    the password.
+    """
     GetCurrentUser: _grpc.UnaryUnaryMultiCallable[_auth_service_pb2.GetCurrentUserRequest, _user_pb2.User]
     """Returns the signed-in caller."""
 
@@ -93,6 +102,15 @@ class AuthServiceAsyncStub(AuthServiceStub):
     Logout: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.LogoutRequest, _auth_service_pb2.LogoutResponse]  # type: ignore[assignment]
     """Ends the caller's current session: its refresh token and every access
     token issued in it stop working at once.
+    """
+    ChangePassword: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.ChangePasswordRequest, _auth_service_pb2.ChangePasswordResponse]  # type: ignore[assignment]
+    """Changes the caller's password, given the current one. Every session of
+    the user ends (all refresh tokens are revoked and every access token
+    issued before stops working at once, on every device), and the caller
+    gets a fresh token pair for a new session. A wrong current password is
+    INVALID_ARGUMENT on `current_password` and counts as a failed sign-in
+    for the account's limit, so a stolen access token cannot be used to guess
+    the password.
     """
     GetCurrentUser: _aio.UnaryUnaryMultiCallable[_auth_service_pb2.GetCurrentUserRequest, _user_pb2.User]  # type: ignore[assignment]
     """Returns the signed-in caller."""
@@ -148,6 +166,21 @@ class AuthServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_auth_service_pb2.LogoutResponse, _abc.Awaitable[_auth_service_pb2.LogoutResponse]]:
         """Ends the caller's current session: its refresh token and every access
         token issued in it stop working at once.
+        """
+
+    @_abc_1.abstractmethod
+    def ChangePassword(
+        self,
+        request: _auth_service_pb2.ChangePasswordRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_auth_service_pb2.ChangePasswordResponse, _abc.Awaitable[_auth_service_pb2.ChangePasswordResponse]]:
+        """Changes the caller's password, given the current one. Every session of
+        the user ends (all refresh tokens are revoked and every access token
+        issued before stops working at once, on every device), and the caller
+        gets a fresh token pair for a new session. A wrong current password is
+        INVALID_ARGUMENT on `current_password` and counts as a failed sign-in
+        for the account's limit, so a stolen access token cannot be used to guess
+        the password.
         """
 
     @_abc_1.abstractmethod

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file helpdesk/v1/auth_service.proto.
  */
 export const file_helpdesk_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5oZWxwZGVzay92MS9hdXRoX3NlcnZpY2UucHJvdG8SC2hlbHBkZXNrLnYxIoIBCg9SZWdpc3RlclJlcXVlc3QSEwoFZW1haWwYASABKAlCBOJBAQISFwoIcGFzc3dvcmQYAiABKAlCBeJBAgIEEhoKDGRpc3BsYXlfbmFtZRgDIAEoCUIE4kEBAhIlCgRyb2xlGAQgASgOMhEuaGVscGRlc2sudjEuUm9sZUIE4kEBASKVAgoQUmVnaXN0ZXJSZXNwb25zZRIlCgR1c2VyGAEgASgLMhEuaGVscGRlc2sudjEuVXNlckIE4kEBAxIaCgxhY2Nlc3NfdG9rZW4YAiABKAlCBOJBAQMSQgoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIbCg1yZWZyZXNoX3Rva2VuGAQgASgJQgTiQQEDEkMKGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEhgKCnRva2VuX3R5cGUYBiABKAlCBOJBAQMiPAoMTG9naW5SZXF1ZXN0EhMKBWVtYWlsGAEgASgJQgTiQQECEhcKCHBhc3N3b3JkGAIgASgJQgXiQQICBCKSAgoNTG9naW5SZXNwb25zZRIlCgR1c2VyGAEgASgLMhEuaGVscGRlc2sudjEuVXNlckIE4kEBAxIaCgxhY2Nlc3NfdG9rZW4YAiABKAlCBOJBAQMSQgoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIbCg1yZWZyZXNoX3Rva2VuGAQgASgJQgTiQQEDEkMKGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEhgKCnRva2VuX3R5cGUYBiABKAlCBOJBAQMiMwoTUmVmcmVzaFRva2VuUmVxdWVzdBIcCg1yZWZyZXNoX3Rva2VuGAEgASgJQgXiQQICBCKZAgoUUmVmcmVzaFRva2VuUmVzcG9uc2USJQoEdXNlchgBIAEoCzIRLmhlbHBkZXNrLnYxLlVzZXJCBOJBAQMSGgoMYWNjZXNzX3Rva2VuGAIgASgJQgTiQQEDEkIKGGFjY2Vzc190b2tlbl9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSGwoNcmVmcmVzaF90b2tlbhgEIAEoCUIE4kEBAxJDChlyZWZyZXNoX3Rva2VuX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIYCgp0b2tlbl90eXBlGAYgASgJQgTiQQEDIisKDUxvZ291dFJlcXVlc3QSGgoMYWxsX3Nlc3Npb25zGAEgASgIQgTiQQEBIhAKDkxvZ291dFJlc3BvbnNlIhcKFUdldEN1cnJlbnRVc2VyUmVxdWVzdDKpBAoLQXV0aFNlcnZpY2USbQoIUmVnaXN0ZXISHC5oZWxwZGVzay52MS5SZWdpc3RlclJlcXVlc3QaHS5oZWxwZGVzay52MS5SZWdpc3RlclJlc3BvbnNlIiTC8xgECAEYAYLT5JMCFjoBKiIRL3YxL2F1dGg6cmVnaXN0ZXISYQoFTG9naW4SGS5oZWxwZGVzay52MS5Mb2dpblJlcXVlc3QaGi5oZWxwZGVzay52MS5Mb2dpblJlc3BvbnNlIiHC8xgECAEYAYLT5JMCEzoBKiIOL3YxL2F1dGg6bG9naW4SeAoMUmVmcmVzaFRva2VuEiAuaGVscGRlc2sudjEuUmVmcmVzaFRva2VuUmVxdWVzdBohLmhlbHBkZXNrLnYxLlJlZnJlc2hUb2tlblJlc3BvbnNlIiPC8xgECAEYAYLT5JMCFToBKiIQL3YxL2F1dGg6cmVmcmVzaBJmCgZMb2dvdXQSGi5oZWxwZGVzay52MS5Mb2dvdXRSZXF1ZXN0GhsuaGVscGRlc2sudjEuTG9nb3V0UmVzcG9uc2UiI8LzGAUSAwECA4LT5JMCFDoBKiIPL3YxL2F1dGg6bG9nb3V0EmYKDkdldEN1cnJlbnRVc2VyEiIuaGVscGRlc2sudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GhEuaGVscGRlc2sudjEuVXNlciIdwvMYBRIDAQIDgtPkkwIOEgwvdjEvdXNlcnMvbWVCPFo6Z2l0aHViLmNvbS9oZWxwZGVzay9oZWxwZGVzay9nZW4vZ28vaGVscGRlc2svdjE7aGVscGRlc2t2MWIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp, file_helpdesk_v1_access, file_helpdesk_v1_user]);
+  fileDesc("Ch5oZWxwZGVzay92MS9hdXRoX3NlcnZpY2UucHJvdG8SC2hlbHBkZXNrLnYxIoIBCg9SZWdpc3RlclJlcXVlc3QSEwoFZW1haWwYASABKAlCBOJBAQISFwoIcGFzc3dvcmQYAiABKAlCBeJBAgIEEhoKDGRpc3BsYXlfbmFtZRgDIAEoCUIE4kEBAhIlCgRyb2xlGAQgASgOMhEuaGVscGRlc2sudjEuUm9sZUIE4kEBASKVAgoQUmVnaXN0ZXJSZXNwb25zZRIlCgR1c2VyGAEgASgLMhEuaGVscGRlc2sudjEuVXNlckIE4kEBAxIaCgxhY2Nlc3NfdG9rZW4YAiABKAlCBOJBAQMSQgoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIbCg1yZWZyZXNoX3Rva2VuGAQgASgJQgTiQQEDEkMKGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEhgKCnRva2VuX3R5cGUYBiABKAlCBOJBAQMiPAoMTG9naW5SZXF1ZXN0EhMKBWVtYWlsGAEgASgJQgTiQQECEhcKCHBhc3N3b3JkGAIgASgJQgXiQQICBCKSAgoNTG9naW5SZXNwb25zZRIlCgR1c2VyGAEgASgLMhEuaGVscGRlc2sudjEuVXNlckIE4kEBAxIaCgxhY2Nlc3NfdG9rZW4YAiABKAlCBOJBAQMSQgoYYWNjZXNzX3Rva2VuX2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIbCg1yZWZyZXNoX3Rva2VuGAQgASgJQgTiQQEDEkMKGXJlZnJlc2hfdG9rZW5fZXhwaXJlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEhgKCnRva2VuX3R5cGUYBiABKAlCBOJBAQMiMwoTUmVmcmVzaFRva2VuUmVxdWVzdBIcCg1yZWZyZXNoX3Rva2VuGAEgASgJQgXiQQICBCKZAgoUUmVmcmVzaFRva2VuUmVzcG9uc2USJQoEdXNlchgBIAEoCzIRLmhlbHBkZXNrLnYxLlVzZXJCBOJBAQMSGgoMYWNjZXNzX3Rva2VuGAIgASgJQgTiQQEDEkIKGGFjY2Vzc190b2tlbl9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSGwoNcmVmcmVzaF90b2tlbhgEIAEoCUIE4kEBAxJDChlyZWZyZXNoX3Rva2VuX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIYCgp0b2tlbl90eXBlGAYgASgJQgTiQQEDIisKDUxvZ291dFJlcXVlc3QSGgoMYWxsX3Nlc3Npb25zGAEgASgIQgTiQQEBIhAKDkxvZ291dFJlc3BvbnNlIlUKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIfChBjdXJyZW50X3Bhc3N3b3JkGAEgASgJQgXiQQICBBIbCgxuZXdfcGFzc3dvcmQYAiABKAlCBeJBAgIEIpsCChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlEiUKBHVzZXIYASABKAsyES5oZWxwZGVzay52MS5Vc2VyQgTiQQEDEhoKDGFjY2Vzc190b2tlbhgCIAEoCUIE4kEBAxJCChhhY2Nlc3NfdG9rZW5fZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEhsKDXJlZnJlc2hfdG9rZW4YBCABKAlCBOJBAQMSQwoZcmVmcmVzaF90b2tlbl9leHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSGAoKdG9rZW5fdHlwZRgGIAEoCUIE4kEBAyIXChVHZXRDdXJyZW50VXNlclJlcXVlc3QysgUKC0F1dGhTZXJ2aWNlEm0KCFJlZ2lzdGVyEhwuaGVscGRlc2sudjEuUmVnaXN0ZXJSZXF1ZXN0Gh0uaGVscGRlc2sudjEuUmVnaXN0ZXJSZXNwb25zZSIkwvMYBAgBGAGC0+STAhY6ASoiES92MS9hdXRoOnJlZ2lzdGVyEmEKBUxvZ2luEhkuaGVscGRlc2sudjEuTG9naW5SZXF1ZXN0GhouaGVscGRlc2sudjEuTG9naW5SZXNwb25zZSIhwvMYBAgBGAGC0+STAhM6ASoiDi92MS9hdXRoOmxvZ2luEngKDFJlZnJlc2hUb2tlbhIgLmhlbHBkZXNrLnYxLlJlZnJlc2hUb2tlblJlcXVlc3QaIS5oZWxwZGVzay52MS5SZWZyZXNoVG9rZW5SZXNwb25zZSIjwvMYBAgBGAGC0+STAhU6ASoiEC92MS9hdXRoOnJlZnJlc2gSZgoGTG9nb3V0EhouaGVscGRlc2sudjEuTG9nb3V0UmVxdWVzdBobLmhlbHBkZXNrLnYxLkxvZ291dFJlc3BvbnNlIiPC8xgFEgMBAgOC0+STAhQ6ASoiDy92MS9hdXRoOmxvZ291dBKGAQoOQ2hhbmdlUGFzc3dvcmQSIi5oZWxwZGVzay52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaIy5oZWxwZGVzay52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlIivC8xgFEgMBAgOC0+STAhw6ASoiFy92MS9hdXRoOmNoYW5nZVBhc3N3b3JkEmYKDkdldEN1cnJlbnRVc2VyEiIuaGVscGRlc2sudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GhEuaGVscGRlc2sudjEuVXNlciIdwvMYBRIDAQIDgtPkkwIOEgwvdjEvdXNlcnMvbWVCPFo6Z2l0aHViLmNvbS9oZWxwZGVzay9oZWxwZGVzay9nZW4vZ28vaGVscGRlc2svdjE7aGVscGRlc2t2MWIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_timestamp, file_helpdesk_v1_access, file_helpdesk_v1_user]);
 
 /**
  * Request message for `Register`.
@@ -325,6 +325,90 @@ export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
   messageDesc(file_helpdesk_v1_auth_service, 7);
 
 /**
+ * Request message for `ChangePassword`.
+ *
+ * @generated from message helpdesk.v1.ChangePasswordRequest
+ */
+export type ChangePasswordRequest = Message<"helpdesk.v1.ChangePasswordRequest"> & {
+  /**
+   * The caller's current password.
+   *
+   * @generated from field: string current_password = 1;
+   */
+  currentPassword: string;
+
+  /**
+   * The new password: 8 to 72 bytes of UTF-8, different from the current one.
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message helpdesk.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_helpdesk_v1_auth_service, 8);
+
+/**
+ * Response message for `ChangePassword`: a new session for the caller.
+ *
+ * @generated from message helpdesk.v1.ChangePasswordResponse
+ */
+export type ChangePasswordResponse = Message<"helpdesk.v1.ChangePasswordResponse"> & {
+  /**
+   * The user whose password changed.
+   *
+   * @generated from field: helpdesk.v1.User user = 1;
+   */
+  user?: User | undefined;
+
+  /**
+   * Access token of the new session.
+   *
+   * @generated from field: string access_token = 2;
+   */
+  accessToken: string;
+
+  /**
+   * When the access token expires.
+   *
+   * @generated from field: google.protobuf.Timestamp access_token_expire_time = 3;
+   */
+  accessTokenExpireTime?: Timestamp | undefined;
+
+  /**
+   * Refresh token of the new session.
+   *
+   * @generated from field: string refresh_token = 4;
+   */
+  refreshToken: string;
+
+  /**
+   * When the refresh token expires.
+   *
+   * @generated from field: google.protobuf.Timestamp refresh_token_expire_time = 5;
+   */
+  refreshTokenExpireTime?: Timestamp | undefined;
+
+  /**
+   * Always `Bearer`.
+   *
+   * @generated from field: string token_type = 6;
+   */
+  tokenType: string;
+};
+
+/**
+ * Describes the message helpdesk.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_helpdesk_v1_auth_service, 9);
+
+/**
  * Request message for `GetCurrentUser`.
  *
  * @generated from message helpdesk.v1.GetCurrentUserRequest
@@ -337,7 +421,7 @@ export type GetCurrentUserRequest = Message<"helpdesk.v1.GetCurrentUserRequest">
  * Use `create(GetCurrentUserRequestSchema)` to create a new message.
  */
 export const GetCurrentUserRequestSchema: GenMessage<GetCurrentUserRequest> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_auth_service, 8);
+  messageDesc(file_helpdesk_v1_auth_service, 10);
 
 /**
  * Sign-up, sign-in and sessions.
@@ -397,6 +481,22 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof LogoutRequestSchema;
     output: typeof LogoutResponseSchema;
+  },
+  /**
+   * Changes the caller's password, given the current one. Every session of
+   * the user ends (all refresh tokens are revoked and every access token
+   * issued before stops working at once, on every device), and the caller
+   * gets a fresh token pair for a new session. A wrong current password is
+   * INVALID_ARGUMENT on `current_password` and counts as a failed sign-in
+   * for the account's limit, so a stolen access token cannot be used to guess
+   * the password.
+   *
+   * @generated from rpc helpdesk.v1.AuthService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
   },
   /**
    * Returns the signed-in caller.
