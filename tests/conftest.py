@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import os
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ from server.app import HelpdeskApp
 from server.dev.postgres import EmbeddedPostgres
 from server.dev.redis import EmbeddedRedis
 from server.settings import Settings
+from tests.log_scan import LogScanner, password_literals
 from tests.support import TEST_JWT_SECRET
 
 _database_counter = itertools.count()
@@ -157,3 +159,46 @@ async def app(settings: Settings) -> AsyncIterator[HelpdeskApp]:
     await server.start()
     yield server
     await server.stop(grace=1.0)
+
+
+_LOG_SCANNER = pytest.StashKey[LogScanner]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _log_scanner(request: pytest.FixtureRequest) -> Iterator[LogScanner]:
+    """Keeps every log line of the run (INFO and up, as production logs) for the secret scan."""
+    scanner = LogScanner()
+    root = logging.getLogger()
+    saved_level = root.level
+    if root.getEffectiveLevel() > logging.INFO:
+        root.setLevel(logging.INFO)
+    request.config.stash[_LOG_SCANNER] = scanner
+    try:
+        yield scanner
+    finally:
+        root.setLevel(saved_level)
+
+
+@pytest.fixture(autouse=True)
+def _log_scanner_attached(_log_scanner: LogScanner) -> None:
+    """Re-attaches the scanner if a test (or the CLI it runs) reconfigured logging."""
+    root = logging.getLogger()
+    if _log_scanner not in root.handlers:
+        root.addHandler(_log_scanner)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fails the run if any credential the tests used appears in any log line."""
+    scanner = session.config.stash.get(_LOG_SCANNER, None)
+    if scanner is None:
+        return
+    logging.getLogger().removeHandler(scanner)
+    leaks = scanner.leaks(password_literals(Path(__file__).parent.rglob("*.py")))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_line(f"log secret scan: {len(scanner.lines)} log lines searched, {len(leaks)} leak(s)")
+        for leak in leaks[:20]:
+            reporter.write_line(f"  credential logged: {leak.describe()}", red=True)
+    if leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

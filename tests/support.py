@@ -21,6 +21,7 @@ from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
+from tests.log_scan import remember_secrets
 
 # Fixed so that every import of this module (pytest may load test helpers twice) agrees on it.
 TEST_JWT_SECRET = "helpdesk-test-secret-4c0b7e1d9a2f6538-not-for-production"
@@ -58,6 +59,7 @@ async def register(
     response = await auth_stub.Register(
         auth_service_pb2.RegisterRequest(email=email, password=password, display_name="Test Customer")
     )
+    remember_secrets(password, response.access_token, response.refresh_token)
     return SignedIn(response.user.id, email, password, response.access_token, response.refresh_token)
 
 
@@ -74,6 +76,7 @@ async def sign_in_as(
         email=email, password=password, display_name=f"Test {role.value}", role=role, active=True, request_id=None
     )
     response = await auth_stub.Login(auth_service_pb2.LoginRequest(email=email, password=password))
+    remember_secrets(password, response.access_token, response.refresh_token)
     return SignedIn(response.user.id, email, password, response.access_token, response.refresh_token)
 
 
