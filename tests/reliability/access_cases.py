@@ -1,0 +1,625 @@
+"""The access matrix of the whole API, declared in one table, and one concrete request per case.
+
+A case is an RPC (`Service.Method`), or an RPC on an object in a given state
+(`Service.Method[state]`) where that state decides the answer. For every case the table gives
+the status code each caller gets; `BUILDERS` makes, for a case and a caller, a valid request
+about customer A's objects (created fresh, so that a call that succeeds never changes what a
+later call sees).
+
+Callers: no credentials at all, customer A (who owns the objects), customer B (another customer:
+every object of A must look to B exactly like an object that does not exist), an agent, a
+customer who was signed in and then deactivated by an administrator (their unexpired access
+token must be refused), and an administrator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from google.protobuf import field_mask_pb2
+from google.protobuf.message import Message
+
+from helpdesk.v1 import (
+    agent_pb2,
+    article_pb2,
+    auth_service_pb2,
+    auth_service_pb2_grpc,
+    chat_service_pb2,
+    chat_service_pb2_grpc,
+    knowledge_service_pb2,
+    knowledge_service_pb2_grpc,
+    ticket_pb2,
+    ticket_service_pb2,
+    ticket_service_pb2_grpc,
+    user_pb2,
+    user_service_pb2,
+    user_service_pb2_grpc,
+)
+from server.app import HelpdeskApp
+from server.core.context import Role
+from tests.support import SignedIn, register, sign_in_as, unique_email
+
+AuthStub: TypeAlias = "auth_service_pb2_grpc.AuthServiceAsyncStub"
+UserStub: TypeAlias = "user_service_pb2_grpc.UserServiceAsyncStub"
+TicketStub: TypeAlias = "ticket_service_pb2_grpc.TicketServiceAsyncStub"
+ChatStub: TypeAlias = "chat_service_pb2_grpc.ChatServiceAsyncStub"
+KnowledgeStub: TypeAlias = "knowledge_service_pb2_grpc.KnowledgeServiceAsyncStub"
+
+CALLERS = ("anonymous", "customer_a", "customer_b", "agent", "deactivated", "admin")
+
+OK = "OK"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+DENIED = "PERMISSION_DENIED"
+NOT_FOUND = "NOT_FOUND"
+PRECONDITION = "FAILED_PRECONDITION"
+
+
+def _row(anonymous: str, customer_a: str, customer_b: str, agent: str, deactivated: str, admin: str) -> dict[str, str]:
+    """One row of the table, in the order of `CALLERS`."""
+    return dict(zip(CALLERS, (anonymous, customer_a, customer_b, agent, deactivated, admin), strict=True))
+
+
+# Signed-in callers of any role: the owner, everyone on the staff; the other customer sees nothing.
+_OWNER_AND_STAFF = _row(UNAUTHENTICATED, OK, NOT_FOUND, OK, UNAUTHENTICATED, OK)
+# The chat's customer and its agent (an administrator sees the chat but does not take part).
+_PARTICIPANTS = _row(UNAUTHENTICATED, OK, NOT_FOUND, OK, UNAUTHENTICATED, DENIED)
+_SIGNED_IN = _row(UNAUTHENTICATED, OK, OK, OK, UNAUTHENTICATED, OK)
+_STAFF = _row(UNAUTHENTICATED, DENIED, DENIED, OK, UNAUTHENTICATED, OK)
+_ADMIN = _row(UNAUTHENTICATED, DENIED, DENIED, DENIED, UNAUTHENTICATED, OK)
+_CUSTOMERS = _row(UNAUTHENTICATED, OK, OK, DENIED, UNAUTHENTICATED, DENIED)
+# Open to anyone; a refused (here: deactivated) access token is refused even so, never ignored.
+_PUBLIC = _row(OK, OK, OK, OK, UNAUTHENTICATED, OK)
+# The credential is in the request, the `authorization` header is ignored.
+_CREDENTIAL_IN_REQUEST = _row(OK, OK, OK, OK, UNAUTHENTICATED, OK)
+# A draft takes no votes: staff are told why, customers are told it does not exist.
+_DRAFT_VOTE = _row(UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, PRECONDITION, UNAUTHENTICATED, PRECONDITION)
+
+EXPECTED: dict[str, dict[str, str]] = {
+    # Anyone may open an account; the header (even a refused token) is ignored, as for signing in.
+    "AuthService.Register": _row(OK, OK, OK, OK, OK, OK),
+    "AuthService.Login": _CREDENTIAL_IN_REQUEST,
+    "AuthService.RefreshToken": _CREDENTIAL_IN_REQUEST,
+    "AuthService.Logout": _SIGNED_IN,
+    "AuthService.GetCurrentUser": _SIGNED_IN,
+    "AuthService.ChangePassword": _SIGNED_IN,
+    "UserService.CreateUser": _ADMIN,
+    # Agents may list agents only; this request looks for customer A.
+    "UserService.ListUsers": _ADMIN,
+    "UserService.GetUser": _ADMIN,
+    "UserService.UpdateUser": _ADMIN,
+    "TicketService.CreateTicket": _SIGNED_IN,
+    "TicketService.GetTicket": _OWNER_AND_STAFF,
+    "TicketService.ListTickets": _SIGNED_IN,
+    "TicketService.UpdateTicket": _OWNER_AND_STAFF,
+    "TicketService.AssignTicket": _STAFF,
+    "TicketService.ChangeTicketStatus": _OWNER_AND_STAFF,
+    "TicketService.DeleteTicket": _ADMIN,
+    "TicketService.AddTicketMessage": _OWNER_AND_STAFF,
+    # An internal note: refused to customers before the ticket is even looked up.
+    "TicketService.AddTicketMessage[note]": _STAFF,
+    "TicketService.ListTicketMessages": _OWNER_AND_STAFF,
+    "TicketService.ListTicketEvents": _STAFF,
+    "ChatService.StartChat": _CUSTOMERS,
+    "ChatService.GetChat": _OWNER_AND_STAFF,
+    "ChatService.ListChats": _SIGNED_IN,
+    "ChatService.AcceptChat": _STAFF,
+    "ChatService.TransferChat": _STAFF,
+    "ChatService.EndChat": _OWNER_AND_STAFF,
+    "ChatService.RateChat": _row(UNAUTHENTICATED, OK, NOT_FOUND, DENIED, UNAUTHENTICATED, DENIED),
+    "ChatService.SendChatMessage": _PARTICIPANTS,
+    "ChatService.ListChatMessages": _OWNER_AND_STAFF,
+    "ChatService.StreamChat": _OWNER_AND_STAFF,
+    "ChatService.Converse": _OWNER_AND_STAFF,
+    "ChatService.SetTyping": _PARTICIPANTS,
+    "ChatService.MarkRead": _PARTICIPANTS,
+    "ChatService.WatchQueue": _STAFF,
+    "ChatService.SetAvailability": _STAFF,
+    "ChatService.ListAgents": _STAFF,
+    "KnowledgeService.CreateArticle": _STAFF,
+    "KnowledgeService.GetArticle[draft]": _row(NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, UNAUTHENTICATED, OK),
+    "KnowledgeService.GetArticle[published]": _PUBLIC,
+    "KnowledgeService.ListArticles": _PUBLIC,
+    "KnowledgeService.SearchArticles": _PUBLIC,
+    "KnowledgeService.UpdateArticle": _STAFF,
+    "KnowledgeService.DeleteArticle": _ADMIN,
+    "KnowledgeService.PublishArticle": _STAFF,
+    "KnowledgeService.UnpublishArticle": _STAFF,
+    "KnowledgeService.VoteArticle[published]": _SIGNED_IN,
+    "KnowledgeService.VoteArticle[draft]": _DRAFT_VOTE,
+    "KnowledgeService.ListCategories": _PUBLIC,
+}
+
+
+def rpc_of(case: str) -> str:
+    """The `Service.Method` a case calls."""
+    return case.partition("[")[0]
+
+
+@dataclass
+class Caller:
+    """One column of the matrix; credentials change when the caller changes their password."""
+
+    name: str
+    user_id: str = ""
+    email: str = ""
+    password: str = ""
+    access_token: str = ""
+    refresh_token: str = ""
+    active: bool = True
+
+    @classmethod
+    def of(cls, name: str, signed_in: SignedIn) -> Caller:
+        """A caller signed in through the API."""
+        return cls(
+            name,
+            signed_in.user_id,
+            signed_in.email,
+            signed_in.password,
+            signed_in.access_token,
+            signed_in.refresh_token,
+        )
+
+    @property
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        """Call metadata carrying the access token, if any."""
+        return (("authorization", f"Bearer {self.access_token}"),) if self.access_token else ()
+
+
+@dataclass
+class Prepared:
+    """One call of a cell: the request, the bearer token sent with it ("" for none), and what it targets."""
+
+    request: Message
+    token: str
+    # The id of customer A's object the request is about: swapped for a random id, the answer to a
+    # caller who may not see the object must stay exactly the same.
+    target: str = ""
+    # Run with the response when the call succeeds: checks what the caller may see in it, or adopts
+    # the new credentials a password change brings.
+    on_ok: Callable[[Message], None] | None = None
+
+
+@dataclass
+class World:
+    """The callers, the stubs used to set objects up, and ways to make fresh objects owned by A."""
+
+    auth: AuthStub
+    users: UserStub
+    tickets: TicketStub
+    chats: ChatStub
+    knowledge: KnowledgeStub
+    callers: dict[str, Caller]
+    search_word: str = field(default_factory=lambda: f"zebra{uuid.uuid4().hex[:8]}")
+    # Customer A's chat that the last `fresh_chat` left open.
+    open_chat: str = ""
+
+    @property
+    def owner(self) -> Caller:
+        """Customer A, who owns the objects."""
+        return self.callers["customer_a"]
+
+    @property
+    def agent(self) -> Caller:
+        """The agent."""
+        return self.callers["agent"]
+
+    @property
+    def admin(self) -> Caller:
+        """The administrator."""
+        return self.callers["admin"]
+
+    async def new_session(self, caller: Caller) -> tuple[str, str]:
+        """A separate (access, refresh) token pair for an active caller; the stale pair otherwise."""
+        if not caller.active or not caller.email:
+            return caller.access_token, caller.refresh_token
+        response = await self.auth.Login(auth_service_pb2.LoginRequest(email=caller.email, password=caller.password))
+        return response.access_token, response.refresh_token
+
+    async def fresh_ticket(self) -> str:
+        """A new open ticket of customer A."""
+        ticket = await self.tickets.CreateTicket(
+            ticket_service_pb2.CreateTicketRequest(
+                ticket=ticket_pb2.Ticket(subject="Matrix ticket", description="Owned by customer A"),
+                request_id=str(uuid.uuid4()),
+            ),
+            metadata=self.owner.metadata,
+        )
+        return ticket.id
+
+    async def fresh_chat(self, state: str) -> str:
+        """A new chat of customer A with one message: WAITING, ACTIVE (with the agent) or ENDED."""
+        # A customer has one open chat at a time: end the one an earlier cell left open.
+        if self.open_chat:
+            await self.chats.EndChat(chat_service_pb2.EndChatRequest(id=self.open_chat), metadata=self.owner.metadata)
+        start = chat_service_pb2.StartChatRequest(topic="Matrix chat", message="Hello?")
+        response = await self.chats.StartChat(start, metadata=self.owner.metadata)
+        if not response.created:
+            # Opened by a StartChat cell of customer A.
+            await self.chats.EndChat(chat_service_pb2.EndChatRequest(id=response.chat.id), metadata=self.owner.metadata)
+            response = await self.chats.StartChat(start, metadata=self.owner.metadata)
+        chat_id = self.open_chat = response.chat.id
+        if state in ("ACTIVE", "ENDED"):
+            await self.chats.AcceptChat(chat_service_pb2.AcceptChatRequest(id=chat_id), metadata=self.agent.metadata)
+        if state == "ENDED":
+            await self.chats.EndChat(chat_service_pb2.EndChatRequest(id=chat_id), metadata=self.owner.metadata)
+        return chat_id
+
+    async def fresh_article(self, *, published: bool) -> str:
+        """A new article written by the agent, published or left a draft."""
+        article = await self.knowledge.CreateArticle(
+            knowledge_service_pb2.CreateArticleRequest(
+                article=article_pb2.Article(
+                    title=f"Matrix article {uuid.uuid4().hex[:12]}", body=f"About {self.search_word} and more."
+                )
+            ),
+            metadata=self.agent.metadata,
+        )
+        if published:
+            article = await self.knowledge.PublishArticle(
+                knowledge_service_pb2.PublishArticleRequest(id=article.id), metadata=self.agent.metadata
+            )
+        return article.id
+
+
+async def make_world(
+    app: HelpdeskApp,
+    *,
+    auth: AuthStub,
+    users: UserStub,
+    tickets: TicketStub,
+    chats: ChatStub,
+    knowledge: KnowledgeStub,
+) -> World:
+    """Signs every caller in once; deactivates the `deactivated` customer after they signed in."""
+    customer_a, customer_b, doomed, agent, admin = await asyncio.gather(
+        register(auth),
+        register(auth),
+        register(auth),
+        sign_in_as(app, auth, Role.AGENT),
+        sign_in_as(app, auth, Role.ADMIN),
+    )
+    callers = {
+        "anonymous": Caller("anonymous"),
+        "customer_a": Caller.of("customer_a", customer_a),
+        "customer_b": Caller.of("customer_b", customer_b),
+        "agent": Caller.of("agent", agent),
+        "deactivated": Caller.of("deactivated", doomed),
+        "admin": Caller.of("admin", admin),
+    }
+    # Used once while active, so that the server has the session cached when the account is deactivated.
+    me = await auth.GetCurrentUser(auth_service_pb2.GetCurrentUserRequest(), metadata=doomed.metadata)
+    assert me.id == doomed.user_id
+    await users.UpdateUser(
+        user_service_pb2.UpdateUserRequest(
+            user=user_pb2.User(id=doomed.user_id, active=False), update_mask=field_mask_pb2.FieldMask(paths=["active"])
+        ),
+        metadata=admin.metadata,
+    )
+    callers["deactivated"].active = False
+    world = World(auth=auth, users=users, tickets=tickets, chats=chats, knowledge=knowledge, callers=callers)
+    # Something for every caller to find.
+    await world.fresh_article(published=True)
+    return world
+
+
+Builder = Callable[[World, Caller], Awaitable[Prepared]]
+
+_ANY_STATE = (article_pb2.ARTICLE_STATE_DRAFT, article_pb2.ARTICLE_STATE_PUBLISHED, article_pb2.ARTICLE_STATE_ARCHIVED)
+
+
+def _auth_builders() -> dict[str, Builder]:
+    async def register_(world: World, caller: Caller) -> Prepared:
+        request = auth_service_pb2.RegisterRequest(
+            email=unique_email("matrix"), password="matrix pass 1", display_name="Matrix Customer"
+        )
+        return Prepared(request, caller.access_token)
+
+    async def login(world: World, caller: Caller) -> Prepared:
+        # Signing in is what anonymous callers do: as customer A.
+        who = caller if caller.email else world.owner
+        return Prepared(auth_service_pb2.LoginRequest(email=who.email, password=who.password), caller.access_token)
+
+    async def refresh(world: World, caller: Caller) -> Prepared:
+        # A session of its own, so that spending its refresh token leaves the caller's alone.
+        _, refresh_token = await world.new_session(caller if caller.email else world.owner)
+        return Prepared(auth_service_pb2.RefreshTokenRequest(refresh_token=refresh_token), caller.access_token)
+
+    async def logout(world: World, caller: Caller) -> Prepared:
+        access_token, _ = await world.new_session(caller)
+        return Prepared(auth_service_pb2.LogoutRequest(), access_token)
+
+    async def current_user(world: World, caller: Caller) -> Prepared:
+        return Prepared(auth_service_pb2.GetCurrentUserRequest(), caller.access_token)
+
+    async def change_password(world: World, caller: Caller) -> Prepared:
+        new_password = f"matrix {uuid.uuid4().hex[:12]}"
+
+        def adopt(response: Message) -> None:
+            # Every older session of the caller has just ended: carry on with the new one.
+            assert isinstance(response, auth_service_pb2.ChangePasswordResponse)
+            assert response.user.id == caller.user_id
+            caller.password = new_password
+            caller.access_token = response.access_token
+            caller.refresh_token = response.refresh_token
+
+        request = auth_service_pb2.ChangePasswordRequest(
+            current_password=caller.password or "matrix pass 1", new_password=new_password
+        )
+        return Prepared(request, caller.access_token, on_ok=adopt)
+
+    return {
+        "AuthService.Register": register_,
+        "AuthService.Login": login,
+        "AuthService.RefreshToken": refresh,
+        "AuthService.Logout": logout,
+        "AuthService.GetCurrentUser": current_user,
+        "AuthService.ChangePassword": change_password,
+    }
+
+
+def _user_builders() -> dict[str, Builder]:
+    async def create(world: World, caller: Caller) -> Prepared:
+        request = user_service_pb2.CreateUserRequest(
+            user=user_pb2.User(email=unique_email("agent"), display_name="Matrix Agent", role=user_pb2.ROLE_AGENT),
+            password="matrix pass 1",
+            request_id=str(uuid.uuid4()),
+        )
+        return Prepared(request, caller.access_token)
+
+    async def list_(world: World, caller: Caller) -> Prepared:
+        return Prepared(user_service_pb2.ListUsersRequest(query=world.owner.email), caller.access_token)
+
+    async def get(world: World, caller: Caller) -> Prepared:
+        owner = world.owner.user_id
+        return Prepared(user_service_pb2.GetUserRequest(id=owner), caller.access_token, target=owner)
+
+    async def update(world: World, caller: Caller) -> Prepared:
+        owner = world.owner.user_id
+        request = user_service_pb2.UpdateUserRequest(
+            user=user_pb2.User(id=owner, display_name="Customer A"),
+            update_mask=field_mask_pb2.FieldMask(paths=["display_name"]),
+        )
+        return Prepared(request, caller.access_token, target=owner)
+
+    return {
+        "UserService.CreateUser": create,
+        "UserService.ListUsers": list_,
+        "UserService.GetUser": get,
+        "UserService.UpdateUser": update,
+    }
+
+
+def _ticket_builders() -> dict[str, Builder]:
+    def on_ticket(make: Callable[[str, World, Caller], Message]) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            ticket_id = await world.fresh_ticket()
+            return Prepared(make(ticket_id, world, caller), caller.access_token, target=ticket_id)
+
+        return build
+
+    async def create(world: World, caller: Caller) -> Prepared:
+        # Staff open tickets on a customer's behalf; customers open their own.
+        staff = caller.name in ("agent", "admin")
+        request = ticket_service_pb2.CreateTicketRequest(
+            ticket=ticket_pb2.Ticket(
+                subject="Matrix ticket",
+                description="Opened in the access matrix",
+                customer_id=world.owner.user_id if staff else "",
+            ),
+            request_id=str(uuid.uuid4()),
+        )
+        return Prepared(request, caller.access_token)
+
+    async def conversation(world: World, caller: Caller) -> Prepared:
+        ticket_id = await world.fresh_ticket()
+        for author, internal in ((world.owner, False), (world.agent, True)):
+            await world.tickets.AddTicketMessage(
+                ticket_service_pb2.AddTicketMessageRequest(
+                    ticket_id=ticket_id, body=f"{author.name} writes", internal=internal
+                ),
+                metadata=author.metadata,
+            )
+
+        def notes_only_for_staff(response: Message) -> None:
+            assert isinstance(response, ticket_service_pb2.ListTicketMessagesResponse)
+            seen = {(m.body, m.internal) for m in response.messages}
+            staff = caller.name in ("agent", "admin")
+            assert seen == (
+                {("customer_a writes", False), ("agent writes", True)} if staff else {("customer_a writes", False)}
+            )
+
+        request = ticket_service_pb2.ListTicketMessagesRequest(ticket_id=ticket_id)
+        return Prepared(request, caller.access_token, target=ticket_id, on_ok=notes_only_for_staff)
+
+    async def list_(world: World, caller: Caller) -> Prepared:
+        def only_own(response: Message) -> None:
+            assert isinstance(response, ticket_service_pb2.ListTicketsResponse)
+            if caller.name.startswith("customer"):
+                assert {t.customer_id for t in response.tickets} <= {caller.user_id}
+
+        return Prepared(ticket_service_pb2.ListTicketsRequest(page_size=50), caller.access_token, on_ok=only_own)
+
+    return {
+        "TicketService.CreateTicket": create,
+        "TicketService.GetTicket": on_ticket(lambda tid, w, c: ticket_service_pb2.GetTicketRequest(id=tid)),
+        "TicketService.ListTickets": list_,
+        "TicketService.UpdateTicket": on_ticket(
+            lambda tid, w, c: ticket_service_pb2.UpdateTicketRequest(
+                ticket=ticket_pb2.Ticket(id=tid, subject="Edited in the matrix"),
+                update_mask=field_mask_pb2.FieldMask(paths=["subject"]),
+            )
+        ),
+        "TicketService.AssignTicket": on_ticket(
+            lambda tid, w, c: ticket_service_pb2.AssignTicketRequest(id=tid, assignee_id=w.agent.user_id)
+        ),
+        "TicketService.ChangeTicketStatus": on_ticket(
+            lambda tid, w, c: ticket_service_pb2.ChangeTicketStatusRequest(
+                id=tid, status=ticket_pb2.TICKET_STATUS_CLOSED
+            )
+        ),
+        "TicketService.DeleteTicket": on_ticket(lambda tid, w, c: ticket_service_pb2.DeleteTicketRequest(id=tid)),
+        "TicketService.AddTicketMessage": on_ticket(
+            lambda tid, w, c: ticket_service_pb2.AddTicketMessageRequest(
+                ticket_id=tid, body="Any news?", request_id=str(uuid.uuid4())
+            )
+        ),
+        "TicketService.AddTicketMessage[note]": on_ticket(
+            lambda tid, w, c: ticket_service_pb2.AddTicketMessageRequest(
+                ticket_id=tid, body="Internal: call them back", internal=True, request_id=str(uuid.uuid4())
+            )
+        ),
+        "TicketService.ListTicketMessages": conversation,
+        "TicketService.ListTicketEvents": on_ticket(
+            lambda tid, w, c: ticket_service_pb2.ListTicketEventsRequest(ticket_id=tid)
+        ),
+    }
+
+
+def _chat_builders() -> dict[str, Builder]:
+    def on_chat(state: str, make: Callable[[str, World, Caller], Message]) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            chat_id = await world.fresh_chat(state)
+            return Prepared(make(chat_id, world, caller), caller.access_token, target=chat_id)
+
+        return build
+
+    def plain(request: Message) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            return Prepared(request, caller.access_token)
+
+        return build
+
+    async def list_(world: World, caller: Caller) -> Prepared:
+        def only_own(response: Message) -> None:
+            assert isinstance(response, chat_service_pb2.ListChatsResponse)
+            if caller.name.startswith("customer"):
+                assert {c.customer_id for c in response.chats} <= {caller.user_id}
+
+        return Prepared(chat_service_pb2.ListChatsRequest(page_size=50), caller.access_token, on_ok=only_own)
+
+    return {
+        "ChatService.StartChat": plain(chat_service_pb2.StartChatRequest(topic="Matrix", message="Hi there")),
+        "ChatService.GetChat": on_chat("ACTIVE", lambda cid, w, c: chat_service_pb2.GetChatRequest(id=cid)),
+        "ChatService.ListChats": list_,
+        "ChatService.AcceptChat": on_chat("WAITING", lambda cid, w, c: chat_service_pb2.AcceptChatRequest(id=cid)),
+        # The agent hands the chat to the administrator; the administrator takes it from the agent.
+        "ChatService.TransferChat": on_chat(
+            "ACTIVE", lambda cid, w, c: chat_service_pb2.TransferChatRequest(id=cid, agent_id=w.admin.user_id)
+        ),
+        "ChatService.EndChat": on_chat("ACTIVE", lambda cid, w, c: chat_service_pb2.EndChatRequest(id=cid)),
+        "ChatService.RateChat": on_chat(
+            "ENDED", lambda cid, w, c: chat_service_pb2.RateChatRequest(id=cid, rating=5, feedback="Quick")
+        ),
+        "ChatService.SendChatMessage": on_chat(
+            "ACTIVE",
+            lambda cid, w, c: chat_service_pb2.SendChatMessageRequest(
+                chat_id=cid, body="Still there?", request_id=str(uuid.uuid4())
+            ),
+        ),
+        "ChatService.ListChatMessages": on_chat(
+            "ACTIVE", lambda cid, w, c: chat_service_pb2.ListChatMessagesRequest(chat_id=cid)
+        ),
+        "ChatService.StreamChat": on_chat("ACTIVE", lambda cid, w, c: chat_service_pb2.StreamChatRequest(chat_id=cid)),
+        "ChatService.Converse": on_chat(
+            "ACTIVE",
+            lambda cid, w, c: chat_service_pb2.ConverseRequest(join=chat_service_pb2.ConverseRequest.Join(chat_id=cid)),
+        ),
+        "ChatService.SetTyping": on_chat(
+            "ACTIVE", lambda cid, w, c: chat_service_pb2.SetTypingRequest(chat_id=cid, typing=True)
+        ),
+        "ChatService.MarkRead": on_chat(
+            "ACTIVE", lambda cid, w, c: chat_service_pb2.MarkReadRequest(chat_id=cid, last_read_seq=1)
+        ),
+        "ChatService.WatchQueue": plain(chat_service_pb2.WatchQueueRequest()),
+        "ChatService.SetAvailability": plain(
+            chat_service_pb2.SetAvailabilityRequest(availability=agent_pb2.AGENT_AVAILABILITY_ONLINE)
+        ),
+        "ChatService.ListAgents": plain(chat_service_pb2.ListAgentsRequest(page_size=10)),
+    }
+
+
+def _knowledge_builders() -> dict[str, Builder]:
+    def on_article(published: bool, make: Callable[[str, World, Caller], Message]) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            article_id = await world.fresh_article(published=published)
+            return Prepared(make(article_id, world, caller), caller.access_token, target=article_id)
+
+        return build
+
+    async def create(world: World, caller: Caller) -> Prepared:
+        request = knowledge_service_pb2.CreateArticleRequest(
+            article=article_pb2.Article(title=f"Matrix new {uuid.uuid4().hex[:12]}", body="Fresh text."),
+            request_id=str(uuid.uuid4()),
+        )
+        return Prepared(request, caller.access_token)
+
+    async def list_(world: World, caller: Caller) -> Prepared:
+        def only_published(response: Message) -> None:
+            assert isinstance(response, knowledge_service_pb2.ListArticlesResponse)
+            assert response.articles
+            if caller.name not in ("agent", "admin"):
+                assert {a.state for a in response.articles} == {article_pb2.ARTICLE_STATE_PUBLISHED}
+
+        # Drafts asked for by everyone: only staff may get them, for the others the filter narrows.
+        request = knowledge_service_pb2.ListArticlesRequest(page_size=50, states=_ANY_STATE)
+        return Prepared(request, caller.access_token, on_ok=only_published)
+
+    async def search(world: World, caller: Caller) -> Prepared:
+        def only_published(response: Message) -> None:
+            assert isinstance(response, knowledge_service_pb2.SearchArticlesResponse)
+            assert response.results
+            if caller.name not in ("agent", "admin"):
+                assert {r.article.state for r in response.results} == {article_pb2.ARTICLE_STATE_PUBLISHED}
+
+        request = knowledge_service_pb2.SearchArticlesRequest(query=world.search_word, states=_ANY_STATE)
+        return Prepared(request, caller.access_token, on_ok=only_published)
+
+    async def categories(world: World, caller: Caller) -> Prepared:
+        return Prepared(knowledge_service_pb2.ListCategoriesRequest(), caller.access_token)
+
+    def vote(aid: str, world: World, caller: Caller) -> Message:
+        return knowledge_service_pb2.VoteArticleRequest(id=aid, vote=article_pb2.ARTICLE_VOTE_HELPFUL)
+
+    return {
+        "KnowledgeService.CreateArticle": create,
+        "KnowledgeService.GetArticle[draft]": on_article(
+            False, lambda aid, w, c: knowledge_service_pb2.GetArticleRequest(id=aid)
+        ),
+        "KnowledgeService.GetArticle[published]": on_article(
+            True, lambda aid, w, c: knowledge_service_pb2.GetArticleRequest(id=aid)
+        ),
+        "KnowledgeService.ListArticles": list_,
+        "KnowledgeService.SearchArticles": search,
+        "KnowledgeService.UpdateArticle": on_article(
+            False,
+            lambda aid, w, c: knowledge_service_pb2.UpdateArticleRequest(
+                article=article_pb2.Article(id=aid, title=f"Retitled {uuid.uuid4().hex[:12]}"),
+                update_mask=field_mask_pb2.FieldMask(paths=["title"]),
+            ),
+        ),
+        "KnowledgeService.DeleteArticle": on_article(
+            False, lambda aid, w, c: knowledge_service_pb2.DeleteArticleRequest(id=aid)
+        ),
+        "KnowledgeService.PublishArticle": on_article(
+            False, lambda aid, w, c: knowledge_service_pb2.PublishArticleRequest(id=aid)
+        ),
+        "KnowledgeService.UnpublishArticle": on_article(
+            True, lambda aid, w, c: knowledge_service_pb2.UnpublishArticleRequest(id=aid)
+        ),
+        "KnowledgeService.VoteArticle[published]": on_article(True, vote),
+        "KnowledgeService.VoteArticle[draft]": on_article(False, vote),
+        "KnowledgeService.ListCategories": categories,
+    }
+
+
+BUILDERS: dict[str, Builder] = {
+    **_auth_builders(),
+    **_user_builders(),
+    **_ticket_builders(),
+    **_chat_builders(),
+    **_knowledge_builders(),
+}
