@@ -30,14 +30,7 @@ from server.chat.service import LiveChat
 from server.chat.servicer import ChatServicer
 from server.core.access import AccessPolicy
 from server.core.errors import ConfigurationError
-from server.core.interceptors import (
-    AccessInterceptor,
-    AuthenticationInterceptor,
-    ErrorInterceptor,
-    MetricsInterceptor,
-    RateLimitInterceptor,
-    RequestContextInterceptor,
-)
+from server.core.interceptors import ServerInterceptor
 from server.core.metrics import Metrics, MetricsServer
 from server.core.rate_limit import RateLimiter
 from server.health import HealthReporter
@@ -128,18 +121,20 @@ class HelpdeskApp:
             settings=settings, database=resources.database, redis=resources.redis, hasher=resources.hasher
         )
         policy = AccessPolicy.from_services(API_SERVICES)
-        rate_limit: list[grpc.aio.ServerInterceptor] = []
-        if settings.rate_limit_enabled:
-            limiter = RateLimiter(resources.redis, settings=settings, metrics=resources.metrics)
-            rate_limit.append(RateLimitInterceptor(limiter=limiter))
+        limiter = (
+            RateLimiter(resources.redis, settings=settings, metrics=resources.metrics)
+            if settings.rate_limit_enabled
+            else None
+        )
         server = grpc.aio.server(
             interceptors=[
-                RequestContextInterceptor(trusted_proxy_hops=settings.trusted_proxy_hops),
-                MetricsInterceptor(metrics=resources.metrics),
-                ErrorInterceptor(metrics=resources.metrics),
-                AuthenticationInterceptor(policy=policy, authenticator=auth),
-                *rate_limit,
-                AccessInterceptor(policy=policy),
+                ServerInterceptor(
+                    policy=policy,
+                    authenticator=auth,
+                    metrics=resources.metrics,
+                    limiter=limiter,
+                    trusted_proxy_hops=settings.trusted_proxy_hops,
+                )
             ],
             options=[
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
@@ -206,6 +201,7 @@ class HelpdeskApp:
         if self.port == 0:
             raise OSError(f"cannot listen on {address}")
         await self.health.check_once()
+        self.auth.start()
         if self.chat is not None:
             await self.chat.start()
         await self.server.start()
@@ -244,6 +240,7 @@ class HelpdeskApp:
         if self._metrics_server is not None:
             await asyncio.to_thread(self._metrics_server.stop)
             self._metrics_server = None
+        await self.auth.close()
         await self.resources.close()
         _log.info("server stopped")
 

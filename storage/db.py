@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import text
+import asyncpg
+from sqlalchemy import ClauseElement, text
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import greenlet_spawn
 
 from server.core.errors import HelpdeskError
 from server.settings import Settings
 from storage.errors import translate_database_error
-from storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from storage.unit_of_work import UnitOfWork
 
 _log = logging.getLogger(__name__)
 
@@ -21,12 +29,57 @@ DEFAULT_STATEMENT_TIMEOUT_SECONDS = 30.0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
 
 
+class ReadConnection(Protocol):
+    """The driver (asyncpg) calls a hot read may make on a pooled connection."""
+
+    async def fetchrow(self, query: str, *args: Any) -> Mapping[str, Any] | None:
+        """The first row of `query`, or None."""
+        ...
+
+    async def fetch(self, query: str, *args: Any) -> Sequence[Mapping[str, Any]]:
+        """Every row of `query`."""
+        ...
+
+
+_DRIVER_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatement:
+    """A SQLAlchemy statement compiled once to asyncpg's SQL (`$1`, `$2`...), with its parameter order.
+
+    For the hottest reads: the driver runs it directly, skipping SQLAlchemy's per-execution work
+    (cache key, execution context, result wrapping), which costs several times the query itself.
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: Mapping[str, Any]
+
+    @classmethod
+    def compile(cls, statement: ClauseElement) -> DriverStatement:
+        """Compiles `statement` (Core, no expanding IN parameters) for asyncpg."""
+        compiled = cast(SQLCompiler, statement.compile(dialect=_DRIVER_DIALECT))
+        names = tuple(compiled.positiontup or ())
+        defaults = {name: compiled.binds[name].value for name in names if compiled.binds[name].value is not None}
+        return cls(sql=str(compiled), names=names, defaults=defaults)
+
+    def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
+        """The positional arguments for `parameters` (missing ones take the statement's own values)."""
+        return [parameters[name] if name in parameters else self.defaults.get(name) for name in self.names]
+
+
 class Database:
     """An AsyncEngine (asyncpg) with its session factory; one per process, built from settings."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        # The same pool, but the driver never opens a transaction: each statement commits alone,
+        # so a read costs its statement and no BEGIN/COMMIT round trips.
+        self._read_sessionmaker = async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     @classmethod
     def create(
@@ -61,6 +114,11 @@ class Database:
                     # Shorter than the statement timeout: a long lock wait is a lost race (Aborted).
                     "lock_timeout": str(int(statement_timeout * 500)),
                     "idle_in_transaction_session_timeout": str(int(statement_timeout * 2000)),
+                    # A call cancelled by its deadline closes its connection; without this check a
+                    # statement waiting on a lock would go on waiting (and holding its place in the
+                    # lock queue) until the lock timeout, since PostgreSQL only notices a vanished
+                    # client when it next writes to it.
+                    "client_connection_check_interval": "500",
                 },
             },
         )
@@ -105,21 +163,86 @@ class Database:
         (deadlock, serialization failure) as `Aborted`; domain errors pass through untouched.
         """
         session = self._sessionmaker()
-        uow = UnitOfWork(session)
+        uow = _unit_of_work_class()(session)
         try:
             try:
                 yield uow
                 await session.commit()
             finally:
                 await _close(session)
-        except HelpdeskError:
+        except Exception as exc:
+            _raise_translated(exc)
+            raise
+        await uow.run_after_commit()
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[ReadConnection]:
+        """A pooled connection at the driver level, outside any transaction, for one-statement hot reads.
+
+        Run `DriverStatement`s on it. A statement PostgreSQL refused leaves the connection fine;
+        anything else (a dropped connection, a cancelled query, a timeout) discards it rather than
+        hand a connection in an unknown state to the next caller. Failures surface as in
+        `unit_of_work`.
+        """
+        try:
+            pooled = await self._engine.raw_connection()
+        except Exception as exc:
+            _raise_translated(exc)
+            raise
+        healthy = False
+        try:
+            yield cast(ReadConnection, pooled.driver_connection)
+            healthy = True
+        except (asyncpg.PostgresError, HelpdeskError) as exc:
+            # PostgreSQL answered (or the caller decided): the connection itself is fine.
+            healthy = True
+            _raise_translated(exc)
             raise
         except Exception as exc:
-            translated = translate_database_error(exc)
-            if translated is None:
-                raise
-            raise translated from exc
-        await uow.run_after_commit()
+            _raise_translated(exc)
+            raise
+        finally:
+            try:
+                await greenlet_spawn(pooled.close if healthy else pooled.invalidate)
+            except Exception:  # noqa: BLE001 - best effort; the pool replaces a broken connection
+                _log.warning("returning a database connection failed", exc_info=True)
+
+    @asynccontextmanager
+    async def read_only(self) -> AsyncIterator[UnitOfWork]:
+        """Repositories for pure reads, outside any transaction (the hot reads: GetTicket, ListTickets...).
+
+        Every statement runs on its own (autocommit), so several statements in one block may each
+        see a different moment: use it where one statement answers the question, and never to
+        write (a write would commit at once, outside any unit of work). Failures surface as in
+        `unit_of_work`.
+        """
+        session = self._read_sessionmaker()
+        uow = _unit_of_work_class()(session, read_only=True)
+        try:
+            try:
+                yield uow
+            finally:
+                await _close(session)
+        except Exception as exc:
+            _raise_translated(exc)
+            raise
+
+
+def _unit_of_work_class() -> type[UnitOfWork]:
+    # Imported on use: the repositories import this module (DriverStatement, ReadConnection), and
+    # the unit of work imports the repositories.
+    from storage.unit_of_work import UnitOfWork
+
+    return UnitOfWork
+
+
+def _raise_translated(exc: Exception) -> None:
+    """Raises the domain error for `exc` if it has one (returns for a bug, to re-raise as is)."""
+    if isinstance(exc, HelpdeskError):
+        return
+    translated = translate_database_error(exc)
+    if translated is not None:
+        raise translated from exc
 
 
 async def _close(session: AsyncSession) -> None:

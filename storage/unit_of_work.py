@@ -25,8 +25,10 @@ AfterCommit = Callable[[], Awaitable[None]]
 class UnitOfWork:
     """The repositories of one transaction. Made by `Database.unit_of_work()`, which commits it."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, read_only: bool = False) -> None:
         self.session = session
+        # Made by `Database.read_only()`: no transaction, so nothing to run "after commit".
+        self.read_only = read_only
         self.users = UserRepository(session)
         self.sessions = AuthSessionRepository(session)
         self.refresh_tokens = RefreshTokenRepository(session)
@@ -42,6 +44,8 @@ class UnitOfWork:
         For side effects others must only see once the data is durable: events, cache invalidation.
         A failing callback is logged; the committed work stands.
         """
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work never commits: nothing would run after commit")
         self._after_commit.append(callback)
 
     async def run_after_commit(self) -> None:

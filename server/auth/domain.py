@@ -77,6 +77,14 @@ class AuthDomain:
         self._limiter = LoginLimiter.from_settings(settings, redis)
         self._principals = PrincipalCache(redis, revocation_ttl=settings.access_token_ttl)
 
+    def start(self) -> None:
+        """Starts the in-process principal cache (it follows revocations made on every replica)."""
+        self._principals.start()
+
+    async def close(self) -> None:
+        """Stops what `start` started."""
+        await self._principals.close()
+
     async def register(
         self,
         *,
@@ -166,9 +174,13 @@ class AuthDomain:
             self._metrics.login_failures.labels(reason=reason).inc()
 
     async def _verify_credentials(self, email: str, password: str) -> User | None:
-        # The transaction ends before bcrypt runs: no pooled connection waits on a hash.
-        async with self._database.unit_of_work() as uow:
-            user = await uow.users.get_by_email(email=email)
+        user = None
+        # PostgreSQL refuses NUL in text, and no stored email holds one (check_email refuses control
+        # characters): such an email is simply unknown, answered after the same bcrypt work.
+        if "\x00" not in email:
+            # The transaction ends before bcrypt runs: no pooled connection waits on a hash.
+            async with self._database.unit_of_work() as uow:
+                user = await uow.users.get_by_email(email=email)
         if user is None:
             await self._hasher.verify_dummy()
             return None
@@ -294,7 +306,7 @@ class AuthDomain:
             if cached.user_id != claims.user_id:
                 raise Unauthenticated(INVALID_SESSION)
             return cached
-        async with self._database.unit_of_work() as uow:
+        async with self._database.read_only() as uow:
             found = await uow.sessions.get_with_user(session_id=claims.session_id)
         if found is None:
             raise Unauthenticated(INVALID_SESSION)
@@ -307,7 +319,7 @@ class AuthDomain:
 
     async def current_user(self, *, principal: Principal) -> User:
         """The signed-in caller's user record."""
-        async with self._database.unit_of_work() as uow:
+        async with self._database.read_only() as uow:
             user = await uow.users.get(user_id=principal.user_id)
         if user is None or not user.active:
             raise Unauthenticated(INVALID_SESSION)

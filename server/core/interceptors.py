@@ -1,21 +1,24 @@
-"""Server interceptors: call context + logging, error translation, authentication, access rules.
+"""The server interceptor: call context, logging, metrics, errors, authentication, rate limits, access, deadline.
 
-They run in this order (outermost first) around every handler:
+One interceptor does all of it, in this order, around every handler:
 
-    RequestContextInterceptor  request id, client address, one log line per call
-    MetricsInterceptor         per-RPC count and latency by status, in-flight calls, open streams
-    ErrorInterceptor           domain errors -> gRPC status with google.rpc details (the only abort)
-    AuthenticationInterceptor  bearer JWT -> Principal in a contextvar
-    RateLimitInterceptor       the general rate limits (per client address and per user, in Redis)
-    AccessInterceptor          the RPC's declared access rule
+    request context   request id (echoed as `x-request-id`), client address, one log line per call
+    metrics           per-RPC count and latency by status, in-flight calls, open streams
+    errors            domain errors -> gRPC status with google.rpc details (the only abort)
+    authentication    bearer JWT -> Principal in a contextvar
+    rate limits       the general budgets (per client address and per user, in Redis), when enabled
+    access            the RPC's declared access rule
+    deadline          the handler runs within the caller's deadline, if one was set
 
-Each wraps the handler's behaviour in an async context manager, so unary and streaming handlers
-are treated alike; the wrapped handlers are cached per method.
+Each of these used to be its own interceptor wrapping the handler in an async context manager;
+six nested generator-based context managers cost more per call than the fastest handlers
+themselves. Here each call runs one plain coroutine, and everything that depends only on the
+method (its access rule, labels, whether it streams or is rate limited) is worked out once per
+method when its handler is first wrapped.
 """
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import inspect
 import logging
@@ -23,15 +26,15 @@ import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import grpc
 import grpc.aio
 from grpc_status import rpc_status
+from prometheus_client import Counter, Histogram
 
-from server.core.access import AccessPolicy
-from server.core.context import CallInfo, Principal, current_call, current_principal, set_call, set_principal
+from server.core.access import AccessPolicy, AccessRule
+from server.core.context import CallInfo, Principal, current_principal, set_call, set_principal
 from server.core.errors import HelpdeskError, ResourceExhausted, Unauthenticated, Unavailable
 from server.core.infrastructure import as_unavailable
 from server.core.metrics import Metrics
@@ -39,10 +42,17 @@ from server.core.rate_limit import RateLimiter
 
 _log = logging.getLogger("helpdesk.rpc")
 
+_T = TypeVar("_T")
+
 Metadata = Sequence[tuple[str, str | bytes]]
 # grpc.RpcMethodHandler is generic only in the type stubs, hence the string.
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
-Around = Callable[[grpc.aio.ServicerContext[Any, Any]], AbstractAsyncContextManager[None]]
+_Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
+
+# Past this, a "deadline" is the absence of one (grpc reports none as None, some clients send years).
+_NO_DEADLINE_SECONDS = 10 * 365 * 24 * 3600.0
+# grpc's clock and the event loop's differ slightly: a cancellation this close to the deadline is its expiry.
+_DEADLINE_SLACK_SECONDS = 0.005
 
 
 class Authenticator(Protocol):
@@ -51,89 +61,6 @@ class Authenticator(Protocol):
     async def authenticate(self, *, access_token: str) -> Principal:
         """Returns the caller or raises Unauthenticated."""
         ...
-
-
-def _wrap_handler(handler: Handler, around: Around) -> Handler:
-    """A copy of `handler` whose behaviour runs inside `around(context)`."""
-    # grpc's stubs describe the sync API; on grpc.aio the behaviours are coroutine functions.
-    if handler.unary_unary or handler.stream_unary:
-        inner_unary: Callable[..., Any] = handler.unary_unary or handler.stream_unary  # type: ignore[assignment]
-
-        async def unary_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            async with around(context):
-                return await inner_unary(request, context)
-
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                unary_response, handler.request_deserializer, handler.response_serializer
-            )
-        return grpc.stream_unary_rpc_method_handler(
-            unary_response, handler.request_deserializer, handler.response_serializer
-        )
-
-    inner_stream: Callable[..., Any] = handler.unary_stream or handler.stream_stream  # type: ignore[assignment]
-
-    if inspect.isasyncgenfunction(inner_stream):
-
-        async def stream_response(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            async with around(context):
-                async for response in inner_stream(request, context):
-                    yield response
-
-        behaviour: Callable[..., Any] = stream_response
-    else:
-        # A streaming handler written as a coroutine that calls `context.write` (like grpc's own
-        # health Watch) must stay a coroutine: grpc refuses to mix yield and write.
-
-        async def stream_via_write(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
-            async with around(context):
-                await inner_stream(request, context)
-
-        behaviour = stream_via_write
-
-    if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(
-            behaviour, handler.request_deserializer, handler.response_serializer
-        )
-    return grpc.stream_stream_rpc_method_handler(behaviour, handler.request_deserializer, handler.response_serializer)
-
-
-class _AroundInterceptor(grpc.aio.ServerInterceptor, abc.ABC):
-    """Base: runs `around(method, context)` around every handler of the server."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, tuple[Handler, Handler]] = {}
-        self._streaming: dict[str, bool] = {}
-
-    @abc.abstractmethod
-    def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AbstractAsyncContextManager[None]:
-        """The context manager run around one call of `method`."""
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler | None:
-        """Wraps the handler found by the rest of the chain (cached per method)."""
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return None
-        method = handler_call_details.method
-        cached = self._cache.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
-
-        def around(context: grpc.aio.ServicerContext[Any, Any]) -> AbstractAsyncContextManager[None]:
-            return self.around(method, context)
-
-        wrapped = _wrap_handler(handler, around)
-        self._cache[method] = (handler, wrapped)
-        self._streaming[method] = bool(handler.request_streaming or handler.response_streaming)
-        return wrapped
-
-    def is_streaming(self, method: str) -> bool:
-        """Whether `method` streams requests or responses (known once its handler was wrapped)."""
-        return self._streaming.get(method, False)
 
 
 def metadata_value(metadata: grpc.aio.Metadata | Metadata | None, key: str) -> str | None:
@@ -163,134 +90,20 @@ def client_address(peer: str, forwarded_for: str | None, trusted_hops: int) -> s
     return peer
 
 
-class RequestContextInterceptor(_AroundInterceptor):
-    """Sets the call facts (request id, client address) and logs one line per call."""
-
-    def __init__(self, *, trusted_proxy_hops: int) -> None:
-        super().__init__()
-        self._trusted_proxy_hops = trusted_proxy_hops
-
-    @asynccontextmanager
-    async def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
-        """Runs the call with its CallInfo set, returns x-request-id, logs the outcome."""
-        metadata = context.invocation_metadata()
-        request_id = metadata_value(metadata, "x-request-id") or uuid.uuid4().hex
-        peer = context.peer()
-        set_call(
-            CallInfo(
-                method=method,
-                request_id=request_id[:128],
-                client_ip=client_address(peer, metadata_value(metadata, "x-forwarded-for"), self._trusted_proxy_hops),
-                user_agent=(metadata_value(metadata, "user-agent") or "")[:256],
-            )
-        )
-        await context.send_initial_metadata((("x-request-id", request_id[:128]),))
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self._log(method, context, started, peer)
-
-    @staticmethod
-    def _log(method: str, context: grpc.aio.ServicerContext[Any, Any], started: float, peer: str) -> None:
-        status = _status_name(context)
-        principal = current_principal()
-        call = current_call()
-        if status in ("INTERNAL", "UNKNOWN", "DATA_LOSS"):
-            level = logging.ERROR
-        elif method.startswith("/grpc."):
-            level = logging.DEBUG  # health probes every few seconds would drown the log
-        else:
-            level = logging.INFO
-        _log.log(
-            level,
-            "%s %s",
-            method,
-            status,
-            extra={
-                "rpc_method": method,
-                "rpc_status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "request_id": call.request_id,
-                "user_id": str(principal.user_id) if principal else None,
-                "peer": peer,
-                "client_ip": call.client_ip,
-            },
-        )
-
-
-def _status_name(context: grpc.aio.ServicerContext[Any, Any], error: BaseException | None = None) -> str:
+def _status_name(context: _Context, error: BaseException | None = None) -> str:
     """The call's final status code name (`OK`, `NOT_FOUND`, `CANCELLED`...)."""
     code = context.code()
     if isinstance(code, grpc.StatusCode):
         return code.name
-    if isinstance(error, asyncio.CancelledError) or context.cancelled():
+    # A client that cancels a server stream ends the response generator with GeneratorExit.
+    if isinstance(error, asyncio.CancelledError | GeneratorExit) or context.cancelled():
         return "CANCELLED"
     return "UNKNOWN" if error is not None and not isinstance(error, grpc.aio.AbortError) else "OK"
 
 
-class MetricsInterceptor(_AroundInterceptor):
-    """Counts every call by method and final status, times it, and tracks in-flight calls and streams."""
-
-    def __init__(self, *, metrics: Metrics) -> None:
-        super().__init__()
-        self._metrics = metrics
-
-    @asynccontextmanager
-    async def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
-        """Records the call; the status is read after the error interceptor has set it."""
-        label = method.lstrip("/")
-        streaming = self.is_streaming(method)
-        metrics = self._metrics
-        metrics.rpc_in_flight.inc()
-        if streaming:
-            metrics.open_streams.labels(method=label).inc()
-        started = time.perf_counter()
-        error: BaseException | None = None
-        try:
-            yield
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            code = _status_name(context, error)
-            metrics.rpc_requests.labels(method=label, code=code).inc()
-            metrics.rpc_duration.labels(method=label, code=code).observe(time.perf_counter() - started)
-            metrics.rpc_in_flight.dec()
-            if streaming:
-                metrics.open_streams.labels(method=label).dec()
-
-
-class ErrorInterceptor(_AroundInterceptor):
-    """Turns domain errors into gRPC statuses; anything unexpected becomes a logged INTERNAL."""
-
-    def __init__(self, *, metrics: Metrics | None = None) -> None:
-        super().__init__()
-        self._metrics = metrics
-
-    @asynccontextmanager
-    async def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
-        """Translates exceptions escaping the handler."""
-        try:
-            yield
-        except HelpdeskError as error:
-            await _abort(context, error)
-        except grpc.aio.AbortError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the boundary: every error becomes a status here
-            unavailable = as_unavailable(exc)
-            if unavailable is not None:
-                _log.warning("%s: dependency unavailable: %s", method, exc)
-                if self._metrics is not None and unavailable.reason == "REDIS_UNAVAILABLE":
-                    self._metrics.redis_errors.labels(component="rpc").inc()
-                await _abort(context, unavailable)
-            _log.exception("%s failed", method, extra={"request_id": current_call().request_id})
-            await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {current_call().request_id})")
-
-
-async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: HelpdeskError | Unavailable) -> None:
+async def _abort(context: _Context, error: HelpdeskError | Unavailable, request_id: str) -> None:
     status = rpc_status.to_status(error.to_rpc_status())
-    trailing_metadata = tuple(status.trailing_metadata)
+    trailing_metadata = (*status.trailing_metadata, ("x-request-id", request_id))
     if isinstance(error, ResourceExhausted):
         # A `retry-after` trailer (whole seconds) for gRPC and gRPC-Web clients; Envoy's JSON
         # transcoder drops trailers, so JSON clients read RetryInfo from the body instead.
@@ -299,57 +112,301 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], error: HelpdeskErr
     await context.abort(status.code, status.details, trailing_metadata)
 
 
-class AuthenticationInterceptor(_AroundInterceptor):
-    """Reads `authorization: Bearer <jwt>` and sets the caller for the rest of the call."""
+class _DeadlineExceeded(Exception):
+    """The handler was stopped because the caller's deadline passed."""
 
-    def __init__(self, *, policy: AccessPolicy, authenticator: Authenticator) -> None:
-        super().__init__()
+
+class _Method:
+    """What the interceptor needs to know about one method, worked out once."""
+
+    __slots__ = ("_durations", "_requests", "label", "log_level", "path", "rate_limited", "rule", "streaming")
+
+    def __init__(self, path: str, *, rule: AccessRule, streaming: bool, rate_limited: bool) -> None:
+        self.path = path
+        self.label = path.lstrip("/")
+        self.rule = rule
+        self.streaming = streaming
+        self.rate_limited = rate_limited
+        # Health probes every few seconds would drown the log.
+        self.log_level = logging.DEBUG if path.startswith("/grpc.") else logging.INFO
+        # Labelled children by status name: `.labels()` takes a lock and builds a tuple each time.
+        self._requests: dict[str, Counter] = {}
+        self._durations: dict[str, Histogram] = {}
+
+    def record(self, metrics: Metrics, code: str, seconds: float) -> None:
+        """Counts one finished call with status `code` that took `seconds`."""
+        counter = self._requests.get(code)
+        if counter is None:
+            counter = self._requests[code] = metrics.rpc_requests.labels(method=self.label, code=code)
+            self._durations[code] = metrics.rpc_duration.labels(method=self.label, code=code)
+        counter.inc()
+        self._durations[code].observe(seconds)
+
+
+class _Call:
+    """The per-call facts kept between entering and leaving a call."""
+
+    __slots__ = ("client_ip", "deadline", "peer", "request_id", "started")
+
+    def __init__(self, started: float, peer: str, request_id: str, client_ip: str, deadline: float | None) -> None:
+        self.started = started
+        self.peer = peer
+        self.request_id = request_id
+        self.client_ip = client_ip
+        # The caller's deadline on the event loop's clock (None: the caller set none).
+        self.deadline = deadline
+
+
+class ServerInterceptor(grpc.aio.ServerInterceptor):
+    """Everything that happens around every handler of the server (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        policy: AccessPolicy,
+        authenticator: Authenticator,
+        metrics: Metrics,
+        limiter: RateLimiter | None = None,
+        trusted_proxy_hops: int = 0,
+    ) -> None:
         self._policy = policy
         self._authenticator = authenticator
-
-    @asynccontextmanager
-    async def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
-        """Authenticates the bearer token, if any (an invalid one is refused, not ignored)."""
-        set_principal(None)
-        rule = self._policy.rule_for(method)
-        header = metadata_value(context.invocation_metadata(), "authorization")
-        if header and not rule.credential_in_request:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthenticated("authorization must be 'Bearer <access token>'")
-            set_principal(await self._authenticator.authenticate(access_token=token.strip()))
-        yield
-
-
-class RateLimitInterceptor(_AroundInterceptor):
-    """Charges the call to its client address's and user's budgets (after authentication)."""
-
-    def __init__(self, *, limiter: RateLimiter) -> None:
-        super().__init__()
+        self._metrics = metrics
         self._limiter = limiter
+        self._trusted_proxy_hops = trusted_proxy_hops
+        self._cache: dict[str, tuple[Handler, Handler]] = {}
 
-    @asynccontextmanager
-    async def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
-        """Refuses the call with RATE_LIMITED before the handler runs if a budget is spent."""
-        if not self._limiter.is_exempt(method):
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler | None:
+        """Wraps the handler found by the rest of the chain (cached per method)."""
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        path = handler_call_details.method
+        cached = self._cache.get(path)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        method = _Method(
+            path,
+            rule=self._policy.rule_for(path),
+            streaming=bool(handler.request_streaming or handler.response_streaming),
+            rate_limited=self._limiter is not None and not self._limiter.is_exempt(path),
+        )
+        wrapped = self._wrap(handler, method)
+        self._cache[path] = (handler, wrapped)
+        return wrapped
+
+    # -- one call, in steps --------------------------------------------------------------------
+
+    async def _enter(self, method: _Method, context: _Context) -> _Call:
+        """Sets the call facts, echoes the request id, counts the call as in flight."""
+        metadata = context.invocation_metadata()
+        request_id = (metadata_value(metadata, "x-request-id") or uuid.uuid4().hex)[:128]
+        peer = context.peer()
+        client_ip = client_address(peer, metadata_value(metadata, "x-forwarded-for"), self._trusted_proxy_hops)
+        set_call(
+            CallInfo(
+                method=method.path,
+                request_id=request_id,
+                client_ip=client_ip,
+                user_agent=(metadata_value(metadata, "user-agent") or "")[:256],
+            )
+        )
+        set_principal(None)
+        call = _Call(time.perf_counter(), peer, request_id, client_ip, _deadline(context))
+        if method.streaming:
+            # Streams answer with headers at once (before counting the call in flight: if the
+            # caller is already gone this raises, and nothing would take the count back). Unary
+            # calls send them with the response: once a client has headers it never retries, and
+            # a call cut off by a dying replica must stay retryable on another.
+            await context.send_initial_metadata((("x-request-id", request_id),))
+        metrics = self._metrics
+        metrics.rpc_in_flight.inc()
+        if method.streaming:
+            metrics.open_streams.labels(method=method.label).inc()
+        return call
+
+    async def _admit(self, method: _Method, context: _Context, call: _Call) -> None:
+        """Authenticates the caller, charges the rate limits and checks the access rule."""
+        rule = method.rule
+        if not rule.credential_in_request:
+            header = metadata_value(context.invocation_metadata(), "authorization")
+            if header:
+                # An invalid credential is refused, not ignored.
+                scheme, _, token = header.partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise Unauthenticated("authorization must be 'Bearer <access token>'")
+                set_principal(await self._authenticator.authenticate(access_token=token.strip()))
+        if method.rate_limited:
+            assert self._limiter is not None
             principal = current_principal()
             await self._limiter.check(
-                method=method,
-                client_ip=current_call().client_ip,
+                method=method.path,
+                client_ip=call.client_ip,
                 user_id=principal.user_id if principal is not None else None,
             )
-        yield
+        rule.check(current_principal())
+
+    async def _fail(self, method: _Method, context: _Context, call: _Call, exc: Exception) -> None:
+        """Turns an exception escaping the handler into the call's status (always raises)."""
+        if isinstance(exc, HelpdeskError):
+            await _abort(context, exc, call.request_id)
+        if isinstance(exc, grpc.aio.AbortError):
+            raise exc
+        request_id = (("x-request-id", call.request_id),)
+        if isinstance(exc, _DeadlineExceeded):
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded", request_id)
+        unavailable = as_unavailable(exc)
+        if unavailable is not None:
+            _log.warning("%s: dependency unavailable: %s", method.path, exc)
+            if unavailable.reason == "REDIS_UNAVAILABLE":
+                self._metrics.redis_errors.labels(component="rpc").inc()
+            await _abort(context, unavailable, call.request_id)
+        _log.error("%s failed", method.path, exc_info=exc, extra={"request_id": call.request_id})
+        await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {call.request_id})", request_id)
+
+    def _leave(self, method: _Method, context: _Context, call: _Call, error: BaseException | None) -> None:
+        """Records the call's outcome: metrics and one log line."""
+        seconds = time.perf_counter() - call.started
+        status = _status_name(context, error)
+        if (
+            status == "CANCELLED"
+            and call.deadline is not None
+            and asyncio.get_running_loop().time() >= call.deadline - _DEADLINE_SLACK_SECONDS
+        ):
+            # grpc itself cancels a call whose deadline passed (the caller sees DEADLINE_EXCEEDED),
+            # racing the handler's own timeout: count it as what the caller saw.
+            status = "DEADLINE_EXCEEDED"
+        metrics = self._metrics
+        method.record(metrics, status, seconds)
+        metrics.rpc_in_flight.dec()
+        if method.streaming:
+            metrics.open_streams.labels(method=method.label).dec()
+        level = logging.ERROR if status in ("INTERNAL", "UNKNOWN", "DATA_LOSS") else method.log_level
+        if not _log.isEnabledFor(level):
+            return
+        principal = current_principal()
+        _log.log(
+            level,
+            "%s %s",
+            method.path,
+            status,
+            extra={
+                "rpc_method": method.path,
+                "rpc_status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "request_id": call.request_id,
+                "user_id": str(principal.user_id) if principal else None,
+                "peer": call.peer,
+                "client_ip": call.client_ip,
+            },
+        )
+
+    # -- the wrapped behaviours ----------------------------------------------------------------
+
+    def _wrap(self, handler: Handler, method: _Method) -> Handler:
+        """A copy of `handler` whose behaviour runs inside the interceptor's steps."""
+        # grpc's stubs describe the sync API; on grpc.aio the behaviours are coroutine functions.
+        if handler.unary_unary or handler.stream_unary:
+            inner_unary: Callable[..., Any] = handler.unary_unary or handler.stream_unary  # type: ignore[assignment]
+            behaviour: Callable[..., Any] = self._unary_behaviour(method, inner_unary)
+            factory = (
+                grpc.unary_unary_rpc_method_handler if handler.unary_unary else grpc.stream_unary_rpc_method_handler
+            )
+            return factory(behaviour, handler.request_deserializer, handler.response_serializer)
+
+        inner_stream: Callable[..., Any] = handler.unary_stream or handler.stream_stream  # type: ignore[assignment]
+        if inspect.isasyncgenfunction(inner_stream):
+            behaviour = self._stream_behaviour(method, inner_stream)
+        else:
+            # A streaming handler written as a coroutine that calls `context.write` (like grpc's own
+            # health Watch) must stay a coroutine: grpc refuses to mix yield and write.
+            behaviour = self._unary_behaviour(method, inner_stream)
+        factory = (
+            grpc.unary_stream_rpc_method_handler if handler.unary_stream else grpc.stream_stream_rpc_method_handler
+        )
+        return factory(behaviour, handler.request_deserializer, handler.response_serializer)
+
+    def _unary_behaviour(self, method: _Method, inner: Callable[..., Any]) -> Callable[..., Any]:
+        async def behaviour(request: Any, context: _Context) -> Any:
+            call = await self._enter(method, context)
+            error: BaseException | None = None
+            try:
+                try:
+                    await self._admit(method, context, call)
+                    if call.deadline is None:
+                        response = await inner(request, context)
+                    else:
+                        response = await _before(call.deadline, inner(request, context))
+                    if not method.streaming:
+                        await context.send_initial_metadata((("x-request-id", call.request_id),))
+                    return response
+                except Exception as exc:  # noqa: BLE001 - the boundary: every error becomes a status here
+                    await self._fail(method, context, call, exc)
+            except BaseException as exc:
+                error = exc
+                raise
+            finally:
+                self._leave(method, context, call, error)
+
+        return behaviour
+
+    def _stream_behaviour(self, method: _Method, inner: Callable[..., Any]) -> Callable[..., Any]:
+        async def behaviour(request: Any, context: _Context) -> AsyncIterator[Any]:
+            call = await self._enter(method, context)
+            error: BaseException | None = None
+            try:
+                try:
+                    await self._admit(method, context, call)
+                    deadline = call.deadline
+                    responses = inner(request, context)
+                    if deadline is None:
+                        async for response in responses:
+                            yield response
+                    else:
+                        # Each pull is bounded, never the yield: a timeout armed across a yield
+                        # would fire in whatever grpc runs while the response is written.
+                        try:
+                            while True:
+                                try:
+                                    response = await _before(deadline, anext(responses))
+                                except StopAsyncIteration:
+                                    break
+                                yield response
+                        finally:
+                            await responses.aclose()
+                except Exception as exc:  # noqa: BLE001 - the boundary: every error becomes a status here
+                    await self._fail(method, context, call, exc)
+            except BaseException as exc:
+                error = exc
+                raise
+            finally:
+                self._leave(method, context, call, error)
+
+        return behaviour
 
 
-class AccessInterceptor(_AroundInterceptor):
-    """Enforces the RPC's declared access rule against the authenticated caller."""
+async def _before(deadline: float, step: Awaitable[_T]) -> _T:
+    """Awaits `step`, cancelling it at `deadline` (loop clock) with _DeadlineExceeded."""
+    scope = asyncio.timeout_at(deadline)
+    try:
+        async with scope:
+            return await step
+    except TimeoutError as exc:
+        # Only the deadline's own expiry: a TimeoutError of the handler's stays its own.
+        if scope.expired():
+            raise _DeadlineExceeded from exc
+        raise
 
-    def __init__(self, *, policy: AccessPolicy) -> None:
-        super().__init__()
-        self._policy = policy
 
-    @asynccontextmanager
-    async def around(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
-        """Refuses the call before the handler runs unless the rule allows the caller."""
-        self._policy.rule_for(method).check(current_principal())
-        yield
+def _deadline(context: _Context) -> float | None:
+    """The caller's deadline on the event loop's clock, or None when the caller set none."""
+    # The clock is read first, so the deadline computed is never later than grpc's own.
+    now = asyncio.get_running_loop().time()
+    remaining = context.time_remaining()
+    if remaining is None or remaining >= _NO_DEADLINE_SECONDS:
+        return None
+    return now + remaining

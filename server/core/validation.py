@@ -10,6 +10,16 @@ from server.core.errors import FieldViolation, InvalidArgument
 _T = TypeVar("_T")
 
 
+def reject_nul(value: str, *, field: str) -> None:
+    """Raises InvalidArgument on `field` if `value` holds a NUL character.
+
+    PostgreSQL text cannot store NUL: without this check such a value would reach the database
+    and fail there as an internal error instead of the client's.
+    """
+    if "\x00" in value:
+        raise InvalidArgument.field(field, "must not contain NUL characters")
+
+
 class FieldChecks:
     """Runs several field checks and reports every failure at once, in one InvalidArgument."""
 

@@ -87,7 +87,8 @@ class TicketConversation:
         size = resolve_page_size(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
         filters: dict[str, object] = {"ticket_id": str(parsed)}
         after = decode_seq_token(page_token, filters)
-        async with self._database.unit_of_work() as uow:
+        # Pure reads, outside a transaction: a ticket deleted in between takes its messages along.
+        async with self._database.read_only() as uow:
             await load_visible(uow, principal=principal, ticket_id=parsed, lock=False)
             messages = await uow.tickets.list_messages(
                 ticket_id=parsed, include_internal=principal.is_staff, after_seq=after, limit=size + 1
@@ -106,7 +107,8 @@ class TicketConversation:
         size = resolve_page_size(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
         filters: dict[str, object] = {"ticket_id": str(parsed)}
         after = decode_seq_token(page_token, filters)
-        async with self._database.unit_of_work() as uow:
+        # Pure reads, outside a transaction: a ticket deleted in between takes its messages along.
+        async with self._database.read_only() as uow:
             await load_visible(uow, principal=principal, ticket_id=parsed, lock=False)
             events = await uow.tickets.list_events(ticket_id=parsed, after_seq=after, limit=size + 1)
         if len(events) <= size:

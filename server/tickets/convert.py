@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from google.protobuf import timestamp_pb2
 
@@ -60,6 +61,14 @@ def priorities_from_proto(values: Sequence[int], *, field: str) -> list[Priority
     return result
 
 
+def time_from_proto(value: timestamp_pb2.Timestamp, *, field: str) -> datetime:
+    """A request's timestamp as an aware datetime; one outside Timestamp's valid range is refused."""
+    try:
+        return value.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidArgument.field(field, "must be a valid timestamp between years 0001 and 9999") from None
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -69,9 +78,17 @@ def _stamp(value: datetime) -> timestamp_pb2.Timestamp:
     return timestamp_pb2.Timestamp(seconds=delta.days * 86_400 + delta.seconds, nanos=delta.microseconds * 1_000)
 
 
+def _stamp_fields(value: datetime) -> Any:
+    # The Timestamp's fields as a mapping, which a message constructor accepts for a message field
+    # (typed Any: the stubs only name Timestamp). It is built in place, where a Timestamp object
+    # would be built and then copied: a page of 50 tickets makes 100+ of them.
+    delta = value - _EPOCH
+    return {"seconds": delta.days * 86_400 + delta.seconds, "nanos": delta.microseconds * 1_000}
+
+
 def ticket_to_proto(ticket: TicketRecord, *, staff: bool) -> ticket_pb2.Ticket:
     """The API view of a ticket; `message_count` counts internal notes for staff only."""
-    message = ticket_pb2.Ticket(
+    return ticket_pb2.Ticket(
         id=str(ticket.id),
         number=ticket.number,
         subject=ticket.subject,
@@ -85,15 +102,12 @@ def ticket_to_proto(ticket: TicketRecord, *, staff: bool) -> ticket_pb2.Ticket:
         assignee_id=str(ticket.assignee_id) if ticket.assignee_id else "",
         assignee_display_name=ticket.assignee_display_name,
         message_count=ticket.message_count if staff else ticket.public_message_count,
-        create_time=_stamp(ticket.create_time),
-        update_time=_stamp(ticket.update_time),
+        create_time=_stamp_fields(ticket.create_time),
+        update_time=_stamp_fields(ticket.update_time),
+        resolve_time=None if ticket.resolve_time is None else _stamp_fields(ticket.resolve_time),
+        close_time=None if ticket.close_time is None else _stamp_fields(ticket.close_time),
         etag=ticket.etag,
     )
-    if ticket.resolve_time is not None:
-        message.resolve_time.CopyFrom(_stamp(ticket.resolve_time))
-    if ticket.close_time is not None:
-        message.close_time.CopyFrom(_stamp(ticket.close_time))
-    return message
 
 
 def message_to_proto(record: MessageRecord) -> ticket_message_pb2.TicketMessage:

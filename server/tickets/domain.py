@@ -37,6 +37,7 @@ from server.tickets.validation import (
 from storage.db import Database
 from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
+from storage.repositories.ticket_reads import TicketReads
 from storage.repositories.ticket_records import TicketRecord
 from storage.repositories.tickets import NOW
 from storage.unit_of_work import UnitOfWork
@@ -179,9 +180,10 @@ class TicketDesk:
     async def get_ticket(self, *, principal: Principal, ticket_id: str) -> TicketRecord:
         """One ticket; NotFound if it does not exist or is another customer's."""
         parsed = parse_ticket_id(ticket_id)
-        async with self._database.unit_of_work() as uow:
-            owner = None if principal.is_staff else principal.user_id
-            ticket = await uow.tickets.get(ticket_id=parsed, customer_id=owner)
+        owner = None if principal.is_staff else principal.user_id
+        # One statement answers it: no transaction, straight on the driver (the hottest read).
+        async with self._database.read_connection() as connection:
+            ticket = await TicketReads(connection).get(ticket_id=parsed, customer_id=owner)
         if ticket is None:
             raise not_found()
         return ticket
@@ -198,8 +200,8 @@ class TicketDesk:
             decode_page_token(page_token, filters=filters)
             return [], ""
         after = decode_position(page_token, spec.order, filters)
-        async with self._database.unit_of_work() as uow:
-            tickets = await uow.tickets.list_page(spec=spec, after=after, limit=size + 1)
+        async with self._database.read_connection() as connection:
+            tickets = await TicketReads(connection).list_page(spec=spec, after=after, limit=size + 1)
         if len(tickets) <= size:
             return tickets, ""
         return tickets[:size], encode_position(tickets[size - 1], spec.order, filters)

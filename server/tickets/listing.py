@@ -10,6 +10,7 @@ from typing import Any
 
 from server.core.context import Principal
 from server.core.errors import InvalidArgument
+from server.core.validation import reject_nul
 from server.tickets.transitions import Priority, Status
 from server.tickets.validation import MAX_QUERY, check_tag_filter, parse_user_id
 from storage.pagination import decode_page_token, encode_page_token
@@ -62,6 +63,8 @@ def build_filter(query: ListTicketsQuery, *, principal: Principal) -> TicketFilt
     text = query.query.strip()
     if len(text) > MAX_QUERY:
         raise InvalidArgument.field("query", f"must be at most {MAX_QUERY} characters")
+    reject_nul(text, field="query")
+    reject_nul(query.category, field="category")
     if query.create_time_start and query.create_time_end and query.create_time_start >= query.create_time_end:
         raise InvalidArgument.field("create_time_end", "must be after create_time_start")
     assignee_id: uuid.UUID | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC as _UTC
 from typing import Any
 
 import grpc
@@ -19,6 +18,7 @@ from server.tickets.convert import (
     status_from_proto,
     statuses_from_proto,
     ticket_to_proto,
+    time_from_proto,
 )
 from server.tickets.domain import TicketDesk, TicketEdit
 from server.tickets.listing import ListTicketsQuery
@@ -68,10 +68,10 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
             customer_id=request.customer_id,
             tag=request.tag,
             category=request.category,
-            create_time_start=request.create_time_start.ToDatetime(tzinfo=_UTC)
+            create_time_start=time_from_proto(request.create_time_start, field="create_time_start")
             if request.HasField("create_time_start")
             else None,
-            create_time_end=request.create_time_end.ToDatetime(tzinfo=_UTC)
+            create_time_end=time_from_proto(request.create_time_end, field="create_time_end")
             if request.HasField("create_time_end")
             else None,
             query=request.query,

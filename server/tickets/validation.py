@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 
 from server.core.errors import InvalidArgument
+from server.core.validation import reject_nul
 
 MAX_SUBJECT = 200
 MAX_TEXT = 20_000
@@ -26,6 +27,7 @@ def check_subject(value: str, *, field: str = "ticket.subject") -> str:
         raise InvalidArgument.field(field, f"must be at most {MAX_SUBJECT} characters")
     if "\n" in value or "\r" in value:
         raise InvalidArgument.field(field, "must be a single line")
+    reject_nul(value, field=field)
     return value
 
 
@@ -45,6 +47,7 @@ def check_category(value: str, *, field: str = "ticket.category") -> str:
     value = value.strip()
     if len(value) > MAX_CATEGORY:
         raise InvalidArgument.field(field, f"must be at most {MAX_CATEGORY} characters")
+    reject_nul(value, field=field)
     return value
 
 
@@ -71,6 +74,7 @@ def check_comment(value: str, *, field: str = "comment") -> str:
     value = value.strip()
     if len(value) > MAX_COMMENT:
         raise InvalidArgument.field(field, f"must be at most {MAX_COMMENT} characters")
+    reject_nul(value, field=field)
     return value
 
 

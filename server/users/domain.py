@@ -178,6 +178,9 @@ class UserAdmin:
         query = query.strip()
         if len(query) > MAX_QUERY_LENGTH:
             checks.add("query", f"must be at most {MAX_QUERY_LENGTH} characters")
+        if "\x00" in query:
+            # PostgreSQL refuses NUL in text parameters.
+            checks.add("query", "must not contain NUL characters")
         checks.raise_if_any()
         assert size is not None
 

@@ -40,9 +40,9 @@ _REBUILD_SEARCH = text(
 )
 
 # GetTicket's statements, built once.
-_GET_TICKET = select_tickets().where(Ticket.id == bindparam("ticket_id"))
-_GET_OWN_TICKET = _GET_TICKET.where(Ticket.customer_id == bindparam("customer_id"))
-_LOCK_TICKET = _GET_TICKET.with_for_update(of=Ticket.__table__, key_share=True)
+GET_TICKET = select_tickets().where(Ticket.id == bindparam("ticket_id"))
+GET_OWN_TICKET = GET_TICKET.where(Ticket.customer_id == bindparam("customer_id"))
+_LOCK_TICKET = GET_TICKET.with_for_update(of=Ticket.__table__, key_share=True)
 
 # Stands for "the transaction's time" in `TicketRepository.update` changes (resolve/close stamps).
 NOW: Any = func.now()
@@ -81,9 +81,9 @@ class TicketRepository:
         """
         connection = await self._session.connection()
         if customer_id is None:
-            result = await connection.execute(_GET_TICKET, {"ticket_id": ticket_id})
+            result = await connection.execute(GET_TICKET, {"ticket_id": ticket_id})
         else:
-            result = await connection.execute(_GET_OWN_TICKET, {"ticket_id": ticket_id, "customer_id": customer_id})
+            result = await connection.execute(GET_OWN_TICKET, {"ticket_id": ticket_id, "customer_id": customer_id})
         row = result.mappings().one_or_none()
         return None if row is None else ticket_record(row)
 

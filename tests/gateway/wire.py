@@ -63,16 +63,21 @@ class GrpcWebResult:
     messages: list[bytes]
     trailers: dict[str, str] = field(default_factory=dict)
 
+    def trailer(self, name: str) -> str | None:
+        """A trailer: from the trailer frame, or from the headers of a trailers-only answer."""
+        if self.trailers:
+            return self.trailers.get(name)
+        return self.headers.get(name)
+
     @property
     def grpc_status(self) -> int:
-        """The call's status code (from the trailers, or from the headers of a trailers-only answer)."""
-        return int(self.trailers.get("grpc-status") or self.headers.get("grpc-status", "2"))
+        """The call's status code."""
+        return int(self.trailer("grpc-status") or "2")
 
     @property
     def grpc_message(self) -> str:
         """The status message, percent-decoded."""
-        raw = self.trailers.get("grpc-message") or self.headers.get("grpc-message", "")
-        return urllib.parse.unquote(raw)
+        return urllib.parse.unquote(self.trailer("grpc-message") or "")
 
     def message(self, kind: type[M]) -> M:
         """The single response message, parsed as `kind`."""

@@ -1,0 +1,161 @@
+"""The caller's deadline bounds the handler: its database work is cancelled, its connection comes back clean."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import grpc
+import grpc.aio
+import pytest
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from helpdesk.v1 import (
+    auth_service_pb2,
+    auth_service_pb2_grpc,
+    chat_service_pb2,
+    chat_service_pb2_grpc,
+    ticket_pb2,
+    ticket_service_pb2,
+    ticket_service_pb2_grpc,
+)
+from server.app import HelpdeskApp
+from server.core.context import Role
+from server.settings import Settings
+from tests.support import register, sign_in_as
+
+_BLOCKED_BY_A_LOCK = text(
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE application_name = 'helpdesk' AND state = 'active' AND wait_event_type = 'Lock'"
+)
+
+
+async def _eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10.0) -> bool:
+    """Polls `check` until it holds or `within` seconds pass; returns its last answer."""
+    ends = time.monotonic() + within
+    while True:
+        if await check():
+            return True
+        if time.monotonic() > ends:
+            return False
+        await asyncio.sleep(0.05)
+
+
+async def test_a_call_past_its_deadline_is_cancelled_with_its_query(
+    app: HelpdeskApp, channel: grpc.aio.Channel, settings: Settings
+) -> None:
+    auth = auth_service_pb2_grpc.AuthServiceStub(channel)
+    tickets = ticket_service_pb2_grpc.TicketServiceStub(channel)
+    customer = await register(auth)
+    agent = await sign_in_as(app, auth, Role.AGENT)
+    ticket = await tickets.CreateTicket(
+        ticket_service_pb2.CreateTicketRequest(
+            ticket=ticket_pb2.Ticket(subject="Locked", description="Someone holds this row."),
+            request_id=str(uuid.uuid4()),
+        ),
+        metadata=customer.metadata,
+    )
+    engine = create_async_engine(settings.database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as holder, engine.connect() as observer:
+            # Another transaction holds the ticket's row: the status change waits on its lock
+            # (far longer than the caller is willing to wait: lock_timeout is 15 s).
+            await holder.execute(text("BEGIN"))
+            await holder.execute(text("SELECT 1 FROM tickets WHERE id = :id FOR UPDATE"), {"id": ticket.id})
+
+            started = time.monotonic()
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await tickets.ChangeTicketStatus(
+                    ticket_service_pb2.ChangeTicketStatusRequest(
+                        id=ticket.id, status=ticket_pb2.TICKET_STATUS_IN_PROGRESS
+                    ),
+                    metadata=agent.metadata,
+                    timeout=0.5,
+                )
+            assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            assert time.monotonic() - started < 5.0
+
+            # The server gave the statement up while the lock is still held: no query of the
+            # server's is left waiting on it.
+            async def nothing_waits() -> bool:
+                return bool((await observer.execute(_BLOCKED_BY_A_LOCK)).scalar_one() == 0)
+
+            assert await _eventually(nothing_waits)
+            await holder.execute(text("COMMIT"))
+
+        # The abandoned change was not applied later, and the pool serves the next calls.
+        for _ in range(2 * settings.db_pool_size):
+            again = await tickets.GetTicket(
+                ticket_service_pb2.GetTicketRequest(id=ticket.id), metadata=agent.metadata, timeout=5.0
+            )
+            assert again.status == ticket_pb2.TICKET_STATUS_OPEN
+        moved = await tickets.ChangeTicketStatus(
+            ticket_service_pb2.ChangeTicketStatusRequest(id=ticket.id, status=ticket_pb2.TICKET_STATUS_IN_PROGRESS),
+            metadata=agent.metadata,
+            timeout=5.0,
+        )
+        assert moved.status == ticket_pb2.TICKET_STATUS_IN_PROGRESS
+    finally:
+        await engine.dispose()
+
+    # The call is counted and logged under its real outcome, not as a cancellation.
+    registry = app.resources.metrics.registry
+    method = "helpdesk.v1.TicketService/ChangeTicketStatus"
+    labels = {"method": method, "code": "DEADLINE_EXCEEDED"}
+    assert registry.get_sample_value("helpdesk_rpc_requests_total", labels) == 1
+    assert registry.get_sample_value("helpdesk_db_pool_connections_in_use") == 0
+
+
+async def test_a_call_within_its_deadline_is_answered(app: HelpdeskApp, channel: grpc.aio.Channel) -> None:
+    auth = auth_service_pb2_grpc.AuthServiceStub(channel)
+    customer = await register(auth)
+    answer = await auth.GetCurrentUser(
+        auth_service_pb2.GetCurrentUserRequest(), metadata=customer.metadata, timeout=5.0
+    )
+    assert answer.id == customer.user_id
+
+
+async def test_a_stream_within_its_deadline_delivers_every_response(channel: grpc.aio.Channel) -> None:
+    # Reflection is an async-generator handler: each response is pulled under the deadline.
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+
+    async def requests() -> AsyncIterator[reflection_pb2.ServerReflectionRequest]:
+        for _ in range(3):
+            yield reflection_pb2.ServerReflectionRequest(list_services="")
+
+    answers = [answer async for answer in stub.ServerReflectionInfo(requests(), timeout=5.0)]
+    assert len(answers) == 3
+    assert all(any(s.name == "helpdesk.v1.TicketService" for s in a.list_services_response.service) for a in answers)
+
+
+async def test_a_stream_past_its_deadline_ends_and_is_counted_as_such(
+    app: HelpdeskApp, channel: grpc.aio.Channel
+) -> None:
+    auth = auth_service_pb2_grpc.AuthServiceStub(channel)
+    chats = chat_service_pb2_grpc.ChatServiceStub(channel)
+    customer = await register(auth)
+    chat = (await chats.StartChat(chat_service_pb2.StartChatRequest(), metadata=customer.metadata)).chat
+    method = "helpdesk.v1.ChatService/StreamChat"
+    registry = app.resources.metrics.registry
+
+    # An open chat stream waits for messages indefinitely; the caller's deadline ends it.
+    stream = chats.StreamChat(
+        chat_service_pb2.StreamChatRequest(chat_id=chat.id), metadata=customer.metadata, timeout=1.0
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        async for _ in stream:
+            pass
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+    async def counted() -> bool:
+        ended = registry.get_sample_value(
+            "helpdesk_rpc_requests_total", {"method": method, "code": "DEADLINE_EXCEEDED"}
+        )
+        return ended == 1 and registry.get_sample_value("helpdesk_rpc_open_streams", {"method": method}) == 0
+
+    assert await _eventually(counted)

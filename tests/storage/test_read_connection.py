@@ -1,0 +1,74 @@
+"""Driver-level reads: outside any transaction, and a connection in doubt never goes back to the pool."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from server.settings import Settings
+from storage.db import Database
+
+
+@pytest.fixture
+async def one_connection(settings: Settings) -> AsyncIterator[Database]:
+    """A database whose pool holds a single connection: whatever goes back is what the next caller gets."""
+    database = Database.create(url=settings.database_url, pool_size=1, max_overflow=0, pool_timeout=5.0)
+    yield database
+    await database.dispose()
+
+
+async def _backend_pid(database: Database) -> int:
+    async with database.read_connection() as connection:
+        row = await connection.fetchrow("SELECT pg_backend_pid() AS pid")
+        assert row is not None
+        return int(row["pid"])
+
+
+async def test_reads_run_outside_a_transaction_on_a_pooled_connection(one_connection: Database) -> None:
+    first = await _backend_pid(one_connection)
+    assert await _backend_pid(one_connection) == first
+    async with one_connection.read_connection() as connection:
+        # Each statement is its own transaction: no BEGIN/COMMIT around the reads.
+        xids = [await connection.fetchrow("SELECT txid_current() AS xid") for _ in range(2)]
+        assert xids[0] is not None
+        assert xids[1] is not None
+        assert xids[0]["xid"] != xids[1]["xid"]
+
+
+async def test_a_refused_statement_keeps_the_connection(one_connection: Database) -> None:
+    before = await _backend_pid(one_connection)
+    with pytest.raises(asyncpg.DivisionByZeroError):
+        async with one_connection.read_connection() as connection:
+            await connection.fetchrow("SELECT 1 / 0")
+    assert await _backend_pid(one_connection) == before
+
+
+async def test_a_cancelled_read_discards_its_connection_and_its_query(one_connection: Database) -> None:
+    before = await _backend_pid(one_connection)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3), one_connection.read_connection() as connection:
+            await connection.fetchrow("SELECT pg_sleep(30)")
+    started = time.monotonic()
+    # The next caller gets a fresh connection at once, not the one whose query was cut off.
+    after = await _backend_pid(one_connection)
+    assert after != before
+    assert time.monotonic() - started < 5.0
+
+    async def sleeping() -> int:
+        # Its own statement each time: pg_stat_activity is a snapshot per transaction.
+        async with one_connection.read_connection() as connection:
+            row = await connection.fetchrow(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'"
+            )
+            assert row is not None
+            return int(row["n"])
+
+    for _ in range(200):
+        if not await sleeping():
+            break
+        await asyncio.sleep(0.05)
+    assert await sleeping() == 0
