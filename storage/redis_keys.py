@@ -83,6 +83,11 @@ def knowledge_page(scope: str, version: int, digest: str) -> str:
     return f"{PREFIX}kb:page:{scope}:{version}:{digest}"
 
 
+def knowledge_encoded_page(scope: str, digest: str) -> str:
+    """Cached serialized answer for one request digest; its value starts with the scope version it holds."""
+    return f"{PREFIX}kb:encoded-page:{scope}:{digest}"
+
+
 def knowledge_pending_views() -> str:
     """Hash of article id -> views not yet written to PostgreSQL."""
     return f"{PREFIX}kb:views:pending"

@@ -10,7 +10,11 @@ from bench.scenarios.auth import GetCurrentUserScenario, LoginScenario
 from bench.scenarios.base import CallFn, Scenario, Target
 from bench.scenarios.chat import SendChatMessageScenario
 from bench.scenarios.echo import EchoScenario
-from bench.scenarios.knowledge import SearchArticlesColdScenario, SearchArticlesWarmScenario
+from bench.scenarios.knowledge import (
+    SearchArticlesColdRareScenario,
+    SearchArticlesColdScenario,
+    SearchArticlesWarmScenario,
+)
 from bench.scenarios.tickets import CreateTicketScenario, GetTicketScenario, ListTicketsQueueScenario
 
 BASELINE: Scenario = EchoScenario()
@@ -26,6 +30,7 @@ SCENARIOS: dict[str, Scenario] = {
         ListTicketsQueueScenario(),
         CreateTicketScenario(),
         SearchArticlesColdScenario(),
+        SearchArticlesColdRareScenario(),
         SearchArticlesWarmScenario(),
         SendChatMessageScenario(),
     )

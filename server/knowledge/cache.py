@@ -160,6 +160,35 @@ class KnowledgeCache:
 
     # ---- pages -------------------------------------------------------------------------------
 
+    async def get_encoded_page(self, scope: str, digest: str) -> tuple[int | None, bytes | None]:
+        """(version of `scope`, the cached encoded page or None) in ONE round trip; (None, None) = no cache.
+
+        The page key carries no version: the value starts with the version it was computed at,
+        and is a hit only if that is still the scope's version (both come from one MGET). A reader
+        that raced a writer may overwrite a newer entry with an older one; the next reader then
+        sees the version differ and recomputes: never stale, at worst one more miss.
+        """
+        if not await self._usable():
+            return None, None
+        keys = (redis_keys.knowledge_version(scope), redis_keys.knowledge_encoded_page(scope, digest))
+        ok, values = await self._guard.run(lambda r: r.mget(keys))
+        if not ok or values is None:
+            return None, None
+        raw_version, entry = values
+        version = int(raw_version or 0)
+        if not isinstance(entry, str):  # a miss (the client decodes every reply to text)
+            return version, None
+        stamp, _, payload = entry.partition(":")
+        # The client decodes replies as UTF-8 text: bytes are stored as the latin-1 text of the
+        # same code points, which round-trips exactly and costs one C-level copy each way.
+        return version, payload.encode("latin-1") if stamp == str(version) else None
+
+    async def put_encoded_page(self, scope: str, version: int, digest: str, payload: bytes) -> None:
+        """Caches an encoded page (e.g. a serialized response) computed at `version` of `scope`."""
+        value = f"{version}:{payload.decode('latin-1')}"
+        key = redis_keys.knowledge_encoded_page(scope, digest)
+        await self._guard.run(lambda r: r.set(key, value, ex=self._ttl))
+
     async def get_page(self, scope: str, version: int, digest: str) -> Any:
         """A cached page (decoded JSON), None on a miss."""
         ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_page(scope, version, digest)))

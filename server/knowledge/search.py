@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import html
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from server.core.context import Principal
 from server.core.errors import InvalidArgument
-from server.core.validation import FieldChecks
+from server.core.validation import FieldChecks, reject_nul
 from server.knowledge.cache import BROWSE, SEARCH, KnowledgeCache
 from server.knowledge.domain import can_see_unpublished
 from server.knowledge.records import ArticleData, SearchResult
@@ -23,6 +23,7 @@ from server.knowledge.validation import check_query
 from storage.db import Database
 from storage.models import ArticleState
 from storage.pagination import decode_page_token, encode_page_token, filters_digest, resolve_page_size
+from storage.repositories.article_reads import search_on
 from storage.repositories.articles import MATCH_END, MATCH_START, SORT_FIELDS
 
 SEARCH_DEFAULT_PAGE_SIZE = 10
@@ -35,6 +36,13 @@ CATEGORIES_DEFAULT_PAGE_SIZE = 50
 CATEGORIES_MAX_PAGE_SIZE = 200
 DEFAULT_ORDER_BY = "update_time desc"
 _INT_KEYS = {"view_count", "helpful_count"}
+
+
+class _Serializable(Protocol):
+    def SerializeToString(self) -> bytes: ...
+
+
+_Answer = TypeVar("_Answer", bound=_Serializable)
 _TIME_KEYS = {"create_time", "update_time", "publish_time"}
 
 
@@ -84,13 +92,22 @@ class ArticleSearch:
         tag: str,
         states: Collection[ArticleState],
         full: bool,
-    ) -> tuple[list[SearchResult], str]:
-        """A page of matches, best first, and the next page's token ("" on the last page)."""
+        render: Callable[[list[SearchResult], str], _Answer],
+        parse: Callable[[bytes], _Answer],
+    ) -> _Answer:
+        """A page of matches, best first, and the next page's token ("" on the last page).
+
+        `render` builds the answer from the results and the token; `parse` rebuilds it from the
+        bytes of its `SerializeToString()`. The cache keeps those bytes, so a cached page costs
+        one Redis round trip and one parse, whatever its size.
+        """
         checks = FieldChecks()
         clean_query = checks.run(lambda: check_query(query))
         size = checks.run(
             lambda: resolve_page_size(page_size, default=SEARCH_DEFAULT_PAGE_SIZE, maximum=SEARCH_MAX_PAGE_SIZE)
         )
+        checks.run(lambda: reject_nul(category, field="category"))
+        checks.run(lambda: reject_nul(tag, field="tag"))
         checks.raise_if_any()
         assert clean_query is not None
         assert size is not None
@@ -104,25 +121,24 @@ class ArticleSearch:
         position = decode_page_token(page_token, filters=filters)
         offset = _offset(position)
         if not visible:
-            return [], ""
+            return render([], "")
 
         key = filters_digest({"kind": "search", **filters, "size": size, "offset": offset, "full": full})
-        version = await self._cache.page_version(SEARCH)
-        if version is not None:
-            cached = await self._cache.get_page(SEARCH, version, key)
-            if cached is not None:
-                return [
-                    SearchResult(ArticleData.from_json(item["article"]), item["snippet"]) for item in cached["results"]
-                ], cached["next"]
+        version, cached = await self._cache.get_encoded_page(SEARCH, key)
+        if cached is not None:
+            return parse(cached)
 
-        async with self._database.unit_of_work() as uow:
-            hits = await uow.articles.search(
+        # One statement: no transaction around it, and run by the driver directly.
+        async with self._database.read_connection() as connection:
+            hits = await search_on(
+                connection,
                 query=clean_query,
                 limit=size + 1,
                 offset=offset,
                 states=visible,
                 category=category.strip() or None,
                 tag=_optional_tag(tag),
+                headlines=size,
             )
         results = []
         for hit in hits[:size]:
@@ -131,13 +147,10 @@ class ArticleSearch:
         next_offset = offset + size
         more = len(hits) > size and next_offset < SEARCH_MAX_OFFSET
         next_token = encode_page_token(position=[str(next_offset)], filters=filters) if more else ""
+        answer = render(results, next_token)
         if version is not None:
-            page = {
-                "results": [{"article": r.article.to_json(), "snippet": r.snippet} for r in results],
-                "next": next_token,
-            }
-            await self._cache.put_page(SEARCH, version, key, page)
-        return results, next_token
+            await self._cache.put_encoded_page(SEARCH, version, key, answer.SerializeToString())
+        return answer
 
     async def list_articles(
         self,
@@ -157,6 +170,8 @@ class ArticleSearch:
             lambda: resolve_page_size(page_size, default=LIST_DEFAULT_PAGE_SIZE, maximum=LIST_MAX_PAGE_SIZE)
         )
         order = checks.run(lambda: parse_order_by(order_by))
+        checks.run(lambda: reject_nul(category, field="category"))
+        checks.run(lambda: reject_nul(tag, field="tag"))
         checks.raise_if_any()
         assert size is not None
         assert order is not None

@@ -12,7 +12,7 @@ from helpdesk.v1 import article_pb2, knowledge_service_pb2, knowledge_service_pb
 from server.core.context import current_principal, require_principal
 from server.core.errors import InvalidArgument
 from server.knowledge.domain import KnowledgeBase, Vote
-from server.knowledge.records import ArticleData
+from server.knowledge.records import ArticleData, SearchResult
 from server.knowledge.search import ArticleSearch
 from storage.models import ArticleState
 
@@ -53,6 +53,16 @@ def article_to_proto(article: ArticleData) -> article_pb2.Article:
     if article.publish_time is not None:
         message.publish_time.FromDatetime(article.publish_time)
     return message
+
+
+def _search_response(results: list[SearchResult], next_page_token: str) -> knowledge_service_pb2.SearchArticlesResponse:
+    return knowledge_service_pb2.SearchArticlesResponse(
+        results=[
+            knowledge_service_pb2.SearchArticlesResult(article=article_to_proto(r.article), snippet=r.snippet)
+            for r in results
+        ],
+        next_page_token=next_page_token,
+    )
 
 
 def states_from_proto(values: Iterable[int]) -> list[ArticleState]:
@@ -129,7 +139,7 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
         self, request: knowledge_service_pb2.SearchArticlesRequest, context: Context
     ) -> knowledge_service_pb2.SearchArticlesResponse:
         """Full-text search, best first, with snippets."""
-        results, next_page_token = await self._search.search(
+        return await self._search.search(
             principal=current_principal(),
             query=request.query,
             page_size=request.page_size,
@@ -138,13 +148,8 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
             tag=request.tag,
             states=states_from_proto(request.states),
             full=is_full(request.view, default_full=False),
-        )
-        return knowledge_service_pb2.SearchArticlesResponse(
-            results=[
-                knowledge_service_pb2.SearchArticlesResult(article=article_to_proto(r.article), snippet=r.snippet)
-                for r in results
-            ],
-            next_page_token=next_page_token,
+            render=_search_response,
+            parse=knowledge_service_pb2.SearchArticlesResponse.FromString,
         )
 
     async def UpdateArticle(

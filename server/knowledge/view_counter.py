@@ -39,6 +39,7 @@ class ViewCounter:
         self._cache = cache
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._flush_lock = asyncio.Lock()
 
     async def record(self, article_id: uuid.UUID) -> None:
@@ -52,12 +53,16 @@ class ViewCounter:
     def start(self) -> None:
         """Starts the periodic flush."""
         if self._task is None:
+            self._stopping.clear()
             self._task = asyncio.create_task(self._run(), name="knowledge-view-flush")
 
     async def stop(self) -> None:
         """Stops the periodic flush and flushes what is left (call after the server has drained)."""
         if self._task is not None:
-            self._task.cancel()
+            # Not cancelled: a flush cancelled between taking the pending views and writing them
+            # would leave them in its own key, where no later flush looks. The loop ends after
+            # the flush in progress, if any.
+            self._stopping.set()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         try:
@@ -103,7 +108,11 @@ class ViewCounter:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self._interval)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
+                return
+            except TimeoutError:
+                pass
             try:
                 await self.flush()
             except Exception:  # noqa: BLE001 - the flush loop must survive anything; counts are kept

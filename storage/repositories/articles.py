@@ -3,10 +3,13 @@
 The text search configurations `helpdesk_pt` / `helpdesk_en` and the `helpdesk_fold` function
 come from migration 0003_knowledge (its docstring explains the choice). A query is parsed with
 both configurations and the two `tsquery`s are OR-ed, mirroring the vector, which holds both.
+Search ranks on the narrow `title_vector` and builds snippets with `helpdesk_snippet` (migration
+0005_knowledge_search explains both: what a search costs is the work per matching row).
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,8 +19,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
+    Select,
     Text,
     bindparam,
+    case,
+    cast,
     delete,
     func,
     literal,
@@ -27,7 +34,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Article, ArticleState, ArticleVote, User
@@ -40,6 +47,14 @@ _HEADLINE_OPTIONS = (
     f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=32, MinWords=16, "
     'MaxFragments=2, FragmentDelimiter=" … ", ShortWord=2'
 )
+# What a body-only hit ranks as, before the boost: below any title (A, ~0.6) or tag (B, ~0.24) hit
+# even when the boost favours the body-only article most (x1.6 against x0.6).
+_BODY_ONLY_RANK = 0.05
+# Snippets (`helpdesk_snippet`, migration 0005_knowledge_search): the headline configuration does
+# not stem (one parse, not one per language) and the original text keeps accents, so every lexeme
+# of the query is made a prefix match for highlighting only (`configur:*` marks `configurações`).
+_PREFIX_PATTERN = "'((?:[^']|'')+)'"
+_PREFIX_REPLACEMENT = "'\\1':*"
 
 # ORDER BY keys of ListArticles; publish_time is NULL for never-published drafts, which sort first.
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
@@ -52,6 +67,10 @@ _SORT_KEYS: dict[str, Any] = {
     "helpful_count": Article.helpful_count,
 }
 SORT_FIELDS = tuple(_SORT_KEYS)
+# What a search returns of each article (the deferred search vectors are never read back).
+_ARTICLE_COLUMNS = tuple(
+    column.key for column in Article.__table__.columns if column.key not in {"search_vector", "title_vector"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,86 +167,47 @@ class ArticleRepository:
         states: Collection[ArticleState],
         category: str | None = None,
         tag: str | None = None,
+        headlines: int | None = None,
     ) -> list[SearchHit]:
         """Articles matching `query` (web-search syntax), best first, with a headline each.
 
         A query that has no lexeme left in either language once stop words are removed matches
         nothing (so "the" or "o de a" give an empty page rather than every English or Portuguese
-        article). The score is `ts_rank` times a modest boost for helpful votes and views.
+        article). Only the first `headlines` hits (default: all) get a headline; the others
+        (a caller's look-ahead row) get "". `article_reads.search_on` runs the same statement at the
+        driver level.
+
+        Ranking: `ts_rank` over the title (A) and tags (B), so a title hit outranks a tag hit,
+        which outranks a body-only hit, times a modest boost for helpful votes and views;
+        body-only hits rank by that boost. Counting body occurrences would need each match's
+        full positional vector (~4 KB, out of line): a common word matches thousands of
+        articles, and reading those vectors was most of what a search cost. The body still
+        decides WHETHER an article matches (GIN index on `search_vector`).
         """
-        pt, en = _query_expressions()
-        tsquery = pt.op("||")(en)
-        rank = func.ts_rank(Article.search_vector, tsquery)
-        boost = (1 + 0.10 * func.ln(1 + Article.helpful_count) + 0.03 * func.ln(1 + Article.view_count)) / (
-            1 + 0.10 * func.ln(1 + Article.not_helpful_count)
+        statement, parameters = search_call(
+            query=query, limit=limit, offset=offset, states=states, category=category, tag=tag, headlines=headlines
         )
-        score = (rank * boost).cast(Float).label("score")
-        statement = (
-            select(Article, User.display_name, score)
-            .join(User, User.id == Article.author_id)
-            .where(
-                func.numnode(pt) > 0,
-                func.numnode(en) > 0,
-                Article.search_vector.op("@@")(tsquery),
-                Article.state.in_([s.value for s in states]),
-            )
-        )
-        if category is not None:
-            statement = statement.where(Article.category == category)
-        if tag is not None:
-            statement = statement.where(Article.tags.contains([tag]))
-        statement = statement.order_by(score.desc(), Article.id).limit(limit).offset(offset)
-        rows = list(await self._session.execute(statement, {"query": query}))
-        if not rows:
-            return []
-        headlines = await self._headlines(query=query, article_ids=[row[0].id for row in rows])
-        return [SearchHit(ArticleRow(row[0], row[1]), float(row[2]), headlines.get(row[0].id, "")) for row in rows]
+        rows = await self._session.execute(statement, parameters)
+        return [search_hit(row._mapping) for row in rows]
 
-    async def _headlines(self, *, query: str, article_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-        # Only for the page being served: ts_headline re-parses the whole body. The headline reads
-        # the original text (accents kept), where `configurações` is `configuraco`, not the folded
-        # `configur`: so every lexeme of the query is made a prefix match for highlighting only.
-        # The Portuguese headline is used unless only the English one found a match.
-        statement = text(
-            r"""
-            WITH q AS (
-              SELECT regexp_replace(
-                       (websearch_to_tsquery('helpdesk_pt', helpdesk_fold(:query))
-                        || websearch_to_tsquery('helpdesk_en', helpdesk_fold(:query)))::text,
-                       '''((?:[^'']|'''')+)''', '''\1'':*', 'g')::tsquery AS query
-            ), h AS (
-              SELECT a.id,
-                     ts_headline('helpdesk_pt', translate(a.body, :markers, ''), q.query, :options) AS pt,
-                     ts_headline('helpdesk_en', translate(a.body, :markers, ''), q.query, :options) AS en
-              FROM articles a, q
-              WHERE a.id = ANY(:ids)
-            )
-            SELECT id, CASE WHEN strpos(pt, :start) = 0 AND strpos(en, :start) > 0 THEN en ELSE pt END
-            FROM h
-            """
+    async def explain_search(self, *, query: str, analyze: bool = False, limit: int = 11) -> list[str]:
+        """EXPLAIN (ANALYZE and BUFFERS if `analyze`) of a first page of PUBLISHED hits, as served."""
+        statement, parameters = search_call(
+            query=query,
+            limit=limit,
+            offset=0,
+            states=[ArticleState.PUBLISHED],
+            category=None,
+            tag=None,
+            headlines=limit - 1,
         )
-        result = await self._session.execute(
-            statement,
-            {
-                "query": query,
-                "ids": list(article_ids),
-                "markers": MATCH_START + MATCH_END,
-                "options": _HEADLINE_OPTIONS,
-                "start": MATCH_START,
-            },
+        connection = await self._session.connection()
+        expanded = statement.compile(dialect=connection.dialect).construct_expanded_state(parameters)
+        options = "(ANALYZE, BUFFERS) " if analyze else ""
+        result = await connection.exec_driver_sql(
+            f"EXPLAIN {options}{expanded.statement}", tuple(expanded.positional_parameters or ())
         )
-        return {row[0]: row[1] for row in result}
-
-    async def explain_search(self, *, query: str) -> list[str]:
-        """EXPLAIN of the search's match condition, as the GIN index serves it (benchmarks, tests)."""
-        statement = text(
-            """
-            EXPLAIN SELECT id FROM articles
-            WHERE search_vector @@ (websearch_to_tsquery('helpdesk_pt', helpdesk_fold(:query))
-                                    || websearch_to_tsquery('helpdesk_en', helpdesk_fold(:query)))
-            """
-        )
-        return [row[0] for row in await self._session.execute(statement, {"query": query})]
+        return [row[0] for row in result]
 
     async def list_categories(self, *, limit: int, after: str | None = None) -> list[tuple[str, int]]:
         """Categories with at least one PUBLISHED article, by name, with their published counts."""
@@ -364,4 +344,97 @@ class ArticleRepository:
         return (await self._session.scalars(select(User.display_name).where(User.id == user_id))).one_or_none() or ""
 
 
-__all__ = ["MATCH_END", "MATCH_START", "SORT_FIELDS", "ArticleRepository", "ArticleRow", "SearchHit"]
+@functools.lru_cache(maxsize=8)
+def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
+    """The search statement of one filter shape, built once: every value is a bound parameter."""
+    pt, en = _query_expressions()
+    # Scalar subqueries: computed once per execution (InitPlans). Written inline, a generic plan
+    # (asyncpg prepares statements; PostgreSQL turns to a generic plan after five runs) would
+    # fold and parse the query again for every matching row.
+    tsquery = select(pt.op("||")(en)).scalar_subquery()
+    pt, en = select(pt).scalar_subquery(), select(en).scalar_subquery()
+    boost = (1 + 0.10 * func.ln(1 + Article.helpful_count) + 0.03 * func.ln(1 + Article.view_count)) / (
+        1 + 0.10 * func.ln(1 + Article.not_helpful_count)
+    )
+    score = ((func.ts_rank(Article.title_vector, tsquery) + _BODY_ONLY_RANK) * boost).cast(Float).label("score")
+    # The page is chosen from narrow data only (the heap row, no TOAST): bodies, headlines and
+    # authors are read for the rows of the page, never for the other candidates.
+    page = select(Article.id.label("id"), score).where(
+        func.numnode(pt) > 0,
+        func.numnode(en) > 0,
+        Article.search_vector.op("@@")(tsquery),
+        Article.state == func.any(bindparam("states", type_=ARRAY(Text))),
+    )
+    if by_category:
+        page = page.where(Article.category == bindparam("category", type_=Text))
+    if by_tag:
+        page = page.where(Article.tags.contains(bindparam("tags", type_=ARRAY(Text))))
+    chosen = (
+        page.order_by(score.desc(), Article.id)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
+    )
+    position = func.row_number().over(order_by=(chosen.c.score.desc(), chosen.c.id))
+    numbered = select(chosen.c.id, chosen.c.score, position.label("position")).subquery("numbered")
+    prefixes = select(
+        cast(func.regexp_replace(cast(tsquery, Text), _PREFIX_PATTERN, _PREFIX_REPLACEMENT, "g"), TSQUERY)
+    ).scalar_subquery()
+    headline = func.helpdesk_snippet(
+        func.translate(Article.body, MATCH_START + MATCH_END, ""), prefixes, _HEADLINE_OPTIONS, MATCH_START
+    )
+    columns = [Article.__table__.c[name] for name in _ARTICLE_COLUMNS]
+    return (
+        select(
+            *columns,
+            User.display_name.label("author_display_name"),
+            numbered.c.score,
+            case((numbered.c.position <= bindparam("headlines", type_=Integer), headline), else_="").label("headline"),
+        )
+        .join(numbered, numbered.c.id == Article.id)
+        .join(User, User.id == Article.author_id)
+        .order_by(numbered.c.position)
+    )
+
+
+def search_call(
+    *,
+    query: str,
+    limit: int,
+    offset: int,
+    states: Collection[ArticleState],
+    category: str | None,
+    tag: str | None,
+    headlines: int | None,
+) -> tuple[Select[Any], dict[str, object]]:
+    """The search statement for these filters and its parameters."""
+    statement = search_statement(by_category=category is not None, by_tag=tag is not None)
+    parameters: dict[str, object] = {
+        "query": query,
+        "states": [s.value for s in states],
+        "category": category,
+        "tags": None if tag is None else [tag],
+        "limit": limit,
+        "offset": offset,
+        "headlines": limit if headlines is None else headlines,
+    }
+    return statement, parameters
+
+
+def search_hit(row: Mapping[str, Any]) -> SearchHit:
+    """A search statement's row as a hit (the article as a detached model instance)."""
+    article = Article(**{name: row[name] for name in _ARTICLE_COLUMNS})
+    return SearchHit(ArticleRow(article, row["author_display_name"]), float(row["score"]), row["headline"] or "")
+
+
+__all__ = [
+    "MATCH_END",
+    "MATCH_START",
+    "SORT_FIELDS",
+    "ArticleRepository",
+    "ArticleRow",
+    "SearchHit",
+    "search_call",
+    "search_hit",
+    "search_statement",
+]

@@ -6,11 +6,12 @@ import uuid
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.context import Role
 from storage.db import Database
 from storage.models import ArticleState
-from storage.repositories.articles import MATCH_END, MATCH_START
+from storage.repositories.articles import MATCH_END, MATCH_START, ArticleRepository
 
 PUBLISHED = [ArticleState.PUBLISHED]
 
@@ -125,8 +126,50 @@ async def test_headline_marks_the_matches_including_accented_words(
 
 
 async def test_the_gin_index_serves_the_match(database: Database, ids: dict[str, uuid.UUID]) -> None:
+    # With six rows any plan will do: two thousand published fillers (rolled back afterwards)
+    # make the state index useless, and a table this small would still be read sequentially.
+    async with database.engine.connect() as connection:
+        transaction = await connection.begin()
+        await connection.execute(
+            text(
+                "INSERT INTO articles (slug, title, body, state, publish_time, author_id) "
+                "SELECT 'filler-' || i, 'Lorem ipsum ' || i, 'Dolor sit amet ' || i, 'published', now(), "
+                "(SELECT author_id FROM articles LIMIT 1) FROM generate_series(1, 2000) AS i"
+            )
+        )
+        # As autovacuum would: new rows sit in the GIN pending list, which every search scans.
+        await connection.execute(text("SELECT gin_clean_pending_list('ix_articles_search_vector')"))
+        await connection.execute(text("ANALYZE articles"))
+        await connection.execute(text("SET LOCAL enable_seqscan = off"))
+        session = AsyncSession(bind=connection)
+        plan = "\n".join(await ArticleRepository(session).explain_search(query="senha", analyze=True))
+        await transaction.rollback()
+    assert "Bitmap Index Scan on ix_articles_search_vector" in plan
+    # The page is chosen from the candidates first; snippets are made for its rows only.
+    assert plan.index("Bitmap Index Scan on ix_articles_search_vector") > plan.index("Limit")
+
+
+async def test_headline_of_a_long_body_marks_a_match_far_from_its_start(
+    database: Database, ids: dict[str, uuid.UUID]
+) -> None:
+    word = "zorbex" + uuid.uuid4().hex[:6]
+    body = "Texto comum de enchimento. " * 80 + f"Digite o código {word} na tela." + " Mais texto." * 40
     async with database.unit_of_work() as uow:
-        # A handful of rows would be scanned sequentially; forbid that to see the index is usable.
-        await uow.session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(await uow.articles.explain_search(query="senha"))
-    assert "ix_articles_search_vector" in plan
+        existing = await uow.articles.get(article_id=ids["pix"])
+        assert existing is not None
+        article = await uow.articles.add(
+            article_id=uuid.uuid4(),
+            slug=f"long-{word}",
+            title="Um artigo longo",
+            body=body,
+            category="geral",
+            tags=[],
+            author_id=existing.article.author_id,
+        )
+        assert article is not None
+        await uow.articles.set_state(article_id=article.id, state=ArticleState.PUBLISHED)
+    async with database.unit_of_work() as uow:
+        (hit,) = await uow.articles.search(query=word, limit=10, offset=0, states=PUBLISHED)
+        await uow.articles.delete(article_id=article.id)
+    assert f"{MATCH_START}{word}{MATCH_END}" in hit.headline
+    assert len(hit.headline) < 600  # fragments around the match, not the whole body

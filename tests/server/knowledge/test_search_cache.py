@@ -1,0 +1,65 @@
+"""The search page cache: serialized answers behind a version stamp, one Redis round trip per hit."""
+
+from __future__ import annotations
+
+import uuid
+
+from redis.asyncio import Redis
+
+from helpdesk.v1 import knowledge_service_pb2
+from server.app import HelpdeskApp
+from server.knowledge.cache import SEARCH, KnowledgeCache, RedisGuard
+from tests.server.knowledge.kb_support import KbCast, KnowledgeStub, create_article, update_article
+
+
+async def _command_calls(redis: Redis) -> dict[str, int]:
+    stats = await redis.info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(values["calls"]) for name, values in stats.items()}
+
+
+async def test_any_bytes_round_trip_and_only_at_the_current_version(redis_client: Redis) -> None:
+    cache = KnowledgeCache(RedisGuard(redis_client), ttl_seconds=60)
+    digest = uuid.uuid4().hex
+    payload = bytes(range(256)) * 4  # every byte value, as a serialized protobuf may hold
+
+    version, cached = await cache.get_encoded_page(SEARCH, digest)
+    assert cached is None
+    assert version is not None
+    await cache.put_encoded_page(SEARCH, version, digest, payload)
+    assert await cache.get_encoded_page(SEARCH, digest) == (version, payload)
+
+    assert await cache.invalidate([], scopes=[SEARCH])
+    newer, cached = await cache.get_encoded_page(SEARCH, digest)
+    assert (newer, cached) == (version + 1, None)
+    # A reader that read the old version before a write stores its (old) answer late: never served.
+    await cache.put_encoded_page(SEARCH, version, digest, b"stale")
+    assert await cache.get_encoded_page(SEARCH, digest) == (version + 1, None)
+
+
+async def test_a_cached_search_is_one_redis_round_trip(
+    app: HelpdeskApp, kb_stub: KnowledgeStub, cast: KbCast, redis_client: Redis
+) -> None:
+    assert app.knowledge is not None
+    assert app.knowledge.cache.enabled
+    word = "rt" + uuid.uuid4().hex[:8]
+    article = await create_article(kb_stub, cast.agent, title=f"Round trip {word}", body=f"Body {word}", publish=True)
+    request = knowledge_service_pb2.SearchArticlesRequest(query=word)
+    first = await kb_stub.SearchArticles(request)  # a miss: PostgreSQL, then stored
+
+    before = await _command_calls(redis_client)
+    second = await kb_stub.SearchArticles(request)
+    after = await _command_calls(redis_client)
+
+    assert second == first
+    assert [r.article.id for r in second.results] == [article.id]
+    assert "<mark>" in second.results[0].snippet
+    assert after.get("mget", 0) - before.get("mget", 0) == 1
+    assert after.get("get", 0) == before.get("get", 0)
+    assert after.get("set", 0) == before.get("set", 0)
+
+    # Exact invalidation still holds for the serialized pages.
+    got = await kb_stub.GetArticle(knowledge_service_pb2.GetArticleRequest(id=article.id))
+    got.title = f"Renamed {word}"
+    await update_article(kb_stub, cast.agent, got, ["title"])
+    third = await kb_stub.SearchArticles(request)
+    assert [r.article.title for r in third.results] == [f"Renamed {word}"]
