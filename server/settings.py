@@ -86,6 +86,8 @@ class Settings:
     chat_safety_poll_seconds: float = 10.0
     chat_typing_ttl_seconds: float = 5.0
     chat_presence_ttl_seconds: float = 60.0
+    # Chat streams (StreamChat, Converse, WatchQueue) one user may hold open on one process at once.
+    chat_max_streams_per_user: int = 16
 
     # Knowledge base: Redis cache of article reads and search/list pages (off = always PostgreSQL,
     # as the cold benchmark runs), its TTL, and how often view counts are flushed to PostgreSQL.
@@ -209,6 +211,7 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "chat_safety_poll_seconds": float,
     "chat_typing_ttl_seconds": float,
     "chat_presence_ttl_seconds": float,
+    "chat_max_streams_per_user": int,
     "knowledge_cache_enabled": _bool,
     "knowledge_cache_ttl_seconds": int,
     "knowledge_view_flush_seconds": float,

@@ -28,6 +28,7 @@ from server.chat.rules import (
 from server.chat.typing import TypingIndicators
 from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from server.core.validation import reject_nul
 from storage.db import Database
 from storage.models import ChatState
 from storage.pagination import decode_page_token, encode_page_token, resolve_page_size, time_and_id
@@ -58,6 +59,7 @@ class ChatSessions:
         topic = topic.strip()
         if len(topic) > MAX_TOPIC_LENGTH:
             raise InvalidArgument.field("topic", f"must be at most {MAX_TOPIC_LENGTH} characters")
+        reject_nul(topic, field="topic")
         body = check_body(message, field="message") if message else None
         key = check_request_id(request_id)
         scope = f"{START_CHAT_SCOPE}/{principal.user_id}"
@@ -239,6 +241,7 @@ class ChatSessions:
             raise InvalidArgument.field("rating", "must be between 1 and 5")
         if len(feedback) > MAX_FEEDBACK_LENGTH:
             raise InvalidArgument.field("feedback", f"must be at most {MAX_FEEDBACK_LENGTH} characters")
+        reject_nul(feedback, field="feedback")
         async with self._database.unit_of_work() as uow:
             chat = ensure_visible(await uow.chats.get_for_update(chat_id=parsed), principal)
             if chat.customer_id != principal.user_id:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
 
 from helpdesk.v1 import chat_event_pb2
 from server.chat.fanout import ChatFanout
 from server.chat.presence import AgentPresence
 from server.chat.protos import chat_to_proto
+from server.chat.stream_limits import StreamSlots
 from server.chat.subscription import RESYNC
 from server.core.context import Principal
 from server.settings import Settings
@@ -21,14 +23,29 @@ MAX_SNAPSHOT = 1000
 class ChatQueue:
     """Streams of the queue of waiting chats for agents; an open stream renews the agent's presence."""
 
-    def __init__(self, *, settings: Settings, database: Database, fanout: ChatFanout, presence: AgentPresence) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        fanout: ChatFanout,
+        presence: AgentPresence,
+        slots: StreamSlots,
+    ) -> None:
         self._heartbeat = settings.chat_heartbeat_seconds
+        self._slots = slots
         self._database = database
         self._fanout = fanout
         self._presence = presence
 
     async def watch(self, *, principal: Principal) -> AsyncIterator[chat_event_pb2.QueueEvent]:
         """Snapshot, then changes; a fresh snapshot whenever changes may have been missed."""
+        with self._slots.hold(principal.user_id):
+            async with contextlib.aclosing(self._watch(principal)) as events:
+                async for event in events:
+                    yield event
+
+    async def _watch(self, principal: Principal) -> AsyncGenerator[chat_event_pb2.QueueEvent]:
         async with self._fanout.watch_queue() as subscription:
             waiting, snapshot = await self._snapshot()
             yield snapshot

@@ -6,6 +6,7 @@ import uuid
 
 from server.core.context import Principal
 from server.core.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from server.core.validation import reject_nul
 from storage.models import Chat, ChatState
 
 MAX_BODY_LENGTH = 4000
@@ -25,11 +26,12 @@ def parse_chat_id(value: str, *, field: str) -> uuid.UUID:
 
 
 def check_body(body: str, *, field: str) -> str:
-    """A message body: 1 to 4,000 characters, not only whitespace (kept as written)."""
+    """A message body: 1 to 4,000 characters, not only whitespace, no NUL (kept as written)."""
     if not body.strip():
         raise InvalidArgument.field(field, "must not be empty")
     if len(body) > MAX_BODY_LENGTH:
         raise InvalidArgument.field(field, f"must be at most {MAX_BODY_LENGTH} characters")
+    reject_nul(body, field=field)
     return body
 
 

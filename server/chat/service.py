@@ -9,6 +9,7 @@ from server.chat.fanout import ChatFanout
 from server.chat.messages import ChatMessages
 from server.chat.presence import AgentPresence
 from server.chat.queue import ChatQueue
+from server.chat.stream_limits import StreamSlots
 from server.chat.streams import ChatStreams
 from server.chat.typing import TypingIndicators
 from server.settings import Settings
@@ -24,10 +25,19 @@ class LiveChat:
         self.sessions = ChatSessions(database=database, fanout=self.fanout, typing=typing)
         self.messages = ChatMessages(database=database, fanout=self.fanout, typing=typing)
         self.presence = AgentPresence(database=database, redis=redis, ttl_seconds=settings.chat_presence_ttl_seconds)
+        # One count per user for every kind of chat stream on this process.
+        self.stream_slots = StreamSlots(per_user=settings.chat_max_streams_per_user)
         self.streams = ChatStreams(
-            settings=settings, database=database, fanout=self.fanout, sessions=self.sessions, messages=self.messages
+            settings=settings,
+            database=database,
+            fanout=self.fanout,
+            sessions=self.sessions,
+            messages=self.messages,
+            slots=self.stream_slots,
         )
-        self.queue = ChatQueue(settings=settings, database=database, fanout=self.fanout, presence=self.presence)
+        self.queue = ChatQueue(
+            settings=settings, database=database, fanout=self.fanout, presence=self.presence, slots=self.stream_slots
+        )
 
     async def start(self) -> None:
         """Starts the fan-out's Redis subscriber and PostgreSQL poller."""

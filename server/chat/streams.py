@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2, chat_service_pb2
@@ -23,6 +23,7 @@ from server.chat.fanout import ChatFanout
 from server.chat.messages import ChatMessages
 from server.chat.protos import event_for_viewer, message_to_proto
 from server.chat.rules import ensure_visible, parse_chat_id
+from server.chat.stream_limits import StreamSlots
 from server.chat.subscription import Subscription
 from server.core.context import Principal
 from server.core.errors import HelpdeskError, InvalidArgument, Unavailable
@@ -53,8 +54,10 @@ class ChatStreams:
         fanout: ChatFanout,
         sessions: ChatSessions,
         messages: ChatMessages,
+        slots: StreamSlots,
     ) -> None:
         self._heartbeat = settings.chat_heartbeat_seconds
+        self._slots = slots
         self._database = database
         self._fanout = fanout
         self._sessions = sessions
@@ -141,6 +144,19 @@ class ChatStreams:
         parsed = parse_chat_id(chat_id, field=f"{field_prefix}chat_id")
         if after_seq < 0:
             raise InvalidArgument.field(f"{field_prefix}after_seq", "must not be negative")
+        # The slot is taken before any database work, so refused streams cost nothing.
+        with self._slots.hold(principal.user_id):
+            async with contextlib.aclosing(self._follow_held(principal, parsed, after_seq, on_subscribed)) as events:
+                async for event in events:
+                    yield event
+
+    async def _follow_held(
+        self,
+        principal: Principal,
+        parsed: uuid.UUID,
+        after_seq: int,
+        on_subscribed: Callable[[Subscription], None] | None,
+    ) -> AsyncGenerator[chat_event_pb2.ChatEvent]:
         async with self._fanout.reading() as uow:
             ensure_visible(await uow.chats.get(chat_id=parsed), principal)
         viewer = principal.user_id
