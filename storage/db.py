@@ -145,10 +145,8 @@ class Database:
             async with self._engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as exc:
-            translated = translate_database_error(exc)
-            if translated is None:
-                raise
-            raise translated from exc
+            _raise_translated(exc)
+            raise
 
     async def dispose(self) -> None:
         """Closes every pooled connection."""

@@ -139,15 +139,7 @@ class AuthDomain:
         checks.raise_if_any()
 
         normalized_email = normalize_email(email)[:_MAX_EMAIL_INPUT]
-        try:
-            await self._limiter.begin_attempt(email=normalized_email, client_ip=client_ip)
-        except ResourceExhausted:
-            self._count_login_failure("rate_limited")
-            raise
-        except Unavailable:
-            if self._metrics is not None:
-                self._metrics.redis_errors.labels(component="login_limiter").inc()
-            raise
+        await self._begin_attempt(email=normalized_email, client_ip=client_ip)
         try:
             user = await self._verify_credentials(normalized_email, password)
             if user is None:
@@ -168,6 +160,18 @@ class AuthDomain:
             raise
         await self._limiter.attempt_succeeded(email=normalized_email, client_ip=client_ip)
         return result
+
+    async def _begin_attempt(self, *, email: str, client_ip: str) -> None:
+        """Counts a password check against the sign-in limits (metrics on refusal and Redis trouble)."""
+        try:
+            await self._limiter.begin_attempt(email=email, client_ip=client_ip)
+        except ResourceExhausted:
+            self._count_login_failure("rate_limited")
+            raise
+        except Unavailable:
+            if self._metrics is not None:
+                self._metrics.redis_errors.labels(component="login_limiter").inc()
+            raise
 
     def _count_login_failure(self, reason: str) -> None:
         if self._metrics is not None:
@@ -263,7 +267,7 @@ class AuthDomain:
             user = await uow.users.get(user_id=principal.user_id)
         if user is None or not user.active:
             raise Unauthenticated(INVALID_SESSION)
-        await self._limiter.begin_attempt(email=user.email, client_ip=client_ip)
+        await self._begin_attempt(email=user.email, client_ip=client_ip)
         try:
             matches = await self._hasher.verify(current_password, user.password_hash)
         except BaseException:

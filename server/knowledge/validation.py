@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from server.core.errors import InvalidArgument
+from server.core.validation import reject_nul
 
 MAX_TITLE_LENGTH = 200
 MAX_BODY_LENGTH = 100_000
@@ -34,8 +35,7 @@ def check_body(body: str, *, field: str = "article.body") -> str:
         raise InvalidArgument.field(field, "is required")
     if len(body) > MAX_BODY_LENGTH:
         raise InvalidArgument.field(field, f"must be at most {MAX_BODY_LENGTH} characters")
-    if "\x00" in body:
-        raise InvalidArgument.field(field, "must not contain NUL characters")
+    reject_nul(body, field=field)
     return body
 
 
@@ -69,6 +69,5 @@ def check_query(query: str, *, field: str = "query") -> str:
         raise InvalidArgument.field(field, "is required: give at least one word to search for")
     if len(trimmed) > MAX_QUERY_LENGTH:
         raise InvalidArgument.field(field, f"must be at most {MAX_QUERY_LENGTH} characters")
-    if "\x00" in trimmed:
-        raise InvalidArgument.field(field, "must not contain NUL characters")
+    reject_nul(trimmed, field=field)
     return trimmed

@@ -37,8 +37,7 @@ def check_text(value: str, *, field: str) -> str:
         raise InvalidArgument.field(field, "is required")
     if len(value) > MAX_TEXT:
         raise InvalidArgument.field(field, f"must be at most {MAX_TEXT} characters")
-    if "\x00" in value:
-        raise InvalidArgument.field(field, "must not contain NUL characters")
+    reject_nul(value, field=field)
     return value
 
 

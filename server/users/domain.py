@@ -25,7 +25,7 @@ from server.core.errors import (
     NotFound,
     PermissionDenied,
 )
-from server.core.validation import FieldChecks
+from server.core.validation import FieldChecks, reject_nul
 from server.settings import Settings
 from storage.db import Database
 from storage.etags import etag_matches
@@ -178,9 +178,7 @@ class UserAdmin:
         query = query.strip()
         if len(query) > MAX_QUERY_LENGTH:
             checks.add("query", f"must be at most {MAX_QUERY_LENGTH} characters")
-        if "\x00" in query:
-            # PostgreSQL refuses NUL in text parameters.
-            checks.add("query", "must not contain NUL characters")
+        checks.run(lambda: reject_nul(query, field="query"))
         checks.raise_if_any()
         assert size is not None
 
