@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,10 @@ REFRESH_TOKEN_BYTES = 32
 _MAX_REFRESH_TOKEN_LENGTH = 128
 
 _INVALID_ACCESS_TOKEN = "invalid or expired access token"  # noqa: S105 - an error message
+# Tokens verified recently, kept by their exact text: a client sends the same token with every call
+# for its lifetime, and verifying it (base64, JSON, HMAC, claims) costs more than a whole indexed
+# read. Bounded: a few thousand callers' tokens, a few MB.
+_VERIFIED_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,8 @@ class AccessTokenCodec:
         self._issuer = issuer
         self._audience = audience
         self.ttl = ttl
+        # token text -> (its claims, the monotonic time past which it is expired, leeway included).
+        self._verified: dict[str, tuple[AccessClaims, float]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccessTokenCodec:
@@ -86,7 +93,28 @@ class AccessTokenCodec:
         return IssuedAccessToken(jwt.encode(claims, self._secret, algorithm=ALGORITHM), expires)
 
     def decode(self, token: str) -> AccessClaims:
-        """The claims of a valid access token; raises Unauthenticated for anything else."""
+        """The claims of a valid access token; raises Unauthenticated for anything else.
+
+        A token verified before answers from memory until it expires. Only the exact text of a
+        token that passed every check is remembered, so no forged or altered token can match.
+        Revocation is not this method's concern: the session is checked on every call.
+        """
+        verified = self._verified.get(token)
+        if verified is not None:
+            claims, expires = verified
+            if time.monotonic() < expires:
+                return claims
+            del self._verified[token]
+        claims = self._verify(token)
+        # Expiry on the monotonic clock, as the wall-clock check just passed would see it.
+        remaining = (claims.expire_time + CLOCK_LEEWAY - datetime.now(UTC)).total_seconds()
+        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+            # Forget the oldest entry (dicts keep insertion order).
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (claims, time.monotonic() + remaining)
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         if not token or len(token) > _MAX_TOKEN_LENGTH:
             raise Unauthenticated(_INVALID_ACCESS_TOKEN)
         try:

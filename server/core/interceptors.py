@@ -222,8 +222,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         if method.streaming:
             # Streams answer with headers at once (before counting the call in flight: if the
             # caller is already gone this raises, and nothing would take the count back). Unary
-            # calls send them with the response: once a client has headers it never retries, and
-            # a call cut off by a dying replica must stay retryable on another.
+            # calls carry the id in their trailers instead (see `_unary_behaviour`).
             await context.send_initial_metadata((("x-request-id", request_id),))
         metrics = self._metrics
         metrics.rpc_in_flight.inc()
@@ -344,7 +343,12 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                     else:
                         response = await _before(call.deadline, inner(request, context))
                     if not method.streaming:
-                        await context.send_initial_metadata((("x-request-id", call.request_id),))
+                        # The id goes in the trailers, which travel in the same write as the
+                        # response. Sending headers of our own would cost a write of their own (a
+                        # quarter of a bare call's throughput), and a client that has received
+                        # headers never retries: a call cut off by a dying replica must stay
+                        # retryable on another. Envoy returns the same id as a response header.
+                        context.set_trailing_metadata((("x-request-id", call.request_id),))
                     return response
                 except Exception as exc:  # noqa: BLE001 - the boundary: every error becomes a status here
                     await self._fail(method, context, call, exc)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 
-from server.auth.tokens import AccessTokenCodec, hash_refresh_token, new_refresh_token
+from server.auth.tokens import CLOCK_LEEWAY, AccessTokenCodec, hash_refresh_token, new_refresh_token
 from server.core.errors import Unauthenticated
 
 # 64 bytes, so that signing with HS512 in a forgery test does not warn.
@@ -84,6 +85,16 @@ def test_an_expired_token_is_refused() -> None:
     _assert_refused(issued.token)
 
 
+def test_a_token_accepted_before_is_refused_once_it_expires() -> None:
+    # Issued so that expiry plus the clock leeway falls 1-2 s from now (`exp` has whole seconds).
+    now = datetime.now(UTC)
+    issued = CODEC.issue(user_id=USER, session_id=SESSION, now=now - CODEC.ttl - CLOCK_LEEWAY + timedelta(seconds=2))
+    assert CODEC.decode(issued.token).session_id == SESSION
+    assert CODEC.decode(issued.token).session_id == SESSION
+    time.sleep(max(0.0, (issued.expire_time + CLOCK_LEEWAY - datetime.now(UTC)).total_seconds()) + 0.05)
+    _assert_refused(issued.token)
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -105,7 +116,10 @@ def test_every_claim_is_required(missing: str) -> None:
 
 
 def test_a_tampered_payload_is_refused() -> None:
-    header, payload, signature = CODEC.issue(user_id=USER, session_id=SESSION).token.split(".")
+    token = CODEC.issue(user_id=USER, session_id=SESSION).token
+    # Accepted first, so the codec remembers it: what it remembers must not cover a variant.
+    assert CODEC.decode(token).user_id == USER
+    header, payload, signature = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["sub"] = str(uuid.uuid4())
     _assert_refused(f"{header}.{_b64(json.dumps(claims).encode())}.{signature}")

@@ -60,7 +60,7 @@ async def test_request_id_is_echoed_back(channel: grpc.aio.Channel) -> None:
     health = health_pb2_grpc.HealthStub(channel)
     call = health.Check(health_pb2.HealthCheckRequest(), metadata=(("x-request-id", "req-123"),))
     await call
-    assert ("x-request-id", "req-123") in tuple(await call.initial_metadata())
+    assert ("x-request-id", "req-123") in tuple(await call.trailing_metadata())
 
 
 async def test_health_is_not_serving_without_redis(settings: Settings) -> None:

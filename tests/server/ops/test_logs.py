@@ -98,7 +98,7 @@ async def test_one_json_line_per_rpc_with_the_request_id_echoed(
         metadata=[("authorization", f"Bearer {registered.access_token}"), ("x-request-id", request_id)],
     )
     await call
-    assert dict(await call.initial_metadata())["x-request-id"] == request_id
+    assert dict(await call.trailing_metadata())["x-request-id"] == request_id
 
     lines = [json.loads(line) for line in captured_logs.getvalue().splitlines() if line.strip()]
     (line,) = [entry for entry in lines if entry.get("request_id") == request_id]
