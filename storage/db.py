@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import greenlet_spawn
 
-from server.core.errors import HelpdeskError
+from server.core.errors import HelpdeskError, Unavailable
 from server.settings import Settings
 from storage.errors import translate_database_error
 
@@ -192,8 +192,9 @@ class Database:
             yield cast(ReadConnection, pooled.driver_connection)
             healthy = True
         except (asyncpg.PostgresError, HelpdeskError) as exc:
-            # PostgreSQL answered (or the caller decided): the connection itself is fine.
-            healthy = True
+            # PostgreSQL refused the statement (or the caller decided): the connection itself is
+            # fine, unless the refusal was the server going away (shutdown, connection failure).
+            healthy = isinstance(exc, HelpdeskError) or not isinstance(translate_database_error(exc), Unavailable)
             _raise_translated(exc)
             raise
         except Exception as exc:

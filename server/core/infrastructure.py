@@ -23,6 +23,10 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.InterfaceError,
+    # The protocol cannot start a statement: a shutting-down server's unsolicited FATAL error can
+    # reach an idle pooled connection one loop iteration before its socket closes, and the next
+    # statement on it fails here without being sent (so a retry is safe; the connection is dropped).
+    asyncpg.exceptions.InternalClientError,
     sqlalchemy.exc.DisconnectionError,
     sqlalchemy.exc.TimeoutError,
 )

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from server.core.errors import Unavailable
 from server.settings import Settings
 from storage.db import Database
 
@@ -72,3 +73,34 @@ async def test_a_cancelled_read_discards_its_connection_and_its_query(one_connec
             break
         await asyncio.sleep(0.05)
     assert await sleeping() == 0
+
+
+async def test_a_connection_the_server_terminated_fails_as_unavailable_and_is_replaced(
+    one_connection: Database, settings: Settings
+) -> None:
+    """What every pooled connection goes through when PostgreSQL shuts down under load.
+
+    The server's FATAL "terminating connection" message and the socket's close reach the client
+    in separate event-loop iterations; a statement started in between, at any of them, must fail
+    as UNAVAILABLE (safe to retry), never as an internal error, and the connection must not be
+    handed out again.
+    """
+    admin = Database.create(url=settings.database_url, pool_size=1, max_overflow=0, pool_timeout=5.0)
+    try:
+        for iterations in range(6):
+            victim = await _backend_pid(one_connection)
+            async with admin.read_connection() as connection:
+                row = await connection.fetchrow("SELECT pg_terminate_backend($1) AS done", victim)
+                assert row is not None
+                assert row["done"]
+            # Blocking on purpose: the FATAL message and the close land in the socket while the
+            # loop is not reading, then the loop gets exactly `iterations` turns to process them.
+            time.sleep(0.2)  # noqa: ASYNC251 - the loop must not run meanwhile
+            for _ in range(iterations):
+                await asyncio.sleep(0)
+            with pytest.raises(Unavailable):
+                async with one_connection.read_connection() as connection:
+                    await connection.fetchrow("SELECT 1")
+            assert await _backend_pid(one_connection) != victim
+    finally:
+        await admin.dispose()
