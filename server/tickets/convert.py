@@ -88,7 +88,16 @@ def _stamp_fields(value: datetime) -> Any:
 
 def ticket_to_proto(ticket: TicketRecord, *, staff: bool) -> ticket_pb2.Ticket:
     """The API view of a ticket; `message_count` counts internal notes for staff only."""
-    return ticket_pb2.Ticket(
+    return ticket_pb2.Ticket(**ticket_fields(ticket, staff=staff))
+
+
+def ticket_fields(ticket: TicketRecord, *, staff: bool) -> dict[str, Any]:
+    """`ticket_to_proto`'s fields as keyword arguments, to build a ticket in place in a repeated field.
+
+    `response.tickets.add(**fields)` builds the message where it will live; appending a finished
+    Ticket copies it, which for a page of 50 costs about as much as building them did.
+    """
+    return dict(
         id=str(ticket.id),
         number=ticket.number,
         subject=ticket.subject,

@@ -17,6 +17,7 @@ from server.tickets.convert import (
     priority_from_proto,
     status_from_proto,
     statuses_from_proto,
+    ticket_fields,
     ticket_to_proto,
     time_from_proto,
 )
@@ -80,9 +81,11 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
         tickets, next_page_token = await self._desk.list_tickets(
             principal=principal, query=query, page_size=request.page_size, page_token=request.page_token
         )
-        return ticket_service_pb2.ListTicketsResponse(
-            tickets=[ticket_to_proto(t, staff=principal.is_staff) for t in tickets], next_page_token=next_page_token
-        )
+        response = ticket_service_pb2.ListTicketsResponse(next_page_token=next_page_token)
+        add, staff = response.tickets.add, principal.is_staff
+        for ticket in tickets:
+            add(**ticket_fields(ticket, staff=staff))
+        return response
 
     async def UpdateTicket(
         self, request: ticket_service_pb2.UpdateTicketRequest, context: _Context

@@ -43,11 +43,11 @@ class TicketReads:
         else:
             arguments = _GET_OWN.arguments({"ticket_id": ticket_id, "customer_id": customer_id})
             row = await self._connection.fetchrow(_GET_OWN.sql, *arguments)
-        return None if row is None else TicketRecord(**row)
+        return None if row is None else TicketRecord._make(row)
 
     async def list_page(self, *, spec: TicketFilter, after: Sequence[Any] | None, limit: int) -> list[TicketRecord]:
         """Up to `limit` tickets matching `spec` in its order, strictly after the keyset position `after`."""
         statement, parameters = build_list_statement(spec, after=after, limit=limit)
         compiled = _compiled(statement)
         rows = await self._connection.fetch(compiled.sql, *compiled.arguments(parameters))
-        return [TicketRecord(**row) for row in rows]
+        return [TicketRecord._make(row) for row in rows]

@@ -19,7 +19,6 @@ from storage.repositories.ticket_records import (
     select_events,
     select_messages,
     select_tickets,
-    ticket_record,
 )
 
 # Rebuilds both search documents from the ticket's text and its messages (after an edit of the
@@ -84,14 +83,14 @@ class TicketRepository:
             result = await connection.execute(GET_TICKET, {"ticket_id": ticket_id})
         else:
             result = await connection.execute(GET_OWN_TICKET, {"ticket_id": ticket_id, "customer_id": customer_id})
-        row = result.mappings().one_or_none()
-        return None if row is None else ticket_record(row)
+        row = result.one_or_none()
+        return None if row is None else TicketRecord._make(row)
 
     async def lock(self, *, ticket_id: uuid.UUID) -> TicketRecord | None:
         """The ticket, row-locked until commit (FOR NO KEY UPDATE: messages referencing it go on)."""
         connection = await self._session.connection()
-        row = (await connection.execute(_LOCK_TICKET, {"ticket_id": ticket_id})).mappings().one_or_none()
-        return None if row is None else ticket_record(row)
+        row = (await connection.execute(_LOCK_TICKET, {"ticket_id": ticket_id})).one_or_none()
+        return None if row is None else TicketRecord._make(row)
 
     async def add(
         self,
@@ -146,8 +145,8 @@ class TicketRepository:
         """Up to `limit` tickets matching `spec` in its order, strictly after the keyset position `after`."""
         statement, parameters = build_list_statement(spec, after=after, limit=limit)
         connection = await self._session.connection()
-        rows = (await connection.execute(statement, parameters)).mappings()
-        return [ticket_record(row) for row in rows]
+        rows = await connection.execute(statement, parameters)
+        return [TicketRecord._make(row) for row in rows]
 
     async def add_message(
         self,
@@ -190,12 +189,8 @@ class TicketRepository:
 
     async def get_message(self, *, message_id: uuid.UUID) -> MessageRecord | None:
         """One message by id."""
-        row = (
-            (await self._session.execute(select_messages().where(TicketMessage.id == message_id)))
-            .mappings()
-            .one_or_none()
-        )
-        return None if row is None else MessageRecord(**row)
+        row = (await self._session.execute(select_messages().where(TicketMessage.id == message_id))).one_or_none()
+        return None if row is None else MessageRecord._make(row)
 
     async def list_messages(
         self, *, ticket_id: uuid.UUID, include_internal: bool, after_seq: int | None, limit: int
@@ -207,7 +202,7 @@ class TicketRepository:
         if after_seq is not None:
             statement = statement.where(TicketMessage.seq > after_seq)
         statement = statement.order_by(TicketMessage.seq).limit(limit)
-        return [MessageRecord(**row) for row in (await self._session.execute(statement)).mappings()]
+        return [MessageRecord._make(row) for row in await self._session.execute(statement)]
 
     async def add_events(self, *, events: Sequence[Mapping[str, Any]]) -> None:
         """Records events (column -> value each; `ticket_id`, `type`, `actor_id` at least), in order."""
@@ -223,7 +218,7 @@ class TicketRepository:
         if after_seq is not None:
             statement = statement.where(TicketEvent.seq > after_seq)
         statement = statement.order_by(TicketEvent.seq).limit(limit)
-        return [EventRecord(**row) for row in (await self._session.execute(statement)).mappings()]
+        return [EventRecord._make(row) for row in await self._session.execute(statement)]
 
     async def ticket_exists(self, *, ticket_id: uuid.UUID) -> bool:
         """Whether the ticket exists (for idempotent-retry answers)."""
