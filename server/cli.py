@@ -143,9 +143,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(production=True)
 
     from server.app import serve
-    from server.core.logging import configure_logging
+    from server.core.logging import configure_logging, skip_unused_record_fields
 
     configure_logging(settings)
+    skip_unused_record_fields()
     _run(serve(settings))
     return EXIT_OK
 
