@@ -136,7 +136,7 @@ def _merge(
     for load in loads:
         for code, count in load.errors.items():
             errors[code] = errors.get(code, 0) + count
-    has_stores = bool(before.store_cpu_s) or bool(target.store_pids())
+    has_stores = bool(before.store_processes) or bool(target.store_pids())
     return Measurement(
         run=run,
         scenario=scenario,

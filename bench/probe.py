@@ -29,11 +29,13 @@ class ServedTarget(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ProcessSample:
-    """CPU seconds (user + system) of each watched PID, and the server's RSS, at one instant."""
+    """CPU seconds (user + system) of the server and of the stores' process trees, and the server's RSS."""
 
     server_cpu_s: float
     server_rss_bytes: int
-    store_cpu_s: dict[int, float]
+    # Everything the stores' processes have used so far, exited children included (see `tree_cpu_seconds`).
+    store_cpu_s: float
+    store_processes: int
 
 
 def cpu_seconds(pid: int) -> float:
@@ -42,26 +44,45 @@ def cpu_seconds(pid: int) -> float:
     return float(times.user + times.system)
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process plus those of its exited (reaped) children.
+
+    PostgreSQL's parallel query workers (and any backend that disconnects) live for a fraction of a
+    second: a sum over the processes alive at two instants never sees them. Their time is not lost,
+    though: the postmaster reaps them, and the kernel adds it to its `children_*` times.
+    """
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system + times.children_user + times.children_system)
+
+
 def sample(target: ServedTarget) -> ProcessSample:
     """Reads the CPU counters and RSS of `target` now."""
     server = psutil.Process(target.server_pid)
     times = server.cpu_times()
-    stores: dict[int, float] = {}
+    stores = 0.0
+    counted = 0
     for pid in target.store_pids():
         try:
-            stores[pid] = cpu_seconds(pid)
+            stores += tree_cpu_seconds(pid)
+            counted += 1
         except psutil.NoSuchProcess:
-            continue  # a short-lived backend that has already gone
+            continue  # a backend that exited since the listing: the postmaster's children time has it
     return ProcessSample(
         server_cpu_s=float(times.user + times.system),
         server_rss_bytes=int(server.memory_info().rss),
         store_cpu_s=stores,
+        store_processes=counted,
     )
 
 
 def store_cpu_between(before: ProcessSample, after: ProcessSample) -> float:
-    """CPU the stores used between two samples; a process born in between counts from zero."""
-    return sum(cpu - before.store_cpu_s.get(pid, 0.0) for pid, cpu in after.store_cpu_s.items())
+    """CPU the stores used between two samples.
+
+    Each sample is the stores' whole history so far: a process alive at both counts its growth, one
+    that exited in between counts (through its parent) what it used after the first sample, and one
+    born and gone in between counts entirely, like a parallel query worker.
+    """
+    return max(0.0, after.store_cpu_s - before.store_cpu_s)
 
 
 def with_descendants(pids: Iterable[int]) -> list[int]:

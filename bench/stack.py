@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import IO
 
 import grpc
-import psutil
 from grpc_health.v1 import health_pb2
 
 from bench.probe import with_descendants
@@ -76,8 +75,8 @@ class HelpdeskStack:
             pid_file = self._postgres.data_dir / "postmaster.pid"
             if pid_file.exists():
                 roots.append(int(pid_file.read_text().split("\n", 1)[0]))
-        if self._redis is not None and self._redis.running:
-            roots.extend(_redis_pids(self._redis.port))
+        if self._redis is not None and self._redis.pid is not None:
+            roots.append(self._redis.pid)
         return with_descendants(roots)
 
     def start(self) -> None:
@@ -196,12 +195,3 @@ def _helpdesk_command() -> list[str]:
     if found:
         return [found]
     raise StackError("the `helpdesk` console script is not installed (pip install -e .)")
-
-
-def _redis_pids(port: int) -> list[int]:
-    # EmbeddedRedis runs redis-server as our child; its command line names the port.
-    return [
-        child.pid
-        for child in psutil.Process().children()
-        if child.name() == "redis-server" and str(port) in child.cmdline()
-    ]

@@ -80,6 +80,11 @@ class EmbeddedRedis:
         """Whether the process is alive."""
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The redis-server process id while it runs (for watching its CPU), else None."""
+        return self._process.pid if self.running and self._process is not None else None
+
     def _wait_ready(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
