@@ -126,16 +126,14 @@ class HelpdeskApp:
             if settings.rate_limit_enabled
             else None
         )
-        server = grpc.aio.server(
-            interceptors=[
-                ServerInterceptor(
-                    policy=policy,
-                    authenticator=auth,
-                    metrics=resources.metrics,
-                    limiter=limiter,
-                    trusted_proxy_hops=settings.trusted_proxy_hops,
-                )
-            ],
+        interceptor = ServerInterceptor(
+            policy=policy,
+            authenticator=auth,
+            metrics=resources.metrics,
+            limiter=limiter,
+            trusted_proxy_hops=settings.trusted_proxy_hops,
+        )
+        bare = grpc.aio.server(
             options=[
                 ("grpc.max_receive_message_length", settings.max_message_bytes),
                 ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -147,6 +145,8 @@ class HelpdeskApp:
                 ("grpc.so_reuseport", 0),
             ],
         )
+        # Only this one is used from here on: whatever is added to it is authenticated and checked.
+        server = interceptor.around(bare)
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
         ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(

@@ -56,6 +56,43 @@ async def test_the_access_check_runs_before_the_handler(channel: grpc.aio.Channe
     assert staff_only.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
+async def test_handlers_added_to_the_server_any_way_are_checked(settings: Settings) -> None:
+    """Registered and generic handlers alike run behind authentication and the access rules.
+
+    Two undeclared API methods are added after the services: an unknown method of the API
+    package is refused to everyone, so the handlers must never run, whoever calls.
+    """
+    ran: list[str] = []
+
+    async def peek(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        ran.append("peek")
+        return b"secret"
+
+    handler: grpc.RpcMethodHandler[bytes, bytes] = grpc.unary_unary_rpc_method_handler(peek)
+    app = await HelpdeskApp.create(settings)
+    app.server.add_registered_method_handlers("helpdesk.v1.Backdoor", {"Registered": handler})
+    app.server.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler("helpdesk.v1.Backdoor", {"Generic": handler})]
+    )
+    await app.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as chan:
+            customer = await register(auth_service_pb2_grpc.AuthServiceStub(chan))
+            for method in ("Registered", "Generic"):
+                call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = chan.unary_unary(
+                    f"/helpdesk.v1.Backdoor/{method}"
+                )
+                with pytest.raises(grpc.aio.AioRpcError) as anonymous:
+                    await call(b"")
+                assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED, method
+                with pytest.raises(grpc.aio.AioRpcError) as signed_in:
+                    await call(b"", metadata=customer.metadata)
+                assert signed_in.value.code() == grpc.StatusCode.PERMISSION_DENIED, method
+        assert ran == []
+    finally:
+        await app.stop(grace=0.5)
+
+
 async def test_request_id_is_echoed_back(channel: grpc.aio.Channel) -> None:
     health = health_pb2_grpc.HealthStub(channel)
     call = health.Check(health_pb2.HealthCheckRequest(), metadata=(("x-request-id", "req-123"),))
