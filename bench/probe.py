@@ -38,12 +38,6 @@ class ProcessSample:
     store_processes: int
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (all its threads)."""
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
-
-
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process plus those of its exited (reaped) children.
 
