@@ -268,7 +268,7 @@ async def serve(settings: Settings, *, on_started: Callable[[int], None] | None 
     port = await app.start()
     # Everything alive now (modules, descriptors, compiled statements) lives as long as the process:
     # moved out of the collector's generations, a full collection under load walks only what the
-    # calls allocated, not the hundreds of thousands of objects the imports made.
+    # calls allocated, not the ~100k objects the imports made.
     gc.freeze()
     if on_started is not None:
         on_started(port)
