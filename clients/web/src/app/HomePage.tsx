@@ -1,0 +1,65 @@
+import { Link, Navigate, useNavigate } from "@tanstack/react-router";
+import { BookOpen, MessageSquarePlus, Search } from "lucide-react";
+import { useId, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { buttonClasses, PageSpinner } from "@/components";
+import { useSession } from "@/lib/client";
+
+/** `/`: signed-in users go to their tickets (agents and admins to the ticket queue); visitors get a welcome. */
+export function HomePage() {
+  const { state } = useSession();
+  if (state.status === "restoring") return <PageSpinner />;
+  if (state.status === "signedIn") return <Navigate to="/tickets" replace />;
+  return <Welcome />;
+}
+
+function Welcome() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [query, setQuery] = useState("");
+  const inputId = useId();
+  return (
+    <div className="mx-auto w-full max-w-3xl px-4 py-16 text-center sm:px-6 sm:py-24">
+      <h1 className="text-3xl font-semibold tracking-tight text-fg sm:text-4xl">{t("home.title")}</h1>
+      <p className="mx-auto mt-3 max-w-xl text-base text-muted">{t("home.subtitle")}</p>
+      <form
+        role="search"
+        className="mx-auto mt-8 flex max-w-xl gap-2"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void navigate({ to: "/help", search: query.trim() ? { q: query.trim() } : {} });
+        }}
+      >
+        <label htmlFor={inputId} className="sr-only">
+          {t("home.searchLabel")}
+        </label>
+        <div className="relative flex-1">
+          <Search aria-hidden="true" className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted" />
+          <input
+            id={inputId}
+            type="search"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            placeholder={t("home.searchPlaceholder")}
+            className="h-11 w-full rounded-lg border border-border-strong bg-surface pr-3 pl-9 text-sm text-fg shadow-xs placeholder:text-muted"
+          />
+        </div>
+        <button type="submit" className={buttonClasses("primary", "md", "h-11")}>
+          {t("home.search")}
+        </button>
+      </form>
+      <div className="mt-12 grid gap-4 text-left sm:grid-cols-2">
+        <Link to="/help" className="group rounded-xl border border-border bg-surface p-5 shadow-xs hover:border-border-strong">
+          <BookOpen aria-hidden="true" className="size-5 text-accent" />
+          <h2 className="mt-3 font-semibold text-fg">{t("home.helpTitle")}</h2>
+          <p className="mt-1 text-sm text-muted">{t("home.helpBody")}</p>
+        </Link>
+        <Link to="/register" className="group rounded-xl border border-border bg-surface p-5 shadow-xs hover:border-border-strong">
+          <MessageSquarePlus aria-hidden="true" className="size-5 text-accent" />
+          <h2 className="mt-3 font-semibold text-fg">{t("home.contactTitle")}</h2>
+          <p className="mt-1 text-sm text-muted">{t("home.contactBody")}</p>
+        </Link>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,128 @@
+import { Link, Outlet, useRouter, useRouterState } from "@tanstack/react-router";
+import { LifeBuoy, Menu, X } from "lucide-react";
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { buttonClasses, ErrorBanner } from "@/components";
+import { dismissSessionNotice, useSession } from "@/lib/client";
+import { cx } from "@/lib/cx";
+import { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
+import { UserMenu } from "./UserMenu";
+
+interface NavItem {
+  to: "/tickets" | "/help" | "/chat";
+  label: string;
+}
+
+/** The frame of every page: header with navigation and preferences, then the page. */
+export function AppShell() {
+  const { t } = useTranslation();
+  const router = useRouter();
+  const { state, user, isStaff } = useSession();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const pathname = useRouterState({ select: (s) => s.location.pathname });
+
+  // Close the phone menu on navigation.
+  useEffect(() => setMenuOpen(false), [pathname]);
+  // A session that ended (expired, signed out elsewhere) re-runs the guards: protected pages redirect.
+  useEffect(() => {
+    if (state.status === "signedOut") void router.invalidate();
+  }, [state.status, router]);
+
+  const nav: NavItem[] = user
+    ? [
+        { to: "/tickets", label: isStaff ? t("nav.queue") : t("nav.tickets") },
+        { to: "/help", label: t("nav.help") },
+        ...(isStaff ? [] : [{ to: "/chat" as const, label: t("nav.chat") }]),
+      ]
+    : [{ to: "/help", label: t("nav.help") }];
+
+  const linkClasses = "rounded-md px-3 py-2 text-sm font-medium text-muted hover:bg-subtle hover:text-fg";
+  const activeClasses = "bg-subtle text-fg";
+  const notice = state.status === "signedOut" ? state.notice : undefined;
+
+  return (
+    <div className="flex min-h-dvh flex-col">
+      <a href="#main" className="sr-only z-50 rounded-md bg-surface px-3 py-2 focus:not-sr-only focus:fixed focus:top-2 focus:left-2">
+        {t("app.skipToContent")}
+      </a>
+      <header className="sticky top-0 z-20 border-b border-border bg-surface/90 backdrop-blur supports-[backdrop-filter]:bg-surface/80">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-4 sm:px-6">
+          <Link to="/" className="mr-2 flex items-center gap-2 rounded-md font-semibold text-fg">
+            <span className="flex size-7 items-center justify-center rounded-lg bg-accent text-accent-fg">
+              <LifeBuoy aria-hidden="true" className="size-4" />
+            </span>
+            <span>{t("app.name")}</span>
+          </Link>
+          <nav aria-label={t("nav.main")} className="hidden items-center gap-1 md:flex">
+            {nav.map((item) => (
+              <Link key={item.to} to={item.to} className={linkClasses} activeProps={{ className: activeClasses, "aria-current": "page" }}>
+                {item.label}
+              </Link>
+            ))}
+          </nav>
+          <div className="ml-auto flex items-center gap-2">
+            <div className="hidden items-center gap-2 md:flex">
+              <LanguageSwitcher />
+              <ThemeSwitcher />
+            </div>
+            {user ? (
+              <UserMenu user={user} />
+            ) : state.status === "signedOut" ? (
+              <div className="hidden items-center gap-2 sm:flex">
+                <Link to="/sign-in" className={buttonClasses("ghost", "sm")}>
+                  {t("nav.signIn")}
+                </Link>
+                <Link to="/register" className={buttonClasses("primary", "sm")}>
+                  {t("nav.register")}
+                </Link>
+              </div>
+            ) : null}
+            <button
+              type="button"
+              className="flex size-9 items-center justify-center rounded-lg text-muted hover:bg-subtle md:hidden"
+              aria-expanded={menuOpen}
+              aria-controls="mobile-menu"
+              aria-label={menuOpen ? t("nav.closeMenu") : t("nav.openMenu")}
+              onClick={() => setMenuOpen((open) => !open)}
+            >
+              {menuOpen ? <X aria-hidden="true" className="size-5" /> : <Menu aria-hidden="true" className="size-5" />}
+            </button>
+          </div>
+        </div>
+        <div id="mobile-menu" hidden={!menuOpen} className={cx("border-t border-border px-4 pt-2 pb-4 md:hidden")}>
+          <nav aria-label={t("nav.main")} className="flex flex-col gap-1">
+            {nav.map((item) => (
+              <Link key={item.to} to={item.to} className={linkClasses} activeProps={{ className: activeClasses, "aria-current": "page" }}>
+                {item.label}
+              </Link>
+            ))}
+            {!user && state.status === "signedOut" ? (
+              <>
+                <Link to="/sign-in" className={linkClasses}>
+                  {t("nav.signIn")}
+                </Link>
+                <Link to="/register" className={linkClasses}>
+                  {t("nav.register")}
+                </Link>
+              </>
+            ) : null}
+          </nav>
+          <div className="mt-3 flex flex-wrap items-center gap-2 border-t border-border pt-3">
+            <LanguageSwitcher />
+            <ThemeSwitcher />
+          </div>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1} className="flex-1 outline-none">
+        {notice ? (
+          <div className="mx-auto max-w-xl px-4 pt-6 sm:px-6">
+            <ErrorBanner tone="info" onDismiss={dismissSessionNotice}>
+              {t(notice === "expired" ? "session.expired" : "session.signedOut")}
+            </ErrorBanner>
+          </div>
+        ) : null}
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,9 @@
+import { Page, PageHeader } from "@/components";
+
+export function SignInPage() {
+  return (
+    <Page>
+      <PageHeader title="SignInPage" />
+    </Page>
+  );
+}

@@ -1,0 +1,9 @@
+import { Page, PageHeader } from "@/components";
+
+export function ArticlePage() {
+  return (
+    <Page>
+      <PageHeader title="ArticlePage" />
+    </Page>
+  );
+}

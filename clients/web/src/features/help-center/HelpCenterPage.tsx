@@ -1,0 +1,9 @@
+import { Page, PageHeader } from "@/components";
+
+export function HelpCenterPage() {
+  return (
+    <Page>
+      <PageHeader title="HelpCenterPage" />
+    </Page>
+  );
+}

@@ -1,0 +1,9 @@
+import { Page, PageHeader } from "@/components";
+
+export function TicketListPage() {
+  return (
+    <Page>
+      <PageHeader title="TicketListPage" />
+    </Page>
+  );
+}
