@@ -89,9 +89,11 @@ describe("RefreshScheduler", () => {
     await clock.advance(11_000);
     await clock.advance(12_000);
     expect(session.calls).toHaveLength(3);
-    await clock.advance(13_000);
+    await clock.advance(13_000); // planned while still valid
+    expect(session.calls).toHaveLength(4);
     await clock.advance(20_000);
-    expect(session.calls).toHaveLength(3); // expired: the next call's own refresh decides
+    await clock.advance(40_000);
+    expect(session.calls).toHaveLength(4); // expired: the next call's own refresh decides
   });
 
   it("stops after a refused refresh ended the session", async () => {
