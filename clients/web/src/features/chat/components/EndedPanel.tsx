@@ -2,6 +2,7 @@
 
 import type { Chat } from "@helpdesk/client";
 import { Plus } from "lucide-react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button } from "@/components";
 import { CHAT_NAMESPACE } from "../i18n";
@@ -9,6 +10,7 @@ import { RatingForm, RatingSummary } from "./RatingForm";
 
 export function EndedPanel({ chat, viewerId, onNewChat }: { chat: Chat; viewerId: string; onNewChat: () => void }) {
   const { t } = useTranslation(CHAT_NAMESPACE);
+  const [rated, setRated] = useState(false);
   const endedBy =
     chat.endedById === ""
       ? undefined
@@ -18,7 +20,7 @@ export function EndedPanel({ chat, viewerId, onNewChat }: { chat: Chat; viewerId
   return (
     <div className="max-h-[60%] overflow-y-auto border-t border-border bg-surface px-4 py-4 sm:px-5">
       {endedBy ? <p className="mb-3 text-xs text-muted">{endedBy}</p> : null}
-      {chat.rating > 0 ? <RatingSummary rating={chat.rating} /> : <RatingForm chatId={chat.id} />}
+      {chat.rating > 0 ? <RatingSummary rating={chat.rating} thanks={rated} /> : <RatingForm chatId={chat.id} onRated={() => setRated(true)} />}
       <div className="mt-4 flex justify-end">
         <Button variant="secondary" icon={<Plus aria-hidden="true" className="size-4" />} onClick={onNewChat}>
           {t("newChat")}

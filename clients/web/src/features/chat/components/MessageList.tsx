@@ -2,13 +2,16 @@
 // typing. Follows the newest message while the reader is at the end; otherwise offers a jump.
 
 import { ArrowDown } from "lucide-react";
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { TypingState } from "../model/chat-events";
 import type { OutboxEntry } from "../model/outbox";
 import type { ChatTimeline } from "../model/timeline";
 import { CHAT_NAMESPACE } from "../i18n";
 import { MessageItem, PendingItem } from "./MessageItem";
+
+/** Within this many pixels of the bottom counts as "at the end". */
+const END_SLACK_PX = 48;
 
 export interface MessageListProps {
   timeline: ChatTimeline;
@@ -24,34 +27,42 @@ export interface MessageListProps {
 export function MessageList({ timeline, pending, viewerId, agentReadSeq, typing, onAtEndChange, onRetry, onDiscard }: MessageListProps) {
   const { t } = useTranslation(CHAT_NAMESPACE);
   const scroller = useRef<HTMLDivElement>(null);
-  const end = useRef<HTMLDivElement>(null);
   const atEnd = useRef(true);
   const [showJump, setShowJump] = useState(false);
   const messages = timeline.messages;
   const count = messages.length + pending.length;
   const lastOwn = messages.at(-1)?.senderId === viewerId;
 
-  // Whether the end of the conversation is on screen (drives auto-scroll and read receipts).
-  useEffect(() => {
+  // Whether the end of the conversation is on screen (drives auto-scroll and read receipts). Known
+  // from scrolling, so that the list shrinking (the rating panel appearing) keeps the reader there.
+  const measure = useCallback((): void => {
     const root = scroller.current;
-    const target = end.current;
-    if (!root || !target) {
+    if (!root) {
       return;
     }
-    const observer = new IntersectionObserver(
-      ([entry]) => {
-        const visible = entry?.isIntersecting ?? false;
-        atEnd.current = visible;
-        onAtEndChange(visible);
-        if (visible) {
-          setShowJump(false);
-        }
-      },
-      { root, rootMargin: "0px 0px 48px 0px" },
-    );
-    observer.observe(target);
-    return () => observer.disconnect();
+    const visible = root.scrollHeight - root.scrollTop - root.clientHeight <= END_SLACK_PX;
+    if (visible !== atEnd.current) {
+      atEnd.current = visible;
+      onAtEndChange(visible);
+    }
+    if (visible) {
+      setShowJump(false);
+    }
   }, [onAtEndChange]);
+
+  useEffect(() => {
+    const root = scroller.current;
+    if (!root) {
+      return;
+    }
+    const observer = new ResizeObserver(() => {
+      if (atEnd.current) {
+        root.scrollTop = root.scrollHeight;
+      }
+    });
+    observer.observe(root);
+    return () => observer.disconnect();
+  }, []);
 
   // New content: stay at the end if the reader was there (or just sent something).
   useLayoutEffect(() => {
@@ -73,7 +84,7 @@ export function MessageList({ timeline, pending, viewerId, agentReadSeq, typing,
 
   return (
     <div className="relative min-h-0 flex-1">
-      <div ref={scroller} className="h-full overflow-x-hidden overflow-y-auto px-3 py-4 sm:px-5">
+      <div ref={scroller} onScroll={measure} className="h-full overflow-x-hidden overflow-y-auto px-3 py-4 sm:px-5">
         {count === 0 ? <p className="py-10 text-center text-sm text-muted">{t("messages.empty")}</p> : null}
         <ol aria-label={t("messages.label")} className="flex flex-col gap-1">
           {messages.map((message, index) => (
@@ -92,7 +103,6 @@ export function MessageList({ timeline, pending, viewerId, agentReadSeq, typing,
         <p aria-live="polite" className="mt-2 h-5 px-1 text-xs text-muted">
           {typing ? t("typing", { name: typing.displayName || t("messages.support") }) : ""}
         </p>
-        <div ref={end} className="h-px" />
       </div>
       {showJump ? (
         <button

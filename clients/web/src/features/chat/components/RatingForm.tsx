@@ -40,7 +40,7 @@ export function RatingSummary({ rating, thanks = false }: { rating: number; than
   );
 }
 
-export function RatingForm({ chatId }: { chatId: string }) {
+export function RatingForm({ chatId, onRated }: { chatId: string; onRated: () => void }) {
   const { t } = useTranslation(CHAT_NAMESPACE);
   const { t: tc } = useTranslation();
   const queryClient = useQueryClient();
@@ -52,6 +52,7 @@ export function RatingForm({ chatId }: { chatId: string }) {
   const rate = useMutation({
     mutationFn: () => client.chat.rateChat({ id: chatId, rating, feedback: feedback.trim() }),
     onSuccess: (chat) => {
+      onRated();
       storeChat(queryClient, chat);
       void queryClient.invalidateQueries({ queryKey: chatKeys.latest() });
     },
@@ -61,10 +62,6 @@ export function RatingForm({ chatId }: { chatId: string }) {
       }
     },
   });
-
-  if (rate.isSuccess) {
-    return <RatingSummary rating={rate.data.rating || rating} thanks />;
-  }
 
   const failure = rate.error === null ? undefined : HelpdeskError.from(rate.error);
   const fields =
@@ -102,7 +99,7 @@ export function RatingForm({ chatId }: { chatId: string }) {
             <label
               key={star}
               onMouseEnter={() => setHover(star)}
-              className="cursor-pointer rounded-md p-1 has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-focus"
+              className="relative rounded-md p-1 has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-focus"
             >
               <input
                 type="radio"
@@ -113,10 +110,11 @@ export function RatingForm({ chatId }: { chatId: string }) {
                   setRating(star);
                   setMissing(false);
                 }}
-                className="sr-only"
+                // Transparent over the star, so a click or tap lands on the radio itself.
+                className="absolute inset-0 m-0 size-full cursor-pointer opacity-0"
               />
               <span className="sr-only">{t("rating.star", { count: star })}</span>
-              <Star aria-hidden="true" className={cx("size-7 transition-colors", star <= shown ? "fill-current text-warning" : "text-border-strong")} />
+              <Star aria-hidden="true" className={cx("pointer-events-none size-7 transition-colors", star <= shown ? "fill-current text-warning" : "text-border-strong")} />
             </label>
           ))}
         </div>
