@@ -9,3 +9,4 @@ export { Select, type SelectOption } from "./Select";
 export { PageSpinner, Spinner } from "./Spinner";
 export { TextArea, TextField } from "./TextField";
 export { Highlighted } from "./Highlighted";
+export { LanguageSwitcher, ThemeSwitcher } from "./Preferences";

@@ -82,17 +82,30 @@ export function isNetworkError(error: unknown): boolean {
   return failure.code === Code.Unavailable || (failure.code === Code.Unknown && /fetch|network|load failed/i.test(failure.rawMessage));
 }
 
+/** ErrorInfo reasons with a sentence of their own (errors.reason.* in the locales). */
+const WORDED_REASONS = new Set([
+  "INVALID_CREDENTIALS",
+  "EMAIL_TAKEN",
+  "LOGIN_RATE_LIMITED",
+  "WRONG_PASSWORD",
+  "WEAK_PASSWORD",
+  "PASSWORD_TOO_LONG",
+  "TICKET_CLOSED",
+  "ETAG_MISMATCH",
+  "INVALID_REFRESH_TOKEN",
+  "REFRESH_TOKEN_REUSED",
+  "ARTICLE_NOT_PUBLISHED",
+  "INVALID_TRANSITION",
+  "TRANSITION_NOT_ALLOWED",
+]);
+
 /** A sentence for any failed call, in the user's language. */
 export function describeError(error: unknown, t: Translate): string {
   const failure = HelpdeskError.from(error);
   const seconds = failure.retryDelayMs === undefined ? undefined : Math.max(1, Math.ceil(failure.retryDelayMs / 1000));
   const reason = failure.reason;
-  if (reason !== undefined) {
-    const key = `errors.reason.${reason}`;
-    const text = t(key, { seconds: seconds ?? 30 });
-    if (text !== key) {
-      return text;
-    }
+  if (reason !== undefined && WORDED_REASONS.has(reason)) {
+    return t(`errors.reason.${reason}`, { seconds: seconds ?? 30 });
   }
   switch (failure.code) {
     case Code.InvalidArgument:

@@ -2,10 +2,10 @@ import { Link, Outlet, useRouter, useRouterState } from "@tanstack/react-router"
 import { LifeBuoy, Menu, X } from "lucide-react";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { buttonClasses, ErrorBanner } from "@/components";
+import { buttonClasses, ErrorBanner, LanguageSwitcher, ThemeSwitcher } from "@/components";
 import { dismissSessionNotice, useSession } from "@/lib/client";
 import { cx } from "@/lib/cx";
-import { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
+
 import { UserMenu } from "./UserMenu";
 
 interface NavItem {

@@ -4,7 +4,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { User } from "@helpdesk/client";
 import { signOut } from "@/lib/client";
-import { roleKey } from "./roles";
+import { roleKey } from "@/lib/roles";
 
 function initials(name: string): string {
   const words = name.trim().split(/\s+/).filter(Boolean);

@@ -1,9 +1,160 @@
-import { Page, PageHeader } from "@/components";
+import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
+import { BookOpen, LifeBuoy, Search, SearchX } from "lucide-react";
+import { useEffect, useId, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Button, buttonClasses, EmptyState, ErrorBanner, Page } from "@/components";
+import { useSession } from "@/lib/client";
+import { cx } from "@/lib/cx";
+import { useDebounced } from "@/lib/debounce";
+import { describeError } from "@/lib/errors";
+import { useArticleList, useArticleSearch, useCategories } from "./api";
+import { ArticleLinks, SearchResults } from "./components/ArticleCards";
+import "./i18n";
 
-export function HelpCenterPage() {
+const route = getRouteApi("/help");
+
+function ListSkeleton() {
   return (
-    <Page>
-      <PageHeader title="HelpCenterPage" />
-    </Page>
+    <ul aria-hidden="true" className="divide-y divide-border rounded-xl border border-border bg-surface">
+      {[0, 1, 2].map((row) => (
+        <li key={row} className="space-y-2 px-5 py-4">
+          <div className="h-3.5 w-1/2 animate-pulse rounded bg-subtle" />
+          <div className="h-3 w-3/4 animate-pulse rounded bg-subtle" />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** `/help`: search with highlighted snippets, categories, popular articles. Open to everyone. */
+export function HelpCenterPage() {
+  const { t } = useTranslation("help");
+  const { t: tc } = useTranslation();
+  const search = route.useSearch();
+  const navigate = useNavigate({ from: "/help" });
+  const { state } = useSession();
+  const [text, setText] = useState(search.q ?? "");
+  const settled = useDebounced(text, 350);
+  const inputId = useId();
+  const query = search.q ?? "";
+  const category = search.category ?? "";
+
+  useEffect(() => {
+    const q = settled.trim() || undefined;
+    if (q !== search.q) void navigate({ search: (prev) => ({ ...prev, q }), replace: true });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only the settled text drives this
+  }, [settled]);
+  useEffect(() => setText((current) => (current.trim() === (search.q ?? "") ? current : (search.q ?? ""))), [search.q]);
+
+  const results = useArticleSearch(query, category);
+  const list = useArticleList(category);
+  const categories = useCategories();
+
+  const active = query ? results : list;
+  let body;
+  if (query) {
+    const found = results.data?.pages.flatMap((page) => page.results) ?? [];
+    body = results.isPending ? (
+      <ListSkeleton />
+    ) : results.isError ? (
+      <ErrorBanner onRetry={() => void results.refetch()}>{describeError(results.error, tc)}</ErrorBanner>
+    ) : found.length === 0 ? (
+      <EmptyState icon={SearchX} title={t("noResultsTitle", { query })} body={t("noResultsBody")} />
+    ) : (
+      <>
+        <h2 className="mb-3 text-sm font-medium text-muted" aria-live="polite">
+          {results.hasNextPage ? t("moreResults", { query }) : t("results", { count: found.length, query })}
+        </h2>
+        <SearchResults results={found} />
+      </>
+    );
+  } else {
+    const articles = list.data?.pages.flatMap((page) => page.articles) ?? [];
+    body = list.isPending ? (
+      <ListSkeleton />
+    ) : list.isError ? (
+      <ErrorBanner onRetry={() => void list.refetch()}>{describeError(list.error, tc)}</ErrorBanner>
+    ) : articles.length === 0 ? (
+      <EmptyState icon={BookOpen} title={t("emptyTitle")} body={t("emptyBody")} />
+    ) : (
+      <>
+        <h2 className="mb-3 text-sm font-semibold text-fg">{category ? t("inCategory", { category }) : t("popular")}</h2>
+        <ArticleLinks articles={articles} />
+      </>
+    );
+  }
+
+  const chip = (selected: boolean) =>
+    cx(
+      "inline-flex h-8 items-center gap-1.5 rounded-full border px-3 text-[13px] font-medium capitalize transition-colors",
+      selected ? "border-accent bg-accent-soft text-accent-soft-fg" : "border-border bg-surface text-muted hover:text-fg",
+    );
+
+  return (
+    <div>
+      <div className="border-b border-border bg-surface">
+        <div className="mx-auto max-w-4xl px-4 py-10 text-center sm:px-6 sm:py-14">
+          <h1 className="text-2xl font-semibold tracking-tight text-fg sm:text-3xl">{t("title")}</h1>
+          <p className="mt-2 text-sm text-muted sm:text-base">{t("subtitle")}</p>
+          <form role="search" className="mx-auto mt-6 max-w-xl" onSubmit={(event) => event.preventDefault()}>
+            <label htmlFor={inputId} className="sr-only">
+              {t("searchLabel")}
+            </label>
+            <div className="relative">
+              <Search aria-hidden="true" className="pointer-events-none absolute top-1/2 left-3.5 size-4 -translate-y-1/2 text-muted" />
+              <input
+                id={inputId}
+                type="search"
+                value={text}
+                onChange={(event) => setText(event.target.value)}
+                placeholder={t("searchPlaceholder")}
+                className="h-12 w-full rounded-xl border border-border-strong bg-canvas pr-4 pl-10 text-base text-fg shadow-xs placeholder:text-muted"
+              />
+            </div>
+          </form>
+        </div>
+      </div>
+      <Page width="default" className="pt-6 sm:pt-8">
+        {categories.data && categories.data.categories.length > 0 ? (
+          <nav aria-label={t("categories")} className="mb-6 flex flex-wrap gap-2">
+            <Link to="/help" search={(prev) => ({ ...prev, category: undefined })} className={chip(category === "")} aria-current={category === "" ? "page" : undefined}>
+              {t("allCategories")}
+            </Link>
+            {categories.data.categories.map((item) => (
+              <Link
+                key={item.name}
+                to="/help"
+                search={(prev) => ({ ...prev, category: item.name })}
+                className={chip(category === item.name)}
+                aria-current={category === item.name ? "page" : undefined}
+              >
+                {item.name}
+                <span className="text-xs font-normal opacity-80">{item.publishedArticleCount}</span>
+              </Link>
+            ))}
+          </nav>
+        ) : null}
+        <div aria-busy={active.isFetching}>{body}</div>
+        {active.hasNextPage ? (
+          <div className="mt-4 flex justify-center">
+            <Button variant="secondary" loading={active.isFetchingNextPage} onClick={() => void active.fetchNextPage()}>
+              {tc("common.loadMore")}
+            </Button>
+          </div>
+        ) : null}
+        <div className="mt-10 flex flex-col items-start gap-3 rounded-xl border border-border bg-surface p-5 sm:flex-row sm:items-center">
+          <span className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-accent-soft text-accent-soft-fg">
+            <LifeBuoy aria-hidden="true" className="size-4" />
+          </span>
+          <div className="flex-1">
+            <p className="font-medium text-fg">{t("stillNeedHelp")}</p>
+            <p className="text-sm text-muted">{t("contactBody")}</p>
+          </div>
+          <Link to={state.status === "signedIn" ? "/tickets/new" : "/register"} className={buttonClasses("secondary", "sm")}>
+            {t("contact")}
+          </Link>
+        </div>
+      </Page>
+    </div>
   );
 }

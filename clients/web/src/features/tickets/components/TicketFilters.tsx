@@ -1,0 +1,113 @@
+import { getRouteApi, useNavigate } from "@tanstack/react-router";
+import { Search, X } from "lucide-react";
+import { useEffect, useId, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { cx } from "@/lib/cx";
+import { useDebounced } from "@/lib/debounce";
+import { PRIORITY_NAMES, STATUS_NAMES, type PriorityName, type StatusName } from "../search";
+
+const route = getRouteApi("/tickets/");
+
+/** Text search, status toggles and priority, all kept in the URL. */
+export function TicketFilters() {
+  const { t } = useTranslation("tickets");
+  const search = route.useSearch();
+  const navigate = useNavigate({ from: "/tickets/" });
+  const [text, setText] = useState(search.q ?? "");
+  const settled = useDebounced(text, 350);
+  const searchId = useId();
+  const priorityId = useId();
+
+  // Typing updates the URL once the user pauses; the URL (back button, links) updates the box.
+  useEffect(() => {
+    const q = settled.trim() || undefined;
+    if (q !== search.q) void navigate({ search: (prev) => ({ ...prev, q }), replace: true });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only the settled text drives this
+  }, [settled]);
+  useEffect(() => setText((current) => (current.trim() === (search.q ?? "") ? current : (search.q ?? ""))), [search.q]);
+
+  const statuses = new Set(search.status ?? []);
+  const toggleStatus = (name: StatusName) => {
+    const next = new Set(statuses);
+    if (next.has(name)) next.delete(name);
+    else next.add(name);
+    const status = STATUS_NAMES.filter((value) => next.has(value));
+    void navigate({ search: (prev) => ({ ...prev, status: status.length ? status : undefined }) });
+  };
+  const priority = search.priority?.[0] ?? "";
+  const filtered = Boolean(search.q || search.status || search.priority);
+
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="flex flex-col gap-3 sm:flex-row">
+        <div className="relative flex-1">
+          <label htmlFor={searchId} className="sr-only">
+            {t("list.searchLabel")}
+          </label>
+          <Search aria-hidden="true" className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted" />
+          <input
+            id={searchId}
+            type="search"
+            value={text}
+            onChange={(event) => setText(event.target.value)}
+            placeholder={t("list.searchPlaceholder")}
+            className="h-10 w-full rounded-lg border border-border-strong bg-surface pr-3 pl-9 text-sm text-fg shadow-xs placeholder:text-muted"
+          />
+        </div>
+        <div className="sm:w-48">
+          <label htmlFor={priorityId} className="sr-only">
+            {t("list.priorityFilter")}
+          </label>
+          <select
+            id={priorityId}
+            value={priority}
+            onChange={(event) => {
+              const value = event.target.value as PriorityName | "";
+              void navigate({ search: (prev) => ({ ...prev, priority: value ? [value] : undefined }) });
+            }}
+            className="h-10 w-full rounded-lg border border-border-strong bg-surface px-3 text-sm text-fg shadow-xs"
+          >
+            <option value="">{t("list.anyPriority")}</option>
+            {PRIORITY_NAMES.map((name) => (
+              <option key={name} value={name}>
+                {t(`priority.${name}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <div role="group" aria-label={t("list.statusFilter")} className="flex flex-wrap items-center gap-2">
+        {STATUS_NAMES.map((name) => {
+          const pressed = statuses.has(name);
+          return (
+            <button
+              key={name}
+              type="button"
+              aria-pressed={pressed}
+              onClick={() => toggleStatus(name)}
+              className={cx(
+                "h-8 rounded-full border px-3 text-[13px] font-medium transition-colors",
+                pressed ? "border-accent bg-accent-soft text-accent-soft-fg" : "border-border bg-surface text-muted hover:text-fg",
+              )}
+            >
+              {t(`status.${name}`)}
+            </button>
+          );
+        })}
+        {filtered ? (
+          <button
+            type="button"
+            onClick={() => {
+              setText("");
+              void navigate({ search: {} });
+            }}
+            className="ml-1 inline-flex h-8 items-center gap-1 rounded-md px-2 text-[13px] font-medium text-muted hover:text-fg"
+          >
+            <X aria-hidden="true" className="size-3.5" />
+            {t("list.clearFilters")}
+          </button>
+        ) : null}
+      </div>
+    </div>
+  );
+}
