@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { Button } from "@/components";
 import { controlClasses } from "@/components/Field";
 import { cx } from "@/lib/cx";
+import { formatNumber } from "@/lib/format";
 import { useDraft } from "@/lib/drafts";
 import { useTypingSignal } from "../hooks/use-typing-signal";
 import { CHAT_NAMESPACE } from "../i18n";
@@ -16,7 +17,7 @@ import { characterCount, MAX_MESSAGE_LENGTH } from "../model/limits";
 const MAX_HEIGHT = 160;
 
 export function Composer({ chatId, onSend }: { chatId: string; onSend: (body: string) => void }) {
-  const { t } = useTranslation(CHAT_NAMESPACE);
+  const { t, i18n } = useTranslation(CHAT_NAMESPACE);
   const [text, setText, clearText] = useDraft(`chat.${chatId}.composer`, "");
   const box = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
@@ -79,7 +80,7 @@ export function Composer({ chatId, onSend }: { chatId: string; onSend: (body: st
         </Button>
       </div>
       <p id={hintId} className={cx("mt-1.5 px-1 text-xs", tooLong ? "text-danger" : "text-muted")}>
-        {tooLong ? t("composer.tooLong", { max: MAX_MESSAGE_LENGTH, count: length }) : t("composer.hint")}
+        {tooLong ? t("composer.tooLong", { max: formatNumber(MAX_MESSAGE_LENGTH, i18n.language), count: formatNumber(length, i18n.language) }) : t("composer.hint")}
       </p>
     </form>
   );

@@ -24,13 +24,16 @@ function formatTime(date: Date | undefined, language: string): string {
   return format.format(date);
 }
 
-function Bubble({ own, muted, children }: { own: boolean; muted?: boolean; children: string }) {
+function Bubble({ own, pending, children }: { own: boolean; pending?: boolean; children: string }) {
   return (
     <p
       className={cx(
         "max-w-[85%] rounded-2xl px-3.5 py-2 text-sm leading-6 break-words whitespace-pre-wrap sm:max-w-[75%]",
-        own ? "rounded-br-md bg-accent text-accent-fg" : "rounded-bl-md bg-subtle text-fg",
-        muted && "opacity-70",
+        pending
+          ? "rounded-br-md border border-dashed border-accent/50 bg-accent-soft text-accent-soft-fg"
+          : own
+            ? "rounded-br-md bg-accent text-accent-fg"
+            : "rounded-bl-md bg-subtle text-fg",
       )}
     >
       {children}
@@ -75,7 +78,7 @@ export function PendingItem({
   return (
     <li className="mt-3 flex flex-col items-end">
       <span className="mb-1 px-1 text-xs font-medium text-muted">{t("messages.you")}</span>
-      <Bubble own muted>
+      <Bubble own pending>
         {entry.body}
       </Bubble>
       <span className={cx("mt-0.5 flex items-center gap-1 px-1 text-[11px]", entry.state === "failed" ? "text-danger" : "text-muted")}>

@@ -84,7 +84,15 @@ export function MessageList({ timeline, pending, viewerId, agentReadSeq, typing,
 
   return (
     <div className="relative min-h-0 flex-1">
-      <div ref={scroller} onScroll={measure} className="h-full overflow-x-hidden overflow-y-auto px-3 py-4 sm:px-5">
+      {/* Focusable, so the conversation can be scrolled from the keyboard. */}
+      <div
+        ref={scroller}
+        onScroll={measure}
+        tabIndex={0}
+        role="region"
+        aria-label={t("messages.region")}
+        className="h-full overflow-x-hidden overflow-y-auto px-3 py-4 focus-visible:outline-offset-[-2px] sm:px-5"
+      >
         {count === 0 ? <p className="py-10 text-center text-sm text-muted">{t("messages.empty")}</p> : null}
         <ol aria-label={t("messages.label")} className="flex flex-col gap-1">
           {messages.map((message, index) => (

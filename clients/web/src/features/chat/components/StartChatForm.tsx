@@ -10,6 +10,7 @@ import { Button, Card, ErrorBanner, Page, PageHeader, TextArea, TextField } from
 import { client } from "@/lib/client";
 import { useDraft } from "@/lib/drafts";
 import { describeError, mapViolations } from "@/lib/errors";
+import { formatNumber } from "@/lib/format";
 import { newRequestId } from "@/lib/ids";
 import { chatKeys, mergeIntoTimeline, storeChat } from "../api/queries";
 import { CHAT_NAMESPACE } from "../i18n";
@@ -18,7 +19,7 @@ import { characterCount, MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH } from "../model/l
 type Field = "topic" | "message";
 
 export function StartChatForm({ onStarted }: { onStarted: (chat: Chat) => void }) {
-  const { t } = useTranslation(CHAT_NAMESPACE);
+  const { t, i18n } = useTranslation(CHAT_NAMESPACE);
   const { t: tc } = useTranslation();
   const queryClient = useQueryClient();
   const [topic, setTopic, clearTopic] = useDraft("chat.start.topic", "");
@@ -62,7 +63,7 @@ export function StartChatForm({ onStarted }: { onStarted: (chat: Chat) => void }
     if (message.trim() === "") {
       next.message = t("start.messageRequired");
     } else if (characterCount(message) > MAX_MESSAGE_LENGTH) {
-      next.message = t("composer.tooLong", { max: MAX_MESSAGE_LENGTH, count: characterCount(message) });
+      next.message = t("composer.tooLong", { max: formatNumber(MAX_MESSAGE_LENGTH, i18n.language), count: formatNumber(characterCount(message), i18n.language) });
     }
     setLocalError(next);
     if (Object.keys(next).length === 0) {

@@ -67,6 +67,9 @@ export function useChatLive(chatId: string, viewerId: string, onMessages: (messa
       onState: (state) => {
         flush();
         setConnection(state);
+        if (state !== "live") {
+          setTyping(undefined); // nobody can be seen typing through a broken stream
+        }
         if (state === "reconnecting") {
           wasDown = true;
         } else if (state === "live" && wasDown) {

@@ -34,6 +34,7 @@ const en = {
     noTopic: "Live chat",
   },
   messages: {
+    region: "Conversation",
     label: "Messages",
     empty: "No messages yet.",
     you: "You",

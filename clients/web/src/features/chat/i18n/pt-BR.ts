@@ -29,13 +29,14 @@ const ptBR: typeof en = {
     failed: "Não é possível acompanhar este chat agora.",
   },
   header: {
-    waiting: "Aguardando um agente",
+    waiting: "Aguardando agente",
     withAgent: "{{name}}",
     agentRole: "Agente de suporte",
     topic: "Assunto: {{topic}}",
     noTopic: "Chat ao vivo",
   },
   messages: {
+    region: "Conversa",
     label: "Mensagens",
     empty: "Nenhuma mensagem ainda.",
     you: "Você",
