@@ -25,6 +25,15 @@ describe("parseSnippet", () => {
   });
 });
 
+describe("parseSnippet on Markdown sources", () => {
+  it("drops emphasis markers around and inside hits", () => {
+    expect(parseSnippet("click **Forgot <mark>password</mark>**")).toEqual([
+      { text: "click Forgot ", highlighted: false },
+      { text: "password", highlighted: true },
+    ]);
+  });
+});
+
 describe("unescapeHtml", () => {
   it("unescapes once (no double decoding)", () => {
     expect(unescapeHtml("&amp;lt; &quot;a&#39;")).toBe("&lt; \"a'");

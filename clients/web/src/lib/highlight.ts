@@ -13,6 +13,11 @@ export function unescapeHtml(text: string): string {
   return text.replace(/&(amp|lt|gt|quot|apos|#39|#x27|#34);/g, (_, name: string) => ENTITIES[name] ?? "");
 }
 
+/** Markdown emphasis and code markers, which read as noise in an excerpt of an article's source. */
+function stripMarkdown(text: string): string {
+  return text.replace(/\*\*|__|`/g, "");
+}
+
 /** The snippet as plain-text parts, highlighted where the server put <mark>. */
 export function parseSnippet(snippet: string): SnippetPart[] {
   const parts: SnippetPart[] = [];
@@ -23,7 +28,8 @@ export function parseSnippet(snippet: string): SnippetPart[] {
     } else if (piece === "</mark>") {
       highlighted = false;
     } else if (piece !== "") {
-      parts.push({ text: unescapeHtml(piece), highlighted });
+      const text = stripMarkdown(unescapeHtml(piece));
+      if (text !== "") parts.push({ text, highlighted });
     }
   }
   return parts;

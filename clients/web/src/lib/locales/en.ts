@@ -26,7 +26,7 @@ const en = {
   language: {
     label: "Language",
     en: "English",
-    "pt-BR": "Português (Brasil)",
+    "pt-BR": "Português (BR)",
   },
   theme: {
     label: "Theme",

@@ -28,7 +28,7 @@ const ptBR: CommonStrings = {
   language: {
     label: "Idioma",
     en: "English",
-    "pt-BR": "Português (Brasil)",
+    "pt-BR": "Português (BR)",
   },
   theme: {
     label: "Tema",

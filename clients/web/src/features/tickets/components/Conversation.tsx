@@ -10,7 +10,7 @@ function initials(name: string): string {
   return ((words[0]?.[0] ?? "?") + (words.length > 1 ? (words[words.length - 1]?.[0] ?? "") : "")).toUpperCase();
 }
 
-function Entry({ name, staff, mine, time, body }: { name: string; staff: boolean; mine: boolean; time: Timestamp | undefined; body: string }) {
+function Entry({ name, staff, mine, time, body, internal = false }: { name: string; staff: boolean; mine: boolean; time: Timestamp | undefined; body: string; internal?: boolean }) {
   const { t, i18n } = useTranslation("tickets");
   return (
     <li className="flex gap-3">
@@ -23,10 +23,16 @@ function Entry({ name, staff, mine, time, body }: { name: string; staff: boolean
       >
         {initials(name)}
       </span>
-      <article className={cx("min-w-0 flex-1 rounded-xl border px-4 py-3", staff ? "border-accent/25 bg-accent-soft/40" : "border-border bg-surface")}>
+      <article
+        className={cx(
+          "min-w-0 flex-1 rounded-xl border px-4 py-3",
+          internal ? "border-warning/40 bg-warning-soft" : staff ? "border-accent/25 bg-accent-soft/40" : "border-border bg-surface",
+        )}
+      >
         <header className="flex flex-wrap items-center gap-x-2 gap-y-1">
           <span className="font-medium text-fg">{mine ? t("ticket.you") : name}</span>
           {staff ? <Badge tone="accent">{t("ticket.support")}</Badge> : null}
+          {internal ? <Badge tone="warning">{t("ticket.internal")}</Badge> : null}
           <time className="text-xs text-muted" dateTime={time ? new Date(Number(time.seconds) * 1000).toISOString() : undefined} title={formatDateTime(time, i18n.language)}>
             {formatRelative(time, i18n.language)}
           </time>
@@ -51,6 +57,7 @@ export function Conversation({ ticket, messages, viewerId }: { ticket: Ticket; m
           mine={message.authorId === viewerId}
           time={message.createTime}
           body={message.body}
+          internal={message.internal}
         />
       ))}
     </ol>

@@ -60,11 +60,11 @@ export function TicketSidebar({ ticket, messages }: { ticket: Ticket; messages: 
           </div>
           <div className={row}>
             <dt className="text-muted">{t("ticket.category")}</dt>
-            <dd className="truncate text-fg">{categoryLabel(ticket.category)}</dd>
+            <dd className="min-w-0 text-right break-words text-fg">{categoryLabel(ticket.category)}</dd>
           </div>
           <div className={row}>
             <dt className="shrink-0 text-muted">{t("ticket.assignee")}</dt>
-            <dd className="truncate text-right text-fg">{ticket.assigneeDisplayName || <span className="text-muted">{t("ticket.unassigned")}</span>}</dd>
+            <dd className="min-w-0 text-right break-words text-fg">{ticket.assigneeDisplayName || <span className="text-muted">{t("ticket.unassigned")}</span>}</dd>
           </div>
         </dl>
       </Card>
