@@ -4,24 +4,20 @@
 import { ChatStatus, type ChatMessage, type User } from "@helpdesk/client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { useTranslation } from "react-i18next";
-import { ErrorBanner, PageSpinner } from "@/components";
-import { describeError } from "@/lib/errors";
+import { PageSpinner } from "@/components";
 import { chatQuery, timelineQuery } from "../api/queries";
 import { useChatLive } from "../hooks/use-chat-live";
 import { useMarkRead } from "../hooks/use-mark-read";
 import { useOutbox } from "../hooks/use-outbox";
-import { CHAT_NAMESPACE } from "../i18n";
 import { deliveredRequestIds } from "../model/timeline";
 import { ChatHeader } from "./ChatHeader";
 import { ChatStatusBar } from "./ChatStatusBar";
 import { Composer } from "./Composer";
 import { EndedPanel } from "./EndedPanel";
+import { LoadFailed } from "./LoadFailed";
 import { MessageList } from "./MessageList";
 
 export function ChatConversation({ chatId, viewer, onNewChat }: { chatId: string; viewer: User; onNewChat: () => void }) {
-  const { t } = useTranslation(CHAT_NAMESPACE);
-  const { t: tc } = useTranslation();
   const queryClient = useQueryClient();
   const chatResult = useQuery(chatQuery(chatId));
   const { data: timeline } = useQuery(timelineQuery(queryClient, chatId));
@@ -56,13 +52,7 @@ export function ChatConversation({ chatId, viewer, onNewChat }: { chatId: string
 
   if (chat === undefined) {
     if (chatResult.isError) {
-      return (
-        <div className="mx-auto max-w-xl px-4 py-10">
-          <ErrorBanner details={[describeError(chatResult.error, tc)]} onRetry={() => void chatResult.refetch()}>
-            {t("loadFailed")}
-          </ErrorBanner>
-        </div>
-      );
+      return <LoadFailed error={chatResult.error} onRetry={() => void chatResult.refetch()} />;
     }
     return <PageSpinner />;
   }
