@@ -15,7 +15,7 @@ export const chatKeys = {
 };
 
 /** While a chat waits, its queue position is re-read this often (the stream carries no queue events). */
-export const QUEUE_REFRESH_MS = 10_000;
+export const QUEUE_REFRESH_MS = 5_000;
 
 /** The customer's most recent chat (open, or the last one), or null when they never chatted. */
 export function latestChatQuery() {

@@ -87,6 +87,7 @@ const en = {
     yourRating: "You rated this chat {{count}} out of 5.",
     alreadyRated: "This chat has already been rated.",
   },
+  launcher: "Chat with us",
   newChat: "Start a new chat",
   endedBy: {
     you: "You ended the chat.",

@@ -89,6 +89,7 @@ const ptBR: typeof en = {
     yourRating: "Você avaliou este chat com {{count}} de 5.",
     alreadyRated: "Este chat já foi avaliado.",
   },
+  launcher: "Fale conosco",
   newChat: "Iniciar um novo chat",
   endedBy: {
     you: "Você encerrou o chat.",
