@@ -17,6 +17,7 @@ function systemPrefersDark(): boolean {
 function apply(): void {
   const dark = current === "dark" || (current === "system" && systemPrefersDark());
   document.documentElement.classList.toggle("dark", dark);
+  document.documentElement.classList.toggle("light", !dark);
 }
 
 /** Reads the saved theme and applies it; call once before rendering. */

@@ -4,7 +4,6 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { buttonClasses, ErrorBanner, LanguageSwitcher, ThemeSwitcher } from "@/components";
 import { dismissSessionNotice, useSession } from "@/lib/client";
-import { cx } from "@/lib/cx";
 
 import { UserMenu } from "./UserMenu";
 
@@ -36,7 +35,7 @@ export function AppShell() {
       ]
     : [{ to: "/help", label: t("nav.help") }];
 
-  const linkClasses = "rounded-md px-3 py-2 text-sm font-medium text-muted hover:bg-subtle hover:text-fg";
+  const linkClasses = "rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap text-muted hover:bg-subtle hover:text-fg";
   const activeClasses = "bg-subtle text-fg";
   const notice = state.status === "signedOut" ? state.notice : undefined;
 
@@ -61,7 +60,7 @@ export function AppShell() {
             ))}
           </nav>
           <div className="ml-auto flex items-center gap-2">
-            <div className="hidden items-center gap-2 md:flex">
+            <div className="hidden items-center gap-2 lg:flex">
               <LanguageSwitcher />
               <ThemeSwitcher />
             </div>
@@ -79,7 +78,7 @@ export function AppShell() {
             ) : null}
             <button
               type="button"
-              className="flex size-9 items-center justify-center rounded-lg text-muted hover:bg-subtle md:hidden"
+              className="flex size-9 items-center justify-center rounded-lg text-muted hover:bg-subtle lg:hidden"
               aria-expanded={menuOpen}
               aria-controls="mobile-menu"
               aria-label={menuOpen ? t("nav.closeMenu") : t("nav.openMenu")}
@@ -89,8 +88,8 @@ export function AppShell() {
             </button>
           </div>
         </div>
-        <div id="mobile-menu" hidden={!menuOpen} className={cx("border-t border-border px-4 pt-2 pb-4 md:hidden")}>
-          <nav aria-label={t("nav.main")} className="flex flex-col gap-1">
+        <div id="mobile-menu" hidden={!menuOpen} className="border-t border-border px-4 pt-2 pb-4 lg:hidden">
+          <nav aria-label={t("nav.main")} className="flex flex-col gap-1 md:hidden">
             {nav.map((item) => (
               <Link key={item.to} to={item.to} className={linkClasses} activeProps={{ className: activeClasses, "aria-current": "page" }}>
                 {item.label}
@@ -107,7 +106,7 @@ export function AppShell() {
               </>
             ) : null}
           </nav>
-          <div className="mt-3 flex flex-wrap items-center gap-2 border-t border-border pt-3">
+          <div className="mt-3 flex flex-wrap items-center gap-2 border-t border-border pt-3 md:mt-1 md:border-t-0">
             <LanguageSwitcher />
             <ThemeSwitcher />
           </div>

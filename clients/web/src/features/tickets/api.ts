@@ -5,7 +5,8 @@ import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClie
 import { client } from "@/lib/client";
 import { listFilters, type TicketListSearch } from "./search";
 
-const PAGE_SIZE = 25;
+// The API's default page: one round trip shows a customer's whole recent history.
+const PAGE_SIZE = 50;
 
 export const ticketKeys = {
   all: ["tickets"] as const,
