@@ -19,13 +19,13 @@ export function EndedPanel({ chat, viewerId, onNewChat }: { chat: Chat; viewerId
         : t("endedBy.other", { name: chat.endedById === chat.agentId && chat.agentDisplayName ? chat.agentDisplayName : t("messages.support") });
   return (
     <div className="max-h-[60%] overflow-y-auto border-t border-border bg-surface px-4 py-4 sm:px-5">
-      {endedBy ? <p className="mb-3 text-xs text-muted">{endedBy}</p> : null}
-      {chat.rating > 0 ? <RatingSummary rating={chat.rating} thanks={rated} /> : <RatingForm chatId={chat.id} onRated={() => setRated(true)} />}
-      <div className="mt-4 flex justify-end">
-        <Button variant="secondary" icon={<Plus aria-hidden="true" className="size-4" />} onClick={onNewChat}>
+      <div className="mb-3 flex items-center justify-between gap-3">
+        <p className="min-w-0 text-xs text-muted">{endedBy}</p>
+        <Button variant="secondary" size="sm" icon={<Plus aria-hidden="true" className="size-4" />} onClick={onNewChat}>
           {t("newChat")}
         </Button>
       </div>
+      {chat.rating > 0 ? <RatingSummary rating={chat.rating} thanks={rated} /> : <RatingForm chatId={chat.id} onRated={() => setRated(true)} />}
     </div>
   );
 }
