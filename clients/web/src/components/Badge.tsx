@@ -9,7 +9,7 @@ const TONES: Record<BadgeTone, string> = {
   success: "bg-success-soft text-success ring-success/25",
   warning: "bg-warning-soft text-warning ring-warning/30",
   danger: "bg-danger-soft text-danger ring-danger/25",
-  info: "bg-accent-soft text-accent-soft-fg ring-accent/25",
+  info: "bg-info-soft text-info ring-info/25",
 };
 
 /** A small status or priority chip; the dot makes the tone visible without relying on colour alone. */

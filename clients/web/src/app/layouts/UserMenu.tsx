@@ -48,14 +48,14 @@ export function UserMenu({ user }: { user: User }) {
         aria-haspopup="true"
         aria-expanded={open}
         aria-controls={menuId}
-        aria-label={t("nav.userMenu", { name: user.displayName })}
         onClick={() => setOpen((value) => !value)}
         className="flex h-9 items-center gap-2 rounded-lg pr-2 pl-1 hover:bg-subtle"
       >
         <span aria-hidden="true" className="flex size-7 items-center justify-center rounded-full bg-accent-soft text-xs font-semibold text-accent-soft-fg">
           {initials(user.displayName)}
         </span>
-        <span className="hidden max-w-36 truncate text-sm font-medium lg:inline">{user.displayName}</span>
+        {/* The name is the button's accessible name; shown from lg, read by screen readers always. */}
+        <span className="sr-only max-w-36 truncate text-sm font-medium lg:not-sr-only">{user.displayName}</span>
         <ChevronDown aria-hidden="true" className="size-4 text-muted" />
       </button>
       {open ? (
