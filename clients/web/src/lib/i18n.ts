@@ -4,25 +4,11 @@
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
 import en from "./locales/en";
+import { LANGUAGES, pickLanguage, type Language } from "./language";
 import ptBR from "./locales/pt-BR";
 
-export const LANGUAGES = ["en", "pt-BR"] as const;
-export type Language = (typeof LANGUAGES)[number];
 
 const STORAGE_KEY = "helpdesk.language";
-
-/** A language tag from navigator.languages mapped onto ours (any Portuguese → pt-BR). */
-export function pickLanguage(saved: string | null, preferred: readonly string[]): Language {
-  if (saved === "en" || saved === "pt-BR") {
-    return saved;
-  }
-  for (const tag of preferred) {
-    const lower = tag.toLowerCase();
-    if (lower.startsWith("pt")) return "pt-BR";
-    if (lower.startsWith("en")) return "en";
-  }
-  return "en";
-}
 
 function readSaved(): string | null {
   try {
@@ -68,4 +54,4 @@ export function registerTranslations(namespace: string, bundles: Record<Language
   }
 }
 
-export { i18n };
+export { i18n, LANGUAGES, type Language };
