@@ -23,6 +23,17 @@ from server.core.context import Role
 from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
 from tests.log_scan import remember_secrets
 
+# Debian's Chromium (`make browser-deps`), driven by Playwright, which never downloads a browser here.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
 # Fixed so that every import of this module (pytest may load test helpers twice) agrees on it.
 TEST_JWT_SECRET = "helpdesk-test-secret-4c0b7e1d9a2f6538-not-for-production"
 
