@@ -1,11 +1,14 @@
 import { Link, Outlet, useRouter, useRouterState } from "@tanstack/react-router";
 import { LifeBuoy, Menu, X } from "lucide-react";
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { buttonClasses, ErrorBanner, LanguageSwitcher, ThemeSwitcher } from "@/components";
 import { dismissSessionNotice, useSession } from "@/lib/client";
 
 import { UserMenu } from "./UserMenu";
+
+// The live-chat launcher, loaded only when shown (customers on the help center and ticket pages).
+const ChatLauncher = lazy(() => import("@/features/chat/ChatLauncher").then((module) => ({ default: module.ChatLauncher })));
 
 interface NavItem {
   to: "/tickets" | "/help" | "/chat";
@@ -38,6 +41,7 @@ export function AppShell() {
   const linkClasses = "rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap text-muted hover:bg-subtle hover:text-fg";
   const activeClasses = "bg-subtle text-fg";
   const notice = state.status === "signedOut" ? state.notice : undefined;
+  const showLauncher = user !== undefined && !isStaff && (pathname.startsWith("/help") || pathname.startsWith("/tickets"));
 
   return (
     <div className="flex min-h-dvh flex-col">
@@ -112,7 +116,7 @@ export function AppShell() {
           </div>
         </div>
       </header>
-      <main id="main" tabIndex={-1} className="flex-1 outline-none">
+      <main id="main" tabIndex={-1} className={showLauncher ? "flex-1 pb-20 outline-none" : "flex-1 outline-none"}>
         {notice ? (
           <div className="mx-auto max-w-xl px-4 pt-6 sm:px-6">
             <ErrorBanner tone="info" onDismiss={dismissSessionNotice}>
@@ -122,6 +126,11 @@ export function AppShell() {
         ) : null}
         <Outlet />
       </main>
+      {showLauncher ? (
+        <Suspense fallback={null}>
+          <ChatLauncher />
+        </Suspense>
+      ) : null}
     </div>
   );
 }
