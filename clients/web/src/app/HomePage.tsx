@@ -4,10 +4,12 @@ import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { buttonClasses, PageSpinner } from "@/components";
 import { useSession } from "@/lib/client";
+import { useDocumentTitle } from "@/lib/title";
 
 /** `/`: signed-in users go to their tickets (agents and admins to the ticket queue); visitors get a welcome. */
 export function HomePage() {
   const { state } = useSession();
+  useDocumentTitle(undefined);
   if (state.status === "restoring") return <PageSpinner />;
   if (state.status === "signedIn") return <Navigate to="/tickets" replace />;
   return <Welcome />;

@@ -1,6 +1,6 @@
 import { Link, Outlet, useRouter, useRouterState } from "@tanstack/react-router";
 import { LifeBuoy, Menu, X } from "lucide-react";
-import { lazy, Suspense, useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { buttonClasses, ErrorBanner, LanguageSwitcher, ThemeSwitcher } from "@/components";
 import { dismissSessionNotice, useSession } from "@/lib/client";
@@ -23,8 +23,16 @@ export function AppShell() {
   const [menuOpen, setMenuOpen] = useState(false);
   const pathname = useRouterState({ select: (s) => s.location.pathname });
 
-  // Close the phone menu on navigation.
-  useEffect(() => setMenuOpen(false), [pathname]);
+  // On navigation: close the phone menu, and move focus to the new page's content so keyboard
+  // and screen-reader users start there (not on the link they just used).
+  const firstPath = useRef(pathname);
+  useEffect(() => {
+    setMenuOpen(false);
+    if (pathname !== firstPath.current) {
+      firstPath.current = "";
+      document.getElementById("main")?.focus({ preventScroll: true });
+    }
+  }, [pathname]);
   // A session that ended (expired, signed out elsewhere) re-runs the guards: protected pages redirect.
   useEffect(() => {
     if (state.status === "signedOut") void router.invalidate();

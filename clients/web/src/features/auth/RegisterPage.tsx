@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { Button, ErrorBanner, TextField } from "@/components";
 import { describeError } from "@/lib/errors";
 import { register, useSession } from "@/lib/client";
+import { useDocumentTitle } from "@/lib/title";
 import { showServerError, type FormBanner } from "@/lib/forms";
 import { AuthCard } from "./AuthCard";
 import "./i18n";
@@ -17,6 +18,7 @@ const route = getRouteApi("/register");
 export function RegisterPage() {
   const { t } = useTranslation("auth");
   const { t: tc } = useTranslation();
+  useDocumentTitle(t("register.submit"));
   const { redirect } = route.useSearch();
   const navigate = useNavigate();
   const { state } = useSession();

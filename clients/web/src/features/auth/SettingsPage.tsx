@@ -5,6 +5,7 @@ import { useForm } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import { Button, Card, ErrorBanner, LanguageSwitcher, Page, PageHeader, TextField, ThemeSwitcher } from "@/components";
 import { changePassword, useSession } from "@/lib/client";
+import { useDocumentTitle } from "@/lib/title";
 import { showServerError, type FormBanner } from "@/lib/forms";
 import { roleKey } from "@/lib/roles";
 import "./i18n";
@@ -24,6 +25,7 @@ function Section({ title, description, children }: { title: string; description?
 export function SettingsPage() {
   const { t } = useTranslation("auth");
   const { t: tc } = useTranslation();
+  useDocumentTitle(t("settings.title"));
   const { user } = useSession();
   const [banner, setBanner] = useState<FormBanner>();
   const [changed, setChanged] = useState(false);

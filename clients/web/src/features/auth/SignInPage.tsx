@@ -5,6 +5,7 @@ import { useForm } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import { Button, ErrorBanner, TextField } from "@/components";
 import { signIn, useSession } from "@/lib/client";
+import { useDocumentTitle } from "@/lib/title";
 import { showServerError, type FormBanner } from "@/lib/forms";
 import { AuthCard } from "./AuthCard";
 import "./i18n";
@@ -15,6 +16,7 @@ const route = getRouteApi("/sign-in");
 export function SignInPage() {
   const { t } = useTranslation("auth");
   const { t: tc } = useTranslation();
+  useDocumentTitle(t("signIn.submit"));
   const { redirect } = route.useSearch();
   const navigate = useNavigate();
   const { state } = useSession();

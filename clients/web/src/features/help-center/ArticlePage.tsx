@@ -5,6 +5,7 @@ import { ArrowLeft, FileQuestion } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import { buttonClasses, EmptyState, ErrorBanner, Page, PageSpinner } from "@/components";
 import { useSession } from "@/lib/client";
+import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
 import { formatDate } from "@/lib/format";
 import { useArticle } from "./api";
@@ -21,6 +22,7 @@ export function ArticlePage() {
   const { slug } = route.useParams();
   const { state } = useSession();
   const article = useArticle(slug);
+  useDocumentTitle(article.data?.title ?? t("title"));
 
   if (article.isPending) return <PageSpinner />;
   if (article.isError) {

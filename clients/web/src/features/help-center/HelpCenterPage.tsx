@@ -4,6 +4,7 @@ import { useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, buttonClasses, EmptyState, ErrorBanner, Page } from "@/components";
 import { useSession } from "@/lib/client";
+import { useDocumentTitle } from "@/lib/title";
 import { cx } from "@/lib/cx";
 import { useDebounced } from "@/lib/debounce";
 import { describeError } from "@/lib/errors";
@@ -30,6 +31,7 @@ function ListSkeleton() {
 export function HelpCenterPage() {
   const { t } = useTranslation("help");
   const { t: tc } = useTranslation();
+  useDocumentTitle(t("title"));
   const search = route.useSearch();
   const navigate = useNavigate({ from: "/help" });
   const { state } = useSession();

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, buttonClasses, Card, ErrorBanner, Page, PageHeader, Select, TextArea, TextField } from "@/components";
 import { useDraft } from "@/lib/drafts";
+import { useDocumentTitle } from "@/lib/title";
 import { describeError, mapViolations } from "@/lib/errors";
 import { newRequestId } from "@/lib/ids";
 import { useCreateTicket } from "./api";
@@ -39,6 +40,7 @@ function emptyDraft(): Draft {
 export function NewTicketPage() {
   const { t } = useTranslation("tickets");
   const { t: tc } = useTranslation();
+  useDocumentTitle(t("new.title"));
   const navigate = useNavigate();
   const categoryLabel = useCategoryLabel();
   const [initial] = useState(emptyDraft);

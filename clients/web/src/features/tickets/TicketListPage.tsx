@@ -3,6 +3,7 @@ import { BookOpen, Inbox, Plus, SearchX } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import { Button, buttonClasses, EmptyState, ErrorBanner, Page, PageHeader } from "@/components";
 import { useSession } from "@/lib/client";
+import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
 import { useTicketList } from "./api";
 import { TicketFilters } from "./components/TicketFilters";
@@ -16,6 +17,7 @@ export function TicketListPage() {
   const { t } = useTranslation("tickets");
   const { t: tc } = useTranslation();
   const { isStaff } = useSession();
+  useDocumentTitle(isStaff ? t("list.titleStaff") : t("list.title"));
   const search = route.useSearch();
   const list = useTicketList(search, isStaff);
   const tickets = list.data?.pages.flatMap((page) => page.tickets) ?? [];

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, buttonClasses, Dialog, EmptyState, ErrorBanner, Page, PageSpinner } from "@/components";
 import { useSession } from "@/lib/client";
+import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
 import { formatRelative } from "@/lib/format";
 import { useCloseTicket, useTicket, useTicketMessages } from "./api";
@@ -23,6 +24,7 @@ export function TicketPage() {
   const { ticketId } = route.useParams();
   const { user, isStaff } = useSession();
   const ticket = useTicket(ticketId);
+  useDocumentTitle(ticket.data ? `#${ticket.data.number} ${ticket.data.subject}` : undefined);
   const live = ticket.data !== undefined && ticket.data.status !== TicketStatus.CLOSED;
   const conversation = useTicketMessages(ticketId, live);
   const close = useCloseTicket(ticket.data);
