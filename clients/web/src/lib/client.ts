@@ -14,18 +14,28 @@ import {
   type SessionState,
 } from "./session";
 
+/** This tab's id, kept in window.name: it survives reloads but is not copied into new tabs. */
+const TAB_PREFIX = "helpdesk-tab:";
+function tabId(): string {
+  if (!window.name.startsWith(TAB_PREFIX)) {
+    window.name = TAB_PREFIX + Math.random().toString(36).slice(2) + Date.now().toString(36);
+  }
+  return window.name;
+}
+const TAB = tabId();
+
 /** The API, at the page's own origin (Envoy serves the app and gRPC-Web side by side). */
 export const client = new HelpdeskClient({ baseUrl: window.location.origin });
 
 const sessionStore = new SessionStore(
-  storedRefreshToken(window.sessionStorage) === undefined ? { status: "signedOut" } : { status: "restoring" },
+  storedRefreshToken(window.sessionStorage, TAB) === undefined ? { status: "signedOut" } : { status: "restoring" },
 );
 const scheduler = new RefreshScheduler(client.session);
 /** Set while the user signs out on purpose, so that clearing the tokens is not reported as an expiry. */
 let leaving = false;
 
 client.session.onTokens = (tokens) => {
-  persistRefreshToken(window.sessionStorage, tokens);
+  persistRefreshToken(window.sessionStorage, tokens, TAB);
   scheduler.update(tokens);
   const user = client.session.user;
   if (tokens !== undefined && user !== undefined) {
@@ -45,7 +55,7 @@ let restoring: Promise<void> | undefined;
  */
 export function restoreSession(): Promise<void> {
   restoring ??= (async () => {
-    const refreshToken = storedRefreshToken(window.sessionStorage);
+    const refreshToken = storedRefreshToken(window.sessionStorage, TAB);
     if (refreshToken === undefined) {
       sessionStore.set({ status: "signedOut" });
       return;
@@ -55,7 +65,7 @@ export function restoreSession(): Promise<void> {
     } catch (reason) {
       const error = HelpdeskError.from(reason);
       if (error.code === Code.Unauthenticated || error.code === Code.InvalidArgument) {
-        persistRefreshToken(window.sessionStorage, undefined);
+        persistRefreshToken(window.sessionStorage, undefined, TAB);
         sessionStore.set({ status: "signedOut", notice: "expired" });
       } else {
         // Offline or server trouble: keep the token for the next load, show the signed-out pages.

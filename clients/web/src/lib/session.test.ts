@@ -113,18 +113,35 @@ describe("RefreshScheduler", () => {
   });
 });
 
+function memoryStorage(): TokenStorage & { map: Map<string, string> } {
+  const map = new Map<string, string>();
+  return {
+    map,
+    getItem: (key) => map.get(key) ?? null,
+    setItem: (key, value) => void map.set(key, value),
+    removeItem: (key) => void map.delete(key),
+  };
+}
+
 describe("refresh token storage", () => {
   it("keeps the refresh token only, and forgets it on sign-out", () => {
-    const map = new Map<string, string>();
-    const storage: TokenStorage = {
-      getItem: (key) => map.get(key) ?? null,
-      setItem: (key, value) => void map.set(key, value),
-      removeItem: (key) => void map.delete(key),
-    };
-    persistRefreshToken(storage, tokens(1, 2, "secret-refresh"));
-    expect(storedRefreshToken(storage)).toBe("secret-refresh");
-    expect([...map.values()]).toEqual(["secret-refresh"]);
-    persistRefreshToken(storage, undefined);
-    expect(storedRefreshToken(storage)).toBeUndefined();
+    const storage = memoryStorage();
+    persistRefreshToken(storage, tokens(1, 2, "secret-refresh"), "tab-1");
+    expect(storedRefreshToken(storage, "tab-1")).toBe("secret-refresh");
+    expect([...storage.map.values()].join()).not.toContain('"a"');
+    persistRefreshToken(storage, undefined, "tab-1");
+    expect(storedRefreshToken(storage, "tab-1")).toBeUndefined();
+  });
+
+  it("ignores a token copied from another tab (single-use tokens must not be spent twice)", () => {
+    const storage = memoryStorage();
+    persistRefreshToken(storage, tokens(1, 2, "secret-refresh"), "tab-1");
+    expect(storedRefreshToken(storage, "tab-2")).toBeUndefined();
+  });
+
+  it("treats malformed storage as no session", () => {
+    const storage = memoryStorage();
+    storage.setItem("helpdesk.refreshToken", "not json");
+    expect(storedRefreshToken(storage, "tab-1")).toBeUndefined();
   });
 });

@@ -42,18 +42,30 @@ export interface TokenStorage {
 
 const REFRESH_TOKEN_KEY = "helpdesk.refreshToken";
 
-/** Keeps only the refresh token: the access token lives in memory and is re-issued on reload. */
-export function persistRefreshToken(storage: TokenStorage, tokens: Tokens | undefined): void {
+/**
+ * Keeps only the refresh token, tagged with this tab's id: the access token lives in memory and is
+ * re-issued on reload. The tag matters because browsers copy sessionStorage into tabs opened from
+ * this one; two tabs spending one single-use refresh token would make the server revoke the session.
+ */
+export function persistRefreshToken(storage: TokenStorage, tokens: Tokens | undefined, tabId: string): void {
   if (tokens === undefined) {
     storage.removeItem(REFRESH_TOKEN_KEY);
   } else {
-    storage.setItem(REFRESH_TOKEN_KEY, tokens.refreshToken);
+    storage.setItem(REFRESH_TOKEN_KEY, JSON.stringify({ tab: tabId, token: tokens.refreshToken }));
   }
 }
 
-/** The refresh token kept by persistRefreshToken, if any. */
-export function storedRefreshToken(storage: TokenStorage): string | undefined {
-  return storage.getItem(REFRESH_TOKEN_KEY) ?? undefined;
+/** The refresh token this tab kept, if any (a copy inherited from another tab is ignored). */
+export function storedRefreshToken(storage: TokenStorage, tabId: string): string | undefined {
+  try {
+    const kept: unknown = JSON.parse(storage.getItem(REFRESH_TOKEN_KEY) ?? "null");
+    if (typeof kept === "object" && kept !== null && "tab" in kept && "token" in kept) {
+      return kept.tab === tabId && typeof kept.token === "string" ? kept.token : undefined;
+    }
+  } catch {
+    // Not ours: treated as absent.
+  }
+  return undefined;
 }
 
 /** The part of @helpdesk/client's Session the scheduler drives. */
