@@ -47,7 +47,7 @@ export function ReplyBox({ ticket }: { ticket: Ticket }) {
       const failure = HelpdeskError.from(error);
       const placed = mapViolations(failure.fieldViolations, ["body"] as const, tc);
       if (placed.fields.body) setFieldError(placed.fields.body);
-      else setBanner(`${describeError(failure, tc)} ${t("ticket.sendFailed")}`);
+      else setBanner(describeError(failure, tc)); // the text stays in the box for another try
     }
   };
 
