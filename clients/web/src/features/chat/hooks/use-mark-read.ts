@@ -4,6 +4,7 @@
 import type { ChatMessage } from "@helpdesk/client";
 import { useEffect, useRef, useState } from "react";
 import { client } from "@/lib/client";
+import { readTarget } from "../model/read";
 
 function tabVisible(): boolean {
   return typeof document === "undefined" || document.visibilityState === "visible";
@@ -31,16 +32,13 @@ export function useMarkRead(
     return () => document.removeEventListener("visibilitychange", update);
   }, []);
 
-  const newest = messages.at(-1)?.seq ?? 0;
-  const newestFromOthers = messages.findLast((message) => message.senderId !== viewerId)?.seq ?? 0;
+  const target = readTarget(messages, viewerId, Math.max(sent, readSeq));
 
   useEffect(() => {
-    const known = Math.max(sent, readSeq);
-    if (!enabled || !visible || !atEnd || busy.current || newestFromOthers <= known) {
+    if (!enabled || !visible || !atEnd || busy.current || target === undefined) {
       return;
     }
     busy.current = true;
-    const target = newest;
     client.chat
       .markRead({ chatId, lastReadSeq: target })
       .then(() => setSent((current) => Math.max(current, target)))
@@ -48,5 +46,5 @@ export function useMarkRead(
       .finally(() => {
         busy.current = false;
       });
-  }, [chatId, newest, newestFromOthers, readSeq, sent, atEnd, visible, enabled]);
+  }, [chatId, target, atEnd, visible, enabled]);
 }
