@@ -1,39 +1,10 @@
-import { TicketStatus, type Ticket, type TicketMessage, Role } from "@helpdesk/client";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Ticket, TicketMessage } from "@helpdesk/client";
 import { useTranslation } from "react-i18next";
 import { Card } from "@/components";
 import { cx } from "@/lib/cx";
 import { formatDateTime } from "@/lib/format";
-import { STATUS_NAME } from "../labels";
+import { buildTimeline } from "../timeline";
 import { PriorityBadge, StatusBadge, useCategoryLabel } from "./Chips";
-
-interface TimelineEvent {
-  key: string;
-  label: string;
-  time: Timestamp | undefined;
-  current?: boolean;
-}
-
-/**
- * The status timeline, from what the ticket and its public conversation show (the audit trail,
- * ListTicketEvents, is for staff only): opened, support's replies, resolved, closed, now.
- */
-export function buildTimeline(ticket: Ticket, messages: readonly TicketMessage[], t: (key: string, options?: Record<string, unknown>) => string): TimelineEvent[] {
-  const events: TimelineEvent[] = [{ key: "opened", label: t("ticket.event.opened"), time: ticket.createTime }];
-  for (const message of messages) {
-    if (message.authorRole === Role.AGENT || message.authorRole === Role.ADMIN) {
-      events.push({ key: message.id, label: t("ticket.event.replied", { name: message.authorDisplayName }), time: message.createTime });
-    }
-  }
-  if (ticket.resolveTime) events.push({ key: "resolved", label: t("ticket.event.resolved"), time: ticket.resolveTime });
-  if (ticket.closeTime) events.push({ key: "closed", label: t("ticket.event.closed"), time: ticket.closeTime });
-  events.sort((a, b) => Number(a.time?.seconds ?? 0n) - Number(b.time?.seconds ?? 0n));
-  const name = STATUS_NAME[ticket.status];
-  if (name && ticket.status !== TicketStatus.CLOSED && ticket.status !== TicketStatus.RESOLVED) {
-    events.push({ key: "now", label: t("ticket.event.now", { status: t(`status.${name}`) }), time: ticket.updateTime, current: true });
-  }
-  return events;
-}
 
 /** Details and timeline beside the conversation. */
 export function TicketSidebar({ ticket, messages }: { ticket: Ticket; messages: readonly TicketMessage[] }) {
