@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
+from server.dev.static import SiteRoute, StaticSite
 from tests.log_scan import remember_secrets
 
 # Debian's Chromium (`make browser-deps`), driven by Playwright, which never downloads a browser here.
@@ -157,3 +158,25 @@ async def running_gateway(directory: Path, options: GatewayOptions) -> AsyncIter
         yield envoy
     finally:
         await asyncio.to_thread(envoy.stop)
+
+
+@contextmanager
+def running_site(routes: Sequence[SiteRoute], directory: Path) -> Iterator[StaticSite]:
+    """The web app's file server (the process `helpdesk dev` runs) over `routes`, logging into `directory`."""
+    site = StaticSite(routes, log_path=directory / "static.log")
+    site.start()
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+@asynccontextmanager
+async def running_site_gateway(
+    app: HelpdeskApp, site: StaticSite, directory: Path, *, descriptor_path: Path
+) -> AsyncIterator[str]:
+    """Envoy in front of `app` and the file server, routed as `make run` does; yields its base URL."""
+    assert app.port is not None
+    options = local_gateway_options(app.port, descriptor_path=descriptor_path, static_upstreams=(site.address,))
+    async with running_gateway(directory, options) as envoy:
+        yield envoy.url

@@ -18,7 +18,7 @@ from server.app import HelpdeskApp
 from server.dev.envoy import CONTENT_SECURITY_POLICY
 from server.dev.static import IMMUTABLE, StaticSite, app_routes
 from tests.gateway.wire import grpc_web_call, http_request
-from tests.support import local_gateway_options, running_gateway
+from tests.support import local_gateway_options, running_gateway, running_site, running_site_gateway
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +32,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticSite]:
     (dist / "assets").mkdir()
     (dist / "index.html").write_bytes(INDEX)
     (dist / "assets" / "index-1a2b3c4d.js").write_text("document.title = 'ok';\n" * 64)
-    static = StaticSite(app_routes(dist), log_path=tmp_path_factory.mktemp("web") / "static.log")
-    static.start()
-    yield static
-    static.stop()
+    with running_site(app_routes(dist), tmp_path_factory.mktemp("web")) as static:
+        yield static
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +41,10 @@ async def site_gateway(
     app: HelpdeskApp, descriptor_path: Path, site: StaticSite, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
     """Envoy in front of `app` and the file server, as `helpdesk dev` runs them."""
-    assert app.port is not None
-    options = local_gateway_options(app.port, descriptor_path=descriptor_path, static_upstreams=(site.address,))
-    async with running_gateway(tmp_path_factory.mktemp("envoy"), options) as envoy:
-        yield envoy.url
+    async with running_site_gateway(
+        app, site, tmp_path_factory.mktemp("envoy"), descriptor_path=descriptor_path
+    ) as url:
+        yield url
 
 
 def assert_site_headers(headers: dict[str, str]) -> None:

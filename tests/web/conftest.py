@@ -28,7 +28,7 @@ from server.app import HelpdeskApp
 from server.core.context import Role
 from server.dev.static import StaticSite, app_routes
 from tests.gateway.conftest import descriptor_path
-from tests.support import CHROMIUM, CHROMIUM_ARGS, local_gateway_options, running_gateway
+from tests.support import CHROMIUM, CHROMIUM_ARGS, running_site, running_site_gateway
 
 __all__ = ["descriptor_path"]
 
@@ -61,10 +61,8 @@ def axe_script(repo_root: Path, web_dist: Path) -> Path:
 @pytest.fixture(scope="session")
 def web_site(web_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticSite]:
     """The file server `helpdesk dev` runs, over the built app."""
-    site = StaticSite(app_routes(web_dist), log_path=tmp_path_factory.mktemp("web") / "static.log")
-    site.start()
-    yield site
-    site.stop()
+    with running_site(app_routes(web_dist), tmp_path_factory.mktemp("web")) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +70,10 @@ async def base_url(
     app: HelpdeskApp, descriptor_path: Path, web_site: StaticSite, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
     """The app's origin: Envoy in front of the module's server and the file server, as in `make run`."""
-    assert app.port is not None
-    options = local_gateway_options(app.port, descriptor_path=descriptor_path, static_upstreams=(web_site.address,))
-    async with running_gateway(tmp_path_factory.mktemp("envoy"), options) as envoy:
-        yield envoy.url
+    async with running_site_gateway(
+        app, web_site, tmp_path_factory.mktemp("envoy"), descriptor_path=descriptor_path
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from server.dev.static import IMMUTABLE, REVALIDATE, SiteRoute, StaticSite, app_routes, resolve
+from tests.support import running_site
 
 INDEX = b"<!doctype html><title>Helpdesk</title><div id=root></div>"
 SCRIPT = b"export const greeting = 'hello';\n" * 100
@@ -38,10 +39,8 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site(site_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticSite]:
     """The file server process over `site_dir`."""
-    static = StaticSite(app_routes(site_dir), log_path=tmp_path_factory.mktemp("log") / "static.log")
-    static.start()
-    yield static
-    static.stop()
+    with running_site(app_routes(site_dir), tmp_path_factory.mktemp("log")) as static:
+        yield static
 
 
 def get(
@@ -133,12 +132,8 @@ def test_only_get_and_head(site: StaticSite) -> None:
 
 
 def test_an_unbuilt_app_says_how_to_build_it(tmp_path: Path) -> None:
-    static = StaticSite(app_routes(tmp_path / "dist"), log_path=tmp_path / "static.log")
-    static.start()
-    try:
+    with running_site(app_routes(tmp_path / "dist"), tmp_path) as static:
         status, _, body = get(static, "/tickets")
-    finally:
-        static.stop()
     assert status == 503
     assert b"make web" in body
 
