@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from grpc_health.v1 import health_pb2
 
+from devstack.static import IMMUTABLE, StaticSite, app_routes
 from server.app import HelpdeskApp
-from server.dev.envoy import CONTENT_SECURITY_POLICY
-from server.dev.static import IMMUTABLE, StaticSite, app_routes
+from server.gateway import CONTENT_SECURITY_POLICY
 from tests.gateway.wire import grpc_web_call, http_request
 from tests.support import local_gateway_options, running_gateway, running_site, running_site_gateway
 

@@ -1,7 +1,7 @@
 """End-to-end fixtures: the built web app in Debian's Chromium, through the routes `make run` uses.
 
 The stack is the real one: PostgreSQL, Redis and the server from tests/conftest.py, the app's
-files served by the same file server `helpdesk dev` runs (server/dev/static.py), and Envoy
+files served by the same file server `helpdesk dev` runs (devstack/static.py), and Envoy
 rendered from the project's template with that server as its static upstream. The app is built
 once per session (`make web`: `npm ci` when a lock file changed, `npm run build` when a source
 did); one browser per session, a fresh context (cookies, storage) per test.
@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from devstack.static import StaticSite, app_routes
 from helpdesk.client import HelpdeskClient
 from server.app import HelpdeskApp
 from server.core.context import Role
-from server.dev.static import StaticSite, app_routes
 from tests.gateway.conftest import descriptor_path
 from tests.support import CHROMIUM, CHROMIUM_ARGS, running_site, running_site_gateway
 

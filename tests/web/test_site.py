@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from server.dev.envoy import CONTENT_SECURITY_POLICY
-from server.dev.static import IMMUTABLE
+from devstack.static import IMMUTABLE
+from server.gateway import CONTENT_SECURITY_POLICY
 from tests.web.conftest import OpenTab
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.dev.static import IMMUTABLE, REVALIDATE, SiteRoute, StaticSite, app_routes, resolve
+from devstack.static import IMMUTABLE, REVALIDATE, SiteRoute, StaticSite, app_routes, resolve
 from tests.support import running_site
 
 INDEX = b"<!doctype html><title>Helpdesk</title><div id=root></div>"

@@ -18,7 +18,7 @@ production nginx plays this part (nginx/nginx.conf) with the same rules:
 
 The security headers (CSP and friends) are set by Envoy on the route, so dev and production agree.
 
-It runs as its own process (`python -m server.dev.static`), not as a thread of `helpdesk dev`:
+It runs as its own process (`python -m devstack.static`), not as a thread of `helpdesk dev`:
 reading and compressing files then never competes with the gRPC server for the GIL or its event
 loop, a crash here cannot take the API down, and it is the same shape as production, where a
 separate web server sits behind the same Envoy route.
@@ -46,7 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WEB_ROOT = REPO_ROOT / "clients" / "web" / "dist"
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -232,7 +232,7 @@ def make_server(routes: Sequence[SiteRoute], host: str = "127.0.0.1", port: int 
 
 
 class StaticSite:
-    """`python -m server.dev.static` as a child process; `start` returns once it listens."""
+    """`python -m devstack.static` as a child process; `start` returns once it listens."""
 
     def __init__(self, routes: Sequence[SiteRoute], *, log_path: Path, host: str = "127.0.0.1") -> None:
         self.routes = tuple(routes)
@@ -249,7 +249,7 @@ class StaticSite:
 
     def start(self, *, timeout: float = 20.0) -> None:
         """Starts the process and reads the port it bound from its first line of output."""
-        argv = [sys.executable, "-m", "server.dev.static", "--host", self.host, "--parent-pid", str(os.getpid())]
+        argv = [sys.executable, "-m", "devstack.static", "--host", self.host, "--parent-pid", str(os.getpid())]
         # The log's path names the data dir on the command line, where leftover checks look for it.
         argv += ["--log-file", str(self.log_path)]
         for route in self.routes:
@@ -318,7 +318,7 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Serves the routes until SIGTERM; prints `listening PORT` once bound."""
-    parser = argparse.ArgumentParser(prog="python -m server.dev.static")
+    parser = argparse.ArgumentParser(prog="python -m devstack.static")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--route", type=_parse_route, action="append", required=True)
