@@ -1,8 +1,8 @@
 import { Link, Navigate, useNavigate } from "@tanstack/react-router";
-import { BookOpen, MessageSquarePlus, Search } from "lucide-react";
-import { useId, useState } from "react";
+import { BookOpen, MessageSquarePlus } from "lucide-react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { buttonClasses, PageSpinner } from "@/components";
+import { buttonClasses, PageSpinner, SearchInput } from "@/components";
 import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 
@@ -19,7 +19,6 @@ function Welcome() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const [query, setQuery] = useState("");
-  const inputId = useId();
   return (
     <div className="mx-auto w-full max-w-3xl px-4 py-16 text-center sm:px-6 sm:py-24">
       <h1 className="text-3xl font-semibold tracking-tight text-fg sm:text-4xl">{t("home.title")}</h1>
@@ -32,21 +31,15 @@ function Welcome() {
           void navigate({ to: "/help", search: query.trim() ? { q: query.trim() } : {} });
         }}
       >
-        <label htmlFor={inputId} className="sr-only">
-          {t("home.searchLabel")}
-        </label>
-        <div className="relative flex-1">
-          <Search aria-hidden="true" className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted" />
-          <input
-            id={inputId}
-            type="search"
-            value={query}
-            onChange={(event) => setQuery(event.target.value)}
-            placeholder={t("home.searchPlaceholder")}
-            className="h-11 w-full rounded-lg border border-border-strong bg-surface pr-3 pl-9 text-sm text-fg shadow-xs placeholder:text-muted"
-          />
-        </div>
-        <button type="submit" className={buttonClasses("primary", "md", "h-11")}>
+        <SearchInput
+          className="flex-1"
+          size="lg"
+          label={t("home.searchLabel")}
+          value={query}
+          onChange={setQuery}
+          placeholder={t("home.searchPlaceholder")}
+        />
+        <button type="submit" className={buttonClasses("primary", "md", "h-12")}>
           {t("home.search")}
         </button>
       </form>

@@ -10,3 +10,6 @@ export { PageSpinner, Spinner } from "./Spinner";
 export { TextArea, TextField } from "./TextField";
 export { Highlighted } from "./Highlighted";
 export { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
+export { Avatar } from "./Avatar";
+export { Callout } from "./Callout";
+export { SearchInput } from "./SearchInput";

@@ -3,13 +3,9 @@ import { ChevronDown, LogOut, Settings } from "lucide-react";
 import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { User } from "@helpdesk/client";
+import { Avatar } from "@/components";
 import { signOut } from "@/lib/client";
 import { roleKey } from "@/lib/roles";
-
-function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  return ((words[0]?.[0] ?? "?") + (words.length > 1 ? (words[words.length - 1]?.[0] ?? "") : "")).toUpperCase();
-}
 
 /** The signed-in user's name with a menu: settings and sign out. Closes on Escape or outside click. */
 export function UserMenu({ user }: { user: User }) {
@@ -51,9 +47,7 @@ export function UserMenu({ user }: { user: User }) {
         onClick={() => setOpen((value) => !value)}
         className="flex h-9 items-center gap-2 rounded-lg pr-2 pl-1 hover:bg-subtle"
       >
-        <span aria-hidden="true" className="flex size-7 items-center justify-center rounded-full bg-accent-soft text-xs font-semibold text-accent-soft-fg">
-          {initials(user.displayName)}
-        </span>
+        <Avatar name={user.displayName} className="size-7" />
         {/* The name is the button's accessible name; shown from lg, read by screen readers always. */}
         <span className="sr-only max-w-36 truncate text-sm font-medium lg:not-sr-only">{user.displayName}</span>
         <ChevronDown aria-hidden="true" className="size-4 text-muted" />

@@ -4,12 +4,12 @@ import { getRouteApi, Link } from "@tanstack/react-router";
 import { ArrowLeft, FileQuestion } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import { buttonClasses, EmptyState, ErrorBanner, Page, PageSpinner } from "@/components";
-import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
 import { formatDate } from "@/lib/format";
 import { useArticle } from "./api";
 import { ArticleBody } from "./components/ArticleBody";
+import { ContactCallout } from "./components/ContactCallout";
 import { VoteBox } from "./components/VoteBox";
 import "./i18n";
 
@@ -20,7 +20,6 @@ export function ArticlePage() {
   const { t, i18n } = useTranslation("help");
   const { t: tc } = useTranslation();
   const { slug } = route.useParams();
-  const { state } = useSession();
   const article = useArticle(slug);
   useDocumentTitle(article.data?.title ?? t("title"));
 
@@ -83,15 +82,7 @@ export function ArticlePage() {
       </article>
       <div className="mt-6 flex flex-col gap-4">
         <VoteBox article={data} slug={slug} />
-        <div className="flex flex-col items-start gap-3 rounded-xl border border-border bg-surface p-5 sm:flex-row sm:items-center sm:justify-between">
-          <div>
-            <p className="font-medium text-fg">{t("stillNeedHelp")}</p>
-            <p className="text-sm text-muted">{t("contactBody")}</p>
-          </div>
-          <Link to={state.status === "signedIn" ? "/tickets/new" : "/register"} className={buttonClasses("secondary", "sm")}>
-            {t("contact")}
-          </Link>
-        </div>
+        <ContactCallout />
       </div>
     </Page>
   );

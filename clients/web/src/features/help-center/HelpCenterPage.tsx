@@ -1,15 +1,14 @@
 import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
-import { BookOpen, LifeBuoy, Search, SearchX } from "lucide-react";
-import { useEffect, useId, useState } from "react";
+import { BookOpen, SearchX } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { Button, buttonClasses, EmptyState, ErrorBanner, Page } from "@/components";
-import { useSession } from "@/lib/client";
+import { Button, EmptyState, ErrorBanner, Page, SearchInput } from "@/components";
 import { useDocumentTitle } from "@/lib/title";
 import { cx } from "@/lib/cx";
-import { useDebounced } from "@/lib/debounce";
+import { useSearchText } from "@/lib/search-text";
 import { describeError } from "@/lib/errors";
 import { useArticleList, useArticleSearch, useCategories } from "./api";
 import { ArticleLinks, SearchResults } from "./components/ArticleCards";
+import { ContactCallout } from "./components/ContactCallout";
 import "./i18n";
 
 const route = getRouteApi("/help");
@@ -34,19 +33,9 @@ export function HelpCenterPage() {
   useDocumentTitle(t("title"));
   const search = route.useSearch();
   const navigate = useNavigate({ from: "/help" });
-  const { state } = useSession();
-  const [text, setText] = useState(search.q ?? "");
-  const settled = useDebounced(text, 350);
-  const inputId = useId();
+  const [text, setText] = useSearchText(search.q, (q) => void navigate({ search: (prev) => ({ ...prev, q }), replace: true }));
   const query = search.q ?? "";
   const category = search.category ?? "";
-
-  useEffect(() => {
-    const q = settled.trim() || undefined;
-    if (q !== search.q) void navigate({ search: (prev) => ({ ...prev, q }), replace: true });
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- only the settled text drives this
-  }, [settled]);
-  useEffect(() => setText((current) => (current.trim() === (search.q ?? "") ? current : (search.q ?? ""))), [search.q]);
 
   const results = useArticleSearch(query, category);
   const list = useArticleList(category);
@@ -99,20 +88,7 @@ export function HelpCenterPage() {
           <h1 className="text-2xl font-semibold tracking-tight text-fg sm:text-3xl">{t("title")}</h1>
           <p className="mt-2 text-sm text-muted sm:text-base">{t("subtitle")}</p>
           <form role="search" className="mx-auto mt-6 max-w-xl" onSubmit={(event) => event.preventDefault()}>
-            <label htmlFor={inputId} className="sr-only">
-              {t("searchLabel")}
-            </label>
-            <div className="relative">
-              <Search aria-hidden="true" className="pointer-events-none absolute top-1/2 left-3.5 size-4 -translate-y-1/2 text-muted" />
-              <input
-                id={inputId}
-                type="search"
-                value={text}
-                onChange={(event) => setText(event.target.value)}
-                placeholder={t("searchPlaceholder")}
-                className="h-12 w-full rounded-xl border border-border-strong bg-canvas pr-4 pl-10 text-base text-fg shadow-xs placeholder:text-muted"
-              />
-            </div>
+            <SearchInput size="lg" label={t("searchLabel")} value={text} onChange={setText} placeholder={t("searchPlaceholder")} />
           </form>
         </div>
       </div>
@@ -144,17 +120,8 @@ export function HelpCenterPage() {
             </Button>
           </div>
         ) : null}
-        <div className="mt-10 flex flex-col items-start gap-3 rounded-xl border border-border bg-surface p-5 sm:flex-row sm:items-center">
-          <span className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-accent-soft text-accent-soft-fg">
-            <LifeBuoy aria-hidden="true" className="size-4" />
-          </span>
-          <div className="flex-1">
-            <p className="font-medium text-fg">{t("stillNeedHelp")}</p>
-            <p className="text-sm text-muted">{t("contactBody")}</p>
-          </div>
-          <Link to={state.status === "signedIn" ? "/tickets/new" : "/register"} className={buttonClasses("secondary", "sm")}>
-            {t("contact")}
-          </Link>
+        <div className="mt-10">
+          <ContactCallout />
         </div>
       </Page>
     </div>

@@ -1,7 +1,7 @@
 import { getRouteApi, Link } from "@tanstack/react-router";
 import { BookOpen, Inbox, Plus, SearchX } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { Button, buttonClasses, EmptyState, ErrorBanner, Page, PageHeader } from "@/components";
+import { Button, buttonClasses, Callout, EmptyState, ErrorBanner, Page, PageHeader } from "@/components";
 import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
@@ -81,17 +81,17 @@ export function TicketListPage() {
       </div>
       <div aria-busy={list.isFetching}>{body}</div>
       {isStaff ? null : (
-        <div className="mt-8 flex flex-col items-start gap-3 rounded-xl border border-border bg-surface p-5 sm:flex-row sm:items-center">
-          <span className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-accent-soft text-accent-soft-fg">
-            <BookOpen aria-hidden="true" className="size-4" />
-          </span>
-          <div className="flex-1">
-            <p className="font-medium text-fg">{t("list.helpTitle")}</p>
-            <p className="text-sm text-muted">{t("list.helpBody")}</p>
-          </div>
-          <Link to="/help" className={buttonClasses("secondary", "sm")}>
-            {t("list.helpLink")}
-          </Link>
+        <div className="mt-8">
+          <Callout
+            icon={BookOpen}
+            title={t("list.helpTitle")}
+            body={t("list.helpBody")}
+            action={
+              <Link to="/help" className={buttonClasses("secondary", "sm")}>
+                {t("list.helpLink")}
+              </Link>
+            }
+          />
         </div>
       )}
     </Page>

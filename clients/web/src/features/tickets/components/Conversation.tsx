@@ -1,28 +1,15 @@
 import { Role, type Ticket, type TicketMessage } from "@helpdesk/client";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { useTranslation } from "react-i18next";
-import { Badge } from "@/components";
+import { Avatar, Badge } from "@/components";
 import { cx } from "@/lib/cx";
 import { formatDateTime, formatRelative } from "@/lib/format";
-
-function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  return ((words[0]?.[0] ?? "?") + (words.length > 1 ? (words[words.length - 1]?.[0] ?? "") : "")).toUpperCase();
-}
 
 function Entry({ name, staff, mine, time, body, internal = false }: { name: string; staff: boolean; mine: boolean; time: Timestamp | undefined; body: string; internal?: boolean }) {
   const { t, i18n } = useTranslation("tickets");
   return (
     <li className="flex gap-3">
-      <span
-        aria-hidden="true"
-        className={cx(
-          "flex size-8 shrink-0 items-center justify-center rounded-full text-xs font-semibold",
-          staff ? "bg-accent text-accent-fg" : "bg-subtle text-fg ring-1 ring-border",
-        )}
-      >
-        {initials(name)}
-      </span>
+      <Avatar name={name} tone={staff ? "strong" : "plain"} className="size-8" />
       <article
         className={cx(
           "min-w-0 flex-1 rounded-xl border px-4 py-3",

@@ -1,9 +1,10 @@
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
-import { Search, X } from "lucide-react";
-import { useEffect, useId, useState } from "react";
+import { X } from "lucide-react";
+import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { cx } from "@/lib/cx";
-import { useDebounced } from "@/lib/debounce";
+import { SearchInput } from "@/components";
+import { useSearchText } from "@/lib/search-text";
 import { PRIORITY_NAMES, STATUS_NAMES, type PriorityName, type StatusName } from "../search";
 
 const route = getRouteApi("/tickets/");
@@ -13,18 +14,8 @@ export function TicketFilters() {
   const { t } = useTranslation("tickets");
   const search = route.useSearch();
   const navigate = useNavigate({ from: "/tickets/" });
-  const [text, setText] = useState(search.q ?? "");
-  const settled = useDebounced(text, 350);
-  const searchId = useId();
+  const [text, setText] = useSearchText(search.q, (q) => void navigate({ search: (prev) => ({ ...prev, q }), replace: true }));
   const priorityId = useId();
-
-  // Typing updates the URL once the user pauses; the URL (back button, links) updates the box.
-  useEffect(() => {
-    const q = settled.trim() || undefined;
-    if (q !== search.q) void navigate({ search: (prev) => ({ ...prev, q }), replace: true });
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- only the settled text drives this
-  }, [settled]);
-  useEffect(() => setText((current) => (current.trim() === (search.q ?? "") ? current : (search.q ?? ""))), [search.q]);
 
   const statuses = new Set(search.status ?? []);
   const toggleStatus = (name: StatusName) => {
@@ -40,20 +31,7 @@ export function TicketFilters() {
   return (
     <div className="flex flex-col gap-3">
       <div className="flex flex-col gap-3 sm:flex-row">
-        <div className="relative flex-1">
-          <label htmlFor={searchId} className="sr-only">
-            {t("list.searchLabel")}
-          </label>
-          <Search aria-hidden="true" className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted" />
-          <input
-            id={searchId}
-            type="search"
-            value={text}
-            onChange={(event) => setText(event.target.value)}
-            placeholder={t("list.searchPlaceholder")}
-            className="h-10 w-full rounded-lg border border-border-strong bg-surface pr-3 pl-9 text-sm text-fg shadow-xs placeholder:text-muted"
-          />
-        </div>
+        <SearchInput className="flex-1" label={t("list.searchLabel")} value={text} onChange={setText} placeholder={t("list.searchPlaceholder")} />
         <div className="sm:w-48">
           <label htmlFor={priorityId} className="sr-only">
             {t("list.priorityFilter")}
