@@ -10,6 +10,7 @@ import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
 import { formatRelative } from "@/lib/format";
 import { useCloseTicket, useTicket, useTicketMessages } from "./api";
+import { PriorityBadge, StatusBadge } from "./components/Chips";
 import { Conversation } from "./components/Conversation";
 import { ReplyBox } from "./components/ReplyBox";
 import { TicketSidebar } from "./components/TicketSidebar";
@@ -71,6 +72,11 @@ export function TicketPage() {
             {t("ticket.opened", { when: formatRelative(data.createTime, i18n.language) })}
             {isStaff ? ` · ${t("ticket.by", { name: data.customerDisplayName })}` : null}
           </p>
+          {/* On narrow screens the details panel comes after the conversation: the chips say the essentials here. */}
+          <div className="mt-3 flex flex-wrap gap-2 lg:hidden">
+            <StatusBadge status={data.status} />
+            <PriorityBadge priority={data.priority} />
+          </div>
         </div>
         {canClose ? (
           <Button variant="secondary" onClick={() => setConfirming(true)}>
