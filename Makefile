@@ -13,7 +13,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak clean browser-deps web web-deps screenshots
+.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak clean browser-deps web web-deps web-check screenshots
 
 all: test
 
@@ -50,6 +50,11 @@ web-deps: $(NODE_INSTALLS)
 
 web: $(WEB)/dist/index.html
 
+# The web app's own checks: ESLint (with the import boundaries), the Vitest unit tests, and the
+# 200 KB gzip budget of the JS the first page loads.
+web-check: web
+	cd $(WEB) && npm run --silent lint && npm test --silent && npm run --silent size
+
 generate: $(STAMP)
 	PYTHON=$(PY) bash protos/generate.sh .
 
@@ -70,7 +75,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
-test: browser-deps web lint typecheck check-generated pytest
+test: browser-deps web web-check lint typecheck check-generated pytest
 
 # Runs the end-to-end suite's screenshot pass and copies the README's few into docs/screenshots/.
 screenshots: $(STAMP) browser-deps web
