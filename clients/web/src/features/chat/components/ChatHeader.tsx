@@ -5,12 +5,11 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Clock } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Button, Dialog, ErrorBanner } from "@/components";
+import { Avatar, Button, Dialog, ErrorBanner } from "@/components";
 import { client } from "@/lib/client";
 import { describeError } from "@/lib/errors";
 import { chatKeys, storeChat } from "../api/queries";
 import { CHAT_NAMESPACE } from "../i18n";
-import { Avatar } from "./Avatar";
 
 export function ChatHeader({ chat, titleId, ended }: { chat: Chat; titleId: string; ended: boolean }) {
   const { t } = useTranslation(CHAT_NAMESPACE);
@@ -35,7 +34,7 @@ export function ChatHeader({ chat, titleId, ended }: { chat: Chat; titleId: stri
           <Clock aria-hidden="true" className="size-4" />
         </span>
       ) : (
-        <Avatar name={agentName} />
+        <Avatar name={agentName} className="size-9 text-[13px]" />
       )}
       <div className="min-w-0 flex-1">
         <h1 id={titleId} className="truncate text-base font-semibold text-fg">
