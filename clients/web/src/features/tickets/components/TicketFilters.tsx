@@ -1,5 +1,5 @@
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
-import { X } from "lucide-react";
+import { ChevronDown, X } from "lucide-react";
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { cx } from "@/lib/cx";
@@ -32,7 +32,7 @@ export function TicketFilters() {
     <div className="flex flex-col gap-3">
       <div className="flex flex-col gap-3 sm:flex-row">
         <SearchInput className="flex-1" label={t("list.searchLabel")} value={text} onChange={setText} placeholder={t("list.searchPlaceholder")} />
-        <div className="sm:w-48">
+        <div className="relative sm:w-48">
           <label htmlFor={priorityId} className="sr-only">
             {t("list.priorityFilter")}
           </label>
@@ -43,7 +43,7 @@ export function TicketFilters() {
               const value = event.target.value as PriorityName | "";
               void navigate({ search: (prev) => ({ ...prev, priority: value ? [value] : undefined }) });
             }}
-            className="h-10 w-full rounded-lg border border-border-strong bg-surface px-3 text-sm text-fg shadow-xs"
+            className="h-10 w-full appearance-none rounded-lg border border-border-strong bg-surface pr-9 pl-3 text-sm text-fg shadow-xs"
           >
             <option value="">{t("list.anyPriority")}</option>
             {PRIORITY_NAMES.map((name) => (
@@ -52,6 +52,7 @@ export function TicketFilters() {
               </option>
             ))}
           </select>
+          <ChevronDown aria-hidden="true" className="pointer-events-none absolute top-1/2 right-3 size-4 -translate-y-1/2 text-muted" />
         </div>
       </div>
       <div role="group" aria-label={t("list.statusFilter")} className="flex flex-wrap items-center gap-2">
