@@ -79,7 +79,7 @@ export function AppShell() {
             {user ? (
               <UserMenu user={user} />
             ) : state.status === "signedOut" ? (
-              <div className="hidden items-center gap-2 sm:flex">
+              <div className="flex items-center gap-2">
                 <Link to="/sign-in" className={buttonClasses("ghost", "sm")}>
                   {t("nav.signIn")}
                 </Link>
@@ -107,16 +107,6 @@ export function AppShell() {
                 {item.label}
               </Link>
             ))}
-            {!user && state.status === "signedOut" ? (
-              <>
-                <Link to="/sign-in" className={linkClasses}>
-                  {t("nav.signIn")}
-                </Link>
-                <Link to="/register" className={linkClasses}>
-                  {t("nav.register")}
-                </Link>
-              </>
-            ) : null}
           </nav>
           <div className="mt-3 flex flex-wrap items-center gap-2 border-t border-border pt-3 md:mt-1 md:border-t-0">
             <LanguageSwitcher />
