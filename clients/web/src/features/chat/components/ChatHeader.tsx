@@ -40,7 +40,7 @@ export function ChatHeader({ chat, titleId, ended }: { chat: Chat; titleId: stri
         <h1 id={titleId} className="truncate text-base font-semibold text-fg">
           {waiting ? t("header.waiting") : agentName}
         </h1>
-        <p className="truncate text-xs text-muted">
+        <p className="truncate text-xs text-muted" title={chat.topic || undefined}>
           {chat.topic ? t("header.topic", { topic: chat.topic }) : waiting ? t("header.noTopic") : t("header.agentRole")}
         </p>
       </div>

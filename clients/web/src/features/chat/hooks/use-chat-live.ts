@@ -18,7 +18,7 @@ export interface ChatLive {
 
 /**
  * Streams `chatId` for as long as the component is mounted: resumes after any drop (and at once
- * when the browser is back online), re-reads the chat after a reconnect (status changes and
+ * when the browser is back online), re-reads the chat whenever a stream opens (status changes and
  * receipts are not replayed), and calls `onMessages` with each batch of new messages.
  */
 export function useChatLive(chatId: string, viewerId: string, onMessages: (messages: ChatMessage[]) => void): ChatLive {
@@ -32,7 +32,6 @@ export function useChatLive(chatId: string, viewerId: string, onMessages: (messa
 
   useEffect(() => {
     let pending: ChatMessage[] = [];
-    let wasDown = false;
     // A replay delivers many messages at once: merge them into the cache in one update.
     const flush = (): void => {
       const batch = pending;
@@ -49,7 +48,13 @@ export function useChatLive(chatId: string, viewerId: string, onMessages: (messa
           queueMicrotask(flush);
         }
         pending.push(value.value);
-        setTyping((current) => clearTypingOnMessage(current, value.value.senderId));
+        const sender = value.value.senderId;
+        setTyping((current) => clearTypingOnMessage(current, sender));
+        const chat = queryClient.getQueryData<Chat>(chatKeys.chat(chatId));
+        if (chat !== undefined && sender !== viewerId && sender !== chat.agentId) {
+          // A message from an agent the page does not know: an accept or transfer was missed.
+          void queryClient.invalidateQueries({ queryKey: chatKeys.chat(chatId) });
+        }
       } else if (value.case === "typing") {
         setTyping((current) => applyTyping(current, value.value, viewerId, Date.now()));
       } else if (value.case !== "heartbeat" && value.case !== undefined) {
@@ -67,15 +72,12 @@ export function useChatLive(chatId: string, viewerId: string, onMessages: (messa
       onState: (state) => {
         flush();
         setConnection(state);
-        if (state !== "live") {
-          setTyping(undefined); // nobody can be seen typing through a broken stream
-        }
-        if (state === "reconnecting") {
-          wasDown = true;
-        } else if (state === "live" && wasDown) {
-          wasDown = false;
-          // What happened to the chat while we were away (accepted, ended, read) is not replayed.
+        if (state === "live") {
+          // What happened to the chat while no stream was open (accepted, ended, read) is not
+          // replayed: read the chat again once one is (a message from an unknown agent also does).
           void queryClient.invalidateQueries({ queryKey: chatKeys.chat(chatId) });
+        } else {
+          setTyping(undefined); // nobody can be seen typing through a broken stream
         }
       },
       hasEnded: async () => {
