@@ -18,7 +18,6 @@ const en = {
     signOut: "Sign out",
     openMenu: "Open menu",
     closeMenu: "Close menu",
-    userMenu: "Account menu for {{name}}",
     notFoundTitle: "Page not found",
     notFoundBody: "The page you are looking for does not exist or was moved.",
     backHome: "Back to home",
@@ -46,12 +45,10 @@ const en = {
   common: {
     cancel: "Cancel",
     close: "Close",
-    save: "Save",
     retry: "Try again",
     loadMore: "Load more",
     dismiss: "Dismiss",
     optional: "optional",
-    required: "required",
     errorTitle: "Something went wrong",
   },
   errors: {
@@ -84,8 +81,7 @@ const en = {
       TRANSITION_NOT_ALLOWED: "You can’t move the ticket to that status.",
     },
     field: {
-      required: "This field is required.",
-      maxChars: "Use at most {{count}} characters.",
+        maxChars: "Use at most {{count}} characters.",
       minPassword: "Use at least {{count}} characters.",
       maxBytes: "This is too long (at most {{count}} bytes).",
       email: "Enter a valid email address.",
@@ -110,12 +106,6 @@ const en = {
     helpBody: "Answers to common questions, available to everyone.",
     contactTitle: "Contact support",
     contactBody: "Create an account to open tickets and chat with an agent.",
-  },
-  empty: {
-    nothing: "Nothing here yet",
-  },
-  time: {
-    justNow: "just now",
   },
 };
 

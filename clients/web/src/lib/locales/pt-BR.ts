@@ -20,7 +20,6 @@ const ptBR: CommonStrings = {
     signOut: "Sair",
     openMenu: "Abrir menu",
     closeMenu: "Fechar menu",
-    userMenu: "Menu da conta de {{name}}",
     notFoundTitle: "Página não encontrada",
     notFoundBody: "A página que você procura não existe ou foi movida.",
     backHome: "Voltar ao início",
@@ -48,12 +47,10 @@ const ptBR: CommonStrings = {
   common: {
     cancel: "Cancelar",
     close: "Fechar",
-    save: "Salvar",
     retry: "Tentar novamente",
     loadMore: "Carregar mais",
     dismiss: "Dispensar",
     optional: "opcional",
-    required: "obrigatório",
     errorTitle: "Algo deu errado",
   },
   errors: {
@@ -86,8 +83,7 @@ const ptBR: CommonStrings = {
       TRANSITION_NOT_ALLOWED: "Você não pode passar o chamado para esse status.",
     },
     field: {
-      required: "Este campo é obrigatório.",
-      maxChars: "Use no máximo {{count}} caracteres.",
+        maxChars: "Use no máximo {{count}} caracteres.",
       minPassword: "Use pelo menos {{count}} caracteres.",
       maxBytes: "Longo demais (no máximo {{count}} bytes).",
       email: "Informe um e-mail válido.",
@@ -112,12 +108,6 @@ const ptBR: CommonStrings = {
     helpBody: "Respostas às dúvidas mais comuns, abertas a todos.",
     contactTitle: "Falar com o suporte",
     contactBody: "Crie uma conta para abrir chamados e conversar com um agente.",
-  },
-  empty: {
-    nothing: "Nada por aqui ainda",
-  },
-  time: {
-    justNow: "agora mesmo",
   },
 };
 
