@@ -51,6 +51,16 @@ _log = logging.getLogger(__name__)
 _STOP_CONFIRM_SECONDS = 3.0
 
 
+def open_database(settings: Settings) -> Database:
+    """The process's database, sized by its settings (connects lazily, on first use)."""
+    return Database.create(
+        url=settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Resources:
     """The process's connections and shared workers, created once and closed on shutdown."""
@@ -100,12 +110,7 @@ class HelpdeskApp:
     async def create(cls, settings: Settings) -> HelpdeskApp:
         """Builds the server and its resources; nothing is listening until `start`."""
         resources = Resources(
-            database=Database.create(
-                url=settings.database_url,
-                pool_size=settings.db_pool_size,
-                max_overflow=settings.db_max_overflow,
-                pool_timeout=settings.db_pool_timeout_seconds,
-            ),
+            database=open_database(settings),
             redis=create_redis(settings.redis_url),
             hasher=PasswordHasher(cost=settings.bcrypt_cost, max_concurrency=settings.bcrypt_max_concurrency),
             metrics=Metrics(),

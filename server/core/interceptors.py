@@ -36,10 +36,10 @@ from prometheus_client import Counter, Histogram
 
 from server.core.access import AccessPolicy, AccessRule
 from server.core.context import CallInfo, Principal, current_principal, set_call, set_principal
-from server.core.errors import HelpdeskError, ResourceExhausted, Unauthenticated, Unavailable
-from server.core.infrastructure import as_unavailable
+from server.core.errors import HelpdeskError, ResourceExhausted, Unauthenticated, Unavailable, to_rpc_status
 from server.core.metrics import Metrics
 from server.core.rate_limit import RateLimiter
+from storage.unavailable import as_unavailable
 
 _log = logging.getLogger("helpdesk.rpc")
 
@@ -105,7 +105,7 @@ def _status_name(context: _Context, error: BaseException | None = None) -> str:
 
 
 async def _abort(context: _Context, error: HelpdeskError | Unavailable, request_id: str) -> None:
-    status = rpc_status.to_status(error.to_rpc_status())
+    status = rpc_status.to_status(to_rpc_status(error))
     trailing_metadata = (*status.trailing_metadata, ("x-request-id", request_id))
     if isinstance(error, ResourceExhausted):
         # A `retry-after` trailer (whole seconds) for gRPC and gRPC-Web clients; Envoy's JSON

@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from helpdesk.v1 import auth_service_pb2_grpc, user_service_pb2_grpc
-from server.app import HelpdeskApp
+from server.app import HelpdeskApp, open_database
 from server.auth.domain import AuthDomain
 from server.auth.passwords import PasswordHasher
 from server.settings import Settings
@@ -41,7 +41,7 @@ def user_stub(channel: grpc.aio.Channel) -> user_service_pb2_grpc.UserServiceAsy
 @pytest.fixture(scope="module")
 async def database(settings: Settings) -> AsyncIterator[Database]:
     """The module's database."""
-    db = Database.from_settings(settings)
+    db = open_database(settings)
     yield db
     await db.dispose()
 
