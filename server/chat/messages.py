@@ -11,8 +11,8 @@ from __future__ import annotations
 import uuid
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2
+from server.chat.convert import message_to_proto
 from server.chat.fanout import ChatFanout
-from server.chat.protos import message_to_proto
 from server.chat.rules import (
     check_body,
     check_request_id,
@@ -21,7 +21,7 @@ from server.chat.rules import (
     ensure_visible,
     parse_chat_id,
 )
-from server.chat.typing import TypingIndicators
+from server.chat.typing_indicators import TypingIndicators
 from server.core.context import Principal
 from server.core.errors import AlreadyExists, InvalidArgument, NotFound
 from storage.db import Database

@@ -18,10 +18,10 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2, chat_service_pb2
+from server.chat.convert import event_for_viewer, message_to_proto
 from server.chat.domain import ChatSessions
 from server.chat.fanout import ChatFanout
 from server.chat.messages import ChatMessages
-from server.chat.protos import event_for_viewer, message_to_proto
 from server.chat.rules import ensure_visible, parse_chat_id
 from server.chat.stream_limits import StreamSlots
 from server.chat.subscription import Subscription
