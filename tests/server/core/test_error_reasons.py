@@ -1,8 +1,9 @@
 """Every ErrorInfo reason the server sends is a `helpdesk.v1.ErrorReason`, and the enum lists no other.
 
-The reasons are read from the source (each `reason="..."` argument, each `default_reason`, each
-module constant named `REASON`), so a reason added without its enum value fails here before any
-call sends it; the error types themselves refuse an unlisted reason at run time.
+The reasons are read from the source of domain/, server/ and storage/ (each `reason="..."`
+argument, each `default_reason`, each module constant named `REASON`), so a reason added without
+its enum value fails here before any call sends it; the error types themselves refuse an unlisted
+reason at run time.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def _reasons_in_source() -> dict[str, str]:
-    """Each reason literal of server/ and storage/, with one place it appears."""
+    """Each reason literal of domain/, server/ and storage/, with one place it appears."""
     found: dict[str, str] = {}
-    for path in sorted([*REPO_ROOT.glob("server/**/*.py"), *REPO_ROOT.glob("storage/**/*.py")]):
+    sources = [*REPO_ROOT.glob("domain/**/*.py"), *REPO_ROOT.glob("server/**/*.py"), *REPO_ROOT.glob("storage/**/*.py")]
+    for path in sorted(sources):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
             value: ast.expr | None = None
