@@ -23,6 +23,22 @@ for (const file of initial) {
 }
 console.log(`  ${kb(initialTotal)} KB gz  total (budget ${budgetKb} KB)`);
 
+// What a first visit to each page loads: the entry, plus that page's chunk and the chunks it imports.
+const importsOf = (file, seen = new Set()) => {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const code = readFileSync(join(dist, file), "utf8");
+  for (const match of code.matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g)) importsOf(`assets/${match[1]}`, seen);
+  return seen;
+};
+const entryClosure = new Set(initial.flatMap((file) => [...importsOf(file)]));
+console.log("First visit to each page (entry + the page's own chunks):");
+for (const name of readdirSync(join(dist, "assets")).filter((file) => /^[A-Z]\w*Page-.*\.js$/.test(file)).sort()) {
+  let extra = 0;
+  for (const file of importsOf(`assets/${name}`)) if (!entryClosure.has(file)) extra += gz(file);
+  console.log(`  ${kb(initialTotal + extra)} KB gz  ${name.replace(/-.*/, "")} (+${(extra / 1024).toFixed(1)} KB)`);
+}
+
 console.log("Lazy chunks:");
 const lazy = readdirSync(join(dist, "assets"))
   .filter((name) => name.endsWith(".js") && !initial.includes(`assets/${name}`))
