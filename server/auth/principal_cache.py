@@ -34,6 +34,7 @@ from redis.asyncio import Redis
 
 from server.core.context import Principal, Role
 from storage import redis_keys
+from storage.redis.errors import REDIS_FAILURES
 
 _log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ DEFAULT_LOCAL_TTL = timedelta(seconds=5)
 # Where revocations are announced to every replica (payload: comma-separated session ids).
 REVOCATIONS_CHANNEL = f"{redis_keys.PREFIX}principal:revocations"
 
-_REDIS_FAILURES = (redis.exceptions.RedisError, OSError)
 # The subscriber pings when idle this long, and gives the connection up when nothing (not even the
 # pong) came back for three times as long: a silently dead connection must not keep the layer on.
 _PING_INTERVAL_SECONDS = 2.0
@@ -227,7 +227,7 @@ class PrincipalCache:
             cached, revoked = await self._redis.mget(
                 [redis_keys.principal(session_id), redis_keys.revoked_session(session_id)]
             )
-        except _REDIS_FAILURES as exc:
+        except REDIS_FAILURES as exc:
             _log.warning("principal cache unreachable, checking PostgreSQL: %s", exc)
             return CacheVerdict.UNKNOWN
         if revoked is not None:
@@ -249,7 +249,7 @@ class PrincipalCache:
         value = json.dumps({"u": str(principal.user_id), "r": principal.role.value})
         try:
             await self._redis.set(redis_keys.principal(principal.session_id), value, px=self._ttl_ms)
-        except _REDIS_FAILURES as exc:
+        except REDIS_FAILURES as exc:
             _log.warning("principal cache unreachable, not caching: %s", exc)
 
     async def invalidate(self, session_ids: Iterable[uuid.UUID]) -> None:
@@ -266,6 +266,6 @@ class PrincipalCache:
                 # After the markers: a replica that drops its entry and re-reads sees them.
                 pipe.publish(REVOCATIONS_CHANNEL, ",".join(str(i) for i in ids))
                 await pipe.execute()
-        except _REDIS_FAILURES as exc:
+        except REDIS_FAILURES as exc:
             # Entries expire within the TTL anyway; PostgreSQL already says "revoked".
             _log.error("could not invalidate %d cached session(s); they expire within the TTL: %s", len(ids), exc)

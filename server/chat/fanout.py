@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
 from helpdesk.v1 import chat_event_pb2
 from server.chat.convert import STATE_FROM_PROTO, STATE_TO_PROTO, chat_to_proto, message_to_proto
@@ -34,6 +33,7 @@ from storage import redis_keys
 from storage.db import Database
 from storage.models import ChatState
 from storage.redis import create_redis
+from storage.redis.errors import REDIS_FAILURES
 from storage.unit_of_work import UnitOfWork
 
 _log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class ChatFanout:
     async def _publish(self, channel: str, payload: bytes) -> None:
         try:
             await self._publisher.publish(channel, f"{self._origin}:{base64.b64encode(payload).decode()}")
-        except (RedisError, OSError):
+        except REDIS_FAILURES:
             # The data is committed; other replicas find it by polling PostgreSQL.
             _log.warning("chat fan-out: publishing to Redis failed; replicas will catch up by polling")
 
@@ -193,7 +193,7 @@ class ChatFanout:
                 await pubsub.subscribe(redis_keys.chat_events(feed.chat_id))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(feed.confirmed.wait(), SUBSCRIBE_CONFIRM_SECONDS)
-            except (RedisError, OSError):
+            except REDIS_FAILURES:
                 _log.warning("chat fan-out: subscribing to chat %s failed; polling covers it", feed.chat_id)
         async with self.reading() as uow:
             pulses = await uow.chats.pulses(chat_ids=[feed.chat_id])
@@ -222,7 +222,7 @@ class ChatFanout:
     async def _unsubscribe(self, pubsub: aioredis.client.PubSub, chat_id: uuid.UUID) -> None:
         if chat_id in self._feeds:
             return
-        with contextlib.suppress(RedisError, OSError):
+        with contextlib.suppress(*REDIS_FAILURES):
             await pubsub.unsubscribe(redis_keys.chat_events(chat_id))
 
     # --- delivery ---------------------------------------------------------------------------
@@ -298,7 +298,7 @@ class ChatFanout:
                     self._handle(message)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as exc:
+            except REDIS_FAILURES as exc:
                 if self.redis_healthy:
                     _log.warning("chat fan-out: Redis unreachable (%s); polling PostgreSQL", exc)
                 self._set_healthy(False)

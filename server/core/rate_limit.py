@@ -24,13 +24,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-import redis.exceptions
 from redis.asyncio import Redis
 
 from server.core.errors import ResourceExhausted
 from server.core.metrics import Metrics
 from server.settings import RateBudget, Settings
 from storage import redis_keys
+from storage.redis.errors import REDIS_FAILURES
 
 _log = logging.getLogger(__name__)
 
@@ -65,7 +65,6 @@ end
 return {0, 0}
 """
 
-_REDIS_FAILURES = (redis.exceptions.RedisError, OSError)
 _FAILURE_LOG_INTERVAL_SECONDS = 60.0
 
 
@@ -131,7 +130,7 @@ class RateLimiter:
             args += [interval, interval * charge.budget.burst]
         try:
             result = await self._script(keys=[c.key for c in charges], args=args)
-        except _REDIS_FAILURES as exc:
+        except REDIS_FAILURES as exc:
             self._redis_failed(exc)
             return
         blocked, wait_us = int(result[0]), int(result[1])

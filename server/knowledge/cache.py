@@ -25,10 +25,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from server.knowledge.records import ArticleData
 from storage import redis_keys
+from storage.redis.errors import REDIS_FAILURES
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -38,7 +38,6 @@ BROWSE = "browse"
 ALL_SCOPES = frozenset({SEARCH, BROWSE})
 
 # Errors meaning "Redis is not usable right now" (connection refused, timeouts, OOM, ...).
-REDIS_FAILURES: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 
 
 class RedisGuard:

@@ -21,9 +21,10 @@ from collections.abc import Mapping
 
 from redis.asyncio import Redis
 
-from server.knowledge.cache import BROWSE, REDIS_FAILURES, KnowledgeCache, RedisGuard
+from server.knowledge.cache import BROWSE, KnowledgeCache, RedisGuard
 from storage import redis_keys
 from storage.db import Database
+from storage.redis.errors import REDIS_FAILURES
 
 _log = logging.getLogger(__name__)
 

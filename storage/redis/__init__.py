@@ -1,0 +1,16 @@
+"""Redis behind adapters: one module per concern, the key names of `storage.redis_keys`, one failure type.
+
+    client.py             create_redis: the process's client (short timeouts: a dead Redis fails fast)
+    errors.py             RedisUnavailable: what every adapter raises when Redis cannot answer
+    login_attempts.py     sign-in attempt counters per account and address (one Lua script)
+    presence.py           agents' availability keys (with a TTL)
+    typing_indicators.py  chat typing indicators (with a TTL)
+
+Adapters decide nothing: whether an unavailable Redis refuses the call (fail closed) or is
+worked around (fail open) is the calling domain's decision, made where it catches RedisUnavailable.
+"""
+
+from storage.redis.client import create_redis
+from storage.redis.errors import RedisUnavailable
+
+__all__ = ["RedisUnavailable", "create_redis"]
