@@ -4,6 +4,7 @@
     errors.py             RedisUnavailable: what every adapter raises when Redis cannot answer
     login_attempts.py     sign-in attempt counters per account and address (one Lua script)
     presence.py           agents' availability keys (with a TTL)
+    rate_limits.py        GCRA budgets per address and user (one Lua script on Redis's clock)
     typing_indicators.py  chat typing indicators (with a TTL)
 
 Adapters decide nothing: whether an unavailable Redis refuses the call (fail closed) or is
