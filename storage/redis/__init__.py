@@ -5,6 +5,7 @@
     knowledge_cache.py    the knowledge base's cached articles and pages and their version keys
     login_attempts.py     sign-in attempt counters per account and address (one Lua script)
     presence.py           agents' availability keys (with a TTL)
+    principals.py         cached callers of sessions, revocation markers, the revocations channel
     rate_limits.py        GCRA budgets per address and user (one Lua script on Redis's clock)
     typing_indicators.py  chat typing indicators (with a TTL)
     view_counts.py        article views pending a flush to PostgreSQL
