@@ -14,7 +14,13 @@ turns them into a gRPC status with `google.rpc` details.
     ├── Aborted                   ABORTED            (stale etag, lost race)
     ├── ResourceExhausted         RESOURCE_EXHAUSTED + when to retry (`retry_after`)
     ├── Unavailable               UNAVAILABLE        (a dependency is down; safe to retry)
-    └── Unimplemented             UNIMPLEMENTED
+    ├── Unimplemented             UNIMPLEMENTED
+    ├── DeadlineExceeded          DEADLINE_EXCEEDED  (the caller's deadline passed mid-call)
+    └── Internal                  INTERNAL           (a bug; the message names the request id)
+
+Every reason is a value name of the contract's `helpdesk.v1.ErrorReason`
+(protos/helpdesk/v1/error_reason.proto): an error built with any other reason raises ValueError,
+so the server cannot send one. That enum is vocabulary of the contract, not transport.
 
 `ConfigurationError` is apart: the process cannot start (a missing or unsafe setting).
 """
@@ -25,6 +31,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import ClassVar
+
+from helpdesk.v1 import error_reason_pb2
+
+# Every reason the server may send: the names of the contract's ErrorReason values.
+ERROR_REASONS = frozenset(error_reason_pb2.ErrorReason.keys()) - {"ERROR_REASON_UNSPECIFIED"}
 
 
 class ConfigurationError(Exception):
@@ -49,6 +60,8 @@ class HelpdeskError(Exception):
         super().__init__(message)
         self.message = message
         self.reason = reason or self.default_reason
+        if self.reason not in ERROR_REASONS:
+            raise ValueError(f"{self.reason!r} is not a helpdesk.v1.ErrorReason: add it to error_reason.proto")
         self.metadata = dict(metadata or {})
 
 
@@ -149,3 +162,17 @@ class Unimplemented(HelpdeskError):
 
     code = "UNIMPLEMENTED"
     default_reason = "UNIMPLEMENTED"
+
+
+class DeadlineExceeded(HelpdeskError):
+    """The caller's deadline passed before the call finished; a change may or may not have been made."""
+
+    code = "DEADLINE_EXCEEDED"
+    default_reason = "DEADLINE_EXCEEDED"
+
+
+class Internal(HelpdeskError):
+    """A bug: the caller gets only the request id to report, never the cause."""
+
+    code = "INTERNAL"
+    default_reason = "INTERNAL"

@@ -18,12 +18,15 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
 from domain.errors import (
+    ERROR_REASONS,
     Aborted,
     AlreadyExists,
     ConfigurationError,
+    DeadlineExceeded,
     FailedPrecondition,
     FieldViolation,
     HelpdeskError,
+    Internal,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -35,12 +38,15 @@ from domain.errors import (
 
 __all__ = [
     "ERROR_DOMAIN",
+    "ERROR_REASONS",
     "Aborted",
     "AlreadyExists",
     "ConfigurationError",
+    "DeadlineExceeded",
     "FailedPrecondition",
     "FieldViolation",
     "HelpdeskError",
+    "Internal",
     "InvalidArgument",
     "NotFound",
     "PermissionDenied",

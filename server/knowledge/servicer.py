@@ -9,8 +9,9 @@ from google.protobuf import empty_pb2
 
 from helpdesk.v1 import article_pb2, knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.core.context import current_principal, require_principal
+from server.core.update_mask import effective_update_mask
 from server.knowledge.convert import article_to_proto, is_full, search_response, states_from_proto, vote_from_proto
-from server.knowledge.domain import KnowledgeBase
+from server.knowledge.domain import UPDATABLE_FIELDS, KnowledgeBase
 from server.knowledge.search import ArticleSearch
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -87,7 +88,7 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
         """Edits title, body, category or tags (agents, admins)."""
         article = await self._knowledge.update_article(
             article_id=request.article.id,
-            update_mask_paths=list(request.update_mask.paths),
+            update_mask_paths=effective_update_mask(request.update_mask, request.article, UPDATABLE_FIELDS),
             title=request.article.title,
             body=request.article.body,
             category=request.article.category,

@@ -9,6 +9,7 @@ from google.protobuf import empty_pb2
 
 from helpdesk.v1 import ticket_event_pb2, ticket_message_pb2, ticket_pb2, ticket_service_pb2, ticket_service_pb2_grpc
 from server.core.context import require_principal
+from server.core.update_mask import effective_update_mask
 from server.tickets.conversation import TicketConversation
 from server.tickets.convert import (
     event_to_proto,
@@ -21,7 +22,7 @@ from server.tickets.convert import (
     ticket_to_proto,
     time_from_proto,
 )
-from server.tickets.domain import TicketDesk, TicketEdit
+from server.tickets.domain import UPDATABLE_FIELDS, TicketDesk, TicketEdit
 from server.tickets.listing import ListTicketsQuery
 
 _Context = grpc.aio.ServicerContext[Any, Any]
@@ -92,7 +93,7 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
     ) -> ticket_pb2.Ticket:
         """Edits the fields named in the update mask."""
         principal = require_principal()
-        paths = list(request.update_mask.paths)
+        paths = effective_update_mask(request.update_mask, request.ticket, UPDATABLE_FIELDS)
         edit = TicketEdit(
             subject=request.ticket.subject,
             description=request.ticket.description,

@@ -8,8 +8,9 @@ import grpc
 
 from helpdesk.v1 import user_pb2, user_service_pb2, user_service_pb2_grpc
 from server.core.context import require_principal
+from server.core.update_mask import effective_update_mask
 from server.users.convert import role_from_proto, user_to_proto
-from server.users.domain import UserAdmin
+from server.users.domain import UPDATABLE_FIELDS, UserAdmin
 
 
 class UserServicer(user_service_pb2_grpc.UserServiceServicer):
@@ -62,7 +63,7 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
         self, request: user_service_pb2.UpdateUserRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> user_pb2.User:
         """Updates display name, role or active flag (admins)."""
-        paths = list(request.update_mask.paths)
+        paths = effective_update_mask(request.update_mask, request.user, UPDATABLE_FIELDS)
         role = None
         if "role" in paths:
             role = role_from_proto(request.user.role, field="user.role", required=True)
