@@ -39,6 +39,7 @@ from server.knowledge.wiring import Knowledge
 from server.settings import Settings
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
+from server.tickets.live import LiveTickets
 from server.tickets.servicer import TicketServicer
 from server.users.domain import UserAdmin
 from server.users.servicer import UserServicer
@@ -82,6 +83,7 @@ class HelpdeskApp:
         users: UserAdmin,
         knowledge: Knowledge | None = None,
         chat: LiveChat | None = None,
+        tickets: LiveTickets | None = None,
     ) -> None:
         self.settings = settings
         self.resources = resources
@@ -91,6 +93,7 @@ class HelpdeskApp:
         self.users = users
         self.knowledge = knowledge
         self.chat = chat
+        self.tickets = tickets
         self.port: int | None = None
         # The bound `/metrics` port once started (None when metrics are off).
         self.metrics_port: int | None = None
@@ -150,10 +153,12 @@ class HelpdeskApp:
         server = interceptor.around(bare)
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
+        tickets = LiveTickets(settings=settings, database=resources.database, redis=resources.redis)
         ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(
             TicketServicer(
-                desk=TicketDesk(database=resources.database),
-                conversation=TicketConversation(database=resources.database),
+                desk=TicketDesk(database=resources.database, changes=tickets.feed),
+                conversation=TicketConversation(database=resources.database, changes=tickets.feed),
+                watch=tickets.watch,
             ),
             server,
         )
@@ -189,6 +194,7 @@ class HelpdeskApp:
             users=users,
             knowledge=knowledge,
             chat=chat,
+            tickets=tickets,
         )
 
     async def start(self) -> int:
@@ -205,6 +211,8 @@ class HelpdeskApp:
         self.auth.start()
         if self.chat is not None:
             await self.chat.start()
+        if self.tickets is not None:
+            await self.tickets.start()
         await self.server.start()
         self.health.start()
         if self.knowledge is not None:
@@ -225,6 +233,8 @@ class HelpdeskApp:
         if self.chat is not None:
             # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq).
             self.chat.end_streams()
+        if self.tickets is not None:
+            self.tickets.end_streams()
         # grpc.aio's stop now and then never completes (grpcio 1.85, seen in tests when a server is
         # stopped a moment after it started): by then the listener is closed and calls are
         # cancelled, so a bounded wait keeps the shutdown going (the view flush, closing pools).
@@ -235,6 +245,8 @@ class HelpdeskApp:
         if self.chat is not None:
             await self.chat.stop()
             await self.chat.close()
+        if self.tickets is not None:
+            await self.tickets.stop()
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.
             await self.knowledge.stop()

@@ -33,6 +33,11 @@ def revoked_session(session_id: uuid.UUID) -> str:
     return f"{PREFIX}revoked-session:{session_id}"
 
 
+def ticket_changes() -> str:
+    """Pub/sub channel of after-commit wake-ups of ticket watchers (payload: the change's log position)."""
+    return f"{PREFIX}tickets:changes"
+
+
 def chat_events(chat_id: uuid.UUID) -> str:
     """Pub/sub channel of one chat: after-commit wake-ups carrying its events (messages, typing, ...)."""
     return f"{PREFIX}chat:events:{chat_id}"
