@@ -28,7 +28,6 @@ from tests.server.tickets.helpers import Cast, TicketStub, error_info, open_tick
 from tests.server.tickets.watch_support import (
     CREATED,
     DELETED,
-    HEARTBEAT,
     MESSAGE_ADDED,
     UPDATED,
     Watcher,
@@ -230,9 +229,7 @@ async def test_heartbeats_carry_the_cursor_reached(ticket_stub: TicketStub, cast
     # Changes the watcher may not see still move its cursor on.
     await open_ticket(ticket_stub, cast.customer_a, subject="Not yours")
     start = int(watcher.markers[0].cursor)
-    async with asyncio.timeout(5):
-        while not any(m.kind == HEARTBEAT and int(m.cursor) > start for m in watcher.markers):
-            await asyncio.sleep(0.1)
+    await watcher.heartbeat_beyond(start, within=5)
     assert watcher.changes == []
     await watcher.close()
 

@@ -58,6 +58,11 @@ class Watcher:
         await self._until(lambda: any(m.kind == CAUGHT_UP for m in self.markers), within)
         return next(m.cursor for m in self.markers if m.kind == CAUGHT_UP)
 
+    async def heartbeat_beyond(self, position: int, within: float = 10.0) -> Change:
+        """Waits for a heartbeat whose cursor is past `position`; returns it."""
+        await self._until(lambda: any(m.kind == HEARTBEAT and int(m.cursor) > position for m in self.markers), within)
+        return next(m for m in self.markers if m.kind == HEARTBEAT and int(m.cursor) > position)
+
     async def wait_for(self, count: int, within: float = 10.0) -> list[Change]:
         """Waits until at least `count` changes arrived; returns them all."""
         await self._until(lambda: len(self.changes) >= count, within)
