@@ -7,6 +7,7 @@ Public surface:
 - HelpdeskError       the one exception type (code, message, decoded google.rpc details)
 - ResumableChatStream  StreamChat that resumes from the last seen seq
 - Conversation        Converse (bidirectional) that resumes and re-sends pending messages
+- ResumableTicketWatch  WatchTickets that resumes from the last cursor
 """
 
 from helpdesk.client.chat import Conversation, ResumableChatStream, ResumePolicy, collect_messages
@@ -15,6 +16,7 @@ from helpdesk.client.config import CallPolicy, is_idempotent, service_config
 from helpdesk.client.errors import HelpdeskError
 from helpdesk.client.session import Session, Tokens
 from helpdesk.client.sync import SyncHelpdeskClient
+from helpdesk.client.tickets import ResumableTicketWatch
 
 __all__ = [
     "CallPolicy",
@@ -22,6 +24,7 @@ __all__ = [
     "HelpdeskClient",
     "HelpdeskError",
     "ResumableChatStream",
+    "ResumableTicketWatch",
     "ResumePolicy",
     "Session",
     "SyncHelpdeskClient",
