@@ -153,7 +153,9 @@ class HelpdeskApp:
         server = interceptor.around(bare)
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
-        tickets = LiveTickets(settings=settings, database=resources.database, redis=resources.redis)
+        tickets = LiveTickets(
+            settings=settings, database=resources.database, redis=resources.redis, metrics=resources.metrics
+        )
         ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(
             TicketServicer(
                 desk=TicketDesk(database=resources.database, changes=tickets.feed),

@@ -6,6 +6,7 @@ from redis.asyncio import Redis
 
 from server.auth.principal_cache import PrincipalCache
 from server.chat.stream_limits import StreamSlots
+from server.core.metrics import Metrics
 from server.settings import Settings
 from server.tickets.watch import TicketWatch
 from server.tickets.watch_feed import TicketChangeFeed
@@ -15,8 +16,8 @@ from storage.db import Database
 class LiveTickets:
     """The feed that wakes WatchTickets streams and the streams themselves."""
 
-    def __init__(self, *, settings: Settings, database: Database, redis: Redis) -> None:
-        self.feed = TicketChangeFeed(settings=settings, database=database, publisher=redis)
+    def __init__(self, *, settings: Settings, database: Database, redis: Redis, metrics: Metrics) -> None:
+        self.feed = TicketChangeFeed(settings=settings, database=database, publisher=redis, metrics=metrics)
         # Shares the process's revocation channel with authentication (one per Redis client).
         self.principals = PrincipalCache(redis, revocation_ttl=settings.access_token_ttl)
         self.watch = TicketWatch(
@@ -24,6 +25,7 @@ class LiveTickets:
             feed=self.feed,
             principals=self.principals,
             slots=StreamSlots(per_user=settings.ticket_watch_max_streams_per_user),
+            metrics=metrics,
         )
 
     async def start(self) -> None:

@@ -24,6 +24,7 @@ from server.chat.stream_limits import StreamSlots
 from server.chat.subscription import Subscription
 from server.core.context import Principal
 from server.core.errors import FailedPrecondition, InvalidArgument, Unauthenticated
+from server.core.metrics import Metrics
 from server.settings import Settings
 from server.tickets.watch_feed import ResolvedChange, TicketChangeFeed, read_changes
 from server.tickets.watch_filter import WatchFilter, marker
@@ -45,8 +46,22 @@ class TicketWatch:
     """The WatchTickets streams of one process."""
 
     def __init__(
-        self, *, settings: Settings, feed: TicketChangeFeed, principals: PrincipalCache, slots: StreamSlots
+        self,
+        *,
+        settings: Settings,
+        feed: TicketChangeFeed,
+        principals: PrincipalCache,
+        slots: StreamSlots,
+        metrics: Metrics,
     ) -> None:
+        delivered = metrics.ticket_watch_deliveries
+        # Children bound once: a label lookup per delivery would cost more than the count.
+        self._delivered = {
+            kind: delivered.labels(
+                kind=ticket_change_pb2.TicketChangeKind.Name(kind).removeprefix("TICKET_CHANGE_KIND_").lower()
+            )
+            for kind in ticket_change_pb2.TicketChangeKind.values()
+        }
         self._heartbeat = settings.chat_heartbeat_seconds
         self._feed = feed
         self._principals = principals
@@ -76,6 +91,7 @@ class TicketWatch:
         with self._slots.hold(principal.user_id):
             async with contextlib.aclosing(self._follow(principal, spec, after)) as elements:
                 async for element in elements:
+                    self._delivered[element.kind].inc()
                     yield element
 
     async def _follow(

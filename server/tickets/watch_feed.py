@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 from helpdesk.v1 import ticket_change_pb2
 from server.chat.subscription import Subscription
 from server.core.errors import HelpdeskError, Unavailable
+from server.core.metrics import Metrics
 from server.settings import Settings
 from storage import redis_keys
 from storage.db import Database
@@ -81,8 +82,10 @@ async def read_changes(uow: UnitOfWork, *, after: int, limit: int) -> list[Resol
 class TicketChangeFeed:
     """Delivers committed ticket changes, in log order, to this process's WatchTickets streams."""
 
-    def __init__(self, *, settings: Settings, database: Database, publisher: aioredis.Redis) -> None:
+    def __init__(self, *, settings: Settings, database: Database, publisher: aioredis.Redis, metrics: Metrics) -> None:
         self._settings = settings
+        self._changes_read = metrics.ticket_feed_changes
+        self._redis_errors = metrics.redis_errors.labels(component="tickets")
         self._database = database
         self._publisher = publisher
         self._origin = uuid.uuid4().hex[:12]
@@ -148,6 +151,7 @@ class TicketChangeFeed:
             await self._publisher.publish(redis_keys.ticket_changes(), f"{self._origin}:{position}")
         except (RedisError, OSError):
             # The change is committed; other replicas find it by polling PostgreSQL.
+            self._redis_errors.inc()
             _log.warning("ticket feed: publishing to Redis failed; replicas will catch up by polling")
 
     # --- subscribing ------------------------------------------------------------------------
@@ -197,6 +201,7 @@ class TicketChangeFeed:
             assert self.delivered is not None
             async with self.reading() as uow:
                 batch = await read_changes(uow, after=self.delivered, limit=READ_BATCH)
+            self._changes_read.inc(len(batch))
             for resolved in batch:
                 if resolved.change.position != self.delivered + 1:
                     # Only pruning makes holes, and it never reaches positions this recent.

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import grpc.aio
 import pytest
@@ -15,7 +16,7 @@ from server.app import HelpdeskApp
 from server.dev.redis import EmbeddedRedis
 from server.settings import Settings
 from tests.server.chat.test_chat_kill_restart import ServeProcess
-from tests.server.tickets.helpers import Cast, TicketStub, open_ticket
+from tests.server.tickets.helpers import Cast, TicketStub, error_info, open_ticket
 from tests.server.tickets.watch_support import CREATED, MESSAGE_ADDED, Watcher, kinds
 from tests.support import SignedIn
 
@@ -162,3 +163,44 @@ async def test_a_watcher_resumes_after_its_server_is_killed_and_loses_nothing(
         assert received == [f"message {i}" for i in range(total)]
     finally:
         serve.kill()
+
+
+async def _read_until_error(call: Any, message_ids: list[str], progress: dict[str, str]) -> None:
+    while True:
+        change = await call.read()
+        assert change is not grpc.aio.EOF
+        progress["cursor"] = change.cursor
+        if change.kind == MESSAGE_ADDED:
+            message_ids.append(change.message.id)
+
+
+async def test_a_slow_consumer_is_cut_off_and_resumes_without_loss(settings: Settings, cast: Cast) -> None:
+    async with _replica(settings.replace(chat_stream_buffer=8)) as (app, stub):
+        ticket = await open_ticket(stub, cast.customer_a, subject="Firehose")
+        # A reader whose flow-control window stays small (no BDP probing): the server must hold back.
+        slow_channel = grpc.aio.insecure_channel(f"127.0.0.1:{app.port}", options=[("grpc.http2.bdp_probe", 0)])
+        slow = ticket_service_pb2_grpc.TicketServiceStub(slow_channel)
+        call: Any = slow.WatchTickets(Request(ticket_id=ticket.id), metadata=cast.agent_a.metadata)
+        first = await asyncio.wait_for(call.read(), 10)
+        cursor = str(first.cursor)
+        # Large messages fill the transport's flow-control windows quickly; then the inbox overflows.
+        body = "x" * 4000
+        total = 300
+        for _ in range(0, total, 50):
+            await asyncio.gather(*(_reply(stub, cast.agent_b, ticket.id, body) for _ in range(50)))
+        got: list[str] = []
+        progress = {"cursor": cursor}
+        with pytest.raises(grpc.aio.AioRpcError) as cut:
+            await asyncio.wait_for(_read_until_error(call, got, progress), 30)
+        cursor = progress["cursor"]
+        assert cut.value.code() is grpc.StatusCode.UNAVAILABLE
+        assert error_info(cut.value).reason == "SLOW_CONSUMER"
+        assert len(got) < total
+        resumed = Watcher(stub, cast.agent_a, Request(ticket_id=ticket.id, after_cursor=cursor))
+        rest = await resumed.wait_for(total - len(got), within=20)
+        await asyncio.sleep(0.3)
+        ids = got + [c.message.id for c in rest]
+        assert len(ids) == total
+        assert len(set(ids)) == total
+        await resumed.close()
+        await slow_channel.close()

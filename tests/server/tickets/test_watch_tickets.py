@@ -341,3 +341,23 @@ async def test_shutdown_ends_streams_resumably(settings: Settings, cast: Cast) -
         error = await watcher.ended()
     assert error is not None
     assert error.code() is grpc.StatusCode.UNAVAILABLE
+
+
+async def test_deliveries_and_feed_reads_are_counted(app: HelpdeskApp, ticket_stub: TicketStub, cast: Cast) -> None:
+    registry = app.resources.metrics.registry
+
+    def sample(name: str, labels: dict[str, str] | None = None) -> float:
+        return registry.get_sample_value(name, labels or {}) or 0.0
+
+    created_before = sample("helpdesk_ticket_watch_deliveries_total", {"kind": "created"})
+    read_before = sample("helpdesk_ticket_feed_changes_total")
+    watchers = [Watcher(ticket_stub, cast.agent_a, Request()), Watcher(ticket_stub, cast.agent_b, Request())]
+    for watcher in watchers:
+        await watcher.caught_up()
+    await open_ticket(ticket_stub, cast.customer_a, subject="Counted")
+    for watcher in watchers:
+        await watcher.wait_for(1)
+        await watcher.close()
+    # Two streams got it; the log was read once for both.
+    assert sample("helpdesk_ticket_watch_deliveries_total", {"kind": "created"}) == created_before + 2
+    assert sample("helpdesk_ticket_feed_changes_total") == read_before + 1
