@@ -85,7 +85,7 @@ def test_the_matrix_covers_every_rpc() -> None:
 async def test_watch_access(ticket_stub: TicketStub, cast: Cast, actor_name: str) -> None:
     actor = cast.by_name()[actor_name]
     ticket = await open_ticket(ticket_stub, cast.customer_a)
-    outcomes = []
+    outcomes: list[tuple[str, int]] = []
     for ticket_id in (ticket.id, str(uuid.uuid4())):
         call = ticket_stub.WatchTickets(
             ticket_service_pb2.WatchTicketsRequest(ticket_id=ticket_id), metadata=actor.metadata
