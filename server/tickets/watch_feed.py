@@ -8,7 +8,8 @@ process is woken directly. One subscriber task per process listens; if Redis is 
 poller reads the log every `chat_fallback_poll_seconds` (and, as a safety net, every
 `chat_safety_poll_seconds` while Redis is healthy), so delivery goes on, slower, and recovers
 when Redis returns. One read per batch of changes serves every stream of the process: the
-tickets and messages are read once and each stream only filters.
+tickets and messages are read once and each stream only filters. A process without streams
+reads nothing: its feed starts from the log's head when its first stream comes.
 
 The feed also prunes the log: rows older than `ticket_change_retention_seconds`, about hourly.
 """
@@ -96,8 +97,8 @@ class TicketChangeFeed:
         self._watchers: set[Subscription] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
-        self._started = asyncio.Event()
-        # The last position delivered to local streams (None until the feed has read the log once).
+        self._resync = asyncio.Lock()
+        # The last position delivered to local streams; None while there are none (nothing is read).
         self.delivered: int | None = None
         self.redis_healthy = False
         # Stream replays share half of the connection pool: a reconnect storm (a replica
@@ -164,10 +165,14 @@ class TicketChangeFeed:
         before it registered, so replay plus subscription leaves no gap (positions repeated in
         both are the caller's to skip).
         """
-        await self._started.wait()
         subscription = Subscription(capacity=self._settings.chat_stream_buffer)
         self._watchers.add(subscription)
         try:
+            async with self._resync:
+                if self.delivered is None:
+                    # The first stream of an idle feed: start from where the log stands now.
+                    async with self.reading() as uow:
+                        self.delivered = (await uow.ticket_changes.state()).last_position
             yield subscription
         finally:
             self._watchers.discard(subscription)
@@ -177,11 +182,12 @@ class TicketChangeFeed:
     async def _deliver(self) -> None:
         while True:
             try:
-                if self.delivered is None:
-                    async with self._database.unit_of_work() as uow:
-                        self.delivered = (await uow.ticket_changes.state()).last_position
-                    self._started.set()
-                await self._catch_up()
+                async with self._resync:
+                    if not self._watchers:
+                        # Nobody to deliver to: no reads at all until a stream comes.
+                        self.delivered = None
+                    elif self.delivered is not None:
+                        await self._catch_up()
             except asyncio.CancelledError:
                 raise
             except HelpdeskError:
