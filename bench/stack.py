@@ -22,8 +22,8 @@ import grpc
 from grpc_health.v1 import health_pb2
 
 from bench.probe import with_descendants
-from server.dev.postgres import EmbeddedPostgres
-from server.dev.redis import EmbeddedRedis, free_port
+from devstack.postgres import EmbeddedPostgres
+from devstack.redis import EmbeddedRedis, free_port
 from storage.migrations import upgrade_to_head
 
 _READY_TIMEOUT_S = 60.0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when the committed generated code is not exactly what the protos generate today: lints the
 # protos, regenerates everything into a scratch directory, and diffs the generated paths
-# (clients/python/helpdesk/v1/*_pb2*.py[i], clients/typescript/src/gen/, clients/descriptors/)
+# (clients/python/helpdesk/v1/*_pb2*.py[i], clients/typescript/src/gen/, clients/descriptors/,
+# clients/openapi/)
 # against the working tree, including generated files that would no longer be produced.
 # The fix is always `make generate` (never editing generated files by hand).
 set -euo pipefail
@@ -17,7 +18,8 @@ trap 'rm -rf "$SCRATCH"' EXIT
 # Copies only the generated paths of tree $1 into $2, so that the diff sees nothing else.
 collect_generated() {
   local tree="$1" into="$2"
-  mkdir -p "$into/clients/python/helpdesk/v1" "$into/clients/typescript/src" "$into/clients/descriptors"
+  mkdir -p "$into/clients/python/helpdesk/v1" "$into/clients/typescript/src" "$into/clients/descriptors" \
+    "$into/clients/openapi"
   shopt -s nullglob
   local file
   for file in "$tree"/clients/python/helpdesk/v1/*_pb2*.py "$tree"/clients/python/helpdesk/v1/*_pb2*.pyi; do
@@ -29,6 +31,9 @@ collect_generated() {
   fi
   if [[ -d "$tree/clients/descriptors" ]]; then
     cp -R "$tree/clients/descriptors/." "$into/clients/descriptors/"
+  fi
+  if [[ -d "$tree/clients/openapi" ]]; then
+    cp -R "$tree/clients/openapi/." "$into/clients/openapi/"
   fi
 }
 collect_generated "$ROOT" "$SCRATCH/committed"

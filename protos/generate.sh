@@ -4,6 +4,7 @@
 #   OUTDIR/clients/python/helpdesk/v1/*_pb2*.py[i]  message modules, gRPC stubs, typed stubs
 #   OUTDIR/clients/typescript/src/gen/              TypeScript (protoc-gen-es v2) for Connect
 #   OUTDIR/clients/descriptors/helpdesk.binpb       descriptor set for Envoy's JSON transcoder
+#   OUTDIR/clients/openapi/helpdesk.v1.openapi.json OpenAPI 3.1 document of the JSON/REST API
 #
 # Those generated paths are replaced as a whole (files of deleted protos disappear); nothing else
 # under OUTDIR is touched. The output depends only on the protos and the pinned tools, byte for
@@ -32,9 +33,12 @@ trap 'rm -rf "$SCRATCH"' EXIT
 # transcoder needs the google.api.http rules and names; comments help debugging).
 mkdir -p "$SCRATCH/clients/descriptors"
 "$BUF" build --as-file-descriptor-set --output "$SCRATCH/clients/descriptors/helpdesk.binpb"
+# The OpenAPI document of what the gateway's JSON transcoder serves from that descriptor set.
+"$PYTHON" -m protos.openapi "$SCRATCH/clients/descriptors/helpdesk.binpb" \
+  "$SCRATCH/clients/openapi/helpdesk.v1.openapi.json"
 
 shopt -s nullglob
 rm -f "$OUTDIR"/clients/python/helpdesk/v1/*_pb2*.py "$OUTDIR"/clients/python/helpdesk/v1/*_pb2*.pyi
-rm -rf "$OUTDIR/clients/typescript/src/gen" "$OUTDIR/clients/descriptors"
+rm -rf "$OUTDIR/clients/typescript/src/gen" "$OUTDIR/clients/descriptors" "$OUTDIR/clients/openapi"
 mkdir -p "$OUTDIR/clients"
 cp -R "$SCRATCH/clients/." "$OUTDIR/clients/"

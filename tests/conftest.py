@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,9 +23,9 @@ import pytest
 import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 
+from devstack.postgres import EmbeddedPostgres
+from devstack.redis import EmbeddedRedis
 from server.app import HelpdeskApp
-from server.dev.postgres import EmbeddedPostgres
-from server.dev.redis import EmbeddedRedis
 from server.settings import Settings
 from tests.log_scan import LogScanner, password_literals
 from tests.support import TEST_JWT_SECRET
@@ -117,6 +118,15 @@ async def database_url(postgres_url: str, template_database: str) -> AsyncIterat
     """A fresh, migrated database for this test module."""
     name, url = await create_database_from_template(postgres_url, template_database)
     yield url
+    await _admin_execute(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def empty_database_url(postgres_url: str) -> AsyncIterator[str]:
+    """URL of a brand-new database with no schema at all, dropped after the test."""
+    name = f"helpdesk_empty_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(postgres_url, f'CREATE DATABASE "{name}"')
+    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     await _admin_execute(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

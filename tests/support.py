@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +15,32 @@ import grpc
 import grpc.aio
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
+from devstack.envoy import EmbeddedEnvoy
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
-from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
+from server.gateway import GatewayOptions
 from tests.log_scan import remember_secrets
+
+
+async def wait_serving(port: int, alive: Callable[[], str | None], *, within: float = 30.0) -> None:
+    """Waits until the server on `port` reports SERVING; `alive()` returns why not (its log) once it has exited."""
+    async with asyncio.timeout(within), grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while True:
+            death = alive()
+            assert death is None, death
+            try:
+                reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.aio.AioRpcError:
+                pass
+            await asyncio.sleep(0.1)
+
 
 # Fixed so that every import of this module (pytest may load test helpers twice) agrees on it.
 TEST_JWT_SECRET = "helpdesk-test-secret-4c0b7e1d9a2f6538-not-for-production"

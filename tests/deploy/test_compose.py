@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from server.cli import _parser
-from server.dev.envoy import GatewayOptions, validate_config
+from server.gateway import GatewayOptions, validate_config
 from server.settings import Settings
 
 STRONG_SECRET = "compose-test-secret-6f1d2c9e8b7a4053-not-real"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from devstack.redis import free_port
 from server.app import HelpdeskApp
-from server.dev.redis import free_port
 from server.settings import Settings
 from tests.support import local_gateway_options, running_gateway, unique_email
 

@@ -21,6 +21,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
+from devstack.envoy import EmbeddedEnvoy
 from helpdesk.client import HelpdeskClient
 from helpdesk.v1 import (
     auth_service_pb2,
@@ -33,7 +34,7 @@ from helpdesk.v1 import (
 )
 from server.app import HelpdeskApp
 from server.core.context import Role
-from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
+from server.gateway import GatewayOptions
 from tests.gateway.wire import HttpResponse, grpc_web_call, http_request
 
 pytestmark = pytest.mark.slow

@@ -15,9 +15,10 @@ import grpc.aio
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devstack.envoy import EmbeddedEnvoy
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 from server.app import HelpdeskApp
-from server.dev.envoy import EmbeddedEnvoy, GatewayOptions
+from server.gateway import GatewayOptions
 from tests.support import local_gateway_options, running_gateway, self_signed_certificate, unique_email
 
 

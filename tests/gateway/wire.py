@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 
+from tests.gateway.openapi_check import check_response
+
 M = TypeVar("M", bound=Message)
 
 _DATA_FRAME = 0x00
@@ -34,7 +36,10 @@ class HttpResponse:
 def http_request(
     method: str, url: str, *, body: bytes | dict[str, Any] | None = None, headers: dict[str, str] | None = None
 ) -> HttpResponse:
-    """One HTTP/1.1 request; any status is returned, never raised."""
+    """One HTTP/1.1 request; any status is returned, never raised.
+
+    A JSON answer on an API route is checked against the OpenAPI document (`openapi_check`).
+    """
     parsed = urllib.parse.urlsplit(url)
     headers = dict(headers or {})
     if isinstance(body, dict):
@@ -45,13 +50,15 @@ def http_request(
         target = parsed.path + (f"?{parsed.query}" if parsed.query else "")
         connection.request(method, target, body=body, headers=headers)
         response = connection.getresponse()
-        return HttpResponse(
+        result = HttpResponse(
             status=response.status,
             headers={name.lower(): value for name, value in response.getheaders()},
             body=response.read(),
         )
     finally:
         connection.close()
+    check_response(method, parsed.path, result.status, result.headers.get("content-type", ""), result.body)
+    return result
 
 
 @dataclass

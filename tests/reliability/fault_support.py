@@ -20,8 +20,8 @@ import grpc
 import grpc.aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from server.dev.redis import free_port
-from tests.support import TEST_JWT_SECRET
+from devstack.redis import free_port
+from tests.support import TEST_JWT_SECRET, wait_serving
 
 T = TypeVar("T")
 
@@ -104,17 +104,7 @@ class ServeProcess:
 
     async def wait_serving(self, within: float = 30.0) -> None:
         """Waits until the process reports SERVING on its health service."""
-        async with asyncio.timeout(within), grpc.aio.insecure_channel(f"127.0.0.1:{self.port}") as channel:
-            health = health_pb2_grpc.HealthStub(channel)
-            while True:
-                assert self.alive, self.log_tail()
-                try:
-                    reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
-                    if reply.status == SERVING:
-                        return
-                except grpc.aio.AioRpcError:
-                    pass
-                await asyncio.sleep(0.1)
+        await wait_serving(self.port, lambda: None if self.alive else self.log_tail(), within=within)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ from helpdesk.v1 import (
     user_service_pb2_grpc,
 )
 from server.app import HelpdeskApp
+from tests.gateway.openapi_check import check_response
 from tests.reliability.access_cases import BUILDERS, CALLERS, EXPECTED, NOT_FOUND, OK, Prepared, World, make_world
 from tests.reliability.access_cases import rpc_of as _rpc_of
 from tests.support import local_gateway_options, running_gateway
@@ -351,7 +352,12 @@ def _exchange(
                 # Not an array of events but one google.rpc.Status: the stream was refused, and ends.
                 received += response.read()
             return response.status, received
-        return response.status, response.read()
+        payload = response.read()
+        # Each JSON cell's answer must also be what the OpenAPI document promises.
+        check_response(
+            verb, urllib.parse.urlsplit(target).path, response.status, response.getheader("content-type") or "", payload
+        )
+        return response.status, payload
     finally:
         connection.close()
 

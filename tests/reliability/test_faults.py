@@ -30,6 +30,8 @@ import grpc.aio
 import pytest
 from grpc_health.v1 import health_pb2_grpc
 
+from devstack.postgres import SUPERUSER, EmbeddedPostgres
+from devstack.redis import EmbeddedRedis
 from helpdesk.client import HelpdeskClient, HelpdeskError, ResumableChatStream
 from helpdesk.v1 import (
     auth_service_pb2,
@@ -45,8 +47,6 @@ from helpdesk.v1 import (
 )
 from server.app import HelpdeskApp
 from server.core.context import Role
-from server.dev.postgres import SUPERUSER, EmbeddedPostgres
-from server.dev.redis import EmbeddedRedis
 from server.settings import RateBudget, Settings
 from storage import redis_keys
 from storage.migrations import upgrade_to_head

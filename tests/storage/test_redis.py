@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis.exceptions
 
-from server.dev.redis import free_port
+from devstack.redis import free_port
 from storage import redis_keys
 from storage.redis import create_redis
 

@@ -9,9 +9,9 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from devstack.redis import free_port
 from server.core.context import Role
 from server.core.errors import Aborted, NotFound, Unavailable
-from server.dev.redis import free_port
 from server.settings import Settings
 from storage.db import Database
 

@@ -11,12 +11,12 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
+from devstack.redis import free_port
 from server.auth.domain import AuthDomain, AuthResult
 from server.auth.passwords import PasswordHasher
 from server.auth.tokens import AccessTokenCodec
 from server.core.context import Principal, Role
 from server.core.errors import AlreadyExists, InvalidArgument, ResourceExhausted, Unauthenticated, Unavailable
-from server.dev.redis import free_port
 from server.settings import Settings
 from server.users.domain import UserAdmin
 from storage import redis_keys

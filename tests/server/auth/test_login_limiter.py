@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
+from devstack.redis import free_port
 from server.auth.login_limiter import LoginLimiter
 from server.core.errors import ResourceExhausted, Unavailable
-from server.dev.redis import free_port
 from storage.redis import create_redis
 
 

@@ -12,10 +12,10 @@ import grpc
 import grpc.aio
 import pytest
 
+from devstack.redis import EmbeddedRedis
 from helpdesk.v1 import auth_service_pb2_grpc, chat_event_pb2, chat_service_pb2, chat_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
-from server.dev.redis import EmbeddedRedis
 from server.settings import Settings
 from tests.server.chat.chat_support import next_event, reason, send_request
 from tests.support import SignedIn, register, sign_in_as

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from devstack.seed import DEMO_USERS, create_user
 from server.auth.passwords import PasswordHasher
 from server.chat.demo import seed_demo_chats
-from server.dev.seed import DEMO_USERS, create_user
 from storage.db import Database
 from storage.models import ChatState
 

@@ -20,15 +20,14 @@ from pathlib import Path
 import grpc
 import grpc.aio
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devstack.redis import free_port
 from helpdesk.v1 import auth_service_pb2_grpc, chat_service_pb2, chat_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
-from server.dev.redis import free_port
 from server.settings import Settings
 from tests.server.chat.chat_support import send_request
-from tests.support import TEST_JWT_SECRET, SignedIn, register, sign_in_as
+from tests.support import TEST_JWT_SECRET, SignedIn, register, sign_in_as, wait_serving
 
 CHATS = 20
 MESSAGES = 200
@@ -81,18 +80,11 @@ class ServeProcess:
 
     async def wait_serving(self, within: float = 30.0) -> None:
         """Waits until the process reports SERVING on its health service."""
-        async with asyncio.timeout(within), grpc.aio.insecure_channel(f"127.0.0.1:{self.port}") as channel:
-            health = health_pb2_grpc.HealthStub(channel)
-            while True:
-                assert self._process is not None
-                assert self._process.poll() is None, self._log_path.read_text()[-3000:]
-                try:
-                    reply = await health.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
-                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                        return
-                except grpc.aio.AioRpcError:
-                    pass
-                await asyncio.sleep(0.1)
+        process = self._process
+        assert process is not None
+        await wait_serving(
+            self.port, lambda: None if process.poll() is None else self._log_path.read_text()[-3000:], within=within
+        )
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from google.protobuf import message_factory
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from devstack.redis import free_port
 from helpdesk.v1 import auth_service_pb2_grpc, ticket_service_pb2, ticket_service_pb2_grpc
 from server.api import API_SERVICES
 from server.app import HelpdeskApp
 from server.core.context import Role
-from server.dev.redis import free_port
 from server.settings import Settings
 from tests.support import register, sign_in_as
 

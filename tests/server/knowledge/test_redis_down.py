@@ -12,10 +12,10 @@ import grpc.aio
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devstack.redis import EmbeddedRedis
 from helpdesk.v1 import auth_service_pb2_grpc, knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
-from server.dev.redis import EmbeddedRedis
 from server.settings import Settings
 from tests.server.knowledge.kb_support import create_article, search
 from tests.support import sign_in_as

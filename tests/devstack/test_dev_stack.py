@@ -19,9 +19,9 @@ import psutil
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from server.dev.postgres import EmbeddedPostgres
-from server.dev.redis import free_port
-from server.dev.seed import DEMO_USERS
+from devstack.postgres import EmbeddedPostgres
+from devstack.redis import free_port
+from devstack.seed import DEMO_USERS
 from tests.gateway.wire import http_request
 
 pytestmark = pytest.mark.slow

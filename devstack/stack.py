@@ -34,16 +34,11 @@ from typing import IO, TYPE_CHECKING, TextIO
 
 import psutil
 
-from server.dev.envoy import (
-    DEFAULT_DESCRIPTOR_PATH,
-    DEV_CORS_ORIGINS,
-    EmbeddedEnvoy,
-    GatewayOptions,
-    check_cors_origins,
-)
-from server.dev.postgres import EmbeddedPostgres
-from server.dev.redis import EmbeddedRedis
-from server.dev.seed import DEMO_USERS, seed_demo_data
+from devstack.envoy import DEV_CORS_ORIGINS, EmbeddedEnvoy
+from devstack.postgres import EmbeddedPostgres
+from devstack.redis import EmbeddedRedis
+from devstack.seed import DEMO_USERS, seed_demo_data
+from server.gateway import DEFAULT_DESCRIPTOR_PATH, GatewayOptions, check_cors_origins
 from server.settings import Settings
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from server.dev.postgres import EmbeddedPostgres
+from devstack.postgres import EmbeddedPostgres
 
 
 def processes_using(directory: Path) -> list[psutil.Process]:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from google.protobuf import descriptor_pb2
 
+from devstack.envoy import DEV_CORS_ORIGINS
 from server.core.errors import ConfigurationError
-from server.dev.envoy import (
-    DEV_CORS_ORIGINS,
+from server.gateway import (
     TEMPLATE_PATH,
     TRANSCODED_SERVICES,
     GatewayOptions,

@@ -10,9 +10,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from server.dev.redis import free_port
+from devstack.redis import free_port
+from tests.devstack.test_dev_stack import BANNER_END, DevProcess
 from tests.gateway.wire import http_request
-from tests.server.dev.test_dev_stack import BANNER_END, DevProcess
 
 pytestmark = pytest.mark.slow
 

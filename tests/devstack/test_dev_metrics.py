@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from server.dev.redis import free_port
-from server.dev.seed import DEMO_USERS
+from devstack.redis import free_port
+from devstack.seed import DEMO_USERS
+from tests.devstack.test_dev_stack import BANNER_END, DevProcess
 from tests.gateway.wire import http_request
-from tests.server.dev.test_dev_stack import BANNER_END, DevProcess
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from server.dev.postgres import EmbeddedPostgres
+from devstack.postgres import EmbeddedPostgres
 from storage.migrations import head_revisions
 
 HELPDESK = Path(sys.executable).parent / "helpdesk"
