@@ -11,9 +11,9 @@ from typing import Any
 import grpc.aio
 import pytest
 
+from devstack.redis import EmbeddedRedis
 from helpdesk.v1 import ticket_service_pb2, ticket_service_pb2_grpc
 from server.app import HelpdeskApp
-from devstack.redis import EmbeddedRedis
 from server.settings import Settings
 from tests.server.chat.test_chat_kill_restart import ServeProcess
 from tests.server.tickets.helpers import Cast, TicketStub, error_info, open_ticket
