@@ -24,7 +24,7 @@ class LiveTickets:
             settings=settings,
             feed=self.feed,
             principals=self.principals,
-            slots=StreamSlots(per_user=settings.ticket_watch_max_streams_per_user),
+            slots=StreamSlots(per_user=settings.ticket_watch_max_streams_per_user, kind="ticket watch"),
             metrics=metrics,
         )
 

@@ -165,7 +165,7 @@ class TicketChangeFeed:
         before it registered, so replay plus subscription leaves no gap (positions repeated in
         both are the caller's to skip).
         """
-        subscription = Subscription(capacity=self._settings.chat_stream_buffer)
+        subscription = Subscription(capacity=self._settings.chat_stream_buffer, resume_field="after_cursor")
         self._watchers.add(subscription)
         try:
             async with self._resync:

@@ -12,13 +12,21 @@ import grpc.aio
 import pytest
 
 from devstack.redis import EmbeddedRedis
-from helpdesk.v1 import ticket_service_pb2, ticket_service_pb2_grpc
+from helpdesk.v1 import (
+    auth_service_pb2_grpc,
+    ticket_service_pb2,
+    ticket_service_pb2_grpc,
+    user_pb2,
+    user_service_pb2,
+    user_service_pb2_grpc,
+)
 from server.app import HelpdeskApp
+from server.core.context import Role
 from server.settings import Settings
 from tests.server.chat.test_chat_kill_restart import ServeProcess
 from tests.server.tickets.helpers import Cast, TicketStub, error_info, open_ticket
 from tests.server.tickets.watch_support import CREATED, MESSAGE_ADDED, Watcher, kinds
-from tests.support import SignedIn
+from tests.support import SignedIn, sign_in_as
 
 Request = ticket_service_pb2.WatchTicketsRequest
 
@@ -204,3 +212,35 @@ async def test_a_slow_consumer_is_cut_off_and_resumes_without_loss(settings: Set
         assert len(set(ids)) == total
         await resumed.close()
         await slow_channel.close()
+
+
+async def test_without_the_revocation_channel_a_heartbeat_ends_a_deactivated_users_stream(
+    app: HelpdeskApp,
+    settings: Settings,
+    cast: Cast,
+    auth_stub: auth_service_pb2_grpc.AuthServiceAsyncStub,
+    user_stub: user_service_pb2_grpc.UserServiceAsyncStub,
+    tmp_path: Path,
+) -> None:
+    redis = EmbeddedRedis(tmp_path / "redis", persist=False)
+    redis.start()
+    try:
+        async with _replica(settings.replace(redis_url=redis.url)) as (replica, on_replica):
+            agent = await sign_in_as(app, auth_stub, Role.AGENT)
+            watcher = Watcher(on_replica, agent, Request())
+            await watcher.caught_up()
+            # The replica loses Redis: revocations announced there can no longer reach it.
+            redis.stop()
+            assert replica.tickets is not None
+            async with asyncio.timeout(15):
+                while replica.tickets.principals.local_layer_live:  # noqa: ASYNC110 - no event to wait on
+                    await asyncio.sleep(0.1)
+            update = user_service_pb2.UpdateUserRequest(user=user_pb2.User(id=agent.user_id, active=False))
+            update.update_mask.paths.append("active")
+            await user_stub.UpdateUser(update, metadata=cast.admin.metadata)
+            # The next heartbeat asks PostgreSQL instead, and the stream ends.
+            error = await watcher.ended(within=5)
+            assert error is not None
+            assert error.code() is grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        redis.stop()
