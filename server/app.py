@@ -13,7 +13,6 @@ import grpc
 import grpc.aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
-from grpc_reflection.v1alpha import reflection
 from redis.asyncio import Redis
 
 from helpdesk.v1 import (
@@ -36,6 +35,7 @@ from server.core.metrics import Metrics, MetricsServer
 from server.core.rate_limit import RateLimiter
 from server.health import HealthReporter
 from server.knowledge.wiring import Knowledge
+from server.reflection import enable_reflection
 from server.settings import Settings
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
@@ -179,13 +179,8 @@ class HelpdeskApp:
             # streams fall back to polling PostgreSQL.
             serving_without={"redis": {"helpdesk.v1.KnowledgeService", "helpdesk.v1.ChatService"}},
         )
-        reflection.enable_server_reflection(
-            [
-                *(s.full_name for s in API_SERVICES),
-                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-                reflection.SERVICE_NAME,
-            ],
-            server,
+        enable_reflection(
+            server, [*(s.full_name for s in API_SERVICES), health_pb2.DESCRIPTOR.services_by_name["Health"].full_name]
         )
         return cls(
             settings=settings,

@@ -235,7 +235,7 @@ class ChatSessions:
         return proto
 
     async def rate(self, *, principal: Principal, chat_id: str, rating: int, feedback: str) -> chat_pb2.Chat:
-        """Records the customer's rating (1-5) of their ended chat, once."""
+        """Records the customer's rating (1-5) of their ended chat, once (the same rating again is a no-op)."""
         parsed = parse_chat_id(chat_id, field="id")
         if not 1 <= rating <= 5:
             raise InvalidArgument.field("rating", "must be between 1 and 5")
@@ -249,6 +249,9 @@ class ChatSessions:
             if chat.status is not ChatState.ENDED:
                 raise FailedPrecondition("the chat has not ended yet", reason="CHAT_NOT_ENDED")
             if chat.rating is not None:
+                # A retry of the rating that was recorded is answered as the first attempt was.
+                if chat.rating == rating and (chat.feedback or "") == feedback.strip():
+                    return await self._chat_proto(uow, parsed)
                 raise FailedPrecondition("the chat has already been rated", reason="CHAT_ALREADY_RATED")
             await uow.chats.rate(chat_id=parsed, rating=rating, feedback=feedback.strip())
             return await self._chat_proto(uow, parsed)

@@ -13,7 +13,12 @@ turns them into a gRPC status with `google.rpc` details. Nothing else calls `con
     ├── Aborted                   ABORTED            (stale etag, lost race)
     ├── ResourceExhausted         RESOURCE_EXHAUSTED + RetryInfo
     ├── Unavailable               UNAVAILABLE        (a dependency is down; safe to retry)
-    └── Unimplemented             UNIMPLEMENTED
+    ├── Unimplemented             UNIMPLEMENTED
+    ├── DeadlineExceeded          DEADLINE_EXCEEDED  (the caller's deadline passed mid-call)
+    └── Internal                  INTERNAL           (a bug; the message names the request id)
+
+Every reason is a value name of `helpdesk.v1.ErrorReason` (protos/helpdesk/v1/error_reason.proto):
+an error built with any other reason raises ValueError, so the server cannot send one.
 """
 
 from __future__ import annotations
@@ -28,8 +33,12 @@ from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
+from helpdesk.v1 import error_reason_pb2
+
 # The ErrorInfo domain of every error this service reports (AIP-193).
 ERROR_DOMAIN = "helpdesk.v1"
+# Every reason the server may send: the names of the contract's ErrorReason values.
+ERROR_REASONS = frozenset(error_reason_pb2.ErrorReason.keys()) - {"ERROR_REASON_UNSPECIFIED"}
 
 
 class ConfigurationError(Exception):
@@ -54,6 +63,8 @@ class HelpdeskError(Exception):
         super().__init__(message)
         self.message = message
         self.reason = reason or self.default_reason
+        if self.reason not in ERROR_REASONS:
+            raise ValueError(f"{self.reason!r} is not a helpdesk.v1.ErrorReason: add it to error_reason.proto")
         self.metadata = dict(metadata or {})
 
     def details(self) -> list[Message]:
@@ -183,3 +194,17 @@ class Unimplemented(HelpdeskError):
 
     code = grpc.StatusCode.UNIMPLEMENTED
     default_reason = "UNIMPLEMENTED"
+
+
+class DeadlineExceeded(HelpdeskError):
+    """The caller's deadline passed before the call finished; a change may or may not have been made."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+    default_reason = "DEADLINE_EXCEEDED"
+
+
+class Internal(HelpdeskError):
+    """A bug: the caller gets only the request id to report, never the cause."""
+
+    code = grpc.StatusCode.INTERNAL
+    default_reason = "INTERNAL"

@@ -36,7 +36,13 @@ from prometheus_client import Counter, Histogram
 
 from server.core.access import AccessPolicy, AccessRule
 from server.core.context import CallInfo, Principal, current_principal, set_call, set_principal
-from server.core.errors import HelpdeskError, ResourceExhausted, Unauthenticated, Unavailable
+from server.core.errors import (
+    DeadlineExceeded,
+    HelpdeskError,
+    Internal,
+    ResourceExhausted,
+    Unauthenticated,
+)
 from server.core.infrastructure import as_unavailable
 from server.core.metrics import Metrics
 from server.core.rate_limit import RateLimiter
@@ -56,6 +62,9 @@ _NO_DEADLINE_SECONDS = 10 * 365 * 24 * 3600.0
 # on a busy server), and its expiry reaches us as a plain cancellation: one this close to our
 # deadline is counted as the expiry the caller saw.
 _DEADLINE_SLACK_SECONDS = 0.25
+# The handler is stopped this long before the caller's deadline, so that our DEADLINE_EXCEEDED
+# (with its ErrorInfo) is sent before grpc's own bare one (at the deadline itself) would be.
+_DEADLINE_REPLY_SECONDS = 0.05
 
 
 class Authenticator(Protocol):
@@ -104,7 +113,7 @@ def _status_name(context: _Context, error: BaseException | None = None) -> str:
     return "UNKNOWN" if error is not None and not isinstance(error, grpc.aio.AbortError) else "OK"
 
 
-async def _abort(context: _Context, error: HelpdeskError | Unavailable, request_id: str) -> None:
+async def _abort(context: _Context, error: HelpdeskError, request_id: str) -> None:
     status = rpc_status.to_status(error.to_rpc_status())
     trailing_metadata = (*status.trailing_metadata, ("x-request-id", request_id))
     if isinstance(error, ResourceExhausted):
@@ -262,9 +271,8 @@ class ServerInterceptor:
             await _abort(context, exc, call.request_id)
         if isinstance(exc, grpc.aio.AbortError):
             raise exc
-        request_id = (("x-request-id", call.request_id),)
         if isinstance(exc, _DeadlineExceeded):
-            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded", request_id)
+            await _abort(context, DeadlineExceeded("deadline exceeded"), call.request_id)
         unavailable = as_unavailable(exc)
         if unavailable is not None:
             _log.warning("%s: dependency unavailable: %s", method.path, exc)
@@ -272,7 +280,7 @@ class ServerInterceptor:
                 self._metrics.redis_errors.labels(component="rpc").inc()
             await _abort(context, unavailable, call.request_id)
         _log.error("%s failed", method.path, exc_info=exc, extra={"request_id": call.request_id})
-        await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {call.request_id})", request_id)
+        await _abort(context, Internal(f"internal error (request id {call.request_id})"), call.request_id)
 
     def _leave(self, method: _Method, context: _Context, call: _Call, error: BaseException | None) -> None:
         """Records the call's outcome: metrics and one log line."""
@@ -450,8 +458,8 @@ class _WrappedGeneric(grpc.GenericRpcHandler):
 
 
 async def _before(deadline: float, step: Awaitable[_T]) -> _T:
-    """Awaits `step`, cancelling it at `deadline` (loop clock) with _DeadlineExceeded."""
-    scope = asyncio.timeout_at(deadline)
+    """Awaits `step`, cancelling it just before `deadline` (loop clock) with _DeadlineExceeded."""
+    scope = asyncio.timeout_at(deadline - _DEADLINE_REPLY_SECONDS)
     try:
         async with scope:
             return await step

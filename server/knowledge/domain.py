@@ -213,9 +213,11 @@ class KnowledgeBase:
             article = await uow.articles.get_for_update(article_id=parsed)
             if article is None:
                 raise NotFound("article not found")
-            _check_etag(etag, article)
+            # Already there: a retry whose first attempt succeeded (and changed the etag) gets the
+            # article unchanged, not ABORTED; nothing changes, so nothing can be lost.
             if article.state == target.value:
                 return await self._data(uow, article)
+            _check_etag(etag, article)
             moved = await uow.articles.set_state(article_id=parsed, state=target)
             if moved is None:
                 raise NotFound("article not found")

@@ -11,7 +11,8 @@ from google.protobuf import empty_pb2
 from helpdesk.v1 import article_pb2, knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.core.context import current_principal, require_principal
 from server.core.errors import InvalidArgument
-from server.knowledge.domain import KnowledgeBase, Vote
+from server.core.update_mask import effective_update_mask
+from server.knowledge.domain import UPDATABLE_FIELDS, KnowledgeBase, Vote
 from server.knowledge.records import ArticleData, SearchResult
 from server.knowledge.search import ArticleSearch
 from storage.models import ArticleState
@@ -158,7 +159,7 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
         """Edits title, body, category or tags (agents, admins)."""
         article = await self._knowledge.update_article(
             article_id=request.article.id,
-            update_mask_paths=list(request.update_mask.paths),
+            update_mask_paths=effective_update_mask(request.update_mask, request.article, UPDATABLE_FIELDS),
             title=request.article.title,
             body=request.article.body,
             category=request.article.category,

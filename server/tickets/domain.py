@@ -294,8 +294,12 @@ class TicketDesk:
         reason = check_comment(comment)
         async with self._database.unit_of_work() as uow:
             ticket = await load_visible(uow, principal=principal, ticket_id=parsed, lock=True)
-            check_etag(etag, ticket)
             source = Status(ticket.status)
+            if source is status:
+                # A retry whose first attempt succeeded (and changed the etag) gets the ticket
+                # unchanged, not ABORTED or INVALID_TRANSITION: nothing changes, nothing is lost.
+                return ticket
+            check_etag(etag, ticket)
             check_transition(principal.role, source, status)
             await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason)
             updated = await reread(uow, parsed)
@@ -317,6 +321,9 @@ class TicketDesk:
             target = None
         async with self._database.unit_of_work() as uow:
             ticket = await load_visible(uow, principal=principal, ticket_id=parsed, lock=True)
+            if target == ticket.assignee_id:
+                # Already assigned so (a retry whose first attempt succeeded): unchanged, whatever the etag.
+                return ticket
             check_etag(etag, ticket)
             if target is not None:
                 user = await uow.users.get(user_id=target)
@@ -326,8 +333,6 @@ class TicketDesk:
                     )
                 if not user.active:
                     raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
-            if target == ticket.assignee_id:
-                return ticket
             await uow.tickets.update(ticket_id=parsed, changes={"assignee_id": target})
             await uow.tickets.add_events(
                 events=[

@@ -17,6 +17,7 @@ from helpdesk.v1 import (
     ticket_service_pb2_grpc,
 )
 from server.core.context import require_principal
+from server.core.update_mask import effective_update_mask
 from server.tickets.conversation import TicketConversation
 from server.tickets.convert import (
     event_to_proto,
@@ -29,7 +30,7 @@ from server.tickets.convert import (
     ticket_to_proto,
     time_from_proto,
 )
-from server.tickets.domain import TicketDesk, TicketEdit
+from server.tickets.domain import UPDATABLE_FIELDS, TicketDesk, TicketEdit
 from server.tickets.listing import ListTicketsQuery
 from server.tickets.watch import TicketWatch
 from server.tickets.watch_filter import WatchFilter
@@ -103,7 +104,7 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
     ) -> ticket_pb2.Ticket:
         """Edits the fields named in the update mask."""
         principal = require_principal()
-        paths = list(request.update_mask.paths)
+        paths = effective_update_mask(request.update_mask, request.ticket, UPDATABLE_FIELDS)
         edit = TicketEdit(
             subject=request.ticket.subject,
             description=request.ticket.description,

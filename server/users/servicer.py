@@ -10,7 +10,8 @@ from google.protobuf import timestamp_pb2
 from helpdesk.v1 import user_pb2, user_service_pb2, user_service_pb2_grpc
 from server.core.context import Role, require_principal
 from server.core.errors import InvalidArgument
-from server.users.domain import UserAdmin
+from server.core.update_mask import effective_update_mask
+from server.users.domain import UPDATABLE_FIELDS, UserAdmin
 from storage.models import User
 
 _ROLE_TO_PROTO = {
@@ -109,7 +110,7 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
         self, request: user_service_pb2.UpdateUserRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> user_pb2.User:
         """Updates display name, role or active flag (admins)."""
-        paths = list(request.update_mask.paths)
+        paths = effective_update_mask(request.update_mask, request.user, UPDATABLE_FIELDS)
         role = None
         if "role" in paths:
             role = role_from_proto(request.user.role, field="user.role", required=True)

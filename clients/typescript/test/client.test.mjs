@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
 import { Code } from "@connectrpc/connect";
-import { ChatStatus, HelpdeskClient, HelpdeskError, TicketChangeKind, TicketPriority } from "../dist/index.js";
+import {
+  ChatStatus,
+  ErrorReason,
+  HelpdeskClient,
+  HelpdeskError,
+  TicketChangeKind,
+  TicketPriority,
+} from "../dist/index.js";
 
 const baseUrl = process.env.HELPDESK_GATEWAY_URL;
 const PASSWORD = "correct horse battery";
@@ -59,7 +66,8 @@ test("bad input is a HelpdeskError with decoded BadRequest and ErrorInfo", async
     assert.ok(error instanceof HelpdeskError);
     assert.equal(error.code, Code.InvalidArgument);
     assert.ok("email" in error.fieldViolations, JSON.stringify(error.fieldViolations));
-    assert.ok(error.reason);
+    assert.equal(error.reason, "INVALID_ARGUMENT");
+    assert.equal(error.errorReason, ErrorReason.INVALID_ARGUMENT);
     assert.equal(error.errorInfo.domain, "helpdesk.v1");
     return true;
   });

@@ -12,7 +12,7 @@ from datetime import timedelta
 import grpc
 import pytest
 
-from helpdesk.client import HelpdeskClient, HelpdeskError, SyncHelpdeskClient
+from helpdesk.client import ErrorReason, HelpdeskClient, HelpdeskError, SyncHelpdeskClient
 from helpdesk.client.session import RefreshReason
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 from server.app import HelpdeskApp
@@ -118,6 +118,7 @@ async def test_refused_refresh_surfaces_unauthenticated_and_signs_out(client: He
 
     assert failure.value.status_code == grpc.StatusCode.UNAUTHENTICATED
     assert failure.value.reason == "REFRESH_TOKEN_REUSED"
+    assert failure.value.error_reason == ErrorReason.REFRESH_TOKEN_REUSED
     assert not client.session.signed_in
 
 

@@ -283,8 +283,13 @@ async def test_end_then_rate_once(
     assert rated.rating == 5
     assert rated.feedback == "great"
     assert rated.HasField("rate_time")
+    # A retry of the same rating is answered as the first attempt was; another rating is refused.
+    retried = await chat_stub.RateChat(rate, metadata=customer.metadata)
+    assert retried == rated
     with pytest.raises(grpc.aio.AioRpcError) as twice:
-        await chat_stub.RateChat(rate, metadata=customer.metadata)
+        await chat_stub.RateChat(
+            chat_service_pb2.RateChatRequest(id=chat.id, rating=1, feedback="great"), metadata=customer.metadata
+        )
     assert twice.value.code() is grpc.StatusCode.FAILED_PRECONDITION
     assert reason(twice.value) == "CHAT_ALREADY_RATED"
 

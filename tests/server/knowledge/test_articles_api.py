@@ -115,11 +115,21 @@ async def test_stale_etag_is_aborted(kb_stub: KnowledgeStub, cast: KbCast) -> No
 
 async def test_update_needs_a_mask_of_known_fields(kb_stub: KnowledgeStub, cast: KbCast) -> None:
     article = await create_article(kb_stub, cast.agent, title="Mask")
-    for paths in ([], ["slug"], ["state"]):
+    for paths in (["slug"], ["state"]):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await update_article(kb_stub, cast.agent, article, paths)
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert "update_mask" in bad_fields(caught.value)
+    # No mask and nothing updatable set: the caller is told to name the fields.
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await update_article(kb_stub, cast.agent, article_pb2.Article(id=article.id, slug="other"), [])
+    assert bad_fields(caught.value) == {"update_mask"}
+
+
+async def test_update_without_a_mask_changes_the_fields_set(kb_stub: KnowledgeStub, cast: KbCast) -> None:
+    article = await create_article(kb_stub, cast.agent, title="Implied", body="original", tags=("a",))
+    updated = await update_article(kb_stub, cast.agent, article_pb2.Article(id=article.id, body="edited"), [])
+    assert (updated.title, updated.body, list(updated.tags)) == ("Implied", "edited", ["a"])
 
 
 async def test_update_changes_only_masked_fields(kb_stub: KnowledgeStub, cast: KbCast) -> None:

@@ -150,7 +150,8 @@ async def test_update_edits_fields_and_records_events(ticket_stub: TicketStub, c
         (["status"], grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
         (["assignee_id"], grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
         (["number"], grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
-        ([], grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+        # No mask: the fields set in the ticket are the mask (AIP-134), here ones a customer may not edit.
+        ([], grpc.StatusCode.PERMISSION_DENIED, "FIELD_NOT_EDITABLE"),
     ],
 )
 async def test_customer_update_mask_rules(

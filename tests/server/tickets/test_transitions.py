@@ -35,6 +35,8 @@ CUSTOMER_MOVES = {(source, CLOSED) for source in (OPEN, IN_PROGRESS, WAITING, RE
 
 
 def _expected(role: str, source: Status, target: Status) -> str:
+    if source == target:
+        return "UNCHANGED"
     if target not in STAFF_MOVES[source]:
         return "INVALID_TRANSITION"
     if role == "customer" and (source, target) not in CUSTOMER_MOVES:
@@ -52,6 +54,10 @@ async def test_every_transition_for_every_role(
         if source != OPEN:
             ticket = await move_to(ticket_stub, ticket.id, source, cast.agent_b)
         expected = _expected(role, source, target)
+        if expected == "UNCHANGED":
+            # To the status it already has (a retry): the ticket as it is, for every role.
+            assert await move_to(ticket_stub, ticket.id, target, actor) == ticket, (role, source)
+            continue
         if expected == "OK":
             moved = await move_to(ticket_stub, ticket.id, target, actor)
             assert moved.status == target, (role, source, target)

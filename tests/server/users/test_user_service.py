@@ -196,3 +196,24 @@ async def test_only_admins_manage_users(
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await call
         assert caught.value.code() == expected
+
+
+async def test_an_update_without_mask_changes_the_fields_set_and_only_those(
+    user_stub: UserStub, admin: SignedIn
+) -> None:
+    created = await user_stub.CreateUser(_new_user(), metadata=admin.metadata)
+    # No update_mask (AIP-134): the fields set are updated; email (immutable) and etag are not fields to update.
+    request = user_service_pb2.UpdateUserRequest(
+        user=user_pb2.User(id=created.id, display_name="Renamed", email="ignored@example.com", etag=created.etag)
+    )
+    updated = await user_stub.UpdateUser(request, metadata=admin.metadata)
+    assert updated.display_name == "Renamed"
+    assert updated.email == created.email
+    assert updated.role == created.role
+    assert updated.active
+    # Nothing updatable set and no mask: the caller is told to name the fields.
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await user_stub.UpdateUser(
+            user_service_pb2.UpdateUserRequest(user=user_pb2.User(id=created.id)), metadata=admin.metadata
+        )
+    assert bad_fields(caught.value) == {"update_mask"}

@@ -5,6 +5,7 @@ Public surface:
 - HelpdeskClient        async client: sign-in, tokens refreshed, deadlines, retries, typed stubs
 - SyncHelpdeskClient   the same from blocking code
 - HelpdeskError       the one exception type (code, message, decoded google.rpc details)
+- ErrorReason         every ErrorInfo reason the server sends (`error.error_reason == ErrorReason.Value(...)`)
 - ResumableChatStream  StreamChat that resumes from the last seen seq
 - Conversation        Converse (bidirectional) that resumes and re-sends pending messages
 - ResumableTicketWatch  WatchTickets that resumes from the last cursor
@@ -17,10 +18,12 @@ from helpdesk.client.errors import HelpdeskError
 from helpdesk.client.session import Session, Tokens
 from helpdesk.client.sync import SyncHelpdeskClient
 from helpdesk.client.tickets import ResumableTicketWatch
+from helpdesk.v1.error_reason_pb2 import ErrorReason
 
 __all__ = [
     "CallPolicy",
     "Conversation",
+    "ErrorReason",
     "HelpdeskClient",
     "HelpdeskError",
     "ResumableChatStream",

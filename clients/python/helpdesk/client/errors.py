@@ -9,7 +9,9 @@ The exception tree (httpx style) — there is exactly one type to catch:
               .message             the status message; also .details()
               .error_details       every google.rpc detail message, unpacked
               .field_violations    {field path: description}   from google.rpc.BadRequest
-              .reason              ErrorInfo reason (UPPER_SNAKE, e.g. "ACCOUNT_LOCKED") or None
+              .reason              ErrorInfo reason (UPPER_SNAKE, e.g. "ETAG_MISMATCH") or None
+              .error_reason        the same as a helpdesk.v1.ErrorReason value (ERROR_REASON_UNSPECIFIED
+                                   when absent or newer than this client)
               .retry_delay         RetryInfo delay as a timedelta (RESOURCE_EXHAUSTED) or None
 
 `HelpdeskError` subclasses `grpc.aio.AioRpcError`, so code written against raw gRPC stubs
@@ -29,6 +31,8 @@ import grpc.aio
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+
+from helpdesk.v1 import error_reason_pb2
 
 # The detail types the server sends (AIP-193); anything else is kept packed (google.protobuf.Any).
 _DETAIL_TYPES: tuple[type[Message], ...] = (
@@ -119,6 +123,14 @@ class HelpdeskError(grpc.aio.AioRpcError):
         """The ErrorInfo reason (UPPER_SNAKE), or None."""
         info = self.error_info
         return str(info.reason) if info is not None and info.reason else None
+
+    @property
+    def error_reason(self) -> error_reason_pb2.ErrorReason.ValueType:
+        """The reason as an `ErrorReason` to switch on; ERROR_REASON_UNSPECIFIED if absent or unknown."""
+        try:
+            return error_reason_pb2.ErrorReason.Value(self.reason or "")
+        except ValueError:
+            return error_reason_pb2.ERROR_REASON_UNSPECIFIED
 
     @property
     def retry_delay(self) -> timedelta | None:

@@ -221,8 +221,10 @@ class ChatServiceServicer:
 
     def RateChat(self, request, context):
         """Rates an ended chat: only its customer, only once. Rating a chat that
-        has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`); a
-        second rating is FAILED_PRECONDITION (reason `CHAT_ALREADY_RATED`).
+        has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`). Sending
+        the recorded rating and feedback again answers the chat unchanged (a
+        retry is safe); a different one is FAILED_PRECONDITION (reason
+        `CHAT_ALREADY_RATED`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -88,8 +88,10 @@ class ChatServiceStub:
     """
     RateChat: _grpc.UnaryUnaryMultiCallable[_chat_service_pb2.RateChatRequest, _chat_pb2.Chat]
     """Rates an ended chat: only its customer, only once. Rating a chat that
-    has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`); a
-    second rating is FAILED_PRECONDITION (reason `CHAT_ALREADY_RATED`).
+    has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`). Sending
+    the recorded rating and feedback again answers the chat unchanged (a
+    retry is safe); a different one is FAILED_PRECONDITION (reason
+    `CHAT_ALREADY_RATED`).
     """
     SendChatMessage: _grpc.UnaryUnaryMultiCallable[_chat_service_pb2.SendChatMessageRequest, _chat_pb2.ChatMessage]
     """Sends a message. Only the chat's customer (also while the chat waits)
@@ -198,8 +200,10 @@ class ChatServiceAsyncStub(ChatServiceStub):
     """
     RateChat: _aio.UnaryUnaryMultiCallable[_chat_service_pb2.RateChatRequest, _chat_pb2.Chat]  # type: ignore[assignment]
     """Rates an ended chat: only its customer, only once. Rating a chat that
-    has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`); a
-    second rating is FAILED_PRECONDITION (reason `CHAT_ALREADY_RATED`).
+    has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`). Sending
+    the recorded rating and feedback again answers the chat unchanged (a
+    retry is safe); a different one is FAILED_PRECONDITION (reason
+    `CHAT_ALREADY_RATED`).
     """
     SendChatMessage: _aio.UnaryUnaryMultiCallable[_chat_service_pb2.SendChatMessageRequest, _chat_pb2.ChatMessage]  # type: ignore[assignment]
     """Sends a message. Only the chat's customer (also while the chat waits)
@@ -347,8 +351,10 @@ class ChatServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_chat_pb2.Chat, _abc.Awaitable[_chat_pb2.Chat]]:
         """Rates an ended chat: only its customer, only once. Rating a chat that
-        has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`); a
-        second rating is FAILED_PRECONDITION (reason `CHAT_ALREADY_RATED`).
+        has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`). Sending
+        the recorded rating and feedback again answers the chat unchanged (a
+        retry is safe); a different one is FAILED_PRECONDITION (reason
+        `CHAT_ALREADY_RATED`).
         """
 
     @_abc_1.abstractmethod

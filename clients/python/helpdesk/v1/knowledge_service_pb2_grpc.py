@@ -167,7 +167,8 @@ class KnowledgeServiceServicer:
 
     def PublishArticle(self, request, context):
         """Makes a DRAFT or ARCHIVED article PUBLISHED, stamping `publish_time`
-        the first time. Publishing a PUBLISHED article returns it unchanged.
+        the first time. Publishing a PUBLISHED article returns it unchanged,
+        whatever the `etag` (so a retry whose first attempt succeeded is safe).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -176,7 +177,8 @@ class KnowledgeServiceServicer:
     def UnpublishArticle(self, request, context):
         """Takes a PUBLISHED article off the public site: back to DRAFT, or to
         ARCHIVED with `archive`. Also moves a DRAFT to ARCHIVED with `archive`.
-        Asking for the state the article is already in returns it unchanged.
+        Asking for the state the article is already in returns it unchanged,
+        whatever the `etag`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -75,12 +75,14 @@ class KnowledgeServiceStub:
     """
     PublishArticle: _grpc.UnaryUnaryMultiCallable[_knowledge_service_pb2.PublishArticleRequest, _article_pb2.Article]
     """Makes a DRAFT or ARCHIVED article PUBLISHED, stamping `publish_time`
-    the first time. Publishing a PUBLISHED article returns it unchanged.
+    the first time. Publishing a PUBLISHED article returns it unchanged,
+    whatever the `etag` (so a retry whose first attempt succeeded is safe).
     """
     UnpublishArticle: _grpc.UnaryUnaryMultiCallable[_knowledge_service_pb2.UnpublishArticleRequest, _article_pb2.Article]
     """Takes a PUBLISHED article off the public site: back to DRAFT, or to
     ARCHIVED with `archive`. Also moves a DRAFT to ARCHIVED with `archive`.
-    Asking for the state the article is already in returns it unchanged.
+    Asking for the state the article is already in returns it unchanged,
+    whatever the `etag`.
     """
     VoteArticle: _grpc.UnaryUnaryMultiCallable[_knowledge_service_pb2.VoteArticleRequest, _article_pb2.Article]
     """Records whether the article helped the caller: one vote per user per
@@ -140,12 +142,14 @@ class KnowledgeServiceAsyncStub(KnowledgeServiceStub):
     """
     PublishArticle: _aio.UnaryUnaryMultiCallable[_knowledge_service_pb2.PublishArticleRequest, _article_pb2.Article]  # type: ignore[assignment]
     """Makes a DRAFT or ARCHIVED article PUBLISHED, stamping `publish_time`
-    the first time. Publishing a PUBLISHED article returns it unchanged.
+    the first time. Publishing a PUBLISHED article returns it unchanged,
+    whatever the `etag` (so a retry whose first attempt succeeded is safe).
     """
     UnpublishArticle: _aio.UnaryUnaryMultiCallable[_knowledge_service_pb2.UnpublishArticleRequest, _article_pb2.Article]  # type: ignore[assignment]
     """Takes a PUBLISHED article off the public site: back to DRAFT, or to
     ARCHIVED with `archive`. Also moves a DRAFT to ARCHIVED with `archive`.
-    Asking for the state the article is already in returns it unchanged.
+    Asking for the state the article is already in returns it unchanged,
+    whatever the `etag`.
     """
     VoteArticle: _aio.UnaryUnaryMultiCallable[_knowledge_service_pb2.VoteArticleRequest, _article_pb2.Article]  # type: ignore[assignment]
     """Records whether the article helped the caller: one vote per user per
@@ -244,7 +248,8 @@ class KnowledgeServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_article_pb2.Article, _abc.Awaitable[_article_pb2.Article]]:
         """Makes a DRAFT or ARCHIVED article PUBLISHED, stamping `publish_time`
-        the first time. Publishing a PUBLISHED article returns it unchanged.
+        the first time. Publishing a PUBLISHED article returns it unchanged,
+        whatever the `etag` (so a retry whose first attempt succeeded is safe).
         """
 
     @_abc_1.abstractmethod
@@ -255,7 +260,8 @@ class KnowledgeServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_article_pb2.Article, _abc.Awaitable[_article_pb2.Article]]:
         """Takes a PUBLISHED article off the public site: back to DRAFT, or to
         ARCHIVED with `archive`. Also moves a DRAFT to ARCHIVED with `archive`.
-        Asking for the state the article is already in returns it unchanged.
+        Asking for the state the article is already in returns it unchanged,
+        whatever the `etag`.
         """
 
     @_abc_1.abstractmethod

@@ -220,7 +220,13 @@ class UpdateTicketRequest(_message.Message):
     @_builtins.property
     def update_mask(self) -> _field_mask_pb2.FieldMask:
         """Fields to update: `subject`, `description`, `priority`, `category`,
-        `tags` (`tags` replaces the whole list). Required.
+        `tags` (`tags` replaces the whole list).
+        Optional (AIP-134): without it, every updatable field set in `ticket` is
+        updated, where "set" means present in the JSON body, or not the default
+        value over gRPC (proto3 cannot tell an empty string or zero from an
+        unset field there). To clear a field (empty text, no tags), name it
+        in the mask. Fields that are not updatable (output-only ones, `id`,
+        `etag`) are ignored without a mask, and refused when named in one.
         """
 
     def __init__(

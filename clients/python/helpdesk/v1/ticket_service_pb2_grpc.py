@@ -166,7 +166,9 @@ class TicketServiceServicer:
 
     def AssignTicket(self, request, context):
         """Assigns the ticket to an agent or administrator, reassigns it, or
-        unassigns it (empty `assignee_id`). The status does not change. An
+        unassigns it (empty `assignee_id`). The status does not change.
+        Assigning to the current assignee (or unassigning an unassigned ticket)
+        answers the ticket unchanged, whatever the `etag`: a retry is safe. An
         assignee who is not an agent or administrator is INVALID_ARGUMENT
         (reason `ASSIGNEE_NOT_AGENT`); a deactivated one is FAILED_PRECONDITION
         (reason `ASSIGNEE_INACTIVE`).
@@ -189,8 +191,10 @@ class TicketServiceServicer:
         The customer who owns the ticket: any status but CLOSED → CLOSED, and
         RESOLVED → OPEN.
 
-        A transition that is not in the table (including to the current
-        status) is FAILED_PRECONDITION with ErrorInfo reason
+        Asking for the status the ticket already has answers the ticket
+        unchanged, whatever the `etag` (so a retried call whose first attempt
+        succeeded does not fail). A transition that is not in the table is
+        FAILED_PRECONDITION with ErrorInfo reason
         `INVALID_TRANSITION` and metadata `from` and `to` (the status names); a
         transition in the table that the caller's role may not make is
         PERMISSION_DENIED (reason `TRANSITION_NOT_ALLOWED`). Moving to RESOLVED

@@ -74,7 +74,9 @@ class TicketServiceStub:
     """
     AssignTicket: _grpc.UnaryUnaryMultiCallable[_ticket_service_pb2.AssignTicketRequest, _ticket_pb2.Ticket]
     """Assigns the ticket to an agent or administrator, reassigns it, or
-    unassigns it (empty `assignee_id`). The status does not change. An
+    unassigns it (empty `assignee_id`). The status does not change.
+    Assigning to the current assignee (or unassigning an unassigned ticket)
+    answers the ticket unchanged, whatever the `etag`: a retry is safe. An
     assignee who is not an agent or administrator is INVALID_ARGUMENT
     (reason `ASSIGNEE_NOT_AGENT`); a deactivated one is FAILED_PRECONDITION
     (reason `ASSIGNEE_INACTIVE`).
@@ -93,8 +95,10 @@ class TicketServiceStub:
     The customer who owns the ticket: any status but CLOSED → CLOSED, and
     RESOLVED → OPEN.
 
-    A transition that is not in the table (including to the current
-    status) is FAILED_PRECONDITION with ErrorInfo reason
+    Asking for the status the ticket already has answers the ticket
+    unchanged, whatever the `etag` (so a retried call whose first attempt
+    succeeded does not fail). A transition that is not in the table is
+    FAILED_PRECONDITION with ErrorInfo reason
     `INVALID_TRANSITION` and metadata `from` and `to` (the status names); a
     transition in the table that the caller's role may not make is
     PERMISSION_DENIED (reason `TRANSITION_NOT_ALLOWED`). Moving to RESOLVED
@@ -187,7 +191,9 @@ class TicketServiceAsyncStub(TicketServiceStub):
     """
     AssignTicket: _aio.UnaryUnaryMultiCallable[_ticket_service_pb2.AssignTicketRequest, _ticket_pb2.Ticket]  # type: ignore[assignment]
     """Assigns the ticket to an agent or administrator, reassigns it, or
-    unassigns it (empty `assignee_id`). The status does not change. An
+    unassigns it (empty `assignee_id`). The status does not change.
+    Assigning to the current assignee (or unassigning an unassigned ticket)
+    answers the ticket unchanged, whatever the `etag`: a retry is safe. An
     assignee who is not an agent or administrator is INVALID_ARGUMENT
     (reason `ASSIGNEE_NOT_AGENT`); a deactivated one is FAILED_PRECONDITION
     (reason `ASSIGNEE_INACTIVE`).
@@ -206,8 +212,10 @@ class TicketServiceAsyncStub(TicketServiceStub):
     The customer who owns the ticket: any status but CLOSED → CLOSED, and
     RESOLVED → OPEN.
 
-    A transition that is not in the table (including to the current
-    status) is FAILED_PRECONDITION with ErrorInfo reason
+    Asking for the status the ticket already has answers the ticket
+    unchanged, whatever the `etag` (so a retried call whose first attempt
+    succeeded does not fail). A transition that is not in the table is
+    FAILED_PRECONDITION with ErrorInfo reason
     `INVALID_TRANSITION` and metadata `from` and `to` (the status names); a
     transition in the table that the caller's role may not make is
     PERMISSION_DENIED (reason `TRANSITION_NOT_ALLOWED`). Moving to RESOLVED
@@ -327,7 +335,9 @@ class TicketServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_ticket_pb2.Ticket, _abc.Awaitable[_ticket_pb2.Ticket]]:
         """Assigns the ticket to an agent or administrator, reassigns it, or
-        unassigns it (empty `assignee_id`). The status does not change. An
+        unassigns it (empty `assignee_id`). The status does not change.
+        Assigning to the current assignee (or unassigning an unassigned ticket)
+        answers the ticket unchanged, whatever the `etag`: a retry is safe. An
         assignee who is not an agent or administrator is INVALID_ARGUMENT
         (reason `ASSIGNEE_NOT_AGENT`); a deactivated one is FAILED_PRECONDITION
         (reason `ASSIGNEE_INACTIVE`).
@@ -352,8 +362,10 @@ class TicketServiceServicer(metaclass=_abc_1.ABCMeta):
         The customer who owns the ticket: any status but CLOSED → CLOSED, and
         RESOLVED → OPEN.
 
-        A transition that is not in the table (including to the current
-        status) is FAILED_PRECONDITION with ErrorInfo reason
+        Asking for the status the ticket already has answers the ticket
+        unchanged, whatever the `etag` (so a retried call whose first attempt
+        succeeded does not fail). A transition that is not in the table is
+        FAILED_PRECONDITION with ErrorInfo reason
         `INVALID_TRANSITION` and metadata `from` and `to` (the status names); a
         transition in the table that the caller's role may not make is
         PERMISSION_DENIED (reason `TRANSITION_NOT_ALLOWED`). Moving to RESOLVED

@@ -70,18 +70,23 @@ class User(_message.Message):
     LAST_LOGIN_TIME_FIELD_NUMBER: _builtins.int
     ETAG_FIELD_NUMBER: _builtins.int
     id: _builtins.str
-    """Server-assigned identifier (a UUID)."""
+    """Server-assigned identifier (a UUID). Set it to name the user in
+    `UpdateUser`.
+    """
     email: _builtins.str
     """Email address used to sign in. Stored normalised (trimmed, lower-case)
-    and unique across all users.
+    and unique across all users. Set on creation; it never changes.
     """
     display_name: _builtins.str
     """Name shown to other users, 1 to 100 characters."""
     role: Global___Role.ValueType
-    """What the user may do. Only administrators can set or change it."""
+    """What the user may do. Only administrators can set or change it
+    (`CreateUser`, `UpdateUser`); self-registration always makes a
+    `ROLE_CUSTOMER`.
+    """
     active: _builtins.bool
     """Whether the user may sign in. Deactivating a user ends all of their
-    sessions at once; their data is kept.
+    sessions at once; their data is kept. Only administrators change it.
     """
     etag: _builtins.str
     """Opaque version of the user, for optimistic concurrency (AIP-154): send

@@ -8,6 +8,7 @@
 //             .rawMessage       the status message
 //             .fieldViolations  { "ticket.subject": "must not be empty", ... }  (google.rpc.BadRequest)
 //             .reason           ErrorInfo reason, UPPER_SNAKE ("LOGIN_RATE_LIMITED"), or undefined
+//             .errorReason      the same as an ErrorReason enum value, to switch on
 //             .retryDelayMs     RetryInfo delay in milliseconds (RESOURCE_EXHAUSTED), or undefined
 
 import { ConnectError, Code } from "@connectrpc/connect";
@@ -19,6 +20,7 @@ import {
   type ErrorInfo,
   type RetryInfo,
 } from "../gen/google/rpc/error_details_pb.js";
+import { ErrorReason } from "../gen/helpdesk/v1/error_reason_pb.js";
 
 /** A failed Helpdesk call: the status code, message and decoded google.rpc details. */
 export class HelpdeskError extends ConnectError {
@@ -52,6 +54,13 @@ export class HelpdeskError extends ConnectError {
   /** The ErrorInfo reason (UPPER_SNAKE), or undefined. */
   get reason(): string | undefined {
     return this.errorInfo?.reason || undefined;
+  }
+
+  /** The reason as an `ErrorReason` to switch on; ERROR_REASON_UNSPECIFIED if absent or newer than this client. */
+  get errorReason(): ErrorReason {
+    const reason = this.reason;
+    const value = reason === undefined ? undefined : (ErrorReason as Record<string, unknown>)[reason];
+    return typeof value === "number" ? (value as ErrorReason) : ErrorReason.ERROR_REASON_UNSPECIFIED;
   }
 
   /** How long to wait before retrying, in milliseconds (RetryInfo), or undefined. */

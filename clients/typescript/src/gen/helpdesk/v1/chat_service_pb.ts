@@ -871,8 +871,10 @@ export const ChatService: GenService<{
   },
   /**
    * Rates an ended chat: only its customer, only once. Rating a chat that
-   * has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`); a
-   * second rating is FAILED_PRECONDITION (reason `CHAT_ALREADY_RATED`).
+   * has not ended is FAILED_PRECONDITION (reason `CHAT_NOT_ENDED`). Sending
+   * the recorded rating and feedback again answers the chat unchanged (a
+   * retry is safe); a different one is FAILED_PRECONDITION (reason
+   * `CHAT_ALREADY_RATED`).
    *
    * @generated from rpc helpdesk.v1.ChatService.RateChat
    */

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file helpdesk/v1/user.proto.
  */
 export const file_helpdesk_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChZoZWxwZGVzay92MS91c2VyLnByb3RvEgtoZWxwZGVzay52MSKxAgoEVXNlchIQCgJpZBgBIAEoCUIE4kEBAxITCgVlbWFpbBgCIAEoCUIE4kEBAhIaCgxkaXNwbGF5X25hbWUYAyABKAlCBOJBAQISHwoEcm9sZRgEIAEoDjIRLmhlbHBkZXNrLnYxLlJvbGUSDgoGYWN0aXZlGAUgASgIEjUKC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI1Cgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSOQoPbGFzdF9sb2dpbl90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIMCgRldGFnGAkgASgJKk8KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhEKDVJPTEVfQ1VTVE9NRVIQARIOCgpST0xFX0FHRU5UEAISDgoKUk9MRV9BRE1JThADQjxaOmdpdGh1Yi5jb20vaGVscGRlc2svaGVscGRlc2svZ2VuL2dvL2hlbHBkZXNrL3YxO2hlbHBkZXNrdjFiBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChZoZWxwZGVzay92MS91c2VyLnByb3RvEgtoZWxwZGVzay52MSLEAgoEVXNlchIQCgJpZBgBIAEoCUIE4kEBCBIUCgVlbWFpbBgCIAEoCUIF4kECAgUSGgoMZGlzcGxheV9uYW1lGAMgASgJQgTiQQECEiUKBHJvbGUYBCABKA4yES5oZWxwZGVzay52MS5Sb2xlQgTiQQEBEhQKBmFjdGl2ZRgFIAEoCEIE4kEBARI1CgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSNQoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjkKD2xhc3RfbG9naW5fdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSEgoEZXRhZxgJIAEoCUIE4kEBASpPCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIRCg1ST0xFX0NVU1RPTUVSEAESDgoKUk9MRV9BR0VOVBACEg4KClJPTEVfQURNSU4QA0I8WjpnaXRodWIuY29tL2hlbHBkZXNrL2hlbHBkZXNrL2dlbi9nby9oZWxwZGVzay92MTtoZWxwZGVza3YxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A person who can sign in to Helpdesk.
@@ -22,7 +22,8 @@ export const file_helpdesk_v1_user: GenFile = /*@__PURE__*/
  */
 export type User = Message<"helpdesk.v1.User"> & {
   /**
-   * Server-assigned identifier (a UUID).
+   * Server-assigned identifier (a UUID). Set it to name the user in
+   * `UpdateUser`.
    *
    * @generated from field: string id = 1;
    */
@@ -30,7 +31,7 @@ export type User = Message<"helpdesk.v1.User"> & {
 
   /**
    * Email address used to sign in. Stored normalised (trimmed, lower-case)
-   * and unique across all users.
+   * and unique across all users. Set on creation; it never changes.
    *
    * @generated from field: string email = 2;
    */
@@ -44,7 +45,9 @@ export type User = Message<"helpdesk.v1.User"> & {
   displayName: string;
 
   /**
-   * What the user may do. Only administrators can set or change it.
+   * What the user may do. Only administrators can set or change it
+   * (`CreateUser`, `UpdateUser`); self-registration always makes a
+   * `ROLE_CUSTOMER`.
    *
    * @generated from field: helpdesk.v1.Role role = 4;
    */
@@ -52,7 +55,7 @@ export type User = Message<"helpdesk.v1.User"> & {
 
   /**
    * Whether the user may sign in. Deactivating a user ends all of their
-   * sessions at once; their data is kept.
+   * sessions at once; their data is kept. Only administrators change it.
    *
    * @generated from field: bool active = 5;
    */
