@@ -93,14 +93,14 @@ async def test_resume_and_live_delivery_go_on_through_a_redis_outage(
 
             # Live, with Redis still down: replica A finds B's changes by polling PostgreSQL.
             assert app_a.tickets is not None
-            assert not app_a.tickets.feed.redis_healthy
+            assert not app_a.tickets.live.feed.redis_healthy
             for i in range(5):
                 await _reply(on_b, cast.agent_b, ticket.id, f"during {i}")
             await resumed.wait_for(55, within=10)
 
             redis.start()
             async with asyncio.timeout(15):
-                while not app_a.tickets.feed.redis_healthy:  # noqa: ASYNC110 - a property, no event to wait on
+                while not app_a.tickets.live.feed.redis_healthy:  # noqa: ASYNC110 - a property, no event to wait on
                     await asyncio.sleep(0.1)
             for i in range(5):
                 await _reply(on_b, cast.agent_b, ticket.id, f"after {i}")
@@ -233,7 +233,7 @@ async def test_without_the_revocation_channel_a_heartbeat_ends_a_deactivated_use
             redis.stop()
             assert replica.tickets is not None
             async with asyncio.timeout(15):
-                while replica.tickets.principals.local_layer_live:  # noqa: ASYNC110 - no event to wait on
+                while replica.tickets.live.principals.local_layer_live:  # noqa: ASYNC110 - no event to wait on
                     await asyncio.sleep(0.1)
             update = user_service_pb2.UpdateUserRequest(user=user_pb2.User(id=agent.user_id, active=False))
             update.update_mask.paths.append("active")
