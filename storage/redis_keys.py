@@ -33,6 +33,11 @@ def revoked_session(session_id: uuid.UUID) -> str:
     return f"{PREFIX}revoked-session:{session_id}"
 
 
+def principal_revocations() -> str:
+    """Pub/sub channel announcing revoked sessions to every replica (payload: comma-separated session ids)."""
+    return f"{PREFIX}principal:revocations"
+
+
 def ticket_changes() -> str:
     """Pub/sub channel of after-commit wake-ups of ticket watchers (payload: the change's log position)."""
     return f"{PREFIX}tickets:changes"

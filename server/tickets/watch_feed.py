@@ -25,16 +25,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.asyncio import Redis
 
 from helpdesk.v1 import ticket_change_pb2
 from server.chat.subscription import Subscription
 from server.core.errors import HelpdeskError, Unavailable
 from server.core.metrics import Metrics
 from server.settings import Settings
-from storage import redis_keys
 from storage.db import Database
+from storage.redis import RedisUnavailable
+from storage.redis.ticket_wakeups import TicketWakeups
 from storage.repositories.ticket_changes import ChangeRecord
 from storage.repositories.ticket_records import MessageRecord, TicketRecord
 from storage.unit_of_work import UnitOfWork
@@ -83,17 +83,12 @@ async def read_changes(uow: UnitOfWork, *, after: int, limit: int) -> list[Resol
 class TicketChangeFeed:
     """Delivers committed ticket changes, in log order, to this process's WatchTickets streams."""
 
-    def __init__(self, *, settings: Settings, database: Database, publisher: aioredis.Redis, metrics: Metrics) -> None:
+    def __init__(self, *, settings: Settings, database: Database, publisher: Redis, metrics: Metrics) -> None:
         self._settings = settings
         self._changes_read = metrics.ticket_feed_changes
         self._redis_errors = metrics.redis_errors.labels(component="tickets")
         self._database = database
-        self._publisher = publisher
-        self._origin = uuid.uuid4().hex[:12]
-        # Pub/sub reads block between events: no read timeout on this connection.
-        self._subscriber_client = aioredis.Redis.from_url(
-            settings.redis_url, decode_responses=True, socket_connect_timeout=1.0, client_name="helpdesk-ticket-feed"
-        )
+        self._wakeups = TicketWakeups(settings.redis_url, publisher=publisher, origin=uuid.uuid4().hex[:12])
         self._watchers: set[Subscription] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
@@ -141,7 +136,7 @@ class TicketChangeFeed:
 
     async def close(self) -> None:
         """Closes the subscriber's Redis client (after `stop`)."""
-        await self._subscriber_client.aclose()
+        await self._wakeups.close()
 
     # --- waking (after commit) --------------------------------------------------------------
 
@@ -149,8 +144,8 @@ class TicketChangeFeed:
         """A change committed here: deliver it locally now, and wake the other replicas through Redis."""
         self._wake.set()
         try:
-            await self._publisher.publish(redis_keys.ticket_changes(), f"{self._origin}:{position}")
-        except (RedisError, OSError):
+            await self._wakeups.publish(position)
+        except RedisUnavailable:
             # The change is committed; other replicas find it by polling PostgreSQL.
             self._redis_errors.inc()
             _log.warning("ticket feed: publishing to Redis failed; replicas will catch up by polling")
@@ -222,22 +217,20 @@ class TicketChangeFeed:
 
     async def _listen(self) -> None:
         while True:
-            pubsub = self._subscriber_client.pubsub()
+            listener = self._wakeups.listener()
             try:
-                await pubsub.subscribe(redis_keys.ticket_changes())
+                await listener.subscribe()
                 while True:
-                    message = await pubsub.get_message(timeout=5.0)
-                    if message is None:
-                        await pubsub.ping()
-                        continue
-                    kind = message.get("type")
-                    if kind == "subscribe":
+                    heard = await listener.next(wait_seconds=5.0)
+                    if heard is None:
+                        await listener.ping()
+                    elif heard == "subscribe":
                         self._set_healthy(True)
-                    elif kind == "message" and not str(message.get("data", "")).startswith(f"{self._origin}:"):
+                    elif heard == "message":
                         self._wake.set()
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as exc:
+            except RedisUnavailable as exc:
                 if self.redis_healthy:
                     _log.warning("ticket feed: Redis unreachable (%s); polling PostgreSQL", exc)
                 self._set_healthy(False)
@@ -245,8 +238,7 @@ class TicketChangeFeed:
                 _log.exception("ticket feed: subscriber failed; restarting it")
                 self._set_healthy(False)
             finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await listener.close()
             await asyncio.sleep(RECONNECT_DELAY_SECONDS)
 
     def _set_healthy(self, healthy: bool) -> None:
