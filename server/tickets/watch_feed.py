@@ -62,7 +62,11 @@ class ResolvedChange:
 
 
 async def read_changes(uow: UnitOfWork, *, after: int, limit: int) -> list[ResolvedChange]:
-    """Up to `limit` changes after position `after`, in order, with their tickets and messages as they are now."""
+    """Up to `limit` changes after position `after`, in order, with their tickets and messages as they are now.
+
+    `uow` must be fresh: the three reads share one snapshot.
+    """
+    await uow.ticket_changes.read_one_snapshot()
     changes = await uow.ticket_changes.list_after(position=after, limit=limit)
     if not changes:
         return []

@@ -129,6 +129,14 @@ class TicketChangeRepository:
         position = (await self._session.execute(statement)).scalar_one()
         return int(position)
 
+    async def read_one_snapshot(self) -> None:
+        """Makes the rest of this transaction read one snapshot (call it first).
+
+        A batch of changes, their tickets and their messages are three statements: under READ
+        COMMITTED a deletion committing between them would leave a ticket without its message.
+        """
+        await self._session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
     async def state(self) -> LogState:
         """The last position handed out and how far the log was pruned (committed values only)."""
         row = (

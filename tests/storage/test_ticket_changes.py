@@ -133,3 +133,30 @@ async def test_pruning_removes_a_prefix_and_records_how_far(database: Database) 
     assert pruned == state.pruned_through >= position
     async with database.unit_of_work() as uow:
         assert await uow.ticket_changes.list_after(position=0, limit=10) == []
+
+
+async def test_a_batch_reads_changes_tickets_and_messages_in_one_snapshot(database: Database) -> None:
+    customer = await _customer(database)
+    ticket = await _ticket(database, customer)
+    message_id = uuid.uuid4()
+    async with database.unit_of_work() as uow:
+        await uow.tickets.add_message(
+            message_id=message_id,
+            ticket_id=ticket.id,
+            author_id=customer.id,
+            author_role="customer",
+            body="Hello",
+            internal=False,
+        )
+        position = await uow.ticket_changes.append(
+            kind="message_added", before=ticket, after=ticket, message_id=message_id
+        )
+    async with database.unit_of_work() as reader:
+        await reader.ticket_changes.read_one_snapshot()
+        changes = await reader.ticket_changes.list_after(position=position - 1, limit=1)
+        # The ticket (and its messages with it) is deleted between the batch's statements.
+        async with database.unit_of_work() as writer:
+            assert await writer.tickets.delete(ticket_id=ticket.id)
+        assert [c.position for c in changes] == [position]
+        assert ticket.id in await reader.ticket_changes.tickets(ticket_ids=[ticket.id])
+        assert message_id in await reader.ticket_changes.messages(message_ids=[message_id])
