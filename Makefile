@@ -5,13 +5,14 @@
 #   make check-generated  fail if clients/ does not match protos/
 #   make bench            benchmark against a bare grpc.aio echo server
 #   make soak             20 minutes of mixed load at ~60% of capacity: throughput, p99, RSS drift (not in `make test`)
+#   make fuzz             200 fresh random requests per RPC (over 10,000 calls), every answer deliberate (not in `make test`)
 
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak clean browser-deps
+.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak fuzz clean browser-deps
 
 all: test
 
@@ -56,6 +57,11 @@ browser-deps:
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Each RPC's examples run under pytest-timeout's limit per test, raised for the larger run.
+fuzz: $(STAMP)
+	HELPDESK_FUZZ_EXAMPLES=200 HELPDESK_FUZZ_RANDOM=1 $(VENV)/bin/pytest tests/reliability/test_fuzz.py \
+		-k "fuzzed or healthy" --timeout 1800 -q $(FUZZ_ARGS)
 
 soak: $(STAMP)
 	$(PY) -m bench.soak --duration 1200 $(SOAK_ARGS)
