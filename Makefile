@@ -1,6 +1,7 @@
 # Helpdesk: every task has a target here; CI runs `make test` (via .ci/run).
 #   make run              start the whole stack (embedded PostgreSQL, Redis, Envoy) on this machine
 #   make test             install what is needed, then lint + typecheck + check-generated + pytest
+#   make docs             build the API reference page (/docs: Swagger UI over the OpenAPI document)
 #   make generate         regenerate clients/ from protos/
 #   make check-generated  fail if clients/ does not match protos/
 #   make bench            benchmark against a bare grpc.aio echo server
@@ -12,7 +13,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak fuzz clean browser-deps
+.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak fuzz clean browser-deps docs
 
 all: test
 
@@ -24,8 +25,23 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) docs
 	$(VENV)/bin/helpdesk dev
+
+# The API reference page served at /docs: Swagger UI from npm (install scripts off: its only
+# dependency's script is telemetry) beside the generated OpenAPI document, into clients/docs/dist/.
+DOCS := clients/docs
+$(DOCS)/node_modules/.package-lock.json: $(DOCS)/package-lock.json
+	cd $(DOCS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DOCS)/dist/index.html: $(DOCS)/node_modules/.package-lock.json $(wildcard $(DOCS)/site/*) clients/openapi/helpdesk.v1.openapi.json
+	rm -rf $(DOCS)/dist && mkdir -p $(DOCS)/dist
+	cp $(DOCS)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(DOCS)/node_modules/swagger-ui-dist/swagger-ui.css $(DOCS)/dist/
+	cp clients/openapi/helpdesk.v1.openapi.json $(DOCS)/dist/openapi.json
+	cp $(DOCS)/site/* $(DOCS)/dist/
+
+docs: $(DOCS)/dist/index.html
 
 generate: $(STAMP)
 	PYTHON=$(PY) bash protos/generate.sh .
@@ -47,7 +63,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
-test: browser-deps lint typecheck check-generated pytest
+test: browser-deps docs lint typecheck check-generated pytest
 
 # Debian's Chromium for the real-browser tests (tests/clients/browser); Playwright only drives it
 # (its own browser download is not used). Needs root, as on CI; a no-op when already installed.
