@@ -6,7 +6,7 @@
 #   make check-generated  fail if clients/ does not match protos/
 #   make bench            benchmark against a bare grpc.aio echo server
 #   make soak             20 minutes of mixed load at ~60% of capacity: throughput, p99, RSS drift (not in `make test`)
-#   make fuzz             200 fresh random requests per RPC (over 10,000 calls), every answer deliberate (not in `make test`)
+#   make fuzz             250 fresh random requests per RPC (over 11,000 calls), every answer deliberate (not in `make test`)
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -76,7 +76,7 @@ bench: $(STAMP)
 
 # Each RPC's examples run under pytest-timeout's limit per test, raised for the larger run.
 fuzz: $(STAMP)
-	HELPDESK_FUZZ_EXAMPLES=200 HELPDESK_FUZZ_RANDOM=1 $(VENV)/bin/pytest tests/reliability/test_fuzz.py \
+	HELPDESK_FUZZ_EXAMPLES=250 HELPDESK_FUZZ_RANDOM=1 $(VENV)/bin/pytest tests/reliability/test_fuzz.py \
 		-k "fuzzed or healthy" --timeout 1800 -q $(FUZZ_ARGS)
 
 soak: $(STAMP)

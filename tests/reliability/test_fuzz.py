@@ -8,8 +8,8 @@ INTERNAL or DATA_LOSS, never a dropped connection or a hang, and the server (run
 process) must log no error. Afterwards the server must still be healthy and no database row may
 break an invariant. Oversized requests and malformed JSON through Envoy are checked here too.
 
-`make fuzz` explores much further than CI does (HELPDESK_FUZZ_EXAMPLES=200 per RPC, fresh random
-draws: over 10,000 calls); `HELPDESK_FUZZ_EXAMPLES=500 HELPDESK_FUZZ_RANDOM=1 pytest tests/reliability/test_fuzz.py
+`make fuzz` explores much further than CI does (HELPDESK_FUZZ_EXAMPLES=250 per RPC, fresh random
+draws: over 11,000 calls); `HELPDESK_FUZZ_EXAMPLES=500 HELPDESK_FUZZ_RANDOM=1 pytest tests/reliability/test_fuzz.py
 -k fuzzed --timeout 0` goes further still.
 """
 
