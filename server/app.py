@@ -24,10 +24,10 @@ from helpdesk.v1 import (
 )
 from server.api import API_SERVICES
 from server.auth.domain import AuthDomain
-from server.auth.passwords import PasswordHasher
+from server.auth.principal_cache import PrincipalCache
 from server.auth.servicer import AuthServicer
-from server.chat.service import LiveChat
 from server.chat.servicer import ChatServicer
+from server.chat.wiring import LiveChat
 from server.core.access import AccessPolicy
 from server.core.errors import ConfigurationError
 from server.core.interceptors import ServerInterceptor
@@ -37,10 +37,9 @@ from server.health import HealthReporter
 from server.knowledge.wiring import Knowledge
 from server.reflection import enable_reflection
 from server.settings import Settings
-from server.tickets.conversation import TicketConversation
-from server.tickets.domain import TicketDesk
-from server.tickets.servicer import TicketServicer
+from server.tickets.wiring import Tickets
 from server.users.domain import UserAdmin
+from server.users.passwords import PasswordHasher
 from server.users.servicer import UserServicer
 from storage.db import Database
 from storage.redis import create_redis
@@ -49,6 +48,16 @@ _log = logging.getLogger(__name__)
 
 # How long past the grace period grpc may take to confirm a stop.
 _STOP_CONFIRM_SECONDS = 3.0
+
+
+def open_database(settings: Settings) -> Database:
+    """The process's database, sized by its settings (connects lazily, on first use)."""
+    return Database.create(
+        url=settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +109,7 @@ class HelpdeskApp:
     async def create(cls, settings: Settings) -> HelpdeskApp:
         """Builds the server and its resources; nothing is listening until `start`."""
         resources = Resources(
-            database=Database.create(
-                url=settings.database_url,
-                pool_size=settings.db_pool_size,
-                max_overflow=settings.db_max_overflow,
-                pool_timeout=settings.db_pool_timeout_seconds,
-            ),
+            database=open_database(settings),
             redis=create_redis(settings.redis_url),
             hasher=PasswordHasher(cost=settings.bcrypt_cost, max_concurrency=settings.bcrypt_max_concurrency),
             metrics=Metrics(),
@@ -119,7 +123,9 @@ class HelpdeskApp:
             metrics=resources.metrics,
         )
         users = UserAdmin(
-            settings=settings, database=resources.database, redis=resources.redis, hasher=resources.hasher
+            database=resources.database,
+            hasher=resources.hasher,
+            sessions=PrincipalCache(resources.redis, revocation_ttl=settings.access_token_ttl),
         )
         policy = AccessPolicy.from_services(API_SERVICES)
         limiter = (
@@ -150,13 +156,8 @@ class HelpdeskApp:
         server = interceptor.around(bare)
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
-        ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(
-            TicketServicer(
-                desk=TicketDesk(database=resources.database),
-                conversation=TicketConversation(database=resources.database),
-            ),
-            server,
-        )
+        tickets = Tickets.create(database=resources.database)
+        ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(tickets.servicer, server)
         knowledge = Knowledge.create(settings=settings, database=resources.database, redis=resources.redis)
         knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
         chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis)

@@ -194,10 +194,10 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _create_user(args: argparse.Namespace) -> int:
-    from server.auth.passwords import PasswordHasher
     from server.core.context import Role
     from server.core.errors import AlreadyExists
     from server.users.domain import create_user_command
+    from server.users.passwords import PasswordHasher
     from storage.db import Database
 
     settings = Settings.from_env(production=False)

@@ -1,6 +1,6 @@
 """Storage: PostgreSQL models, repositories, migrations and the unit of work; Redis client and keys.
 
-Database.from_settings(settings)       engine + sessions; `async with db.unit_of_work() as uow`
+Database.create(url=...)               engine + sessions; `async with db.unit_of_work() as uow`
 storage.migrations.upgrade_to_head()   the only way the schema is created
 create_redis(url)                      the Redis client; key names in `storage.redis_keys`
 """

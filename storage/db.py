@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import greenlet_spawn
 
-from server.core.errors import HelpdeskError, Unavailable
-from server.settings import Settings
+from domain.errors import HelpdeskError, Unavailable
 from storage.errors import translate_database_error
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ class DriverStatement:
 
 
 class Database:
-    """An AsyncEngine (asyncpg) with its session factory; one per process, built from settings."""
+    """An AsyncEngine (asyncpg) with its session factory; one per process (the server builds it from its settings)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -123,16 +122,6 @@ class Database:
             },
         )
         return cls(engine)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Database:
-        """A database configured by the process settings."""
-        return cls.create(
-            url=settings.database_url,
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_timeout=settings.db_pool_timeout_seconds,
-        )
 
     @property
     def engine(self) -> AsyncEngine:

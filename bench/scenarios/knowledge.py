@@ -41,16 +41,16 @@ from typing import Any
 
 import grpc
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bench.profile import LoadProfile
 from bench.scenarios.base import CallFn, Target
+from bench.stack import DATABASE_URL_ENV, POSTGRES_LOG_ENV
 from helpdesk.v1 import knowledge_service_pb2, knowledge_service_pb2_grpc
-from storage.repositories.articles import ArticleRepository
 
 _log = logging.getLogger(__name__)
 
-DATABASE_URL_ENV = "HELPDESK_BENCH_DATABASE_URL"
 ARTICLES_ENV = "HELPDESK_BENCH_ARTICLES"
 DEFAULT_ARTICLES = 100_000
 _CHUNK = 5_000
@@ -287,8 +287,8 @@ async def _seed(engine: AsyncEngine, connection: AsyncConnection, *, articles: i
     return seconds
 
 
-async def seed_articles(database_url: str, *, articles: int) -> list[str]:
-    """Seeds the knowledge base once (idempotent, serialised); returns EXPLAIN ANALYZE of searches."""
+async def seed_articles(database_url: str, *, articles: int) -> None:
+    """Seeds the knowledge base once (idempotent, serialised)."""
     engine = create_async_engine(database_url, pool_size=_SEED_WORKERS + 1)
     try:
         async with engine.connect() as connection:
@@ -309,28 +309,92 @@ async def seed_articles(database_url: str, *, articles: int) -> list[str]:
             (_RESULTS_DIR / f"knowledge-seed-{articles}.txt").write_text(
                 f"seeded {articles} articles in {seeded_s:.1f} s (load average {os.getloadavg()[0]:.1f})\n"
             )
-        report: list[str] = []
-        async with AsyncSession(engine) as session:
-            repository = ArticleRepository(session)
-            for query in (QUERIES[1], RARE_QUERIES[0]):
-                report.append(f"-- SearchArticles first page, query {query!r}")
-                report += await repository.explain_search(query=query, analyze=True)
-                report.append("")
-        return report
     finally:
         await engine.dispose()
+
+
+# auto_explain's settings while the plans are logged (the library is preloaded, off, by bench/stack.py).
+_AUTO_EXPLAIN = {
+    "auto_explain.log_min_duration": "0",
+    "auto_explain.log_analyze": "on",
+    "auto_explain.log_buffers": "on",
+    "auto_explain.log_timing": "on",
+}
+
+
+async def _set_auto_explain(database_url: str, *, on: bool) -> None:
+    engine = create_async_engine(database_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for name, value in _AUTO_EXPLAIN.items():
+                statement = f"ALTER SYSTEM SET {name} = '{value}'" if on else f"ALTER SYSTEM RESET {name}"
+                await connection.execute(text(statement))
+            await connection.execute(text("SELECT pg_reload_conf()"))
+    finally:
+        await engine.dispose()
+    # Every backend, the server's pooled ones included, rereads the configuration before its next command.
+    await asyncio.sleep(0.5)
+
+
+def _read_from(path: Path, offset: int) -> str:
+    with path.open(errors="replace") as log:
+        log.seek(offset)
+        return log.read()
+
+
+def _logged_plans(log: str) -> list[list[str]]:
+    """The plans auto_explain wrote to a PostgreSQL log: one list of lines (query text first) each."""
+    plans: list[list[str]] = []
+    current: list[str] | None = None
+    for line in log.splitlines():
+        if "LOG:  duration:" in line and line.rstrip().endswith("plan:"):
+            current = [line.split("LOG:  ", 1)[1]]
+            plans.append(current)
+        elif current is not None and line.startswith("\t"):
+            current.append(line[1:])
+        else:
+            current = None
+    return plans
+
+
+async def explain_served_searches(channel: grpc.aio.Channel, queries: Sequence[str]) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of SearchArticles as the server runs them: PostgreSQL's auto_explain log.
+
+    Each query carries a unique `-exclusion` (as the cold scenarios do), so the page cache never
+    answers in PostgreSQL's place.
+    """
+    database_url, log_path = os.environ.get(DATABASE_URL_ENV), os.environ.get(POSTGRES_LOG_ENV)
+    if not database_url or not log_path:
+        raise RuntimeError(f"{DATABASE_URL_ENV}/{POSTGRES_LOG_ENV} not set: run through `python -m bench`")
+    stub = knowledge_service_pb2_grpc.KnowledgeServiceStub(channel)
+    report: list[str] = []
+    for query in queries:
+        served = f"{query} -zqexplain{uuid.uuid4().hex[:8]}"
+        start = await asyncio.to_thread(os.path.getsize, log_path)
+        await _set_auto_explain(database_url, on=True)
+        try:
+            await stub.SearchArticles(knowledge_service_pb2.SearchArticlesRequest(query=served, page_size=10))
+        finally:
+            await _set_auto_explain(database_url, on=False)
+        logged = await asyncio.to_thread(_read_from, Path(log_path), start)
+        plans = [plan for plan in _logged_plans(logged) if any("tsquery" in line for line in plan)]
+        report.append(f"-- SearchArticles first page, query {served!r}: {len(plans)} statement(s)")
+        for plan in plans:
+            report += [*plan, ""]
+    return report
 
 
 def _article_count() -> int:
     return int(os.environ.get(ARTICLES_ENV, DEFAULT_ARTICLES))
 
 
-async def _prepare() -> None:
+async def _prepare(channel: grpc.aio.Channel) -> None:
     url = os.environ.get(DATABASE_URL_ENV)
     if not url:
         raise RuntimeError(f"{DATABASE_URL_ENV} is not set: run through `python -m bench` (bench/stack.py)")
     count = _article_count()
-    plan = await seed_articles(url, articles=count)
+    await seed_articles(url, articles=count)
+    plan = await explain_served_searches(channel, (QUERIES[1], RARE_QUERIES[0]))
     _RESULTS_DIR.mkdir(exist_ok=True)
     (_RESULTS_DIR / f"knowledge-explain-{count}.txt").write_text("\n".join(plan) + "\n")
 
@@ -361,7 +425,7 @@ class SearchArticlesWarmScenario:
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
     ) -> list[CallFn]:
         """Seeds the articles (once); caller i cycles through the queries from offset i."""
-        await _prepare()
+        await _prepare(channels[0])
         counters = {caller: itertools.count(caller) for caller in callers}
         return _search_calls(channels, callers, call_timeout_s, lambda c: QUERIES[next(counters[c]) % len(QUERIES)])
 
@@ -389,7 +453,7 @@ class SearchArticlesColdScenario:
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
     ) -> list[CallFn]:
         """Seeds the articles (once); every call gets a query no earlier call used."""
-        await _prepare()
+        await _prepare(channels[0])
         return _cold_calls(channels, callers, call_timeout_s, QUERIES)
 
 
@@ -404,5 +468,5 @@ class SearchArticlesColdRareScenario:
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
     ) -> list[CallFn]:
         """Seeds the articles (once); every call gets a query no earlier call used."""
-        await _prepare()
+        await _prepare(channels[0])
         return _cold_calls(channels, callers, call_timeout_s, RARE_QUERIES)

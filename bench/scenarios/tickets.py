@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Sequence
 
+import bcrypt
 import grpc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -26,6 +27,7 @@ from sqlalchemy.pool import NullPool
 from bench.profile import LoadProfile
 from bench.scenarios.auth import BENCH_PASSWORD
 from bench.scenarios.base import CallFn, Target
+from bench.stack import DATABASE_URL_ENV
 from helpdesk.v1 import (
     auth_service_pb2,
     auth_service_pb2_grpc,
@@ -33,12 +35,9 @@ from helpdesk.v1 import (
     ticket_service_pb2,
     ticket_service_pb2_grpc,
 )
-from server.auth.passwords import PasswordHasher
 
 _log = logging.getLogger(__name__)
 
-# Set by bench/stack.py for the load generators: where to bulk-seed.
-DATABASE_URL_ENV = "HELPDESK_BENCH_DATABASE_URL"
 TICKETS_ENV = "HELPDESK_BENCH_TICKETS"
 DEFAULT_TICKETS = 100_000
 MESSAGES_PER_TICKET = 10
@@ -154,11 +153,8 @@ async def seed_tickets(database_url: str, *, tickets: int) -> tuple[list[str], s
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEED_LOCK})
             count = (await connection.execute(text("SELECT count(*) FROM tickets"))).scalar_one()
             if count < tickets:
-                hasher = PasswordHasher(cost=4, max_concurrency=1)
-                try:
-                    password_hash = await hasher.hash(BENCH_PASSWORD)
-                finally:
-                    hasher.close()
+                # The stored form the server checks on Login (bcrypt; the cost is read from the hash).
+                password_hash = bcrypt.hashpw(BENCH_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
                 await _seed(connection, tickets=tickets - count, password_hash=password_hash)
         async with engine.connect() as connection:
             rows = await connection.execute(

@@ -14,10 +14,8 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 
 from server.auth.login_limiter import LoginLimiter
-from server.auth.passwords import PasswordHasher, check_password_rules
 from server.auth.principal_cache import CacheVerdict, PrincipalCache
 from server.auth.tokens import AccessTokenCodec, hash_refresh_token, new_refresh_token, plausible_refresh_token
-from server.auth.validation import check_display_name, check_email, normalize_email
 from server.core.context import Principal, Role
 from server.core.errors import (
     Aborted,
@@ -30,6 +28,8 @@ from server.core.errors import (
 from server.core.metrics import Metrics
 from server.core.validation import FieldChecks
 from server.settings import Settings
+from server.users.passwords import PasswordHasher, check_password_rules
+from server.users.validation import check_display_name, check_email, normalize_email
 from storage.db import Database
 from storage.models import AuthSession, User
 from storage.unit_of_work import UnitOfWork

@@ -9,7 +9,7 @@ import grpc
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
 from server.auth.domain import AuthDomain, AuthResult
 from server.core.context import current_call, require_principal
-from server.users.servicer import role_from_proto, user_to_proto
+from server.users.convert import role_from_proto, user_to_proto
 
 # The sign-in answers share their fields; build them in one place.
 _SignedIn = (

@@ -11,21 +11,23 @@ from __future__ import annotations
 import uuid
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2
+from server.chat.convert import STATE_TO_PROTO, chat_to_proto, message_to_proto
 from server.chat.fanout import ChatFanout
 from server.chat.messages import append_message
-from server.chat.protos import STATE_TO_PROTO, chat_to_proto, message_to_proto
 from server.chat.rules import (
-    MAX_FEEDBACK_LENGTH,
-    MAX_TOPIC_LENGTH,
-    check_body,
-    check_request_id,
     ensure_not_ended,
     ensure_participant,
     ensure_visible,
     is_participant,
+)
+from server.chat.typing_indicators import TypingIndicators
+from server.chat.validation import (
+    MAX_FEEDBACK_LENGTH,
+    MAX_TOPIC_LENGTH,
+    check_body,
+    check_request_id,
     parse_chat_id,
 )
-from server.chat.typing import TypingIndicators
 from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.core.validation import reject_nul

@@ -26,7 +26,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from helpdesk.v1 import chat_event_pb2
-from server.chat.protos import STATE_FROM_PROTO, STATE_TO_PROTO, chat_to_proto, message_to_proto
+from server.chat.convert import STATE_FROM_PROTO, STATE_TO_PROTO, chat_to_proto, message_to_proto
 from server.chat.subscription import RESYNC, Subscription
 from server.core.errors import HelpdeskError, Unavailable
 from server.settings import Settings

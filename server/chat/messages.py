@@ -11,17 +11,11 @@ from __future__ import annotations
 import uuid
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2
+from server.chat.convert import message_to_proto
 from server.chat.fanout import ChatFanout
-from server.chat.protos import message_to_proto
-from server.chat.rules import (
-    check_body,
-    check_request_id,
-    ensure_not_ended,
-    ensure_participant,
-    ensure_visible,
-    parse_chat_id,
-)
-from server.chat.typing import TypingIndicators
+from server.chat.rules import ensure_not_ended, ensure_participant, ensure_visible
+from server.chat.typing_indicators import TypingIndicators
+from server.chat.validation import check_body, check_request_id, parse_chat_id
 from server.core.context import Principal
 from server.core.errors import AlreadyExists, InvalidArgument, NotFound
 from storage.db import Database

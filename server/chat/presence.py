@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from helpdesk.v1 import agent_pb2
-from server.chat.protos import ROLE_TO_PROTO
+from server.chat.convert import ROLE_TO_PROTO
 from server.core.context import Principal
 from server.core.errors import InvalidArgument, NotFound, Unavailable
 from storage import redis_keys

@@ -7,9 +7,9 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
 
 from helpdesk.v1 import chat_event_pb2
+from server.chat.convert import chat_to_proto
 from server.chat.fanout import ChatFanout
 from server.chat.presence import AgentPresence
-from server.chat.protos import chat_to_proto
 from server.chat.stream_limits import StreamSlots
 from server.chat.subscription import RESYNC
 from server.core.context import Principal

@@ -8,8 +8,8 @@ from typing import Any
 import grpc
 
 from helpdesk.v1 import agent_pb2, chat_event_pb2, chat_pb2, chat_service_pb2, chat_service_pb2_grpc
-from server.chat.protos import STATE_FROM_PROTO
-from server.chat.service import LiveChat
+from server.chat.convert import STATE_FROM_PROTO
+from server.chat.wiring import LiveChat
 from server.core.context import require_principal
 from server.core.errors import InvalidArgument
 from storage.models import ChatState

@@ -18,13 +18,14 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2, chat_service_pb2
+from server.chat.convert import event_for_viewer, message_to_proto
 from server.chat.domain import ChatSessions
 from server.chat.fanout import ChatFanout
 from server.chat.messages import ChatMessages
-from server.chat.protos import event_for_viewer, message_to_proto
-from server.chat.rules import ensure_visible, parse_chat_id
+from server.chat.rules import ensure_visible
 from server.chat.stream_limits import StreamSlots
 from server.chat.subscription import Subscription
+from server.chat.validation import parse_chat_id
 from server.core.context import Principal
 from server.core.errors import HelpdeskError, InvalidArgument, Unavailable
 from server.settings import Settings

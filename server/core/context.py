@@ -6,20 +6,23 @@ below instead of threading them through every signature.
 
 from __future__ import annotations
 
-import enum
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from server.core.errors import Unauthenticated
+from domain.errors import Unauthenticated
+from domain.roles import Role
 
-
-class Role(enum.StrEnum):
-    """What a user may do; stored as this text in PostgreSQL."""
-
-    CUSTOMER = "customer"
-    AGENT = "agent"
-    ADMIN = "admin"
+__all__ = [
+    "CallInfo",
+    "Principal",
+    "Role",
+    "current_call",
+    "current_principal",
+    "require_principal",
+    "set_call",
+    "set_principal",
+]
 
 
 @dataclass(frozen=True, slots=True)

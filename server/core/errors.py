@@ -1,210 +1,101 @@
-"""Domain errors: one class per condition, each carrying its gRPC status code.
+"""Domain errors as the server reports them: the one mapping from an error to a gRPC status.
 
-Domain code raises these; the error interceptor (`server.core.interceptors`) is the only place that
-turns them into a gRPC status with `google.rpc` details. Nothing else calls `context.abort`.
+The errors are defined, transport-free, in `domain.errors` and re-exported here for the server's
+code. The error interceptor (`server.core.interceptors`) is the only caller of `to_rpc_status`:
+nothing else turns an error into a status, and nothing else calls `context.abort`.
 
-    HelpdeskError                 (any failure a caller should see)
-    ├── InvalidArgument           INVALID_ARGUMENT   + BadRequest field violations
-    ├── Unauthenticated           UNAUTHENTICATED
-    ├── PermissionDenied          PERMISSION_DENIED
-    ├── NotFound                  NOT_FOUND
-    ├── AlreadyExists             ALREADY_EXISTS
-    ├── FailedPrecondition        FAILED_PRECONDITION
-    ├── Aborted                   ABORTED            (stale etag, lost race)
-    ├── ResourceExhausted         RESOURCE_EXHAUSTED + RetryInfo
-    ├── Unavailable               UNAVAILABLE        (a dependency is down; safe to retry)
-    ├── Unimplemented             UNIMPLEMENTED
-    ├── DeadlineExceeded          DEADLINE_EXCEEDED  (the caller's deadline passed mid-call)
-    └── Internal                  INTERNAL           (a bug; the message names the request id)
-
-Every reason is a value name of `helpdesk.v1.ErrorReason` (protos/helpdesk/v1/error_reason.proto):
-an error built with any other reason raises ValueError, so the server cannot send one.
+    error                 gRPC status          google.rpc details
+    HelpdeskError         its `code`           ErrorInfo (reason, domain helpdesk.v1, metadata)
+    InvalidArgument       INVALID_ARGUMENT     + BadRequest (one field violation per bad field)
+    ResourceExhausted     RESOURCE_EXHAUSTED   + RetryInfo (`retry_after`)
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import ClassVar
 
 import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
-from helpdesk.v1 import error_reason_pb2
+from domain.errors import (
+    ERROR_REASONS,
+    Aborted,
+    AlreadyExists,
+    ConfigurationError,
+    DeadlineExceeded,
+    FailedPrecondition,
+    FieldViolation,
+    HelpdeskError,
+    Internal,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+    Unimplemented,
+)
+
+__all__ = [
+    "ERROR_DOMAIN",
+    "ERROR_REASONS",
+    "Aborted",
+    "AlreadyExists",
+    "ConfigurationError",
+    "DeadlineExceeded",
+    "FailedPrecondition",
+    "FieldViolation",
+    "HelpdeskError",
+    "Internal",
+    "InvalidArgument",
+    "NotFound",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "Unauthenticated",
+    "Unavailable",
+    "Unimplemented",
+    "status_code",
+    "to_rpc_status",
+]
 
 # The ErrorInfo domain of every error this service reports (AIP-193).
 ERROR_DOMAIN = "helpdesk.v1"
-# Every reason the server may send: the names of the contract's ErrorReason values.
-ERROR_REASONS = frozenset(error_reason_pb2.ErrorReason.keys()) - {"ERROR_REASON_UNSPECIFIED"}
+
+# Domain error codes are the canonical code names, which grpc.StatusCode uses too.
+_STATUS_CODES = {code.name: code for code in grpc.StatusCode}
 
 
-class ConfigurationError(Exception):
-    """The process cannot start: a setting is missing or unsafe."""
+def status_code(error: HelpdeskError) -> grpc.StatusCode:
+    """The gRPC status code of `error`."""
+    return _STATUS_CODES[error.code]
 
 
-@dataclass(frozen=True, slots=True)
-class FieldViolation:
-    """One bad field of a request: its path (`ticket.subject`) and what is wrong with it."""
-
-    field: str
-    description: str
-
-
-class HelpdeskError(Exception):
-    """Base of every error a caller is meant to see."""
-
-    code: ClassVar[grpc.StatusCode] = grpc.StatusCode.UNKNOWN
-    default_reason: ClassVar[str] = "UNKNOWN"
-
-    def __init__(self, message: str, *, reason: str | None = None, metadata: Mapping[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.reason = reason or self.default_reason
-        if self.reason not in ERROR_REASONS:
-            raise ValueError(f"{self.reason!r} is not a helpdesk.v1.ErrorReason: add it to error_reason.proto")
-        self.metadata = dict(metadata or {})
-
-    def details(self) -> list[Message]:
-        """The google.rpc detail messages sent with the status, ErrorInfo first."""
-        return [error_details_pb2.ErrorInfo(reason=self.reason, domain=ERROR_DOMAIN, metadata=self.metadata)]
-
-    def to_rpc_status(self) -> status_pb2.Status:
-        """The full google.rpc.Status for this error."""
-        packed = []
-        for detail in self.details():
-            holder = any_pb2.Any()
-            holder.Pack(detail)
-            packed.append(holder)
-        return status_pb2.Status(code=self.code.value[0], message=self.message, details=packed)
-
-
-class InvalidArgument(HelpdeskError):
-    """The request is malformed; `violations` name each bad field."""
-
-    code = grpc.StatusCode.INVALID_ARGUMENT
-    default_reason = "INVALID_ARGUMENT"
-
-    def __init__(
-        self,
-        violations: Sequence[FieldViolation],
-        *,
-        message: str | None = None,
-        reason: str | None = None,
-    ):
-        if not violations:
-            raise ValueError("InvalidArgument needs at least one field violation")
-        self.violations = list(violations)
-        summary = "; ".join(f"{v.field}: {v.description}" for v in self.violations)
-        super().__init__(message or f"invalid request: {summary}", reason=reason)
-
-    @classmethod
-    def field(cls, field: str, description: str, *, reason: str | None = None) -> InvalidArgument:
-        """Shorthand for a single bad field."""
-        return cls([FieldViolation(field, description)], reason=reason)
-
-    def details(self) -> list[Message]:
-        """ErrorInfo plus a BadRequest listing every violation."""
-        bad_request = error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-                for v in self.violations
-            ]
+def _details(error: HelpdeskError) -> list[Message]:
+    """The google.rpc detail messages sent with the status, ErrorInfo first."""
+    details: list[Message] = [
+        error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata)
+    ]
+    if isinstance(error, InvalidArgument):
+        details.append(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                    for v in error.violations
+                ]
+            )
         )
-        return [*super().details(), bad_request]
-
-
-class Unauthenticated(HelpdeskError):
-    """No valid credentials. The message never says which part was wrong."""
-
-    code = grpc.StatusCode.UNAUTHENTICATED
-    default_reason = "UNAUTHENTICATED"
-
-
-class PermissionDenied(HelpdeskError):
-    """The caller is known but may not do this (never used where it would reveal existence)."""
-
-    code = grpc.StatusCode.PERMISSION_DENIED
-    default_reason = "PERMISSION_DENIED"
-
-
-class NotFound(HelpdeskError):
-    """The object does not exist, or the caller may not know that it does."""
-
-    code = grpc.StatusCode.NOT_FOUND
-    default_reason = "NOT_FOUND"
-
-
-class AlreadyExists(HelpdeskError):
-    """A unique value (an email, a slug) is already taken."""
-
-    code = grpc.StatusCode.ALREADY_EXISTS
-    default_reason = "ALREADY_EXISTS"
-
-
-class FailedPrecondition(HelpdeskError):
-    """The object is not in a state that allows this (an illegal transition, an ended chat)."""
-
-    code = grpc.StatusCode.FAILED_PRECONDITION
-    default_reason = "FAILED_PRECONDITION"
-
-
-class Aborted(HelpdeskError):
-    """A concurrent change won: a stale etag or a lost race. Re-read and retry."""
-
-    code = grpc.StatusCode.ABORTED
-    default_reason = "ABORTED"
-
-
-class ResourceExhausted(HelpdeskError):
-    """A limit was hit; `retry_after` says when trying again can succeed."""
-
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
-    default_reason = "RESOURCE_EXHAUSTED"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retry_after: timedelta,
-        reason: str | None = None,
-        metadata: Mapping[str, str] | None = None,
-    ):
-        super().__init__(message, reason=reason, metadata=metadata)
-        self.retry_after = retry_after
-
-    def details(self) -> list[Message]:
-        """ErrorInfo plus RetryInfo."""
+    elif isinstance(error, ResourceExhausted):
         delay = duration_pb2.Duration()
-        delay.FromTimedelta(self.retry_after)
-        return [*super().details(), error_details_pb2.RetryInfo(retry_delay=delay)]
+        delay.FromTimedelta(error.retry_after)
+        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+    return details
 
 
-class Unavailable(HelpdeskError):
-    """A dependency (PostgreSQL, Redis) cannot be reached; the call is safe to retry."""
-
-    code = grpc.StatusCode.UNAVAILABLE
-    default_reason = "UNAVAILABLE"
-
-
-class Unimplemented(HelpdeskError):
-    """The RPC is part of the contract but not served yet."""
-
-    code = grpc.StatusCode.UNIMPLEMENTED
-    default_reason = "UNIMPLEMENTED"
-
-
-class DeadlineExceeded(HelpdeskError):
-    """The caller's deadline passed before the call finished; a change may or may not have been made."""
-
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
-    default_reason = "DEADLINE_EXCEEDED"
-
-
-class Internal(HelpdeskError):
-    """A bug: the caller gets only the request id to report, never the cause."""
-
-    code = grpc.StatusCode.INTERNAL
-    default_reason = "INTERNAL"
+def to_rpc_status(error: HelpdeskError) -> status_pb2.Status:
+    """The full google.rpc.Status for `error`."""
+    packed = []
+    for detail in _details(error):
+        holder = any_pb2.Any()
+        holder.Pack(detail)
+        packed.append(holder)
+    return status_pb2.Status(code=status_code(error).value[0], message=error.message, details=packed)

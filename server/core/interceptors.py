@@ -42,10 +42,11 @@ from server.core.errors import (
     Internal,
     ResourceExhausted,
     Unauthenticated,
+    to_rpc_status,
 )
-from server.core.infrastructure import as_unavailable
 from server.core.metrics import Metrics
 from server.core.rate_limit import RateLimiter
+from storage.unavailable import as_unavailable
 
 _log = logging.getLogger("helpdesk.rpc")
 
@@ -114,7 +115,7 @@ def _status_name(context: _Context, error: BaseException | None = None) -> str:
 
 
 async def _abort(context: _Context, error: HelpdeskError, request_id: str) -> None:
-    status = rpc_status.to_status(error.to_rpc_status())
+    status = rpc_status.to_status(to_rpc_status(error))
     trailing_metadata = (*status.trailing_metadata, ("x-request-id", request_id))
     if isinstance(error, ResourceExhausted):
         # A `retry-after` trailer (whole seconds) for gRPC and gRPC-Web clients; Envoy's JSON

@@ -1,13 +1,42 @@
-"""Request validation shared by every domain: collecting field violations, checking update masks."""
+"""Request validation shared by every domain: the shared limits, collecting field violations, update masks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable
 from typing import TypeVar
 
 from server.core.errors import FieldViolation, InvalidArgument
 
 _T = TypeVar("_T")
+
+# Limits every domain that has the field shares (a ticket and an article alike).
+MAX_TITLE_LENGTH = 200  # a ticket's subject, an article's title
+MAX_CATEGORY_LENGTH = 64
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 32
+_TAG = re.compile(rf"[a-z0-9_-]{{1,{MAX_TAG_LENGTH}}}")
+
+
+def check_tags(values: Iterable[str], *, field: str) -> list[str]:
+    """Tags lower-cased, sorted, deduplicated: at most MAX_TAGS, each 1 to MAX_TAG_LENGTH of a-z 0-9 - _."""
+    tags = sorted({value.strip().lower() for value in values})
+    bad = [tag for tag in tags if not _TAG.fullmatch(tag)]
+    if bad:
+        raise InvalidArgument.field(
+            field, f"each tag must be 1 to {MAX_TAG_LENGTH} of a-z, 0-9, '-' or '_': {bad[0]!r}"
+        )
+    if len(tags) > MAX_TAGS:
+        raise InvalidArgument.field(field, f"at most {MAX_TAGS} tags")
+    return tags
+
+
+def check_category(value: str, *, field: str) -> str:
+    """A category, trimmed ("" = uncategorised), at most MAX_CATEGORY_LENGTH characters."""
+    trimmed = value.strip()
+    if len(trimmed) > MAX_CATEGORY_LENGTH:
+        raise InvalidArgument.field(field, f"must be at most {MAX_CATEGORY_LENGTH} characters")
+    return trimmed
 
 
 def reject_nul(value: str, *, field: str) -> None:

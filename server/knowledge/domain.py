@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 from server.core.context import Principal
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
-from server.core.validation import FieldChecks
+from server.core.validation import FieldChecks, check_tags
 from server.knowledge.cache import KnowledgeCache
 from server.knowledge.records import ArticleData
 from server.knowledge.slugs import first_free_slug, looks_like_uuid, slugify
-from server.knowledge.validation import check_body, check_category, check_title, normalize_tags
+from server.knowledge.validation import check_body, check_category, check_title
 from server.knowledge.view_counter import ViewCounter
 from storage.db import Database
 from storage.etags import etag_matches
@@ -86,7 +86,7 @@ class KnowledgeBase:
         clean_title = checks.run(lambda: check_title(title))
         clean_body = checks.run(lambda: check_body(body))
         clean_category = checks.run(lambda: check_category(category))
-        clean_tags = checks.run(lambda: normalize_tags(tuple(tags)))
+        clean_tags = checks.run(lambda: tuple(check_tags(tags, field="article.tags")))
         if request_id:
             checks.run(lambda: _check_request_id(request_id))
         checks.raise_if_any()
@@ -176,7 +176,7 @@ class KnowledgeBase:
         new_title = checks.run(lambda: check_title(title)) if "title" in paths else None
         new_body = checks.run(lambda: check_body(body)) if "body" in paths else None
         new_category = checks.run(lambda: check_category(category)) if "category" in paths else None
-        new_tags = checks.run(lambda: normalize_tags(tuple(tags))) if "tags" in paths else None
+        new_tags = checks.run(lambda: tuple(check_tags(tags, field="article.tags"))) if "tags" in paths else None
         checks.raise_if_any()
 
         async with self._database.unit_of_work() as uow:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import grpc
@@ -10,82 +9,12 @@ from google.protobuf import empty_pb2
 
 from helpdesk.v1 import article_pb2, knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.core.context import current_principal, require_principal
-from server.core.errors import InvalidArgument
 from server.core.update_mask import effective_update_mask
-from server.knowledge.domain import UPDATABLE_FIELDS, KnowledgeBase, Vote
-from server.knowledge.records import ArticleData, SearchResult
+from server.knowledge.convert import article_to_proto, is_full, search_response, states_from_proto, vote_from_proto
+from server.knowledge.domain import UPDATABLE_FIELDS, KnowledgeBase
 from server.knowledge.search import ArticleSearch
-from storage.models import ArticleState
-
-_STATE_TO_PROTO = {
-    ArticleState.DRAFT: article_pb2.ARTICLE_STATE_DRAFT,
-    ArticleState.PUBLISHED: article_pb2.ARTICLE_STATE_PUBLISHED,
-    ArticleState.ARCHIVED: article_pb2.ARTICLE_STATE_ARCHIVED,
-}
-_STATE_FROM_PROTO = {value: key for key, value in _STATE_TO_PROTO.items()}
-_VOTE_FROM_PROTO = {
-    article_pb2.ARTICLE_VOTE_HELPFUL: Vote.HELPFUL,
-    article_pb2.ARTICLE_VOTE_NOT_HELPFUL: Vote.NOT_HELPFUL,
-}
 
 Context = grpc.aio.ServicerContext[Any, Any]
-
-
-def article_to_proto(article: ArticleData) -> article_pb2.Article:
-    """The API view of an article (the body is empty in BASIC answers: the domain leaves it out)."""
-    message = article_pb2.Article(
-        id=str(article.id),
-        slug=article.slug,
-        title=article.title,
-        body=article.body,
-        category=article.category,
-        tags=list(article.tags),
-        state=_STATE_TO_PROTO[article.state],
-        author_id=str(article.author_id),
-        author_display_name=article.author_display_name,
-        # int32 on the wire: a view count past 2^31 saturates rather than wraps.
-        view_count=min(article.view_count, 2**31 - 1),
-        helpful_count=article.helpful_count,
-        not_helpful_count=article.not_helpful_count,
-        etag=article.etag,
-    )
-    message.create_time.FromDatetime(article.create_time)
-    message.update_time.FromDatetime(article.update_time)
-    if article.publish_time is not None:
-        message.publish_time.FromDatetime(article.publish_time)
-    return message
-
-
-def _search_response(results: list[SearchResult], next_page_token: str) -> knowledge_service_pb2.SearchArticlesResponse:
-    return knowledge_service_pb2.SearchArticlesResponse(
-        results=[
-            knowledge_service_pb2.SearchArticlesResult(article=article_to_proto(r.article), snippet=r.snippet)
-            for r in results
-        ],
-        next_page_token=next_page_token,
-    )
-
-
-def states_from_proto(values: Iterable[int]) -> list[ArticleState]:
-    """Domain states of a `states` filter; UNSPECIFIED or unknown values are a bad `states`."""
-    states = []
-    for value in values:
-        state = _STATE_FROM_PROTO.get(article_pb2.ArticleState.ValueType(value))
-        if state is None:
-            raise InvalidArgument.field("states", f"unknown or unspecified article state {value}")
-        states.append(state)
-    return states
-
-
-def is_full(view: int, *, default_full: bool) -> bool:
-    """Whether an answer carries bodies, for an ArticleView value."""
-    if view == article_pb2.ARTICLE_VIEW_UNSPECIFIED:
-        return default_full
-    if view == article_pb2.ARTICLE_VIEW_FULL:
-        return True
-    if view == article_pb2.ARTICLE_VIEW_BASIC:
-        return False
-    raise InvalidArgument.field("view", f"unknown article view {view}")
 
 
 class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
@@ -149,7 +78,7 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
             tag=request.tag,
             states=states_from_proto(request.states),
             full=is_full(request.view, default_full=False),
-            render=_search_response,
+            render=search_response,
             parse=knowledge_service_pb2.SearchArticlesResponse.FromString,
         )
 
@@ -194,9 +123,7 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
         self, request: knowledge_service_pb2.VoteArticleRequest, context: Context
     ) -> article_pb2.Article:
         """One helpful / not-helpful vote per user."""
-        vote = _VOTE_FROM_PROTO.get(article_pb2.ArticleVote.ValueType(request.vote))
-        if vote is None:
-            raise InvalidArgument.field("vote", "is required: ARTICLE_VOTE_HELPFUL or ARTICLE_VOTE_NOT_HELPFUL")
+        vote = vote_from_proto(request.vote)
         article = await self._knowledge.vote(principal=require_principal(), article_id=request.id, vote=vote)
         return article_to_proto(article)
 

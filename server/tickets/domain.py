@@ -15,7 +15,7 @@ from typing import Any
 
 from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from server.core.validation import FieldChecks
+from server.core.validation import FieldChecks, check_tags
 from server.tickets.listing import (
     ListTicketsQuery,
     build_filter,
@@ -29,7 +29,6 @@ from server.tickets.validation import (
     check_comment,
     check_request_id,
     check_subject,
-    check_tags,
     check_text,
     parse_ticket_id,
     parse_user_id,
@@ -115,7 +114,7 @@ class TicketDesk:
         clean_subject = checks.run(lambda: check_subject(subject))
         clean_description = checks.run(lambda: check_text(description, field="ticket.description"))
         clean_category = checks.run(lambda: check_category(category))
-        clean_tags = checks.run(lambda: check_tags(tags))
+        clean_tags = checks.run(lambda: check_tags(tags, field="ticket.tags"))
         key = checks.run(lambda: check_request_id(request_id))
         owner: uuid.UUID | None = None
         if principal.is_staff:
@@ -235,7 +234,7 @@ class TicketDesk:
         if "category" in names:
             new["category"] = check_category(edit.category)
         if "tags" in names:
-            new["tags"] = check_tags(edit.tags)
+            new["tags"] = check_tags(edit.tags, field="ticket.tags")
 
         async with self._database.unit_of_work() as uow:
             ticket = await load_visible(uow, principal=principal, ticket_id=parsed, lock=True)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Iterable
 
 from server.core.errors import InvalidArgument
-from server.core.validation import reject_nul
+from server.core.validation import MAX_TITLE_LENGTH, check_tags, reject_nul
+from server.core.validation import check_category as check_category_length
 
-MAX_SUBJECT = 200
 MAX_TEXT = 20_000
-MAX_CATEGORY = 64
-MAX_TAGS = 20
 MAX_COMMENT = 1_000
 MAX_QUERY = 200
-_TAG = re.compile(r"[a-z0-9_-]{1,32}")
 
 
 def check_subject(value: str, *, field: str = "ticket.subject") -> str:
@@ -23,8 +18,8 @@ def check_subject(value: str, *, field: str = "ticket.subject") -> str:
     value = value.strip()
     if not value:
         raise InvalidArgument.field(field, "is required")
-    if len(value) > MAX_SUBJECT:
-        raise InvalidArgument.field(field, f"must be at most {MAX_SUBJECT} characters")
+    if len(value) > MAX_TITLE_LENGTH:
+        raise InvalidArgument.field(field, f"must be at most {MAX_TITLE_LENGTH} characters")
     if "\n" in value or "\r" in value:
         raise InvalidArgument.field(field, "must be a single line")
     reject_nul(value, field=field)
@@ -42,23 +37,10 @@ def check_text(value: str, *, field: str) -> str:
 
 
 def check_category(value: str, *, field: str = "ticket.category") -> str:
-    """A category, trimmed: at most 64 characters (empty = uncategorised)."""
-    value = value.strip()
-    if len(value) > MAX_CATEGORY:
-        raise InvalidArgument.field(field, f"must be at most {MAX_CATEGORY} characters")
+    """A category, trimmed: the shared length limit, no NUL (empty = uncategorised)."""
+    value = check_category_length(value, field=field)
     reject_nul(value, field=field)
     return value
-
-
-def check_tags(values: Iterable[str], *, field: str = "ticket.tags") -> list[str]:
-    """Tags in lower case, sorted, without duplicates: at most 20, each 1 to 32 of [a-z0-9_-]."""
-    tags = sorted({value.strip().lower() for value in values})
-    bad = [tag for tag in tags if not _TAG.fullmatch(tag)]
-    if bad:
-        raise InvalidArgument.field(field, "each tag must be 1 to 32 letters, digits, '-' or '_'")
-    if len(tags) > MAX_TAGS:
-        raise InvalidArgument.field(field, f"at most {MAX_TAGS} tags")
-    return tags
 
 
 def check_tag_filter(value: str, *, field: str = "tag") -> str | None:

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
-from redis.asyncio import Redis
-
-from server.auth.passwords import PasswordHasher, check_password_rules
-from server.auth.principal_cache import PrincipalCache
-from server.auth.validation import check_display_name, check_email
 from server.core.context import Principal, Role
 from server.core.errors import (
     Aborted,
@@ -26,7 +22,8 @@ from server.core.errors import (
     PermissionDenied,
 )
 from server.core.validation import FieldChecks, reject_nul
-from server.settings import Settings
+from server.users.passwords import PasswordHasher, check_password_rules
+from server.users.validation import check_display_name, check_email
 from storage.db import Database
 from storage.etags import etag_matches
 from storage.models import User
@@ -126,13 +123,21 @@ async def _created_earlier(database: Database, request_id: str) -> User | None:
         return None if resource_id is None else await uow.users.get(user_id=uuid.UUID(resource_id))
 
 
+class SessionCache(Protocol):
+    """Where the callers of sessions are cached (auth's principal cache), told when sessions end."""
+
+    async def invalidate(self, session_ids: Iterable[uuid.UUID]) -> None:
+        """Forgets the sessions everywhere (called after their revocation commits)."""
+        ...
+
+
 class UserAdmin:
     """The administrators' view of users (agents may list agents)."""
 
-    def __init__(self, *, settings: Settings, database: Database, redis: Redis, hasher: PasswordHasher) -> None:
+    def __init__(self, *, database: Database, hasher: PasswordHasher, sessions: SessionCache) -> None:
         self._database = database
         self._hasher = hasher
-        self._principals = PrincipalCache(redis, revocation_ttl=settings.access_token_ttl)
+        self._principals = sessions
 
     async def create_user(
         self,

@@ -5,59 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from google.protobuf import timestamp_pb2
 
 from helpdesk.v1 import user_pb2, user_service_pb2, user_service_pb2_grpc
-from server.core.context import Role, require_principal
-from server.core.errors import InvalidArgument
+from server.core.context import require_principal
 from server.core.update_mask import effective_update_mask
+from server.users.convert import role_from_proto, user_to_proto
 from server.users.domain import UPDATABLE_FIELDS, UserAdmin
-from storage.models import User
-
-_ROLE_TO_PROTO = {
-    Role.CUSTOMER: user_pb2.ROLE_CUSTOMER,
-    Role.AGENT: user_pb2.ROLE_AGENT,
-    Role.ADMIN: user_pb2.ROLE_ADMIN,
-}
-_ROLE_FROM_PROTO = {value: key for key, value in _ROLE_TO_PROTO.items()}
-
-
-def role_from_proto(value: int, *, field: str, required: bool) -> Role | None:
-    """The domain role for a protobuf enum value; unknown values are a bad `field`."""
-    if value == user_pb2.ROLE_UNSPECIFIED:
-        if required:
-            raise InvalidArgument.field(field, "a role is required")
-        return None
-    role: Role | None = _ROLE_FROM_PROTO.get(user_pb2.Role.ValueType(value))
-    if role is None:
-        raise InvalidArgument.field(field, f"unknown role {value}")
-    return role
-
-
-def timestamp(value: Any) -> timestamp_pb2.Timestamp | None:
-    """A protobuf Timestamp for an aware datetime, None for None."""
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def user_to_proto(user: User) -> user_pb2.User:
-    """The public view of a user (never the password hash)."""
-    message = user_pb2.User(
-        id=str(user.id),
-        email=user.email,
-        display_name=user.display_name,
-        role=_ROLE_TO_PROTO[Role(user.role)],
-        active=user.active,
-        etag=user.etag,
-    )
-    message.create_time.FromDatetime(user.create_time)
-    message.update_time.FromDatetime(user.update_time)
-    if user.last_login_time is not None:
-        message.last_login_time.FromDatetime(user.last_login_time)
-    return message
 
 
 class UserServicer(user_service_pb2_grpc.UserServiceServicer):

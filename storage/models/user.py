@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Dialect, Index, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from server.core.context import Role
+from domain.roles import Role
 from storage.etags import etag_for_version
 from storage.models.base import Base, uuid_primary_key
 

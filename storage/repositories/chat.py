@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from server.core.context import Role
+from domain.roles import Role
 from storage.models import Chat, ChatMessage, ChatState, User
 
 ChatOrderField = Literal["create_time", "update_time"]

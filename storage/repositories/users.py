@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.core.context import Role
+from domain.roles import Role
 from storage.like import LIKE_ESCAPE, contains_pattern
 from storage.models import User
 

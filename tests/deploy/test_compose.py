@@ -162,7 +162,7 @@ def test_dockerfile_copies_files_that_exist(repo_root: Path) -> None:
             assert (repo_root / source).exists(), f"Dockerfile copies {source}, which is not in the repository"
     copied = {source for sources in copies for source in sources}
     # What the gateway renders at run time, and the migrations the one-shot service applies.
-    for needed in ("envoy", "clients/descriptors", "storage", "server", "pyproject.toml"):
+    for needed in ("envoy", "clients/descriptors", "domain", "storage", "server", "pyproject.toml"):
         assert needed in copied
     assert (repo_root / "envoy" / "envoy.yaml.template").is_file()
     assert (repo_root / "clients" / "descriptors" / "helpdesk.binpb").is_file()

@@ -54,12 +54,11 @@ from helpdesk.v1 import (
     ticket_service_pb2,
     ticket_service_pb2_grpc,
 )
-from server.app import HelpdeskApp
+from server.app import HelpdeskApp, open_database
 from server.auth.domain import INVALID_CREDENTIALS
 from server.core.context import Role
 from server.core.errors import Unauthenticated
 from server.settings import Settings
-from storage.db import Database
 from tests.gateway.wire import http_request
 from tests.reliability import fuzz_strategies as fs
 from tests.support import bad_fields, local_gateway_options, running_gateway, unique_email
@@ -728,7 +727,7 @@ async def test_server_is_healthy_and_data_consistent_after_fuzzing(
     )
     assert me.email == world.emails["customer"]
 
-    database = Database.from_settings(settings)
+    database = open_database(settings)
     try:
         async with database.engine.connect() as connection:
             broken = {}

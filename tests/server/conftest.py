@@ -10,11 +10,12 @@ import pytest
 from redis.asyncio import Redis
 
 from helpdesk.v1 import auth_service_pb2_grpc, user_service_pb2_grpc
-from server.app import HelpdeskApp
+from server.app import HelpdeskApp, open_database
 from server.auth.domain import AuthDomain
-from server.auth.passwords import PasswordHasher
+from server.auth.principal_cache import PrincipalCache
 from server.settings import Settings
 from server.users.domain import UserAdmin
+from server.users.passwords import PasswordHasher
 from storage.db import Database
 from storage.redis import create_redis
 
@@ -41,7 +42,7 @@ def user_stub(channel: grpc.aio.Channel) -> user_service_pb2_grpc.UserServiceAsy
 @pytest.fixture(scope="module")
 async def database(settings: Settings) -> AsyncIterator[Database]:
     """The module's database."""
-    db = Database.from_settings(settings)
+    db = open_database(settings)
     yield db
     await db.dispose()
 
@@ -71,4 +72,5 @@ def auth_domain(settings: Settings, database: Database, redis_client: Redis, has
 @pytest.fixture(scope="module")
 def user_admin(settings: Settings, database: Database, redis_client: Redis, hasher: PasswordHasher) -> UserAdmin:
     """User administration over the module's stores."""
-    return UserAdmin(settings=settings, database=database, redis=redis_client, hasher=hasher)
+    sessions = PrincipalCache(redis_client, revocation_ttl=settings.access_token_ttl)
+    return UserAdmin(database=database, hasher=hasher, sessions=sessions)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from server.app import open_database
 from server.settings import Settings
 from storage.db import Database
 
@@ -13,6 +14,6 @@ from storage.db import Database
 @pytest.fixture(scope="module")
 async def database(settings: Settings) -> AsyncIterator[Database]:
     """The module's database, disposed at the end of the module."""
-    db = Database.from_settings(settings)
+    db = open_database(settings)
     yield db
     await db.dispose()

@@ -13,12 +13,12 @@ from redis.asyncio import Redis
 
 from devstack.redis import free_port
 from server.auth.domain import AuthDomain, AuthResult
-from server.auth.passwords import PasswordHasher
 from server.auth.tokens import AccessTokenCodec
 from server.core.context import Principal, Role
 from server.core.errors import AlreadyExists, InvalidArgument, ResourceExhausted, Unauthenticated, Unavailable
 from server.settings import Settings
 from server.users.domain import UserAdmin
+from server.users.passwords import PasswordHasher
 from storage import redis_keys
 from storage.db import Database
 from storage.redis import create_redis

@@ -12,12 +12,12 @@ import pytest
 from redis.asyncio import Redis
 
 from server.auth.domain import AuthDomain
-from server.auth.passwords import PasswordHasher
 from server.auth.principal_cache import CacheVerdict, PrincipalCache
 from server.core.context import Principal, Role
 from server.core.errors import Unauthenticated
 from server.settings import Settings
 from server.users.domain import UserAdmin
+from server.users.passwords import PasswordHasher
 from storage import redis_keys
 from storage.db import Database
 from storage.redis import create_redis
@@ -132,7 +132,9 @@ async def test_a_deactivated_user_is_refused_at_once_by_every_replica(
     replica_a, replica_b = replica_redis("replica-a"), replica_redis("replica-b")
     auth_a = AuthDomain(settings=settings, database=database, redis=replica_a, hasher=hasher)
     auth_b = AuthDomain(settings=settings, database=database, redis=replica_b, hasher=hasher)
-    admin_a = UserAdmin(settings=settings, database=database, redis=replica_a, hasher=hasher)
+    admin_a = UserAdmin(
+        database=database, hasher=hasher, sessions=PrincipalCache(replica_a, revocation_ttl=settings.access_token_ttl)
+    )
     auth_a.start()
     auth_b.start()
     try:

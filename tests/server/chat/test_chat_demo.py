@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from devstack.seed import DEMO_USERS, create_user
-from server.auth.passwords import PasswordHasher
 from server.chat.demo import seed_demo_chats
+from server.users.passwords import PasswordHasher
 from storage.db import Database
 from storage.models import ChatState
 

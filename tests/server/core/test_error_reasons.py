@@ -1,8 +1,9 @@
 """Every ErrorInfo reason the server sends is a `helpdesk.v1.ErrorReason`, and the enum lists no other.
 
-The reasons are read from the source (each `reason="..."` argument, each `default_reason`, each
-module constant named `REASON`), so a reason added without its enum value fails here before any
-call sends it; the error types themselves refuse an unlisted reason at run time.
+The reasons are read from the source of domain/, server/ and storage/ (each `reason="..."`
+argument, each `default_reason`, each module constant named `REASON`), so a reason added without
+its enum value fails here before any call sends it; the error types themselves refuse an unlisted
+reason at run time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from google.rpc import error_details_pb2
 
 from helpdesk.v1 import error_reason_pb2
 from server.app import HelpdeskApp
-from server.core.errors import DeadlineExceeded, FailedPrecondition, Internal
+from server.core.errors import DeadlineExceeded, FailedPrecondition, Internal, to_rpc_status
 from server.settings import Settings
 from tests.support import error_details
 
@@ -25,9 +26,10 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def _reasons_in_source() -> dict[str, str]:
-    """Each reason literal of server/ and storage/, with one place it appears."""
+    """Each reason literal of domain/, server/ and storage/, with one place it appears."""
     found: dict[str, str] = {}
-    for path in sorted([*REPO_ROOT.glob("server/**/*.py"), *REPO_ROOT.glob("storage/**/*.py")]):
+    sources = [*REPO_ROOT.glob("domain/**/*.py"), *REPO_ROOT.glob("server/**/*.py"), *REPO_ROOT.glob("storage/**/*.py")]
+    for path in sorted(sources):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
             value: ast.expr | None = None
@@ -54,7 +56,7 @@ def test_the_enum_lists_exactly_the_reasons_the_server_sends() -> None:
 def test_an_error_with_an_unlisted_reason_cannot_be_built() -> None:
     with pytest.raises(ValueError, match=r"not a helpdesk\.v1\.ErrorReason"):
         FailedPrecondition("nope", reason="SOMETHING_NEW")
-    assert DeadlineExceeded("late").to_rpc_status().code == grpc.StatusCode.DEADLINE_EXCEEDED.value[0]
+    assert to_rpc_status(DeadlineExceeded("late")).code == grpc.StatusCode.DEADLINE_EXCEEDED.value[0]
 
 
 async def test_an_internal_error_carries_error_info_and_only_the_request_id(settings: Settings) -> None:

@@ -10,11 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from helpdesk.v1 import auth_service_pb2_grpc, knowledge_service_pb2, knowledge_service_pb2_grpc
-from server.app import HelpdeskApp
+from server.app import HelpdeskApp, open_database
 from server.core.context import Role
 from server.settings import Settings
 from storage import redis_keys
-from storage.db import Database
 from storage.redis import create_redis
 from tests.server.knowledge.kb_support import create_article
 from tests.support import sign_in_as
@@ -23,7 +22,7 @@ VIEWS = 1000
 
 
 async def _views_in_postgres(settings: Settings, article_id: str) -> int:
-    database = Database.from_settings(settings)
+    database = open_database(settings)
     try:
         async with database.unit_of_work() as uow:
             value = await uow.session.scalar(

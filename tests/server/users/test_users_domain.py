@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from server.auth.domain import AuthDomain
-from server.auth.passwords import PasswordHasher
 from server.core.context import Principal, Role
 from server.core.errors import (
     Aborted,
@@ -21,6 +20,7 @@ from server.core.errors import (
     Unauthenticated,
 )
 from server.users.domain import UserAdmin, create_user_command
+from server.users.passwords import PasswordHasher
 from storage.db import Database
 from storage.models import User
 

@@ -8,7 +8,7 @@ import asyncpg
 import redis.exceptions
 import sqlalchemy.exc
 
-from server.core.errors import Unavailable
+from domain.errors import Unavailable
 
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,

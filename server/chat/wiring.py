@@ -11,7 +11,7 @@ from server.chat.presence import AgentPresence
 from server.chat.queue import ChatQueue
 from server.chat.stream_limits import StreamSlots
 from server.chat.streams import ChatStreams
-from server.chat.typing import TypingIndicators
+from server.chat.typing_indicators import TypingIndicators
 from server.settings import Settings
 from storage.db import Database
 

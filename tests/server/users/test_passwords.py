@@ -11,8 +11,8 @@ from collections.abc import Callable
 import bcrypt
 import pytest
 
-from server.auth.passwords import PasswordHasher, check_password_rules
 from server.core.errors import InvalidArgument
+from server.users.passwords import PasswordHasher, check_password_rules
 
 
 @pytest.mark.parametrize("password", ["12345678", "x" * 72, "é" * 36, "pass word with spaces", "\u00a0" * 4])

@@ -1,0 +1,88 @@
+"""Knowledge base: protobuf messages <-> domain values (articles, states, votes, views, search pages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from helpdesk.v1 import article_pb2, knowledge_service_pb2
+from server.core.errors import InvalidArgument
+from server.knowledge.domain import Vote
+from server.knowledge.records import ArticleData, SearchResult
+from storage.models import ArticleState
+
+_STATE_TO_PROTO = {
+    ArticleState.DRAFT: article_pb2.ARTICLE_STATE_DRAFT,
+    ArticleState.PUBLISHED: article_pb2.ARTICLE_STATE_PUBLISHED,
+    ArticleState.ARCHIVED: article_pb2.ARTICLE_STATE_ARCHIVED,
+}
+_STATE_FROM_PROTO = {value: key for key, value in _STATE_TO_PROTO.items()}
+_VOTE_FROM_PROTO = {
+    article_pb2.ARTICLE_VOTE_HELPFUL: Vote.HELPFUL,
+    article_pb2.ARTICLE_VOTE_NOT_HELPFUL: Vote.NOT_HELPFUL,
+}
+
+
+def article_to_proto(article: ArticleData) -> article_pb2.Article:
+    """The API view of an article (the body is empty in BASIC answers: the domain leaves it out)."""
+    message = article_pb2.Article(
+        id=str(article.id),
+        slug=article.slug,
+        title=article.title,
+        body=article.body,
+        category=article.category,
+        tags=list(article.tags),
+        state=_STATE_TO_PROTO[article.state],
+        author_id=str(article.author_id),
+        author_display_name=article.author_display_name,
+        # int32 on the wire: a view count past 2^31 saturates rather than wraps.
+        view_count=min(article.view_count, 2**31 - 1),
+        helpful_count=article.helpful_count,
+        not_helpful_count=article.not_helpful_count,
+        etag=article.etag,
+    )
+    message.create_time.FromDatetime(article.create_time)
+    message.update_time.FromDatetime(article.update_time)
+    if article.publish_time is not None:
+        message.publish_time.FromDatetime(article.publish_time)
+    return message
+
+
+def search_response(results: list[SearchResult], next_page_token: str) -> knowledge_service_pb2.SearchArticlesResponse:
+    """A SearchArticles answer: each result's article and snippet, and the next page's token."""
+    return knowledge_service_pb2.SearchArticlesResponse(
+        results=[
+            knowledge_service_pb2.SearchArticlesResult(article=article_to_proto(r.article), snippet=r.snippet)
+            for r in results
+        ],
+        next_page_token=next_page_token,
+    )
+
+
+def states_from_proto(values: Iterable[int]) -> list[ArticleState]:
+    """Domain states of a `states` filter; UNSPECIFIED or unknown values are a bad `states`."""
+    states = []
+    for value in values:
+        state = _STATE_FROM_PROTO.get(article_pb2.ArticleState.ValueType(value))
+        if state is None:
+            raise InvalidArgument.field("states", f"unknown or unspecified article state {value}")
+        states.append(state)
+    return states
+
+
+def is_full(view: int, *, default_full: bool) -> bool:
+    """Whether an answer carries bodies, for an ArticleView value."""
+    if view == article_pb2.ARTICLE_VIEW_UNSPECIFIED:
+        return default_full
+    if view == article_pb2.ARTICLE_VIEW_FULL:
+        return True
+    if view == article_pb2.ARTICLE_VIEW_BASIC:
+        return False
+    raise InvalidArgument.field("view", f"unknown article view {view}")
+
+
+def vote_from_proto(value: int) -> Vote:
+    """The domain vote for an ArticleVote value; UNSPECIFIED or unknown is a bad `vote`."""
+    vote = _VOTE_FROM_PROTO.get(article_pb2.ArticleVote.ValueType(value))
+    if vote is None:
+        raise InvalidArgument.field("vote", "is required: ARTICLE_VOTE_HELPFUL or ARTICLE_VOTE_NOT_HELPFUL")
+    return vote

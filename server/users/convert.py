@@ -1,0 +1,44 @@
+"""Users: protobuf messages <-> domain values (roles, the public view of a user)."""
+
+from __future__ import annotations
+
+from domain.errors import InvalidArgument
+from domain.roles import Role
+from helpdesk.v1 import user_pb2
+from storage.models import User
+
+_ROLE_TO_PROTO = {
+    Role.CUSTOMER: user_pb2.ROLE_CUSTOMER,
+    Role.AGENT: user_pb2.ROLE_AGENT,
+    Role.ADMIN: user_pb2.ROLE_ADMIN,
+}
+_ROLE_FROM_PROTO = {value: key for key, value in _ROLE_TO_PROTO.items()}
+
+
+def role_from_proto(value: int, *, field: str, required: bool) -> Role | None:
+    """The domain role for a protobuf enum value; unknown values are a bad `field`."""
+    if value == user_pb2.ROLE_UNSPECIFIED:
+        if required:
+            raise InvalidArgument.field(field, "a role is required")
+        return None
+    role: Role | None = _ROLE_FROM_PROTO.get(user_pb2.Role.ValueType(value))
+    if role is None:
+        raise InvalidArgument.field(field, f"unknown role {value}")
+    return role
+
+
+def user_to_proto(user: User) -> user_pb2.User:
+    """The public view of a user (never the password hash)."""
+    message = user_pb2.User(
+        id=str(user.id),
+        email=user.email,
+        display_name=user.display_name,
+        role=_ROLE_TO_PROTO[Role(user.role)],
+        active=user.active,
+        etag=user.etag,
+    )
+    message.create_time.FromDatetime(user.create_time)
+    message.update_time.FromDatetime(user.update_time)
+    if user.last_login_time is not None:
+        message.last_login_time.FromDatetime(user.last_login_time)
+    return message
