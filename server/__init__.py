@@ -1,1 +1,1 @@
-"""The Helpdesk server: gRPC transport, domain logic per folder, and the embedded dev stack."""
+"""The Helpdesk server: gRPC transport, one folder per domain, the gateway renderer and the `helpdesk` command."""

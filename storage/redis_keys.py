@@ -33,6 +33,11 @@ def revoked_session(session_id: uuid.UUID) -> str:
     return f"{PREFIX}revoked-session:{session_id}"
 
 
+def principal_revocations() -> str:
+    """Pub/sub channel announcing revoked sessions to every replica (payload: comma-separated session ids)."""
+    return f"{PREFIX}principal:revocations"
+
+
 def chat_events(chat_id: uuid.UUID) -> str:
     """Pub/sub channel of one chat: after-commit wake-ups carrying its events (messages, typing, ...)."""
     return f"{PREFIX}chat:events:{chat_id}"

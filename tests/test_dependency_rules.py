@@ -7,6 +7,8 @@
   contract's ErrorReason names, which are vocabulary, not transport).
 - `storage/` never imports `server/`: it can be read, tested and reused without the server.
 - The folders of `server/` (`core/` and one per domain) import each other without a cycle.
+- `server/` reaches Redis only through the adapters of `storage/redis/`: of the redis library it
+  imports the client type (`redis.asyncio.Redis`, to hand it to them) and nothing else.
 - `server/` never imports the dev stack (`devstack`) nor the wheels only it needs: a production
   install (`pip install .`, no extras) serves and migrates without them. The one exception is the
   `helpdesk` command (`server/cli.py`), whose `dev` command and dev-database fallback import the
@@ -106,6 +108,19 @@ def test_the_server_folders_import_each_other_without_a_cycle() -> None:
 
 def test_a_cycle_is_found() -> None:
     assert cycles({"auth": {"users"}, "users": {"auth", "core"}, "core": set()}) == [["auth", "users", "auth"]]
+
+
+def test_the_server_uses_redis_only_through_the_storage_adapters() -> None:
+    found = []
+    for path in sorted((REPO_ROOT / "server").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                found += [f"{path.name}: import {a.name}" for a in node.names if a.name.split(".")[0] == "redis"]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "redis":
+                names = {alias.name for alias in node.names}
+                if node.module != "redis.asyncio" or names != {"Redis"}:
+                    found.append(f"{path.name}: from {node.module} import {', '.join(sorted(names))}")
+    assert found == []
 
 
 def test_the_server_never_imports_the_dev_stack() -> None:

@@ -29,21 +29,17 @@ import weakref
 from collections.abc import Iterable
 from datetime import timedelta
 
-import redis.exceptions
 from redis.asyncio import Redis
 
 from server.core.context import Principal, Role
-from storage import redis_keys
+from storage.redis import RedisUnavailable
+from storage.redis.principals import PrincipalEntries, revocations
 
 _log = logging.getLogger(__name__)
 
 DEFAULT_TTL = timedelta(seconds=30)
 DEFAULT_LOCAL_TTL = timedelta(seconds=5)
 
-# Where revocations are announced to every replica (payload: comma-separated session ids).
-REVOCATIONS_CHANNEL = f"{redis_keys.PREFIX}principal:revocations"
-
-_REDIS_FAILURES = (redis.exceptions.RedisError, OSError)
 # The subscriber pings when idle this long, and gives the connection up when nothing (not even the
 # pong) came back for three times as long: a silently dead connection must not keep the layer on.
 _PING_INTERVAL_SECONDS = 2.0
@@ -129,23 +125,22 @@ class _LocalLayer:
     async def _listen(self) -> None:
         failures = 0
         while True:
-            pubsub = self._redis.pubsub()
             try:
-                await pubsub.subscribe(REVOCATIONS_CHANNEL)
-                last_heard = last_ping = time.monotonic()
-                while True:
-                    message = await pubsub.get_message(timeout=_PING_INTERVAL_SECONDS / 2)
-                    now = time.monotonic()
-                    if message is not None:
-                        last_heard = now
-                        self._handle(message)
-                        failures = 0
-                        continue
-                    if now - last_heard > 3 * _PING_INTERVAL_SECONDS:
-                        raise redis.exceptions.ConnectionError("no answer from Redis on the revocations channel")
-                    if now - last_ping >= _PING_INTERVAL_SECONDS:
-                        last_ping = now
-                        await pubsub.ping()
+                async with revocations(self._redis) as subscription:
+                    last_heard = last_ping = time.monotonic()
+                    while True:
+                        message = await subscription.next(wait_seconds=_PING_INTERVAL_SECONDS / 2)
+                        now = time.monotonic()
+                        if message is not None:
+                            last_heard = now
+                            self._handle(*message)
+                            failures = 0
+                            continue
+                        if now - last_heard > 3 * _PING_INTERVAL_SECONDS:
+                            raise RedisUnavailable("no answer from Redis on the revocations channel")
+                        if now - last_ping >= _PING_INTERVAL_SECONDS:
+                            last_ping = now
+                            await subscription.ping()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the subscriber must survive anything and reconnect
@@ -154,19 +149,16 @@ class _LocalLayer:
                 failures += 1
             finally:
                 self._set_live(False)
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(_RECONNECT_DELAY_SECONDS)
 
-    def _handle(self, message: dict[str, object]) -> None:
-        kind = message.get("type")
+    def _handle(self, kind: str, data: str) -> None:
         if kind == "subscribe":
             self._set_live(True)
             return
         if kind != "message":
             return
         ids = []
-        for part in str(message.get("data", "")).split(","):
+        for part in data.split(","):
             try:
                 ids.append(uuid.UUID(part))
             except ValueError:
@@ -197,7 +189,7 @@ class PrincipalCache:
         revocation_ttl: timedelta,
         local_ttl: timedelta = DEFAULT_LOCAL_TTL,
     ) -> None:
-        self._redis = redis
+        self._entries = PrincipalEntries(redis)
         self._ttl_ms = max(1, int(ttl.total_seconds() * 1000))
         # At least twice the entry TTL: longer than any entry a racing reader could still write.
         self._revocation_ttl_ms = max(2 * self._ttl_ms, int(revocation_ttl.total_seconds() * 1000))
@@ -224,13 +216,12 @@ class PrincipalCache:
             return local
         generation = self._local.generation
         try:
-            cached, revoked = await self._redis.mget(
-                [redis_keys.principal(session_id), redis_keys.revoked_session(session_id)]
-            )
-        except _REDIS_FAILURES as exc:
+            cached, revoked = await self._entries.read(session_id)
+        except RedisUnavailable as exc:
+            # Fail open to PostgreSQL, which knows every session: slower, never wrong.
             _log.warning("principal cache unreachable, checking PostgreSQL: %s", exc)
             return CacheVerdict.UNKNOWN
-        if revoked is not None:
+        if revoked:
             return CacheVerdict.REVOKED
         if cached is None:
             return CacheVerdict.UNKNOWN
@@ -248,8 +239,8 @@ class PrincipalCache:
         """Caches `principal` for its session in Redis (best effort)."""
         value = json.dumps({"u": str(principal.user_id), "r": principal.role.value})
         try:
-            await self._redis.set(redis_keys.principal(principal.session_id), value, px=self._ttl_ms)
-        except _REDIS_FAILURES as exc:
+            await self._entries.write(principal.session_id, value, ttl_ms=self._ttl_ms)
+        except RedisUnavailable as exc:
             _log.warning("principal cache unreachable, not caching: %s", exc)
 
     async def invalidate(self, session_ids: Iterable[uuid.UUID]) -> None:
@@ -259,13 +250,7 @@ class PrincipalCache:
             return
         self._local.drop(ids)
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for session_id in ids:
-                    pipe.set(redis_keys.revoked_session(session_id), "1", px=self._revocation_ttl_ms)
-                    pipe.delete(redis_keys.principal(session_id))
-                # After the markers: a replica that drops its entry and re-reads sees them.
-                pipe.publish(REVOCATIONS_CHANNEL, ",".join(str(i) for i in ids))
-                await pipe.execute()
-        except _REDIS_FAILURES as exc:
+            await self._entries.revoke(ids, marker_ttl_ms=self._revocation_ttl_ms)
+        except RedisUnavailable as exc:
             # Entries expire within the TTL anyway; PostgreSQL already says "revoked".
             _log.error("could not invalidate %d cached session(s); they expire within the TTL: %s", len(ids), exc)

@@ -15,25 +15,21 @@ UNAVAILABLE (reason `SLOW_CONSUMER`) and resumes from its last `seq`; memory sta
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
-
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
 from helpdesk.v1 import chat_event_pb2
 from server.chat.convert import STATE_FROM_PROTO, STATE_TO_PROTO, chat_to_proto, message_to_proto
 from server.chat.subscription import RESYNC, Subscription
 from server.core.errors import HelpdeskError, Unavailable
 from server.settings import Settings
-from storage import redis_keys
 from storage.db import Database
 from storage.models import ChatState
-from storage.redis import create_redis
+from storage.redis import RedisUnavailable
+from storage.redis.chat_wakeups import ChatWakeups, Wakeup, WakeupListener
 from storage.unit_of_work import UnitOfWork
 
 _log = logging.getLogger(__name__)
@@ -69,13 +65,8 @@ class ChatFanout:
     def __init__(self, *, settings: Settings, database: Database) -> None:
         self._settings = settings
         self._database = database
-        self._origin = uuid.uuid4().hex[:12]
-        self._publisher = create_redis(settings.redis_url)
-        # Pub/sub reads block between events: no read timeout on this connection.
-        self._subscriber_client = aioredis.Redis.from_url(
-            settings.redis_url, decode_responses=True, socket_connect_timeout=1.0, client_name="helpdesk-chat-fanout"
-        )
-        self._pubsub: aioredis.client.PubSub | None = None
+        self._wakeups = ChatWakeups(settings.redis_url, origin=uuid.uuid4().hex[:12])
+        self._listener: WakeupListener | None = None
         self._feeds: dict[uuid.UUID, _ChatFeed] = {}
         self._queue_watchers: set[Subscription] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -125,25 +116,24 @@ class ChatFanout:
 
     async def close(self) -> None:
         """Closes the Redis clients (after `stop`, once no call can publish any more)."""
-        await self._publisher.aclose()
-        await self._subscriber_client.aclose()
+        await self._wakeups.close()
 
     # --- publishing (after commit) ----------------------------------------------------------
 
     async def publish_chat_event(self, chat_id: uuid.UUID, event: chat_event_pb2.ChatEvent) -> None:
         """Delivers a committed event to local streams at once, and to other replicas through Redis."""
         self._dispatch_chat_event(chat_id, event)
-        await self._publish(redis_keys.chat_events(chat_id), event.SerializeToString())
+        await self._publish(self._wakeups.publish_chat(chat_id, event.SerializeToString()))
 
     async def publish_queue_event(self, event: chat_event_pb2.QueueEvent) -> None:
         """Delivers a queue change to local queue watchers and to other replicas."""
         self._dispatch_queue_event(event)
-        await self._publish(redis_keys.chat_queue_events(), event.SerializeToString())
+        await self._publish(self._wakeups.publish_queue(event.SerializeToString()))
 
-    async def _publish(self, channel: str, payload: bytes) -> None:
+    async def _publish(self, publishing: Awaitable[None]) -> None:
         try:
-            await self._publisher.publish(channel, f"{self._origin}:{base64.b64encode(payload).decode()}")
-        except (RedisError, OSError):
+            await publishing
+        except RedisUnavailable:
             # The data is committed; other replicas find it by polling PostgreSQL.
             _log.warning("chat fan-out: publishing to Redis failed; replicas will catch up by polling")
 
@@ -187,13 +177,13 @@ class ChatFanout:
 
     async def _init_feed(self, feed: _ChatFeed) -> None:
         # Subscribe first, then read where the chat stands: nothing committed in between is missed.
-        pubsub = self._pubsub
-        if pubsub is not None:
+        listener = self._listener
+        if listener is not None:
             try:
-                await pubsub.subscribe(redis_keys.chat_events(feed.chat_id))
+                await listener.subscribe([feed.chat_id])
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(feed.confirmed.wait(), SUBSCRIBE_CONFIRM_SECONDS)
-            except (RedisError, OSError):
+            except RedisUnavailable:
                 _log.warning("chat fan-out: subscribing to chat %s failed; polling covers it", feed.chat_id)
         async with self.reading() as uow:
             pulses = await uow.chats.pulses(chat_ids=[feed.chat_id])
@@ -213,17 +203,17 @@ class ChatFanout:
         del self._feeds[feed.chat_id]
         if feed.repair is not None:
             feed.repair.cancel()
-        pubsub = self._pubsub
-        if pubsub is not None:
-            task = asyncio.get_running_loop().create_task(self._unsubscribe(pubsub, feed.chat_id))
+        listener = self._listener
+        if listener is not None:
+            task = asyncio.get_running_loop().create_task(self._unsubscribe(listener, feed.chat_id))
             self._tasks.append(task)
             task.add_done_callback(lambda done: self._tasks.remove(done) if done in self._tasks else None)
 
-    async def _unsubscribe(self, pubsub: aioredis.client.PubSub, chat_id: uuid.UUID) -> None:
+    async def _unsubscribe(self, listener: WakeupListener, chat_id: uuid.UUID) -> None:
         if chat_id in self._feeds:
             return
-        with contextlib.suppress(RedisError, OSError):
-            await pubsub.unsubscribe(redis_keys.chat_events(chat_id))
+        with contextlib.suppress(RedisUnavailable):
+            await listener.unsubscribe(chat_id)
 
     # --- delivery ---------------------------------------------------------------------------
 
@@ -281,24 +271,22 @@ class ChatFanout:
 
     async def _listen(self) -> None:
         while True:
-            pubsub = self._subscriber_client.pubsub()
+            listener = self._wakeups.listener()
             try:
                 subscribed = list(self._feeds)
-                await pubsub.subscribe(redis_keys.chat_queue_events(), *(redis_keys.chat_events(c) for c in subscribed))
-                self._pubsub = pubsub
+                await listener.subscribe(subscribed, queue=True)
+                self._listener = listener
                 # Chats first watched while the subscription above was being made.
-                late = [redis_keys.chat_events(c) for c in self._feeds if c not in subscribed]
-                if late:
-                    await pubsub.subscribe(*late)
+                await listener.subscribe([c for c in self._feeds if c not in subscribed])
                 while True:
-                    message = await pubsub.get_message(timeout=5.0)
-                    if message is None:
-                        await pubsub.ping()
+                    wakeup = await listener.next(wait_seconds=5.0)
+                    if wakeup is None:
+                        await listener.ping()
                         continue
-                    self._handle(message)
+                    self._handle(wakeup)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as exc:
+            except RedisUnavailable as exc:
                 if self.redis_healthy:
                     _log.warning("chat fan-out: Redis unreachable (%s); polling PostgreSQL", exc)
                 self._set_healthy(False)
@@ -306,9 +294,8 @@ class ChatFanout:
                 _log.exception("chat fan-out: subscriber failed; restarting it")
                 self._set_healthy(False)
             finally:
-                self._pubsub = None
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                self._listener = None
+                await listener.close()
             await asyncio.sleep(RECONNECT_DELAY_SECONDS)
 
     def _set_healthy(self, healthy: bool) -> None:
@@ -323,27 +310,22 @@ class ChatFanout:
             feed.confirmed.set()
         self._dispatch_queue_event(RESYNC)
 
-    def _handle(self, message: dict[str, object]) -> None:
-        kind = message.get("type")
-        channel = str(message.get("channel", ""))
-        if kind == "subscribe":
-            if channel == redis_keys.chat_queue_events():
+    def _handle(self, wakeup: Wakeup) -> None:
+        if wakeup.kind == "subscribe":
+            if wakeup.queue:
                 self._set_healthy(True)
-            else:
-                feed = self._feeds.get(_chat_id_of(channel))
+            elif wakeup.chat_id is not None:
+                feed = self._feeds.get(wakeup.chat_id)
                 if feed is not None:
                     feed.confirmed.set()
             return
-        if kind != "message":
+        # Our own messages (`echo`) were delivered locally when published; pongs only prove liveness.
+        if wakeup.kind != "message":
             return
-        origin, _, encoded = str(message.get("data", "")).partition(":")
-        if origin == self._origin:
-            return
-        payload = base64.b64decode(encoded)
-        if channel == redis_keys.chat_queue_events():
-            self._dispatch_queue_event(chat_event_pb2.QueueEvent.FromString(payload))
-        else:
-            self._dispatch_chat_event(_chat_id_of(channel), chat_event_pb2.ChatEvent.FromString(payload))
+        if wakeup.queue:
+            self._dispatch_queue_event(chat_event_pb2.QueueEvent.FromString(wakeup.payload))
+        elif wakeup.chat_id is not None:
+            self._dispatch_chat_event(wakeup.chat_id, chat_event_pb2.ChatEvent.FromString(wakeup.payload))
 
     # --- PostgreSQL poller ------------------------------------------------------------------
 
@@ -396,7 +378,3 @@ class ChatFanout:
                     )
                 )
             )
-
-
-def _chat_id_of(channel: str) -> uuid.UUID:
-    return uuid.UUID(channel.rsplit(":", 1)[-1])

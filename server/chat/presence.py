@@ -6,15 +6,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from helpdesk.v1 import agent_pb2
 from server.chat.convert import ROLE_TO_PROTO
 from server.core.context import Principal
 from server.core.errors import InvalidArgument, NotFound, Unavailable
-from storage import redis_keys
 from storage.db import Database
 from storage.pagination import decode_page_token, encode_page_token, resolve_page_size
+from storage.redis import RedisUnavailable
+from storage.redis.presence import PresenceKeys
 from storage.repositories.chat import StaffMember
 
 DEFAULT_PAGE_SIZE = 50
@@ -30,22 +30,18 @@ class AgentPresence:
 
     def __init__(self, *, database: Database, redis: Redis, ttl_seconds: float) -> None:
         self._database = database
-        self._redis = redis
+        self._keys = PresenceKeys(redis)
         self._ttl_ms = int(ttl_seconds * 1000)
 
     async def set_availability(self, *, principal: Principal, availability: int) -> agent_pb2.Agent:
         """Sets the caller's availability; ONLINE and AWAY lapse to OFFLINE after the TTL unless renewed."""
         if availability not in (*_STORED, agent_pb2.AGENT_AVAILABILITY_OFFLINE):
             raise InvalidArgument.field("availability", "must be ONLINE, AWAY or OFFLINE")
-        key = redis_keys.agent_presence(principal.user_id)
+        stored = _STORED.get(agent_pb2.AgentAvailability.ValueType(availability))
         try:
-            if availability == agent_pb2.AGENT_AVAILABILITY_OFFLINE:
-                await self._redis.delete(key)
-            else:
-                await self._redis.set(
-                    key, _STORED[agent_pb2.AgentAvailability.ValueType(availability)], px=self._ttl_ms
-                )
-        except (RedisError, OSError) as exc:
+            await self._keys.set(user_id=principal.user_id, availability=stored, ttl_ms=self._ttl_ms)
+        except RedisUnavailable as exc:
+            # Fail closed: presence lives only in Redis, so the change cannot be kept.
             raise Unavailable("presence cannot be stored right now; retry") from exc
         agents = await self._agents()
         mine = [agent for agent in agents if agent.id == str(principal.user_id)]
@@ -56,8 +52,9 @@ class AgentPresence:
     async def renew(self, *, user_id: uuid.UUID) -> None:
         """Extends the caller's ONLINE/AWAY presence (no-op when OFFLINE or Redis is down)."""
         try:
-            await self._redis.pexpire(redis_keys.agent_presence(user_id), self._ttl_ms)
-        except (RedisError, OSError):
+            await self._keys.renew(user_id=user_id, ttl_ms=self._ttl_ms)
+        except RedisUnavailable:
+            # Fail open: the stream goes on; presence lapses to OFFLINE until Redis is back.
             return
 
     async def list_agents(
@@ -86,16 +83,12 @@ class AgentPresence:
         async with self._database.unit_of_work() as uow:
             staff = await uow.chats.list_staff()
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for member in staff:
-                    key = redis_keys.agent_presence(member.user_id)
-                    pipe.get(key)
-                    pipe.pttl(key)
-                replies = await pipe.execute()
-        except (RedisError, OSError) as exc:
+            stored = await self._keys.read([member.user_id for member in staff])
+        except RedisUnavailable as exc:
+            # Fail closed: without Redis every agent would wrongly show as OFFLINE.
             raise Unavailable("presence cannot be read right now; retry") from exc
         now = datetime.now(UTC)
-        agents = [_agent(member, replies[2 * i], replies[2 * i + 1], now) for i, member in enumerate(staff)]
+        agents = [_agent(member, value, ttl_ms, now) for member, (value, ttl_ms) in zip(staff, stored, strict=True)]
         agents.sort(key=lambda a: (_RANK.get(a.availability, 2), a.active_chat_count, a.display_name.lower(), a.id))
         return agents
 

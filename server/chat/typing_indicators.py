@@ -12,11 +12,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from helpdesk.v1 import chat_event_pb2
 from server.chat.fanout import ChatFanout
-from storage import redis_keys
+from storage.redis import RedisUnavailable
+from storage.redis.typing_indicators import TypingIndicatorKeys
 
 _log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class TypingIndicators:
     """Shows, renews and clears participants' typing indicators."""
 
     def __init__(self, *, redis: Redis, fanout: ChatFanout, ttl_seconds: float) -> None:
-        self._redis = redis
+        self._keys = TypingIndicatorKeys(redis)
         self._fanout = fanout
         self._ttl = ttl_seconds
 
@@ -34,13 +34,15 @@ class TypingIndicators:
     ) -> chat_event_pb2.TypingIndicator:
         """Shows (or renews) or clears the indicator, and tells the chat's streams."""
         indicator = chat_event_pb2.TypingIndicator(user_id=str(user_id), display_name=display_name, typing=typing)
-        key = redis_keys.chat_typing(chat_id, user_id)
         try:
             if typing:
-                await self._redis.set(key, display_name, px=int(self._ttl * 1000))
+                await self._keys.show(
+                    chat_id=chat_id, user_id=user_id, display_name=display_name, ttl_ms=int(self._ttl * 1000)
+                )
             else:
-                await self._redis.delete(key)
-        except (RedisError, OSError):
+                await self._keys.clear(chat_id=chat_id, user_id=user_id)
+        except RedisUnavailable:
+            # Fail open: an indicator is ephemeral; the event still reaches the chat's streams.
             _log.warning("typing indicator not stored: Redis unreachable")
         if typing:
             indicator.expire_time.FromDatetime(datetime.now(UTC) + timedelta(seconds=self._ttl))
@@ -50,8 +52,9 @@ class TypingIndicators:
     async def clear_after_send(self, *, chat_id: uuid.UUID, user_id: uuid.UUID) -> None:
         """Clears the sender's indicator, if one is showing, once their message is committed."""
         try:
-            removed = await self._redis.delete(redis_keys.chat_typing(chat_id, user_id))
-        except (RedisError, OSError):
+            removed = await self._keys.clear(chat_id=chat_id, user_id=user_id)
+        except RedisUnavailable:
+            # Fail open: the send is committed; a stale indicator lapses by itself.
             return
         if removed:
             indicator = chat_event_pb2.TypingIndicator(user_id=str(user_id), typing=False)

@@ -21,62 +21,22 @@ import ipaddress
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
-import redis.exceptions
 from redis.asyncio import Redis
 
 from server.core.errors import ResourceExhausted
 from server.core.metrics import Metrics
 from server.settings import RateBudget, Settings
-from storage import redis_keys
+from storage.redis import RedisUnavailable
+from storage.redis.rate_limits import Budget, RateLimitBudgets
 
 _log = logging.getLogger(__name__)
 
 # Methods never limited: health probes (Envoy, orchestrators) and server reflection.
 EXEMPT_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
 
-# KEYS: one per budget (the theoretical arrival time, in microseconds of Redis's clock).
-# ARGV: for budget i, ARGV[2i-1] = emission interval and ARGV[2i] = burst tolerance, in microseconds.
-# Returns {0, 0} when the call is allowed (and charged to every budget), or {i, microseconds
-# until budget i would allow it} (nothing charged).
-_GCRA = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local arrivals = {}
-for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2 * i - 1])
-  local tolerance = tonumber(ARGV[2 * i])
-  local tat = tonumber(redis.call('GET', key) or '0')
-  if tat < now then
-    tat = now
-  end
-  local arrival = tat + interval
-  local excess = arrival - now - tolerance
-  if excess > 0 then
-    return {i, excess}
-  end
-  arrivals[i] = arrival
-end
-for i, key in ipairs(KEYS) do
-  redis.call('SET', key, string.format('%d', arrivals[i]), 'PX', math.floor((arrivals[i] - now) / 1000) + 1)
-end
-return {0, 0}
-"""
-
-_REDIS_FAILURES = (redis.exceptions.RedisError, OSError)
 _FAILURE_LOG_INTERVAL_SECONDS = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Charge:
-    """One budget a call counts against: its Redis key, figures and names (for errors and metrics)."""
-
-    key: str
-    budget: RateBudget
-    budget_name: str
-    scope: str
 
 
 def address_bucket(client_ip: str) -> str:
@@ -100,7 +60,7 @@ class RateLimiter:
     """Checks and charges a call's budgets in Redis; refuses with ResourceExhausted(RATE_LIMITED)."""
 
     def __init__(self, redis: Redis, *, settings: Settings, metrics: Metrics | None = None) -> None:
-        self._redis = redis
+        self._budgets = RateLimitBudgets(redis)
         self._metrics = metrics
         self._default_ip = settings.rate_limit_per_ip
         self._default_user = settings.rate_limit_per_user
@@ -111,7 +71,6 @@ class RateLimiter:
             "/helpdesk.v1.KnowledgeService/SearchArticles": ("search", settings.rate_limit_search),
             "/helpdesk.v1.ChatService/StartChat": ("start_chat", settings.rate_limit_start_chat),
         }
-        self._script = redis.register_script(_GCRA)
         self._last_failure_log = -_FAILURE_LOG_INTERVAL_SECONDS
         self._failures_since_log = 0
 
@@ -125,29 +84,25 @@ class RateLimiter:
         charges = self._charges(method, client_ip, user_id)
         if not charges:
             return
-        args: list[int] = []
-        for charge in charges:
-            interval = round(1_000_000 / charge.budget.per_second)
-            args += [interval, interval * charge.budget.burst]
         try:
-            result = await self._script(keys=[c.key for c in charges], args=args)
-        except _REDIS_FAILURES as exc:
+            blocked, wait_us = await self._budgets.charge(charges)
+        except RedisUnavailable as exc:
+            # Fail open: this limiter protects capacity, not secrets.
             self._redis_failed(exc)
             return
-        blocked, wait_us = int(result[0]), int(result[1])
         if not blocked:
             return
         charge = charges[blocked - 1]
         if self._metrics is not None:
-            self._metrics.rate_limit_rejections.labels(budget=charge.budget_name, scope=charge.scope).inc()
+            self._metrics.rate_limit_rejections.labels(budget=charge.name, scope=charge.scope).inc()
         raise ResourceExhausted(
             "too many requests, slow down and retry later",
             retry_after=timedelta(microseconds=max(wait_us, 1000)),
             reason="RATE_LIMITED",
-            metadata={"budget": charge.budget_name, "scope": charge.scope},
+            metadata={"budget": charge.name, "scope": charge.scope},
         )
 
-    def _charges(self, method: str, client_ip: str, user_id: uuid.UUID | None) -> list[_Charge]:
+    def _charges(self, method: str, client_ip: str, user_id: uuid.UUID | None) -> list[Budget]:
         if self.is_exempt(method):
             return []
         budgets = [("default", self._default_ip, self._default_user)]
@@ -158,9 +113,9 @@ class RateLimiter:
         address = address_bucket(client_ip)
         for name, per_ip, per_user in budgets:
             if address:
-                charges.append(_Charge(redis_keys.rate_limit(name, "ip", address), per_ip, name, "ip"))
+                charges.append(_budget(name, "ip", address, per_ip))
             if user_id is not None:
-                charges.append(_Charge(redis_keys.rate_limit(name, "user", str(user_id)), per_user, name, "user"))
+                charges.append(_budget(name, "user", str(user_id), per_user))
         return charges
 
     def _redis_failed(self, exc: BaseException) -> None:
@@ -176,3 +131,8 @@ class RateLimiter:
             )
             self._last_failure_log = now
             self._failures_since_log = 0
+
+
+def _budget(name: str, scope: str, subject: str, figures: RateBudget) -> Budget:
+    interval = round(1_000_000 / figures.per_second)
+    return Budget(name, scope, subject, interval_us=interval, tolerance_us=interval * figures.burst)

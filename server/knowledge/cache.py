@@ -25,10 +25,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from server.knowledge.records import ArticleData
-from storage import redis_keys
+from storage.redis import RedisUnavailable
+from storage.redis.knowledge_cache import KnowledgeCacheKeys
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -36,9 +36,6 @@ _T = TypeVar("_T")
 SEARCH = "search"
 BROWSE = "browse"
 ALL_SCOPES = frozenset({SEARCH, BROWSE})
-
-# Errors meaning "Redis is not usable right now" (connection refused, timeouts, OOM, ...).
-REDIS_FAILURES: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 
 
 class RedisGuard:
@@ -54,13 +51,13 @@ class RedisGuard:
         """False while the breaker is open (Redis recently failed)."""
         return time.monotonic() >= self._open_until
 
-    async def run(self, operation: Callable[[Redis], Awaitable[_T]]) -> tuple[bool, _T | None]:
+    async def run(self, operation: Callable[[], Awaitable[_T]]) -> tuple[bool, _T | None]:
         """(True, result) if Redis answered; (False, None) if it failed or the breaker is open."""
         if not self.available:
             return False, None
         try:
-            return True, await operation(self.redis)
-        except REDIS_FAILURES as error:
+            return True, await operation()
+        except RedisUnavailable as error:
             if self.available:
                 _log.warning("redis unavailable, knowledge base falls back to PostgreSQL: %s", error)
             self._open_until = time.monotonic() + self._cooldown
@@ -72,7 +69,7 @@ class KnowledgeCache:
 
     def __init__(self, guard: RedisGuard, *, ttl_seconds: int, enabled: bool = True) -> None:
         self._guard = guard
-        self._ttl = ttl_seconds
+        self._keys = KnowledgeCacheKeys(guard.redis, ttl_seconds=ttl_seconds)
         self.enabled = enabled
         # Bumps that failed (Redis down): retried before the cache is read again.
         self._stale_scopes: set[str] = set()
@@ -91,15 +88,15 @@ class KnowledgeCache:
         """The version of `scope` to cache pages under; None = do not use the cache."""
         if not await self._usable():
             return None
-        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_version(scope)))
-        return int(value or 0) if ok else None
+        ok, value = await self._guard.run(lambda: self._keys.page_version(scope))
+        return value if ok else None
 
     async def article_version(self, article_id: uuid.UUID) -> int | None:
         """The article's cache version; None = do not use the cache."""
         if not await self._usable():
             return None
-        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_article_version(article_id)))
-        return int(value or 0) if ok else None
+        ok, value = await self._guard.run(lambda: self._keys.article_version(article_id))
+        return value if ok else None
 
     async def invalidate(self, article_ids: Iterable[uuid.UUID], *, scopes: Iterable[str] = ALL_SCOPES) -> bool:
         """Bumps the versions of these page `scopes` and articles; False if Redis failed."""
@@ -107,17 +104,8 @@ class KnowledgeCache:
         bumped_scopes = set(scopes)
         if not self.enabled:
             return True
-
-        async def bump(redis: Redis) -> None:
-            async with redis.pipeline(transaction=False) as pipe:
-                for scope in bumped_scopes:
-                    pipe.incr(redis_keys.knowledge_version(scope))
-                for article_id in ids:
-                    pipe.incr(redis_keys.knowledge_article_version(article_id))
-                await pipe.execute()
-
         # While the breaker is open the bump is owed, not lost: `_usable` pays it before any read.
-        ok, _ = await self._guard.run(bump)
+        ok, _ = await self._guard.run(lambda: self._keys.bump(scopes=bumped_scopes, article_ids=ids))
         if ok:
             self._stale_scopes -= bumped_scopes
             self._stale_articles -= ids
@@ -132,12 +120,12 @@ class KnowledgeCache:
         """The id a slug was last seen with, if cached."""
         if not await self._usable():
             return None
-        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_slug(slug)))
-        return uuid.UUID(str(value)) if ok and value else None
+        ok, value = await self._guard.run(lambda: self._keys.article_id_for_slug(slug))
+        return uuid.UUID(value) if ok and value else None
 
     async def get_article(self, article_id: uuid.UUID, version: int) -> ArticleData | None:
         """The cached article at `version`, if any."""
-        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_article(article_id, version)))
+        ok, value = await self._guard.run(lambda: self._keys.get_article(article_id, version))
         if not ok or value is None:
             return None
         return ArticleData.from_json(json.loads(value))
@@ -145,18 +133,13 @@ class KnowledgeCache:
     async def put_article(self, article: ArticleData, version: int) -> None:
         """Caches the article at `version` (and its slug)."""
         payload = json.dumps(article.to_json(), separators=(",", ":"))
-
-        async def put(redis: Redis) -> None:
-            async with redis.pipeline(transaction=False) as pipe:
-                pipe.set(redis_keys.knowledge_article(article.id, version), payload, ex=self._ttl)
-                pipe.set(redis_keys.knowledge_slug(article.slug), str(article.id), ex=self._ttl)
-                await pipe.execute()
-
-        await self._guard.run(put)
+        await self._guard.run(
+            lambda: self._keys.put_article(article_id=article.id, slug=article.slug, version=version, payload=payload)
+        )
 
     async def forget_slug(self, slug: str) -> None:
         """Drops a slug mapping (the article is gone)."""
-        await self._guard.run(lambda r: r.delete(redis_keys.knowledge_slug(slug)))
+        await self._guard.run(lambda: self._keys.forget_slug(slug))
 
     # ---- pages -------------------------------------------------------------------------------
 
@@ -170,13 +153,11 @@ class KnowledgeCache:
         """
         if not await self._usable():
             return None, None
-        keys = (redis_keys.knowledge_version(scope), redis_keys.knowledge_encoded_page(scope, digest))
-        ok, values = await self._guard.run(lambda r: r.mget(keys))
-        if not ok or values is None:
+        ok, found = await self._guard.run(lambda: self._keys.get_encoded_page(scope, digest))
+        if not ok or found is None:
             return None, None
-        raw_version, entry = values
-        version = int(raw_version or 0)
-        if not isinstance(entry, str):  # a miss (the client decodes every reply to text)
+        version, entry = found
+        if entry is None:
             return version, None
         stamp, _, payload = entry.partition(":")
         # The client decodes replies as UTF-8 text: bytes are stored as the latin-1 text of the
@@ -186,16 +167,14 @@ class KnowledgeCache:
     async def put_encoded_page(self, scope: str, version: int, digest: str, payload: bytes) -> None:
         """Caches an encoded page (e.g. a serialized response) computed at `version` of `scope`."""
         value = f"{version}:{payload.decode('latin-1')}"
-        key = redis_keys.knowledge_encoded_page(scope, digest)
-        await self._guard.run(lambda r: r.set(key, value, ex=self._ttl))
+        await self._guard.run(lambda: self._keys.put_encoded_page(scope, digest, value))
 
     async def get_page(self, scope: str, version: int, digest: str) -> Any:
         """A cached page (decoded JSON), None on a miss."""
-        ok, value = await self._guard.run(lambda r: r.get(redis_keys.knowledge_page(scope, version, digest)))
+        ok, value = await self._guard.run(lambda: self._keys.get_page(scope, version, digest))
         return json.loads(value) if ok and value is not None else None
 
     async def put_page(self, scope: str, version: int, digest: str, page: Any) -> None:
         """Caches a page (any JSON value) at `version` of `scope`."""
         payload = json.dumps(page, separators=(",", ":"))
-        key = redis_keys.knowledge_page(scope, version, digest)
-        await self._guard.run(lambda r: r.set(key, payload, ex=self._ttl))
+        await self._guard.run(lambda: self._keys.put_page(scope, version, digest, payload))

@@ -19,11 +19,10 @@ import logging
 import uuid
 from collections.abc import Mapping
 
-from redis.asyncio import Redis
-
-from server.knowledge.cache import BROWSE, REDIS_FAILURES, KnowledgeCache, RedisGuard
-from storage import redis_keys
+from server.knowledge.cache import BROWSE, KnowledgeCache, RedisGuard
 from storage.db import Database
+from storage.redis import RedisUnavailable
+from storage.redis.view_counts import PendingViews
 
 _log = logging.getLogger(__name__)
 
@@ -36,6 +35,7 @@ class ViewCounter:
     ) -> None:
         self._database = database
         self._guard = guard
+        self._views = PendingViews(guard.redis)
         self._cache = cache
         self._interval = interval_seconds
         self._task: asyncio.Task[None] | None = None
@@ -44,9 +44,10 @@ class ViewCounter:
 
     async def record(self, article_id: uuid.UUID) -> None:
         """Counts one view of the article (in Redis, or in PostgreSQL directly without Redis)."""
-        ok, _ = await self._guard.run(lambda r: r.hincrby(redis_keys.knowledge_pending_views(), str(article_id), 1))
+        ok, _ = await self._guard.run(lambda: self._views.add(article_id))
         if ok:
             return
+        # Fail open: without Redis the view goes straight to PostgreSQL (slower, nothing lost).
         async with self._database.unit_of_work() as uow:
             await uow.articles.add_views(counts={article_id: 1})
 
@@ -74,10 +75,9 @@ class ViewCounter:
         """Writes the pending views to PostgreSQL; returns how many views were written."""
         async with self._flush_lock:
             token = uuid.uuid4().hex
-            taken = redis_keys.knowledge_flushing_views(token)
             try:
-                counts = await _take(self._guard.redis, taken)
-            except REDIS_FAILURES as error:
+                counts = await self._views.take(token)
+            except RedisUnavailable as error:
                 _log.warning("view flush skipped, redis unavailable: %s", error)
                 return 0
             if not counts:
@@ -86,25 +86,23 @@ class ViewCounter:
                 async with self._database.unit_of_work() as uow:
                     await uow.articles.add_views(counts=counts)
             except Exception:
-                await self._give_back(taken, counts)
+                await self._give_back(token, counts)
                 raise
-            await self._guard.run(lambda r: r.delete(taken))
+            # Not through the guard: an open breaker (any Redis hiccup in the last seconds) would skip
+            # the delete and leave the written counts behind in their own key.
+            try:
+                await self._views.forget(token)
+            except RedisUnavailable as error:
+                _log.warning("flushed views left in redis (flush %s): %s", token, error)
             await self._cache.invalidate(counts, scopes=[BROWSE])
             total = sum(counts.values())
             _log.debug("flushed %d views of %d articles", total, len(counts))
             return total
 
-    async def _give_back(self, taken: str, counts: Mapping[uuid.UUID, int]) -> None:
-        async def merge(redis: Redis) -> None:
-            async with redis.pipeline(transaction=True) as pipe:
-                for article_id, n in counts.items():
-                    pipe.hincrby(redis_keys.knowledge_pending_views(), str(article_id), n)
-                pipe.delete(taken)
-                await pipe.execute()
-
-        ok, _ = await self._guard.run(merge)
+    async def _give_back(self, token: str, counts: Mapping[uuid.UUID, int]) -> None:
+        ok, _ = await self._guard.run(lambda: self._views.give_back(token, counts))
         if not ok:
-            _log.error("could not return %d unflushed views to redis (key %s kept)", sum(counts.values()), taken)
+            _log.error("could not return %d unflushed views to redis (flush %s kept)", sum(counts.values()), token)
 
     async def _run(self) -> None:
         while True:
@@ -117,23 +115,3 @@ class ViewCounter:
                 await self.flush()
             except Exception:  # noqa: BLE001 - the flush loop must survive anything; counts are kept
                 _log.exception("view flush failed")
-
-
-async def _take(redis: Redis, taken: str) -> dict[uuid.UUID, int]:
-    # RENAME fails on a missing key: nothing pending. EXISTS first keeps that the normal case.
-    if not await redis.exists(redis_keys.knowledge_pending_views()):
-        return {}
-    try:
-        await redis.rename(redis_keys.knowledge_pending_views(), taken)
-    except REDIS_FAILURES as error:
-        if "no such key" in str(error).lower():
-            return {}
-        raise
-    raw = await redis.hgetall(taken)
-    counts: dict[uuid.UUID, int] = {}
-    for key, value in raw.items():
-        try:
-            counts[uuid.UUID(str(key))] = int(value)
-        except ValueError:
-            _log.warning("ignoring malformed pending view entry %r=%r", key, value)
-    return counts

@@ -6,11 +6,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Text, bindparam, delete, func, insert, literal, select, text, update
+from sqlalchemy import Text, bindparam, delete, func, insert, literal, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Ticket, TicketEvent, TicketMessage
-from storage.repositories.ticket_listing import TicketFilter, build_list_statement
 from storage.repositories.ticket_records import (
     EventRecord,
     MessageRecord,
@@ -141,13 +140,6 @@ class TicketRepository:
         result = await self._session.execute(delete(Ticket).where(Ticket.id == ticket_id).returning(Ticket.id))
         return result.one_or_none() is not None
 
-    async def list_page(self, *, spec: TicketFilter, after: Sequence[Any] | None, limit: int) -> list[TicketRecord]:
-        """Up to `limit` tickets matching `spec` in its order, strictly after the keyset position `after`."""
-        statement, parameters = build_list_statement(spec, after=after, limit=limit)
-        connection = await self._session.connection()
-        rows = await connection.execute(statement, parameters)
-        return [TicketRecord._make(row) for row in rows]
-
     async def add_message(
         self,
         *,
@@ -219,7 +211,3 @@ class TicketRepository:
             statement = statement.where(TicketEvent.seq > after_seq)
         statement = statement.order_by(TicketEvent.seq).limit(limit)
         return [EventRecord._make(row) for row in await self._session.execute(statement)]
-
-    async def ticket_exists(self, *, ticket_id: uuid.UUID) -> bool:
-        """Whether the ticket exists (for idempotent-retry answers)."""
-        return (await self._session.scalar(select(Ticket.id).where(Ticket.id == ticket_id))) is not None

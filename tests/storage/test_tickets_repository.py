@@ -12,6 +12,7 @@ from server.core.errors import HelpdeskError
 from storage.db import Database
 from storage.models import User
 from storage.repositories.ticket_listing import SortKey, TicketFilter
+from storage.repositories.ticket_reads import TicketReads
 
 
 async def _user(database: Database, role: Role) -> User:
@@ -45,8 +46,8 @@ async def _ticket(
 
 
 async def _search(database: Database, query: str, *, staff: bool) -> set[uuid.UUID]:
-    async with database.unit_of_work() as uow:
-        found = await uow.tickets.list_page(
+    async with database.read_connection() as connection:
+        found = await TicketReads(connection).list_page(
             spec=TicketFilter(query=query, search_internal=staff), after=None, limit=200
         )
     return {t.id for t in found}
@@ -112,10 +113,11 @@ async def test_queue_order_and_keyset(database: Database) -> None:
         customer_id=customer.id,
         order=(SortKey("priority", descending=True), SortKey("create_time", descending=False)),
     )
-    async with database.unit_of_work() as uow:
-        first = await uow.tickets.list_page(spec=spec, after=None, limit=2)
+    async with database.read_connection() as connection:
+        reads = TicketReads(connection)
+        first = await reads.list_page(spec=spec, after=None, limit=2)
         last = first[-1]
-        rest = await uow.tickets.list_page(spec=spec, after=[last.priority, last.create_time, last.id], limit=10)
+        rest = await reads.list_page(spec=spec, after=[last.priority, last.create_time, last.id], limit=10)
     ordered = [t.id for t in first + rest]
     assert ordered == [ids[1], ids[3], ids[4], ids[2], ids[0]]
 

@@ -1,0 +1,125 @@
+"""Chat wake-ups between replicas on Redis pub/sub: one channel per chat and one for the agents' queue.
+
+Each published message carries the publishing process's origin tag and the payload bytes in
+base64, so a process can recognise (and skip) its own messages. PostgreSQL holds the truth:
+these are only wake-ups.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+
+from storage import redis_keys
+from storage.redis.client import create_redis
+from storage.redis.errors import unavailable_as_one_error
+
+
+@dataclass(frozen=True, slots=True)
+class Wakeup:
+    """One thing heard on the channels.
+
+    `kind` is `subscribe` (a subscription confirmed), `message` (another process's payload),
+    `echo` (this process's own message) or whatever else Redis said (`pong`, `unsubscribe`...).
+    `queue` says it came on the queue's channel; otherwise `chat_id` names the chat's (if any).
+    """
+
+    kind: str
+    queue: bool
+    chat_id: uuid.UUID | None
+    payload: bytes = b""
+
+
+class WakeupListener:
+    """One subscriber connection; every failure is RedisUnavailable."""
+
+    def __init__(self, pubsub: PubSub, origin: str) -> None:
+        self._pubsub = pubsub
+        self._origin = origin
+
+    async def subscribe(self, chat_ids: Iterable[uuid.UUID], *, queue: bool = False) -> None:
+        """Subscribes to these chats' channels (and the queue's); each confirmation arrives as a Wakeup."""
+        channels = [redis_keys.chat_events(chat_id) for chat_id in chat_ids]
+        if queue:
+            channels.insert(0, redis_keys.chat_queue_events())
+        if channels:
+            with unavailable_as_one_error():
+                await self._pubsub.subscribe(*channels)
+
+    async def unsubscribe(self, chat_id: uuid.UUID) -> None:
+        """Stops listening to a chat's channel."""
+        with unavailable_as_one_error():
+            await self._pubsub.unsubscribe(redis_keys.chat_events(chat_id))
+
+    async def next(self, *, wait_seconds: float) -> Wakeup | None:
+        """The next thing heard, or None when nothing came within `wait_seconds`."""
+        with unavailable_as_one_error():
+            message = await self._pubsub.get_message(timeout=wait_seconds)
+        if message is None:
+            return None
+        kind = str(message.get("type"))
+        channel = str(message.get("channel", ""))
+        queue = channel == redis_keys.chat_queue_events()
+        chat_id = None if queue else _chat_id_of(channel)
+        if kind != "message":
+            return Wakeup(kind, queue, chat_id)
+        origin, _, encoded = str(message.get("data", "")).partition(":")
+        if origin == self._origin:
+            return Wakeup("echo", queue, chat_id)
+        return Wakeup(kind, queue, chat_id, base64.b64decode(encoded))
+
+    async def ping(self) -> None:
+        """Asks for a pong on this connection (it arrives as a Wakeup of kind `pong`)."""
+        with unavailable_as_one_error():
+            await self._pubsub.ping()
+
+    async def close(self) -> None:
+        """Closes the connection (never raises)."""
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+class ChatWakeups:
+    """Publishes wake-ups and opens listeners; raises RedisUnavailable when Redis cannot answer."""
+
+    def __init__(self, url: str, *, origin: str) -> None:
+        self._origin = origin
+        self._publisher = create_redis(url)
+        # Pub/sub reads block between events: no read timeout on this connection.
+        self._subscriber_client = aioredis.Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=1.0, client_name="helpdesk-chat-fanout"
+        )
+
+    async def publish_chat(self, chat_id: uuid.UUID, payload: bytes) -> None:
+        """Wakes the other replicas' streams of a chat."""
+        await self._publish(redis_keys.chat_events(chat_id), payload)
+
+    async def publish_queue(self, payload: bytes) -> None:
+        """Wakes the other replicas' queue watchers."""
+        await self._publish(redis_keys.chat_queue_events(), payload)
+
+    async def _publish(self, channel: str, payload: bytes) -> None:
+        with unavailable_as_one_error():
+            await self._publisher.publish(channel, f"{self._origin}:{base64.b64encode(payload).decode()}")
+
+    def listener(self) -> WakeupListener:
+        """A new subscriber connection (connects on its first subscription)."""
+        return WakeupListener(self._subscriber_client.pubsub(), self._origin)
+
+    async def close(self) -> None:
+        """Closes both clients."""
+        await self._publisher.aclose()
+        await self._subscriber_client.aclose()
+
+
+def _chat_id_of(channel: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(channel.rsplit(":", 1)[-1])
+    except ValueError:
+        return None

@@ -1,0 +1,25 @@
+"""The one translation of Redis failures: every adapter raises RedisUnavailable, whatever went wrong."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from redis.exceptions import RedisError
+
+# What a call to Redis raises when Redis cannot answer: its own errors (connection, timeout,
+# refusal such as LOADING or READONLY), and the socket's.
+REDIS_FAILURES: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
+
+
+class RedisUnavailable(Exception):
+    """Redis could not answer (down, unreachable, too slow, refusing); the caller decides what that means."""
+
+
+@contextlib.contextmanager
+def unavailable_as_one_error() -> Iterator[None]:
+    """Turns any Redis failure inside the block into RedisUnavailable (the original as its cause)."""
+    try:
+        yield
+    except REDIS_FAILURES as exc:
+        raise RedisUnavailable(str(exc) or type(exc).__name__) from exc

@@ -1,0 +1,87 @@
+"""The knowledge base's cache entries and their version keys (the invalidation scheme is the knowledge domain's)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from redis.asyncio import Redis
+
+from storage import redis_keys
+from storage.redis.errors import unavailable_as_one_error
+
+
+class KnowledgeCacheKeys:
+    """Reads and writes versions, articles and pages as text; raises RedisUnavailable when Redis cannot answer."""
+
+    def __init__(self, redis: Redis, *, ttl_seconds: int) -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+
+    async def page_version(self, scope: str) -> int:
+        """The current version of a page scope (0 before its first bump)."""
+        with unavailable_as_one_error():
+            return int(await self._redis.get(redis_keys.knowledge_version(scope)) or 0)
+
+    async def article_version(self, article_id: uuid.UUID) -> int:
+        """The current version of one article's cached read."""
+        with unavailable_as_one_error():
+            return int(await self._redis.get(redis_keys.knowledge_article_version(article_id)) or 0)
+
+    async def bump(self, *, scopes: Iterable[str], article_ids: Iterable[uuid.UUID]) -> None:
+        """Bumps the versions of these page scopes and articles (one round trip)."""
+        with unavailable_as_one_error():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for scope in scopes:
+                    pipe.incr(redis_keys.knowledge_version(scope))
+                for article_id in article_ids:
+                    pipe.incr(redis_keys.knowledge_article_version(article_id))
+                await pipe.execute()
+
+    async def article_id_for_slug(self, slug: str) -> str | None:
+        """The article id last cached for `slug`."""
+        with unavailable_as_one_error():
+            value = await self._redis.get(redis_keys.knowledge_slug(slug))
+        return None if value is None else str(value)
+
+    async def get_article(self, article_id: uuid.UUID, version: int) -> str | None:
+        """The cached article (JSON text) at `version`."""
+        with unavailable_as_one_error():
+            value = await self._redis.get(redis_keys.knowledge_article(article_id, version))
+        return None if value is None else str(value)
+
+    async def put_article(self, *, article_id: uuid.UUID, slug: str, version: int, payload: str) -> None:
+        """Caches an article (JSON text) at `version`, and its slug's id."""
+        with unavailable_as_one_error():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(redis_keys.knowledge_article(article_id, version), payload, ex=self._ttl)
+                pipe.set(redis_keys.knowledge_slug(slug), str(article_id), ex=self._ttl)
+                await pipe.execute()
+
+    async def forget_slug(self, slug: str) -> None:
+        """Drops a slug's cached id."""
+        with unavailable_as_one_error():
+            await self._redis.delete(redis_keys.knowledge_slug(slug))
+
+    async def get_encoded_page(self, scope: str, digest: str) -> tuple[int, str | None]:
+        """The scope's version and the stored page entry (text, or None), in one MGET."""
+        keys = (redis_keys.knowledge_version(scope), redis_keys.knowledge_encoded_page(scope, digest))
+        with unavailable_as_one_error():
+            raw_version, entry = await self._redis.mget(keys)
+        return int(raw_version or 0), entry if isinstance(entry, str) else None
+
+    async def put_encoded_page(self, scope: str, digest: str, entry: str) -> None:
+        """Stores a page entry (text) under the scope and digest."""
+        with unavailable_as_one_error():
+            await self._redis.set(redis_keys.knowledge_encoded_page(scope, digest), entry, ex=self._ttl)
+
+    async def get_page(self, scope: str, version: int, digest: str) -> str | None:
+        """A cached page (JSON text) at `version` of `scope`."""
+        with unavailable_as_one_error():
+            value = await self._redis.get(redis_keys.knowledge_page(scope, version, digest))
+        return None if value is None else str(value)
+
+    async def put_page(self, scope: str, version: int, digest: str, payload: str) -> None:
+        """Caches a page (JSON text) at `version` of `scope`."""
+        with unavailable_as_one_error():
+            await self._redis.set(redis_keys.knowledge_page(scope, version, digest), payload, ex=self._ttl)
