@@ -4,6 +4,8 @@
 #   make docs             build the API reference page (/docs: Swagger UI over the OpenAPI document)
 #   make generate         regenerate clients/ from protos/
 #   make check-generated  fail if clients/ does not match protos/
+#   make breaking         fail if the contract breaks its 1.0 baseline (buf breaking; the OpenAPI diff runs in pytest)
+#   make contract-baseline  accept an intended break: new baselines in protos/baseline/, committed with the change
 #   make bench            benchmark against a bare grpc.aio echo server
 #   make soak             20 minutes of mixed load at ~60% of capacity: throughput, p99, RSS drift (not in `make test`)
 #   make fuzz             250 fresh random requests per RPC (over 11,000 calls), every answer deliberate (not in `make test`)
@@ -13,7 +15,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak fuzz clean browser-deps docs
+.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak fuzz clean browser-deps docs breaking contract-baseline
 
 all: test
 
@@ -49,6 +51,12 @@ generate: $(STAMP)
 check-generated: $(STAMP)
 	PYTHON=$(PY) bash protos/check-generated.sh
 
+breaking: $(STAMP)
+	PYTHON=$(PY) bash protos/breaking.sh
+
+contract-baseline: generate
+	PYTHON=$(PY) bash protos/breaking.sh --update
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -63,7 +71,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
-test: browser-deps docs lint typecheck check-generated pytest
+test: browser-deps docs lint typecheck check-generated breaking pytest
 
 # Debian's Chromium for the real-browser tests (tests/clients/browser); Playwright only drives it
 # (its own browser download is not used). Needs root, as on CI; a no-op when already installed.
