@@ -1,5 +1,7 @@
 # Helpdesk: every task has a target here; CI runs `make test` (via .ci/run).
-#   make run              start the whole stack (embedded PostgreSQL, Redis, Envoy) on this machine
+#   make run              start the whole stack (embedded PostgreSQL, Redis, Envoy) and the web app on this machine
+#   make web              build the web app (clients/web/dist) if its sources changed
+#   make screenshots      refresh the README's screenshots (docs/screenshots/) from the end-to-end suite
 #   make test             install what is needed, then lint + typecheck + check-generated + pytest
 #   make docs             build the API reference page (/docs: Swagger UI over the OpenAPI document)
 #   make generate         regenerate clients/ from protos/
@@ -15,7 +17,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak fuzz clean browser-deps docs breaking contract-baseline
+.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak fuzz clean browser-deps web web-deps web-check screenshots docs breaking contract-baseline
 
 all: test
 
@@ -27,8 +29,35 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP) docs
+run: $(STAMP) web docs
 	$(VENV)/bin/helpdesk dev
+
+# The web app: `npm ci` when a lock file changed (npm rewrites node_modules/.package-lock.json on
+# every install), `npm run build` when a source changed; nothing at all when dist/ is up to date.
+# The app compiles the TypeScript client from its sources (clients/typescript/src), type-checked
+# against that package's own node_modules. The end-to-end tests' axe-core comes from tests/web.
+WEB := clients/web
+TS_CLIENT := clients/typescript
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public $(TS_CLIENT)/src -type f 2>/dev/null) \
+	$(wildcard $(WEB)/index.html $(WEB)/*.ts $(WEB)/tsconfig*.json $(WEB)/package.json)
+NODE_INSTALLS := $(WEB)/node_modules/.package-lock.json $(TS_CLIENT)/node_modules/.package-lock.json \
+	tests/web/node_modules/.package-lock.json
+
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB)/dist/index.html: $(NODE_INSTALLS) $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build
+
+web-deps: $(NODE_INSTALLS)
+
+web: $(WEB)/dist/index.html
+
+# The web app's own checks: ESLint (with the import boundaries), the Vitest unit tests, and the
+# 200 KB gzip budget of the JS the first page loads.
+web-check: web
+	cd $(WEB) && npm run --silent lint && npm test --silent && npm run --silent size
 
 # The API reference page served at /docs: Swagger UI from npm (install scripts off: its only
 # dependency's script is telemetry) beside the generated OpenAPI document, into clients/docs/dist/.
@@ -71,7 +100,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
-test: browser-deps docs lint typecheck check-generated breaking pytest
+test: browser-deps web web-check docs lint typecheck check-generated breaking pytest
+
+# Runs the end-to-end suite's screenshot pass and copies the README's few into docs/screenshots/.
+screenshots: $(STAMP) browser-deps web
+	HELPDESK_SCREENSHOTS_TO_DOCS=1 $(VENV)/bin/pytest tests/web -q -k screenshots
 
 # Debian's Chromium for the real-browser tests (tests/clients/browser); Playwright only drives it
 # (its own browser download is not used). Needs root, as on CI; a no-op when already installed.

@@ -5,6 +5,7 @@ Layout of the data directory (default `.helpdesk/`):
     postgres/         the PostgreSQL cluster (its unix socket and server.log too)
     redis/            Redis's append-only file and redis.log
     envoy/            the rendered envoy.yaml and envoy.log (with the access log)
+    web/              static.log, the web app's file server (it serves clients/web/dist)
     run/, tmp/        XDG_RUNTIME_DIR and TMPDIR of the embedded processes
     seed-state.json   which demo-data steps have run (so a second start reuses the data)
     dev.lock          held by the running `helpdesk dev`
@@ -38,6 +39,7 @@ from devstack.envoy import DEV_CORS_ORIGINS, EmbeddedEnvoy
 from devstack.postgres import EmbeddedPostgres
 from devstack.redis import EmbeddedRedis
 from devstack.seed import DEMO_USERS, seed_demo_data
+from devstack.static import DEFAULT_WEB_ROOT, StaticSite, app_routes
 from server.gateway import DEFAULT_DESCRIPTOR_PATH, GatewayOptions, check_cors_origins
 from server.settings import Settings
 
@@ -71,6 +73,8 @@ class DevStackOptions:
     descriptor_path: Path = DEFAULT_DESCRIPTOR_PATH
     # Server replicas behind Envoy's round robin: the first on `grpc_port`, the others on free ports.
     replicas: int = 1
+    # The built web app (`make web`), served behind Envoy on every path that is not an API call.
+    web_root: Path = DEFAULT_WEB_ROOT
 
     def __post_init__(self) -> None:
         check_cors_origins(self.cors_origins)
@@ -171,6 +175,7 @@ class DevStack:
         self.postgres = EmbeddedPostgres(self.data_dir / "postgres")
         self.redis = EmbeddedRedis(self.data_dir / "redis", port=options.redis_port or None, persist=True)
         self.envoy: EmbeddedEnvoy | None = None
+        self.static_site = StaticSite(app_routes(options.web_root), log_path=self.data_dir / "web" / "static.log")
         self.settings: Settings | None = None
         self.grpc_port: int | None = None
         self.seeded_now: list[str] = []
@@ -198,6 +203,7 @@ class DevStack:
             self.seeded_now = await seed_demo_data(settings=settings, state_path=self.data_dir / "seed-state.json")
             await self._start_server(settings)
             assert self.grpc_port is not None
+            await asyncio.to_thread(self.static_site.start)
             self.envoy = EmbeddedEnvoy(
                 self.data_dir / "envoy",
                 GatewayOptions(
@@ -209,6 +215,7 @@ class DevStack:
                     cors_origins=self.options.cors_origins,
                     # A replica restarted by hand comes back into rotation quickly.
                     health_check_interval_seconds=2.0,
+                    static_upstreams=(self.static_site.address,),
                 ),
             )
             await asyncio.to_thread(self.envoy.start)
@@ -226,6 +233,7 @@ class DevStack:
             await _run_step("gRPC server", app.stop())
         if self.envoy is not None:
             await _run_step("Envoy", asyncio.to_thread(self.envoy.stop))
+        await _run_step("web file server", asyncio.to_thread(self.static_site.stop))
         await _run_step("Redis", asyncio.to_thread(self.redis.stop))
         if self._postgres_ours:
             self._postgres_ours = False
@@ -239,7 +247,9 @@ class DevStack:
         gateway = self.envoy.url
         customer = next(u for u in DEMO_USERS if u.role == "customer")
         rows = [
-            ("Gateway: JSON/REST, gRPC-Web, gRPC", gateway),
+            ("Web app (open in a browser)", f"{gateway}/" + _unbuilt_note(self.options.web_root)),
+            ("API reference (try calls with a token)", f"{gateway}/docs/"),
+            ("Gateway: JSON/REST, gRPC-Web, gRPC, Connect", gateway),
             ("gRPC, direct to the server", f"{self.options.host}:{self.grpc_port}"),
             *(
                 [("Replicas (round robin behind Envoy)", ", ".join(str(p) for p in self.replica_ports))]
@@ -253,7 +263,15 @@ class DevStack:
             ("Data dir", str(self.data_dir)),
             (
                 "Logs",
-                f"{self.envoy.log_path}, {self.postgres.data_dir / 'server.log'}, {self.redis.data_dir / 'redis.log'}",
+                ", ".join(
+                    str(path)
+                    for path in (
+                        self.envoy.log_path,
+                        self.static_site.log_path,
+                        self.postgres.data_dir / "server.log",
+                        self.redis.data_dir / "redis.log",
+                    )
+                ),
             ),
         ]
         width = max(len(label) for label, _ in rows)
@@ -330,6 +348,11 @@ class DevStack:
             extra = await HelpdeskApp.create(settings.replace(**changes))
             self._extra_apps.append(extra)
             self.replica_ports.append(await extra.start())
+
+
+def _unbuilt_note(web_root: Path) -> str:
+    """A hint when the app has not been built (`helpdesk dev` run directly rather than `make run`)."""
+    return "" if (web_root / "index.html").is_file() else "  (not built yet: run `make web`)"
 
 
 def _metrics_url(app: HelpdeskApp | None) -> str:

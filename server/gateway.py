@@ -36,6 +36,13 @@ TRANSCODED_SERVICES = (
     "helpdesk.v1.KnowledgeService",
 )
 
+# The web site's policy (the last route of the template): the app loads only its own files and
+# calls only its own origin; `data:` images for inline icons. No inline script or style anywhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+
 _MIB = 1024 * 1024
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 
@@ -74,6 +81,9 @@ class GatewayOptions:
     # with HTTP/2 offered by ALPN for native gRPC clients and HTTP/1.1 for browsers and curl.
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
+    # The web site's file servers (host, port): every path that is not an API call goes there.
+    # None: such paths are answered 503 (an API-only gateway).
+    static_upstreams: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         for name, port in (("listen_port", self.listen_port), ("admin_port", self.admin_port)):
@@ -81,7 +91,7 @@ class GatewayOptions:
                 raise ConfigurationError(f"gateway {name} {port} is not a TCP port")
         if not self.upstreams:
             raise ConfigurationError("the gateway needs at least one upstream server (host:port)")
-        for host, port in self.upstreams:
+        for host, port in self.upstreams + self.static_upstreams:
             if not host or not 0 < port <= 65535:
                 raise ConfigurationError(f"bad upstream address {host}:{port}")
         check_cors_origins(self.cors_origins)
@@ -105,7 +115,8 @@ class GatewayOptions:
         `_MAX_REQUEST_BYTES`, `_STREAM_IDLE_TIMEOUT` (seconds), `_HEALTH_CHECK_INTERVAL` (seconds),
         `_ACCESS_LOG` (a path, /dev/stdout by default), `_RATE_LIMIT` (edge requests per second,
         1000; 0 turns the guard off), `_RATE_LIMIT_BURST` (2000), `_TLS_CERT_FILE` and
-        `_TLS_KEY_FILE` (PEM; both set = the gateway terminates TLS).
+        `_TLS_KEY_FILE` (PEM; both set = the gateway terminates TLS), `_STATIC_UPSTREAMS`
+        (comma-separated `host:port` of the web app's file servers; none = API only).
         """
         env = os.environ if env is None else env
 
@@ -141,6 +152,7 @@ class GatewayOptions:
             edge_rate_limit_burst=int(number("RATE_LIMIT_BURST", 2000)),
             tls_cert_file=_optional_path(get("TLS_CERT_FILE")),
             tls_key_file=_optional_path(get("TLS_KEY_FILE")),
+            static_upstreams=parse_upstreams(get("STATIC_UPSTREAMS") or ""),
         )
 
     @property
@@ -175,10 +187,7 @@ class GatewayOptions:
             "LISTEN_HOST": self.listen_host,
             "LISTEN_PORT": self.listen_port,
             "ADMIN_PORT": self.admin_port,
-            "UPSTREAM_ENDPOINTS": [
-                {"endpoint": {"address": {"socket_address": {"address": host, "port_value": port}}}}
-                for host, port in self.upstreams
-            ],
+            "UPSTREAM_ENDPOINTS": [_endpoint(host, port) for host, port in self.upstreams],
             "DESCRIPTOR_PATH": str(Path(self.descriptor_path).resolve()),
             "TRANSCODED_SERVICES": list(self.services),
             "CORS_ALLOW_ORIGINS": [_cors_matcher(origin) for origin in self.cors_origins],
@@ -195,6 +204,8 @@ class GatewayOptions:
             "EDGE_RATE_LIMIT_BURST": max(self.edge_rate_limit_burst, self.edge_rate_limit_per_second, 1),
             "EDGE_RATE_LIMIT_ENABLED_PERCENT": 100 if self.edge_rate_limit_per_second > 0 else 0,
             "DOWNSTREAM_TLS": self._downstream_tls(),
+            "STATIC_ENDPOINTS": [_endpoint(host, port) for host, port in self.static_upstreams],
+            "CONTENT_SECURITY_POLICY": CONTENT_SECURITY_POLICY,
         }
         template = string.Template(template_path.read_text())
         # JSON is valid YAML in flow position, so every value is inserted as JSON: no quoting rules.
@@ -221,6 +232,10 @@ def render_envoy_config(
         listen_host=listen_host,
         services=tuple(services),
     ).render()
+
+
+def _endpoint(host: str, port: int) -> dict[str, object]:
+    return {"endpoint": {"address": {"socket_address": {"address": host, "port_value": port}}}}
 
 
 def _optional_path(raw: str | None) -> Path | None:

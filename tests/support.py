@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,23 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
 from devstack.envoy import EmbeddedEnvoy
+from devstack.static import SiteRoute, StaticSite
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.gateway import GatewayOptions
 from tests.log_scan import remember_secrets
+
+# Debian's Chromium (`make browser-deps`), driven by Playwright, which never downloads a browser here.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 async def wait_serving(port: int, alive: Callable[[], str | None], *, within: float = 30.0) -> None:
@@ -165,3 +177,25 @@ async def running_gateway(directory: Path, options: GatewayOptions) -> AsyncIter
         yield envoy
     finally:
         await asyncio.to_thread(envoy.stop)
+
+
+@contextmanager
+def running_site(routes: Sequence[SiteRoute], directory: Path) -> Iterator[StaticSite]:
+    """The web app's file server (the process `helpdesk dev` runs) over `routes`, logging into `directory`."""
+    site = StaticSite(routes, log_path=directory / "static.log")
+    site.start()
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+@asynccontextmanager
+async def running_site_gateway(
+    app: HelpdeskApp, site: StaticSite, directory: Path, *, descriptor_path: Path
+) -> AsyncIterator[str]:
+    """Envoy in front of `app` and the file server, routed as `make run` does; yields its base URL."""
+    assert app.port is not None
+    options = local_gateway_options(app.port, descriptor_path=descriptor_path, static_upstreams=(site.address,))
+    async with running_gateway(directory, options) as envoy:
+        yield envoy.url

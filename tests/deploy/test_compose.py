@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from devstack.static import IMMUTABLE, REVALIDATE
 from server.cli import _parser
 from server.gateway import GatewayOptions, validate_config
 from server.settings import Settings
@@ -78,7 +79,7 @@ def service_env(compose: dict[str, Any], name: str, outer: Mapping[str, str]) ->
 
 def test_images_and_services(compose: dict[str, Any], repo_root: Path) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "server", "gateway"}
+    assert set(services) == {"postgres", "redis", "migrate", "server", "web", "gateway"}
     assert services["postgres"]["image"] == "postgres:16"
     assert services["redis"]["image"] == "redis:7"
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
@@ -143,6 +144,11 @@ def test_gateway_points_at_the_server_port_and_renders_a_valid_envoy_config(
     unknown = {name for name in recording if name.startswith("HELPDESK_")} - recording.read
     assert not unknown, f"the gateway never reads: {sorted(unknown)}"
     assert options.upstreams == (("server", server_settings.grpc_port),)
+    web_host, web_port = options.static_upstreams[0]
+    assert options.static_upstreams == ((web_host, web_port),)
+    assert web_host == "web"
+    assert str(web_port) in compose["services"]["web"]["expose"]
+    assert "web" in compose["services"]["gateway"]["depends_on"]
     assert str(server_settings.grpc_port) in compose["services"]["server"]["expose"]
     assert server_settings.grpc_host == "0.0.0.0"  # noqa: S104 - reachable by the gateway container
     assert server_settings.trusted_proxy_hops == 1
@@ -167,3 +173,40 @@ def test_dockerfile_copies_files_that_exist(repo_root: Path) -> None:
     assert (repo_root / "envoy" / "envoy.yaml.template").is_file()
     assert (repo_root / "clients" / "descriptors" / "helpdesk.binpb").is_file()
     assert re.search(r"^EXPOSE .*\b50051\b.*\b8080\b", dockerfile, re.MULTILINE)
+
+
+def test_web_image_builds_the_app_with_node_and_serves_it_with_nginx(compose: dict[str, Any], repo_root: Path) -> None:
+    build = compose["services"]["web"]["build"]
+    assert build["context"] == "."
+    dockerfile = (repo_root / build["dockerfile"]).read_text()
+    stages = re.findall(r"^FROM (\S+)(?: AS (\w+))?", dockerfile, re.MULTILINE)
+    assert stages[0][0].startswith("node:20")
+    assert stages[0][1] == "build"
+    assert stages[-1][0].startswith("nginx:")
+    assert "npm ci" in dockerfile
+    assert "npm run build" in dockerfile
+    assert "COPY --from=build /src/clients/web/dist /usr/share/nginx/html" in dockerfile
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            for source in shlex.split(line)[1:-1]:
+                assert (repo_root / source).exists(), f"web image copies {source}, which is not in the repository"
+    # Installs and builds from the host never leak into the image's context.
+    ignored = (repo_root / ".dockerignore").read_text().splitlines()
+    assert "**/node_modules" in ignored
+    assert "clients/web/dist" in ignored
+
+
+def test_nginx_applies_the_dev_file_servers_rules(compose: dict[str, Any], repo_root: Path) -> None:
+    conf = (repo_root / "nginx" / "nginx.conf").read_text()
+    port = compose["services"]["web"]["expose"][0]
+    assert f"listen {port};" in conf
+    assert "COPY nginx/nginx.conf /etc/nginx/conf.d/default.conf" in (repo_root / "nginx" / "Dockerfile").read_text()
+    locations = dict(re.findall(r"location ([^{]+?) \{(.*?)\n    \}", conf, re.DOTALL))
+    assert f'Cache-Control "{IMMUTABLE}"' in locations["^~ /assets/"]
+    assert "try_files $uri =404;" in locations["^~ /assets/"]
+    # App pages fall back to index.html, revalidated; missing files with an extension are 404s.
+    assert "try_files $uri $uri/index.html /index.html;" in locations["/"]
+    assert f'Cache-Control "{REVALIDATE}"' in locations["/"]
+    assert "try_files $uri =404;" in locations["~ \\.[A-Za-z0-9]+$"]
+    assert "return 404;" in locations["~ /\\."]
+    assert "gzip_static on;" in conf

@@ -110,6 +110,7 @@ def test_dev_starts_serves_through_envoy_stops_cleanly_and_reuses_its_data(
         banner = "\n".join(first.lines)
         for expected in (
             f"http://127.0.0.1:{gateway_port}",
+            f"http://127.0.0.1:{gateway_port}/docs/",
             f"127.0.0.1:{grpc_port}",
             "postgresql+asyncpg://",
             "redis://127.0.0.1:",
@@ -121,6 +122,14 @@ def test_dev_starts_serves_through_envoy_stops_cleanly_and_reuses_its_data(
             assert expected in banner, f"{expected!r} missing from:\n{banner}"
 
         assert _health_through_gateway(gateway_port) == health_pb2.HealthCheckResponse.SERVING
+        # The web app's address comes first; every other path of the gateway is the app's site.
+        up = first.lines.index("Helpdesk dev stack is up.")
+        first_address = next(line for line in first.lines[up:] if "http://" in line)
+        assert first_address.split()[:2] == ["Web", "app"]
+        assert first_address.split()[-1] == f"http://127.0.0.1:{gateway_port}/" or "make web" in first_address
+        page = http_request("GET", first.gateway + "/tickets")
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
+        assert page.status in (200, 503)  # 503: the app is not built in this checkout (the page says how)
         tokens = _login(first.gateway, customer.email, customer.password)
         assert tokens["accessToken"]
         assert tokens["refreshToken"]

@@ -26,19 +26,10 @@ from playwright.async_api import async_playwright, expect
 from helpdesk.client import HelpdeskClient
 from helpdesk.v1 import chat_service_pb2
 from server.app import HelpdeskApp
-from tests.support import local_gateway_options, running_gateway
+from tests.support import CHROMIUM, CHROMIUM_ARGS, local_gateway_options, running_gateway
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGE_DIR = Path(__file__).parent / "page"
 PASSWORD = "correct horse battery"
 
@@ -117,7 +108,7 @@ async def test_browser_signs_in_and_receives_the_agents_message_live(
     query = urllib.parse.urlencode({"gateway": browser_gateway, "email": email, "password": PASSWORD})
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=str(chromium), args=list(CHROMIUM_ARGS))
         try:
             page = await browser.new_page()
             console: list[str] = []

@@ -1,0 +1,122 @@
+// The route tree: typed paths and search params, one lazily loaded chunk per page.
+
+import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirect } from "@tanstack/react-router";
+import { parseAuthSearch } from "@/features/auth/search";
+import { parseHelpSearch } from "@/features/help-center/search";
+import { parseTicketListSearch } from "@/features/tickets/search";
+import { sessionReady } from "@/lib/client";
+import { HomePage } from "./HomePage";
+import { AppShell } from "./layouts/AppShell";
+import { NotFoundPage } from "./NotFoundPage";
+import { RouteError } from "./RouteError";
+
+/** Pages behind sign-in send signed-out visitors to /sign-in and back afterwards. */
+async function requireSignIn({ location }: { location: { href: string } }): Promise<void> {
+  const state = await sessionReady();
+  if (state.status !== "signedIn") {
+    throw redirect({ to: "/sign-in", search: { redirect: location.href } });
+  }
+}
+
+const rootRoute = createRootRoute({
+  component: AppShell,
+  notFoundComponent: NotFoundPage,
+  errorComponent: RouteError,
+});
+
+const indexRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/",
+  beforeLoad: () => sessionReady(),
+  component: HomePage,
+});
+
+const signInRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/sign-in",
+  validateSearch: parseAuthSearch,
+  component: lazyRouteComponent(() => import("@/features/auth/SignInPage"), "SignInPage"),
+});
+
+const registerRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/register",
+  validateSearch: parseAuthSearch,
+  component: lazyRouteComponent(() => import("@/features/auth/RegisterPage"), "RegisterPage"),
+});
+
+const settingsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/settings",
+  beforeLoad: requireSignIn,
+  component: lazyRouteComponent(() => import("@/features/auth/SettingsPage"), "SettingsPage"),
+});
+
+const ticketsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/tickets",
+  beforeLoad: requireSignIn,
+});
+
+const ticketListRoute = createRoute({
+  getParentRoute: () => ticketsRoute,
+  path: "/",
+  validateSearch: parseTicketListSearch,
+  component: lazyRouteComponent(() => import("@/features/tickets/TicketListPage"), "TicketListPage"),
+});
+
+const newTicketRoute = createRoute({
+  getParentRoute: () => ticketsRoute,
+  path: "/new",
+  component: lazyRouteComponent(() => import("@/features/tickets/NewTicketPage"), "NewTicketPage"),
+});
+
+const ticketRoute = createRoute({
+  getParentRoute: () => ticketsRoute,
+  path: "/$ticketId",
+  component: lazyRouteComponent(() => import("@/features/tickets/TicketPage"), "TicketPage"),
+});
+
+const helpRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/help",
+  validateSearch: parseHelpSearch,
+  component: lazyRouteComponent(() => import("@/features/help-center/HelpCenterPage"), "HelpCenterPage"),
+});
+
+const articleRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/help/$slug",
+  component: lazyRouteComponent(() => import("@/features/help-center/ArticlePage"), "ArticlePage"),
+});
+
+const chatRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/chat",
+  beforeLoad: requireSignIn,
+  component: lazyRouteComponent(() => import("@/features/chat/ChatPage"), "ChatPage"),
+});
+
+const routeTree = rootRoute.addChildren([
+  indexRoute,
+  signInRoute,
+  registerRoute,
+  settingsRoute,
+  ticketsRoute.addChildren([ticketListRoute, newTicketRoute, ticketRoute]),
+  helpRoute,
+  articleRoute,
+  chatRoute,
+]);
+
+export const router = createRouter({
+  routeTree,
+  defaultPreload: "intent",
+  defaultPendingMs: 150,
+  scrollRestoration: true,
+});
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: typeof router;
+  }
+}

@@ -1,0 +1,83 @@
+// Strings of the auth feature (namespace "auth").
+import { registerTranslations } from "@/lib/i18n";
+
+registerTranslations("auth", {
+  en: {
+    signIn: {
+      title: "Sign in to Helpdesk",
+      subtitle: "Follow your requests and talk to our team.",
+      submit: "Sign in",
+      noAccount: "New here?",
+      createAccount: "Create an account",
+    },
+    register: {
+      title: "Create your account",
+      subtitle: "Open tickets, chat with an agent and keep track of every answer.",
+      submit: "Create account",
+      haveAccount: "Already have an account?",
+      signIn: "Sign in",
+    },
+    settings: {
+      title: "Settings",
+      subtitle: "Your account and preferences.",
+      account: "Account",
+      name: "Name",
+      email: "Email",
+      role: "Role",
+      preferences: "Preferences",
+      preferencesHint: "Saved on this device.",
+      password: "Change password",
+      passwordHint: "After the change, your other sessions are signed out.",
+      submit: "Change password",
+      changed: "Your password was changed.",
+    },
+    fields: {
+      email: "Email",
+      password: "Password",
+      displayName: "Your name",
+      currentPassword: "Current password",
+      newPassword: "New password",
+      confirmPassword: "Confirm new password",
+      passwordHint: "At least 8 characters.",
+    },
+  },
+  "pt-BR": {
+    signIn: {
+      title: "Entrar no Helpdesk",
+      subtitle: "Acompanhe seus pedidos e fale com nossa equipe.",
+      submit: "Entrar",
+      noAccount: "Primeira vez aqui?",
+      createAccount: "Crie uma conta",
+    },
+    register: {
+      title: "Crie sua conta",
+      subtitle: "Abra chamados, converse com um agente e acompanhe cada resposta.",
+      submit: "Criar conta",
+      haveAccount: "Já tem uma conta?",
+      signIn: "Entrar",
+    },
+    settings: {
+      title: "Configurações",
+      subtitle: "Sua conta e preferências.",
+      account: "Conta",
+      name: "Nome",
+      email: "E-mail",
+      role: "Perfil",
+      preferences: "Preferências",
+      preferencesHint: "Salvas neste dispositivo.",
+      password: "Alterar senha",
+      passwordHint: "Após a alteração, suas outras sessões são encerradas.",
+      submit: "Alterar senha",
+      changed: "Sua senha foi alterada.",
+    },
+    fields: {
+      email: "E-mail",
+      password: "Senha",
+      displayName: "Seu nome",
+      currentPassword: "Senha atual",
+      newPassword: "Nova senha",
+      confirmPassword: "Confirme a nova senha",
+      passwordHint: "Pelo menos 8 caracteres.",
+    },
+  },
+});
