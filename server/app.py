@@ -91,6 +91,7 @@ class HelpdeskApp:
         users: UserAdmin,
         knowledge: Knowledge | None = None,
         chat: LiveChat | None = None,
+        tickets: Tickets | None = None,
     ) -> None:
         self.settings = settings
         self.resources = resources
@@ -100,6 +101,7 @@ class HelpdeskApp:
         self.users = users
         self.knowledge = knowledge
         self.chat = chat
+        self.tickets = tickets
         self.port: int | None = None
         # The bound `/metrics` port once started (None when metrics are off).
         self.metrics_port: int | None = None
@@ -156,7 +158,9 @@ class HelpdeskApp:
         server = interceptor.around(bare)
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
-        tickets = Tickets.create(database=resources.database)
+        tickets = Tickets.create(
+            settings=settings, database=resources.database, redis=resources.redis, metrics=resources.metrics
+        )
         ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(tickets.servicer, server)
         knowledge = Knowledge.create(settings=settings, database=resources.database, redis=resources.redis)
         knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
@@ -185,6 +189,7 @@ class HelpdeskApp:
             users=users,
             knowledge=knowledge,
             chat=chat,
+            tickets=tickets,
         )
 
     async def start(self) -> int:
@@ -201,6 +206,8 @@ class HelpdeskApp:
         self.auth.start()
         if self.chat is not None:
             await self.chat.start()
+        if self.tickets is not None:
+            await self.tickets.live.start()
         await self.server.start()
         self.health.start()
         if self.knowledge is not None:
@@ -221,6 +228,8 @@ class HelpdeskApp:
         if self.chat is not None:
             # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq).
             self.chat.end_streams()
+        if self.tickets is not None:
+            self.tickets.live.end_streams()
         # grpc.aio's stop now and then never completes (grpcio 1.85, seen in tests when a server is
         # stopped a moment after it started): by then the listener is closed and calls are
         # cancelled, so a bounded wait keeps the shutdown going (the view flush, closing pools).
@@ -231,6 +240,8 @@ class HelpdeskApp:
         if self.chat is not None:
             await self.chat.stop()
             await self.chat.close()
+        if self.tickets is not None:
+            await self.tickets.live.stop()
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.
             await self.knowledge.stop()

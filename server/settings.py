@@ -88,6 +88,11 @@ class Settings:
     chat_presence_ttl_seconds: float = 60.0
     # Chat streams (StreamChat, Converse, WatchQueue) one user may hold open on one process at once.
     chat_max_streams_per_user: int = 16
+    # WatchTickets: how long the ticket change log keeps changes (the oldest cursor a stream can
+    # resume from), and how many streams one user may hold open on one process. Heartbeats,
+    # buffers and polling follow the chat settings above.
+    ticket_change_retention_seconds: float = 7 * 24 * 3600.0
+    ticket_watch_max_streams_per_user: int = 16
 
     # Knowledge base: Redis cache of article reads and search/list pages (off = always PostgreSQL,
     # as the cold benchmark runs), its TTL, and how often view counts are flushed to PostgreSQL.
@@ -212,6 +217,8 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "chat_typing_ttl_seconds": float,
     "chat_presence_ttl_seconds": float,
     "chat_max_streams_per_user": int,
+    "ticket_change_retention_seconds": float,
+    "ticket_watch_max_streams_per_user": int,
     "knowledge_cache_enabled": _bool,
     "knowledge_cache_ttl_seconds": int,
     "knowledge_view_flush_seconds": float,

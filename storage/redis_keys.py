@@ -38,6 +38,11 @@ def principal_revocations() -> str:
     return f"{PREFIX}principal:revocations"
 
 
+def ticket_changes() -> str:
+    """Pub/sub channel of after-commit wake-ups of ticket watchers (payload: the change's log position)."""
+    return f"{PREFIX}tickets:changes"
+
+
 def chat_events(chat_id: uuid.UUID) -> str:
     """Pub/sub channel of one chat: after-commit wake-ups carrying its events (messages, typing, ...)."""
     return f"{PREFIX}chat:events:{chat_id}"

@@ -13,6 +13,7 @@ from storage.repositories import (
     ChatRepository,
     IdempotencyRepository,
     RefreshTokenRepository,
+    TicketChangeRepository,
     TicketRepository,
     UserRepository,
 )
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.refresh_tokens = RefreshTokenRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.tickets = TicketRepository(session)
+        self.ticket_changes = TicketChangeRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
         self._after_commit: list[AfterCommit] = []

@@ -93,6 +93,9 @@ class FanoutResult:
     server_rss_end_mib: float
     # Streams that broke with UNAVAILABLE and resumed with after_seq (set-up included).
     stream_reconnects: int = 0
+    # Server CPU (user + system) over the window, and per delivery.
+    server_cpu_s: float = 0.0
+    server_cpu_us_per_delivery: float = 0.0
 
 
 def _percentile(samples: list[float], fraction: float) -> float:
@@ -254,6 +257,7 @@ async def measure_server(
                 await _paced(rate, 3.0, send)
         await asyncio.sleep(1.0)
         rss_start = process.memory_info().rss / 2**20
+        cpu_start = process.cpu_times()
         latencies.clear()
         received = 0
         errors = 0
@@ -261,6 +265,8 @@ async def measure_server(
         await asyncio.sleep(1.0)
         elapsed = duration_s
         rss_end = process.memory_info().rss / 2**20
+        cpu_end = process.cpu_times()
+        cpu = (cpu_end.user + cpu_end.system) - (cpu_start.user + cpu_start.system)
         for follower in followers:
             follower.cancel()
         await asyncio.gather(*followers, return_exceptions=True)
@@ -279,6 +285,8 @@ async def measure_server(
             rss_start,
             rss_end,
             len(reconnects),
+            round(cpu, 2),
+            round(cpu / received * 1e6, 1) if received else float("nan"),
         )
     finally:
         for channel in channels:

@@ -26,7 +26,7 @@ import logging
 import time
 import uuid
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -66,6 +66,8 @@ class _LocalLayer:
         self.live = False
         self._task: asyncio.Task[None] | None = None
         self._users = 0
+        # Told of every session dropped (revoked here or announced by another replica).
+        self.revocation_listeners: set[Callable[[Collection[uuid.UUID]], None]] = set()
 
     def get(self, session_id: uuid.UUID) -> Principal | None:
         """The locally cached caller of `session_id`, if live and fresh."""
@@ -93,8 +95,11 @@ class _LocalLayer:
     def drop(self, session_ids: Iterable[uuid.UUID]) -> None:
         """Forgets the sessions."""
         self.generation += 1
-        for session_id in session_ids:
+        dropped = set(session_ids)
+        for session_id in dropped:
             self._entries.pop(session_id, None)
+        for listener in list(self.revocation_listeners):
+            listener(dropped)
 
     def clear(self) -> None:
         """Forgets everything."""
@@ -199,6 +204,18 @@ class PrincipalCache:
     def start(self) -> None:
         """Turns the in-process layer on (subscribes to revocations); without it, every read asks Redis."""
         self._local.start()
+
+    @contextlib.contextmanager
+    def on_revoked(self, listener: Callable[[Collection[uuid.UUID]], None]) -> Iterator[None]:
+        """Calls `listener` with the ids of sessions revoked on any replica while the block runs.
+
+        Only while `local_layer_live`: revocations announced while the layer is down are missed.
+        """
+        self._local.revocation_listeners.add(listener)
+        try:
+            yield
+        finally:
+            self._local.revocation_listeners.discard(listener)
 
     @property
     def local_layer_live(self) -> bool:

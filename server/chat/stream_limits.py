@@ -25,10 +25,11 @@ REASON = "TOO_MANY_STREAMS"
 class StreamSlots:
     """Counts open streams per user and refuses one beyond `per_user` with RESOURCE_EXHAUSTED."""
 
-    def __init__(self, *, per_user: int) -> None:
+    def __init__(self, *, per_user: int, kind: str = "chat") -> None:
         if per_user < 1:
             raise ValueError("per_user must be at least 1")
         self._per_user = per_user
+        self._kind = kind
         self._open: collections.Counter[uuid.UUID] = collections.Counter()
 
     @property
@@ -46,7 +47,7 @@ class StreamSlots:
         # Check and increment without an await in between: the event loop cannot interleave them.
         if self._open[user_id] >= self._per_user:
             raise ResourceExhausted(
-                f"too many open chat streams for this user (at most {self._per_user}); close one and retry",
+                f"too many open {self._kind} streams for this user (at most {self._per_user}); close one and retry",
                 retry_after=RETRY_AFTER,
                 reason=REASON,
                 metadata={"limit": str(self._per_user)},

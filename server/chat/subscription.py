@@ -14,7 +14,8 @@ _CLOSED = object()
 class Subscription:
     """One stream's bounded inbox of events (`ChatEvent`, `QueueEvent` or `RESYNC`)."""
 
-    def __init__(self, *, capacity: int) -> None:
+    def __init__(self, *, capacity: int, resume_field: str = "after_seq") -> None:
+        self._resume_field = resume_field
         self._queue: asyncio.Queue[object] = asyncio.Queue(maxsize=capacity + 1)
         self._capacity = capacity
         self.error: HelpdeskError | None = None
@@ -26,7 +27,7 @@ class Subscription:
         if self._queue.qsize() >= self._capacity:
             self.close(
                 Unavailable(
-                    "the client does not read its stream fast enough; reconnect with after_seq",
+                    f"the client does not read its stream fast enough; reconnect with {self._resume_field}",
                     reason="SLOW_CONSUMER",
                 )
             )

@@ -10,6 +10,7 @@ How other domains count (the `Metrics` object is `app.resources.metrics`; pass i
     metrics.cache_hits.labels(cache="article").inc()          # a read served from Redis
     metrics.cache_misses.labels(cache="article").inc()        # a read that went to PostgreSQL
     metrics.chat_deliveries.labels(transport="stream").inc()  # one message written to one stream
+    metrics.ticket_watch_deliveries.labels(kind="updated").inc()  # one ticket change to one stream
     metrics.view_count_flushes.inc()                          # one batch of view counts flushed
     metrics.view_count_flushed_views.inc(n)                   # ... carrying n views
     metrics.redis_errors.labels(component="chat").inc()       # Redis failed (fallback taken)
@@ -89,6 +90,17 @@ class Metrics:
             "helpdesk_chat_deliveries",
             "Chat messages written to a client's open stream, by transport (stream, converse).",
             ["transport"],
+            registry=registry,
+        )
+        self.ticket_watch_deliveries = Counter(
+            "helpdesk_ticket_watch_deliveries",
+            "Ticket changes written to a client's open WatchTickets stream, by kind (created, updated, ...).",
+            ["kind"],
+            registry=registry,
+        )
+        self.ticket_feed_changes = Counter(
+            "helpdesk_ticket_feed_changes",
+            "Ticket changes read from the change log by this process's feed (once for all its streams).",
             registry=registry,
         )
         self.view_count_flushes = Counter(

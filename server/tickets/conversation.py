@@ -10,7 +10,8 @@ import uuid
 
 from server.core.context import Principal, Role
 from server.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from server.tickets.domain import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, load_visible, move, not_found
+from server.tickets.changes import ChangeListener, log_change
+from server.tickets.domain import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, load_visible, move, not_found, reread
 from server.tickets.listing import decode_seq_token
 from server.tickets.transitions import REOPENED_BY_CUSTOMER_REPLY, Status
 from server.tickets.validation import check_request_id, check_text, parse_ticket_id
@@ -24,8 +25,9 @@ ADD_MESSAGE_SCOPE = "helpdesk.v1.TicketService/AddTicketMessage"
 class TicketConversation:
     """Messages and events of tickets over one database."""
 
-    def __init__(self, *, database: Database) -> None:
+    def __init__(self, *, database: Database, changes: ChangeListener | None = None) -> None:
         self._database = database
+        self._changes = changes
 
     async def add_message(
         self, *, principal: Principal, ticket_id: str, body: str, internal: bool, request_id: str
@@ -77,6 +79,15 @@ class TicketConversation:
                 await move(uow, ticket=current, target=Status.OPEN, actor_id=principal.user_id, comment="")
             message = await uow.tickets.get_message(message_id=message_id)
             assert message is not None
+            await log_change(
+                uow,
+                listener=self._changes,
+                kind="message_added",
+                before=ticket,
+                after=await reread(uow, parsed),
+                message_id=message_id,
+                internal=internal,
+            )
             return message
 
     async def list_messages(

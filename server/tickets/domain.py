@@ -16,6 +16,7 @@ from typing import Any
 from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.core.validation import FieldChecks, check_tags
+from server.tickets.changes import ChangeListener, log_change
 from server.tickets.listing import (
     ListTicketsQuery,
     build_filter,
@@ -94,8 +95,9 @@ async def reread(uow: UnitOfWork, ticket_id: uuid.UUID) -> TicketRecord:
 class TicketDesk:
     """The ticket workflow over one database."""
 
-    def __init__(self, *, database: Database) -> None:
+    def __init__(self, *, database: Database, changes: ChangeListener | None = None) -> None:
         self._database = database
+        self._changes = changes
 
     async def create_ticket(
         self,
@@ -173,6 +175,7 @@ class TicketDesk:
                 ]
             )
             ticket = await reread(uow, ticket_id)
+            await log_change(uow, listener=self._changes, kind="created", before=None, after=ticket)
         _log.info("ticket #%d opened by %s", ticket.number, principal.user_id)
         return ticket
 
@@ -276,7 +279,9 @@ class TicketDesk:
                 )
             await uow.tickets.update(ticket_id=parsed, changes=changes)
             await uow.tickets.add_events(events=events)
-            return await reread(uow, parsed)
+            updated = await reread(uow, parsed)
+            await log_change(uow, listener=self._changes, kind="updated", before=ticket, after=updated)
+            return updated
 
     async def change_status(
         self, *, principal: Principal, ticket_id: str, status: Status | None, etag: str, comment: str
@@ -296,7 +301,9 @@ class TicketDesk:
             check_etag(etag, ticket)
             check_transition(principal.role, source, status)
             await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason)
-            return await reread(uow, parsed)
+            updated = await reread(uow, parsed)
+            await log_change(uow, listener=self._changes, kind="updated", before=ticket, after=updated)
+            return updated
 
     async def assign_ticket(
         self, *, principal: Principal, ticket_id: str, assignee_id: str, etag: str, comment: str
@@ -338,7 +345,9 @@ class TicketDesk:
                     }
                 ]
             )
-            return await reread(uow, parsed)
+            updated = await reread(uow, parsed)
+            await log_change(uow, listener=self._changes, kind="updated", before=ticket, after=updated)
+            return updated
 
     async def delete_ticket(self, *, principal: Principal, ticket_id: str, etag: str) -> None:
         """Deletes the ticket with its messages and events, for good."""
@@ -347,6 +356,7 @@ class TicketDesk:
             ticket = await load_visible(uow, principal=principal, ticket_id=parsed, lock=True)
             check_etag(etag, ticket)
             await uow.tickets.delete(ticket_id=parsed)
+            await log_change(uow, listener=self._changes, kind="deleted", before=ticket, after=None)
         _log.info("ticket #%d deleted by %s", ticket.number, principal.user_id)
 
 

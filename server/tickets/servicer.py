@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
 
-from helpdesk.v1 import ticket_event_pb2, ticket_message_pb2, ticket_pb2, ticket_service_pb2, ticket_service_pb2_grpc
+from helpdesk.v1 import (
+    ticket_change_pb2,
+    ticket_event_pb2,
+    ticket_message_pb2,
+    ticket_pb2,
+    ticket_service_pb2,
+    ticket_service_pb2_grpc,
+)
 from server.core.context import require_principal
 from server.core.update_mask import effective_update_mask
 from server.tickets.conversation import TicketConversation
@@ -24,6 +32,8 @@ from server.tickets.convert import (
 )
 from server.tickets.domain import UPDATABLE_FIELDS, TicketDesk, TicketEdit
 from server.tickets.listing import ListTicketsQuery
+from server.tickets.watch import TicketWatch
+from server.tickets.watch_filter import WatchFilter
 
 _Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -31,9 +41,10 @@ _Context = grpc.aio.ServicerContext[Any, Any]
 class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
     """Transport for the ticket workflow."""
 
-    def __init__(self, *, desk: TicketDesk, conversation: TicketConversation) -> None:
+    def __init__(self, *, desk: TicketDesk, conversation: TicketConversation, watch: TicketWatch) -> None:
         self._desk = desk
         self._conversation = conversation
+        self._watch = watch
 
     async def CreateTicket(
         self, request: ticket_service_pb2.CreateTicketRequest, context: _Context
@@ -181,3 +192,21 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
         )
         events = [event_to_proto(e) for e in records]
         return ticket_service_pb2.ListTicketEventsResponse(events=events, next_page_token=next_page_token)
+
+    async def WatchTickets(
+        self, request: ticket_service_pb2.WatchTicketsRequest, context: _Context
+    ) -> AsyncIterator[ticket_change_pb2.TicketChange]:
+        """Follows the changes of the tickets the caller may see: replay after the cursor, then live."""
+        principal = require_principal()
+        spec = WatchFilter.build(
+            principal=principal,
+            statuses=[s.value for s in statuses_from_proto(request.statuses, field="statuses")],
+            priorities=[int(p) for p in priorities_from_proto(request.priorities, field="priorities")],
+            assignee_id=request.assignee_id,
+            customer_id=request.customer_id,
+            tag=request.tag,
+            category=request.category,
+            ticket_id=request.ticket_id,
+        )
+        async for change in self._watch.watch(principal=principal, spec=spec, after_cursor=request.after_cursor):
+            yield change

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from redis.asyncio import Redis
+
+from server.core.metrics import Metrics
+from server.settings import Settings
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
+from server.tickets.live import LiveTickets
 from server.tickets.servicer import TicketServicer
 from storage.db import Database
 
 
 @dataclass(frozen=True, slots=True)
 class Tickets:
-    """The desk (tickets and their lifecycle), the conversation (messages and notes) and their servicer."""
+    """The desk, the conversation (messages and notes), live changes (WatchTickets) and their servicer."""
 
     desk: TicketDesk
     conversation: TicketConversation
+    live: LiveTickets
     servicer: TicketServicer
 
     @classmethod
-    def create(cls, *, database: Database) -> Tickets:
-        """Builds every part; nothing runs in the background."""
-        desk = TicketDesk(database=database)
-        conversation = TicketConversation(database=database)
-        return cls(desk=desk, conversation=conversation, servicer=TicketServicer(desk=desk, conversation=conversation))
+    def create(cls, *, settings: Settings, database: Database, redis: Redis, metrics: Metrics) -> Tickets:
+        """Builds every part; the live feed runs once `live.start()` is called."""
+        live = LiveTickets(settings=settings, database=database, redis=redis, metrics=metrics)
+        desk = TicketDesk(database=database, changes=live.feed)
+        conversation = TicketConversation(database=database, changes=live.feed)
+        servicer = TicketServicer(desk=desk, conversation=conversation, watch=live.watch)
+        return cls(desk=desk, conversation=conversation, live=live, servicer=servicer)

@@ -8,6 +8,7 @@
     presence.py           agents' availability keys (with a TTL)
     principals.py         cached callers of sessions, revocation markers, the revocations channel
     rate_limits.py        GCRA budgets per address and user (one Lua script on Redis's clock)
+    ticket_wakeups.py     ticket-change wake-ups between replicas (pub/sub, origin-tagged)
     typing_indicators.py  chat typing indicators (with a TTL)
     view_counts.py        article views pending a flush to PostgreSQL
 

@@ -5,6 +5,7 @@ from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
 from storage.repositories.sessions import AuthSessionRepository
+from storage.repositories.ticket_changes import TicketChangeRepository
 from storage.repositories.tickets import TicketRepository
 from storage.repositories.users import UserRepository
 
@@ -14,6 +15,7 @@ __all__ = [
     "ChatRepository",
     "IdempotencyRepository",
     "RefreshTokenRepository",
+    "TicketChangeRepository",
     "TicketRepository",
     "UserRepository",
 ]

@@ -103,6 +103,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "TicketService.AddTicketMessage[note]": _STAFF,
     "TicketService.ListTicketMessages": _OWNER_AND_STAFF,
     "TicketService.ListTicketEvents": _STAFF,
+    # Watching a ticket one may not see is allowed and shows nothing: no existence is revealed.
+    "TicketService.WatchTickets": _SIGNED_IN,
     "ChatService.StartChat": _CUSTOMERS,
     "ChatService.GetChat": _OWNER_AND_STAFF,
     "ChatService.ListChats": _SIGNED_IN,
@@ -447,6 +449,9 @@ def _ticket_builders() -> dict[str, Builder]:
         "TicketService.CreateTicket": create,
         "TicketService.GetTicket": on_ticket(lambda tid, w, c: ticket_service_pb2.GetTicketRequest(id=tid)),
         "TicketService.ListTickets": list_,
+        "TicketService.WatchTickets": on_ticket(
+            lambda tid, w, c: ticket_service_pb2.WatchTicketsRequest(ticket_id=tid, after_cursor="")
+        ),
         "TicketService.UpdateTicket": on_ticket(
             lambda tid, w, c: ticket_service_pb2.UpdateTicketRequest(
                 ticket=ticket_pb2.Ticket(id=tid, subject="Edited in the matrix"),

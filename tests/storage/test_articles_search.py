@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.context import Role
 from storage.db import Database
 from storage.models import ArticleState
-from storage.repositories.articles import MATCH_END, MATCH_START, ArticleRepository
+from storage.repositories.article_search import MATCH_END, MATCH_START, explain_search, search_on
 
 PUBLISHED = [ArticleState.PUBLISHED]
 
@@ -55,8 +55,8 @@ async def ids(database: Database) -> dict[str, uuid.UUID]:
 
 
 async def _search(database: Database, query: str, **filters: object) -> list[uuid.UUID]:
-    async with database.unit_of_work() as uow:
-        hits = await uow.articles.search(query=query, limit=20, offset=0, states=PUBLISHED, **filters)  # type: ignore[arg-type]
+    async with database.read_connection() as connection:
+        hits = await search_on(connection, query=query, limit=20, offset=0, states=PUBLISHED, **filters)  # type: ignore[arg-type]
     return [hit.row.article.id for hit in hits]
 
 
@@ -111,16 +111,16 @@ async def test_filters_by_category_and_tag(database: Database, ids: dict[str, uu
 
 
 async def test_only_the_requested_states_match(database: Database, ids: dict[str, uuid.UUID]) -> None:
-    async with database.unit_of_work() as uow:
-        hits = await uow.articles.search(query="senha", limit=10, offset=0, states=[ArticleState.DRAFT])
+    async with database.read_connection() as connection:
+        hits = await search_on(connection, query="senha", limit=10, offset=0, states=[ArticleState.DRAFT])
     assert hits == []
 
 
 async def test_headline_marks_the_matches_including_accented_words(
     database: Database, ids: dict[str, uuid.UUID]
 ) -> None:
-    async with database.unit_of_work() as uow:
-        hits = await uow.articles.search(query="configuracao", limit=10, offset=0, states=PUBLISHED)
+    async with database.read_connection() as connection:
+        hits = await search_on(connection, query="configuracao", limit=10, offset=0, states=PUBLISHED)
     headline = next(hit.headline for hit in hits if hit.row.article.id == ids["config"])
     assert f"{MATCH_START}configurações{MATCH_END}" in headline
 
@@ -142,7 +142,7 @@ async def test_the_gin_index_serves_the_match(database: Database, ids: dict[str,
         await connection.execute(text("ANALYZE articles"))
         await connection.execute(text("SET LOCAL enable_seqscan = off"))
         session = AsyncSession(bind=connection)
-        plan = "\n".join(await ArticleRepository(session).explain_search(query="senha", analyze=True))
+        plan = "\n".join(await explain_search(session, query="senha", analyze=True))
         await transaction.rollback()
     assert "Bitmap Index Scan on ix_articles_search_vector" in plan
     # The page is chosen from the candidates first; snippets are made for its rows only.
@@ -168,8 +168,9 @@ async def test_headline_of_a_long_body_marks_a_match_far_from_its_start(
         )
         assert article is not None
         await uow.articles.set_state(article_id=article.id, state=ArticleState.PUBLISHED)
+    async with database.read_connection() as connection:
+        (hit,) = await search_on(connection, query=word, limit=10, offset=0, states=PUBLISHED)
     async with database.unit_of_work() as uow:
-        (hit,) = await uow.articles.search(query=word, limit=10, offset=0, states=PUBLISHED)
         await uow.articles.delete(article_id=article.id)
     assert f"{MATCH_START}{word}{MATCH_END}" in hit.headline
     assert len(hit.headline) < 600  # fragments around the match, not the whole body

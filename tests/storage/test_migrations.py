@@ -25,6 +25,8 @@ EXPECTED_TABLES |= {"tickets", "ticket_messages", "ticket_events"}
 EXPECTED_TABLES |= {"articles", "article_votes"}
 # Issue 5 (live chat).
 EXPECTED_TABLES |= {"chats", "chat_messages"}
+# Issue 15 (live ticket events).
+EXPECTED_TABLES |= {"ticket_changes", "ticket_change_log"}
 
 
 async def _tables(url: str) -> set[str]:

@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
 import { Code } from "@connectrpc/connect";
-import { ChatStatus, ErrorReason, HelpdeskClient, HelpdeskError, TicketPriority } from "../dist/index.js";
+import {
+  ChatStatus,
+  ErrorReason,
+  HelpdeskClient,
+  HelpdeskError,
+  TicketChangeKind,
+  TicketPriority,
+} from "../dist/index.js";
 
 const baseUrl = process.env.HELPDESK_GATEWAY_URL;
 const PASSWORD = "correct horse battery";
@@ -157,4 +164,111 @@ test("stream a chat: the agent's message arrives live", async (t) => {
     const chat = await client.chat.getChat({ id: chatId });
     assert.equal(chat.status, ChatStatus.ACTIVE);
   });
+});
+
+/** The agent of the chat and ticket-watch tests, or undefined when none was given. */
+async function agentClient(t) {
+  const agentEmail = process.env.HELPDESK_AGENT_EMAIL;
+  if (!agentEmail) {
+    t.skip("no agent account given (HELPDESK_AGENT_EMAIL)");
+    return undefined;
+  }
+  const agent = new HelpdeskClient({ baseUrl });
+  await agent.signIn(agentEmail, process.env.HELPDESK_AGENT_PASSWORD);
+  return agent;
+}
+
+test("watch tickets over gRPC-Web: changes arrive live, and a resume replays exactly what was missed", async (t) => {
+  const agent = await agentClient(t);
+  if (!agent) {
+    return;
+  }
+  const owner = await customer("Watched");
+  const customerId = owner.user.id;
+  let cursor = "";
+  const live = new AbortController();
+  let markCaughtUp;
+  const caughtUp = new Promise((resolve) => (markCaughtUp = resolve));
+  const firstTwo = (async () => {
+    const seen = [];
+    const changes = agent.watchTickets(
+      { customerId },
+      { signal: live.signal, markers: true, onCursor: (value) => (cursor = value) },
+    );
+    for await (const change of changes) {
+      if (change.kind === TicketChangeKind.CAUGHT_UP) {
+        markCaughtUp();
+        continue;
+      }
+      if (change.kind !== TicketChangeKind.HEARTBEAT) {
+        seen.push(change);
+      }
+      if (seen.length === 2) {
+        return seen;
+      }
+    }
+    return seen;
+  })();
+  await caughtUp;
+  const ticket = await owner.tickets.createTicket({
+    ticket: { subject: "Live list", description: "Appears without a reload." },
+    requestId: randomUUID(),
+  });
+  await agent.tickets.addTicketMessage({ ticketId: ticket.id, body: "On it", internal: true });
+  const seen = await firstTwo;
+  live.abort();
+  assert.deepEqual(
+    seen.map((change) => change.kind),
+    [TicketChangeKind.CREATED, TicketChangeKind.MESSAGE_ADDED],
+  );
+  assert.equal(seen[0].ticket.subject, "Live list");
+  assert.equal(seen[1].message.internal, true);
+
+  // Missed while away: two replies; the resumed stream replays them, then the customer's stream
+  // (from the start of the ticket) never shows the internal note.
+  await owner.tickets.addTicketMessage({ ticketId: ticket.id, body: "Any news?" });
+  await agent.tickets.addTicketMessage({ ticketId: ticket.id, body: "Fixed" });
+  const resumed = new AbortController();
+  const replayed = [];
+  for await (const change of agent.watchTickets({ customerId }, { afterCursor: cursor, signal: resumed.signal })) {
+    replayed.push(change.message.body);
+    if (replayed.length === 2) {
+      resumed.abort();
+    }
+  }
+  assert.deepEqual(replayed, ["Any news?", "Fixed"]);
+
+  const own = new AbortController();
+  const ownSeen = [];
+  for await (const change of owner.watchTickets({}, { afterCursor: seen[0].cursor, signal: own.signal })) {
+    ownSeen.push(change.message?.body ?? "");
+    if (ownSeen.length === 2) {
+      own.abort();
+    }
+  }
+  assert.deepEqual(ownSeen, ["Any news?", "Fixed"]);
+});
+
+test("watch the chat queue over gRPC-Web: a waiting chat appears", async (t) => {
+  const agent = await agentClient(t);
+  if (!agent) {
+    return;
+  }
+  const controller = new AbortController();
+  const stream = agent.chat.watchQueue({}, { signal: controller.signal });
+  const events = stream[Symbol.asyncIterator]();
+  const first = await events.next();
+  assert.equal(first.value.event.case, "snapshot");
+  const waiting = await customer("Queued");
+  const started = await waiting.chat.startChat({ topic: "queue", message: "Anyone there?", requestId: randomUUID() });
+  let added;
+  for (;;) {
+    const next = await events.next();
+    if (next.value.event.case === "chatAdded" && next.value.event.value.id === started.chat.id) {
+      added = next.value.event.value;
+      break;
+    }
+  }
+  controller.abort();
+  assert.equal(added.customerId, waiting.user.id);
 });

@@ -62,6 +62,8 @@ class ServeProcess:
                 "HELPDESK_LOG_LEVEL": "WARNING",
                 "HELPDESK_CHAT_HEARTBEAT_SECONDS": "1",
                 "HELPDESK_SHUTDOWN_GRACE_SECONDS": "1",
+                # Any free port: the default one may be held by another server on this machine.
+                "HELPDESK_METRICS_PORT": "0",
             }
         )
         with self._log_path.open("ab") as log:

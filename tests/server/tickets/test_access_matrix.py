@@ -11,9 +11,9 @@ import pytest
 from google.protobuf import field_mask_pb2
 from google.protobuf.message import Message
 
-from helpdesk.v1 import ticket_pb2, ticket_service_pb2
+from helpdesk.v1 import ticket_change_pb2, ticket_pb2, ticket_service_pb2
 from tests.server.tickets.helpers import Cast, TicketStub, open_ticket
-from tests.server.tickets.matrix import CELLS, EXPECTED
+from tests.server.tickets.matrix import CELLS, EXPECTED, STREAMS
 from tests.support import SignedIn
 
 Call = Callable[[TicketStub, str, SignedIn, Cast], Awaitable[Message]]
@@ -78,7 +78,32 @@ async def _outcome(call: Awaitable[Message]) -> tuple[str, Message | None]:
 
 def test_the_matrix_covers_every_rpc() -> None:
     service = ticket_service_pb2.DESCRIPTOR.services_by_name["TicketService"]
-    assert set(EXPECTED) == {method.name for method in service.methods} == set(CALLS)
+    assert set(EXPECTED) | set(STREAMS) == {method.name for method in service.methods} == set(CALLS) | set(STREAMS)
+
+
+@pytest.mark.parametrize("actor_name", sorted(STREAMS["WatchTickets"]))
+async def test_watch_access(ticket_stub: TicketStub, cast: Cast, actor_name: str) -> None:
+    actor = cast.by_name()[actor_name]
+    ticket = await open_ticket(ticket_stub, cast.customer_a)
+    outcomes: list[tuple[str, int]] = []
+    for ticket_id in (ticket.id, str(uuid.uuid4())):
+        call = ticket_stub.WatchTickets(
+            ticket_service_pb2.WatchTicketsRequest(ticket_id=ticket_id), metadata=actor.metadata
+        )
+        try:
+            first = await call.read()
+            assert isinstance(first, ticket_change_pb2.TicketChange)
+            outcomes.append(("OK", first.kind))
+        except grpc.aio.AioRpcError as error:
+            outcomes.append((error.code().name, 0))
+        finally:
+            call.cancel()
+    # The same answer for A's ticket and for one that does not exist: a stream that is caught up.
+    assert (
+        outcomes[0]
+        == outcomes[1]
+        == (STREAMS["WatchTickets"][actor_name], ticket_change_pb2.TICKET_CHANGE_KIND_CAUGHT_UP)
+    )
 
 
 @pytest.mark.parametrize(("rpc", "actor_name"), CELLS)

@@ -8,6 +8,7 @@ Public surface:
 - ErrorReason         every ErrorInfo reason the server sends (`error.error_reason == ErrorReason.Value(...)`)
 - ResumableChatStream  StreamChat that resumes from the last seen seq
 - Conversation        Converse (bidirectional) that resumes and re-sends pending messages
+- ResumableTicketWatch  WatchTickets that resumes from the last cursor
 """
 
 from helpdesk.client.chat import Conversation, ResumableChatStream, ResumePolicy, collect_messages
@@ -16,6 +17,7 @@ from helpdesk.client.config import CallPolicy, is_idempotent, service_config
 from helpdesk.client.errors import HelpdeskError
 from helpdesk.client.session import Session, Tokens
 from helpdesk.client.sync import SyncHelpdeskClient
+from helpdesk.client.tickets import ResumableTicketWatch
 from helpdesk.v1.error_reason_pb2 import ErrorReason
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "HelpdeskClient",
     "HelpdeskError",
     "ResumableChatStream",
+    "ResumableTicketWatch",
     "ResumePolicy",
     "Session",
     "SyncHelpdeskClient",

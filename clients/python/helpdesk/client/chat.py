@@ -43,8 +43,8 @@ def _ended(event: chat_event_pb2.ChatEvent) -> bool:
     return bool(event.status_change.chat.status == chat_pb2.CHAT_STATUS_ENDED)
 
 
-class _Resumer:
-    """Shared resume state: the last seen seq, backoff, and the one token refresh on UNAUTHENTICATED."""
+class Resumer:
+    """Shared resume state of a stream: the last seen seq, backoff, and the one token refresh on UNAUTHENTICATED."""
 
     def __init__(self, *, session: Session, policy: ResumePolicy, after_seq: int) -> None:
         self.session = session
@@ -55,10 +55,14 @@ class _Resumer:
         self._refreshed = False
         self.closed = False
 
-    def accept(self, event: chat_event_pb2.ChatEvent) -> bool:
-        """Whether to deliver `event` (False for a message already seen); records progress."""
+    def progressed(self) -> None:
+        """Something arrived: the next failure starts a fresh round of attempts."""
         self._failures = 0
         self._refreshed = False
+
+    def accept(self, event: chat_event_pb2.ChatEvent) -> bool:
+        """Whether to deliver `event` (False for a message already seen); records progress."""
+        self.progressed()
         if event.WhichOneof("event") == "message":
             if event.message.seq <= self.last_seq:
                 return False
@@ -81,7 +85,7 @@ class _Resumer:
         if self._failures >= self.policy.max_attempts:
             if error is not None:
                 raise HelpdeskError.from_rpc_error(error) from None
-            raise HelpdeskError(grpc.StatusCode.UNAVAILABLE, "the chat stream keeps ending; giving up")
+            raise HelpdeskError(grpc.StatusCode.UNAVAILABLE, "the stream keeps ending; giving up")
         delay = min(self.policy.initial_backoff_seconds * 2 ** (self._failures - 1), self.policy.max_backoff_seconds)
         await asyncio.sleep(delay)
         self.reconnects += 1
@@ -105,7 +109,7 @@ class ResumableChatStream:
     ) -> None:
         self._chat = chat
         self.chat_id = chat_id
-        self._resumer = _Resumer(session=session, policy=policy or ResumePolicy(), after_seq=after_seq)
+        self._resumer = Resumer(session=session, policy=policy or ResumePolicy(), after_seq=after_seq)
         self._call: Any = None
 
     @property
@@ -166,7 +170,7 @@ class Conversation:
     ) -> None:
         self._chat = chat
         self.chat_id = chat_id
-        self._resumer = _Resumer(session=session, policy=policy or ResumePolicy(), after_seq=after_seq)
+        self._resumer = Resumer(session=session, policy=policy or ResumePolicy(), after_seq=after_seq)
         self._pending: dict[str, str] = {}  # request_id -> body, in send order
         # Append-only outbox: each connection reads it from where it joined, so the request
         # generator of a dead connection can never take an item meant for the next one.

@@ -14,11 +14,13 @@ from grpc_health.v1 import health_pb2_grpc
 from helpdesk.client.chat import Conversation, ResumableChatStream, ResumePolicy
 from helpdesk.client.config import CallPolicy, service_config
 from helpdesk.client.session import Session, auth_interceptors
+from helpdesk.client.tickets import ResumableTicketWatch
 from helpdesk.v1 import (
     auth_service_pb2,
     auth_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    ticket_service_pb2,
     ticket_service_pb2_grpc,
     user_pb2,
     user_service_pb2_grpc,
@@ -140,3 +142,19 @@ class HelpdeskClient:
     def converse(self, chat_id: str, *, after_seq: int = 0, policy: ResumePolicy | None = None) -> Conversation:
         """A bidirectional conversation (`Converse`) on the chat, resumed after any disconnect."""
         return Conversation(self.chat, self.session, chat_id, after_seq=after_seq, policy=policy)
+
+    def watch_tickets(
+        self,
+        request: ticket_service_pb2.WatchTicketsRequest | None = None,
+        *,
+        markers: bool = False,
+        policy: ResumePolicy | None = None,
+    ) -> ResumableTicketWatch:
+        """Ticket changes (`WatchTickets`, filtered by `request`), resumed from the last cursor after any disconnect."""
+        return ResumableTicketWatch(
+            self.tickets,
+            self.session,
+            request or ticket_service_pb2.WatchTicketsRequest(),
+            markers=markers,
+            policy=policy,
+        )

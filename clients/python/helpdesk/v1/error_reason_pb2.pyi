@@ -141,6 +141,14 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (AddTicketMessage): the ticket is closed; reopen it
     first.
     """
+    CURSOR_EXPIRED: _ErrorReason.ValueType  # 88
+    """FAILED_PRECONDITION (WatchTickets): `after_cursor` is older than the
+    change log keeps; reload the list and watch without a cursor.
+    """
+    CURSOR_UNKNOWN: _ErrorReason.ValueType  # 89
+    """FAILED_PRECONDITION (WatchTickets): `after_cursor` was not issued by
+    this service; reload the list and watch without a cursor.
+    """
     NOT_A_PARTICIPANT: _ErrorReason.ValueType  # 100
     """PERMISSION_DENIED: only the chat's participants may do this."""
     NOT_THE_CUSTOMER: _ErrorReason.ValueType  # 101
@@ -167,11 +175,11 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """RESOURCE_EXHAUSTED: the caller has too many open streams."""
     SLOW_CONSUMER: _ErrorReason.ValueType  # 109
     """UNAVAILABLE (streams): the client read too slowly and fell behind;
-    reconnect with `after_seq`.
+    reconnect with `after_seq` (`after_cursor` for WatchTickets).
     """
     SERVER_STOPPING: _ErrorReason.ValueType  # 110
     """UNAVAILABLE (streams): the server is shutting down; reconnect with
-    `after_seq`.
+    `after_seq` (`after_cursor` for WatchTickets).
     """
     ARTICLE_NOT_PUBLISHED: _ErrorReason.ValueType  # 120
     """FAILED_PRECONDITION (VoteArticle): only published articles take votes."""
@@ -324,6 +332,14 @@ TICKET_CLOSED: ErrorReason.ValueType  # 87
 """FAILED_PRECONDITION (AddTicketMessage): the ticket is closed; reopen it
 first.
 """
+CURSOR_EXPIRED: ErrorReason.ValueType  # 88
+"""FAILED_PRECONDITION (WatchTickets): `after_cursor` is older than the
+change log keeps; reload the list and watch without a cursor.
+"""
+CURSOR_UNKNOWN: ErrorReason.ValueType  # 89
+"""FAILED_PRECONDITION (WatchTickets): `after_cursor` was not issued by
+this service; reload the list and watch without a cursor.
+"""
 NOT_A_PARTICIPANT: ErrorReason.ValueType  # 100
 """PERMISSION_DENIED: only the chat's participants may do this."""
 NOT_THE_CUSTOMER: ErrorReason.ValueType  # 101
@@ -350,11 +366,11 @@ TOO_MANY_STREAMS: ErrorReason.ValueType  # 108
 """RESOURCE_EXHAUSTED: the caller has too many open streams."""
 SLOW_CONSUMER: ErrorReason.ValueType  # 109
 """UNAVAILABLE (streams): the client read too slowly and fell behind;
-reconnect with `after_seq`.
+reconnect with `after_seq` (`after_cursor` for WatchTickets).
 """
 SERVER_STOPPING: ErrorReason.ValueType  # 110
 """UNAVAILABLE (streams): the server is shutting down; reconnect with
-`after_seq`.
+`after_seq` (`after_cursor` for WatchTickets).
 """
 ARTICLE_NOT_PUBLISHED: ErrorReason.ValueType  # 120
 """FAILED_PRECONDITION (VoteArticle): only published articles take votes."""

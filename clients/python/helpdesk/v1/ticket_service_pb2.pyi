@@ -500,3 +500,67 @@ class ListTicketEventsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListTicketEventsResponse: _TypeAlias = ListTicketEventsResponse  # noqa: Y015
+
+@_typing.final
+class WatchTicketsRequest(_message.Message):
+    """Request message for `WatchTickets`.
+
+    Filters combine with AND; a repeated filter matches any of its values; no
+    filter watches every ticket the caller may see.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUSES_FIELD_NUMBER: _builtins.int
+    PRIORITIES_FIELD_NUMBER: _builtins.int
+    ASSIGNEE_ID_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    TAG_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    TICKET_ID_FIELD_NUMBER: _builtins.int
+    AFTER_CURSOR_FIELD_NUMBER: _builtins.int
+    assignee_id: _builtins.str
+    """Only tickets assigned to this user. Two aliases: `me` (the caller) and
+    `none` (unassigned tickets).
+    """
+    customer_id: _builtins.str
+    """Only tickets of this customer. For customers, naming anyone else
+    watches nothing.
+    """
+    tag: _builtins.str
+    """Only tickets carrying this tag."""
+    category: _builtins.str
+    """Only tickets in this category."""
+    ticket_id: _builtins.str
+    """Only this ticket (an open ticket page)."""
+    after_cursor: _builtins.str
+    """The `cursor` of the last change the client processed: replay every
+    change after it, then go on live. Empty: start from now.
+    """
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[_ticket_pb2.TicketStatus.ValueType]:
+        """Only tickets in one of these statuses."""
+
+    @_builtins.property
+    def priorities(self) -> _containers.RepeatedScalarFieldContainer[_ticket_pb2.TicketPriority.ValueType]:
+        """Only tickets with one of these priorities."""
+
+    def __init__(
+        self,
+        *,
+        statuses: _abc.Iterable[_ticket_pb2.TicketStatus.ValueType] | None = ...,
+        priorities: _abc.Iterable[_ticket_pb2.TicketPriority.ValueType] | None = ...,
+        assignee_id: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+        tag: _builtins.str = ...,
+        category: _builtins.str = ...,
+        ticket_id: _builtins.str = ...,
+        after_cursor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_cursor", b"after_cursor", "assignee_id", b"assignee_id", "category", b"category", "customer_id", b"customer_id", "priorities", b"priorities", "statuses", b"statuses", "tag", b"tag", "ticket_id", b"ticket_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchTicketsRequest: _TypeAlias = WatchTicketsRequest  # noqa: Y015

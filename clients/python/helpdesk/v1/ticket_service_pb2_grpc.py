@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
+from helpdesk.v1 import ticket_change_pb2 as helpdesk_dot_v1_dot_ticket__change__pb2
 from helpdesk.v1 import ticket_message_pb2 as helpdesk_dot_v1_dot_ticket__message__pb2
 from helpdesk.v1 import ticket_pb2 as helpdesk_dot_v1_dot_ticket__pb2
 from helpdesk.v1 import ticket_service_pb2 as helpdesk_dot_v1_dot_ticket__service__pb2
@@ -100,6 +101,11 @@ class TicketServiceStub:
                 '/helpdesk.v1.TicketService/ListTicketEvents',
                 request_serializer=helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketEventsRequest.SerializeToString,
                 response_deserializer=helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketEventsResponse.FromString,
+                _registered_method=True)
+        self.WatchTickets = channel.unary_stream(
+                '/helpdesk.v1.TicketService/WatchTickets',
+                request_serializer=helpdesk_dot_v1_dot_ticket__service__pb2.WatchTicketsRequest.SerializeToString,
+                response_deserializer=helpdesk_dot_v1_dot_ticket__change__pb2.TicketChange.FromString,
                 _registered_method=True)
 
 
@@ -236,6 +242,33 @@ class TicketServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchTickets(self, request, context):
+        """Follows the changes of the tickets the caller may see, for views that
+        keep themselves current (a ticket list, an open ticket). The filters are
+        those of `ListTickets`, so a client watches exactly the list it shows.
+
+        Without `after_cursor` the stream starts from now with a `CAUGHT_UP`
+        marker carrying the current cursor; with it, every change after that
+        cursor is replayed first (from PostgreSQL, on any server), then
+        `CAUGHT_UP`, then changes as they commit, each once and in commit order.
+        A heartbeat follows about every 15 seconds without a change. Customers
+        get their own tickets only and never internal notes.
+
+        A cursor older than the retention window (7 days by default) is
+        FAILED_PRECONDITION with ErrorInfo reason `CURSOR_EXPIRED`, and one this
+        server never issued is FAILED_PRECONDITION with reason `CURSOR_UNKNOWN`:
+        reload the list and watch again without a cursor. A stream ends with
+        UNAVAILABLE (resume with the last cursor) when the server shuts down or
+        the client reads too slowly (reason `SLOW_CONSUMER`), and with
+        UNAUTHENTICATED as soon as the caller's session ends (sign-out,
+        deactivation). Too many open streams of one user is RESOURCE_EXHAUSTED
+        (reason `TOO_MANY_STREAMS`). Works over gRPC-Web; through the JSON
+        gateway the changes arrive as one JSON array when the stream ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -288,6 +321,11 @@ def add_TicketServiceServicer_to_server(servicer, server):
                     servicer.ListTicketEvents,
                     request_deserializer=helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketEventsRequest.FromString,
                     response_serializer=helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketEventsResponse.SerializeToString,
+            ),
+            'WatchTickets': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchTickets,
+                    request_deserializer=helpdesk_dot_v1_dot_ticket__service__pb2.WatchTicketsRequest.FromString,
+                    response_serializer=helpdesk_dot_v1_dot_ticket__change__pb2.TicketChange.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -574,6 +612,33 @@ class TicketService:
             '/helpdesk.v1.TicketService/ListTicketEvents',
             helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketEventsRequest.SerializeToString,
             helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchTickets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/helpdesk.v1.TicketService/WatchTickets',
+            helpdesk_dot_v1_dot_ticket__service__pb2.WatchTicketsRequest.SerializeToString,
+            helpdesk_dot_v1_dot_ticket__change__pb2.TicketChange.FromString,
             options,
             channel_credentials,
             insecure,

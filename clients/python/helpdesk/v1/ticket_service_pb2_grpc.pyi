@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from google.protobuf import empty_pb2 as _empty_pb2
 from grpc import aio as _aio
+from helpdesk.v1 import ticket_change_pb2 as _ticket_change_pb2
 from helpdesk.v1 import ticket_message_pb2 as _ticket_message_pb2
 from helpdesk.v1 import ticket_pb2 as _ticket_pb2
 from helpdesk.v1 import ticket_service_pb2 as _ticket_service_pb2
@@ -124,6 +125,29 @@ class TicketServiceStub:
     """Lists the ticket's audit trail, oldest first: every change, who made it
     and when.
     """
+    WatchTickets: _grpc.UnaryStreamMultiCallable[_ticket_service_pb2.WatchTicketsRequest, _ticket_change_pb2.TicketChange]
+    """Follows the changes of the tickets the caller may see, for views that
+    keep themselves current (a ticket list, an open ticket). The filters are
+    those of `ListTickets`, so a client watches exactly the list it shows.
+
+    Without `after_cursor` the stream starts from now with a `CAUGHT_UP`
+    marker carrying the current cursor; with it, every change after that
+    cursor is replayed first (from PostgreSQL, on any server), then
+    `CAUGHT_UP`, then changes as they commit, each once and in commit order.
+    A heartbeat follows about every 15 seconds without a change. Customers
+    get their own tickets only and never internal notes.
+
+    A cursor older than the retention window (7 days by default) is
+    FAILED_PRECONDITION with ErrorInfo reason `CURSOR_EXPIRED`, and one this
+    server never issued is FAILED_PRECONDITION with reason `CURSOR_UNKNOWN`:
+    reload the list and watch again without a cursor. A stream ends with
+    UNAVAILABLE (resume with the last cursor) when the server shuts down or
+    the client reads too slowly (reason `SLOW_CONSUMER`), and with
+    UNAUTHENTICATED as soon as the caller's session ends (sign-out,
+    deactivation). Too many open streams of one user is RESOURCE_EXHAUSTED
+    (reason `TOO_MANY_STREAMS`). Works over gRPC-Web; through the JSON
+    gateway the changes arrive as one JSON array when the stream ends.
+    """
 
 @_typing.type_check_only
 class TicketServiceAsyncStub(TicketServiceStub):
@@ -217,6 +241,29 @@ class TicketServiceAsyncStub(TicketServiceStub):
     ListTicketEvents: _aio.UnaryUnaryMultiCallable[_ticket_service_pb2.ListTicketEventsRequest, _ticket_service_pb2.ListTicketEventsResponse]  # type: ignore[assignment]
     """Lists the ticket's audit trail, oldest first: every change, who made it
     and when.
+    """
+    WatchTickets: _aio.UnaryStreamMultiCallable[_ticket_service_pb2.WatchTicketsRequest, _ticket_change_pb2.TicketChange]  # type: ignore[assignment]
+    """Follows the changes of the tickets the caller may see, for views that
+    keep themselves current (a ticket list, an open ticket). The filters are
+    those of `ListTickets`, so a client watches exactly the list it shows.
+
+    Without `after_cursor` the stream starts from now with a `CAUGHT_UP`
+    marker carrying the current cursor; with it, every change after that
+    cursor is replayed first (from PostgreSQL, on any server), then
+    `CAUGHT_UP`, then changes as they commit, each once and in commit order.
+    A heartbeat follows about every 15 seconds without a change. Customers
+    get their own tickets only and never internal notes.
+
+    A cursor older than the retention window (7 days by default) is
+    FAILED_PRECONDITION with ErrorInfo reason `CURSOR_EXPIRED`, and one this
+    server never issued is FAILED_PRECONDITION with reason `CURSOR_UNKNOWN`:
+    reload the list and watch again without a cursor. A stream ends with
+    UNAVAILABLE (resume with the last cursor) when the server shuts down or
+    the client reads too slowly (reason `SLOW_CONSUMER`), and with
+    UNAUTHENTICATED as soon as the caller's session ends (sign-out,
+    deactivation). Too many open streams of one user is RESOURCE_EXHAUSTED
+    (reason `TOO_MANY_STREAMS`). Works over gRPC-Web; through the JSON
+    gateway the changes arrive as one JSON array when the stream ends.
     """
 
 class TicketServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -368,6 +415,35 @@ class TicketServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_ticket_service_pb2.ListTicketEventsResponse, _abc.Awaitable[_ticket_service_pb2.ListTicketEventsResponse]]:
         """Lists the ticket's audit trail, oldest first: every change, who made it
         and when.
+        """
+
+    @_abc_1.abstractmethod
+    def WatchTickets(
+        self,
+        request: _ticket_service_pb2.WatchTicketsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_ticket_change_pb2.TicketChange], _abc.AsyncIterator[_ticket_change_pb2.TicketChange]]:
+        """Follows the changes of the tickets the caller may see, for views that
+        keep themselves current (a ticket list, an open ticket). The filters are
+        those of `ListTickets`, so a client watches exactly the list it shows.
+
+        Without `after_cursor` the stream starts from now with a `CAUGHT_UP`
+        marker carrying the current cursor; with it, every change after that
+        cursor is replayed first (from PostgreSQL, on any server), then
+        `CAUGHT_UP`, then changes as they commit, each once and in commit order.
+        A heartbeat follows about every 15 seconds without a change. Customers
+        get their own tickets only and never internal notes.
+
+        A cursor older than the retention window (7 days by default) is
+        FAILED_PRECONDITION with ErrorInfo reason `CURSOR_EXPIRED`, and one this
+        server never issued is FAILED_PRECONDITION with reason `CURSOR_UNKNOWN`:
+        reload the list and watch again without a cursor. A stream ends with
+        UNAVAILABLE (resume with the last cursor) when the server shuts down or
+        the client reads too slowly (reason `SLOW_CONSUMER`), and with
+        UNAUTHENTICATED as soon as the caller's session ends (sign-out,
+        deactivation). Too many open streams of one user is RESOURCE_EXHAUSTED
+        (reason `TOO_MANY_STREAMS`). Works over gRPC-Web; through the JSON
+        gateway the changes arrive as one JSON array when the stream ends.
         """
 
 def add_TicketServiceServicer_to_server(servicer: TicketServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

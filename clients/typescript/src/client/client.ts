@@ -4,6 +4,7 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { AuthService } from "../gen/helpdesk/v1/auth_service_pb.js";
 import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
+import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { KnowledgeService } from "../gen/helpdesk/v1/knowledge_service_pb.js";
 import { TicketService } from "../gen/helpdesk/v1/ticket_service_pb.js";
@@ -11,6 +12,7 @@ import type { User } from "../gen/helpdesk/v1/user_pb.js";
 import { UserService } from "../gen/helpdesk/v1/user_service_pb.js";
 import { resumableChatEvents, type ResumeOptions } from "./chat.js";
 import { authInterceptor, Session } from "./session.js";
+import { resumableTicketChanges, type TicketWatchFilter, type WatchTicketsOptions } from "./tickets.js";
 
 export interface HelpdeskClientOptions {
   /** The gateway, e.g. "http://localhost:8080". */
@@ -92,5 +94,10 @@ export class HelpdeskClient {
   /** The chat's events (StreamChat), resumed from the last seen seq after any disconnect. */
   streamChat(chatId: string, options: ResumeOptions = {}): AsyncGenerator<ChatEvent> {
     return resumableChatEvents(this.chat, this.session, chatId, options);
+  }
+
+  /** Ticket changes matching `filter` (WatchTickets), resumed from the last cursor after any disconnect. */
+  watchTickets(filter: TicketWatchFilter = {}, options: WatchTicketsOptions = {}): AsyncGenerator<TicketChange> {
+    return resumableTicketChanges(this.tickets, this.session, filter, options);
   }
 }

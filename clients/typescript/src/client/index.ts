@@ -4,3 +4,4 @@ export { HelpdeskClient, type HelpdeskClientOptions } from "./client.js";
 export { HelpdeskError } from "./errors.js";
 export { Session, authInterceptor, type RefreshReason, type TokenAnswer, type Tokens } from "./session.js";
 export { resumableChatEvents, type ResumeOptions } from "./chat.js";
+export { resumableTicketChanges, type TicketWatchFilter, type WatchTicketsOptions } from "./tickets.js";

@@ -11,6 +11,8 @@ import { file_google_protobuf_empty, file_google_protobuf_field_mask, file_googl
 import { file_helpdesk_v1_access } from "./access_pb.js";
 import type { Ticket, TicketPriority, TicketSchema, TicketStatus } from "./ticket_pb.js";
 import { file_helpdesk_v1_ticket } from "./ticket_pb.js";
+import type { TicketChangeSchema } from "./ticket_change_pb.js";
+import { file_helpdesk_v1_ticket_change } from "./ticket_change_pb.js";
 import type { TicketEvent } from "./ticket_event_pb.js";
 import { file_helpdesk_v1_ticket_event } from "./ticket_event_pb.js";
 import type { TicketMessage, TicketMessageSchema } from "./ticket_message_pb.js";
@@ -21,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file helpdesk/v1/ticket_service.proto.
  */
 export const file_helpdesk_v1_ticket_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBoZWxwZGVzay92MS90aWNrZXRfc2VydmljZS5wcm90bxILaGVscGRlc2sudjEiWgoTQ3JlYXRlVGlja2V0UmVxdWVzdBIpCgZ0aWNrZXQYASABKAsyEy5oZWxwZGVzay52MS5UaWNrZXRCBOJBAQISGAoKcmVxdWVzdF9pZBgCIAEoCUIE4kEBASIkChBHZXRUaWNrZXRSZXF1ZXN0EhAKAmlkGAEgASgJQgTiQQECIrcDChJMaXN0VGlja2V0c1JlcXVlc3QSFwoJcGFnZV9zaXplGAEgASgFQgTiQQEBEhgKCnBhZ2VfdG9rZW4YAiABKAlCBOJBAQESMQoIc3RhdHVzZXMYAyADKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQESNQoKcHJpb3JpdGllcxgEIAMoDjIbLmhlbHBkZXNrLnYxLlRpY2tldFByaW9yaXR5QgTiQQEBEhkKC2Fzc2lnbmVlX2lkGAUgASgJQgTiQQEBEhkKC2N1c3RvbWVyX2lkGAYgASgJQgTiQQEBEhEKA3RhZxgHIAEoCUIE4kEBARIWCghjYXRlZ29yeRgIIAEoCUIE4kEBARI7ChFjcmVhdGVfdGltZV9zdGFydBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQESOQoPY3JlYXRlX3RpbWVfZW5kGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBARITCgVxdWVyeRgLIAEoCUIE4kEBARIWCghvcmRlcl9ieRgMIAEoCUIE4kEBASJUChNMaXN0VGlja2V0c1Jlc3BvbnNlEiQKB3RpY2tldHMYASADKAsyEy5oZWxwZGVzay52MS5UaWNrZXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIncKE1VwZGF0ZVRpY2tldFJlcXVlc3QSKQoGdGlja2V0GAEgASgLMhMuaGVscGRlc2sudjEuVGlja2V0QgTiQQECEjUKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IE4kEBASJtChNBc3NpZ25UaWNrZXRSZXF1ZXN0EhAKAmlkGAEgASgJQgTiQQECEhkKC2Fzc2lnbmVlX2lkGAIgASgJQgTiQQEBEhIKBGV0YWcYAyABKAlCBOJBAQESFQoHY29tbWVudBgEIAEoCUIE4kEBASKJAQoZQ2hhbmdlVGlja2V0U3RhdHVzUmVxdWVzdBIQCgJpZBgBIAEoCUIE4kEBAhIvCgZzdGF0dXMYAiABKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQISEgoEZXRhZxgDIAEoCUIE4kEBARIVCgdjb21tZW50GAQgASgJQgTiQQEBIjsKE0RlbGV0ZVRpY2tldFJlcXVlc3QSEAoCaWQYASABKAlCBOJBAQISEgoEZXRhZxgCIAEoCUIE4kEBASJ4ChdBZGRUaWNrZXRNZXNzYWdlUmVxdWVzdBIXCgl0aWNrZXRfaWQYASABKAlCBOJBAQISEgoEYm9keRgCIAEoCUIE4kEBAhIWCghpbnRlcm5hbBgDIAEoCEIE4kEBARIYCgpyZXF1ZXN0X2lkGAQgASgJQgTiQQEBImcKGUxpc3RUaWNrZXRNZXNzYWdlc1JlcXVlc3QSFwoJdGlja2V0X2lkGAEgASgJQgTiQQECEhcKCXBhZ2Vfc2l6ZRgCIAEoBUIE4kEBARIYCgpwYWdlX3Rva2VuGAMgASgJQgTiQQEBImMKGkxpc3RUaWNrZXRNZXNzYWdlc1Jlc3BvbnNlEiwKCG1lc3NhZ2VzGAEgAygLMhouaGVscGRlc2sudjEuVGlja2V0TWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZQoXTGlzdFRpY2tldEV2ZW50c1JlcXVlc3QSFwoJdGlja2V0X2lkGAEgASgJQgTiQQECEhcKCXBhZ2Vfc2l6ZRgCIAEoBUIE4kEBARIYCgpwYWdlX3Rva2VuGAMgASgJQgTiQQEBIl0KGExpc3RUaWNrZXRFdmVudHNSZXNwb25zZRIoCgZldmVudHMYASADKAsyGC5oZWxwZGVzay52MS5UaWNrZXRFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAky6AkKDVRpY2tldFNlcnZpY2USawoMQ3JlYXRlVGlja2V0EiAuaGVscGRlc2sudjEuQ3JlYXRlVGlja2V0UmVxdWVzdBoTLmhlbHBkZXNrLnYxLlRpY2tldCIkwvMYBRIDAQIDgtPkkwIVOgZ0aWNrZXQiCy92MS90aWNrZXRzEmIKCUdldFRpY2tldBIdLmhlbHBkZXNrLnYxLkdldFRpY2tldFJlcXVlc3QaEy5oZWxwZGVzay52MS5UaWNrZXQiIcLzGAUSAwECA4LT5JMCEhIQL3YxL3RpY2tldHMve2lkfRJuCgtMaXN0VGlja2V0cxIfLmhlbHBkZXNrLnYxLkxpc3RUaWNrZXRzUmVxdWVzdBogLmhlbHBkZXNrLnYxLkxpc3RUaWNrZXRzUmVzcG9uc2UiHMLzGAUSAwECA4LT5JMCDRILL3YxL3RpY2tldHMSdwoMVXBkYXRlVGlja2V0EiAuaGVscGRlc2sudjEuVXBkYXRlVGlja2V0UmVxdWVzdBoTLmhlbHBkZXNrLnYxLlRpY2tldCIwwvMYBRIDAQIDgtPkkwIhOgZ0aWNrZXQyFy92MS90aWNrZXRzL3t0aWNrZXQuaWR9EnEKDEFzc2lnblRpY2tldBIgLmhlbHBkZXNrLnYxLkFzc2lnblRpY2tldFJlcXVlc3QaEy5oZWxwZGVzay52MS5UaWNrZXQiKsLzGAQSAgIDgtPkkwIcOgEqIhcvdjEvdGlja2V0cy97aWR9OmFzc2lnbhKEAQoSQ2hhbmdlVGlja2V0U3RhdHVzEiYuaGVscGRlc2sudjEuQ2hhbmdlVGlja2V0U3RhdHVzUmVxdWVzdBoTLmhlbHBkZXNrLnYxLlRpY2tldCIxwvMYBRIDAQIDgtPkkwIiOgEqIh0vdjEvdGlja2V0cy97aWR9OmNoYW5nZVN0YXR1cxJpCgxEZWxldGVUaWNrZXQSIC5oZWxwZGVzay52MS5EZWxldGVUaWNrZXRSZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5Ih/C8xgDEgEDgtPkkwISKhAvdjEvdGlja2V0cy97aWR9EooBChBBZGRUaWNrZXRNZXNzYWdlEiQuaGVscGRlc2sudjEuQWRkVGlja2V0TWVzc2FnZVJlcXVlc3QaGi5oZWxwZGVzay52MS5UaWNrZXRNZXNzYWdlIjTC8xgFEgMBAgOC0+STAiU6ASoiIC92MS90aWNrZXRzL3t0aWNrZXRfaWR9L21lc3NhZ2VzEpgBChJMaXN0VGlja2V0TWVzc2FnZXMSJi5oZWxwZGVzay52MS5MaXN0VGlja2V0TWVzc2FnZXNSZXF1ZXN0GicuaGVscGRlc2sudjEuTGlzdFRpY2tldE1lc3NhZ2VzUmVzcG9uc2UiMcLzGAUSAwECA4LT5JMCIhIgL3YxL3RpY2tldHMve3RpY2tldF9pZH0vbWVzc2FnZXMSjwEKEExpc3RUaWNrZXRFdmVudHMSJC5oZWxwZGVzay52MS5MaXN0VGlja2V0RXZlbnRzUmVxdWVzdBolLmhlbHBkZXNrLnYxLkxpc3RUaWNrZXRFdmVudHNSZXNwb25zZSIuwvMYBBICAgOC0+STAiASHi92MS90aWNrZXRzL3t0aWNrZXRfaWR9L2V2ZW50c0I8WjpnaXRodWIuY29tL2hlbHBkZXNrL2hlbHBkZXNrL2dlbi9nby9oZWxwZGVzay92MTtoZWxwZGVza3YxYgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_helpdesk_v1_access, file_helpdesk_v1_ticket, file_helpdesk_v1_ticket_event, file_helpdesk_v1_ticket_message]);
+  fileDesc("CiBoZWxwZGVzay92MS90aWNrZXRfc2VydmljZS5wcm90bxILaGVscGRlc2sudjEiWgoTQ3JlYXRlVGlja2V0UmVxdWVzdBIpCgZ0aWNrZXQYASABKAsyEy5oZWxwZGVzay52MS5UaWNrZXRCBOJBAQISGAoKcmVxdWVzdF9pZBgCIAEoCUIE4kEBASIkChBHZXRUaWNrZXRSZXF1ZXN0EhAKAmlkGAEgASgJQgTiQQECIrcDChJMaXN0VGlja2V0c1JlcXVlc3QSFwoJcGFnZV9zaXplGAEgASgFQgTiQQEBEhgKCnBhZ2VfdG9rZW4YAiABKAlCBOJBAQESMQoIc3RhdHVzZXMYAyADKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQESNQoKcHJpb3JpdGllcxgEIAMoDjIbLmhlbHBkZXNrLnYxLlRpY2tldFByaW9yaXR5QgTiQQEBEhkKC2Fzc2lnbmVlX2lkGAUgASgJQgTiQQEBEhkKC2N1c3RvbWVyX2lkGAYgASgJQgTiQQEBEhEKA3RhZxgHIAEoCUIE4kEBARIWCghjYXRlZ29yeRgIIAEoCUIE4kEBARI7ChFjcmVhdGVfdGltZV9zdGFydBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQESOQoPY3JlYXRlX3RpbWVfZW5kGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBARITCgVxdWVyeRgLIAEoCUIE4kEBARIWCghvcmRlcl9ieRgMIAEoCUIE4kEBASJUChNMaXN0VGlja2V0c1Jlc3BvbnNlEiQKB3RpY2tldHMYASADKAsyEy5oZWxwZGVzay52MS5UaWNrZXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIncKE1VwZGF0ZVRpY2tldFJlcXVlc3QSKQoGdGlja2V0GAEgASgLMhMuaGVscGRlc2sudjEuVGlja2V0QgTiQQECEjUKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IE4kEBASJtChNBc3NpZ25UaWNrZXRSZXF1ZXN0EhAKAmlkGAEgASgJQgTiQQECEhkKC2Fzc2lnbmVlX2lkGAIgASgJQgTiQQEBEhIKBGV0YWcYAyABKAlCBOJBAQESFQoHY29tbWVudBgEIAEoCUIE4kEBASKJAQoZQ2hhbmdlVGlja2V0U3RhdHVzUmVxdWVzdBIQCgJpZBgBIAEoCUIE4kEBAhIvCgZzdGF0dXMYAiABKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQISEgoEZXRhZxgDIAEoCUIE4kEBARIVCgdjb21tZW50GAQgASgJQgTiQQEBIjsKE0RlbGV0ZVRpY2tldFJlcXVlc3QSEAoCaWQYASABKAlCBOJBAQISEgoEZXRhZxgCIAEoCUIE4kEBASJ4ChdBZGRUaWNrZXRNZXNzYWdlUmVxdWVzdBIXCgl0aWNrZXRfaWQYASABKAlCBOJBAQISEgoEYm9keRgCIAEoCUIE4kEBAhIWCghpbnRlcm5hbBgDIAEoCEIE4kEBARIYCgpyZXF1ZXN0X2lkGAQgASgJQgTiQQEBImcKGUxpc3RUaWNrZXRNZXNzYWdlc1JlcXVlc3QSFwoJdGlja2V0X2lkGAEgASgJQgTiQQECEhcKCXBhZ2Vfc2l6ZRgCIAEoBUIE4kEBARIYCgpwYWdlX3Rva2VuGAMgASgJQgTiQQEBImMKGkxpc3RUaWNrZXRNZXNzYWdlc1Jlc3BvbnNlEiwKCG1lc3NhZ2VzGAEgAygLMhouaGVscGRlc2sudjEuVGlja2V0TWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZQoXTGlzdFRpY2tldEV2ZW50c1JlcXVlc3QSFwoJdGlja2V0X2lkGAEgASgJQgTiQQECEhcKCXBhZ2Vfc2l6ZRgCIAEoBUIE4kEBARIYCgpwYWdlX3Rva2VuGAMgASgJQgTiQQEBIl0KGExpc3RUaWNrZXRFdmVudHNSZXNwb25zZRIoCgZldmVudHMYASADKAsyGC5oZWxwZGVzay52MS5UaWNrZXRFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkilQIKE1dhdGNoVGlja2V0c1JlcXVlc3QSMQoIc3RhdHVzZXMYASADKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQESNQoKcHJpb3JpdGllcxgCIAMoDjIbLmhlbHBkZXNrLnYxLlRpY2tldFByaW9yaXR5QgTiQQEBEhkKC2Fzc2lnbmVlX2lkGAMgASgJQgTiQQEBEhkKC2N1c3RvbWVyX2lkGAQgASgJQgTiQQEBEhEKA3RhZxgFIAEoCUIE4kEBARIWCghjYXRlZ29yeRgGIAEoCUIE4kEBARIXCgl0aWNrZXRfaWQYByABKAlCBOJBAQESGgoMYWZ0ZXJfY3Vyc29yGAggASgJQgTiQQEBMtsKCg1UaWNrZXRTZXJ2aWNlEmsKDENyZWF0ZVRpY2tldBIgLmhlbHBkZXNrLnYxLkNyZWF0ZVRpY2tldFJlcXVlc3QaEy5oZWxwZGVzay52MS5UaWNrZXQiJMLzGAUSAwECA4LT5JMCFToGdGlja2V0IgsvdjEvdGlja2V0cxJiCglHZXRUaWNrZXQSHS5oZWxwZGVzay52MS5HZXRUaWNrZXRSZXF1ZXN0GhMuaGVscGRlc2sudjEuVGlja2V0IiHC8xgFEgMBAgOC0+STAhISEC92MS90aWNrZXRzL3tpZH0SbgoLTGlzdFRpY2tldHMSHy5oZWxwZGVzay52MS5MaXN0VGlja2V0c1JlcXVlc3QaIC5oZWxwZGVzay52MS5MaXN0VGlja2V0c1Jlc3BvbnNlIhzC8xgFEgMBAgOC0+STAg0SCy92MS90aWNrZXRzEncKDFVwZGF0ZVRpY2tldBIgLmhlbHBkZXNrLnYxLlVwZGF0ZVRpY2tldFJlcXVlc3QaEy5oZWxwZGVzay52MS5UaWNrZXQiMMLzGAUSAwECA4LT5JMCIToGdGlja2V0MhcvdjEvdGlja2V0cy97dGlja2V0LmlkfRJxCgxBc3NpZ25UaWNrZXQSIC5oZWxwZGVzay52MS5Bc3NpZ25UaWNrZXRSZXF1ZXN0GhMuaGVscGRlc2sudjEuVGlja2V0IirC8xgEEgICA4LT5JMCHDoBKiIXL3YxL3RpY2tldHMve2lkfTphc3NpZ24ShAEKEkNoYW5nZVRpY2tldFN0YXR1cxImLmhlbHBkZXNrLnYxLkNoYW5nZVRpY2tldFN0YXR1c1JlcXVlc3QaEy5oZWxwZGVzay52MS5UaWNrZXQiMcLzGAUSAwECA4LT5JMCIjoBKiIdL3YxL3RpY2tldHMve2lkfTpjaGFuZ2VTdGF0dXMSaQoMRGVsZXRlVGlja2V0EiAuaGVscGRlc2sudjEuRGVsZXRlVGlja2V0UmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIfwvMYAxIBA4LT5JMCEioQL3YxL3RpY2tldHMve2lkfRKKAQoQQWRkVGlja2V0TWVzc2FnZRIkLmhlbHBkZXNrLnYxLkFkZFRpY2tldE1lc3NhZ2VSZXF1ZXN0GhouaGVscGRlc2sudjEuVGlja2V0TWVzc2FnZSI0wvMYBRIDAQIDgtPkkwIlOgEqIiAvdjEvdGlja2V0cy97dGlja2V0X2lkfS9tZXNzYWdlcxKYAQoSTGlzdFRpY2tldE1lc3NhZ2VzEiYuaGVscGRlc2sudjEuTGlzdFRpY2tldE1lc3NhZ2VzUmVxdWVzdBonLmhlbHBkZXNrLnYxLkxpc3RUaWNrZXRNZXNzYWdlc1Jlc3BvbnNlIjHC8xgFEgMBAgOC0+STAiISIC92MS90aWNrZXRzL3t0aWNrZXRfaWR9L21lc3NhZ2VzEo8BChBMaXN0VGlja2V0RXZlbnRzEiQuaGVscGRlc2sudjEuTGlzdFRpY2tldEV2ZW50c1JlcXVlc3QaJS5oZWxwZGVzay52MS5MaXN0VGlja2V0RXZlbnRzUmVzcG9uc2UiLsLzGAQSAgIDgtPkkwIgEh4vdjEvdGlja2V0cy97dGlja2V0X2lkfS9ldmVudHMScQoMV2F0Y2hUaWNrZXRzEiAuaGVscGRlc2sudjEuV2F0Y2hUaWNrZXRzUmVxdWVzdBoZLmhlbHBkZXNrLnYxLlRpY2tldENoYW5nZSIiwvMYBRIDAQIDgtPkkwITEhEvdjEvdGlja2V0czp3YXRjaDABQjxaOmdpdGh1Yi5jb20vaGVscGRlc2svaGVscGRlc2svZ2VuL2dvL2hlbHBkZXNrL3YxO2hlbHBkZXNrdjFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_helpdesk_v1_access, file_helpdesk_v1_ticket, file_helpdesk_v1_ticket_change, file_helpdesk_v1_ticket_event, file_helpdesk_v1_ticket_message]);
 
 /**
  * Request message for `CreateTicket`.
@@ -541,6 +543,82 @@ export const ListTicketEventsResponseSchema: GenMessage<ListTicketEventsResponse
   messageDesc(file_helpdesk_v1_ticket_service, 12);
 
 /**
+ * Request message for `WatchTickets`.
+ *
+ * Filters combine with AND; a repeated filter matches any of its values; no
+ * filter watches every ticket the caller may see.
+ *
+ * @generated from message helpdesk.v1.WatchTicketsRequest
+ */
+export type WatchTicketsRequest = Message<"helpdesk.v1.WatchTicketsRequest"> & {
+  /**
+   * Only tickets in one of these statuses.
+   *
+   * @generated from field: repeated helpdesk.v1.TicketStatus statuses = 1;
+   */
+  statuses: TicketStatus[];
+
+  /**
+   * Only tickets with one of these priorities.
+   *
+   * @generated from field: repeated helpdesk.v1.TicketPriority priorities = 2;
+   */
+  priorities: TicketPriority[];
+
+  /**
+   * Only tickets assigned to this user. Two aliases: `me` (the caller) and
+   * `none` (unassigned tickets).
+   *
+   * @generated from field: string assignee_id = 3;
+   */
+  assigneeId: string;
+
+  /**
+   * Only tickets of this customer. For customers, naming anyone else
+   * watches nothing.
+   *
+   * @generated from field: string customer_id = 4;
+   */
+  customerId: string;
+
+  /**
+   * Only tickets carrying this tag.
+   *
+   * @generated from field: string tag = 5;
+   */
+  tag: string;
+
+  /**
+   * Only tickets in this category.
+   *
+   * @generated from field: string category = 6;
+   */
+  category: string;
+
+  /**
+   * Only this ticket (an open ticket page).
+   *
+   * @generated from field: string ticket_id = 7;
+   */
+  ticketId: string;
+
+  /**
+   * The `cursor` of the last change the client processed: replay every
+   * change after it, then go on live. Empty: start from now.
+   *
+   * @generated from field: string after_cursor = 8;
+   */
+  afterCursor: string;
+};
+
+/**
+ * Describes the message helpdesk.v1.WatchTicketsRequest.
+ * Use `create(WatchTicketsRequestSchema)` to create a new message.
+ */
+export const WatchTicketsRequestSchema: GenMessage<WatchTicketsRequest> = /*@__PURE__*/
+  messageDesc(file_helpdesk_v1_ticket_service, 13);
+
+/**
  * The help-desk workflow: customers open tickets and talk with agents on
  * them; agents and administrators triage, assign and move tickets through
  * their lifecycle.
@@ -704,6 +782,36 @@ export const TicketService: GenService<{
     methodKind: "unary";
     input: typeof ListTicketEventsRequestSchema;
     output: typeof ListTicketEventsResponseSchema;
+  },
+  /**
+   * Follows the changes of the tickets the caller may see, for views that
+   * keep themselves current (a ticket list, an open ticket). The filters are
+   * those of `ListTickets`, so a client watches exactly the list it shows.
+   *
+   * Without `after_cursor` the stream starts from now with a `CAUGHT_UP`
+   * marker carrying the current cursor; with it, every change after that
+   * cursor is replayed first (from PostgreSQL, on any server), then
+   * `CAUGHT_UP`, then changes as they commit, each once and in commit order.
+   * A heartbeat follows about every 15 seconds without a change. Customers
+   * get their own tickets only and never internal notes.
+   *
+   * A cursor older than the retention window (7 days by default) is
+   * FAILED_PRECONDITION with ErrorInfo reason `CURSOR_EXPIRED`, and one this
+   * server never issued is FAILED_PRECONDITION with reason `CURSOR_UNKNOWN`:
+   * reload the list and watch again without a cursor. A stream ends with
+   * UNAVAILABLE (resume with the last cursor) when the server shuts down or
+   * the client reads too slowly (reason `SLOW_CONSUMER`), and with
+   * UNAUTHENTICATED as soon as the caller's session ends (sign-out,
+   * deactivation). Too many open streams of one user is RESOURCE_EXHAUSTED
+   * (reason `TOO_MANY_STREAMS`). Works over gRPC-Web; through the JSON
+   * gateway the changes arrive as one JSON array when the stream ends.
+   *
+   * @generated from rpc helpdesk.v1.TicketService.WatchTickets
+   */
+  watchTickets: {
+    methodKind: "server_streaming";
+    input: typeof WatchTicketsRequestSchema;
+    output: typeof TicketChangeSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_helpdesk_v1_ticket_service, 0);
