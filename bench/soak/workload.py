@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from bench.scenarios.auth import BENCH_PASSWORD, account_email, sign_in
-from bench.scenarios.knowledge import QUERIES, seed_articles
+from bench.scenarios.knowledge_seed import QUERIES, seed_articles
 from bench.scenarios.tickets import seed_tickets
 from bench.soak.options import CALL_TIMEOUT_S
 from bench.soak.recorder import Recorder

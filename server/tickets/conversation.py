@@ -17,7 +17,7 @@ from server.tickets.transitions import REOPENED_BY_CUSTOMER_REPLY, Status
 from server.tickets.validation import check_request_id, check_text, parse_ticket_id
 from storage.db import Database
 from storage.pagination import encode_page_token, resolve_page_size
-from storage.repositories.ticket_records import EventRecord, MessageRecord
+from storage.repositories.ticket_records import EventRecord, MessageRecord, NewEvent
 
 ADD_MESSAGE_SCOPE = "helpdesk.v1.TicketService/AddTicketMessage"
 
@@ -65,12 +65,12 @@ class TicketConversation:
             )
             await uow.tickets.add_events(
                 events=[
-                    {
-                        "ticket_id": parsed,
-                        "type": "note_added" if internal else "message_added",
-                        "actor_id": principal.user_id,
-                        "message_id": message_id,
-                    }
+                    NewEvent(
+                        ticket_id=parsed,
+                        type="note_added" if internal else "message_added",
+                        actor_id=principal.user_id,
+                        message_id=message_id,
+                    )
                 ]
             )
             if principal.role is Role.CUSTOMER and Status(ticket.status) in REOPENED_BY_CUSTOMER_REPLY:

@@ -38,7 +38,7 @@ from storage.db import Database
 from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
 from storage.repositories.ticket_reads import TicketReads
-from storage.repositories.ticket_records import TicketRecord
+from storage.repositories.ticket_records import NewEvent, TicketRecord
 from storage.repositories.tickets import NOW
 from storage.unit_of_work import UnitOfWork
 
@@ -165,13 +165,13 @@ class TicketDesk:
             )
             await uow.tickets.add_events(
                 events=[
-                    {
-                        "ticket_id": ticket_id,
-                        "type": "created",
-                        "actor_id": principal.user_id,
-                        "new_status": Status.OPEN.value,
-                        "new_priority": int(level),
-                    }
+                    NewEvent(
+                        ticket_id=ticket_id,
+                        type="created",
+                        actor_id=principal.user_id,
+                        new_status=Status.OPEN.value,
+                        new_priority=int(level),
+                    )
                 ]
             )
             ticket = await reread(uow, ticket_id)
@@ -245,37 +245,40 @@ class TicketDesk:
             changes = {name: value for name, value in new.items() if getattr(ticket, name) != value}
             if not changes:
                 return ticket
-            events: list[dict[str, Any]] = []
-            base = {"ticket_id": parsed, "actor_id": principal.user_id}
-            edited = [name for name in ("subject", "description") if name in changes]
+            events: list[NewEvent] = []
+            actor = principal.user_id
+            edited: list[str] = [name for name in ("subject", "description") if name in changes]
             if edited:
-                events.append({**base, "type": "updated", "updated_fields": edited})
+                events.append(NewEvent(ticket_id=parsed, type="updated", actor_id=actor, updated_fields=edited))
             if "priority" in changes:
                 events.append(
-                    {
-                        **base,
-                        "type": "priority_changed",
-                        "old_priority": ticket.priority,
-                        "new_priority": new["priority"],
-                    }
+                    NewEvent(
+                        ticket_id=parsed,
+                        type="priority_changed",
+                        actor_id=actor,
+                        old_priority=ticket.priority,
+                        new_priority=new["priority"],
+                    )
                 )
             if "category" in changes:
                 events.append(
-                    {
-                        **base,
-                        "type": "category_changed",
-                        "old_category": ticket.category,
-                        "new_category": new["category"],
-                    }
+                    NewEvent(
+                        ticket_id=parsed,
+                        type="category_changed",
+                        actor_id=actor,
+                        old_category=ticket.category,
+                        new_category=new["category"],
+                    )
                 )
             if "tags" in changes:
                 events.append(
-                    {
-                        **base,
-                        "type": "tags_changed",
-                        "added_tags": sorted(set(new["tags"]) - set(ticket.tags)),
-                        "removed_tags": sorted(set(ticket.tags) - set(new["tags"])),
-                    }
+                    NewEvent(
+                        ticket_id=parsed,
+                        type="tags_changed",
+                        actor_id=actor,
+                        added_tags=sorted(set(new["tags"]) - set(ticket.tags)),
+                        removed_tags=sorted(set(ticket.tags) - set(new["tags"])),
+                    )
                 )
             await uow.tickets.update(ticket_id=parsed, changes=changes)
             await uow.tickets.add_events(events=events)
@@ -335,14 +338,14 @@ class TicketDesk:
             await uow.tickets.update(ticket_id=parsed, changes={"assignee_id": target})
             await uow.tickets.add_events(
                 events=[
-                    {
-                        "ticket_id": parsed,
-                        "type": "assignee_changed",
-                        "actor_id": principal.user_id,
-                        "old_assignee_id": ticket.assignee_id,
-                        "new_assignee_id": target,
-                        "comment": reason or None,
-                    }
+                    NewEvent(
+                        ticket_id=parsed,
+                        type="assignee_changed",
+                        actor_id=principal.user_id,
+                        old_assignee_id=ticket.assignee_id,
+                        new_assignee_id=target,
+                        comment=reason or None,
+                    )
                 ]
             )
             updated = await reread(uow, parsed)
@@ -372,13 +375,13 @@ async def move(uow: UnitOfWork, *, ticket: TicketRecord, target: Status, actor_i
     await uow.tickets.update(ticket_id=ticket.id, changes=changes)
     await uow.tickets.add_events(
         events=[
-            {
-                "ticket_id": ticket.id,
-                "type": "status_changed",
-                "actor_id": actor_id,
-                "old_status": ticket.status,
-                "new_status": target.value,
-                "comment": comment or None,
-            }
+            NewEvent(
+                ticket_id=ticket.id,
+                type="status_changed",
+                actor_id=actor_id,
+                old_status=ticket.status,
+                new_status=target.value,
+                comment=comment or None,
+            )
         ]
     )

@@ -2,7 +2,8 @@
 
 A stream registers with the process's feed first, then replays the log from PostgreSQL after
 `after_cursor` in short transactions (a slow client never holds a connection), then takes live
-changes from its bounded inbox, skipping positions it already replayed. Positions are gap-free
+changes from its bounded inbox, skipping positions it already replayed. The feed puts in that
+inbox only the changes the stream's filter concerns, so a change wakes only its viewers. Positions are gap-free
 and commit-ordered (see `storage.models.ticket_changes`), so "after n" never misses a change that
 commits later with a smaller position. Each element passes the caller's visibility and filters
 (`WatchFilter`). A quiet stream gets a heartbeat carrying the position it has reached. The
@@ -97,7 +98,7 @@ class TicketWatch:
     async def _follow(
         self, principal: Principal, spec: WatchFilter, after: int | None
     ) -> AsyncGenerator[ticket_change_pb2.TicketChange]:
-        async with self._feed.watch() as subscription:
+        async with self._feed.watch(concerns=spec.concerns) as subscription:
             sessions = self._by_session[principal.session_id]
             sessions.add(subscription)
             try:
@@ -123,23 +124,17 @@ class TicketWatch:
                 while True:
                     item = await subscription.next(wait_seconds=self._heartbeat)
                     if item is None:
+                        # Nothing is queued: every change the feed has delivered so far is behind us
+                        # (read before any await: later ones arrive in the inbox with higher positions).
+                        last = max(last, self._feed.delivered or 0)
                         await self._check_session(principal)
                         yield marker(ticket_change_pb2.TICKET_CHANGE_KIND_HEARTBEAT, last)
                         continue
                     assert isinstance(item, ResolvedChange)
-                    position = item.change.position
-                    if position <= last:
+                    # The feed offers only the changes this stream's filter concerns, in log order.
+                    if item.change.position <= last:
                         continue
-                    if position > last + 1:
-                        # Defensive: the feed delivers the log in order, but never skip a change.
-                        async for resolved in self._replay(last):
-                            last = resolved.change.position
-                            element = spec.element(resolved)
-                            if element is not None:
-                                yield element
-                        if position <= last:
-                            continue
-                    last = position
+                    last = item.change.position
                     element = spec.element(item)
                     if element is not None:
                         yield element

@@ -21,7 +21,7 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -93,7 +93,9 @@ class TicketChangeFeed:
         self._redis_errors = metrics.redis_errors.labels(component="tickets")
         self._database = database
         self._wakeups = TicketWakeups(settings.redis_url, publisher=publisher, origin=uuid.uuid4().hex[:12])
-        self._watchers: set[Subscription] = set()
+        # Each stream's inbox and what it wants: a change goes only to the streams it concerns, so
+        # a change wakes its few viewers, not every stream of the process.
+        self._watchers: dict[Subscription, Callable[[ResolvedChange], bool]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
         self._resync = asyncio.Lock()
@@ -157,7 +159,7 @@ class TicketChangeFeed:
     # --- subscribing ------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def watch(self) -> AsyncIterator[Subscription]:
+    async def watch(self, *, concerns: Callable[[ResolvedChange], bool]) -> AsyncIterator[Subscription]:
         """A subscription to every change delivered from now on, registered before the caller replays.
 
         Whatever the caller then reads from the log covers at least every change delivered
@@ -165,7 +167,7 @@ class TicketChangeFeed:
         both are the caller's to skip).
         """
         subscription = Subscription(capacity=self._settings.chat_stream_buffer, resume_field="after_cursor")
-        self._watchers.add(subscription)
+        self._watchers[subscription] = concerns
         try:
             async with self._resync:
                 if self.delivered is None:
@@ -174,7 +176,7 @@ class TicketChangeFeed:
                         self.delivered = (await uow.ticket_changes.state()).last_position
             yield subscription
         finally:
-            self._watchers.discard(subscription)
+            self._watchers.pop(subscription, None)
 
     # --- delivery ---------------------------------------------------------------------------
 
@@ -212,8 +214,9 @@ class TicketChangeFeed:
                     # Only pruning makes holes, and it never reaches positions this recent.
                     _log.error("ticket feed: change log jumps from %d to %d", self.delivered, resolved.change.position)
                 self.delivered = resolved.change.position
-                for watcher in list(self._watchers):
-                    watcher.offer(resolved)
+                for watcher, concerns in list(self._watchers.items()):
+                    if concerns(resolved):
+                        watcher.offer(resolved)
             if len(batch) < READ_BATCH:
                 return
 

@@ -118,19 +118,26 @@ class WatchFilter:
             return False
         return not self.tag or self.tag in (tags or ())
 
+    def concerns(self, resolved: ResolvedChange) -> bool:
+        """Whether the change is this viewer's to see and touches the watched view (before or after it)."""
+        change = resolved.change
+        if not self.visible(change):
+            return False
+        return self._matches_after(change) or self._matches(
+            change, change.old_status, change.old_priority, change.old_assignee_id, change.old_category, change.old_tags
+        )
+
+    def _matches_after(self, change: ChangeRecord) -> bool:
+        return self._matches(
+            change, change.new_status, change.new_priority, change.new_assignee_id, change.new_category, change.new_tags
+        )
+
     def element(self, resolved: ResolvedChange) -> ticket_change_pb2.TicketChange | None:
         """The stream element for this viewer, or None when the change is not theirs to see."""
         change = resolved.change
-        if not self.visible(change):
+        if not self.concerns(resolved):
             return None
-        before = self._matches(
-            change, change.old_status, change.old_priority, change.old_assignee_id, change.old_category, change.old_tags
-        )
-        after = self._matches(
-            change, change.new_status, change.new_priority, change.new_assignee_id, change.new_category, change.new_tags
-        )
-        if not (before or after):
-            return None
+        after = self._matches_after(change)
         if change.kind != "deleted" and resolved.ticket is None:
             # Deleted since: its DELETED change follows in the log and drops it.
             return None

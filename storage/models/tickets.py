@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal, TypeAlias, get_args
 
 from sqlalchemy import (
     BigInteger,
@@ -34,7 +35,8 @@ from storage.models.base import Base, uuid_primary_key
 TICKET_NUMBER_SEQUENCE = Sequence("ticket_number_seq", start=1001, metadata=Base.metadata)
 
 TICKET_STATUSES = ("open", "in_progress", "waiting_on_customer", "resolved", "closed")
-EVENT_TYPES = (
+# What an audited change is: the type writers name, and the column's CHECK list derived from it.
+EventType: TypeAlias = Literal[
     "created",
     "updated",
     "status_changed",
@@ -44,7 +46,8 @@ EVENT_TYPES = (
     "tags_changed",
     "message_added",
     "note_added",
-)
+]
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 AUTHOR_ROLES = ("customer", "agent", "admin")
 
 

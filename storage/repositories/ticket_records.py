@@ -1,4 +1,4 @@
-"""Plain read records of tickets, messages and events, and the Core columns that produce them.
+"""Plain records of tickets, messages and events, and the Core columns that produce them.
 
 Hot reads (GetTicket, ListTickets) use SQLAlchemy Core: one SELECT joining the display names,
 rows turned straight into records, no ORM identity map. The records are named tuples built
@@ -10,6 +10,7 @@ below is checked at import to produce exactly its record's fields, in order.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, TypeAlias
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from storage.etags import etag_for_version
 from storage.models import Ticket, TicketEvent, TicketMessage, User
+from storage.models.tickets import EventType
 
 # A SELECT of any columns (the row shape is the record dataclass's business).
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -77,6 +79,28 @@ class MessageRecord(NamedTuple):
     body: str
     internal: bool
     create_time: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewEvent:
+    """One audited change to record: the `ticket_events` columns a writer sets (unset ones stay NULL)."""
+
+    ticket_id: uuid.UUID
+    type: EventType
+    actor_id: uuid.UUID | None
+    old_status: str | None = None
+    new_status: str | None = None
+    old_priority: int | None = None
+    new_priority: int | None = None
+    old_assignee_id: uuid.UUID | None = None
+    new_assignee_id: uuid.UUID | None = None
+    old_category: str | None = None
+    new_category: str | None = None
+    added_tags: list[str] | None = None
+    removed_tags: list[str] | None = None
+    message_id: uuid.UUID | None = None
+    updated_fields: list[str] | None = None
+    comment: str | None = None
 
 
 class EventRecord(NamedTuple):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Text, bindparam, delete, func, insert, literal, text, update
@@ -13,6 +14,7 @@ from storage.models import Ticket, TicketEvent, TicketMessage
 from storage.repositories.ticket_records import (
     EventRecord,
     MessageRecord,
+    NewEvent,
     TicketRecord,
     search_document,
     select_events,
@@ -45,24 +47,8 @@ _LOCK_TICKET = GET_TICKET.with_for_update(of=Ticket.__table__, key_share=True)
 # Stands for "the transaction's time" in `TicketRepository.update` changes (resolve/close stamps).
 NOW: Any = func.now()
 
-_EVENT_COLUMNS = (
-    "ticket_id",
-    "type",
-    "actor_id",
-    "old_status",
-    "new_status",
-    "old_priority",
-    "new_priority",
-    "old_assignee_id",
-    "new_assignee_id",
-    "old_category",
-    "new_category",
-    "added_tags",
-    "removed_tags",
-    "message_id",
-    "updated_fields",
-    "comment",
-)
+# The columns a `NewEvent` sets, in its field order.
+_EVENT_COLUMNS = tuple(field.name for field in fields(NewEvent))
 
 
 class TicketRepository:
@@ -196,12 +182,12 @@ class TicketRepository:
         statement = statement.order_by(TicketMessage.seq).limit(limit)
         return [MessageRecord._make(row) for row in await self._session.execute(statement)]
 
-    async def add_events(self, *, events: Sequence[Mapping[str, Any]]) -> None:
-        """Records events (column -> value each; `ticket_id`, `type`, `actor_id` at least), in order."""
+    async def add_events(self, *, events: Sequence[NewEvent]) -> None:
+        """Records the events, in order."""
         if not events:
             return
         # One executemany; every row names every column so that the batch is uniform.
-        rows = [{column: event.get(column) for column in _EVENT_COLUMNS} for event in events]
+        rows = [{column: getattr(event, column) for column in _EVENT_COLUMNS} for event in events]
         await self._session.execute(insert(TicketEvent), rows)
 
     async def list_events(self, *, ticket_id: uuid.UUID, after_seq: int | None, limit: int) -> list[EventRecord]:

@@ -13,6 +13,7 @@ from storage.db import Database
 from storage.models import User
 from storage.repositories.ticket_listing import SortKey, TicketFilter
 from storage.repositories.ticket_reads import TicketReads
+from storage.repositories.ticket_records import NewEvent
 
 
 async def _user(database: Database, role: Role) -> User:
@@ -142,7 +143,7 @@ async def test_on_delete_rules(database: Database) -> None:
     ticket_id = await _ticket(database, customer)
     async with database.unit_of_work() as uow:
         await uow.tickets.update(ticket_id=ticket_id, changes={"assignee_id": agent.id})
-        await uow.tickets.add_events(events=[{"ticket_id": ticket_id, "type": "created", "actor_id": agent.id}])
+        await uow.tickets.add_events(events=[NewEvent(ticket_id=ticket_id, type="created", actor_id=agent.id)])
     # A customer with tickets cannot be deleted.
     with pytest.raises((Exception, HelpdeskError)):
         async with database.unit_of_work() as uow:

@@ -166,6 +166,37 @@ test("stream a chat: the agent's message arrives live", async (t) => {
   });
 });
 
+test("a chat stream outlives the client's unary deadline: no reconnect, later messages still live", async (t) => {
+  const registered = await customer("Patient");
+  const started = await registered.chat.startChat({ topic: "slow", message: "first", requestId: randomUUID() });
+  // Same account, on a client whose unary calls time out after 1.5 s: the stream must not inherit it.
+  const client = new HelpdeskClient({ baseUrl, timeoutMs: 1500 });
+  await client.signIn(registered.user.email, PASSWORD);
+  await unlessUnimplemented(t, async () => {
+    const chatId = started.chat.id;
+    const controller = new AbortController();
+    let reconnects = 0;
+    const bodies = [];
+    const done = (async () => {
+      const events = client.streamChat(chatId, { signal: controller.signal, onReconnect: () => (reconnects += 1) });
+      for await (const event of events) {
+        if (event.event.case === "message") {
+          bodies.push(event.event.value.body);
+          if (event.event.value.body === "after the deadline") {
+            return;
+          }
+        }
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    await client.chat.sendChatMessage({ chatId, body: "after the deadline", requestId: randomUUID() });
+    await done;
+    controller.abort();
+    assert.deepEqual(bodies, ["first", "after the deadline"]);
+    assert.equal(reconnects, 0, "the stream was cut by the unary deadline and resumed");
+  });
+});
+
 /** The agent of the chat and ticket-watch tests, or undefined when none was given. */
 async function agentClient(t) {
   const agentEmail = process.env.HELPDESK_AGENT_EMAIL;

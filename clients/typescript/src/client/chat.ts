@@ -8,6 +8,9 @@ import type { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { HelpdeskError } from "./errors.js";
 import type { Session } from "./session.js";
 
+/** A stream lives as long as the chat: the transport's unary deadline must not cut it (<= 0 = none). */
+export const STREAM_WITHOUT_DEADLINE = 0;
+
 /** Codes after which the stream is re-opened (the path to the chat broke, not the chat). */
 const RESUMABLE = new Set([Code.Unavailable, Code.Unknown, Code.Internal, Code.Canceled, Code.DeadlineExceeded]);
 
@@ -36,7 +39,10 @@ export async function* resumableChatEvents(
   while (!options.signal?.aborted) {
     let failure: HelpdeskError | undefined;
     try {
-      for await (const event of chat.streamChat({ chatId, afterSeq: lastSeq }, { signal: options.signal })) {
+      for await (const event of chat.streamChat(
+        { chatId, afterSeq: lastSeq },
+        { signal: options.signal, timeoutMs: STREAM_WITHOUT_DEADLINE },
+      )) {
         failures = 0;
         refreshed = false;
         if (event.event.case === "message") {

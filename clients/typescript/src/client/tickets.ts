@@ -7,6 +7,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { type TicketChange, TicketChangeKind } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import type { TicketService, WatchTicketsRequestSchema } from "../gen/helpdesk/v1/ticket_service_pb.js";
+import { STREAM_WITHOUT_DEADLINE } from "./chat.js";
 import { HelpdeskError } from "./errors.js";
 import type { Session } from "./session.js";
 
@@ -45,7 +46,10 @@ export async function* resumableTicketChanges(
   while (!options.signal?.aborted) {
     let failure: HelpdeskError | undefined;
     try {
-      for await (const change of tickets.watchTickets({ ...filter, afterCursor: cursor }, { signal: options.signal })) {
+      for await (const change of tickets.watchTickets(
+        { ...filter, afterCursor: cursor },
+        { signal: options.signal, timeoutMs: STREAM_WITHOUT_DEADLINE },
+      )) {
         failures = 0;
         refreshed = false;
         cursor = change.cursor;
