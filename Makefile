@@ -35,22 +35,23 @@ run: $(STAMP) web docs
 # The web app: `npm ci` when a lock file changed (npm rewrites node_modules/.package-lock.json on
 # every install), `npm run build` when a source changed; nothing at all when dist/ is up to date.
 # The app compiles the TypeScript client from its sources (clients/typescript/src), type-checked
-# against that package's own node_modules. The end-to-end tests' axe-core comes from tests/web.
+# against that package's own node_modules. The end-to-end tests' axe-core comes from tests/web
+# (installed by `make test`, not by `make run`).
 WEB := clients/web
 TS_CLIENT := clients/typescript
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public $(TS_CLIENT)/src -type f 2>/dev/null) \
 	$(wildcard $(WEB)/index.html $(WEB)/*.ts $(WEB)/tsconfig*.json $(WEB)/package.json)
-NODE_INSTALLS := $(WEB)/node_modules/.package-lock.json $(TS_CLIENT)/node_modules/.package-lock.json \
-	tests/web/node_modules/.package-lock.json
+WEB_INSTALLS := $(WEB)/node_modules/.package-lock.json $(TS_CLIENT)/node_modules/.package-lock.json
+E2E_INSTALLS := tests/web/node_modules/.package-lock.json
 
 %/node_modules/.package-lock.json: %/package-lock.json
 	cd $* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(WEB)/dist/index.html: $(NODE_INSTALLS) $(WEB_SOURCES)
+$(WEB)/dist/index.html: $(WEB_INSTALLS) $(WEB_SOURCES)
 	cd $(WEB) && npm run --silent build
 
-web-deps: $(NODE_INSTALLS)
+web-deps: $(WEB_INSTALLS) $(E2E_INSTALLS)
 
 web: $(WEB)/dist/index.html
 
@@ -100,10 +101,10 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
-test: browser-deps web web-check docs lint typecheck check-generated breaking pytest
+test: browser-deps web-deps web web-check docs lint typecheck check-generated breaking pytest
 
 # Runs the end-to-end suite's screenshot pass and copies the README's few into docs/screenshots/.
-screenshots: $(STAMP) browser-deps web
+screenshots: $(STAMP) browser-deps web-deps web
 	HELPDESK_SCREENSHOTS_TO_DOCS=1 $(VENV)/bin/pytest tests/web -q -k screenshots
 
 # Debian's Chromium for the real-browser tests (tests/clients/browser); Playwright only drives it
