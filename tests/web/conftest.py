@@ -41,10 +41,10 @@ expect.set_options(timeout=15_000)
 
 @pytest.fixture(scope="session")
 def web_dist(repo_root: Path) -> Path:
-    """clients/web/dist, built from the current sources (`make web`)."""
+    """clients/web/dist, built from the current sources (`make web`), and the suite's npm packages installed."""
     if shutil.which("npm") is None:
         pytest.fail("npm is not installed: the web app cannot be built")
-    subprocess.run(["make", "--no-print-directory", "web"], cwd=repo_root, check=True, timeout=900)
+    subprocess.run(["make", "--no-print-directory", "web-deps", "web"], cwd=repo_root, check=True, timeout=900)
     dist = repo_root / "clients" / "web" / "dist"
     assert (dist / "index.html").is_file()
     return dist
@@ -52,7 +52,7 @@ def web_dist(repo_root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def axe_script(repo_root: Path, web_dist: Path) -> Path:
-    """axe-core's browser build, installed by `make web` from tests/web/package-lock.json."""
+    """axe-core's browser build, installed by `make web-deps` from tests/web/package-lock.json."""
     path = repo_root / "tests" / "web" / "node_modules" / "axe-core" / "axe.min.js"
     assert path.is_file(), "axe-core is missing: run `make web-deps`"
     return path

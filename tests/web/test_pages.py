@@ -23,6 +23,7 @@ from playwright.async_api import Page, expect
 from helpdesk.v1 import ticket_pb2, ticket_service_pb2
 from server.core.context import Role
 from tests.web.conftest import ARTIFACTS, Account, OpenTab, sign_in
+from tests.web.test_chat import agent_says, start_chat
 from tests.web.test_help_center import publish
 
 pytestmark = pytest.mark.slow
@@ -97,17 +98,13 @@ async def test_every_page_passes_axe_fits_every_size_and_screenshots(
     shots = ARTIFACTS / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     problems: dict[str, list[str]] = {}
-    signed_in = False
-    for screen in screens:
-        if screen.signed_in and not signed_in:
-            await page.set_viewport_size({"width": 1440, "height": 900})
-            await sign_in(page, customer)
-            signed_in = True
-        await page.goto(screen.path)
+
+    async def check(name: str, heading: str) -> None:
+        """Screenshots at every size (nothing scrolling sideways), then axe, on the page as it is."""
         for width, height in SIZES:
             await page.set_viewport_size({"width": width, "height": height})
-            await expect(page.get_by_role("heading", name=screen.heading).first).to_be_visible()
-            label = f"{screen.name}-{width}x{height}-{scheme}"
+            await expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+            label = f"{name}-{width}x{height}-{scheme}"
             overflow = await page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
@@ -116,7 +113,22 @@ async def test_every_page_passes_axe_fits_every_size_and_screenshots(
             await page.screenshot(path=str(shots / f"{label}.png"))
         violations = await run_axe(page, axe_script)
         if violations:
-            problems.setdefault(f"{screen.name}-{scheme}", []).extend(violations)
+            problems.setdefault(f"{name}-{scheme}", []).extend(violations)
+
+    signed_in = False
+    for screen in screens:
+        if screen.signed_in and not signed_in:
+            await page.set_viewport_size({"width": 1440, "height": 900})
+            await sign_in(page, customer)
+            signed_in = True
+        await page.goto(screen.path)
+        await check(screen.name, screen.heading)
+    # The chat once an agent has answered: the conversation, the composer, read receipts.
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    chat_id = await start_chat(page, customer, agent, topic="Billing", first="Hello, I was charged twice.")
+    await agent_says(agent, chat_id, "Hi Maria! Let me check that for you.")
+    await expect(page.get_by_role("list", name="Messages").get_by_role("listitem")).to_have_count(2)
+    await check("chat-active", agent.display_name)
     if os.environ.get("HELPDESK_SCREENSHOTS_TO_DOCS"):
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for name in README_SHOTS:

@@ -1,26 +1,60 @@
-import Markdown from "react-markdown";
+import type { ReactNode } from "react";
+import { parseBlocks, type Block, type Inline } from "../markdown";
+
+function inlines(nodes: readonly Inline[]): ReactNode[] {
+  return nodes.map((node, index) => {
+    switch (node.kind) {
+      case "text":
+        return node.text;
+      case "strong":
+        return <strong key={index}>{inlines(node.children)}</strong>;
+      case "em":
+        return <em key={index}>{inlines(node.children)}</em>;
+      case "code":
+        return <code key={index}>{node.text}</code>;
+      case "link":
+        return (
+          <a key={index} href={node.href} rel="noopener noreferrer nofollow">
+            {inlines(node.children)}
+          </a>
+        );
+    }
+  });
+}
+
+function block(node: Block, index: number): ReactNode {
+  switch (node.kind) {
+    case "heading": {
+      const Heading = `h${node.level}` as const;
+      return <Heading key={index}>{inlines(node.children)}</Heading>;
+    }
+    case "paragraph":
+      return <p key={index}>{inlines(node.children)}</p>;
+    case "list": {
+      const List = node.ordered ? "ol" : "ul";
+      return (
+        <List key={index}>
+          {node.items.map((item, position) => (
+            <li key={position}>{inlines(item)}</li>
+          ))}
+        </List>
+      );
+    }
+    case "quote":
+      return <blockquote key={index}>{inlines(node.children)}</blockquote>;
+    case "code":
+      return (
+        <pre key={index}>
+          <code>{node.text}</code>
+        </pre>
+      );
+  }
+}
 
 /**
- * An article body as Markdown. Raw HTML in the source is dropped (`skipHtml`, and no rehype-raw),
- * and react-markdown's default URL filter removes `javascript:` and other unsafe links, so the
- * body can never inject markup or script.
+ * An article body: Markdown read by ../markdown into elements and text (never HTML), so the body
+ * can never inject markup or script, and only safe links survive.
  */
 export function ArticleBody({ source }: { source: string }) {
-  return (
-    <div className="prose-article break-words">
-      <Markdown
-        skipHtml
-        components={{
-          a: ({ href, children }) => (
-            <a href={href} rel="noopener noreferrer nofollow">
-              {children}
-            </a>
-          ),
-          img: ({ alt }) => <span>{alt}</span>,
-        }}
-      >
-        {source}
-      </Markdown>
-    </div>
-  );
+  return <div className="prose-article break-words">{parseBlocks(source).map(block)}</div>;
 }
