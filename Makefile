@@ -3,17 +3,21 @@
 #   make web              build the web app (clients/web/dist) if its sources changed
 #   make screenshots      refresh the README's screenshots (docs/screenshots/) from the end-to-end suite
 #   make test             install what is needed, then lint + typecheck + check-generated + pytest
+#   make docs             build the API reference page (/docs: Swagger UI over the OpenAPI document)
 #   make generate         regenerate clients/ from protos/
 #   make check-generated  fail if clients/ does not match protos/
+#   make breaking         fail if the contract breaks its 1.0 baseline (buf breaking; the OpenAPI diff runs in pytest)
+#   make contract-baseline  accept an intended break: new baselines in protos/baseline/, committed with the change
 #   make bench            benchmark against a bare grpc.aio echo server
 #   make soak             20 minutes of mixed load at ~60% of capacity: throughput, p99, RSS drift (not in `make test`)
+#   make fuzz             250 fresh random requests per RPC (over 11,000 calls), every answer deliberate (not in `make test`)
 
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak clean browser-deps web web-deps web-check screenshots
+.PHONY: all install run test pytest lint format typecheck generate check-generated bench soak fuzz clean browser-deps web web-deps web-check screenshots docs breaking contract-baseline
 
 all: test
 
@@ -25,7 +29,7 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP) web
+run: $(STAMP) web docs
 	$(VENV)/bin/helpdesk dev
 
 # The web app: `npm ci` when a lock file changed (npm rewrites node_modules/.package-lock.json on
@@ -56,11 +60,32 @@ web: $(WEB)/dist/index.html
 web-check: web
 	cd $(WEB) && npm run --silent lint && npm test --silent && npm run --silent size
 
+# The API reference page served at /docs: Swagger UI from npm (install scripts off: its only
+# dependency's script is telemetry) beside the generated OpenAPI document, into clients/docs/dist/.
+DOCS := clients/docs
+$(DOCS)/node_modules/.package-lock.json: $(DOCS)/package-lock.json
+	cd $(DOCS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DOCS)/dist/index.html: $(DOCS)/node_modules/.package-lock.json $(wildcard $(DOCS)/site/*) clients/openapi/helpdesk.v1.openapi.json
+	rm -rf $(DOCS)/dist && mkdir -p $(DOCS)/dist
+	cp $(DOCS)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(DOCS)/node_modules/swagger-ui-dist/swagger-ui.css $(DOCS)/dist/
+	cp clients/openapi/helpdesk.v1.openapi.json $(DOCS)/dist/openapi.json
+	cp $(DOCS)/site/* $(DOCS)/dist/
+
+docs: $(DOCS)/dist/index.html
+
 generate: $(STAMP)
 	PYTHON=$(PY) bash protos/generate.sh .
 
 check-generated: $(STAMP)
 	PYTHON=$(PY) bash protos/check-generated.sh
+
+breaking: $(STAMP)
+	PYTHON=$(PY) bash protos/breaking.sh
+
+contract-baseline: generate
+	PYTHON=$(PY) bash protos/breaking.sh --update
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -76,7 +101,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
-test: browser-deps web-deps web web-check lint typecheck check-generated pytest
+test: browser-deps web-deps web web-check docs lint typecheck check-generated breaking pytest
 
 # Runs the end-to-end suite's screenshot pass and copies the README's few into docs/screenshots/.
 screenshots: $(STAMP) browser-deps web-deps web
@@ -90,6 +115,11 @@ browser-deps:
 
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Each RPC's examples run under pytest-timeout's limit per test, raised for the larger run.
+fuzz: $(STAMP)
+	HELPDESK_FUZZ_EXAMPLES=250 HELPDESK_FUZZ_RANDOM=1 $(VENV)/bin/pytest tests/reliability/test_fuzz.py \
+		-k "fuzzed or healthy" --timeout 1800 -q $(FUZZ_ARGS)
 
 soak: $(STAMP)
 	$(PY) -m bench.soak --duration 1200 $(SOAK_ARGS)

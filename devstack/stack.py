@@ -248,7 +248,8 @@ class DevStack:
         customer = next(u for u in DEMO_USERS if u.role == "customer")
         rows = [
             ("Web app (open in a browser)", f"{gateway}/" + _unbuilt_note(self.options.web_root)),
-            ("Gateway: JSON/REST, gRPC-Web, gRPC", gateway),
+            ("API reference (try calls with a token)", f"{gateway}/docs/"),
+            ("Gateway: JSON/REST, gRPC-Web, gRPC, Connect", gateway),
             ("gRPC, direct to the server", f"{self.options.host}:{self.grpc_port}"),
             *(
                 [("Replicas (round robin behind Envoy)", ", ".join(str(p) for p in self.replica_ports))]

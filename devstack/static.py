@@ -48,6 +48,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WEB_ROOT = REPO_ROOT / "clients" / "web" / "dist"
+# The API reference page (`make docs`): Swagger UI beside the generated OpenAPI document.
+DEFAULT_DOCS_ROOT = REPO_ROOT / "clients" / "docs" / "dist"
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -76,9 +78,12 @@ class SiteRoute:
             raise ValueError(f"route prefix {self.prefix!r} must start with /")
 
 
-def app_routes(web_root: Path = DEFAULT_WEB_ROOT) -> tuple[SiteRoute, ...]:
-    """The site `helpdesk dev` serves: the web app at `/` (extra routes go before it)."""
-    return (SiteRoute("/", web_root, spa_fallback=True, immutable_dir="assets"),)
+def app_routes(web_root: Path = DEFAULT_WEB_ROOT, docs_root: Path = DEFAULT_DOCS_ROOT) -> tuple[SiteRoute, ...]:
+    """The site `helpdesk dev` serves: the API reference at `/docs`, the web app at `/`."""
+    return (
+        SiteRoute("/docs", docs_root),
+        SiteRoute("/", web_root, spa_fallback=True, immutable_dir="assets"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,6 +79,9 @@ class WatchResult:
     server_cpu_s: float = 0.0
     server_cpu_us_per_delivery: float = 0.0
     stream_errors: int = 0
+    # Changes a stream received twice, or out of log order (must be 0; "extra" above also counts
+    # changes that committed after their writer's call had timed out, which nobody expected).
+    out_of_order_or_repeated: int = 0
 
 
 def _percentile(samples: list[float], fraction: float) -> float:
@@ -167,6 +170,8 @@ async def measure(
 
         latencies: list[float] = []
         received = [0] * streams
+        last_position = [0] * streams
+        repeated: list[int] = []
         caught_up = 0
         all_caught_up = asyncio.Event()
         errors: list[str] = []
@@ -187,6 +192,10 @@ async def measure(
                             if caught_up == streams:
                                 all_caught_up.set()
                         continue
+                    position = int(change.cursor)
+                    if position <= last_position[index]:
+                        repeated.append(position)
+                    last_position[index] = position
                     latencies.append(time.time() * 1000 - change.change_time.ToMilliseconds())
                     received[index] += 1
             except grpc.aio.AioRpcError as error:
@@ -286,6 +295,7 @@ async def measure(
             server_cpu_s=round(cpu, 2),
             server_cpu_us_per_delivery=round(cpu / total * 1e6, 1) if total else float("nan"),
             stream_errors=len(errors),
+            out_of_order_or_repeated=len(repeated),
         )
     finally:
         for channel in channels:
@@ -358,7 +368,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"WatchTickets: {result.streams} streams ({result.queue_views} queue views), "
         f"{result.changes_per_s:.1f} changes/s for {result.duration_s:.0f} s: "
         f"{result.received_deliveries}/{result.expected_deliveries} deliveries "
-        f"({result.duplicates_or_strays} extra), p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
+        f"({result.duplicates_or_strays} extra, {result.out_of_order_or_repeated} repeated), "
+        f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
         f"max {result.max_ms:.0f} ms; server CPU {result.server_cpu_us_per_delivery:.0f} us/delivery; "
         f"RSS MiB {result.server_rss_mib[0]:.0f} -> {result.server_rss_mib[-1]:.0f} "
         f"(max {max(result.server_rss_mib):.0f})"

@@ -10,6 +10,8 @@ from protos.openapi.schemas import Schema, SchemaBuilder
 
 ERROR_DETAILS = ("google.rpc.ErrorInfo", "google.rpc.BadRequest", "google.rpc.RetryInfo")
 ERROR_REASON_ENUM = f"{PACKAGE}.ErrorReason"
+# How BadRequest field paths are spelled: proto field names, dot-separated, list indexes in brackets.
+FIELD_PATH_PATTERN = r"^[a-z][a-z0-9_]*(\[[0-9]+\])?(\.[a-z][a-z0-9_]*(\[[0-9]+\])?)*$"
 
 OVERVIEW = """\
 The JSON/REST face of the Helpdesk API (`{package}`), served by the gateway beside native gRPC,
@@ -109,6 +111,15 @@ def _status_schema(contract: Contract, schemas: SchemaBuilder) -> Schema:
             schema["required"].append("reason")
         schemas.components[name] = schema
         details.append({"$ref": f"#/components/schemas/{name}"})
+    violation = schemas.components["google.rpc.BadRequest.FieldViolation"]
+    violation["properties"]["field"] = {
+        "type": "string",
+        "pattern": FIELD_PATH_PATTERN,
+        "description": (
+            "The bad field's path in the request message, spelled with proto field names (snake_case, "
+            "dot-separated: `ticket.customer_id`, `update_mask`), over gRPC and JSON alike."
+        ),
+    }
     return {
         "type": "object",
         "description": contract.comment("google.rpc.Status"),

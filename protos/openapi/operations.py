@@ -102,9 +102,14 @@ class OperationBuilder:
         if body is not None:
             operation["requestBody"] = body
         response_schema = self.schemas.message(method.output_type)
+        if streaming:
+            # The transcoder answers a stream refused before its first message with HTTP 200 and
+            # the status as the only line (its status conversion applies to unary answers only).
+            response_schema = {"oneOf": [response_schema, {"$ref": "#/components/schemas/google.rpc.Status"}]}
         response: dict[str, Any] = {
             "description": (
-                f"A stream of `{method.output_type.full_name}`, one JSON object per line."
+                f"A stream of `{method.output_type.full_name}`, one JSON object per line; a stream refused "
+                "before its first message answers one `google.rpc.Status` line instead (it has `code`)."
                 if streaming
                 else f"The `{method.output_type.full_name}`."
             ),

@@ -63,9 +63,10 @@ _NO_DEADLINE_SECONDS = 10 * 365 * 24 * 3600.0
 # on a busy server), and its expiry reaches us as a plain cancellation: one this close to our
 # deadline is counted as the expiry the caller saw.
 _DEADLINE_SLACK_SECONDS = 0.25
-# The handler is stopped this long before the caller's deadline, so that our DEADLINE_EXCEEDED
-# (with its ErrorInfo) is sent before grpc's own bare one (at the deadline itself) would be.
-_DEADLINE_REPLY_SECONDS = 0.05
+# The handler is stopped a little before the caller's deadline (a tenth of the time left, within
+# these bounds), so that our DEADLINE_EXCEEDED with its ErrorInfo is sent before grpc's own bare
+# one at the deadline itself, even when a busy event loop wakes the timer late.
+_DEADLINE_REPLY_SECONDS = (0.05, 0.25)
 
 
 class Authenticator(Protocol):
@@ -460,7 +461,9 @@ class _WrappedGeneric(grpc.GenericRpcHandler):
 
 async def _before(deadline: float, step: Awaitable[_T]) -> _T:
     """Awaits `step`, cancelling it just before `deadline` (loop clock) with _DeadlineExceeded."""
-    scope = asyncio.timeout_at(deadline - _DEADLINE_REPLY_SECONDS)
+    shortest, longest = _DEADLINE_REPLY_SECONDS
+    margin = min(longest, max(shortest, (deadline - asyncio.get_running_loop().time()) / 10))
+    scope = asyncio.timeout_at(deadline - margin)
     try:
         async with scope:
             return await step

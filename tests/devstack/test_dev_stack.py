@@ -110,6 +110,7 @@ def test_dev_starts_serves_through_envoy_stops_cleanly_and_reuses_its_data(
         banner = "\n".join(first.lines)
         for expected in (
             f"http://127.0.0.1:{gateway_port}",
+            f"http://127.0.0.1:{gateway_port}/docs/",
             f"127.0.0.1:{grpc_port}",
             "postgresql+asyncpg://",
             "redis://127.0.0.1:",

@@ -56,11 +56,16 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=_registry())
 
 
-def _absolute(schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with a top-level `$ref` made absolute (inline schemas are wrapped to keep their refs)."""
-    if "$ref" in schema and len(schema) == 1:
-        return {"$ref": _BASE_URI + schema["$ref"]}
-    return {"$id": _BASE_URI, "$defs": {}, "allOf": [schema]}
+def _absolute(schema: Any) -> Any:
+    """`schema` with its document-local references (`#/components/...`) made absolute."""
+    if isinstance(schema, dict):
+        return {
+            key: _BASE_URI + value if key == "$ref" and value.startswith("#") else _absolute(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_absolute(item) for item in schema]
+    return schema
 
 
 @functools.cache

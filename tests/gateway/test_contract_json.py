@@ -119,7 +119,7 @@ async def test_a_call_the_server_gives_up_on_its_deadline_answers_504_with_error
                 f"/v1/tickets/{ticket.id}:changeStatus",
                 cast.agent_a,
                 {"status": "TICKET_STATUS_RESOLVED"},
-                headers={"grpc-timeout": "1S"},
+                headers={"grpc-timeout": "3S"},
             )
             await holder.execute(text("ROLLBACK"))
     finally:

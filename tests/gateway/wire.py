@@ -142,3 +142,104 @@ def grpc_web_call(
         raw = b"".join(base64.b64decode(raw[i : i + 4]) for i in range(0, len(raw), 4))
     messages, trailers = parse_grpc_web_body(raw)
     return GrpcWebResult(http_status=response.status, headers=response.headers, messages=messages, trailers=trailers)
+
+
+@dataclass
+class StreamResult:
+    """The first messages of a long HTTP response (a server stream), read until enough arrived."""
+
+    status: int
+    headers: dict[str, str]
+    messages: list[bytes]
+    # Connect streams: the end-of-stream message (`{"error": ...}` or `{}`) when the stream ended.
+    end: dict[str, Any] | None = None
+
+
+def _read_until(response: http.client.HTTPResponse, done: Any) -> bytes:
+    """Reads what arrives until `done(received)` holds or the response ends."""
+    received = b""
+    while not done(received):
+        chunk = response.read1(65536)
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+def ndjson_stream(url: str, *, headers: dict[str, str] | None = None, messages: int = 1) -> StreamResult:
+    """GET a server stream as newline-delimited JSON; returns its first `messages` lines, then hangs up.
+
+    Each line is also checked against the OpenAPI document (one object per line).
+    """
+    parsed = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port or 80, timeout=30)
+    try:
+        target = parsed.path + (f"?{parsed.query}" if parsed.query else "")
+        connection.request("GET", target, headers=headers or {})
+        response = connection.getresponse()
+        received = _read_until(response, lambda got: got.count(b"\n") >= messages)
+        result = StreamResult(
+            status=response.status,
+            headers={name.lower(): value for name, value in response.getheaders()},
+            messages=[line for line in received.split(b"\n") if line.strip()][:messages],
+        )
+    finally:
+        connection.close()
+    check_response(
+        "GET", parsed.path, result.status, result.headers.get("content-type", ""), b"\n".join(result.messages)
+    )
+    return result
+
+
+def connect_unary(
+    base_url: str, method: str, request: Message, *, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    """A unary Connect call (binary codec): the request message as the body, answered the same way."""
+    return http_request(
+        "POST",
+        base_url + method,
+        body=request.SerializeToString(),
+        headers={"content-type": "application/proto", "connect-protocol-version": "1", **(headers or {})},
+    )
+
+
+def connect_server_stream(
+    base_url: str, method: str, request: Message, *, headers: dict[str, str] | None = None, messages: int = 1
+) -> StreamResult:
+    """A server-streaming Connect call (enveloped binary codec): its first `messages` messages, or its end."""
+    parsed = urllib.parse.urlsplit(base_url)
+    payload = request.SerializeToString()
+    body = struct.pack(">BI", 0, len(payload)) + payload
+    sent = {"content-type": "application/connect+proto", "connect-protocol-version": "1", **(headers or {})}
+
+    def envelopes(data: bytes) -> tuple[list[bytes], dict[str, Any] | None]:
+        found: list[bytes] = []
+        offset = 0
+        while offset + 5 <= len(data):
+            flags, length = struct.unpack_from(">BI", data, offset)
+            if offset + 5 + length > len(data):
+                break
+            chunk = data[offset + 5 : offset + 5 + length]
+            offset += 5 + length
+            if flags & 0x02:
+                return found, json.loads(chunk or b"{}")
+            found.append(chunk)
+        return found, None
+
+    def enough(data: bytes) -> bool:
+        found, end = envelopes(data)
+        return end is not None or len(found) >= messages
+
+    connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port or 80, timeout=30)
+    try:
+        connection.request("POST", method, body=body, headers=sent)
+        response = connection.getresponse()
+        found, end = envelopes(_read_until(response, enough))
+        return StreamResult(
+            status=response.status,
+            headers={name.lower(): value for name, value in response.getheaders()},
+            messages=found[:messages],
+            end=end,
+        )
+    finally:
+        connection.close()

@@ -7,6 +7,7 @@ wire.http_request` checks each JSON answer); these tests pin what the document s
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -108,9 +109,10 @@ def test_streams_are_documented_as_streams() -> None:
     stream = document()["paths"]["/v1/chats/{chat_id}:stream"]["get"]
     assert stream["x-helpdesk-stream"] == "server"
     assert "newline-delimited JSON" in stream["description"]
-    assert stream["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/helpdesk.v1.ChatEvent"
-    }
+    assert stream["responses"]["200"]["content"]["application/json"]["schema"]["oneOf"] == [
+        {"$ref": "#/components/schemas/helpdesk.v1.ChatEvent"},
+        {"$ref": "#/components/schemas/google.rpc.Status"},
+    ]
 
 
 def test_the_error_body_is_a_status_with_the_three_detail_types() -> None:
@@ -121,6 +123,10 @@ def test_the_error_body_is_a_status_with_the_three_detail_types() -> None:
         "google.rpc.RetryInfo",
     }
     assert _schema("google.rpc.RetryInfo")["properties"]["retryDelay"]["pattern"]
+    # Field paths are proto names: every gateway test's BadRequest is checked against this pattern.
+    field = _schema("google.rpc.BadRequest.FieldViolation")["properties"]["field"]
+    assert re.fullmatch(field["pattern"].strip("^$"), "ticket.customer_id")
+    assert not re.fullmatch(field["pattern"].strip("^$"), "ticket.customerId")
 
 
 def test_the_response_check_refuses_answers_the_document_does_not_allow() -> None:

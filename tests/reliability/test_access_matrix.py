@@ -341,18 +341,17 @@ def _exchange(
         connection.request(verb, target, body=body, headers=headers)
         response = connection.getresponse()
         if streaming and response.status == 200:
-            # The stream stays open: read until the first event has begun (`[{`), then hang up.
+            # The stream stays open: read its first line (newline-delimited JSON: an event, or the
+            # google.rpc.Status of a refused stream), then hang up.
             received = b""
-            while len(received) < 2:
+            while b"\n" not in received:
                 chunk = response.read1(4096)
                 if not chunk:
                     break
                 received += chunk
-            if received.startswith(b"{"):
-                # Not an array of events but one google.rpc.Status: the stream was refused, and ends.
-                received += response.read()
-            return response.status, received
-        payload = response.read()
+            payload = received.split(b"\n", 1)[0]
+        else:
+            payload = response.read()
         # Each JSON cell's answer must also be what the OpenAPI document promises.
         check_response(
             verb, urllib.parse.urlsplit(target).path, response.status, response.getheader("content-type") or "", payload
@@ -367,13 +366,13 @@ async def _call_http(base_url: str, method: MethodDescriptor, prepared: Prepared
     status, payload = await asyncio.to_thread(
         _exchange, base_url, verb, target, body, prepared.token, method.server_streaming
     )
-    if status == 200 and method.server_streaming and payload.startswith(b"{"):
+    if status == 200 and method.server_streaming and "code" in json.loads(payload):
         # Envoy answers a refused server stream with HTTP 200 and the google.rpc.Status as the body
         # (its status conversion only applies to unary responses), so the code can only come from there.
         return _status_body(verb, target, payload)
     if status == 200:
         if method.server_streaming:
-            assert payload.startswith(b"[{"), payload
+            json_format.Parse(payload, _message_class(method.output_type)())
             return Answer(OK, "")
         response = json_format.Parse(payload, _message_class(method.output_type)())
         return Answer(OK, "", response)

@@ -88,13 +88,14 @@ def test_upstreams_cors_origins_and_limits_appear(descriptor_path: Path) -> None
     assert "max_request_body_size: 4194304" in rendered
 
 
-def test_filters_run_in_order_cors_grpc_web_rate_limit_transcoder_router(descriptor_path: Path) -> None:
+def test_filters_run_in_order_cors_grpc_web_connect_rate_limit_transcoder_router(descriptor_path: Path) -> None:
     rendered = _options(descriptor_path).render()
     filters = re.findall(r"- name: (envoy\.filters\.http\.\w+)", rendered)
 
     assert filters == [
         "envoy.filters.http.cors",
         "envoy.filters.http.grpc_web",
+        "envoy.filters.http.connect_grpc_bridge",
         "envoy.filters.http.local_ratelimit",
         "envoy.filters.http.grpc_json_transcoder",
         "envoy.filters.http.router",
