@@ -210,3 +210,19 @@ def test_nginx_applies_the_dev_file_servers_rules(compose: dict[str, Any], repo_
     assert "try_files $uri =404;" in locations["~ \\.[A-Za-z0-9]+$"]
     assert "return 404;" in locations["~ /\\."]
     assert "gzip_static on;" in conf
+    # The API reference at /docs: its own files or 404 (no app fallback), as the dev server's /docs route.
+    assert "try_files /docs/index.html =404;" in locations["= /docs"]
+    assert "try_files $uri $uri/index.html =404;" in locations["^~ /docs/"]
+
+
+def test_web_image_serves_the_api_reference_beside_the_app(repo_root: Path) -> None:
+    dockerfile = (repo_root / "nginx" / "Dockerfile").read_text()
+    assert "npm ci --ignore-scripts" in dockerfile
+    assert "cp clients/openapi/helpdesk.v1.openapi.json /docs/openapi.json" in dockerfile
+    assert "COPY --from=docs /docs /usr/share/nginx/html/docs" in dockerfile
+    # The files `make docs` puts in clients/docs/dist/, and the same document.
+    makefile = (repo_root / "Makefile").read_text()
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert name in makefile
+        assert name in dockerfile
+    assert "cp clients/openapi/helpdesk.v1.openapi.json $(DOCS)/dist/openapi.json" in makefile

@@ -83,6 +83,7 @@ def serve(
         HELPDESK_JWT_SECRET=TEST_JWT_SECRET,
         HELPDESK_GRPC_PORT=str(port),
         HELPDESK_BCRYPT_COST="4",
+        HELPDESK_METRICS_PORT="0",  # any free port: the default 9464 may be another process's
         HELPDESK_SHUTDOWN_GRACE_SECONDS="1",
     )
     log = tmp_path / "serve.log"

@@ -58,3 +58,12 @@ async def test_the_app_follows_the_browser_language_and_color_scheme(open_tab: O
     await expect(tab.page.get_by_role("heading", level=1)).to_have_text("Como podemos ajudar?")
     await expect(tab.page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
     await expect(tab.page.locator("html")).to_have_attribute("lang", "pt-BR")
+
+
+async def test_the_footer_links_to_the_api_reference(open_tab: OpenTab) -> None:
+    tab = await open_tab()
+    await tab.page.goto("/help")
+    link = tab.page.get_by_role("contentinfo").get_by_role("link", name="API reference")
+    await expect(link).to_have_attribute("href", "/docs/")
+    await link.click()
+    await expect(tab.page).to_have_title("Helpdesk API reference")

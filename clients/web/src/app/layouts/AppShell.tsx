@@ -124,6 +124,16 @@ export function AppShell() {
         ) : null}
         <Outlet />
       </main>
+      <footer className="border-t border-border">
+        <div className="mx-auto flex max-w-6xl items-center gap-2 px-4 py-4 text-sm text-muted sm:px-6">
+          <span>{t("app.name")}</span>
+          <span aria-hidden="true">·</span>
+          {/* A full page load, not a router link: the reference is its own page beside the app. */}
+          <a href="/docs/" className="rounded-md underline underline-offset-4 hover:text-fg">
+            {t("nav.apiReference")}
+          </a>
+        </div>
+      </footer>
       {showLauncher ? (
         <Suspense fallback={null}>
           <ChatLauncher />

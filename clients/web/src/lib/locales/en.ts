@@ -21,6 +21,7 @@ const en = {
     notFoundTitle: "Page not found",
     notFoundBody: "The page you are looking for does not exist or was moved.",
     backHome: "Back to home",
+    apiReference: "API reference",
   },
   language: {
     label: "Language",

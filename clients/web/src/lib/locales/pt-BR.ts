@@ -23,6 +23,7 @@ const ptBR: CommonStrings = {
     notFoundTitle: "Página não encontrada",
     notFoundBody: "A página que você procura não existe ou foi movida.",
     backHome: "Voltar ao início",
+    apiReference: "Referência da API",
   },
   language: {
     label: "Idioma",
