@@ -1,9 +1,9 @@
 """The hottest ticket reads (GetTicket, ListTickets) at the driver level, outside any transaction.
 
-The statements are the repository's own (`TicketRepository.get` / `list_page` build the same
-SELECTs), compiled once to asyncpg's SQL and run on a pooled connection: SQLAlchemy's per-call
-machinery costs several times what PostgreSQL spends on these indexed reads. Each answer is
-one statement, so no transaction is needed for a consistent view.
+The statements are the repository's own (`GET_TICKET` beside `TicketRepository.get`, and
+`build_list_statement` of `ticket_listing`), compiled once to asyncpg's SQL and run on a pooled
+connection: SQLAlchemy's per-call machinery costs several times what PostgreSQL spends on these
+indexed reads. Each answer is one statement, so no transaction is needed for a consistent view.
 """
 
 from __future__ import annotations
