@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 from helpdesk.v1 import chat_event_pb2
 from server.chat.convert import STATE_FROM_PROTO, STATE_TO_PROTO, chat_to_proto, message_to_proto
-from server.chat.subscription import RESYNC, Subscription
 from server.core.errors import HelpdeskError, Unavailable
+from server.core.subscription import RESYNC, Subscription
 from server.settings import Settings
 from storage.db import Database
 from storage.models import ChatState

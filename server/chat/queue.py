@@ -10,9 +10,9 @@ from helpdesk.v1 import chat_event_pb2
 from server.chat.convert import chat_to_proto
 from server.chat.fanout import ChatFanout
 from server.chat.presence import AgentPresence
-from server.chat.stream_limits import StreamSlots
-from server.chat.subscription import RESYNC
 from server.core.context import Principal
+from server.core.stream_limits import StreamSlots
+from server.core.subscription import RESYNC
 from server.settings import Settings
 from storage.db import Database
 

@@ -23,11 +23,11 @@ from server.chat.domain import ChatSessions
 from server.chat.fanout import ChatFanout
 from server.chat.messages import ChatMessages
 from server.chat.rules import ensure_visible
-from server.chat.stream_limits import StreamSlots
-from server.chat.subscription import Subscription
 from server.chat.validation import parse_chat_id
 from server.core.context import Principal
 from server.core.errors import HelpdeskError, InvalidArgument, Unavailable
+from server.core.stream_limits import StreamSlots
+from server.core.subscription import Subscription
 from server.settings import Settings
 from storage.db import Database
 from storage.models import ChatState

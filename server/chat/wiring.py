@@ -9,9 +9,9 @@ from server.chat.fanout import ChatFanout
 from server.chat.messages import ChatMessages
 from server.chat.presence import AgentPresence
 from server.chat.queue import ChatQueue
-from server.chat.stream_limits import StreamSlots
 from server.chat.streams import ChatStreams
 from server.chat.typing_indicators import TypingIndicators
+from server.core.stream_limits import StreamSlots
 from server.settings import Settings
 from storage.db import Database
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from server.auth.principal_cache import PrincipalCache
-from server.chat.stream_limits import StreamSlots
 from server.core.metrics import Metrics
+from server.core.stream_limits import StreamSlots
 from server.settings import Settings
 from server.tickets.watch import TicketWatch
 from server.tickets.watch_feed import TicketChangeFeed

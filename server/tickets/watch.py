@@ -21,11 +21,11 @@ from collections.abc import AsyncGenerator, AsyncIterator, Collection
 
 from helpdesk.v1 import ticket_change_pb2
 from server.auth.principal_cache import PrincipalCache
-from server.chat.stream_limits import StreamSlots
-from server.chat.subscription import Subscription
 from server.core.context import Principal
 from server.core.errors import FailedPrecondition, InvalidArgument, Unauthenticated
 from server.core.metrics import Metrics
+from server.core.stream_limits import StreamSlots
+from server.core.subscription import Subscription
 from server.settings import Settings
 from server.tickets.watch_feed import ResolvedChange, TicketChangeFeed, read_changes
 from server.tickets.watch_filter import WatchFilter, marker

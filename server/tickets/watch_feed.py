@@ -28,9 +28,9 @@ from datetime import UTC, datetime, timedelta
 from redis.asyncio import Redis
 
 from helpdesk.v1 import ticket_change_pb2
-from server.chat.subscription import Subscription
 from server.core.errors import HelpdeskError, Unavailable
 from server.core.metrics import Metrics
+from server.core.subscription import Subscription
 from server.settings import Settings
 from storage.db import Database
 from storage.redis import RedisUnavailable

@@ -12,7 +12,7 @@ _CLOSED = object()
 
 
 class Subscription:
-    """One stream's bounded inbox of events (`ChatEvent`, `QueueEvent` or `RESYNC`)."""
+    """One stream's bounded inbox of events (`ChatEvent`, `QueueEvent`, `TicketChange` or `RESYNC`)."""
 
     def __init__(self, *, capacity: int, resume_field: str = "after_seq") -> None:
         self._resume_field = resume_field

@@ -1,4 +1,4 @@
-"""How many chat streams one user may hold open on this process at once.
+"""How many streams (chat, queue, ticket watches) one user may hold open on this process at once.
 
 Every open stream costs the server a task, a bounded inbox and a fan-out registration; without a
 cap, one account (a buggy client reconnecting in a loop, or a script) could hold thousands. The
