@@ -26,7 +26,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 import grpc
@@ -35,6 +35,7 @@ from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
 from server.core.access import AccessPolicy, AccessRule
+from server.core.call_metadata import client_address, metadata_value
 from server.core.context import CallInfo, Principal, current_principal, set_call, set_principal
 from server.core.errors import (
     DeadlineExceeded,
@@ -44,6 +45,7 @@ from server.core.errors import (
     Unauthenticated,
     to_rpc_status,
 )
+from server.core.intercepted_server import Handler, InterceptedServer
 from server.core.metrics import Metrics
 from server.core.rate_limit import RateLimiter
 from storage.unavailable import as_unavailable
@@ -52,9 +54,6 @@ _log = logging.getLogger("helpdesk.rpc")
 
 _T = TypeVar("_T")
 
-Metadata = Sequence[tuple[str, str | bytes]]
-# grpc.RpcMethodHandler is generic only in the type stubs, hence the string.
-Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 _Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 
 # Past this, a "deadline" is the absence of one (grpc reports none as None, some clients send years).
@@ -75,33 +74,6 @@ class Authenticator(Protocol):
     async def authenticate(self, *, access_token: str) -> Principal:
         """Returns the caller or raises Unauthenticated."""
         ...
-
-
-def metadata_value(metadata: grpc.aio.Metadata | Metadata | None, key: str) -> str | None:
-    """The first value of `key` in call metadata, as text."""
-    for name, value in metadata or ():
-        if name == key:
-            return value.decode() if isinstance(value, bytes) else value
-    return None
-
-
-def client_address(peer: str, forwarded_for: str | None, trusted_hops: int) -> str:
-    """The caller's IP: from x-forwarded-for behind `trusted_hops` proxies, else the TCP peer.
-
-    Each trusted proxy appends the address it saw, so the client is the `trusted_hops`-th entry
-    from the right; anything further left was written by the client and cannot be trusted.
-    """
-    if trusted_hops > 0 and forwarded_for:
-        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-        if len(hops) >= trusted_hops:
-            return hops[-trusted_hops]
-    # grpc peers look like "ipv4:127.0.0.1:5000" or "ipv6:[::1]:5000".
-    kind, _, rest = peer.partition(":")
-    if kind == "ipv6":
-        return rest.rpartition(":")[0].strip("[]")
-    if kind == "ipv4":
-        return rest.rpartition(":")[0]
-    return peer
 
 
 def _status_name(context: _Context, error: BaseException | None = None) -> str:
@@ -408,55 +380,6 @@ class ServerInterceptor:
                 self._leave(method, context, call, error)
 
         return behaviour
-
-
-class InterceptedServer(grpc.aio.Server):
-    """A grpc.aio server whose every handler, however it is added, runs inside the interceptor."""
-
-    def __init__(self, server: grpc.aio.Server, interceptor: ServerInterceptor) -> None:
-        self._server = server
-        self._interceptor = interceptor
-
-    def add_registered_method_handlers(self, service_name: str, method_handlers: Mapping[str, Handler]) -> None:
-        """Registers `service_name`'s handlers (matched by grpc core: the path calls take)."""
-        wrap = self._interceptor.wrapped
-        self._server.add_registered_method_handlers(
-            service_name, {name: wrap(f"/{service_name}/{name}", h) for name, h in method_handlers.items()}
-        )
-
-    def add_generic_rpc_handlers(self, generic_rpc_handlers: Iterable[grpc.GenericRpcHandler]) -> None:
-        """Registers generic handlers (looked up per call; the fallback for unregistered paths)."""
-        self._server.add_generic_rpc_handlers([_WrappedGeneric(h, self._interceptor) for h in generic_rpc_handlers])
-
-    def add_insecure_port(self, address: str) -> int:
-        """Binds `address` without TLS; returns the port."""
-        return self._server.add_insecure_port(address)
-
-    def add_secure_port(self, address: str, server_credentials: grpc.ServerCredentials) -> int:
-        """Binds `address` with TLS; returns the port."""
-        return self._server.add_secure_port(address, server_credentials)
-
-    async def start(self) -> None:
-        """Starts serving."""
-        await self._server.start()
-
-    async def stop(self, grace: float | None) -> None:
-        """Stops serving, letting calls in progress finish within `grace` seconds."""
-        await self._server.stop(grace)
-
-    async def wait_for_termination(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 - grpc's API
-        """Blocks until the server stops (or `timeout` passes)."""
-        return await self._server.wait_for_termination(timeout)
-
-
-class _WrappedGeneric(grpc.GenericRpcHandler):
-    def __init__(self, inner: grpc.GenericRpcHandler, interceptor: ServerInterceptor) -> None:
-        self._inner = inner
-        self._interceptor = interceptor
-
-    def service(self, handler_call_details: grpc.HandlerCallDetails) -> Handler | None:
-        handler = self._inner.service(handler_call_details)
-        return None if handler is None else self._interceptor.wrapped(handler_call_details.method, handler)
 
 
 async def _before(deadline: float, step: Awaitable[_T]) -> _T:

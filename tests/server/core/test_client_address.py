@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.core.interceptors import client_address
+from server.core.call_metadata import client_address
 
 
 def test_direct_peer_without_proxies() -> None:
