@@ -4,15 +4,12 @@
 // is thrown: the caller reloads its list with ListTickets and watches again without a cursor.
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import type { Client } from "@connectrpc/connect";
 import { type TicketChange, TicketChangeKind } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import type { TicketService, WatchTicketsRequestSchema } from "../gen/helpdesk/v1/ticket_service_pb.js";
-import { STREAM_WITHOUT_DEADLINE } from "./chat.js";
 import { HelpdeskError } from "./errors.js";
+import { STREAM_WITHOUT_DEADLINE, StreamResumer } from "./resume.js";
 import type { Session } from "./session.js";
-
-/** Codes after which the stream is re-opened (the path to the server broke, not the request). */
-const RESUMABLE = new Set([Code.Unavailable, Code.Unknown, Code.Internal, Code.Canceled, Code.DeadlineExceeded]);
 
 /** The filters of a WatchTickets request (those of ListTickets; the cursor is the helper's business). */
 export type TicketWatchFilter = Omit<MessageInitShape<typeof WatchTicketsRequestSchema>, "afterCursor" | "$typeName">;
@@ -40,9 +37,7 @@ export async function* resumableTicketChanges(
   options: WatchTicketsOptions = {},
 ): AsyncGenerator<TicketChange> {
   let cursor = options.afterCursor ?? "";
-  let failures = 0;
-  let refreshed = false;
-  const maxAttempts = options.maxAttempts ?? 8;
+  const resumer = new StreamResumer(session, "ticket", options.maxAttempts ?? 8, options.onReconnect);
   while (!options.signal?.aborted) {
     let failure: HelpdeskError | undefined;
     try {
@@ -50,8 +45,7 @@ export async function* resumableTicketChanges(
         { ...filter, afterCursor: cursor },
         { signal: options.signal, timeoutMs: STREAM_WITHOUT_DEADLINE },
       )) {
-        failures = 0;
-        refreshed = false;
+        resumer.delivered();
         cursor = change.cursor;
         options.onCursor?.(cursor);
         const marker = change.kind === TicketChangeKind.CAUGHT_UP || change.kind === TicketChangeKind.HEARTBEAT;
@@ -65,19 +59,6 @@ export async function* resumableTicketChanges(
     if (options.signal?.aborted) {
       return;
     }
-    if (failure?.code === Code.Unauthenticated && !refreshed && session.signedIn) {
-      refreshed = true; // the access token expired during a long stream
-      await session.refresh("rejected");
-      continue;
-    }
-    if (failure !== undefined && !RESUMABLE.has(failure.code)) {
-      throw failure;
-    }
-    failures += 1;
-    if (failures >= maxAttempts) {
-      throw failure ?? new HelpdeskError(new ConnectError("the ticket stream keeps ending; giving up", Code.Unavailable));
-    }
-    options.onReconnect?.(failures, failure);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (failures - 1), 2000)));
+    await resumer.afterEnd(failure);
   }
 }
