@@ -13,8 +13,10 @@ from storage.repositories import (
     ChatRepository,
     IdempotencyRepository,
     RefreshTokenRepository,
+    SlaPolicyRepository,
     TicketChangeRepository,
     TicketRepository,
+    TicketSlaRepository,
     UserRepository,
 )
 
@@ -36,6 +38,8 @@ class UnitOfWork:
         self.idempotency = IdempotencyRepository(session)
         self.tickets = TicketRepository(session)
         self.ticket_changes = TicketChangeRepository(session)
+        self.ticket_sla = TicketSlaRepository(session)
+        self.sla_policies = SlaPolicyRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
         self._after_commit: list[AfterCommit] = []

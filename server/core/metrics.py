@@ -103,6 +103,18 @@ class Metrics:
             "Ticket changes read from the change log by this process's feed (once for all its streams).",
             registry=registry,
         )
+        self.sla_breaches = Counter(
+            "helpdesk_sla_breaches",
+            "Tickets that passed an SLA due time, by target (first_response, resolution); once across replicas.",
+            ["target"],
+            registry=registry,
+        )
+        self.sla_warnings = Counter(
+            "helpdesk_sla_warnings",
+            "Tickets that entered an SLA warning window, by target (first_response, resolution).",
+            ["target"],
+            registry=registry,
+        )
         self.view_count_flushes = Counter(
             "helpdesk_view_count_flush_batches",
             "Batches of article view counts flushed from Redis to PostgreSQL.",
