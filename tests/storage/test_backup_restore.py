@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import tempfile
 import uuid
@@ -131,7 +132,8 @@ async def test_a_backup_under_write_load_restores_into_a_fresh_postgres_that_ans
     await load_task
 
     assert backup.returncode == 0, backup.stderr
-    assert "[14/14]" in backup.stdout
+    # Progress: one line per table as pg_dump reaches it.
+    assert re.search(r"\[ ?\d+/\d+\] ticket_messages ", backup.stdout), backup.stdout
     assert "backup complete" in backup.stdout
     assert acknowledged_during_backup > 0, "the server took no writes while the backup ran"
     assert not dump.with_name(dump.name + ".partial").exists()
