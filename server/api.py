@@ -6,6 +6,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 
 from helpdesk.v1 import (
     auth_service_pb2,
+    canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
     sla_service_pb2,
@@ -20,4 +21,5 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
     sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
+    canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
 )

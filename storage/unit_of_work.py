@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repositories import (
     ArticleRepository,
     AuthSessionRepository,
+    CannedResponseRepository,
     ChatRepository,
     IdempotencyRepository,
     RefreshTokenRepository,
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.sla_policies = SlaPolicyRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
+        self.canned_responses = CannedResponseRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

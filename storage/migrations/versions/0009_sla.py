@@ -1,6 +1,6 @@
 """SLA policies, the SLA columns of tickets, and the SLA event types.
 
-Revision ID: 0007_sla
+Revision ID: 0009_sla
 Revises: 0006_ticket_changes
 Create Date: 2026-12-07
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0007_sla"
+revision: str = "0009_sla"
 down_revision: str | None = "0006_ticket_changes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
