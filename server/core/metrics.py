@@ -14,6 +14,7 @@ How other domains count (the `Metrics` object is `app.resources.metrics`; pass i
     metrics.view_count_flushes.inc()                          # one batch of view counts flushed
     metrics.view_count_flushed_views.inc(n)                   # ... carrying n views
     metrics.redis_errors.labels(component="chat").inc()       # Redis failed (fallback taken)
+    metrics.sla_breaches.labels(target="resolution").inc()    # a ticket passed an SLA due time (once)
 
 Label values are short fixed words chosen by the code (`cache`: article, search, principal...;
 `transport`: stream, converse; `component`: the feature that saw the error).

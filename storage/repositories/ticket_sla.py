@@ -63,6 +63,7 @@ class TicketSlaRepository:
             _SELECT_ROWS.where(Ticket.sla_next_check_time <= now)
             .order_by(Ticket.sla_next_check_time)
             .limit(limit)
-            .with_for_update(of=Ticket.__table__, skip_locked=True)
+            # FOR NO KEY UPDATE, as the desk locks tickets: rows referencing them (messages) go on.
+            .with_for_update(of=Ticket.__table__, skip_locked=True, key_share=True)
         )
         return [TicketSlaRow._make(row) for row in await self._session.execute(statement)]
