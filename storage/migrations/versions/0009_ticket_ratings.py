@@ -1,6 +1,6 @@
 """Ticket satisfaction: the customer's rating (1-5, with a comment) on a ticket, and its `rated` event.
 
-Revision ID: 0008_ticket_ratings
+Revision ID: 0009_ticket_ratings
 Revises: 0006_ticket_changes
 Create Date: 2026-12-07
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_ticket_ratings"
+revision: str = "0009_ticket_ratings"
 down_revision: str | None = "0006_ticket_changes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
