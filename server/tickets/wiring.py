@@ -12,6 +12,7 @@ from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
 from server.tickets.live import LiveTickets
+from server.tickets.satisfaction import TicketSatisfaction
 from server.tickets.servicer import TicketServicer
 from storage.db import Database
 
@@ -33,5 +34,6 @@ class Tickets:
         live = LiveTickets(settings=settings, database=database, redis=redis, metrics=metrics)
         desk = TicketDesk(database=database, changes=live.feed, sla=sla)
         conversation = TicketConversation(database=database, changes=live.feed, sla=sla)
-        servicer = TicketServicer(desk=desk, conversation=conversation, watch=live.watch)
+        satisfaction = TicketSatisfaction(database=database, changes=live.feed)
+        servicer = TicketServicer(desk=desk, conversation=conversation, watch=live.watch, satisfaction=satisfaction)
         return cls(desk=desk, conversation=conversation, live=live, servicer=servicer)

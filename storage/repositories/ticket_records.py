@@ -70,6 +70,9 @@ class TicketRecord(NamedTuple):
     resolution_sla: int
     # The "due soonest" sort key (`tickets.sla_due_time`).
     due_time: datetime
+    rating: int | None
+    rating_comment: str
+    rate_time: datetime | None
 
     @property
     def etag(self) -> str:
@@ -111,6 +114,7 @@ class NewEvent:
     message_id: uuid.UUID | None = None
     updated_fields: list[str] | None = None
     comment: str | None = None
+    rating: int | None = None
 
 
 class EventRecord(NamedTuple):
@@ -136,6 +140,7 @@ class EventRecord(NamedTuple):
     message_id: uuid.UUID | None
     updated_fields: list[str]
     comment: str
+    rating: int | None
 
 
 _customer = aliased(User, name="customer")
@@ -173,6 +178,9 @@ TICKET_COLUMNS: tuple[Any, ...] = (
     Ticket.resolution_due_time,
     Ticket.resolution_sla,
     Ticket.sla_due_time.label("due_time"),
+    Ticket.rating,
+    func.coalesce(Ticket.rating_comment, "").label("rating_comment"),
+    Ticket.rate_time,
 )
 
 
@@ -243,6 +251,7 @@ _SELECT_EVENTS = _matching(
         TicketEvent.message_id,
         func.coalesce(TicketEvent.updated_fields, literal_column("'{}'::text[]")).label("updated_fields"),
         func.coalesce(TicketEvent.comment, "").label("comment"),
+        TicketEvent.rating,
     ).select_from(_events.outerjoin(_actor, _actor.id == TicketEvent.actor_id)),
     EventRecord,
 )

@@ -1,7 +1,7 @@
 """SLA policies, the SLA columns of tickets, and the SLA event types.
 
-Revision ID: 0009_sla
-Revises: 0006_ticket_changes
+Revision ID: 0010_sla
+Revises: 0009_ticket_ratings
 Create Date: 2026-12-07
 
 Existing tickets get no due times (no policy existed when they were opened); they get them when
@@ -14,14 +14,14 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0009_sla"
-down_revision: str | None = "0006_ticket_changes"
+revision: str = "0010_sla"
+down_revision: str | None = "0009_ticket_ratings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _EVENT_TYPES = (
     "'created', 'updated', 'status_changed', 'priority_changed', 'assignee_changed', "
-    "'category_changed', 'tags_changed', 'message_added', 'note_added'"
+    "'category_changed', 'tags_changed', 'message_added', 'note_added', 'rated'"
 )
 _SLA_EVENT_TYPES = (
     "'first_response_sla_warning', 'first_response_sla_breached', 'resolution_sla_warning', 'resolution_sla_breached'"
