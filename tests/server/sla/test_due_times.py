@@ -194,3 +194,27 @@ async def test_resolving_stops_the_clock(
     reopened = await staff_view(ticket_stub, created.id, cast)
     assert not reopened.sla_paused
     assert due(reopened, "resolution_due_time") == due(resolved, "resolution_due_time") + 2 * HOUR
+
+
+async def test_a_pause_in_business_hours_gives_back_only_the_working_time_it_took(
+    ticket_stub: TicketStub, sla_stub: SlaStub, cast: Cast, clock: FakeClock
+) -> None:
+    category = new_category()
+    hours = sla_policy_pb2.BusinessHours(
+        time_zone="America/Sao_Paulo",
+        working_hours=[
+            sla_policy_pb2.WorkingHours(day=sla_policy_pb2.Weekday.ValueType(day), start_time="09:00", end_time="18:00")
+            for day in range(1, 6)
+        ],
+    )
+    await make_policy(sla_stub, cast.admin, category=category, first_response=4 * HOUR, business_hours=hours)
+    clock.set(datetime(2027, 1, 4, 10, 0, tzinfo=SAO_PAULO))  # a Monday
+    created = await open_ticket(ticket_stub, cast.customer_a, category=category)
+    clock.set(datetime(2027, 1, 4, 11, 0, tzinfo=SAO_PAULO))
+    await move_to(ticket_stub, created.id, ticket_pb2.TICKET_STATUS_WAITING_ON_CUSTOMER, cast.agent_a)
+    # Waiting over the evening and the night: 8 working hours stopped, the night not counted twice.
+    clock.set(datetime(2027, 1, 5, 10, 0, tzinfo=SAO_PAULO))
+    await move_to(ticket_stub, created.id, ticket_pb2.TICKET_STATUS_IN_PROGRESS, cast.agent_a)
+    ticket = await staff_view(ticket_stub, created.id, cast)
+    # One working hour ran before the pause: three are left from Tuesday 10:00.
+    assert due(ticket, "first_response_due_time") == datetime(2027, 1, 5, 13, 0, tzinfo=SAO_PAULO)
