@@ -22,7 +22,8 @@ on those days, as the people working it would count.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -91,6 +92,8 @@ class Schedule:
             raise ValueError("the schedule has no working time within the search horizon")
 
 
+# Every ticket opened on a day asks for the same few boundaries: computed once.
+@functools.lru_cache(maxsize=8192)
 def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     """The UTC instant of local wall-clock time `minutes` after midnight of `day` (monotone in both)."""
     # Aware arithmetic on one tzinfo is wall-clock arithmetic: 24:00 is the next day's 00:00.
@@ -114,18 +117,33 @@ def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
 
 def add_working_time(start: datetime, duration: timedelta, schedule: Schedule | None) -> datetime:
     """The earliest instant at which `duration` of working time has elapsed since `start` (UTC)."""
-    if duration < _ZERO:
+    return add_working_times(start, (duration,), schedule)[0]
+
+
+def add_working_times(
+    start: datetime, durations: Sequence[timedelta], schedule: Schedule | None
+) -> tuple[datetime, ...]:
+    """`add_working_time` of each duration, in one walk over the windows (a ticket's due and warning times)."""
+    if any(duration < _ZERO for duration in durations):
         raise ValueError("a duration to add cannot be negative")
     start = start.astimezone(UTC)
-    if schedule is None or duration == _ZERO:
-        return start + duration
-    remaining = duration
+    if schedule is None:
+        return tuple(start + duration for duration in durations)
+    results = [start] * len(durations)
+    # Shortest first; zero durations end at `start` itself.
+    waiting = sorted((d, index) for index, d in enumerate(durations) if d > _ZERO)
+    if not waiting:
+        return tuple(results)
+    elapsed = _ZERO
     for opens, closes in schedule.windows(since=start):
         begin = max(opens, start)
-        available = closes - begin
-        if remaining <= available:
-            return begin + remaining
-        remaining -= available
+        reached = elapsed + (closes - begin)
+        while waiting and waiting[0][0] <= reached:
+            duration, index = waiting.pop(0)
+            results[index] = begin + (duration - elapsed)
+        if not waiting:
+            return tuple(results)
+        elapsed = reached
     raise AssertionError("unreachable: windows() raises when it runs out")
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.sla.business_hours import Schedule, WorkingInterval, add_working_time
+from server.sla.business_hours import Schedule, WorkingInterval, add_working_times
 from storage.models import SlaPolicy
 from storage.models.sla import BREACHED, NO_DUE_TIME, PENDING, WARNED
 from storage.models.tickets import EventType
@@ -50,15 +50,26 @@ def schedule_of(business_hours: dict[str, Any] | None) -> Schedule | None:
     return _schedule(json.dumps(business_hours, sort_keys=True))
 
 
+# Targets by (policy id, version): a version never changes, so an entry is never stale.
+_TARGETS: dict[tuple[uuid.UUID, int], Targets] = {}
+_TARGETS_KEPT = 256
+
+
 def targets_of(policy: SlaPolicy) -> Targets:
-    """The targets of a stored policy."""
-    return Targets(
-        policy_id=policy.id,
-        first_response=timedelta(seconds=policy.first_response_seconds),
-        resolution=timedelta(seconds=policy.resolution_seconds),
-        warning=timedelta(seconds=policy.warning_seconds),
-        schedule=schedule_of(policy.business_hours),
-    )
+    """The targets of a stored policy (built once per policy version)."""
+    key = (policy.id, policy.version)
+    targets = _TARGETS.get(key)
+    if targets is None:
+        if len(_TARGETS) >= _TARGETS_KEPT:
+            _TARGETS.clear()
+        targets = _TARGETS[key] = Targets(
+            policy_id=policy.id,
+            first_response=timedelta(seconds=policy.first_response_seconds),
+            resolution=timedelta(seconds=policy.resolution_seconds),
+            warning=timedelta(seconds=policy.warning_seconds),
+            schedule=schedule_of(policy.business_hours),
+        )
+    return targets
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,24 +130,31 @@ class SlaState:
 
     def retarget(self, targets: Targets, *, clock_start: datetime) -> SlaState:
         """Due and warning times of `targets` counted from `clock_start` (an answered first response keeps its own)."""
-
-        def warn_time(target: timedelta) -> datetime | None:
-            if not targets.warning:
-                return None
-            return add_working_time(clock_start, target - targets.warning, targets.schedule)
-
-        state = self.replace(
+        warning = targets.warning
+        first_due, first_warn, resolution_due, resolution_warn = add_working_times(
+            clock_start,
+            (
+                targets.first_response,
+                targets.first_response - warning,
+                targets.resolution,
+                targets.resolution - warning,
+            ),
+            targets.schedule,
+        )
+        answered = self.first_response_time is not None
+        # One constructor call: this runs on every ticket create.
+        return SlaState(
             sla_policy_id=targets.policy_id,
             sla_clock_start=clock_start,
-            resolution_due_time=add_working_time(clock_start, targets.resolution, targets.schedule),
-            resolution_warn_time=warn_time(targets.resolution),
+            sla_paused_since=self.sla_paused_since,
+            first_response_time=self.first_response_time,
+            first_response_due_time=self.first_response_due_time if answered else first_due,
+            first_response_warn_time=self.first_response_warn_time if answered else (first_warn if warning else None),
+            first_response_sla=self.first_response_sla,
+            resolution_due_time=resolution_due,
+            resolution_warn_time=resolution_warn if warning else None,
+            resolution_sla=self.resolution_sla,
         )
-        if self.first_response_time is None:
-            state = state.replace(
-                first_response_due_time=add_working_time(clock_start, targets.first_response, targets.schedule),
-                first_response_warn_time=warn_time(targets.first_response),
-            )
-        return state
 
     def untargeted(self) -> SlaState:
         """No policy applies any more: pending due times go (stages, a breach included, stay on record)."""

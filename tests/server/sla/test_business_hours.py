@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.sla.business_hours import Schedule, WorkingInterval, add_working_time, working_time_between
+from server.sla.business_hours import (
+    Schedule,
+    WorkingInterval,
+    add_working_time,
+    add_working_times,
+    working_time_between,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -176,6 +182,14 @@ def test_a_deadline_falls_in_working_time_never_on_a_holiday(
     )
     # And nothing shorter reaches it: the deadline is the earliest such instant.
     assert working_time_between(start, due - timedelta(microseconds=1), schedule) < duration
+
+
+@_SETTINGS
+@given(schedule=schedules(), start=instants, many=st.lists(durations, max_size=5))
+def test_adding_several_durations_at_once_is_adding_each(
+    schedule: Schedule, start: datetime, many: list[timedelta]
+) -> None:
+    assert add_working_times(start, many, schedule) == tuple(add_working_time(start, d, schedule) for d in many)
 
 
 @_SETTINGS
