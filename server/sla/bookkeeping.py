@@ -71,7 +71,7 @@ class SlaBookkeeping:
         state = state.replace(sla_paused_since=None)
         if paused_since is None:
             return state.columns()
-        policy = None if state.sla_policy_id is None else await uow.sla_policies.get(policy_id=state.sla_policy_id)
+        policy = None if state.sla_policy_id is None else await uow.sla_policies.targets(policy_id=state.sla_policy_id)
         if policy is None:
             # The policy was deleted meanwhile: the due times move by the wall-clock pause.
             return state.shifted(max(now - paused_since, timedelta(0))).columns()

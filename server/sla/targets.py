@@ -16,9 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.sla.business_hours import Schedule, WorkingInterval, add_working_times
-from storage.models import SlaPolicy
 from storage.models.sla import BREACHED, NO_DUE_TIME, PENDING, WARNED
 from storage.models.tickets import EventType
+from storage.repositories.sla_policies import PolicyTargets
 from storage.repositories.ticket_sla import TicketSlaRow
 
 
@@ -55,7 +55,7 @@ _TARGETS: dict[tuple[uuid.UUID, int], Targets] = {}
 _TARGETS_KEPT = 256
 
 
-def targets_of(policy: SlaPolicy) -> Targets:
+def targets_of(policy: PolicyTargets) -> Targets:
     """The targets of a stored policy (built once per policy version)."""
     key = (policy.id, policy.version)
     targets = _TARGETS.get(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -14,6 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import SlaPolicy
 
 _UNIQUE_VIOLATION = "23505"
+
+
+class PolicyTargets(NamedTuple):
+    """What ticket bookkeeping reads of a policy (a plain row: it is read on every ticket create)."""
+
+    id: uuid.UUID
+    version: int
+    first_response_seconds: int
+    resolution_seconds: int
+    warning_seconds: int
+    business_hours: dict[str, Any] | None
+
+
+_SELECT_TARGETS = select(*(getattr(SlaPolicy, name) for name in PolicyTargets._fields))
 
 
 class SlaPolicyRepository:
@@ -71,12 +85,19 @@ class SlaPolicyRepository:
         result = await self._session.execute(delete(SlaPolicy).where(SlaPolicy.id == policy_id).returning(SlaPolicy.id))
         return result.one_or_none() is not None
 
-    async def matching(self, *, priority: int, category: str) -> SlaPolicy | None:
-        """The policy for a ticket: its priority and category, else its priority and the empty category."""
+    async def matching(self, *, priority: int, category: str) -> PolicyTargets | None:
+        """The targets for a ticket: of its priority and category, else of its priority and the empty category."""
         statement = (
-            select(SlaPolicy)
-            .where(SlaPolicy.priority == priority, SlaPolicy.category.in_([literal(category), literal("")]))
+            _SELECT_TARGETS.where(
+                SlaPolicy.priority == priority, SlaPolicy.category.in_([literal(category), literal("")])
+            )
             .order_by(SlaPolicy.category.desc())
             .limit(1)
         )
-        return (await self._session.scalars(statement)).one_or_none()
+        row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else PolicyTargets._make(row)
+
+    async def targets(self, *, policy_id: uuid.UUID) -> PolicyTargets | None:
+        """The targets of one policy, if it still exists."""
+        row = (await self._session.execute(_SELECT_TARGETS.where(SlaPolicy.id == policy_id))).one_or_none()
+        return None if row is None else PolicyTargets._make(row)
