@@ -1,14 +1,16 @@
 // Follows one chat live while the page shows it: StreamChat events go into the query cache
 // (messages into the timeline, status and receipts into the chat), typing into local state.
+// Used by the customer's chat and by each chat open in the agents' console.
 
 import { ChatStatus, type Chat, type ChatEvent, type ChatMessage } from "@helpdesk/client";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { client } from "@/lib/client";
-import { ChatStream, type ConnectionState } from "../api/chat-stream";
-import { chatKeys, mergeIntoTimeline, storeChat } from "../api/queries";
-import { applyEventToChat, applyTyping, clearTypingOnMessage, type TypingState } from "../model/chat-events";
-import { EMPTY_TIMELINE, type ChatTimeline } from "../model/timeline";
+import { browserOnline, followInBrowser, refreshSignedInSession } from "./browser-stream";
+import { ChatStream, type ConnectionState } from "./stream";
+import { chatKeys, mergeIntoTimeline, storeChat } from "./queries";
+import { applyEventToChat, applyTyping, clearTypingOnMessage, type TypingState } from "./events";
+import { EMPTY_TIMELINE, type ChatTimeline } from "./timeline";
 
 export interface ChatLive {
   connection: ConnectionState;
@@ -19,15 +21,23 @@ export interface ChatLive {
 /**
  * Streams `chatId` for as long as the component is mounted: resumes after any drop (and at once
  * when the browser is back online), re-reads the chat whenever a stream opens (status changes and
- * receipts are not replayed), and calls `onMessages` with each batch of new messages.
+ * receipts are not replayed), calls `onMessages` with each batch of new messages and
+ * `onStatusChange` when the chat's status or agent changes.
  */
-export function useChatLive(chatId: string, viewerId: string, onMessages: (messages: ChatMessage[]) => void): ChatLive {
+export function useChatLive(
+  chatId: string,
+  viewerId: string,
+  onMessages: (messages: ChatMessage[]) => void,
+  onStatusChange?: (chat: Chat | undefined) => void,
+): ChatLive {
   const queryClient = useQueryClient();
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   const [typing, setTyping] = useState<TypingState>();
   const onMessagesRef = useRef(onMessages);
+  const onStatusChangeRef = useRef(onStatusChange);
   useEffect(() => {
     onMessagesRef.current = onMessages;
+    onStatusChangeRef.current = onStatusChange;
   });
 
   useEffect(() => {
@@ -59,8 +69,8 @@ export function useChatLive(chatId: string, viewerId: string, onMessages: (messa
         setTyping((current) => applyTyping(current, value.value, viewerId, Date.now()));
       } else if (value.case !== "heartbeat" && value.case !== undefined) {
         queryClient.setQueryData<Chat>(chatKeys.chat(chatId), (chat) => (chat ? applyEventToChat(chat, event) : chat));
-        if (value.case === "statusChange") {
-          void queryClient.invalidateQueries({ queryKey: chatKeys.latest() });
+        if (value.case === "statusChange" || value.case === "agentChange") {
+          onStatusChangeRef.current?.(value.value.chat);
         }
       }
     };
@@ -85,26 +95,10 @@ export function useChatLive(chatId: string, viewerId: string, onMessages: (messa
         storeChat(queryClient, chat);
         return chat.status === ChatStatus.ENDED;
       },
-      refreshSession: async () => {
-        if (!client.session.signedIn) {
-          return false;
-        }
-        await client.session.refresh("rejected");
-        return true;
-      },
-      isOnline: () => navigator.onLine,
+      refreshSession: refreshSignedInSession,
+      isOnline: browserOnline,
     });
-    void stream.start();
-    // Offline, a stream may hang instead of failing: drop it and wait for the network.
-    const offline = (): void => stream.interrupt();
-    const online = (): void => stream.reconnectNow();
-    window.addEventListener("offline", offline);
-    window.addEventListener("online", online);
-    return () => {
-      window.removeEventListener("offline", offline);
-      window.removeEventListener("online", online);
-      stream.stop();
-    };
+    return followInBrowser(stream);
   }, [chatId, viewerId, queryClient]);
 
   // An indicator nobody renews lapses by itself.

@@ -2,8 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ChatEventSchema, ChatSchema, ChatStatus, type ChatEvent } from "@helpdesk/client";
 import { describe, expect, it } from "vitest";
-import { EMPTY_TIMELINE, mergeMessages, type ChatTimeline } from "../model/timeline";
-import { ChatStream, type ChatStreamDeps, type ConnectionState } from "./chat-stream";
+import { EMPTY_TIMELINE, mergeMessages, type ChatTimeline } from "./timeline";
+import { ChatStream, type ChatStreamDeps, type ConnectionState } from "./stream";
 
 const messageEvent = (seq: number): ChatEvent =>
   create(ChatEventSchema, { event: { case: "message", value: { seq, body: `m${seq}` } } });

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ChatEventSchema, ChatSchema, ChatStatus, TypingIndicatorSchema, type Chat } from "@helpdesk/client";
 import { describe, expect, it } from "vitest";
-import { applyEventToChat, applyTyping, clearTypingOnMessage, newerChat } from "./chat-events";
+import { applyEventToChat, applyTyping, clearTypingOnMessage, newerChat } from "./events";
 
 const waiting = (): Chat =>
   create(ChatSchema, { id: "c", status: ChatStatus.WAITING, customerId: "me", queuePosition: 2, lastSeq: 1 });

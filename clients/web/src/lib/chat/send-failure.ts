@@ -1,8 +1,8 @@
-// What a failed SendChatMessage means for the message the customer typed.
+// What a failed SendChatMessage means for the message the viewer typed.
 
 import { Code } from "@connectrpc/connect";
 import { HelpdeskError } from "@helpdesk/client";
-import type { SendFailure } from "../model/outbox";
+import type { SendFailure } from "./outbox";
 
 /**
  * Network trouble and overload are transient (the same request_id is sent again later and the

@@ -15,7 +15,7 @@ import {
   settle,
   type Outbox,
   type OutboxEntry,
-} from "../model/outbox";
+} from "./outbox";
 import { classifySendFailure } from "./send-failure";
 
 export interface OutboxSenderDeps {

@@ -1,4 +1,4 @@
-// Tells the agent the customer is typing: SetTyping(true) at most every few seconds while the
+// Tells the other participant that the viewer is typing: SetTyping(true) at most every few seconds while the
 // text changes (the server lets it lapse after about 5 s), SetTyping(false) once sent or cleared.
 
 import { useCallback, useEffect, useRef } from "react";

@@ -1,23 +1,31 @@
-// The message box: Enter sends, Shift+Enter adds a line. The draft lives in sessionStorage until it
+// The message box: Enter (or Ctrl/Cmd+Enter) sends, Shift+Enter adds a line. The draft lives in sessionStorage until it
 // is handed to the outbox, which keeps it until the server has it.
 
 import { SendHorizontal } from "lucide-react";
-import { useId, useLayoutEffect, useRef, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, type FormEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Button } from "@/components";
 import { controlClasses } from "@/components/Field";
 import { cx } from "@/lib/cx";
 import { formatNumber } from "@/lib/format";
 import { useDraft } from "@/lib/drafts";
-import { useTypingSignal } from "../hooks/use-typing-signal";
-import { CHAT_NAMESPACE } from "../i18n";
-import { characterCount, MAX_MESSAGE_LENGTH } from "../model/limits";
+import { useTypingSignal } from "@/lib/chat/use-typing-signal";
+import { CHAT_UI_NAMESPACE } from "./i18n";
+import { characterCount, MAX_MESSAGE_LENGTH } from "@/lib/chat/limits";
 
 /** The box grows with its text up to this height (px), then scrolls. */
 const MAX_HEIGHT = 160;
 
+/** Grows the box with its text, up to MAX_HEIGHT. */
+function fitHeight(element: HTMLTextAreaElement | null): void {
+  if (element) {
+    element.style.height = "auto";
+    element.style.height = `${Math.min(element.scrollHeight, MAX_HEIGHT)}px`;
+  }
+}
+
 export function Composer({ chatId, onSend }: { chatId: string; onSend: (body: string) => void }) {
-  const { t, i18n } = useTranslation(CHAT_NAMESPACE);
+  const { t, i18n } = useTranslation(CHAT_UI_NAMESPACE);
   const [text, setText, clearText] = useDraft(`chat.${chatId}.composer`, "");
   const box = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
@@ -28,12 +36,24 @@ export function Composer({ chatId, onSend }: { chatId: string; onSend: (body: st
   const empty = text.trim() === "";
 
   useLayoutEffect(() => {
-    const element = box.current;
-    if (element) {
-      element.style.height = "auto";
-      element.style.height = `${Math.min(element.scrollHeight, MAX_HEIGHT)}px`;
-    }
+    fitHeight(box.current);
   }, [text]);
+  // A box first laid out narrow (a pane appearing) grew tall: fit it again when its width changes.
+  useEffect(() => {
+    const element = box.current;
+    if (!element) {
+      return;
+    }
+    let width = element.clientWidth;
+    const observer = new ResizeObserver(() => {
+      if (element.clientWidth !== width) {
+        width = element.clientWidth;
+        fitHeight(element);
+      }
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
 
   const send = (event?: FormEvent): void => {
     event?.preventDefault();

@@ -1,5 +1,6 @@
-// Follows one chat over StreamChat for as long as the page shows it, reconnecting after any drop
-// with `after_seq` set to the cache's resume cursor, so the server replays exactly what was missed.
+// Follows a server stream for as long as the page shows it, reconnecting after any drop: one chat
+// over StreamChat with `after_seq` set to the cache's resume cursor, so the server replays exactly
+// what was missed, or the agents' queue over WatchQueue (every new stream starts with a snapshot).
 //
 // The client's own `streamChat` helper resumes too, but gives up after a few failed attempts and
 // cannot tell when a reconnect has succeeded. A page that may sit offline for minutes needs both:
@@ -13,13 +14,15 @@ import { ChatStatus, HelpdeskError, type ChatEvent } from "@helpdesk/client";
 /** Where the stream stands, for the page's connection banner. */
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "ended" | "failed";
 
-export interface ChatStreamDeps {
-  /** Opens StreamChat after `afterSeq`; `onOpen` runs when the server has answered. */
-  open(afterSeq: number, signal: AbortSignal, onOpen: () => void): AsyncIterable<ChatEvent>;
+export interface LiveStreamDeps<E> {
+  /** Opens the stream after `afterSeq`; `onOpen` runs when the server has answered. */
+  open(afterSeq: number, signal: AbortSignal, onOpen: () => void): AsyncIterable<E>;
   /** The resume cursor: the highest seq up to which the page holds every message. */
   cursor(): number;
   /** Every event, in order (messages may repeat across reconnects: the receiver dedupes by seq). */
-  onEvent(event: ChatEvent): void;
+  onEvent(event: E): void;
+  /** Whether `event` is the last one (the chat ended): the stream then stops for good. */
+  isFinal(event: E): boolean;
   onState(state: ConnectionState, error?: HelpdeskError): void;
   /** A stream that completed without an ENDED event: is the chat over (then stop) or not (reconnect)? */
   hasEnded(): Promise<boolean>;
@@ -51,14 +54,25 @@ export function reconnectDelayMs(failures: number): number {
   return Math.min(250 * 2 ** Math.max(failures - 1, 0), MAX_BACKOFF_MS);
 }
 
-/** One chat's stream: `start()` once, `stop()` when the page goes; `reconnectNow()` when the network is back. */
-export class ChatStream {
+/** StreamChat's dependencies: the chat ends with its ENDED status change. */
+export type ChatStreamDeps = Omit<LiveStreamDeps<ChatEvent>, "isFinal">;
+
+/** Whether a StreamChat event says the chat is over. */
+export function isChatEnd(event: ChatEvent): boolean {
+  return event.event.case === "statusChange" && event.event.value.chat?.status === ChatStatus.ENDED;
+}
+
+/**
+ * A server stream followed for as long as the page shows it (StreamChat, WatchQueue): `start()`
+ * once, `stop()` when the page goes; `reconnectNow()` when the network is back.
+ */
+export class LiveStream<E> {
   private stopped = false;
   private attempt: AbortController | undefined;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(private readonly deps: ChatStreamDeps) {}
+  constructor(private readonly deps: LiveStreamDeps<E>) {}
 
   /** Starts following the chat (idempotent). */
   start(): Promise<void> {
@@ -116,7 +130,7 @@ export class ChatStream {
             return;
           }
           this.deps.onEvent(event);
-          if (event.event.case === "statusChange" && event.event.value.chat?.status === ChatStatus.ENDED) {
+          if (this.deps.isFinal(event)) {
             ended = true;
           }
         }
@@ -165,5 +179,12 @@ export class ChatStream {
       const timer = setTimeout(done, wait);
       this.wake = done;
     });
+  }
+}
+
+/** One chat's StreamChat, resumed after `cursor()`. */
+export class ChatStream extends LiveStream<ChatEvent> {
+  constructor(deps: ChatStreamDeps) {
+    super({ ...deps, isFinal: isChatEnd });
   }
 }

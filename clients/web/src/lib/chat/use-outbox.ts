@@ -6,9 +6,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { client } from "@/lib/client";
 import { newRequestId } from "@/lib/ids";
-import { OutboxSender } from "../api/outbox-sender";
-import { mergeIntoTimeline } from "../api/queries";
-import type { Outbox } from "../model/outbox";
+import { OutboxSender } from "./outbox-sender";
+import { mergeIntoTimeline } from "./queries";
+import type { Outbox } from "./outbox";
 
 function sessionStore(): Storage | undefined {
   try {

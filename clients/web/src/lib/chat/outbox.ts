@@ -1,4 +1,4 @@
-// The messages the customer has sent that the server has not acknowledged yet, as a pure state
+// The messages the viewer has sent that the server has not acknowledged yet, as a pure state
 // machine. Each entry keeps the request_id it was given when typed, so every retry is the same
 // request and the server stores the message once however many attempts reach it.
 //

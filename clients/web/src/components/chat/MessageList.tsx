@@ -1,13 +1,13 @@
-// The conversation: committed messages in seq order, then the customer's unsent ones, then who is
+// The conversation: committed messages in seq order, then the viewer's unsent ones, then who is
 // typing. Follows the newest message while the reader is at the end; otherwise offers a jump.
 
 import { ArrowDown } from "lucide-react";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { TypingState } from "../model/chat-events";
-import type { OutboxEntry } from "../model/outbox";
-import type { ChatTimeline } from "../model/timeline";
-import { CHAT_NAMESPACE } from "../i18n";
+import type { TypingState } from "@/lib/chat/events";
+import type { OutboxEntry } from "@/lib/chat/outbox";
+import type { ChatTimeline } from "@/lib/chat/timeline";
+import { CHAT_UI_NAMESPACE } from "./i18n";
 import { MessageItem, PendingItem } from "./MessageItem";
 
 /** Within this many pixels of the bottom counts as "at the end". */
@@ -17,15 +17,16 @@ export interface MessageListProps {
   timeline: ChatTimeline;
   pending: readonly OutboxEntry[];
   viewerId: string;
-  agentReadSeq: number;
+  /** The other participant's read receipt: the viewer's messages up to it show as read. */
+  otherReadSeq: number;
   typing: TypingState | undefined;
   onAtEndChange: (atEnd: boolean) => void;
   onRetry: (requestId: string) => void;
   onDiscard: (requestId: string) => void;
 }
 
-export function MessageList({ timeline, pending, viewerId, agentReadSeq, typing, onAtEndChange, onRetry, onDiscard }: MessageListProps) {
-  const { t } = useTranslation(CHAT_NAMESPACE);
+export function MessageList({ timeline, pending, viewerId, otherReadSeq, typing, onAtEndChange, onRetry, onDiscard }: MessageListProps) {
+  const { t } = useTranslation(CHAT_UI_NAMESPACE);
   const scroller = useRef<HTMLDivElement>(null);
   const atEnd = useRef(true);
   const [showJump, setShowJump] = useState(false);
@@ -100,7 +101,7 @@ export function MessageList({ timeline, pending, viewerId, agentReadSeq, typing,
               key={message.seq}
               message={message}
               own={message.senderId === viewerId}
-              read={message.senderId === viewerId && message.seq <= agentReadSeq}
+              read={message.senderId === viewerId && message.seq <= otherReadSeq}
               continued={messages[index - 1]?.senderId === message.senderId}
             />
           ))}
@@ -109,7 +110,7 @@ export function MessageList({ timeline, pending, viewerId, agentReadSeq, typing,
           ))}
         </ol>
         <p aria-live="polite" className="mt-2 h-5 px-1 text-xs text-muted">
-          {typing ? t("typing", { name: typing.displayName || t("messages.support") }) : ""}
+          {typing ? t("typing", { name: typing.displayName || t("messages.someone") }) : ""}
         </p>
       </div>
       {showJump ? (

@@ -7,8 +7,8 @@ import { useTranslation } from "react-i18next";
 import { Button } from "@/components";
 import { cx } from "@/lib/cx";
 import { toDate } from "@/lib/format";
-import { CHAT_NAMESPACE } from "../i18n";
-import type { OutboxEntry } from "../model/outbox";
+import { CHAT_UI_NAMESPACE } from "./i18n";
+import type { OutboxEntry } from "@/lib/chat/outbox";
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 
@@ -42,9 +42,9 @@ function Bubble({ own, pending, children }: { own: boolean; pending?: boolean; c
 }
 
 export function MessageItem({ message, own, read, continued }: { message: ChatMessage; own: boolean; read: boolean; continued: boolean }) {
-  const { t, i18n } = useTranslation(CHAT_NAMESPACE);
+  const { t, i18n } = useTranslation(CHAT_UI_NAMESPACE);
   const time = formatTime(toDate(message.createTime), i18n.language);
-  const sender = own ? t("messages.you") : message.senderDisplayName || t("messages.support");
+  const sender = own ? t("messages.you") : message.senderDisplayName || t("messages.someone");
   return (
     <li className={cx("flex flex-col", own ? "items-end" : "items-start", continued ? "mt-0.5" : "mt-3 first:mt-0")}>
       <span className={cx("mb-1 px-1 text-xs font-medium text-muted", continued && "sr-only")}>{sender}</span>
@@ -72,7 +72,7 @@ export function PendingItem({
   onRetry: (requestId: string) => void;
   onDiscard: (requestId: string) => void;
 }) {
-  const { t } = useTranslation(CHAT_NAMESPACE);
+  const { t } = useTranslation(CHAT_UI_NAMESPACE);
   const preview = entry.body.length > 40 ? `${entry.body.slice(0, 40)}…` : entry.body;
   const stuck = entry.state === "failed" || entry.state === "waiting";
   return (

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ChatMessageSchema, type ChatMessage } from "@helpdesk/client";
 import { describe, expect, it } from "vitest";
-import type { OutboxEntry } from "../model/outbox";
+import type { OutboxEntry } from "./outbox";
 import { OutboxSender } from "./outbox-sender";
 
 /** A SendChatMessage stand-in that stores by request_id like the server, failing while `down`. */

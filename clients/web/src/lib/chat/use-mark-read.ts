@@ -1,10 +1,10 @@
-// Read receipts from the customer: MarkRead once the newest messages are actually visible (the
+// Read receipts from the viewer (customer or agent): MarkRead once the newest messages are actually visible (the
 // end of the list on screen and the tab in front), never backwards, one call at a time.
 
 import type { ChatMessage } from "@helpdesk/client";
 import { useEffect, useRef, useState } from "react";
 import { client } from "@/lib/client";
-import { readTarget } from "../model/read";
+import { readTarget } from "./read";
 
 function tabVisible(): boolean {
   return typeof document === "undefined" || document.visibilityState === "visible";
@@ -12,7 +12,7 @@ function tabVisible(): boolean {
 
 /**
  * Marks the chat read up to its newest message while `atEnd` (the list's end is on screen), when
- * someone else wrote something the customer has not marked read yet.
+ * someone else wrote something the viewer has not marked read yet.
  */
 export function useMarkRead(
   chatId: string,
