@@ -5,6 +5,7 @@ from __future__ import annotations
 from google.protobuf.descriptor import ServiceDescriptor
 
 from helpdesk.v1 import (
+    assignment_service_pb2,
     auth_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
@@ -18,4 +19,5 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     ticket_service_pb2.DESCRIPTOR.services_by_name["TicketService"],
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
+    assignment_service_pb2.DESCRIPTOR.services_by_name["AssignmentService"],
 )

@@ -16,6 +16,7 @@ from grpc_health.v1._async import HealthServicer
 from redis.asyncio import Redis
 
 from helpdesk.v1 import (
+    assignment_service_pb2_grpc,
     auth_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
@@ -23,6 +24,7 @@ from helpdesk.v1 import (
     user_service_pb2_grpc,
 )
 from server.api import API_SERVICES
+from server.assignment.wiring import Assignment
 from server.auth.domain import AuthDomain
 from server.auth.principal_cache import PrincipalCache
 from server.auth.servicer import AuthServicer
@@ -92,6 +94,7 @@ class HelpdeskApp:
         knowledge: Knowledge | None = None,
         chat: LiveChat | None = None,
         tickets: Tickets | None = None,
+        assignment: Assignment | None = None,
     ) -> None:
         self.settings = settings
         self.resources = resources
@@ -102,6 +105,7 @@ class HelpdeskApp:
         self.knowledge = knowledge
         self.chat = chat
         self.tickets = tickets
+        self.assignment = assignment
         self.port: int | None = None
         # The bound `/metrics` port once started (None when metrics are off).
         self.metrics_port: int | None = None
@@ -158,14 +162,22 @@ class HelpdeskApp:
         server = interceptor.around(bare)
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
+        # Tickets and chat tell automatic assignment what happens; it reports its work through them.
+        assignment = Assignment(settings=settings, database=resources.database, redis=resources.redis)
         tickets = Tickets.create(
-            settings=settings, database=resources.database, redis=resources.redis, metrics=resources.metrics
+            settings=settings,
+            database=resources.database,
+            redis=resources.redis,
+            metrics=resources.metrics,
+            assignment=assignment,
         )
         ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(tickets.servicer, server)
         knowledge = Knowledge.create(settings=settings, database=resources.database, redis=resources.redis)
         knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
-        chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis)
+        chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis, assignment=assignment)
         chat_service_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(chat=chat), server)
+        assignment.connect(ticket_changes=tickets.live.feed, chat_acceptor=chat.sessions)
+        assignment_service_pb2_grpc.add_AssignmentServiceServicer_to_server(assignment.servicer, server)
 
         health_servicer = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -190,6 +202,7 @@ class HelpdeskApp:
             knowledge=knowledge,
             chat=chat,
             tickets=tickets,
+            assignment=assignment,
         )
 
     async def start(self) -> int:
@@ -212,6 +225,8 @@ class HelpdeskApp:
         self.health.start()
         if self.knowledge is not None:
             self.knowledge.start()
+        if self.assignment is not None:
+            self.assignment.start()
         _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
         metrics_port = self.settings.metrics_port
         if metrics_port is not None and metrics_port >= 0:
@@ -237,6 +252,8 @@ class HelpdeskApp:
         done, _ = await asyncio.wait({stopping}, timeout=grace + _STOP_CONFIRM_SECONDS)
         if not done:
             _log.warning("the gRPC server did not confirm its stop within %.1fs; closing anyway", grace)
+        if self.assignment is not None:
+            await self.assignment.stop()
         if self.chat is not None:
             await self.chat.stop()
             await self.chat.close()

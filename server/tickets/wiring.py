@@ -10,6 +10,7 @@ from server.core.metrics import Metrics
 from server.settings import Settings
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
+from server.tickets.hooks import TicketAssignmentHook
 from server.tickets.live import LiveTickets
 from server.tickets.servicer import TicketServicer
 from storage.db import Database
@@ -25,10 +26,18 @@ class Tickets:
     servicer: TicketServicer
 
     @classmethod
-    def create(cls, *, settings: Settings, database: Database, redis: Redis, metrics: Metrics) -> Tickets:
+    def create(
+        cls,
+        *,
+        settings: Settings,
+        database: Database,
+        redis: Redis,
+        metrics: Metrics,
+        assignment: TicketAssignmentHook | None = None,
+    ) -> Tickets:
         """Builds every part; the live feed runs once `live.start()` is called."""
         live = LiveTickets(settings=settings, database=database, redis=redis, metrics=metrics)
-        desk = TicketDesk(database=database, changes=live.feed)
+        desk = TicketDesk(database=database, changes=live.feed, assignment=assignment)
         conversation = TicketConversation(database=database, changes=live.feed)
         servicer = TicketServicer(desk=desk, conversation=conversation, watch=live.watch)
         return cls(desk=desk, conversation=conversation, live=live, servicer=servicer)
