@@ -7,6 +7,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from helpdesk.v1 import (
     assignment_service_pb2,
     auth_service_pb2,
+    canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
     ticket_service_pb2,
@@ -20,4 +21,5 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
     assignment_service_pb2.DESCRIPTOR.services_by_name["AssignmentService"],
+    canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
 )

@@ -11,6 +11,7 @@ from storage.repositories import (
     ArticleRepository,
     AssignmentRepository,
     AuthSessionRepository,
+    CannedResponseRepository,
     ChatRepository,
     IdempotencyRepository,
     RefreshTokenRepository,
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
         self.assignment = AssignmentRepository(session)
+        self.canned_responses = CannedResponseRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

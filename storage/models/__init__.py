@@ -3,6 +3,7 @@
 from storage.models.assignment import AssignmentAgent, AssignmentSettings
 from storage.models.auth import AuthSession, RefreshToken
 from storage.models.base import Base
+from storage.models.canned_responses import CannedResponse
 from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
@@ -18,6 +19,7 @@ __all__ = [
     "AssignmentSettings",
     "AuthSession",
     "Base",
+    "CannedResponse",
     "Chat",
     "ChatMessage",
     "ChatState",

@@ -2,6 +2,7 @@
 
 from storage.repositories.articles import ArticleRepository
 from storage.repositories.assignment import AssignmentRepository
+from storage.repositories.canned_responses import CannedResponseRepository
 from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
@@ -14,6 +15,7 @@ __all__ = [
     "ArticleRepository",
     "AssignmentRepository",
     "AuthSessionRepository",
+    "CannedResponseRepository",
     "ChatRepository",
     "IdempotencyRepository",
     "RefreshTokenRepository",

@@ -16,6 +16,7 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from helpdesk.v1 import (
     assignment_service_pb2,
     auth_service_pb2,
+    canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
     ticket_service_pb2,
@@ -29,6 +30,7 @@ SERVICES: tuple[ServiceDescriptor, ...] = (
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
     assignment_service_pb2.DESCRIPTOR.services_by_name["AssignmentService"],
+    canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
 )
 
 # Writes that may be repeated without changing the outcome (they set a state, they do not add).

@@ -195,6 +195,10 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """UNAVAILABLE: the cache cannot be reached; retry with backoff."""
     DEPENDENCY_UNAVAILABLE: _ErrorReason.ValueType  # 143
     """UNAVAILABLE: a backing service cannot be reached; retry with backoff."""
+    SHARED_RESPONSE_ADMIN_ONLY: _ErrorReason.ValueType  # 220
+    """PERMISSION_DENIED (CannedResponseService): only administrators write
+    shared canned responses.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -386,4 +390,8 @@ REDIS_UNAVAILABLE: ErrorReason.ValueType  # 142
 """UNAVAILABLE: the cache cannot be reached; retry with backoff."""
 DEPENDENCY_UNAVAILABLE: ErrorReason.ValueType  # 143
 """UNAVAILABLE: a backing service cannot be reached; retry with backoff."""
+SHARED_RESPONSE_ADMIN_ONLY: ErrorReason.ValueType  # 220
+"""PERMISSION_DENIED (CannedResponseService): only administrators write
+shared canned responses.
+"""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

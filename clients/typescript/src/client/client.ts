@@ -4,6 +4,7 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { AssignmentService } from "../gen/helpdesk/v1/assignment_service_pb.js";
 import { AuthService } from "../gen/helpdesk/v1/auth_service_pb.js";
+import { CannedResponseService } from "../gen/helpdesk/v1/canned_response_service_pb.js";
 import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
 import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
@@ -38,6 +39,7 @@ export class HelpdeskClient {
   readonly chat: Client<typeof ChatService>;
   readonly knowledge: Client<typeof KnowledgeService>;
   readonly assignment: Client<typeof AssignmentService>;
+  readonly cannedResponses: Client<typeof CannedResponseService>;
 
   constructor(options: HelpdeskClientOptions) {
     this.session = new Session(options.now);
@@ -58,6 +60,7 @@ export class HelpdeskClient {
     this.chat = createClient(ChatService, this.transport);
     this.knowledge = createClient(KnowledgeService, this.transport);
     this.assignment = createClient(AssignmentService, this.transport);
+    this.cannedResponses = createClient(CannedResponseService, this.transport);
   }
 
   /** The signed-in user, undefined when signed out. */

@@ -1,6 +1,6 @@
 """Automatic assignment (settings, agents' limits and turns) and the link between a chat and its ticket.
 
-Revision ID: 0007_assignment
+Revision ID: 0009_assignment
 Revises: 0006_ticket_changes, 0004_chat
 Create Date: 2026-12-07
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0007_assignment"
+revision: str = "0009_assignment"
 down_revision: str | Sequence[str] | None = ("0006_ticket_changes", "0004_chat")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
