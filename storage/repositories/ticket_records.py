@@ -60,6 +60,19 @@ class TicketRecord(NamedTuple):
     resolve_time: datetime | None
     close_time: datetime | None
     version: int
+    # SLA bookkeeping (see storage.models.sla).
+    sla_policy_id: uuid.UUID | None
+    sla_paused_since: datetime | None
+    first_response_time: datetime | None
+    first_response_due_time: datetime | None
+    first_response_sla: int
+    resolution_due_time: datetime | None
+    resolution_sla: int
+    # The "due soonest" sort key (`tickets.sla_due_time`).
+    due_time: datetime
+    rating: int | None
+    rating_comment: str
+    rate_time: datetime | None
 
     @property
     def etag(self) -> str:
@@ -101,6 +114,7 @@ class NewEvent:
     message_id: uuid.UUID | None = None
     updated_fields: list[str] | None = None
     comment: str | None = None
+    rating: int | None = None
 
 
 class EventRecord(NamedTuple):
@@ -126,6 +140,7 @@ class EventRecord(NamedTuple):
     message_id: uuid.UUID | None
     updated_fields: list[str]
     comment: str
+    rating: int | None
 
 
 _customer = aliased(User, name="customer")
@@ -155,6 +170,17 @@ TICKET_COLUMNS: tuple[Any, ...] = (
     Ticket.resolve_time,
     Ticket.close_time,
     Ticket.version,
+    Ticket.sla_policy_id,
+    Ticket.sla_paused_since,
+    Ticket.first_response_time,
+    Ticket.first_response_due_time,
+    Ticket.first_response_sla,
+    Ticket.resolution_due_time,
+    Ticket.resolution_sla,
+    Ticket.sla_due_time.label("due_time"),
+    Ticket.rating,
+    func.coalesce(Ticket.rating_comment, "").label("rating_comment"),
+    Ticket.rate_time,
 )
 
 
@@ -225,6 +251,7 @@ _SELECT_EVENTS = _matching(
         TicketEvent.message_id,
         func.coalesce(TicketEvent.updated_fields, literal_column("'{}'::text[]")).label("updated_fields"),
         func.coalesce(TicketEvent.comment, "").label("comment"),
+        TicketEvent.rating,
     ).select_from(_events.outerjoin(_actor, _actor.id == TicketEvent.actor_id)),
     EventRecord,
 )

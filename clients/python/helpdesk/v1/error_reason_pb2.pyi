@@ -152,7 +152,9 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     NOT_A_PARTICIPANT: _ErrorReason.ValueType  # 100
     """PERMISSION_DENIED: only the chat's participants may do this."""
     NOT_THE_CUSTOMER: _ErrorReason.ValueType  # 101
-    """PERMISSION_DENIED (RateChat): only the chat's customer rates it."""
+    """PERMISSION_DENIED (RateChat, RateTicket): only the chat's (the
+    ticket's) customer rates it.
+    """
     CHAT_ENDED: _ErrorReason.ValueType  # 102
     """FAILED_PRECONDITION: the chat has ended."""
     CHAT_ALREADY_ACCEPTED: _ErrorReason.ValueType  # 103
@@ -185,6 +187,10 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (VoteArticle): only published articles take votes."""
     SLUG_CONFLICT: _ErrorReason.ValueType  # 121
     """ABORTED (CreateArticle): no unique slug could be allocated; retry."""
+    SLA_POLICY_EXISTS: _ErrorReason.ValueType  # 200
+    """ALREADY_EXISTS (CreateSlaPolicy, UpdateSlaPolicy): another policy has
+    this priority and category.
+    """
     RATE_LIMITED: _ErrorReason.ValueType  # 140
     """RESOURCE_EXHAUSTED: too many requests from this address or user;
     RetryInfo says when to retry.
@@ -198,6 +204,15 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     SHARED_RESPONSE_ADMIN_ONLY: _ErrorReason.ValueType  # 220
     """PERMISSION_DENIED (CannedResponseService): only administrators write
     shared canned responses.
+    """
+    ALREADY_RATED: _ErrorReason.ValueType  # 221
+    """FAILED_PRECONDITION (RateTicket): the ticket was already rated with a
+    different rating or comment (the same rating again answers the ticket
+    unchanged).
+    """
+    TICKET_NOT_RESOLVED: _ErrorReason.ValueType  # 222
+    """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
+    be rated.
     """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
@@ -347,7 +362,9 @@ this service; reload the list and watch without a cursor.
 NOT_A_PARTICIPANT: ErrorReason.ValueType  # 100
 """PERMISSION_DENIED: only the chat's participants may do this."""
 NOT_THE_CUSTOMER: ErrorReason.ValueType  # 101
-"""PERMISSION_DENIED (RateChat): only the chat's customer rates it."""
+"""PERMISSION_DENIED (RateChat, RateTicket): only the chat's (the
+ticket's) customer rates it.
+"""
 CHAT_ENDED: ErrorReason.ValueType  # 102
 """FAILED_PRECONDITION: the chat has ended."""
 CHAT_ALREADY_ACCEPTED: ErrorReason.ValueType  # 103
@@ -380,6 +397,10 @@ ARTICLE_NOT_PUBLISHED: ErrorReason.ValueType  # 120
 """FAILED_PRECONDITION (VoteArticle): only published articles take votes."""
 SLUG_CONFLICT: ErrorReason.ValueType  # 121
 """ABORTED (CreateArticle): no unique slug could be allocated; retry."""
+SLA_POLICY_EXISTS: ErrorReason.ValueType  # 200
+"""ALREADY_EXISTS (CreateSlaPolicy, UpdateSlaPolicy): another policy has
+this priority and category.
+"""
 RATE_LIMITED: ErrorReason.ValueType  # 140
 """RESOURCE_EXHAUSTED: too many requests from this address or user;
 RetryInfo says when to retry.
@@ -393,5 +414,14 @@ DEPENDENCY_UNAVAILABLE: ErrorReason.ValueType  # 143
 SHARED_RESPONSE_ADMIN_ONLY: ErrorReason.ValueType  # 220
 """PERMISSION_DENIED (CannedResponseService): only administrators write
 shared canned responses.
+"""
+ALREADY_RATED: ErrorReason.ValueType  # 221
+"""FAILED_PRECONDITION (RateTicket): the ticket was already rated with a
+different rating or comment (the same rating again answers the ticket
+unchanged).
+"""
+TICKET_NOT_RESOLVED: ErrorReason.ValueType  # 222
+"""FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
+be rated.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file helpdesk/v1/ticket_service.proto.
  */
 export const file_helpdesk_v1_ticket_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBoZWxwZGVzay92MS90aWNrZXRfc2VydmljZS5wcm90bxILaGVscGRlc2sudjEiWgoTQ3JlYXRlVGlja2V0UmVxdWVzdBIpCgZ0aWNrZXQYASABKAsyEy5oZWxwZGVzay52MS5UaWNrZXRCBOJBAQISGAoKcmVxdWVzdF9pZBgCIAEoCUIE4kEBASIkChBHZXRUaWNrZXRSZXF1ZXN0EhAKAmlkGAEgASgJQgTiQQECIrcDChJMaXN0VGlja2V0c1JlcXVlc3QSFwoJcGFnZV9zaXplGAEgASgFQgTiQQEBEhgKCnBhZ2VfdG9rZW4YAiABKAlCBOJBAQESMQoIc3RhdHVzZXMYAyADKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQESNQoKcHJpb3JpdGllcxgEIAMoDjIbLmhlbHBkZXNrLnYxLlRpY2tldFByaW9yaXR5QgTiQQEBEhkKC2Fzc2lnbmVlX2lkGAUgASgJQgTiQQEBEhkKC2N1c3RvbWVyX2lkGAYgASgJQgTiQQEBEhEKA3RhZxgHIAEoCUIE4kEBARIWCghjYXRlZ29yeRgIIAEoCUIE4kEBARI7ChFjcmVhdGVfdGltZV9zdGFydBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQESOQoPY3JlYXRlX3RpbWVfZW5kGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBARITCgVxdWVyeRgLIAEoCUIE4kEBARIWCghvcmRlcl9ieRgMIAEoCUIE4kEBASJUChNMaXN0VGlja2V0c1Jlc3BvbnNlEiQKB3RpY2tldHMYASADKAsyEy5oZWxwZGVzay52MS5UaWNrZXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIncKE1VwZGF0ZVRpY2tldFJlcXVlc3QSKQoGdGlja2V0GAEgASgLMhMuaGVscGRlc2sudjEuVGlja2V0QgTiQQECEjUKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IE4kEBASJtChNBc3NpZ25UaWNrZXRSZXF1ZXN0EhAKAmlkGAEgASgJQgTiQQECEhkKC2Fzc2lnbmVlX2lkGAIgASgJQgTiQQEBEhIKBGV0YWcYAyABKAlCBOJBAQESFQoHY29tbWVudBgEIAEoCUIE4kEBASKJAQoZQ2hhbmdlVGlja2V0U3RhdHVzUmVxdWVzdBIQCgJpZBgBIAEoCUIE4kEBAhIvCgZzdGF0dXMYAiABKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQISEgoEZXRhZxgDIAEoCUIE4kEBARIVCgdjb21tZW50GAQgASgJQgTiQQEBIjsKE0RlbGV0ZVRpY2tldFJlcXVlc3QSEAoCaWQYASABKAlCBOJBAQISEgoEZXRhZxgCIAEoCUIE4kEBASJ4ChdBZGRUaWNrZXRNZXNzYWdlUmVxdWVzdBIXCgl0aWNrZXRfaWQYASABKAlCBOJBAQISEgoEYm9keRgCIAEoCUIE4kEBAhIWCghpbnRlcm5hbBgDIAEoCEIE4kEBARIYCgpyZXF1ZXN0X2lkGAQgASgJQgTiQQEBImcKGUxpc3RUaWNrZXRNZXNzYWdlc1JlcXVlc3QSFwoJdGlja2V0X2lkGAEgASgJQgTiQQECEhcKCXBhZ2Vfc2l6ZRgCIAEoBUIE4kEBARIYCgpwYWdlX3Rva2VuGAMgASgJQgTiQQEBImMKGkxpc3RUaWNrZXRNZXNzYWdlc1Jlc3BvbnNlEiwKCG1lc3NhZ2VzGAEgAygLMhouaGVscGRlc2sudjEuVGlja2V0TWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZQoXTGlzdFRpY2tldEV2ZW50c1JlcXVlc3QSFwoJdGlja2V0X2lkGAEgASgJQgTiQQECEhcKCXBhZ2Vfc2l6ZRgCIAEoBUIE4kEBARIYCgpwYWdlX3Rva2VuGAMgASgJQgTiQQEBIl0KGExpc3RUaWNrZXRFdmVudHNSZXNwb25zZRIoCgZldmVudHMYASADKAsyGC5oZWxwZGVzay52MS5UaWNrZXRFdmVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkilQIKE1dhdGNoVGlja2V0c1JlcXVlc3QSMQoIc3RhdHVzZXMYASADKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQESNQoKcHJpb3JpdGllcxgCIAMoDjIbLmhlbHBkZXNrLnYxLlRpY2tldFByaW9yaXR5QgTiQQEBEhkKC2Fzc2lnbmVlX2lkGAMgASgJQgTiQQEBEhkKC2N1c3RvbWVyX2lkGAQgASgJQgTiQQEBEhEKA3RhZxgFIAEoCUIE4kEBARIWCghjYXRlZ29yeRgGIAEoCUIE4kEBARIXCgl0aWNrZXRfaWQYByABKAlCBOJBAQESGgoMYWZ0ZXJfY3Vyc29yGAggASgJQgTiQQEBMtsKCg1UaWNrZXRTZXJ2aWNlEmsKDENyZWF0ZVRpY2tldBIgLmhlbHBkZXNrLnYxLkNyZWF0ZVRpY2tldFJlcXVlc3QaEy5oZWxwZGVzay52MS5UaWNrZXQiJMLzGAUSAwECA4LT5JMCFToGdGlja2V0IgsvdjEvdGlja2V0cxJiCglHZXRUaWNrZXQSHS5oZWxwZGVzay52MS5HZXRUaWNrZXRSZXF1ZXN0GhMuaGVscGRlc2sudjEuVGlja2V0IiHC8xgFEgMBAgOC0+STAhISEC92MS90aWNrZXRzL3tpZH0SbgoLTGlzdFRpY2tldHMSHy5oZWxwZGVzay52MS5MaXN0VGlja2V0c1JlcXVlc3QaIC5oZWxwZGVzay52MS5MaXN0VGlja2V0c1Jlc3BvbnNlIhzC8xgFEgMBAgOC0+STAg0SCy92MS90aWNrZXRzEncKDFVwZGF0ZVRpY2tldBIgLmhlbHBkZXNrLnYxLlVwZGF0ZVRpY2tldFJlcXVlc3QaEy5oZWxwZGVzay52MS5UaWNrZXQiMMLzGAUSAwECA4LT5JMCIToGdGlja2V0MhcvdjEvdGlja2V0cy97dGlja2V0LmlkfRJxCgxBc3NpZ25UaWNrZXQSIC5oZWxwZGVzay52MS5Bc3NpZ25UaWNrZXRSZXF1ZXN0GhMuaGVscGRlc2sudjEuVGlja2V0IirC8xgEEgICA4LT5JMCHDoBKiIXL3YxL3RpY2tldHMve2lkfTphc3NpZ24ShAEKEkNoYW5nZVRpY2tldFN0YXR1cxImLmhlbHBkZXNrLnYxLkNoYW5nZVRpY2tldFN0YXR1c1JlcXVlc3QaEy5oZWxwZGVzay52MS5UaWNrZXQiMcLzGAUSAwECA4LT5JMCIjoBKiIdL3YxL3RpY2tldHMve2lkfTpjaGFuZ2VTdGF0dXMSaQoMRGVsZXRlVGlja2V0EiAuaGVscGRlc2sudjEuRGVsZXRlVGlja2V0UmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIfwvMYAxIBA4LT5JMCEioQL3YxL3RpY2tldHMve2lkfRKKAQoQQWRkVGlja2V0TWVzc2FnZRIkLmhlbHBkZXNrLnYxLkFkZFRpY2tldE1lc3NhZ2VSZXF1ZXN0GhouaGVscGRlc2sudjEuVGlja2V0TWVzc2FnZSI0wvMYBRIDAQIDgtPkkwIlOgEqIiAvdjEvdGlja2V0cy97dGlja2V0X2lkfS9tZXNzYWdlcxKYAQoSTGlzdFRpY2tldE1lc3NhZ2VzEiYuaGVscGRlc2sudjEuTGlzdFRpY2tldE1lc3NhZ2VzUmVxdWVzdBonLmhlbHBkZXNrLnYxLkxpc3RUaWNrZXRNZXNzYWdlc1Jlc3BvbnNlIjHC8xgFEgMBAgOC0+STAiISIC92MS90aWNrZXRzL3t0aWNrZXRfaWR9L21lc3NhZ2VzEo8BChBMaXN0VGlja2V0RXZlbnRzEiQuaGVscGRlc2sudjEuTGlzdFRpY2tldEV2ZW50c1JlcXVlc3QaJS5oZWxwZGVzay52MS5MaXN0VGlja2V0RXZlbnRzUmVzcG9uc2UiLsLzGAQSAgIDgtPkkwIgEh4vdjEvdGlja2V0cy97dGlja2V0X2lkfS9ldmVudHMScQoMV2F0Y2hUaWNrZXRzEiAuaGVscGRlc2sudjEuV2F0Y2hUaWNrZXRzUmVxdWVzdBoZLmhlbHBkZXNrLnYxLlRpY2tldENoYW5nZSIiwvMYBRIDAQIDgtPkkwITEhEvdjEvdGlja2V0czp3YXRjaDABQjxaOmdpdGh1Yi5jb20vaGVscGRlc2svaGVscGRlc2svZ2VuL2dvL2hlbHBkZXNrL3YxO2hlbHBkZXNrdjFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_helpdesk_v1_access, file_helpdesk_v1_ticket, file_helpdesk_v1_ticket_change, file_helpdesk_v1_ticket_event, file_helpdesk_v1_ticket_message]);
+  fileDesc("CiBoZWxwZGVzay92MS90aWNrZXRfc2VydmljZS5wcm90bxILaGVscGRlc2sudjEiWgoTQ3JlYXRlVGlja2V0UmVxdWVzdBIpCgZ0aWNrZXQYASABKAsyEy5oZWxwZGVzay52MS5UaWNrZXRCBOJBAQISGAoKcmVxdWVzdF9pZBgCIAEoCUIE4kEBASIkChBHZXRUaWNrZXRSZXF1ZXN0EhAKAmlkGAEgASgJQgTiQQECItMDChJMaXN0VGlja2V0c1JlcXVlc3QSFwoJcGFnZV9zaXplGAEgASgFQgTiQQEBEhgKCnBhZ2VfdG9rZW4YAiABKAlCBOJBAQESMQoIc3RhdHVzZXMYAyADKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQESNQoKcHJpb3JpdGllcxgEIAMoDjIbLmhlbHBkZXNrLnYxLlRpY2tldFByaW9yaXR5QgTiQQEBEhkKC2Fzc2lnbmVlX2lkGAUgASgJQgTiQQEBEhkKC2N1c3RvbWVyX2lkGAYgASgJQgTiQQEBEhEKA3RhZxgHIAEoCUIE4kEBARIWCghjYXRlZ29yeRgIIAEoCUIE4kEBARI7ChFjcmVhdGVfdGltZV9zdGFydBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQESOQoPY3JlYXRlX3RpbWVfZW5kGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBARITCgVxdWVyeRgLIAEoCUIE4kEBARIWCghvcmRlcl9ieRgMIAEoCUIE4kEBARIaCgxzbGFfYnJlYWNoZWQYHiABKAhCBOJBAQEiVAoTTGlzdFRpY2tldHNSZXNwb25zZRIkCgd0aWNrZXRzGAEgAygLMhMuaGVscGRlc2sudjEuVGlja2V0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ3ChNVcGRhdGVUaWNrZXRSZXF1ZXN0EikKBnRpY2tldBgBIAEoCzITLmhlbHBkZXNrLnYxLlRpY2tldEIE4kEBAhI1Cgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCBOJBAQEibQoTQXNzaWduVGlja2V0UmVxdWVzdBIQCgJpZBgBIAEoCUIE4kEBAhIZCgthc3NpZ25lZV9pZBgCIAEoCUIE4kEBARISCgRldGFnGAMgASgJQgTiQQEBEhUKB2NvbW1lbnQYBCABKAlCBOJBAQEiiQEKGUNoYW5nZVRpY2tldFN0YXR1c1JlcXVlc3QSEAoCaWQYASABKAlCBOJBAQISLwoGc3RhdHVzGAIgASgOMhkuaGVscGRlc2sudjEuVGlja2V0U3RhdHVzQgTiQQECEhIKBGV0YWcYAyABKAlCBOJBAQESFQoHY29tbWVudBgEIAEoCUIE4kEBASJSChFSYXRlVGlja2V0UmVxdWVzdBIQCgJpZBgBIAEoCUIE4kEBAhIUCgZyYXRpbmcYAiABKAVCBOJBAQISFQoHY29tbWVudBgDIAEoCUIE4kEBASI7ChNEZWxldGVUaWNrZXRSZXF1ZXN0EhAKAmlkGAEgASgJQgTiQQECEhIKBGV0YWcYAiABKAlCBOJBAQEieAoXQWRkVGlja2V0TWVzc2FnZVJlcXVlc3QSFwoJdGlja2V0X2lkGAEgASgJQgTiQQECEhIKBGJvZHkYAiABKAlCBOJBAQISFgoIaW50ZXJuYWwYAyABKAhCBOJBAQESGAoKcmVxdWVzdF9pZBgEIAEoCUIE4kEBASJnChlMaXN0VGlja2V0TWVzc2FnZXNSZXF1ZXN0EhcKCXRpY2tldF9pZBgBIAEoCUIE4kEBAhIXCglwYWdlX3NpemUYAiABKAVCBOJBAQESGAoKcGFnZV90b2tlbhgDIAEoCUIE4kEBASJjChpMaXN0VGlja2V0TWVzc2FnZXNSZXNwb25zZRIsCghtZXNzYWdlcxgBIAMoCzIaLmhlbHBkZXNrLnYxLlRpY2tldE1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImUKF0xpc3RUaWNrZXRFdmVudHNSZXF1ZXN0EhcKCXRpY2tldF9pZBgBIAEoCUIE4kEBAhIXCglwYWdlX3NpemUYAiABKAVCBOJBAQESGAoKcGFnZV90b2tlbhgDIAEoCUIE4kEBASJdChhMaXN0VGlja2V0RXZlbnRzUmVzcG9uc2USKAoGZXZlbnRzGAEgAygLMhguaGVscGRlc2sudjEuVGlja2V0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIpUCChNXYXRjaFRpY2tldHNSZXF1ZXN0EjEKCHN0YXR1c2VzGAEgAygOMhkuaGVscGRlc2sudjEuVGlja2V0U3RhdHVzQgTiQQEBEjUKCnByaW9yaXRpZXMYAiADKA4yGy5oZWxwZGVzay52MS5UaWNrZXRQcmlvcml0eUIE4kEBARIZCgthc3NpZ25lZV9pZBgDIAEoCUIE4kEBARIZCgtjdXN0b21lcl9pZBgEIAEoCUIE4kEBARIRCgN0YWcYBSABKAlCBOJBAQESFgoIY2F0ZWdvcnkYBiABKAlCBOJBAQESFwoJdGlja2V0X2lkGAcgASgJQgTiQQEBEhoKDGFmdGVyX2N1cnNvchgIIAEoCUIE4kEBATLHCwoNVGlja2V0U2VydmljZRJrCgxDcmVhdGVUaWNrZXQSIC5oZWxwZGVzay52MS5DcmVhdGVUaWNrZXRSZXF1ZXN0GhMuaGVscGRlc2sudjEuVGlja2V0IiTC8xgFEgMBAgOC0+STAhU6BnRpY2tldCILL3YxL3RpY2tldHMSYgoJR2V0VGlja2V0Eh0uaGVscGRlc2sudjEuR2V0VGlja2V0UmVxdWVzdBoTLmhlbHBkZXNrLnYxLlRpY2tldCIhwvMYBRIDAQIDgtPkkwISEhAvdjEvdGlja2V0cy97aWR9Em4KC0xpc3RUaWNrZXRzEh8uaGVscGRlc2sudjEuTGlzdFRpY2tldHNSZXF1ZXN0GiAuaGVscGRlc2sudjEuTGlzdFRpY2tldHNSZXNwb25zZSIcwvMYBRIDAQIDgtPkkwINEgsvdjEvdGlja2V0cxJ3CgxVcGRhdGVUaWNrZXQSIC5oZWxwZGVzay52MS5VcGRhdGVUaWNrZXRSZXF1ZXN0GhMuaGVscGRlc2sudjEuVGlja2V0IjDC8xgFEgMBAgOC0+STAiE6BnRpY2tldDIXL3YxL3RpY2tldHMve3RpY2tldC5pZH0ScQoMQXNzaWduVGlja2V0EiAuaGVscGRlc2sudjEuQXNzaWduVGlja2V0UmVxdWVzdBoTLmhlbHBkZXNrLnYxLlRpY2tldCIqwvMYBBICAgOC0+STAhw6ASoiFy92MS90aWNrZXRzL3tpZH06YXNzaWduEoQBChJDaGFuZ2VUaWNrZXRTdGF0dXMSJi5oZWxwZGVzay52MS5DaGFuZ2VUaWNrZXRTdGF0dXNSZXF1ZXN0GhMuaGVscGRlc2sudjEuVGlja2V0IjHC8xgFEgMBAgOC0+STAiI6ASoiHS92MS90aWNrZXRzL3tpZH06Y2hhbmdlU3RhdHVzEmkKDERlbGV0ZVRpY2tldBIgLmhlbHBkZXNrLnYxLkRlbGV0ZVRpY2tldFJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiH8LzGAMSAQOC0+STAhIqEC92MS90aWNrZXRzL3tpZH0SigEKEEFkZFRpY2tldE1lc3NhZ2USJC5oZWxwZGVzay52MS5BZGRUaWNrZXRNZXNzYWdlUmVxdWVzdBoaLmhlbHBkZXNrLnYxLlRpY2tldE1lc3NhZ2UiNMLzGAUSAwECA4LT5JMCJToBKiIgL3YxL3RpY2tldHMve3RpY2tldF9pZH0vbWVzc2FnZXMSmAEKEkxpc3RUaWNrZXRNZXNzYWdlcxImLmhlbHBkZXNrLnYxLkxpc3RUaWNrZXRNZXNzYWdlc1JlcXVlc3QaJy5oZWxwZGVzay52MS5MaXN0VGlja2V0TWVzc2FnZXNSZXNwb25zZSIxwvMYBRIDAQIDgtPkkwIiEiAvdjEvdGlja2V0cy97dGlja2V0X2lkfS9tZXNzYWdlcxJqCgpSYXRlVGlja2V0Eh4uaGVscGRlc2sudjEuUmF0ZVRpY2tldFJlcXVlc3QaEy5oZWxwZGVzay52MS5UaWNrZXQiJ8LzGAMSAQGC0+STAho6ASoiFS92MS90aWNrZXRzL3tpZH06cmF0ZRKPAQoQTGlzdFRpY2tldEV2ZW50cxIkLmhlbHBkZXNrLnYxLkxpc3RUaWNrZXRFdmVudHNSZXF1ZXN0GiUuaGVscGRlc2sudjEuTGlzdFRpY2tldEV2ZW50c1Jlc3BvbnNlIi7C8xgEEgICA4LT5JMCIBIeL3YxL3RpY2tldHMve3RpY2tldF9pZH0vZXZlbnRzEnEKDFdhdGNoVGlja2V0cxIgLmhlbHBkZXNrLnYxLldhdGNoVGlja2V0c1JlcXVlc3QaGS5oZWxwZGVzay52MS5UaWNrZXRDaGFuZ2UiIsLzGAUSAwECA4LT5JMCExIRL3YxL3RpY2tldHM6d2F0Y2gwAUI8WjpnaXRodWIuY29tL2hlbHBkZXNrL2hlbHBkZXNrL2dlbi9nby9oZWxwZGVzay92MTtoZWxwZGVza3YxYgZwcm90bzM", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_empty, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_helpdesk_v1_access, file_helpdesk_v1_ticket, file_helpdesk_v1_ticket_change, file_helpdesk_v1_ticket_event, file_helpdesk_v1_ticket_message]);
 
 /**
  * Request message for `CreateTicket`.
@@ -174,14 +174,25 @@ export type ListTicketsRequest = Message<"helpdesk.v1.ListTicketsRequest"> & {
 
   /**
    * Sort order (AIP-132): a comma-separated list of `create_time`,
-   * `update_time`, `priority` or `number`, each optionally followed by
-   * ` desc`. Default `create_time desc`. The agent queue view is
-   * `priority desc, create_time` (most urgent first, then oldest). Ties are
-   * broken by `id`, so pages are stable.
+   * `update_time`, `priority`, `number` or `due_time`, each optionally
+   * followed by ` desc`. Default `create_time desc`. The agent queue view is
+   * `priority desc, create_time` (most urgent first, then oldest); "due
+   * soonest" is `due_time`: the next SLA due time still pending (the first
+   * response while there is none, else the resolution), overdue tickets
+   * first, tickets whose SLA clock is stopped or that have no SLA last. Ties
+   * are broken by `id`, so pages are stable.
    *
    * @generated from field: string order_by = 12;
    */
   orderBy: string;
+
+  /**
+   * Only tickets that breached an SLA target (first response or
+   * resolution). Customers get an empty page.
+   *
+   * @generated from field: bool sla_breached = 30;
+   */
+  slaBreached: boolean;
 };
 
 /**
@@ -343,6 +354,41 @@ export const ChangeTicketStatusRequestSchema: GenMessage<ChangeTicketStatusReque
   messageDesc(file_helpdesk_v1_ticket_service, 6);
 
 /**
+ * Request message for `RateTicket`.
+ *
+ * @generated from message helpdesk.v1.RateTicketRequest
+ */
+export type RateTicketRequest = Message<"helpdesk.v1.RateTicketRequest"> & {
+  /**
+   * Identifier of the ticket.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * 1 (poor) to 5 (great).
+   *
+   * @generated from field: int32 rating = 2;
+   */
+  rating: number;
+
+  /**
+   * What the customer wants to add, at most 1,000 characters.
+   *
+   * @generated from field: string comment = 3;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message helpdesk.v1.RateTicketRequest.
+ * Use `create(RateTicketRequestSchema)` to create a new message.
+ */
+export const RateTicketRequestSchema: GenMessage<RateTicketRequest> = /*@__PURE__*/
+  messageDesc(file_helpdesk_v1_ticket_service, 7);
+
+/**
  * Request message for `DeleteTicket`.
  *
  * @generated from message helpdesk.v1.DeleteTicketRequest
@@ -369,7 +415,7 @@ export type DeleteTicketRequest = Message<"helpdesk.v1.DeleteTicketRequest"> & {
  * Use `create(DeleteTicketRequestSchema)` to create a new message.
  */
 export const DeleteTicketRequestSchema: GenMessage<DeleteTicketRequest> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_ticket_service, 7);
+  messageDesc(file_helpdesk_v1_ticket_service, 8);
 
 /**
  * Request message for `AddTicketMessage`.
@@ -412,7 +458,7 @@ export type AddTicketMessageRequest = Message<"helpdesk.v1.AddTicketMessageReque
  * Use `create(AddTicketMessageRequestSchema)` to create a new message.
  */
 export const AddTicketMessageRequestSchema: GenMessage<AddTicketMessageRequest> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_ticket_service, 8);
+  messageDesc(file_helpdesk_v1_ticket_service, 9);
 
 /**
  * Request message for `ListTicketMessages`.
@@ -448,7 +494,7 @@ export type ListTicketMessagesRequest = Message<"helpdesk.v1.ListTicketMessagesR
  * Use `create(ListTicketMessagesRequestSchema)` to create a new message.
  */
 export const ListTicketMessagesRequestSchema: GenMessage<ListTicketMessagesRequest> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_ticket_service, 9);
+  messageDesc(file_helpdesk_v1_ticket_service, 10);
 
 /**
  * Response message for `ListTicketMessages`.
@@ -476,7 +522,7 @@ export type ListTicketMessagesResponse = Message<"helpdesk.v1.ListTicketMessages
  * Use `create(ListTicketMessagesResponseSchema)` to create a new message.
  */
 export const ListTicketMessagesResponseSchema: GenMessage<ListTicketMessagesResponse> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_ticket_service, 10);
+  messageDesc(file_helpdesk_v1_ticket_service, 11);
 
 /**
  * Request message for `ListTicketEvents`.
@@ -512,7 +558,7 @@ export type ListTicketEventsRequest = Message<"helpdesk.v1.ListTicketEventsReque
  * Use `create(ListTicketEventsRequestSchema)` to create a new message.
  */
 export const ListTicketEventsRequestSchema: GenMessage<ListTicketEventsRequest> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_ticket_service, 11);
+  messageDesc(file_helpdesk_v1_ticket_service, 12);
 
 /**
  * Response message for `ListTicketEvents`.
@@ -540,7 +586,7 @@ export type ListTicketEventsResponse = Message<"helpdesk.v1.ListTicketEventsResp
  * Use `create(ListTicketEventsResponseSchema)` to create a new message.
  */
 export const ListTicketEventsResponseSchema: GenMessage<ListTicketEventsResponse> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_ticket_service, 12);
+  messageDesc(file_helpdesk_v1_ticket_service, 13);
 
 /**
  * Request message for `WatchTickets`.
@@ -616,7 +662,7 @@ export type WatchTicketsRequest = Message<"helpdesk.v1.WatchTicketsRequest"> & {
  * Use `create(WatchTicketsRequestSchema)` to create a new message.
  */
 export const WatchTicketsRequestSchema: GenMessage<WatchTicketsRequest> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_ticket_service, 13);
+  messageDesc(file_helpdesk_v1_ticket_service, 14);
 
 /**
  * The help-desk workflow: customers open tickets and talk with agents on
@@ -771,6 +817,23 @@ export const TicketService: GenService<{
     methodKind: "unary";
     input: typeof ListTicketMessagesRequestSchema;
     output: typeof ListTicketMessagesResponseSchema;
+  },
+  /**
+   * Rates the help on a resolved or closed ticket: 1 (poor) to 5 (great),
+   * with an optional comment. Only the customer who owns the ticket rates it,
+   * once: asking again with the same rating and comment answers the ticket
+   * unchanged (a retry is safe); anything else is FAILED_PRECONDITION
+   * (reason `ALREADY_RATED`). A ticket that is neither resolved nor closed is
+   * FAILED_PRECONDITION (reason `TICKET_NOT_RESOLVED`). The rating is shown
+   * on the ticket (`rating`, `rating_comment`, `rate_time`) and recorded as
+   * a `TICKET_EVENT_TYPE_RATED` event.
+   *
+   * @generated from rpc helpdesk.v1.TicketService.RateTicket
+   */
+  rateTicket: {
+    methodKind: "unary";
+    input: typeof RateTicketRequestSchema;
+    output: typeof TicketSchema;
   },
   /**
    * Lists the ticket's audit trail, oldest first: every change, who made it

@@ -1,7 +1,7 @@
 """Automatic assignment (settings, agents' limits and turns) and the link between a chat and its ticket.
 
-Revision ID: 0009_assignment
-Revises: 0006_ticket_changes, 0004_chat
+Revision ID: 0011_assignment
+Revises: 0010_sla, 0004_chat
 Create Date: 2026-12-07
 
 `assignment_settings` holds one row. `assignment_agents` holds an agent's own limits (NULL: the
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0009_assignment"
-down_revision: str | Sequence[str] | None = ("0006_ticket_changes", "0004_chat")
+revision: str = "0011_assignment"
+down_revision: str | Sequence[str] | None = ("0010_sla", "0004_chat")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
