@@ -196,7 +196,9 @@ class HelpdeskApp:
         knowledge = Knowledge.create(settings=settings, database=resources.database, redis=resources.redis)
         knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
         chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis, assignment=assignment)
-        chat_service_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(chat=chat), server)
+        chat_service_pb2_grpc.add_ChatServiceServicer_to_server(
+            ChatServicer(chat=chat, tickets=assignment.chat_tickets), server
+        )
         assignment.connect(ticket_changes=tickets.live.feed, chat_acceptor=chat.sessions)
         assignment_service_pb2_grpc.add_AssignmentServiceServicer_to_server(assignment.servicer, server)
         responses = Responses.create(database=resources.database)

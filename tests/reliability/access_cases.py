@@ -135,6 +135,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "ChatService.WatchQueue": _STAFF,
     "ChatService.SetAvailability": _STAFF,
     "ChatService.ListAgents": _STAFF,
+    "ChatService.CreateTicketFromChat": _STAFF,
     "KnowledgeService.CreateArticle": _STAFF,
     "KnowledgeService.GetArticle[draft]": _row(NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, UNAUTHENTICATED, OK),
     "KnowledgeService.GetArticle[published]": _PUBLIC,
@@ -632,6 +633,9 @@ def _chat_builders() -> dict[str, Builder]:
             chat_service_pb2.SetAvailabilityRequest(availability=agent_pb2.AGENT_AVAILABILITY_ONLINE)
         ),
         "ChatService.ListAgents": plain(chat_service_pb2.ListAgentsRequest(page_size=10)),
+        "ChatService.CreateTicketFromChat": on_chat(
+            "ACTIVE", lambda cid, w, c: chat_service_pb2.CreateTicketFromChatRequest(id=cid, subject="From the chat")
+        ),
     }
 
 

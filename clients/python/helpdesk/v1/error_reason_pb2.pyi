@@ -214,6 +214,10 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
     be rated.
     """
+    CHAT_HAS_NO_MESSAGES: _ErrorReason.ValueType  # 240
+    """FAILED_PRECONDITION (CreateTicketFromChat): the chat has no messages,
+    so there is nothing to make a ticket of.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -423,5 +427,9 @@ unchanged).
 TICKET_NOT_RESOLVED: ErrorReason.ValueType  # 222
 """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
 be rated.
+"""
+CHAT_HAS_NO_MESSAGES: ErrorReason.ValueType  # 240
+"""FAILED_PRECONDITION (CreateTicketFromChat): the chat has no messages,
+so there is nothing to make a ticket of.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
