@@ -20,6 +20,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    privacy_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_service_pb2_grpc,
 )
@@ -36,6 +37,7 @@ from server.core.metrics import Metrics, MetricsServer
 from server.core.rate_limit import RateLimiter
 from server.health import HealthReporter
 from server.knowledge.wiring import Knowledge
+from server.privacy.wiring import Privacy
 from server.reflection import enable_reflection
 from server.responses.wiring import Responses
 from server.settings import Settings
@@ -126,11 +128,8 @@ class HelpdeskApp:
             hasher=resources.hasher,
             metrics=resources.metrics,
         )
-        users = UserAdmin(
-            database=resources.database,
-            hasher=resources.hasher,
-            sessions=PrincipalCache(resources.redis, revocation_ttl=settings.access_token_ttl),
-        )
+        principals = PrincipalCache(resources.redis, revocation_ttl=settings.access_token_ttl)
+        users = UserAdmin(database=resources.database, hasher=resources.hasher, sessions=principals)
         policy = AccessPolicy.from_services(API_SERVICES)
         limiter = (
             RateLimiter(resources.redis, settings=settings, metrics=resources.metrics)
@@ -170,6 +169,10 @@ class HelpdeskApp:
         chat_service_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(chat=chat), server)
         responses = Responses.create(database=resources.database)
         canned_response_service_pb2_grpc.add_CannedResponseServiceServicer_to_server(responses.servicer, server)
+        privacy = Privacy.create(
+            database=resources.database, hasher=resources.hasher, sessions=principals, changes=tickets.live.feed
+        )
+        privacy_service_pb2_grpc.add_PrivacyServiceServicer_to_server(privacy.servicer, server)
 
         health_servicer = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -35,6 +35,8 @@ from helpdesk.v1 import (
     chat_service_pb2_grpc,
     knowledge_service_pb2,
     knowledge_service_pb2_grpc,
+    personal_data_pb2,
+    privacy_service_pb2,
     ticket_pb2,
     ticket_service_pb2,
     ticket_service_pb2_grpc,
@@ -149,6 +151,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "CannedResponseService.DeleteCannedResponse[shared]": _ADMIN,
     "CannedResponseService.DeleteCannedResponse[personal]": _AGENTS_OWN,
     "CannedResponseService.RenderCannedResponse": _STAFF,
+    "PrivacyService.ExportMyData": _SIGNED_IN,
+    # Customer A's data: A and administrators; the others are refused whether or not the user exists.
+    "PrivacyService.ExportMyData[another user]": _row(UNAUTHENTICATED, OK, DENIED, DENIED, UNAUTHENTICATED, OK),
+    "PrivacyService.EraseCustomer": _ADMIN,
 }
 
 
@@ -726,6 +732,34 @@ def _canned_response_builders() -> dict[str, Builder]:
     }
 
 
+def _privacy_builders() -> dict[str, Builder]:
+    async def export_own(world: World, caller: Caller) -> Prepared:
+        def own_only(response: Message) -> None:
+            assert isinstance(response, personal_data_pb2.PersonalDataExport)
+            assert response.profile.id == caller.user_id
+
+        return Prepared(privacy_service_pb2.ExportMyDataRequest(user_id="me"), caller.access_token, on_ok=own_only)
+
+    async def export_owner(world: World, caller: Caller) -> Prepared:
+        owner = world.owner.user_id
+        return Prepared(privacy_service_pb2.ExportMyDataRequest(user_id=owner), caller.access_token, target=owner)
+
+    async def erase(world: World, caller: Caller) -> Prepared:
+        # A customer of its own for every call: an erasure cannot be undone.
+        doomed = await register(world.auth)
+        user = await world.users.GetUser(
+            user_service_pb2.GetUserRequest(id=doomed.user_id), metadata=world.admin.metadata
+        )
+        request = privacy_service_pb2.EraseCustomerRequest(user_id=doomed.user_id, etag=user.etag)
+        return Prepared(request, caller.access_token, target=doomed.user_id)
+
+    return {
+        "PrivacyService.ExportMyData": export_own,
+        "PrivacyService.ExportMyData[another user]": export_owner,
+        "PrivacyService.EraseCustomer": erase,
+    }
+
+
 BUILDERS: dict[str, Builder] = {
     **_auth_builders(),
     **_user_builders(),
@@ -733,4 +767,5 @@ BUILDERS: dict[str, Builder] = {
     **_chat_builders(),
     **_knowledge_builders(),
     **_canned_response_builders(),
+    **_privacy_builders(),
 }

@@ -199,6 +199,14 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """PERMISSION_DENIED (CannedResponseService): only administrators write
     shared canned responses.
     """
+    NOT_A_CUSTOMER: _ErrorReason.ValueType  # 260
+    """FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff
+    accounts are deactivated instead.
+    """
+    USER_ERASED: _ErrorReason.ValueType  # 261
+    """FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
+    never be changed or reactivated.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -393,5 +401,13 @@ DEPENDENCY_UNAVAILABLE: ErrorReason.ValueType  # 143
 SHARED_RESPONSE_ADMIN_ONLY: ErrorReason.ValueType  # 220
 """PERMISSION_DENIED (CannedResponseService): only administrators write
 shared canned responses.
+"""
+NOT_A_CUSTOMER: ErrorReason.ValueType  # 260
+"""FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff
+accounts are deactivated instead.
+"""
+USER_ERASED: ErrorReason.ValueType  # 261
+"""FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
+never be changed or reactivated.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
