@@ -2,7 +2,7 @@
 
 The places personal data lives, all handled here: `users` (email, name, password hash, sign-in
 time), `auth_sessions` (client address, user agent) and `refresh_tokens`, the customer's
-`tickets` (subject, description, both search documents), every `ticket_messages` body on them and
+`tickets` (subject, description, rating comment, both search documents), every `ticket_messages` body on them and
 the `ticket_events` comments, the customer's `chats` (topic, feedback) and every `chat_messages`
 body (and client request id) in them. Ids, times, statuses, counts, ratings and votes stay:
 they are what reports count, and they say nothing once the account is anonymous.
@@ -167,6 +167,8 @@ class PersonalDataRepository:
                 .values(
                     subject=ERASED_TEXT,
                     description=ERASED_TEXT,
+                    # The rating stays (a report figure); the words around it go.
+                    rating_comment=None,
                     search_public=literal_column("''::tsvector"),
                     search_staff=literal_column("''::tsvector"),
                     version=Ticket.version + 1,

@@ -111,6 +111,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "TicketService.AddTicketMessage[note]": _STAFF,
     "TicketService.ListTicketMessages": _OWNER_AND_STAFF,
     "TicketService.ListTicketEvents": _STAFF,
+    # Only the ticket's customer rates it (a resolved ticket).
+    "TicketService.RateTicket": _row(UNAUTHENTICATED, OK, NOT_FOUND, DENIED, UNAUTHENTICATED, DENIED),
     # Watching a ticket one may not see is allowed and shows nothing: no existence is revealed.
     "TicketService.WatchTickets": _SIGNED_IN,
     "ChatService.StartChat": _CUSTOMERS,
@@ -484,6 +486,15 @@ def _ticket_builders() -> dict[str, Builder]:
         request = ticket_service_pb2.ListTicketMessagesRequest(ticket_id=ticket_id)
         return Prepared(request, caller.access_token, target=ticket_id, on_ok=notes_only_for_staff)
 
+    async def rate(world: World, caller: Caller) -> Prepared:
+        ticket_id = await world.fresh_ticket()
+        await world.tickets.ChangeTicketStatus(
+            ticket_service_pb2.ChangeTicketStatusRequest(id=ticket_id, status=ticket_pb2.TICKET_STATUS_RESOLVED),
+            metadata=world.agent.metadata,
+        )
+        request = ticket_service_pb2.RateTicketRequest(id=ticket_id, rating=5, comment="Solved")
+        return Prepared(request, caller.access_token, target=ticket_id)
+
     async def list_(world: World, caller: Caller) -> Prepared:
         def only_own(response: Message) -> None:
             assert isinstance(response, ticket_service_pb2.ListTicketsResponse)
@@ -525,6 +536,7 @@ def _ticket_builders() -> dict[str, Builder]:
             )
         ),
         "TicketService.ListTicketMessages": conversation,
+        "TicketService.RateTicket": rate,
         "TicketService.ListTicketEvents": on_ticket(
             lambda tid, w, c: ticket_service_pb2.ListTicketEventsRequest(ticket_id=tid)
         ),

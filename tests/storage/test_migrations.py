@@ -29,6 +29,8 @@ EXPECTED_TABLES |= {"chats", "chat_messages"}
 EXPECTED_TABLES |= {"ticket_changes", "ticket_change_log"}
 # Issue 17 (canned responses).
 EXPECTED_TABLES |= {"canned_responses"}
+# Issue 19 (personal data: the erasure audit).
+EXPECTED_TABLES |= {"privacy_events"}
 
 
 async def _tables(url: str) -> set[str]:

@@ -87,6 +87,14 @@ async def _doomed_customer(stubs: Stubs, population: Population) -> tuple[Signed
         ),
         metadata=population.admin.metadata,
     )
+    await stubs.tickets.ChangeTicketStatus(
+        ticket_service_pb2.ChangeTicketStatusRequest(id=ticket_ids[1], status=ticket_pb2.TICKET_STATUS_RESOLVED),
+        metadata=agent,
+    )
+    await stubs.tickets.RateTicket(
+        ticket_service_pb2.RateTicketRequest(id=ticket_ids[1], rating=5, comment=f"{NAME} loved {PHRASE_WORD}"),
+        metadata=customer.metadata,
+    )
     started = await stubs.chat.StartChat(
         chat_service_pb2.StartChatRequest(topic=f"{PHRASE_WORD} refund", message=f"Hi, {NAME} here"),
         metadata=customer.metadata,
@@ -259,6 +267,7 @@ async def test_after_erasure_nothing_personal_is_found_through_any_rpc_nor_in_th
     for ticket_id, before in before_tickets.items():
         after = await stubs.tickets.GetTicket(ticket_service_pb2.GetTicketRequest(id=ticket_id), metadata=admin)
         assert after.subject == "[erased]"
+        assert after.rating == before.rating
         assert (after.status, after.priority, after.message_count, after.create_time, after.tags) == (
             before.status,
             before.priority,
