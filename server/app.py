@@ -96,6 +96,7 @@ class HelpdeskApp:
         knowledge: Knowledge | None = None,
         chat: LiveChat | None = None,
         tickets: Tickets | None = None,
+        privacy: Privacy | None = None,
     ) -> None:
         self.settings = settings
         self.resources = resources
@@ -106,6 +107,7 @@ class HelpdeskApp:
         self.knowledge = knowledge
         self.chat = chat
         self.tickets = tickets
+        self.privacy = privacy
         self.port: int | None = None
         # The bound `/metrics` port once started (None when metrics are off).
         self.metrics_port: int | None = None
@@ -170,7 +172,11 @@ class HelpdeskApp:
         responses = Responses.create(database=resources.database)
         canned_response_service_pb2_grpc.add_CannedResponseServiceServicer_to_server(responses.servicer, server)
         privacy = Privacy.create(
-            database=resources.database, hasher=resources.hasher, sessions=principals, changes=tickets.live.feed
+            settings=settings,
+            database=resources.database,
+            hasher=resources.hasher,
+            sessions=principals,
+            changes=tickets.live.feed,
         )
         privacy_service_pb2_grpc.add_PrivacyServiceServicer_to_server(privacy.servicer, server)
 
@@ -203,6 +209,7 @@ class HelpdeskApp:
             knowledge=knowledge,
             chat=chat,
             tickets=tickets,
+            privacy=privacy,
         )
 
     async def start(self) -> int:
@@ -225,6 +232,8 @@ class HelpdeskApp:
         self.health.start()
         if self.knowledge is not None:
             self.knowledge.start()
+        if self.privacy is not None:
+            self.privacy.start()
         _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
         metrics_port = self.settings.metrics_port
         if metrics_port is not None and metrics_port >= 0:
@@ -255,6 +264,8 @@ class HelpdeskApp:
             await self.chat.close()
         if self.tickets is not None:
             await self.tickets.live.stop()
+        if self.privacy is not None:
+            await self.privacy.stop()
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.
             await self.knowledge.stop()

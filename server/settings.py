@@ -94,6 +94,11 @@ class Settings:
     ticket_change_retention_seconds: float = 7 * 24 * 3600.0
     ticket_watch_max_streams_per_user: int = 16
 
+    # Retention (PrivacyService): how often each process tries a pass of the retention job (one
+    # process at a time does it; 0 = never from this process), and the rows deleted per batch.
+    retention_interval_seconds: float = 3600.0
+    retention_batch_size: int = 500
+
     # Knowledge base: Redis cache of article reads and search/list pages (off = always PostgreSQL,
     # as the cold benchmark runs), its TTL, and how often view counts are flushed to PostgreSQL.
     knowledge_cache_enabled: bool = True
@@ -219,6 +224,8 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "chat_max_streams_per_user": int,
     "ticket_change_retention_seconds": float,
     "ticket_watch_max_streams_per_user": int,
+    "retention_interval_seconds": float,
+    "retention_batch_size": int,
     "knowledge_cache_enabled": _bool,
     "knowledge_cache_ttl_seconds": int,
     "knowledge_view_flush_seconds": float,

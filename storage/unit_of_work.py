@@ -15,6 +15,7 @@ from storage.repositories import (
     IdempotencyRepository,
     PersonalDataRepository,
     RefreshTokenRepository,
+    RetentionRepository,
     TicketChangeRepository,
     TicketRepository,
     UserRepository,
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.chats = ChatRepository(session)
         self.canned_responses = CannedResponseRepository(session)
         self.personal_data = PersonalDataRepository(session)
+        self.retention = RetentionRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

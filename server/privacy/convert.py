@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from helpdesk.v1 import article_pb2, personal_data_pb2
+from helpdesk.v1 import article_pb2, personal_data_pb2, retention_policy_pb2
 from server.chat.convert import chat_to_proto
 from server.chat.convert import message_to_proto as chat_message_to_proto
 from server.privacy.domain import Export
 from server.tickets.convert import message_to_proto as ticket_message_to_proto
 from server.tickets.convert import ticket_to_proto
 from server.users.convert import user_to_proto
-from storage.models import PrivacyEvent
+from storage.models import PrivacyEvent, RetentionPolicyRow
 
 
 def export_to_proto(export: Export) -> personal_data_pb2.PersonalDataExport:
@@ -65,4 +65,21 @@ def erasure_to_proto(event: PrivacyEvent) -> personal_data_pb2.CustomerErasure:
         sessions_ended=int(figures.get("sessions_ended", 0)),
     )
     message.erase_time.FromDatetime(event.create_time)
+    return message
+
+
+def policy_to_proto(policy: RetentionPolicyRow) -> retention_policy_pb2.RetentionPolicy:
+    """The retention policy and the job's last pass."""
+    message = retention_policy_pb2.RetentionPolicy(
+        closed_ticket_days=policy.closed_ticket_days,
+        ended_chat_days=policy.ended_chat_days,
+        updated_by_id=str(policy.updated_by_id) if policy.updated_by_id else "",
+        last_run_deleted_tickets=policy.last_run_deleted_tickets,
+        last_run_deleted_chats=policy.last_run_deleted_chats,
+        etag=policy.etag,
+    )
+    if policy.update_time is not None:
+        message.update_time.FromDatetime(policy.update_time)
+    if policy.last_run_time is not None:
+        message.last_run_time.FromDatetime(policy.last_run_time)
     return message

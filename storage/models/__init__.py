@@ -7,6 +7,7 @@ from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
 from storage.models.privacy import PrivacyEvent
+from storage.models.retention import RetentionPolicyRow
 from storage.models.ticket_changes import TicketChange, TicketChangeLog
 from storage.models.tickets import Ticket, TicketEvent, TicketMessage
 from storage.models.user import RoleType, User
@@ -25,6 +26,7 @@ __all__ = [
     "IdempotencyKey",
     "PrivacyEvent",
     "RefreshToken",
+    "RetentionPolicyRow",
     "RoleType",
     "Ticket",
     "TicketChange",

@@ -89,6 +89,8 @@ class Ticket(Base):
             postgresql_where=text("assignee_id IS NULL AND status IN ('open', 'in_progress')"),
         ),
         Index("ix_tickets_tags", "tags", postgresql_using="gin"),
+        # The retention job: closed tickets, oldest close first.
+        Index("ix_tickets_close_time_closed", "close_time", postgresql_where=text("status = 'closed'")),
         Index("ix_tickets_search_public", "search_public", postgresql_using="gin"),
         Index("ix_tickets_search_staff", "search_staff", postgresql_using="gin"),
     )

@@ -6,6 +6,7 @@ from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
 from storage.repositories.personal_data import PersonalDataRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
+from storage.repositories.retention import RetentionRepository
 from storage.repositories.sessions import AuthSessionRepository
 from storage.repositories.ticket_changes import TicketChangeRepository
 from storage.repositories.tickets import TicketRepository
@@ -19,6 +20,7 @@ __all__ = [
     "IdempotencyRepository",
     "PersonalDataRepository",
     "RefreshTokenRepository",
+    "RetentionRepository",
     "TicketChangeRepository",
     "TicketRepository",
     "UserRepository",

@@ -37,6 +37,7 @@ from helpdesk.v1 import (
     knowledge_service_pb2_grpc,
     personal_data_pb2,
     privacy_service_pb2,
+    retention_policy_pb2,
     ticket_pb2,
     ticket_service_pb2,
     ticket_service_pb2_grpc,
@@ -157,6 +158,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Customer A's data: A and administrators; the others are refused whether or not the user exists.
     "PrivacyService.ExportMyData[another user]": _row(UNAUTHENTICATED, OK, DENIED, DENIED, UNAUTHENTICATED, OK),
     "PrivacyService.EraseCustomer": _ADMIN,
+    "PrivacyService.GetRetentionPolicy": _ADMIN,
+    "PrivacyService.UpdateRetentionPolicy": _ADMIN,
 }
 
 
@@ -765,7 +768,20 @@ def _privacy_builders() -> dict[str, Builder]:
         request = privacy_service_pb2.EraseCustomerRequest(user_id=doomed.user_id, etag=user.etag)
         return Prepared(request, caller.access_token, target=doomed.user_id)
 
+    async def get_policy(world: World, caller: Caller) -> Prepared:
+        return Prepared(privacy_service_pb2.GetRetentionPolicyRequest(), caller.access_token)
+
+    async def update_policy(world: World, caller: Caller) -> Prepared:
+        # Off, as it is by default: the matrix deletes nothing.
+        request = privacy_service_pb2.UpdateRetentionPolicyRequest(
+            retention_policy=retention_policy_pb2.RetentionPolicy(closed_ticket_days=0),
+            update_mask=field_mask_pb2.FieldMask(paths=["closed_ticket_days"]),
+        )
+        return Prepared(request, caller.access_token)
+
     return {
+        "PrivacyService.GetRetentionPolicy": get_policy,
+        "PrivacyService.UpdateRetentionPolicy": update_policy,
         "PrivacyService.ExportMyData": export_own,
         "PrivacyService.ExportMyData[another user]": export_owner,
         "PrivacyService.EraseCustomer": erase,

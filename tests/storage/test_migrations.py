@@ -30,7 +30,7 @@ EXPECTED_TABLES |= {"ticket_changes", "ticket_change_log"}
 # Issue 17 (canned responses).
 EXPECTED_TABLES |= {"canned_responses"}
 # Issue 19 (personal data: the erasure audit).
-EXPECTED_TABLES |= {"privacy_events"}
+EXPECTED_TABLES |= {"privacy_events", "retention_policy"}
 
 
 async def _tables(url: str) -> set[str]:

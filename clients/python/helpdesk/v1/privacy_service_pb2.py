@@ -24,11 +24,13 @@ _sym_db = _symbol_database.Default()
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from helpdesk.v1 import access_pb2 as helpdesk_dot_v1_dot_access__pb2
 from helpdesk.v1 import personal_data_pb2 as helpdesk_dot_v1_dot_personal__data__pb2
+from helpdesk.v1 import retention_policy_pb2 as helpdesk_dot_v1_dot_retention__policy__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!helpdesk/v1/privacy_service.proto\x12\x0bhelpdesk.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x18helpdesk/v1/access.proto\x1a\x1fhelpdesk/v1/personal_data.proto\"4\n\x13\x45xportMyDataRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x01R\x06userId\"O\n\x14\x45raseCustomerRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12\x18\n\x04\x65tag\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04\x65tag2\x94\x02\n\x0ePrivacyService\x12\x82\x01\n\x0c\x45xportMyData\x12 .helpdesk.v1.ExportMyDataRequest\x1a\x1f.helpdesk.v1.PersonalDataExport\"/\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02 \x12\x1e/v1/users/{user_id}:exportData\x12}\n\rEraseCustomer\x12!.helpdesk.v1.EraseCustomerRequest\x1a\x1c.helpdesk.v1.CustomerErasure\"+\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x1e\"\x19/v1/users/{user_id}:erase:\x01*B<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!helpdesk/v1/privacy_service.proto\x12\x0bhelpdesk.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x18helpdesk/v1/access.proto\x1a\x1fhelpdesk/v1/personal_data.proto\x1a\"helpdesk/v1/retention_policy.proto\"4\n\x13\x45xportMyDataRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x01R\x06userId\"O\n\x14\x45raseCustomerRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12\x18\n\x04\x65tag\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04\x65tag\"\x1b\n\x19GetRetentionPolicyRequest\"\xb0\x01\n\x1cUpdateRetentionPolicyRequest\x12M\n\x10retention_policy\x18\x01 \x01(\x0b\x32\x1c.helpdesk.v1.RetentionPolicyB\x04\xe2\x41\x01\x02R\x0fretentionPolicy\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x01R\nupdateMask2\xad\x04\n\x0ePrivacyService\x12\x82\x01\n\x0c\x45xportMyData\x12 .helpdesk.v1.ExportMyDataRequest\x1a\x1f.helpdesk.v1.PersonalDataExport\"/\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02 \x12\x1e/v1/users/{user_id}:exportData\x12}\n\rEraseCustomer\x12!.helpdesk.v1.EraseCustomerRequest\x1a\x1c.helpdesk.v1.CustomerErasure\"+\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x1e\"\x19/v1/users/{user_id}:erase:\x01*\x12~\n\x12GetRetentionPolicy\x12&.helpdesk.v1.GetRetentionPolicyRequest\x1a\x1c.helpdesk.v1.RetentionPolicy\"\"\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/retentionPolicy\x12\x96\x01\n\x15UpdateRetentionPolicy\x12).helpdesk.v1.UpdateRetentionPolicyRequest\x1a\x1c.helpdesk.v1.RetentionPolicy\"4\xc2\xf3\x18\x03\x12\x01\x03\x82\xd3\xe4\x93\x02\'2\x13/v1/retentionPolicy:\x10retention_policyB<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,14 +44,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ERASECUSTOMERREQUEST'].fields_by_name['user_id']._serialized_options = b'\342A\001\002'
   _globals['_ERASECUSTOMERREQUEST'].fields_by_name['etag']._loaded_options = None
   _globals['_ERASECUSTOMERREQUEST'].fields_by_name['etag']._serialized_options = b'\342A\001\002'
+  _globals['_UPDATERETENTIONPOLICYREQUEST'].fields_by_name['retention_policy']._loaded_options = None
+  _globals['_UPDATERETENTIONPOLICYREQUEST'].fields_by_name['retention_policy']._serialized_options = b'\342A\001\002'
+  _globals['_UPDATERETENTIONPOLICYREQUEST'].fields_by_name['update_mask']._loaded_options = None
+  _globals['_UPDATERETENTIONPOLICYREQUEST'].fields_by_name['update_mask']._serialized_options = b'\342A\001\001'
   _globals['_PRIVACYSERVICE'].methods_by_name['ExportMyData']._loaded_options = None
   _globals['_PRIVACYSERVICE'].methods_by_name['ExportMyData']._serialized_options = b'\302\363\030\005\022\003\001\002\003\202\323\344\223\002 \022\036/v1/users/{user_id}:exportData'
   _globals['_PRIVACYSERVICE'].methods_by_name['EraseCustomer']._loaded_options = None
   _globals['_PRIVACYSERVICE'].methods_by_name['EraseCustomer']._serialized_options = b'\302\363\030\003\022\001\003\202\323\344\223\002\036\"\031/v1/users/{user_id}:erase:\001*'
-  _globals['_EXPORTMYDATAREQUEST']._serialized_start=172
-  _globals['_EXPORTMYDATAREQUEST']._serialized_end=224
-  _globals['_ERASECUSTOMERREQUEST']._serialized_start=226
-  _globals['_ERASECUSTOMERREQUEST']._serialized_end=305
-  _globals['_PRIVACYSERVICE']._serialized_start=308
-  _globals['_PRIVACYSERVICE']._serialized_end=584
+  _globals['_PRIVACYSERVICE'].methods_by_name['GetRetentionPolicy']._loaded_options = None
+  _globals['_PRIVACYSERVICE'].methods_by_name['GetRetentionPolicy']._serialized_options = b'\302\363\030\003\022\001\003\202\323\344\223\002\025\022\023/v1/retentionPolicy'
+  _globals['_PRIVACYSERVICE'].methods_by_name['UpdateRetentionPolicy']._loaded_options = None
+  _globals['_PRIVACYSERVICE'].methods_by_name['UpdateRetentionPolicy']._serialized_options = b'\302\363\030\003\022\001\003\202\323\344\223\002\'2\023/v1/retentionPolicy:\020retention_policy'
+  _globals['_EXPORTMYDATAREQUEST']._serialized_start=242
+  _globals['_EXPORTMYDATAREQUEST']._serialized_end=294
+  _globals['_ERASECUSTOMERREQUEST']._serialized_start=296
+  _globals['_ERASECUSTOMERREQUEST']._serialized_end=375
+  _globals['_GETRETENTIONPOLICYREQUEST']._serialized_start=377
+  _globals['_GETRETENTIONPOLICYREQUEST']._serialized_end=404
+  _globals['_UPDATERETENTIONPOLICYREQUEST']._serialized_start=407
+  _globals['_UPDATERETENTIONPOLICYREQUEST']._serialized_end=583
+  _globals['_PRIVACYSERVICE']._serialized_start=586
+  _globals['_PRIVACYSERVICE']._serialized_end=1143
 # @@protoc_insertion_point(module_scope)

@@ -4,7 +4,9 @@ isort:skip_file
 """
 
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
+from helpdesk.v1 import retention_policy_pb2 as _retention_policy_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -67,3 +69,50 @@ class EraseCustomerRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EraseCustomerRequest: _TypeAlias = EraseCustomerRequest  # noqa: Y015
+
+@_typing.final
+class GetRetentionPolicyRequest(_message.Message):
+    """Request of PrivacyService.GetRetentionPolicy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRetentionPolicyRequest: _TypeAlias = GetRetentionPolicyRequest  # noqa: Y015
+
+@_typing.final
+class UpdateRetentionPolicyRequest(_message.Message):
+    """Request of PrivacyService.UpdateRetentionPolicy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RETENTION_POLICY_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def retention_policy(self) -> _retention_policy_pb2.RetentionPolicy:
+        """The new periods (and, optionally, the etag last read)."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Which periods to change: `closed_ticket_days`, `ended_chat_days`."""
+
+    def __init__(
+        self,
+        *,
+        retention_policy: _retention_policy_pb2.RetentionPolicy | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["retention_policy", b"retention_policy", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["retention_policy", b"retention_policy", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateRetentionPolicyRequest: _TypeAlias = UpdateRetentionPolicyRequest  # noqa: Y015

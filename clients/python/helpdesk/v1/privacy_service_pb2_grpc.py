@@ -5,6 +5,7 @@ import warnings
 
 from helpdesk.v1 import personal_data_pb2 as helpdesk_dot_v1_dot_personal__data__pb2
 from helpdesk.v1 import privacy_service_pb2 as helpdesk_dot_v1_dot_privacy__service__pb2
+from helpdesk.v1 import retention_policy_pb2 as helpdesk_dot_v1_dot_retention__policy__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -27,8 +28,8 @@ if _version_not_supported:
 
 
 class PrivacyServiceStub:
-    """Personal-data requests (LGPD, GDPR): a person's copy of their data, and
-    the erasure of a customer.
+    """Personal-data requests (LGPD, GDPR): a person's copy of their data, the
+    erasure of a customer, and how long finished conversations are kept.
 
     Anyone signed in may export their own data; administrators may export
     anyone's. Only administrators erase, only customers are erased, and an
@@ -51,11 +52,21 @@ class PrivacyServiceStub:
                 request_serializer=helpdesk_dot_v1_dot_privacy__service__pb2.EraseCustomerRequest.SerializeToString,
                 response_deserializer=helpdesk_dot_v1_dot_personal__data__pb2.CustomerErasure.FromString,
                 _registered_method=True)
+        self.GetRetentionPolicy = channel.unary_unary(
+                '/helpdesk.v1.PrivacyService/GetRetentionPolicy',
+                request_serializer=helpdesk_dot_v1_dot_privacy__service__pb2.GetRetentionPolicyRequest.SerializeToString,
+                response_deserializer=helpdesk_dot_v1_dot_retention__policy__pb2.RetentionPolicy.FromString,
+                _registered_method=True)
+        self.UpdateRetentionPolicy = channel.unary_unary(
+                '/helpdesk.v1.PrivacyService/UpdateRetentionPolicy',
+                request_serializer=helpdesk_dot_v1_dot_privacy__service__pb2.UpdateRetentionPolicyRequest.SerializeToString,
+                response_deserializer=helpdesk_dot_v1_dot_retention__policy__pb2.RetentionPolicy.FromString,
+                _registered_method=True)
 
 
 class PrivacyServiceServicer:
-    """Personal-data requests (LGPD, GDPR): a person's copy of their data, and
-    the erasure of a customer.
+    """Personal-data requests (LGPD, GDPR): a person's copy of their data, the
+    erasure of a customer, and how long finished conversations are kept.
 
     Anyone signed in may export their own data; administrators may export
     anyone's. Only administrators erase, only customers are erased, and an
@@ -90,6 +101,23 @@ class PrivacyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRetentionPolicy(self, request, context):
+        """The retention policy (off until an administrator sets it) and what the
+        retention job last did.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRetentionPolicy(self, request, context):
+        """Changes the retention periods named in `update_mask` (without a mask:
+        the fields with a non-zero value). Shortening a period makes the next
+        pass of the job delete what is now past it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PrivacyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -103,6 +131,16 @@ def add_PrivacyServiceServicer_to_server(servicer, server):
                     request_deserializer=helpdesk_dot_v1_dot_privacy__service__pb2.EraseCustomerRequest.FromString,
                     response_serializer=helpdesk_dot_v1_dot_personal__data__pb2.CustomerErasure.SerializeToString,
             ),
+            'GetRetentionPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRetentionPolicy,
+                    request_deserializer=helpdesk_dot_v1_dot_privacy__service__pb2.GetRetentionPolicyRequest.FromString,
+                    response_serializer=helpdesk_dot_v1_dot_retention__policy__pb2.RetentionPolicy.SerializeToString,
+            ),
+            'UpdateRetentionPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRetentionPolicy,
+                    request_deserializer=helpdesk_dot_v1_dot_privacy__service__pb2.UpdateRetentionPolicyRequest.FromString,
+                    response_serializer=helpdesk_dot_v1_dot_retention__policy__pb2.RetentionPolicy.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'helpdesk.v1.PrivacyService', rpc_method_handlers)
@@ -112,8 +150,8 @@ def add_PrivacyServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class PrivacyService:
-    """Personal-data requests (LGPD, GDPR): a person's copy of their data, and
-    the erasure of a customer.
+    """Personal-data requests (LGPD, GDPR): a person's copy of their data, the
+    erasure of a customer, and how long finished conversations are kept.
 
     Anyone signed in may export their own data; administrators may export
     anyone's. Only administrators erase, only customers are erased, and an
@@ -164,6 +202,60 @@ class PrivacyService:
             '/helpdesk.v1.PrivacyService/EraseCustomer',
             helpdesk_dot_v1_dot_privacy__service__pb2.EraseCustomerRequest.SerializeToString,
             helpdesk_dot_v1_dot_personal__data__pb2.CustomerErasure.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRetentionPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/helpdesk.v1.PrivacyService/GetRetentionPolicy',
+            helpdesk_dot_v1_dot_privacy__service__pb2.GetRetentionPolicyRequest.SerializeToString,
+            helpdesk_dot_v1_dot_retention__policy__pb2.RetentionPolicy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRetentionPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/helpdesk.v1.PrivacyService/UpdateRetentionPolicy',
+            helpdesk_dot_v1_dot_privacy__service__pb2.UpdateRetentionPolicyRequest.SerializeToString,
+            helpdesk_dot_v1_dot_retention__policy__pb2.RetentionPolicy.FromString,
             options,
             channel_credentials,
             insecure,

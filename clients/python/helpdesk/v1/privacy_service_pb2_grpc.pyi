@@ -7,6 +7,7 @@ from collections import abc as _abc
 from grpc import aio as _aio
 from helpdesk.v1 import personal_data_pb2 as _personal_data_pb2
 from helpdesk.v1 import privacy_service_pb2 as _privacy_service_pb2
+from helpdesk.v1 import retention_policy_pb2 as _retention_policy_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys
@@ -28,8 +29,8 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class PrivacyServiceStub:
-    """Personal-data requests (LGPD, GDPR): a person's copy of their data, and
-    the erasure of a customer.
+    """Personal-data requests (LGPD, GDPR): a person's copy of their data, the
+    erasure of a customer, and how long finished conversations are kept.
 
     Anyone signed in may export their own data; administrators may export
     anyone's. Only administrators erase, only customers are erased, and an
@@ -60,11 +61,20 @@ class PrivacyServiceStub:
     first erasure's record, whatever the etag. Staff accounts are
     FAILED_PRECONDITION (`NOT_A_CUSTOMER`): deactivate them instead.
     """
+    GetRetentionPolicy: _grpc.UnaryUnaryMultiCallable[_privacy_service_pb2.GetRetentionPolicyRequest, _retention_policy_pb2.RetentionPolicy]
+    """The retention policy (off until an administrator sets it) and what the
+    retention job last did.
+    """
+    UpdateRetentionPolicy: _grpc.UnaryUnaryMultiCallable[_privacy_service_pb2.UpdateRetentionPolicyRequest, _retention_policy_pb2.RetentionPolicy]
+    """Changes the retention periods named in `update_mask` (without a mask:
+    the fields with a non-zero value). Shortening a period makes the next
+    pass of the job delete what is now past it.
+    """
 
 @_typing.type_check_only
 class PrivacyServiceAsyncStub(PrivacyServiceStub):
-    """Personal-data requests (LGPD, GDPR): a person's copy of their data, and
-    the erasure of a customer.
+    """Personal-data requests (LGPD, GDPR): a person's copy of their data, the
+    erasure of a customer, and how long finished conversations are kept.
 
     Anyone signed in may export their own data; administrators may export
     anyone's. Only administrators erase, only customers are erased, and an
@@ -92,10 +102,19 @@ class PrivacyServiceAsyncStub(PrivacyServiceStub):
     first erasure's record, whatever the etag. Staff accounts are
     FAILED_PRECONDITION (`NOT_A_CUSTOMER`): deactivate them instead.
     """
+    GetRetentionPolicy: _aio.UnaryUnaryMultiCallable[_privacy_service_pb2.GetRetentionPolicyRequest, _retention_policy_pb2.RetentionPolicy]  # type: ignore[assignment]
+    """The retention policy (off until an administrator sets it) and what the
+    retention job last did.
+    """
+    UpdateRetentionPolicy: _aio.UnaryUnaryMultiCallable[_privacy_service_pb2.UpdateRetentionPolicyRequest, _retention_policy_pb2.RetentionPolicy]  # type: ignore[assignment]
+    """Changes the retention periods named in `update_mask` (without a mask:
+    the fields with a non-zero value). Shortening a period makes the next
+    pass of the job delete what is now past it.
+    """
 
 class PrivacyServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Personal-data requests (LGPD, GDPR): a person's copy of their data, and
-    the erasure of a customer.
+    """Personal-data requests (LGPD, GDPR): a person's copy of their data, the
+    erasure of a customer, and how long finished conversations are kept.
 
     Anyone signed in may export their own data; administrators may export
     anyone's. Only administrators erase, only customers are erased, and an
@@ -132,6 +151,27 @@ class PrivacyServiceServicer(metaclass=_abc_1.ABCMeta):
         ABORTED (`ETAG_MISMATCH`). Erasing an erased customer again answers the
         first erasure's record, whatever the etag. Staff accounts are
         FAILED_PRECONDITION (`NOT_A_CUSTOMER`): deactivate them instead.
+        """
+
+    @_abc_1.abstractmethod
+    def GetRetentionPolicy(
+        self,
+        request: _privacy_service_pb2.GetRetentionPolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_retention_policy_pb2.RetentionPolicy, _abc.Awaitable[_retention_policy_pb2.RetentionPolicy]]:
+        """The retention policy (off until an administrator sets it) and what the
+        retention job last did.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateRetentionPolicy(
+        self,
+        request: _privacy_service_pb2.UpdateRetentionPolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_retention_policy_pb2.RetentionPolicy, _abc.Awaitable[_retention_policy_pb2.RetentionPolicy]]:
+        """Changes the retention periods named in `update_mask` (without a mask:
+        the fields with a non-zero value). Shortening a period makes the next
+        pass of the job delete what is now past it.
         """
 
 def add_PrivacyServiceServicer_to_server(servicer: PrivacyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -6,16 +6,20 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
+import type { FieldMask } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
 import { file_helpdesk_v1_access } from "./access_pb.js";
 import type { CustomerErasureSchema, PersonalDataExportSchema } from "./personal_data_pb.js";
 import { file_helpdesk_v1_personal_data } from "./personal_data_pb.js";
+import type { RetentionPolicy, RetentionPolicySchema } from "./retention_policy_pb.js";
+import { file_helpdesk_v1_retention_policy } from "./retention_policy_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file helpdesk/v1/privacy_service.proto.
  */
 export const file_helpdesk_v1_privacy_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFoZWxwZGVzay92MS9wcml2YWN5X3NlcnZpY2UucHJvdG8SC2hlbHBkZXNrLnYxIiwKE0V4cG9ydE15RGF0YVJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoCUIE4kEBASJBChRFcmFzZUN1c3RvbWVyUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgJQgTiQQECEhIKBGV0YWcYAiABKAlCBOJBAQIylAIKDlByaXZhY3lTZXJ2aWNlEoIBCgxFeHBvcnRNeURhdGESIC5oZWxwZGVzay52MS5FeHBvcnRNeURhdGFSZXF1ZXN0Gh8uaGVscGRlc2sudjEuUGVyc29uYWxEYXRhRXhwb3J0Ii/C8xgFEgMBAgOC0+STAiASHi92MS91c2Vycy97dXNlcl9pZH06ZXhwb3J0RGF0YRJ9Cg1FcmFzZUN1c3RvbWVyEiEuaGVscGRlc2sudjEuRXJhc2VDdXN0b21lclJlcXVlc3QaHC5oZWxwZGVzay52MS5DdXN0b21lckVyYXN1cmUiK8LzGAMSAQOC0+STAh46ASoiGS92MS91c2Vycy97dXNlcl9pZH06ZXJhc2VCPFo6Z2l0aHViLmNvbS9oZWxwZGVzay9oZWxwZGVzay9nZW4vZ28vaGVscGRlc2svdjE7aGVscGRlc2t2MWIGcHJvdG8z", [file_google_api_annotations, file_google_api_field_behavior, file_helpdesk_v1_access, file_helpdesk_v1_personal_data]);
+  fileDesc("CiFoZWxwZGVzay92MS9wcml2YWN5X3NlcnZpY2UucHJvdG8SC2hlbHBkZXNrLnYxIiwKE0V4cG9ydE15RGF0YVJlcXVlc3QSFQoHdXNlcl9pZBgBIAEoCUIE4kEBASJBChRFcmFzZUN1c3RvbWVyUmVxdWVzdBIVCgd1c2VyX2lkGAEgASgJQgTiQQECEhIKBGV0YWcYAiABKAlCBOJBAQIiGwoZR2V0UmV0ZW50aW9uUG9saWN5UmVxdWVzdCKTAQocVXBkYXRlUmV0ZW50aW9uUG9saWN5UmVxdWVzdBI8ChByZXRlbnRpb25fcG9saWN5GAEgASgLMhwuaGVscGRlc2sudjEuUmV0ZW50aW9uUG9saWN5QgTiQQECEjUKC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IE4kEBATKtBAoOUHJpdmFjeVNlcnZpY2USggEKDEV4cG9ydE15RGF0YRIgLmhlbHBkZXNrLnYxLkV4cG9ydE15RGF0YVJlcXVlc3QaHy5oZWxwZGVzay52MS5QZXJzb25hbERhdGFFeHBvcnQiL8LzGAUSAwECA4LT5JMCIBIeL3YxL3VzZXJzL3t1c2VyX2lkfTpleHBvcnREYXRhEn0KDUVyYXNlQ3VzdG9tZXISIS5oZWxwZGVzay52MS5FcmFzZUN1c3RvbWVyUmVxdWVzdBocLmhlbHBkZXNrLnYxLkN1c3RvbWVyRXJhc3VyZSIrwvMYAxIBA4LT5JMCHjoBKiIZL3YxL3VzZXJzL3t1c2VyX2lkfTplcmFzZRJ+ChJHZXRSZXRlbnRpb25Qb2xpY3kSJi5oZWxwZGVzay52MS5HZXRSZXRlbnRpb25Qb2xpY3lSZXF1ZXN0GhwuaGVscGRlc2sudjEuUmV0ZW50aW9uUG9saWN5IiLC8xgDEgEDgtPkkwIVEhMvdjEvcmV0ZW50aW9uUG9saWN5EpYBChVVcGRhdGVSZXRlbnRpb25Qb2xpY3kSKS5oZWxwZGVzay52MS5VcGRhdGVSZXRlbnRpb25Qb2xpY3lSZXF1ZXN0GhwuaGVscGRlc2sudjEuUmV0ZW50aW9uUG9saWN5IjTC8xgDEgEDgtPkkwInOhByZXRlbnRpb25fcG9saWN5MhMvdjEvcmV0ZW50aW9uUG9saWN5QjxaOmdpdGh1Yi5jb20vaGVscGRlc2svaGVscGRlc2svZ2VuL2dvL2hlbHBkZXNrL3YxO2hlbHBkZXNrdjFiBnByb3RvMw", [file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask, file_helpdesk_v1_access, file_helpdesk_v1_personal_data, file_helpdesk_v1_retention_policy]);
 
 /**
  * Request of PrivacyService.ExportMyData.
@@ -69,8 +73,51 @@ export const EraseCustomerRequestSchema: GenMessage<EraseCustomerRequest> = /*@_
   messageDesc(file_helpdesk_v1_privacy_service, 1);
 
 /**
- * Personal-data requests (LGPD, GDPR): a person's copy of their data, and
- * the erasure of a customer.
+ * Request of PrivacyService.GetRetentionPolicy.
+ *
+ * @generated from message helpdesk.v1.GetRetentionPolicyRequest
+ */
+export type GetRetentionPolicyRequest = Message<"helpdesk.v1.GetRetentionPolicyRequest"> & {
+};
+
+/**
+ * Describes the message helpdesk.v1.GetRetentionPolicyRequest.
+ * Use `create(GetRetentionPolicyRequestSchema)` to create a new message.
+ */
+export const GetRetentionPolicyRequestSchema: GenMessage<GetRetentionPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_helpdesk_v1_privacy_service, 2);
+
+/**
+ * Request of PrivacyService.UpdateRetentionPolicy.
+ *
+ * @generated from message helpdesk.v1.UpdateRetentionPolicyRequest
+ */
+export type UpdateRetentionPolicyRequest = Message<"helpdesk.v1.UpdateRetentionPolicyRequest"> & {
+  /**
+   * The new periods (and, optionally, the etag last read).
+   *
+   * @generated from field: helpdesk.v1.RetentionPolicy retention_policy = 1;
+   */
+  retentionPolicy?: RetentionPolicy | undefined;
+
+  /**
+   * Which periods to change: `closed_ticket_days`, `ended_chat_days`.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message helpdesk.v1.UpdateRetentionPolicyRequest.
+ * Use `create(UpdateRetentionPolicyRequestSchema)` to create a new message.
+ */
+export const UpdateRetentionPolicyRequestSchema: GenMessage<UpdateRetentionPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_helpdesk_v1_privacy_service, 3);
+
+/**
+ * Personal-data requests (LGPD, GDPR): a person's copy of their data, the
+ * erasure of a customer, and how long finished conversations are kept.
  *
  * Anyone signed in may export their own data; administrators may export
  * anyone's. Only administrators erase, only customers are erased, and an
@@ -112,6 +159,29 @@ export const PrivacyService: GenService<{
     methodKind: "unary";
     input: typeof EraseCustomerRequestSchema;
     output: typeof CustomerErasureSchema;
+  },
+  /**
+   * The retention policy (off until an administrator sets it) and what the
+   * retention job last did.
+   *
+   * @generated from rpc helpdesk.v1.PrivacyService.GetRetentionPolicy
+   */
+  getRetentionPolicy: {
+    methodKind: "unary";
+    input: typeof GetRetentionPolicyRequestSchema;
+    output: typeof RetentionPolicySchema;
+  },
+  /**
+   * Changes the retention periods named in `update_mask` (without a mask:
+   * the fields with a non-zero value). Shortening a period makes the next
+   * pass of the job delete what is now past it.
+   *
+   * @generated from rpc helpdesk.v1.PrivacyService.UpdateRetentionPolicy
+   */
+  updateRetentionPolicy: {
+    methodKind: "unary";
+    input: typeof UpdateRetentionPolicyRequestSchema;
+    output: typeof RetentionPolicySchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_helpdesk_v1_privacy_service, 0);
