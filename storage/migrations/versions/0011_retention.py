@@ -1,4 +1,4 @@
-"""Retention of finished conversations: the policy (off by default) and the indexes its job reads.
+"""Retention of finished conversations: the policy (off by default).
 
 Revision ID: 0011_retention
 Revises: 0010_privacy
@@ -6,7 +6,7 @@ Create Date: 2026-12-07
 
 `retention_policy` holds one row: the periods (0 = keep forever, the default), who set them, the
 lease that lets one retention job at a time run across replicas, and the last pass's figures.
-The partial indexes let each batch find the oldest closed tickets and ended chats without a scan.
+The indexes the job reads are on the tickets' and chats' own branches (0012, 0013).
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from alembic import op
 revision: str = "0011_retention"
 down_revision: str | None = "0010_privacy"
 branch_labels: str | Sequence[str] | None = None
-# The indexes are on the tickets' and chats' tables.
-depends_on: str | Sequence[str] | None = ("0002_tickets", "0004_chat")
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Creates the policy row and the retention indexes."""
+    """Creates the policy row."""
     op.create_table(
         "retention_policy",
         sa.Column("id", sa.SmallInteger(), nullable=False),
@@ -50,14 +49,8 @@ def upgrade() -> None:
         sa.CheckConstraint("version > 0", name="ck_retention_policy_version_positive"),
     )
     op.execute("INSERT INTO retention_policy (id) VALUES (1)")
-    op.create_index(
-        "ix_tickets_close_time_closed", "tickets", ["close_time"], postgresql_where=sa.text("status = 'closed'")
-    )
-    op.create_index("ix_chats_end_time_ended", "chats", ["end_time"], postgresql_where=sa.text("status = 'ended'"))
 
 
 def downgrade() -> None:
-    """Drops the indexes and the policy."""
-    op.drop_index("ix_chats_end_time_ended", table_name="chats")
-    op.drop_index("ix_tickets_close_time_closed", table_name="tickets")
+    """Drops the policy."""
     op.drop_table("retention_policy")
