@@ -93,6 +93,9 @@ class Settings:
     # buffers and polling follow the chat settings above.
     ticket_change_retention_seconds: float = 7 * 24 * 3600.0
     ticket_watch_max_streams_per_user: int = 16
+    # SLA: how often each replica looks for tickets reaching a warning window or a due time (one
+    # replica handles each ticket; a shorter interval only makes breach events more punctual).
+    sla_check_interval_seconds: float = 15.0
 
     # Retention (PrivacyService): how often each process tries a pass of the retention job (one
     # process at a time does it; 0 = never from this process), and the rows deleted per batch.
@@ -226,6 +229,7 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "ticket_watch_max_streams_per_user": int,
     "retention_interval_seconds": float,
     "retention_batch_size": int,
+    "sla_check_interval_seconds": float,
     "knowledge_cache_enabled": _bool,
     "knowledge_cache_ttl_seconds": int,
     "knowledge_view_flush_seconds": float,

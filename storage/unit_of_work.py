@@ -16,8 +16,10 @@ from storage.repositories import (
     PersonalDataRepository,
     RefreshTokenRepository,
     RetentionRepository,
+    SlaPolicyRepository,
     TicketChangeRepository,
     TicketRepository,
+    TicketSlaRepository,
     UserRepository,
 )
 
@@ -39,6 +41,8 @@ class UnitOfWork:
         self.idempotency = IdempotencyRepository(session)
         self.tickets = TicketRepository(session)
         self.ticket_changes = TicketChangeRepository(session)
+        self.ticket_sla = TicketSlaRepository(session)
+        self.sla_policies = SlaPolicyRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
         self.canned_responses = CannedResponseRepository(session)

@@ -8,6 +8,7 @@ from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
 from storage.models.privacy import PrivacyEvent
 from storage.models.retention import RetentionPolicyRow
+from storage.models.sla import SlaPolicy
 from storage.models.ticket_changes import TicketChange, TicketChangeLog
 from storage.models.tickets import Ticket, TicketEvent, TicketMessage
 from storage.models.user import RoleType, User
@@ -28,6 +29,7 @@ __all__ = [
     "RefreshToken",
     "RetentionPolicyRow",
     "RoleType",
+    "SlaPolicy",
     "Ticket",
     "TicketChange",
     "TicketChangeLog",

@@ -8,7 +8,9 @@ from storage.repositories.personal_data import PersonalDataRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
 from storage.repositories.retention import RetentionRepository
 from storage.repositories.sessions import AuthSessionRepository
+from storage.repositories.sla_policies import SlaPolicyRepository
 from storage.repositories.ticket_changes import TicketChangeRepository
+from storage.repositories.ticket_sla import TicketSlaRepository
 from storage.repositories.tickets import TicketRepository
 from storage.repositories.users import UserRepository
 
@@ -21,7 +23,9 @@ __all__ = [
     "PersonalDataRepository",
     "RefreshTokenRepository",
     "RetentionRepository",
+    "SlaPolicyRepository",
     "TicketChangeRepository",
     "TicketRepository",
+    "TicketSlaRepository",
     "UserRepository",
 ]

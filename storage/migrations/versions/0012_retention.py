@@ -1,12 +1,12 @@
 """Retention of finished conversations: the policy (off by default).
 
-Revision ID: 0011_retention
-Revises: 0010_privacy
+Revision ID: 0012_retention
+Revises: 0011_privacy
 Create Date: 2026-12-07
 
 `retention_policy` holds one row: the periods (0 = keep forever, the default), who set them, the
 lease that lets one retention job at a time run across replicas, and the last pass's figures.
-The indexes the job reads are on the tickets' and chats' own branches (0012, 0013).
+The indexes the job reads are on the tickets' and chats' own branches (0013, 0014).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_retention"
-down_revision: str | None = "0010_privacy"
+revision: str = "0012_retention"
+down_revision: str | None = "0011_privacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,10 +1,10 @@
 """The retention job's index on chats: ended chats by end time.
 
-Revision ID: 0013_chat_retention_index
+Revision ID: 0014_chat_retention_index
 Revises: 0004_chat
 Create Date: 2026-12-07
 
-Each batch of the retention job (0011_retention) takes the oldest ended chats whose end time is
+Each batch of the retention job (0012_retention) takes the oldest ended chats whose end time is
 past the period: a partial index over ended chats answers it without scanning the table.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_chat_retention_index"
+revision: str = "0014_chat_retention_index"
 down_revision: str | None = "0004_chat"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

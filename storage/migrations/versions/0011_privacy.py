@@ -1,6 +1,6 @@
 """Personal-data requests: erased accounts are marked, and erasures are audited.
 
-Revision ID: 0010_privacy
+Revision ID: 0011_privacy
 Revises: 0001_users_and_sessions
 Create Date: 2026-12-07
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0010_privacy"
+revision: str = "0011_privacy"
 down_revision: str | None = "0001_users_and_sessions"
 branch_labels: str | Sequence[str] | None = ("privacy",)
 depends_on: str | Sequence[str] | None = None
