@@ -9,6 +9,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
+    macro_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
 )
@@ -20,4 +21,5 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
+    macro_service_pb2.DESCRIPTOR.services_by_name["MacroService"],
 )

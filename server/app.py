@@ -20,6 +20,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    macro_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_service_pb2_grpc,
 )
@@ -36,6 +37,7 @@ from server.core.metrics import Metrics, MetricsServer
 from server.core.rate_limit import RateLimiter
 from server.health import HealthReporter
 from server.knowledge.wiring import Knowledge
+from server.macros.wiring import MacroParts
 from server.reflection import enable_reflection
 from server.responses.wiring import Responses
 from server.settings import Settings
@@ -170,6 +172,8 @@ class HelpdeskApp:
         chat_service_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(chat=chat), server)
         responses = Responses.create(database=resources.database)
         canned_response_service_pb2_grpc.add_CannedResponseServiceServicer_to_server(responses.servicer, server)
+        macros = MacroParts.create(database=resources.database, changes=tickets.live.feed)
+        macro_service_pb2_grpc.add_MacroServiceServicer_to_server(macros.servicer, server)
 
         health_servicer = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -178,12 +182,14 @@ class HelpdeskApp:
             probes={"postgresql": resources.database.ping, "redis": resources.redis.ping},
             service_names=[s.full_name for s in API_SERVICES],
             # The knowledge base reads and searches from PostgreSQL alone when Redis is down; chat
-            # streams fall back to polling PostgreSQL; canned responses live in PostgreSQL only.
+            # streams fall back to polling PostgreSQL; canned responses and macros live in PostgreSQL
+            # (ticket watchers are woken by polling then).
             serving_without={
                 "redis": {
                     "helpdesk.v1.KnowledgeService",
                     "helpdesk.v1.ChatService",
                     "helpdesk.v1.CannedResponseService",
+                    "helpdesk.v1.MacroService",
                 }
             },
         )

@@ -13,6 +13,7 @@ from storage.repositories import (
     CannedResponseRepository,
     ChatRepository,
     IdempotencyRepository,
+    MacroRepository,
     RefreshTokenRepository,
     TicketChangeRepository,
     TicketRepository,
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
         self.canned_responses = CannedResponseRepository(session)
+        self.macros = MacroRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

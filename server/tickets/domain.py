@@ -92,6 +92,15 @@ async def reread(uow: UnitOfWork, ticket_id: uuid.UUID) -> TicketRecord:
     return ticket
 
 
+async def check_assignee(uow: UnitOfWork, *, user_id: uuid.UUID, field: str) -> None:
+    """InvalidArgument (ASSIGNEE_NOT_AGENT) unless staff; FailedPrecondition (ASSIGNEE_INACTIVE) if deactivated."""
+    user = await uow.users.get(user_id=user_id)
+    if user is None or user.role is Role.CUSTOMER:
+        raise InvalidArgument.field(field, "must name an agent or administrator", reason="ASSIGNEE_NOT_AGENT")
+    if not user.active:
+        raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
+
+
 class TicketDesk:
     """The ticket workflow over one database."""
 
@@ -328,13 +337,7 @@ class TicketDesk:
                 return ticket
             check_etag(etag, ticket)
             if target is not None:
-                user = await uow.users.get(user_id=target)
-                if user is None or user.role is Role.CUSTOMER:
-                    raise InvalidArgument.field(
-                        "assignee_id", "must name an agent or administrator", reason="ASSIGNEE_NOT_AGENT"
-                    )
-                if not user.active:
-                    raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
+                await check_assignee(uow, user_id=target, field="assignee_id")
             await uow.tickets.update(ticket_id=parsed, changes={"assignee_id": target})
             await uow.tickets.add_events(
                 events=[

@@ -6,6 +6,7 @@ from storage.models.canned_responses import CannedResponse
 from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
+from storage.models.macros import Macro
 from storage.models.ticket_changes import TicketChange, TicketChangeLog
 from storage.models.tickets import Ticket, TicketEvent, TicketMessage
 from storage.models.user import RoleType, User
@@ -22,6 +23,7 @@ __all__ = [
     "ChatState",
     "ChatStateType",
     "IdempotencyKey",
+    "Macro",
     "RefreshToken",
     "RoleType",
     "Ticket",

@@ -4,6 +4,7 @@ from storage.repositories.articles import ArticleRepository
 from storage.repositories.canned_responses import CannedResponseRepository
 from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
+from storage.repositories.macros import MacroRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
 from storage.repositories.sessions import AuthSessionRepository
 from storage.repositories.ticket_changes import TicketChangeRepository
@@ -16,6 +17,7 @@ __all__ = [
     "CannedResponseRepository",
     "ChatRepository",
     "IdempotencyRepository",
+    "MacroRepository",
     "RefreshTokenRepository",
     "TicketChangeRepository",
     "TicketRepository",

@@ -28,7 +28,7 @@ EXPECTED_TABLES |= {"chats", "chat_messages"}
 # Issue 15 (live ticket events).
 EXPECTED_TABLES |= {"ticket_changes", "ticket_change_log"}
 # Issue 17 (canned responses).
-EXPECTED_TABLES |= {"canned_responses"}
+EXPECTED_TABLES |= {"canned_responses", "macros"}
 
 
 async def _tables(url: str) -> set[str]:

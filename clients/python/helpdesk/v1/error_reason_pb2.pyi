@@ -210,6 +210,11 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
     be rated.
     """
+    MACRO_NOT_APPLICABLE: _ErrorReason.ValueType  # 223
+    """FAILED_PRECONDITION (ApplyMacro): an action cannot apply to the ticket
+    as it is (more than 20 tags, a message too long once its placeholders
+    are filled); ErrorInfo metadata `action_index` names it.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -415,5 +420,10 @@ unchanged).
 TICKET_NOT_RESOLVED: ErrorReason.ValueType  # 222
 """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
 be rated.
+"""
+MACRO_NOT_APPLICABLE: ErrorReason.ValueType  # 223
+"""FAILED_PRECONDITION (ApplyMacro): an action cannot apply to the ticket
+as it is (more than 20 tags, a message too long once its placeholders
+are filled); ErrorInfo metadata `action_index` names it.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

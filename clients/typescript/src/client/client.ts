@@ -8,6 +8,7 @@ import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
 import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { KnowledgeService } from "../gen/helpdesk/v1/knowledge_service_pb.js";
+import { MacroService } from "../gen/helpdesk/v1/macro_service_pb.js";
 import { TicketService } from "../gen/helpdesk/v1/ticket_service_pb.js";
 import type { User } from "../gen/helpdesk/v1/user_pb.js";
 import { UserService } from "../gen/helpdesk/v1/user_service_pb.js";
@@ -38,6 +39,7 @@ export class HelpdeskClient {
   readonly chat: Client<typeof ChatService>;
   readonly knowledge: Client<typeof KnowledgeService>;
   readonly cannedResponses: Client<typeof CannedResponseService>;
+  readonly macros: Client<typeof MacroService>;
 
   constructor(options: HelpdeskClientOptions) {
     this.session = new Session(options.now);
@@ -58,6 +60,7 @@ export class HelpdeskClient {
     this.chat = createClient(ChatService, this.transport);
     this.knowledge = createClient(KnowledgeService, this.transport);
     this.cannedResponses = createClient(CannedResponseService, this.transport);
+    this.macros = createClient(MacroService, this.transport);
   }
 
   /** The signed-in user, undefined when signed out. */

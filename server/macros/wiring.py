@@ -1,0 +1,24 @@
+"""The macros' parts, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.macros.domain import Macros
+from server.macros.servicer import MacroServicer
+from server.tickets.changes import ChangeListener
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class MacroParts:
+    """The macro domain and its servicer."""
+
+    macros: Macros
+    servicer: MacroServicer
+
+    @classmethod
+    def create(cls, *, database: Database, changes: ChangeListener) -> MacroParts:
+        """Builds both; ticket changes go to the tickets' live feed."""
+        macros = Macros(database=database, changes=changes)
+        return cls(macros=macros, servicer=MacroServicer(macros=macros))
