@@ -15,8 +15,10 @@ from storage.repositories import (
     IdempotencyRepository,
     MacroRepository,
     RefreshTokenRepository,
+    SlaPolicyRepository,
     TicketChangeRepository,
     TicketRepository,
+    TicketSlaRepository,
     UserRepository,
 )
 
@@ -38,6 +40,8 @@ class UnitOfWork:
         self.idempotency = IdempotencyRepository(session)
         self.tickets = TicketRepository(session)
         self.ticket_changes = TicketChangeRepository(session)
+        self.ticket_sla = TicketSlaRepository(session)
+        self.sla_policies = SlaPolicyRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
         self.canned_responses = CannedResponseRepository(session)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from server.core.context import Principal
 from server.core.errors import FailedPrecondition, HelpdeskError
 from server.core.validation import MAX_TAGS
 from server.macros.actions import Action, ActionKind
 from server.responses.placeholders import PlaceholderValues, render
+from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.conversation import check_accepts_messages
 from server.tickets.domain import check_assignee, move, reread
 from server.tickets.transitions import Status, check_transition
@@ -33,6 +35,7 @@ async def apply_actions(
     actions: Sequence[Action],
     values: PlaceholderValues,
     note: str,
+    sla: SlaBookkeeping | None,
 ) -> list[tuple[uuid.UUID, bool]]:
     """Applies `actions` in order; returns the (message id, internal) of each message added.
 
@@ -42,7 +45,9 @@ async def apply_actions(
     for index, action in enumerate(actions):
         current = await reread(uow, ticket.id)
         try:
-            message = await _apply(uow, principal=principal, ticket=current, action=action, values=values, note=note)
+            message = await _apply(
+                uow, principal=principal, ticket=current, action=action, values=values, note=note, sla=sla
+            )
         except HelpdeskError as error:
             error.metadata["action_index"] = str(index)
             raise
@@ -59,6 +64,7 @@ async def _apply(
     action: Action,
     values: PlaceholderValues,
     note: str,
+    sla: SlaBookkeeping | None,
 ) -> uuid.UUID | None:
     """One action; the id of the message it added, if any."""
     actor = principal.user_id
@@ -83,17 +89,26 @@ async def _apply(
             await _record(
                 uow, NewEvent(ticket_id=ticket.id, type=kind, actor_id=actor, message_id=message_id, comment=note)
             )
+            if sla is not None and not action.internal:
+                # As for AddTicketMessage: the first public reply of the staff is the SLA's first response.
+                await sla.record_first_response(uow, ticket=ticket)
             return message_id
         case ActionKind.SET_STATUS:
             assert action.status is not None
             source = Status(ticket.status)
             if source is not action.status:
                 check_transition(principal.role, source, action.status)
-                await move(uow, ticket=ticket, target=action.status, actor_id=actor, comment=note)
+                await move(uow, ticket=ticket, target=action.status, actor_id=actor, comment=note, sla=sla)
         case ActionKind.SET_PRIORITY:
             assert action.priority is not None
             if ticket.priority != int(action.priority):
-                await uow.tickets.update(ticket_id=ticket.id, changes={"priority": int(action.priority)})
+                changes: dict[str, Any] = {"priority": int(action.priority)}
+                if sla is not None:
+                    # As for UpdateTicket: a new priority may mean another policy and new due times.
+                    changes |= await sla.for_new_targets(
+                        uow, ticket_id=ticket.id, priority=int(action.priority), category=ticket.category
+                    )
+                await uow.tickets.update(ticket_id=ticket.id, changes=changes)
                 event = NewEvent(
                     ticket_id=ticket.id,
                     type="priority_changed",

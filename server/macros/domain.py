@@ -20,6 +20,7 @@ from server.macros.actions import Action, check_actions
 from server.macros.apply import apply_actions
 from server.macros.validation import check_description, check_name, parse_macro_id
 from server.responses.domain import placeholder_values
+from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
 from server.tickets.domain import check_etag as check_ticket_etag
 from server.tickets.domain import load_visible, reread
@@ -66,9 +67,12 @@ async def load(uow: UnitOfWork, *, macro_id: uuid.UUID, lock: bool) -> MacroReco
 class Macros:
     """Macros over one database."""
 
-    def __init__(self, *, database: Database, changes: ChangeListener | None = None) -> None:
+    def __init__(
+        self, *, database: Database, changes: ChangeListener | None = None, sla: SlaBookkeeping | None = None
+    ) -> None:
         self._database = database
         self._changes = changes
+        self._sla = sla
 
     async def create(
         self,
@@ -199,6 +203,7 @@ class Macros:
                 actions=actions_of(macro),
                 values=values,
                 note=f"Macro: {macro.name}",
+                sla=self._sla,
             )
             if key is not None:
                 record = ",".join([str(ticket_key), str(parsed), *(str(m) for m, _ in added)])

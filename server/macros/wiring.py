@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from server.macros.domain import Macros
 from server.macros.servicer import MacroServicer
+from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener
 from storage.db import Database
 
@@ -18,7 +19,7 @@ class MacroParts:
     servicer: MacroServicer
 
     @classmethod
-    def create(cls, *, database: Database, changes: ChangeListener) -> MacroParts:
-        """Builds both; ticket changes go to the tickets' live feed."""
-        macros = Macros(database=database, changes=changes)
+    def create(cls, *, database: Database, changes: ChangeListener, sla: SlaBookkeeping) -> MacroParts:
+        """Builds both; ticket changes go to the tickets' live feed and keep the SLA books as the desk does."""
+        macros = Macros(database=database, changes=changes, sla=sla)
         return cls(macros=macros, servicer=MacroServicer(macros=macros))

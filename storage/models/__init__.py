@@ -7,6 +7,7 @@ from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
 from storage.models.macros import Macro
+from storage.models.sla import SlaPolicy
 from storage.models.ticket_changes import TicketChange, TicketChangeLog
 from storage.models.tickets import Ticket, TicketEvent, TicketMessage
 from storage.models.user import RoleType, User
@@ -26,6 +27,7 @@ __all__ = [
     "Macro",
     "RefreshToken",
     "RoleType",
+    "SlaPolicy",
     "Ticket",
     "TicketChange",
     "TicketChangeLog",

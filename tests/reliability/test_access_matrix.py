@@ -39,6 +39,7 @@ from helpdesk.v1 import (
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
     macro_service_pb2_grpc,
+    sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_pb2,
     user_service_pb2_grpc,
@@ -202,6 +203,7 @@ async def world(app: HelpdeskApp, channel: grpc.aio.Channel) -> World:
         tickets=ticket_service_pb2_grpc.TicketServiceStub(channel),
         chats=chat_service_pb2_grpc.ChatServiceStub(channel),
         knowledge=knowledge_service_pb2_grpc.KnowledgeServiceStub(channel),
+        sla=sla_service_pb2_grpc.SlaServiceStub(channel),
         canned_responses=canned_response_service_pb2_grpc.CannedResponseServiceStub(channel),
         macros=macro_service_pb2_grpc.MacroServiceStub(channel),
     )

@@ -19,6 +19,7 @@ from helpdesk.v1 import (
     chat_service_pb2,
     knowledge_service_pb2,
     macro_service_pb2,
+    sla_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
 )
@@ -31,6 +32,7 @@ SERVICES: tuple[ServiceDescriptor, ...] = (
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
     macro_service_pb2.DESCRIPTOR.services_by_name["MacroService"],
+    sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
 )
 
 # Writes that may be repeated without changing the outcome (they set a state, they do not add).

@@ -9,6 +9,7 @@ import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { KnowledgeService } from "../gen/helpdesk/v1/knowledge_service_pb.js";
 import { MacroService } from "../gen/helpdesk/v1/macro_service_pb.js";
+import { SlaService } from "../gen/helpdesk/v1/sla_service_pb.js";
 import { TicketService } from "../gen/helpdesk/v1/ticket_service_pb.js";
 import type { User } from "../gen/helpdesk/v1/user_pb.js";
 import { UserService } from "../gen/helpdesk/v1/user_service_pb.js";
@@ -40,6 +41,7 @@ export class HelpdeskClient {
   readonly knowledge: Client<typeof KnowledgeService>;
   readonly cannedResponses: Client<typeof CannedResponseService>;
   readonly macros: Client<typeof MacroService>;
+  readonly sla: Client<typeof SlaService>;
 
   constructor(options: HelpdeskClientOptions) {
     this.session = new Session(options.now);
@@ -61,6 +63,7 @@ export class HelpdeskClient {
     this.knowledge = createClient(KnowledgeService, this.transport);
     this.cannedResponses = createClient(CannedResponseService, this.transport);
     this.macros = createClient(MacroService, this.transport);
+    this.sla = createClient(SlaService, this.transport);
   }
 
   /** The signed-in user, undefined when signed out. */
