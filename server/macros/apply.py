@@ -19,7 +19,8 @@ from server.macros.actions import Action, ActionKind
 from server.responses.placeholders import PlaceholderValues, render
 from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.conversation import check_accepts_messages
-from server.tickets.domain import check_assignee, move, reread
+from server.tickets.domain import check_assignee, frees_work, move, reread
+from server.tickets.hooks import TicketAssignmentHook
 from server.tickets.transitions import Status, check_transition
 from server.tickets.validation import MAX_TEXT
 from storage.models.tickets import EventType
@@ -36,23 +37,28 @@ async def apply_actions(
     values: PlaceholderValues,
     note: str,
     sla: SlaBookkeeping | None,
+    assignment: TicketAssignmentHook | None,
 ) -> list[tuple[uuid.UUID, bool]]:
     """Applies `actions` in order; returns the (message id, internal) of each message added.
 
     `note` is written as the comment of every event, so the audit trail says which macro did it.
+    SLA books and automatic assignment are told what the desk's own methods tell them.
     """
     added: list[tuple[uuid.UUID, bool]] = []
+    freed: list[bool] = []
     for index, action in enumerate(actions):
         current = await reread(uow, ticket.id)
         try:
             message = await _apply(
-                uow, principal=principal, ticket=current, action=action, values=values, note=note, sla=sla
+                uow, principal=principal, ticket=current, action=action, values=values, note=note, sla=sla, freed=freed
             )
         except HelpdeskError as error:
             error.metadata["action_index"] = str(index)
             raise
         if message is not None:
             added.append((message, action.internal))
+    if assignment is not None and freed:
+        uow.after_commit(assignment.tickets_freed)
     return added
 
 
@@ -65,6 +71,7 @@ async def _apply(
     values: PlaceholderValues,
     note: str,
     sla: SlaBookkeeping | None,
+    freed: list[bool],
 ) -> uuid.UUID | None:
     """One action; the id of the message it added, if any."""
     actor = principal.user_id
@@ -99,6 +106,8 @@ async def _apply(
             if source is not action.status:
                 check_transition(principal.role, source, action.status)
                 await move(uow, ticket=ticket, target=action.status, actor_id=actor, comment=note, sla=sla)
+                if frees_work(ticket, action.status):
+                    freed.append(True)
         case ActionKind.SET_PRIORITY:
             assert action.priority is not None
             if ticket.priority != int(action.priority):
@@ -143,6 +152,9 @@ async def _apply(
                 if target is not None:
                     await check_assignee(uow, user_id=target, field="id")
                 await uow.tickets.update(ticket_id=ticket.id, changes={"assignee_id": target})
+                if ticket.assignee_id is not None or target is None:
+                    # As for AssignTicket: the previous assignee's load dropped, or the ticket is unassigned.
+                    freed.append(True)
                 event = NewEvent(
                     ticket_id=ticket.id,
                     type="assignee_changed",

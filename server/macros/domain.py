@@ -24,6 +24,7 @@ from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
 from server.tickets.domain import check_etag as check_ticket_etag
 from server.tickets.domain import load_visible, reread
+from server.tickets.hooks import TicketAssignmentHook
 from server.tickets.validation import check_request_id, parse_ticket_id
 from storage.db import Database
 from storage.pagination import decode_page_token, encode_page_token, resolve_page_size
@@ -68,11 +69,17 @@ class Macros:
     """Macros over one database."""
 
     def __init__(
-        self, *, database: Database, changes: ChangeListener | None = None, sla: SlaBookkeeping | None = None
+        self,
+        *,
+        database: Database,
+        changes: ChangeListener | None = None,
+        sla: SlaBookkeeping | None = None,
+        assignment: TicketAssignmentHook | None = None,
     ) -> None:
         self._database = database
         self._changes = changes
         self._sla = sla
+        self._assignment = assignment
 
     async def create(
         self,
@@ -204,6 +211,7 @@ class Macros:
                 values=values,
                 note=f"Macro: {macro.name}",
                 sla=self._sla,
+                assignment=self._assignment,
             )
             if key is not None:
                 record = ",".join([str(ticket_key), str(parsed), *(str(m) for m, _ in added)])

@@ -8,6 +8,7 @@ from server.macros.domain import Macros
 from server.macros.servicer import MacroServicer
 from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener
+from server.tickets.hooks import TicketAssignmentHook
 from storage.db import Database
 
 
@@ -19,7 +20,9 @@ class MacroParts:
     servicer: MacroServicer
 
     @classmethod
-    def create(cls, *, database: Database, changes: ChangeListener, sla: SlaBookkeeping) -> MacroParts:
-        """Builds both; ticket changes go to the tickets' live feed and keep the SLA books as the desk does."""
-        macros = Macros(database=database, changes=changes, sla=sla)
+    def create(
+        cls, *, database: Database, changes: ChangeListener, sla: SlaBookkeeping, assignment: TicketAssignmentHook
+    ) -> MacroParts:
+        """Builds both; ticket changes go where the desk's go (live feed, SLA books, automatic assignment)."""
+        macros = Macros(database=database, changes=changes, sla=sla, assignment=assignment)
         return cls(macros=macros, servicer=MacroServicer(macros=macros))

@@ -18,6 +18,7 @@ from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, Not
 from server.core.validation import FieldChecks, check_tags
 from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
+from server.tickets.hooks import TicketAssignmentHook
 from server.tickets.listing import (
     ListTicketsQuery,
     build_filter,
@@ -38,7 +39,7 @@ from server.tickets.validation import (
 from storage.db import Database
 from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
-from storage.repositories.ticket_reads import TicketReads
+from storage.repositories import TicketRepository
 from storage.repositories.ticket_records import NewEvent, TicketRecord
 from storage.repositories.tickets import NOW
 from storage.unit_of_work import UnitOfWork
@@ -106,11 +107,17 @@ class TicketDesk:
     """The ticket workflow over one database."""
 
     def __init__(
-        self, *, database: Database, changes: ChangeListener | None = None, sla: SlaBookkeeping | None = None
+        self,
+        *,
+        database: Database,
+        changes: ChangeListener | None = None,
+        sla: SlaBookkeeping | None = None,
+        assignment: TicketAssignmentHook | None = None,
     ) -> None:
         self._database = database
         self._changes = changes
         self._sla = sla
+        self._assignment = assignment
 
     async def create_ticket(
         self,
@@ -191,6 +198,8 @@ class TicketDesk:
                     )
                 ]
             )
+            if self._assignment is not None:
+                await self._assignment.ticket_opened(uow, ticket_id=ticket_id, category=clean_category)
             ticket = await reread(uow, ticket_id)
             await log_change(uow, listener=self._changes, kind="created", before=None, after=ticket)
         _log.info("ticket #%d opened by %s", ticket.number, principal.user_id)
@@ -202,7 +211,7 @@ class TicketDesk:
         owner = None if principal.is_staff else principal.user_id
         # One statement answers it: no transaction, straight on the driver (the hottest read).
         async with self._database.read_connection() as connection:
-            ticket = await TicketReads(connection).get(ticket_id=parsed, customer_id=owner)
+            ticket = await TicketRepository(connection).get(ticket_id=parsed, customer_id=owner)
         if ticket is None:
             raise not_found()
         return ticket
@@ -220,7 +229,7 @@ class TicketDesk:
             return [], ""
         after = decode_position(page_token, spec.order, filters)
         async with self._database.read_connection() as connection:
-            tickets = await TicketReads(connection).list_page(spec=spec, after=after, limit=size + 1)
+            tickets = await TicketRepository(connection).list_page(spec=spec, after=after, limit=size + 1)
         if len(tickets) <= size:
             return tickets, ""
         return tickets[:size], encode_position(tickets[size - 1], spec.order, filters)
@@ -328,6 +337,8 @@ class TicketDesk:
             check_etag(etag, ticket)
             check_transition(principal.role, source, status)
             await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason, sla=self._sla)
+            if self._assignment is not None and frees_work(ticket, status):
+                uow.after_commit(self._assignment.tickets_freed)
             updated = await reread(uow, parsed)
             await log_change(uow, listener=self._changes, kind="updated", before=ticket, after=updated)
             return updated
@@ -354,6 +365,9 @@ class TicketDesk:
             if target is not None:
                 await check_assignee(uow, user_id=target, field="assignee_id")
             await uow.tickets.update(ticket_id=parsed, changes={"assignee_id": target})
+            if self._assignment is not None and (ticket.assignee_id is not None or target is None):
+                # The previous assignee's load dropped, or the ticket joined the unassigned queue.
+                uow.after_commit(self._assignment.tickets_freed)
             await uow.tickets.add_events(
                 events=[
                     NewEvent(
@@ -379,6 +393,13 @@ class TicketDesk:
             await uow.tickets.delete(ticket_id=parsed)
             await log_change(uow, listener=self._changes, kind="deleted", before=ticket, after=None)
         _log.info("ticket #%d deleted by %s", ticket.number, principal.user_id)
+
+
+def frees_work(ticket: TicketRecord, target: Status) -> bool:
+    """Whether moving `ticket` to `target` lowers its assignee's load or puts it back in the unassigned queue."""
+    if ticket.assignee_id is not None:
+        return target in (Status.RESOLVED, Status.CLOSED)
+    return target in (Status.OPEN, Status.IN_PROGRESS)
 
 
 async def move(

@@ -97,6 +97,13 @@ const chatRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/chat/ChatPage"), "ChatPage"),
 });
 
+const agentChatsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/agent/chats",
+  beforeLoad: requireSignIn,
+  component: lazyRouteComponent(() => import("@/features/agent-chat/AgentChatsPage"), "AgentChatsPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -106,6 +113,7 @@ const routeTree = rootRoute.addChildren([
   helpRoute,
   articleRoute,
   chatRoute,
+  agentChatsRoute,
 ]);
 
 export const router = createRouter({

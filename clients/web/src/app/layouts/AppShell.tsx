@@ -11,7 +11,7 @@ import { UserMenu } from "./UserMenu";
 const ChatLauncher = lazy(() => import("@/features/chat/ChatLauncher").then((module) => ({ default: module.ChatLauncher })));
 
 interface NavItem {
-  to: "/tickets" | "/help" | "/chat";
+  to: "/tickets" | "/help" | "/chat" | "/agent/chats";
   label: string;
 }
 
@@ -42,7 +42,7 @@ export function AppShell() {
     ? [
         { to: "/tickets", label: isStaff ? t("nav.queue") : t("nav.tickets") },
         { to: "/help", label: t("nav.help") },
-        ...(isStaff ? [] : [{ to: "/chat" as const, label: t("nav.chat") }]),
+        ...(isStaff ? [{ to: "/agent/chats" as const, label: t("nav.chats") }] : [{ to: "/chat" as const, label: t("nav.chat") }]),
       ]
     : [{ to: "/help", label: t("nav.help") }];
 
