@@ -11,6 +11,7 @@ from helpdesk.v1 import (
     chat_service_pb2,
     knowledge_service_pb2,
     macro_service_pb2,
+    privacy_service_pb2,
     sla_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
@@ -26,4 +27,5 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
     macro_service_pb2.DESCRIPTOR.services_by_name["MacroService"],
+    privacy_service_pb2.DESCRIPTOR.services_by_name["PrivacyService"],
 )

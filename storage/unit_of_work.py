@@ -15,7 +15,9 @@ from storage.repositories import (
     ChatRepository,
     IdempotencyRepository,
     MacroRepository,
+    PersonalDataRepository,
     RefreshTokenRepository,
+    RetentionRepository,
     SlaPolicyRepository,
     TicketChangeRepository,
     TicketRepository,
@@ -48,6 +50,8 @@ class UnitOfWork:
         self.assignment = AssignmentRepository(session)
         self.canned_responses = CannedResponseRepository(session)
         self.macros = MacroRepository(session)
+        self.personal_data = PersonalDataRepository(session)
+        self.retention = RetentionRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

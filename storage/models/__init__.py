@@ -8,6 +8,8 @@ from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
 from storage.models.macros import Macro
+from storage.models.privacy import PrivacyEvent
+from storage.models.retention import RetentionPolicyRow
 from storage.models.sla import SlaPolicy
 from storage.models.ticket_changes import TicketChange, TicketChangeLog
 from storage.models.tickets import Ticket, TicketEvent, TicketMessage
@@ -28,7 +30,9 @@ __all__ = [
     "ChatStateType",
     "IdempotencyKey",
     "Macro",
+    "PrivacyEvent",
     "RefreshToken",
+    "RetentionPolicyRow",
     "RoleType",
     "SlaPolicy",
     "Ticket",

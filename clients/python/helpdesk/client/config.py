@@ -20,6 +20,7 @@ from helpdesk.v1 import (
     chat_service_pb2,
     knowledge_service_pb2,
     macro_service_pb2,
+    privacy_service_pb2,
     sla_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
@@ -34,6 +35,7 @@ SERVICES: tuple[ServiceDescriptor, ...] = (
     assignment_service_pb2.DESCRIPTOR.services_by_name["AssignmentService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
     macro_service_pb2.DESCRIPTOR.services_by_name["MacroService"],
+    privacy_service_pb2.DESCRIPTOR.services_by_name["PrivacyService"],
     sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
 )
 

@@ -219,6 +219,14 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     as it is (more than 20 tags, a message too long once its placeholders
     are filled); ErrorInfo metadata `action_index` names it.
     """
+    NOT_A_CUSTOMER: _ErrorReason.ValueType  # 260
+    """FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff
+    accounts are deactivated instead.
+    """
+    USER_ERASED: _ErrorReason.ValueType  # 261
+    """FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
+    never be changed or reactivated.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -433,5 +441,13 @@ MACRO_NOT_APPLICABLE: ErrorReason.ValueType  # 223
 """FAILED_PRECONDITION (ApplyMacro): an action cannot apply to the ticket
 as it is (more than 20 tags, a message too long once its placeholders
 are filled); ErrorInfo metadata `action_index` names it.
+"""
+NOT_A_CUSTOMER: ErrorReason.ValueType  # 260
+"""FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff
+accounts are deactivated instead.
+"""
+USER_ERASED: ErrorReason.ValueType  # 261
+"""FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
+never be changed or reactivated.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
