@@ -54,7 +54,7 @@ _BODY_ONLY_RANK = 0.05
 # Candidates ranked per search, each tier in storage order: articles with a query word in the title or
 # tags, and any matches (body-only ones rank below every title or tag hit). The page is the best of
 # these: a word found in thousands of articles no longer costs thousands of rows (migration
-# 0012_search_candidates). Pages end where the candidates do.
+# 0015_search_candidates). Pages end where the candidates do.
 TITLE_CANDIDATES = 200
 BODY_CANDIDATES = 100
 # Snippets (`helpdesk_snippet`, migration 0005_knowledge_search): the headline configuration does

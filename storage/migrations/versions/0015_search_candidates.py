@@ -1,6 +1,6 @@
 """A GIN index on `title_vector`, so a search finds its title and tag hits without reading the others.
 
-Revision ID: 0012_search_candidates
+Revision ID: 0015_search_candidates
 Revises: 0008_restorable_search
 Create Date: 2026-12-07
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012_search_candidates"
+revision: str = "0015_search_candidates"
 down_revision: str | None = "0008_restorable_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
