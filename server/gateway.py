@@ -34,6 +34,7 @@ TRANSCODED_SERVICES = (
     "helpdesk.v1.TicketService",
     "helpdesk.v1.ChatService",
     "helpdesk.v1.KnowledgeService",
+    "helpdesk.v1.AssignmentService",
     "helpdesk.v1.CannedResponseService",
     "helpdesk.v1.SlaService",
 )

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories import (
     ArticleRepository,
+    AssignmentRepository,
     AuthSessionRepository,
     CannedResponseRepository,
     ChatRepository,
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.sla_policies = SlaPolicyRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
+        self.assignment = AssignmentRepository(session)
         self.canned_responses = CannedResponseRepository(session)
         self._after_commit: list[AfterCommit] = []
 

@@ -1,5 +1,6 @@
 """Every table of the schema; importing this package registers them all on `Base.metadata`."""
 
+from storage.models.assignment import AssignmentAgent, AssignmentSettings
 from storage.models.auth import AuthSession, RefreshToken
 from storage.models.base import Base
 from storage.models.canned_responses import CannedResponse
@@ -15,6 +16,8 @@ __all__ = [
     "Article",
     "ArticleState",
     "ArticleVote",
+    "AssignmentAgent",
+    "AssignmentSettings",
     "AuthSession",
     "Base",
     "CannedResponse",

@@ -1,6 +1,7 @@
 """One repository per aggregate. Repositories take the unit of work's session and never commit."""
 
 from storage.repositories.articles import ArticleRepository
+from storage.repositories.assignment import AssignmentRepository
 from storage.repositories.canned_responses import CannedResponseRepository
 from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
@@ -14,6 +15,7 @@ from storage.repositories.users import UserRepository
 
 __all__ = [
     "ArticleRepository",
+    "AssignmentRepository",
     "AuthSessionRepository",
     "CannedResponseRepository",
     "ChatRepository",

@@ -26,6 +26,8 @@ from google.protobuf.message import Message
 from helpdesk.v1 import (
     agent_pb2,
     article_pb2,
+    assignment_pb2,
+    assignment_service_pb2,
     auth_service_pb2,
     auth_service_pb2_grpc,
     canned_response_pb2,
@@ -160,6 +162,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "CannedResponseService.DeleteCannedResponse[shared]": _ADMIN,
     "CannedResponseService.DeleteCannedResponse[personal]": _AGENTS_OWN,
     "CannedResponseService.RenderCannedResponse": _STAFF,
+    "AssignmentService.GetAssignmentSettings": _STAFF,
+    "AssignmentService.UpdateAssignmentSettings": _ADMIN,
+    "AssignmentService.ListAgentCapacities": _STAFF,
+    "AssignmentService.UpdateAgentCapacity": _ADMIN,
 }
 
 
@@ -796,6 +802,33 @@ def _canned_response_builders() -> dict[str, Builder]:
     }
 
 
+def _assignment_builders() -> dict[str, Builder]:
+    def plain(request: Message) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            return Prepared(request, caller.access_token)
+
+        return build
+
+    async def update_capacity(world: World, caller: Caller) -> Prepared:
+        request = assignment_service_pb2.UpdateAgentCapacityRequest(
+            capacity=assignment_pb2.AgentCapacity(agent_id=world.agent.user_id, ticket_capacity=10),
+            update_mask=field_mask_pb2.FieldMask(paths=["ticket_capacity"]),
+        )
+        return Prepared(request, caller.access_token)
+
+    # The values the desk has by default: automatic assignment stays off for the other cells.
+    settings = assignment_service_pb2.UpdateAssignmentSettingsRequest(
+        settings=assignment_pb2.AssignmentSettings(default_ticket_capacity=10),
+        update_mask=field_mask_pb2.FieldMask(paths=["default_ticket_capacity"]),
+    )
+    return {
+        "AssignmentService.GetAssignmentSettings": plain(assignment_service_pb2.GetAssignmentSettingsRequest()),
+        "AssignmentService.UpdateAssignmentSettings": plain(settings),
+        "AssignmentService.ListAgentCapacities": plain(assignment_service_pb2.ListAgentCapacitiesRequest()),
+        "AssignmentService.UpdateAgentCapacity": update_capacity,
+    }
+
+
 BUILDERS: dict[str, Builder] = {
     **_auth_builders(),
     **_user_builders(),
@@ -804,4 +837,5 @@ BUILDERS: dict[str, Builder] = {
     **_knowledge_builders(),
     **_sla_builders(),
     **_canned_response_builders(),
+    **_assignment_builders(),
 }

@@ -2,6 +2,7 @@
 
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { AssignmentService } from "../gen/helpdesk/v1/assignment_service_pb.js";
 import { AuthService } from "../gen/helpdesk/v1/auth_service_pb.js";
 import { CannedResponseService } from "../gen/helpdesk/v1/canned_response_service_pb.js";
 import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
@@ -38,6 +39,7 @@ export class HelpdeskClient {
   readonly tickets: Client<typeof TicketService>;
   readonly chat: Client<typeof ChatService>;
   readonly knowledge: Client<typeof KnowledgeService>;
+  readonly assignment: Client<typeof AssignmentService>;
   readonly cannedResponses: Client<typeof CannedResponseService>;
   readonly sla: Client<typeof SlaService>;
 
@@ -59,6 +61,7 @@ export class HelpdeskClient {
     this.tickets = createClient(TicketService, this.transport);
     this.chat = createClient(ChatService, this.transport);
     this.knowledge = createClient(KnowledgeService, this.transport);
+    this.assignment = createClient(AssignmentService, this.transport);
     this.cannedResponses = createClient(CannedResponseService, this.transport);
     this.sla = createClient(SlaService, this.transport);
   }
