@@ -12,7 +12,7 @@ import type { ChatTimeline } from "@/lib/chat/timeline";
 import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 import { playChime } from "./api/chime";
-import { myChatsQuery } from "./api/queries";
+import { agentChatKeys, myChatsQuery } from "./api/queries";
 import { AlertToggles } from "./components/AlertToggles";
 import { AvailabilitySwitch } from "./components/AvailabilitySwitch";
 import { ChatPane } from "./components/ChatPane";
@@ -58,11 +58,19 @@ function Console({ viewer }: { viewer: User }) {
   useEffect(() => {
     soundOn.current = alerts.sound;
   }, [alerts.sound]);
-  const { queue, connection } = useQueue(() => {
-    if (soundOn.current) {
-      playChime();
-    }
-  });
+  const { queue, connection } = useQueue(
+    () => {
+      if (soundOn.current) {
+        playChime();
+      }
+    },
+    (left) => {
+      if (left.agentId === viewer.id) {
+        // Accepted here, or given to this agent by automatic assignment: the list shows it at once.
+        void queryClient.invalidateQueries({ queryKey: agentChatKeys.mine });
+      }
+    },
+  );
   const waiting = waitingChats(queue).length;
   useDocumentTitle(titleWithBadge(t("title"), waiting, alerts));
 
