@@ -52,9 +52,10 @@ _HEADLINE_OPTIONS = (
 # even when the boost favours the body-only article most (x1.6 against x0.6).
 _BODY_ONLY_RANK = 0.05
 # Candidates ranked per search, each tier in storage order: articles with a query word in the title or
-# tags, and any matches (body-only ones rank below every title or tag hit). The page is the best of
-# these: a word found in thousands of articles no longer costs thousands of rows (migration
-# 0015_search_candidates). Pages end where the candidates do.
+# tags, then (only if those are fewer than their cap) any matches, which adds the body-only ones
+# (ranked below every title or tag hit). The page is the best of these: a word found in thousands of
+# articles no longer costs thousands of rows (migration 0015_search_candidates). Pages end where the
+# candidates do.
 TITLE_CANDIDATES = 200
 BODY_CANDIDATES = 100
 # Snippets (`helpdesk_snippet`, migration 0005_knowledge_search): the headline configuration does
@@ -105,9 +106,9 @@ async def search_on(
     articles, and reading those vectors was most of what a search cost. The body still
     decides WHETHER an article matches (GIN index on `search_vector`).
 
-    Bounded work: at most TITLE_CANDIDATES title/tag hits and BODY_CANDIDATES other matches
-    are ranked, each tier taken in storage order; when a tier holds more matches, the ones past
-    its cap are not found (a query that common is refined by adding a word).
+    Bounded work: at most TITLE_CANDIDATES title/tag hits are ranked, and BODY_CANDIDATES
+    other matches when fewer title/tag hits exist; each tier is taken in storage order, and
+    matches past a tier's cap are not found (a query that common is refined by adding a word).
     """
     _, parameters = search_call(
         query=query, limit=limit, offset=offset, states=states, category=category, tag=tag, headlines=headlines
@@ -160,8 +161,14 @@ def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
         if by_tag:
             tier = tier.where(Article.tags.contains(bindparam("tags", type_=ARRAY(Text))))
         tiers.append(tier.limit(bindparam(cap, type_=Integer)))
+    titled = tiers[0].cte("titled").prefix_with("MATERIALIZED")
+    # Other matches only when the title tier is not full: then it holds every title or tag hit,
+    # and the other matches add the body-only ones below them. When it is full, a body-only hit
+    # could never rank in, and its scan (a second bitmap of every match) is not run at all.
+    titled_count = select(func.count()).select_from(titled).scalar_subquery()
+    others = tiers[1].where(titled_count < bindparam("title_candidates", type_=Integer))
     # UNION: an article in both tiers has the same score in each, and is ranked once.
-    candidates = union(*tiers).subquery("candidates")
+    candidates = union(select(titled.c.id, titled.c.score), others).subquery("candidates")
     chosen = (
         select(candidates.c.id, candidates.c.score)
         .order_by(candidates.c.score.desc(), candidates.c.id)
