@@ -169,7 +169,7 @@ class HelpdeskApp:
                 ("grpc.keepalive_timeout_ms", 10_000),
                 ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
                 ("grpc.keepalive_permit_without_calls", 1),
-                ("grpc.so_reuseport", 0),
+                ("grpc.so_reuseport", 1 if settings.grpc_reuse_port else 0),
             ],
         )
         # Only this one is used from here on: whatever is added to it is authenticated and checked.
