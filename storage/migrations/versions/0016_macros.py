@@ -1,6 +1,6 @@
 """Macros: named lists of ticket actions that agents apply in one step.
 
-Revision ID: 0015_macros
+Revision ID: 0016_macros
 Revises: 0001_users_and_sessions
 Create Date: 2026-12-07
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0015_macros"
+revision: str = "0016_macros"
 down_revision: str | None = "0001_users_and_sessions"
 branch_labels: str | Sequence[str] | None = ("macros",)
 depends_on: str | Sequence[str] | None = None
