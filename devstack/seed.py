@@ -25,6 +25,8 @@ from server.knowledge.demo import seed_demo_articles
 from server.macros.demo import seed_demo_macros
 from server.responses.demo import seed_demo_responses
 from server.settings import Settings
+from server.sla.bookkeeping import SlaBookkeeping
+from server.sla.clock import system_clock
 from server.sla.demo import seed_demo_sla_policies
 from server.tickets.demo import seed_demo_tickets
 from server.users.domain import create_user_command
@@ -111,7 +113,7 @@ async def _seed_sla_policies(context: SeedContext) -> None:
 
 
 async def _seed_tickets(context: SeedContext) -> None:
-    created = await seed_demo_tickets(context.database)
+    created = await seed_demo_tickets(context.database, sla=SlaBookkeeping(clock=system_clock))
     _log.info("seeded %d demo tickets", created)
 
 

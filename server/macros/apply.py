@@ -17,10 +17,9 @@ from server.core.errors import FailedPrecondition, HelpdeskError
 from server.core.validation import MAX_TAGS
 from server.macros.actions import Action, ActionKind
 from server.responses.placeholders import PlaceholderValues, render
-from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.conversation import check_accepts_messages
 from server.tickets.domain import check_assignee, frees_work, move, reread
-from server.tickets.hooks import TicketAssignmentHook
+from server.tickets.hooks import TicketAssignmentHook, TicketSlaHook
 from server.tickets.transitions import Status, check_transition
 from server.tickets.validation import MAX_TEXT
 from storage.models.tickets import EventType
@@ -36,7 +35,7 @@ async def apply_actions(
     actions: Sequence[Action],
     values: PlaceholderValues,
     note: str,
-    sla: SlaBookkeeping | None,
+    sla: TicketSlaHook | None,
     assignment: TicketAssignmentHook | None,
 ) -> list[tuple[uuid.UUID, bool]]:
     """Applies `actions` in order; returns the (message id, internal) of each message added.
@@ -70,7 +69,7 @@ async def _apply(
     action: Action,
     values: PlaceholderValues,
     note: str,
-    sla: SlaBookkeeping | None,
+    sla: TicketSlaHook | None,
     freed: list[bool],
 ) -> uuid.UUID | None:
     """One action; the id of the message it added, if any."""

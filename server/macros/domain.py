@@ -20,11 +20,10 @@ from server.macros.actions import Action, check_actions
 from server.macros.apply import apply_actions
 from server.macros.validation import check_description, check_name, parse_macro_id
 from server.responses.domain import placeholder_values
-from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
 from server.tickets.domain import check_etag as check_ticket_etag
 from server.tickets.domain import load_visible, reread
-from server.tickets.hooks import TicketAssignmentHook
+from server.tickets.hooks import TicketAssignmentHook, TicketSlaHook
 from server.tickets.validation import check_request_id, parse_ticket_id
 from storage.db import Database
 from storage.pagination import decode_page_token, encode_page_token, resolve_page_size
@@ -73,7 +72,7 @@ class Macros:
         *,
         database: Database,
         changes: ChangeListener | None = None,
-        sla: SlaBookkeeping | None = None,
+        sla: TicketSlaHook | None = None,
         assignment: TicketAssignmentHook | None = None,
     ) -> None:
         self._database = database

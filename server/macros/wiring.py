@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from server.macros.domain import Macros
 from server.macros.servicer import MacroServicer
-from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener
-from server.tickets.hooks import TicketAssignmentHook
+from server.tickets.hooks import TicketAssignmentHook, TicketSlaHook
 from storage.db import Database
 
 
@@ -21,7 +20,7 @@ class MacroParts:
 
     @classmethod
     def create(
-        cls, *, database: Database, changes: ChangeListener, sla: SlaBookkeeping, assignment: TicketAssignmentHook
+        cls, *, database: Database, changes: ChangeListener, sla: TicketSlaHook, assignment: TicketAssignmentHook
     ) -> MacroParts:
         """Builds both; ticket changes go where the desk's go (live feed, SLA books, automatic assignment)."""
         macros = Macros(database=database, changes=changes, sla=sla, assignment=assignment)

@@ -10,9 +10,9 @@ import uuid
 
 from server.core.context import Principal, Role
 from server.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
 from server.tickets.domain import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, load_visible, move, not_found, reread
+from server.tickets.hooks import TicketSlaHook
 from server.tickets.listing import decode_seq_token
 from server.tickets.transitions import REOPENED_BY_CUSTOMER_REPLY, Status
 from server.tickets.validation import check_request_id, check_text, parse_ticket_id
@@ -33,7 +33,7 @@ class TicketConversation:
     """Messages and events of tickets over one database."""
 
     def __init__(
-        self, *, database: Database, changes: ChangeListener | None = None, sla: SlaBookkeeping | None = None
+        self, *, database: Database, changes: ChangeListener | None = None, sla: TicketSlaHook | None = None
     ) -> None:
         self._database = database
         self._changes = changes

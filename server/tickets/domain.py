@@ -16,9 +16,8 @@ from typing import Any
 from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.core.validation import FieldChecks, check_tags
-from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
-from server.tickets.hooks import TicketAssignmentHook
+from server.tickets.hooks import TicketAssignmentHook, TicketSlaHook
 from server.tickets.listing import (
     ListTicketsQuery,
     build_filter,
@@ -111,7 +110,7 @@ class TicketDesk:
         *,
         database: Database,
         changes: ChangeListener | None = None,
-        sla: SlaBookkeeping | None = None,
+        sla: TicketSlaHook | None = None,
         assignment: TicketAssignmentHook | None = None,
     ) -> None:
         self._database = database
@@ -409,7 +408,7 @@ async def move(
     target: Status,
     actor_id: uuid.UUID,
     comment: str,
-    sla: SlaBookkeeping | None,
+    sla: TicketSlaHook | None,
 ) -> None:
     """Sets the status with its time stamps (stopping or resuming the SLA clock) and records the event (no checks)."""
     changes: dict[str, Any] = {"status": target.value}
