@@ -192,7 +192,7 @@ async def test_a_dropped_connection_on_the_agents_side_loses_and_doubles_nothing
     await expect(chat.get_by_role("status")).to_contain_text("Reconnecting")
     await customer_says(customer, chat_id, "Sent while the agent was away 1")
     await customer_says(customer, chat_id, "Sent while the agent was away 2")
-    await customer_starts_chat(later, topic="Arrived meanwhile", first="Hello?")
+    later_id = await customer_starts_chat(later, topic="Arrived meanwhile", first="Hello?")
     box = chat.get_by_role("textbox", name="Message")
     await box.fill("Typed while offline")
     await box.press("Enter")
@@ -207,6 +207,7 @@ async def test_a_dropped_connection_on_the_agents_side_loses_and_doubles_nothing
         assert sum(expected in text for text in texts) == 1, texts
     # The queue came back with what arrived meanwhile.
     await expect(queue_row(page, later)).to_contain_text("Arrived meanwhile", timeout=30_000)
+    await later.client.chat.EndChat(chat_service_pb2.EndChatRequest(id=later_id))
 
     history = await customer.client.chat.ListChatMessages(
         chat_service_pb2.ListChatMessagesRequest(chat_id=chat_id, page_size=50)
@@ -273,7 +274,8 @@ async def test_the_console_passes_axe_fits_every_size_and_screenshots(
         await agent.client.chat.SendChatMessage(
             chat_service_pb2.SendChatMessageRequest(chat_id=chat_id, body=answer, request_id=str(uuid.uuid4()))
         )
-        await customer.client.chat.MarkRead(chat_service_pb2.MarkReadRequest(chat_id=chat_id, last_read_seq=2))
+        for reader in (customer, agent):  # both have read everything, as their consoles would say
+            await reader.client.chat.MarkRead(chat_service_pb2.MarkReadRequest(chat_id=chat_id, last_read_seq=2))
     await go_online(agent)
     waiting_id = await customer_starts_chat(waiting, topic="Shipping address", first="Can I change my address?")
 

@@ -35,7 +35,8 @@ export function ChatPane({ chatId, viewer, onClose, focusComposer = false }: Cha
   const chat = chatResult.data;
   const ended = chat?.status === ChatStatus.ENDED || connection === "ended";
   const canWrite = !ended && chat?.agentId === viewer.id;
-  useMarkRead(chatId, timeline.messages, viewer.id, chat?.agentLastReadSeq ?? 0, atEnd, canWrite);
+  // The agent's own replies move the receipt too, so "unread" in their chat list counts only the customer's.
+  useMarkRead(chatId, timeline.messages, viewer.id, chat?.agentLastReadSeq ?? 0, atEnd, canWrite, true);
   const name = chat?.customerDisplayName || t("pane.customer");
 
   return (
