@@ -22,8 +22,11 @@ from server.chat.demo import seed_demo_chats
 from server.core.context import Role
 from server.core.errors import AlreadyExists
 from server.knowledge.demo import seed_demo_articles
+from server.macros.demo import seed_demo_macros
 from server.responses.demo import seed_demo_responses
 from server.settings import Settings
+from server.sla.bookkeeping import SlaBookkeeping
+from server.sla.clock import system_clock
 from server.sla.demo import seed_demo_sla_policies
 from server.tickets.demo import seed_demo_tickets
 from server.users.domain import create_user_command
@@ -110,13 +113,18 @@ async def _seed_sla_policies(context: SeedContext) -> None:
 
 
 async def _seed_tickets(context: SeedContext) -> None:
-    created = await seed_demo_tickets(context.database)
+    created = await seed_demo_tickets(context.database, sla=SlaBookkeeping(clock=system_clock))
     _log.info("seeded %d demo tickets", created)
 
 
 async def _seed_canned_responses(context: SeedContext) -> None:
     created = await seed_demo_responses(context.database)
     _log.info("seeded %d canned responses", created)
+
+
+async def _seed_macros(context: SeedContext) -> None:
+    created = await seed_demo_macros(context.database)
+    _log.info("seeded %d macros", created)
 
 
 SEED_STEPS: tuple[tuple[str, SeedStep], ...] = (
@@ -127,6 +135,7 @@ SEED_STEPS: tuple[tuple[str, SeedStep], ...] = (
     ("sla_policies", _seed_sla_policies),
     ("tickets", _seed_tickets),
     ("canned_responses", _seed_canned_responses),
+    ("macros", _seed_macros),
 )
 
 

@@ -14,7 +14,10 @@ from storage.repositories import (
     CannedResponseRepository,
     ChatRepository,
     IdempotencyRepository,
+    MacroRepository,
+    PersonalDataRepository,
     RefreshTokenRepository,
+    RetentionRepository,
     SlaPolicyRepository,
     TicketChangeRepository,
     TicketRepository,
@@ -46,6 +49,9 @@ class UnitOfWork:
         self.chats = ChatRepository(session)
         self.assignment = AssignmentRepository(session)
         self.canned_responses = CannedResponseRepository(session)
+        self.macros = MacroRepository(session)
+        self.personal_data = PersonalDataRepository(session)
+        self.retention = RetentionRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

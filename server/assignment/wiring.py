@@ -13,6 +13,7 @@ import uuid
 
 from redis.asyncio import Redis
 
+from server.assignment.chat_to_ticket import ChatTickets
 from server.assignment.chats import ChatAcceptor, ChatAssigner
 from server.assignment.domain import AssignmentDesk
 from server.assignment.online import OnlineAgents
@@ -35,12 +36,14 @@ class Assignment:
         self.chats = ChatAssigner(database=database, online=online)
         self.desk = AssignmentDesk(database=database, online=online, tickets=self.tickets, chats=self.chats)
         self.servicer = AssignmentServicer(desk=self.desk)
+        self.chat_tickets = ChatTickets(database=database)
         self._sweep_seconds = settings.assignment_sweep_seconds
         self._sweeper: asyncio.Task[None] | None = None
 
     def connect(self, *, ticket_changes: ChangeListener, chat_acceptor: ChatAcceptor) -> None:
         """Reports ticket assignments to the WatchTickets feed and accepts chats through live chat."""
         self.tickets.connect(changes=ticket_changes)
+        self.chat_tickets.connect(changes=ticket_changes)
         self.chats.connect(acceptor=chat_acceptor)
 
     # --- the hooks of tickets (TicketAssignmentHook) and chat (ChatAssignmentHook) -----------

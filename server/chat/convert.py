@@ -50,6 +50,7 @@ def chat_to_proto(view: ChatView, *, queue_position: int = 0) -> chat_pb2.Chat:
         rating=chat.rating or 0,
         feedback=chat.feedback or "",
         ended_by_id=str(chat.ended_by_id) if chat.ended_by_id else "",
+        ticket_id=str(chat.ticket_id) if chat.ticket_id else "",
     )
     message.create_time.FromDatetime(chat.create_time)
     message.update_time.FromDatetime(chat.update_time)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
+from helpdesk.v1 import ticket_pb2
+from server.core.context import Principal
+
 
 class ChatAssignmentHook(Protocol):
     """Told, after the fact, when waiting work may now find an agent."""
@@ -14,3 +17,13 @@ class ChatAssignmentHook(Protocol):
 
     async def agent_online(self, user_id: uuid.UUID) -> None:
         """The agent just set themselves ONLINE."""
+
+
+class TicketFromChat(Protocol):
+    """Makes the ticket of a chat (CreateTicketFromChat), which the ticket desk's side knows how to do."""
+
+    async def create_ticket(
+        self, *, principal: Principal, chat_id: str, subject: str, priority: int, category: str
+    ) -> ticket_pb2.Ticket:
+        """The chat's ticket, made by the first call (`priority` as the API's TicketPriority value)."""
+        ...

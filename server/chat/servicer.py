@@ -7,8 +7,9 @@ from typing import Any
 
 import grpc
 
-from helpdesk.v1 import agent_pb2, chat_event_pb2, chat_pb2, chat_service_pb2, chat_service_pb2_grpc
+from helpdesk.v1 import agent_pb2, chat_event_pb2, chat_pb2, chat_service_pb2, chat_service_pb2_grpc, ticket_pb2
 from server.chat.convert import STATE_FROM_PROTO
+from server.chat.hooks import TicketFromChat
 from server.chat.wiring import LiveChat
 from server.core.context import require_principal
 from server.core.errors import InvalidArgument
@@ -30,8 +31,9 @@ def _states(values: list[int]) -> list[ChatState]:
 class ChatServicer(chat_service_pb2_grpc.ChatServiceServicer):
     """Transport for live chat."""
 
-    def __init__(self, *, chat: LiveChat) -> None:
+    def __init__(self, *, chat: LiveChat, tickets: TicketFromChat) -> None:
         self._chat = chat
+        self._tickets = tickets
 
     async def StartChat(
         self, request: chat_service_pb2.StartChatRequest, context: Context
@@ -146,6 +148,18 @@ class ChatServicer(chat_service_pb2_grpc.ChatServiceServicer):
         """Sets the caller's availability."""
         return await self._chat.presence.set_availability(
             principal=require_principal(), availability=request.availability
+        )
+
+    async def CreateTicketFromChat(
+        self, request: chat_service_pb2.CreateTicketFromChatRequest, context: Context
+    ) -> ticket_pb2.Ticket:
+        """Turns a chat into a ticket (once)."""
+        return await self._tickets.create_ticket(
+            principal=require_principal(),
+            chat_id=request.id,
+            subject=request.subject,
+            priority=request.priority,
+            category=request.category,
         )
 
     async def ListAgents(

@@ -10,24 +10,30 @@ import uuid
 
 from server.core.context import Principal, Role
 from server.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
 from server.tickets.domain import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, load_visible, move, not_found, reread
+from server.tickets.hooks import TicketSlaHook
 from server.tickets.listing import decode_seq_token
 from server.tickets.transitions import REOPENED_BY_CUSTOMER_REPLY, Status
 from server.tickets.validation import check_request_id, check_text, parse_ticket_id
 from storage.db import Database
 from storage.pagination import encode_page_token, resolve_page_size
-from storage.repositories.ticket_records import EventRecord, MessageRecord, NewEvent
+from storage.repositories.ticket_records import EventRecord, MessageRecord, NewEvent, TicketRecord
 
 ADD_MESSAGE_SCOPE = "helpdesk.v1.TicketService/AddTicketMessage"
+
+
+def check_accepts_messages(ticket: TicketRecord) -> None:
+    """FailedPrecondition (TICKET_CLOSED): a closed ticket takes no messages until reopened."""
+    if ticket.status == Status.CLOSED.value:
+        raise FailedPrecondition("the ticket is closed: reopen it first", reason="TICKET_CLOSED")
 
 
 class TicketConversation:
     """Messages and events of tickets over one database."""
 
     def __init__(
-        self, *, database: Database, changes: ChangeListener | None = None, sla: SlaBookkeeping | None = None
+        self, *, database: Database, changes: ChangeListener | None = None, sla: TicketSlaHook | None = None
     ) -> None:
         self._database = database
         self._changes = changes
@@ -57,8 +63,7 @@ class TicketConversation:
                         "request_id", "was already used for another request", reason="REQUEST_ID_REUSED"
                     )
                 return earlier
-            if ticket.status == Status.CLOSED.value:
-                raise FailedPrecondition("the ticket is closed: reopen it first", reason="TICKET_CLOSED")
+            check_accepts_messages(ticket)
             await uow.tickets.add_message(
                 message_id=message_id,
                 ticket_id=parsed,

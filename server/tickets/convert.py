@@ -120,6 +120,7 @@ def ticket_fields(ticket: TicketRecord, *, staff: bool) -> dict[str, Any]:
         rating=ticket.rating or 0,
         rating_comment=ticket.rating_comment,
         rate_time=None if ticket.rate_time is None else _stamp_fields(ticket.rate_time),
+        source_chat_id=str(ticket.source_chat_id) if ticket.source_chat_id else "",
     )
     if staff and (
         ticket.sla_policy_id is not None or ticket.resolution_due_time is not None or ticket.first_response_time

@@ -6,10 +6,9 @@ import uuid
 from dataclasses import dataclass
 
 from server.core.context import Principal
-from server.sla.bookkeeping import SlaBookkeeping
-from server.sla.clock import system_clock
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import CREATE_TICKET_SCOPE, TicketDesk
+from server.tickets.hooks import TicketSlaHook
 from server.tickets.transitions import Priority, Status
 from storage.db import Database
 
@@ -88,10 +87,11 @@ DEMO_TICKETS = (
 )
 
 
-async def seed_demo_tickets(database: Database) -> int:
-    """Creates the demo tickets not created yet (known by their request ids); returns how many."""
-    # Due times from the demo SLA policies (seeded before the tickets), counted from now.
-    sla = SlaBookkeeping(clock=system_clock)
+async def seed_demo_tickets(database: Database, *, sla: TicketSlaHook | None = None) -> int:
+    """Creates the demo tickets not created yet (known by their request ids); returns how many.
+
+    With `sla`, they get due times from the demo SLA policies (seeded before the tickets).
+    """
     desk = TicketDesk(database=database, sla=sla)
     conversation = TicketConversation(database=database, sla=sla)
     people: dict[str, Principal] = {}

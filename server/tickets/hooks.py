@@ -1,11 +1,30 @@
-"""What the ticket desk tells automatic assignment, which lives outside this domain (and may be absent)."""
+"""What the ticket desk tells the domains that live outside it (and may be absent): SLA books, automatic assignment."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from typing import Any, Protocol
 
+from storage.repositories.ticket_records import TicketRecord
 from storage.unit_of_work import UnitOfWork
+
+
+class TicketSlaHook(Protocol):
+    """Computes the SLA columns a ticket change writes (server.sla.bookkeeping.SlaBookkeeping)."""
+
+    async def for_new_ticket(self, uow: UnitOfWork, *, priority: int, category: str) -> dict[str, Any]:
+        """The SLA columns of a ticket being opened now."""
+
+    async def for_new_targets(
+        self, uow: UnitOfWork, *, ticket_id: uuid.UUID, priority: int, category: str
+    ) -> dict[str, Any]:
+        """The SLA columns after a change of priority or category."""
+
+    async def for_status(self, uow: UnitOfWork, *, ticket: TicketRecord, target: str) -> dict[str, Any]:
+        """The SLA columns when `ticket` moves to status `target`."""
+
+    async def record_first_response(self, uow: UnitOfWork, *, ticket: TicketRecord) -> None:
+        """Stamps the first public reply of the staff on `ticket`, if it is the first."""
 
 
 class TicketAssignmentHook(Protocol):

@@ -8,10 +8,9 @@ from redis.asyncio import Redis
 
 from server.core.metrics import Metrics
 from server.settings import Settings
-from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
-from server.tickets.hooks import TicketAssignmentHook
+from server.tickets.hooks import TicketAssignmentHook, TicketSlaHook
 from server.tickets.live import LiveTickets
 from server.tickets.satisfaction import TicketSatisfaction
 from server.tickets.servicer import TicketServicer
@@ -35,7 +34,7 @@ class Tickets:
         database: Database,
         redis: Redis,
         metrics: Metrics,
-        sla: SlaBookkeeping,
+        sla: TicketSlaHook,
         assignment: TicketAssignmentHook | None = None,
     ) -> Tickets:
         """Builds every part; the live feed runs once `live.start()` is called."""

@@ -5,7 +5,10 @@ from storage.repositories.assignment import AssignmentRepository
 from storage.repositories.canned_responses import CannedResponseRepository
 from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
+from storage.repositories.macros import MacroRepository
+from storage.repositories.personal_data import PersonalDataRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
+from storage.repositories.retention import RetentionRepository
 from storage.repositories.sessions import AuthSessionRepository
 from storage.repositories.sla_policies import SlaPolicyRepository
 from storage.repositories.ticket_changes import TicketChangeRepository
@@ -20,7 +23,10 @@ __all__ = [
     "CannedResponseRepository",
     "ChatRepository",
     "IdempotencyRepository",
+    "MacroRepository",
+    "PersonalDataRepository",
     "RefreshTokenRepository",
+    "RetentionRepository",
     "SlaPolicyRepository",
     "TicketChangeRepository",
     "TicketRepository",

@@ -238,6 +238,10 @@ class ChatRepository:
         value = (await self._session.execute(statement)).scalar_one_or_none()
         return None if value is None else int(value)
 
+    async def link_ticket(self, *, chat_id: uuid.UUID, ticket_id: uuid.UUID) -> None:
+        """Records the ticket made from the chat (not a change its streams are told of)."""
+        await self._session.execute(update(Chat).where(Chat.id == chat_id).values(ticket_id=ticket_id))
+
     async def pulses(self, *, chat_ids: Sequence[uuid.UUID]) -> list[ChatPulse]:
         """Counter, status and version of each existing chat in `chat_ids`."""
         if not chat_ids:

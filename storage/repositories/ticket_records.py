@@ -73,6 +73,8 @@ class TicketRecord(NamedTuple):
     rating: int | None
     rating_comment: str
     rate_time: datetime | None
+    # The chat the ticket was made from (ChatService.CreateTicketFromChat).
+    source_chat_id: uuid.UUID | None
 
     @property
     def etag(self) -> str:
@@ -181,6 +183,7 @@ TICKET_COLUMNS: tuple[Any, ...] = (
     Ticket.rating,
     func.coalesce(Ticket.rating_comment, "").label("rating_comment"),
     Ticket.rate_time,
+    Ticket.source_chat_id,
 )
 
 

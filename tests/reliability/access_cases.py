@@ -37,6 +37,12 @@ from helpdesk.v1 import (
     chat_service_pb2_grpc,
     knowledge_service_pb2,
     knowledge_service_pb2_grpc,
+    macro_pb2,
+    macro_service_pb2,
+    macro_service_pb2_grpc,
+    personal_data_pb2,
+    privacy_service_pb2,
+    retention_policy_pb2,
     sla_policy_pb2,
     sla_service_pb2,
     sla_service_pb2_grpc,
@@ -58,6 +64,7 @@ ChatStub: TypeAlias = "chat_service_pb2_grpc.ChatServiceAsyncStub"
 KnowledgeStub: TypeAlias = "knowledge_service_pb2_grpc.KnowledgeServiceAsyncStub"
 SlaStub: TypeAlias = "sla_service_pb2_grpc.SlaServiceAsyncStub"
 CannedResponseStub: TypeAlias = "canned_response_service_pb2_grpc.CannedResponseServiceAsyncStub"
+MacroStub: TypeAlias = "macro_service_pb2_grpc.MacroServiceAsyncStub"
 
 CALLERS = ("anonymous", "customer_a", "customer_b", "agent", "deactivated", "admin")
 
@@ -135,6 +142,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "ChatService.WatchQueue": _STAFF,
     "ChatService.SetAvailability": _STAFF,
     "ChatService.ListAgents": _STAFF,
+    "ChatService.CreateTicketFromChat": _STAFF,
     "KnowledgeService.CreateArticle": _STAFF,
     "KnowledgeService.GetArticle[draft]": _row(NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, UNAUTHENTICATED, OK),
     "KnowledgeService.GetArticle[published]": _PUBLIC,
@@ -162,6 +170,18 @@ EXPECTED: dict[str, dict[str, str]] = {
     "CannedResponseService.DeleteCannedResponse[shared]": _ADMIN,
     "CannedResponseService.DeleteCannedResponse[personal]": _AGENTS_OWN,
     "CannedResponseService.RenderCannedResponse": _STAFF,
+    "MacroService.CreateMacro": _ADMIN,
+    "MacroService.GetMacro": _STAFF,
+    "MacroService.ListMacros": _STAFF,
+    "MacroService.UpdateMacro": _ADMIN,
+    "MacroService.DeleteMacro": _ADMIN,
+    "MacroService.ApplyMacro": _STAFF,
+    "PrivacyService.ExportMyData": _SIGNED_IN,
+    # Customer A's data: A and administrators; the others are refused whether or not the user exists.
+    "PrivacyService.ExportMyData[another user]": _row(UNAUTHENTICATED, OK, DENIED, DENIED, UNAUTHENTICATED, OK),
+    "PrivacyService.EraseCustomer": _ADMIN,
+    "PrivacyService.GetRetentionPolicy": _ADMIN,
+    "PrivacyService.UpdateRetentionPolicy": _ADMIN,
     "AssignmentService.GetAssignmentSettings": _STAFF,
     "AssignmentService.UpdateAssignmentSettings": _ADMIN,
     "AssignmentService.ListAgentCapacities": _STAFF,
@@ -228,6 +248,7 @@ class World:
     chats: ChatStub
     knowledge: KnowledgeStub
     canned_responses: CannedResponseStub
+    macros: MacroStub
     sla: SlaStub
     callers: dict[str, Caller]
     search_word: str = field(default_factory=lambda: f"zebra{uuid.uuid4().hex[:8]}")
@@ -323,6 +344,22 @@ class World:
         )
         return response.id
 
+    async def fresh_macro(self) -> str:
+        """A new macro written by the administrator: a reply and a tag."""
+        macro = await self.macros.CreateMacro(
+            macro_service_pb2.CreateMacroRequest(
+                macro=macro_pb2.Macro(
+                    name="Matrix macro",
+                    actions=[
+                        macro_pb2.MacroAction(add_message=macro_pb2.MacroMessage(body="Hi {{customer.first_name}}")),
+                        macro_pb2.MacroAction(add_tags=macro_pb2.MacroTags(tags=["matrix"])),
+                    ],
+                )
+            ),
+            metadata=self.admin.metadata,
+        )
+        return macro.id
+
 
 def _matrix_policy() -> sla_policy_pb2.SlaPolicy:
     return sla_policy_pb2.SlaPolicy(
@@ -343,6 +380,7 @@ async def make_world(
     chats: ChatStub,
     knowledge: KnowledgeStub,
     canned_responses: CannedResponseStub,
+    macros: MacroStub,
     sla: SlaStub,
 ) -> World:
     """Signs every caller in once; deactivates the `deactivated` customer after they signed in."""
@@ -378,6 +416,7 @@ async def make_world(
         chats=chats,
         knowledge=knowledge,
         canned_responses=canned_responses,
+        macros=macros,
         callers=callers,
         sla=sla,
     )
@@ -632,6 +671,9 @@ def _chat_builders() -> dict[str, Builder]:
             chat_service_pb2.SetAvailabilityRequest(availability=agent_pb2.AGENT_AVAILABILITY_ONLINE)
         ),
         "ChatService.ListAgents": plain(chat_service_pb2.ListAgentsRequest(page_size=10)),
+        "ChatService.CreateTicketFromChat": on_chat(
+            "ACTIVE", lambda cid, w, c: chat_service_pb2.CreateTicketFromChatRequest(id=cid, subject="From the chat")
+        ),
     }
 
 
@@ -802,6 +844,89 @@ def _canned_response_builders() -> dict[str, Builder]:
     }
 
 
+def _macro_builders() -> dict[str, Builder]:
+    def on_macro(make: Callable[[str, World, Caller], Message]) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            macro_id = await world.fresh_macro()
+            return Prepared(make(macro_id, world, caller), caller.access_token, target=macro_id)
+
+        return build
+
+    async def create(world: World, caller: Caller) -> Prepared:
+        request = macro_service_pb2.CreateMacroRequest(
+            macro=macro_pb2.Macro(
+                name="Matrix new macro",
+                actions=[macro_pb2.MacroAction(set_priority=ticket_pb2.TICKET_PRIORITY_HIGH)],
+            ),
+            request_id=str(uuid.uuid4()),
+        )
+        return Prepared(request, caller.access_token)
+
+    async def list_(world: World, caller: Caller) -> Prepared:
+        return Prepared(macro_service_pb2.ListMacrosRequest(page_size=10), caller.access_token)
+
+    async def apply(world: World, caller: Caller) -> Prepared:
+        macro_id = await world.fresh_macro()
+        ticket_id = await world.fresh_ticket()
+        request = macro_service_pb2.ApplyMacroRequest(id=macro_id, ticket_id=ticket_id, request_id=str(uuid.uuid4()))
+        return Prepared(request, caller.access_token)
+
+    return {
+        "MacroService.CreateMacro": create,
+        "MacroService.GetMacro": on_macro(lambda mid, w, c: macro_service_pb2.GetMacroRequest(id=mid)),
+        "MacroService.ListMacros": list_,
+        "MacroService.UpdateMacro": on_macro(
+            lambda mid, w, c: macro_service_pb2.UpdateMacroRequest(
+                macro=macro_pb2.Macro(id=mid, name="Matrix renamed macro"),
+                update_mask=field_mask_pb2.FieldMask(paths=["name"]),
+            )
+        ),
+        "MacroService.DeleteMacro": on_macro(lambda mid, w, c: macro_service_pb2.DeleteMacroRequest(id=mid)),
+        "MacroService.ApplyMacro": apply,
+    }
+
+
+def _privacy_builders() -> dict[str, Builder]:
+    async def export_own(world: World, caller: Caller) -> Prepared:
+        def own_only(response: Message) -> None:
+            assert isinstance(response, personal_data_pb2.PersonalDataExport)
+            assert response.profile.id == caller.user_id
+
+        return Prepared(privacy_service_pb2.ExportMyDataRequest(user_id="me"), caller.access_token, on_ok=own_only)
+
+    async def export_owner(world: World, caller: Caller) -> Prepared:
+        owner = world.owner.user_id
+        return Prepared(privacy_service_pb2.ExportMyDataRequest(user_id=owner), caller.access_token, target=owner)
+
+    async def erase(world: World, caller: Caller) -> Prepared:
+        # A customer of its own for every call: an erasure cannot be undone.
+        doomed = await register(world.auth)
+        user = await world.users.GetUser(
+            user_service_pb2.GetUserRequest(id=doomed.user_id), metadata=world.admin.metadata
+        )
+        request = privacy_service_pb2.EraseCustomerRequest(user_id=doomed.user_id, etag=user.etag)
+        return Prepared(request, caller.access_token, target=doomed.user_id)
+
+    async def get_policy(world: World, caller: Caller) -> Prepared:
+        return Prepared(privacy_service_pb2.GetRetentionPolicyRequest(), caller.access_token)
+
+    async def update_policy(world: World, caller: Caller) -> Prepared:
+        # Off, as it is by default: the matrix deletes nothing.
+        request = privacy_service_pb2.UpdateRetentionPolicyRequest(
+            retention_policy=retention_policy_pb2.RetentionPolicy(closed_ticket_days=0),
+            update_mask=field_mask_pb2.FieldMask(paths=["closed_ticket_days"]),
+        )
+        return Prepared(request, caller.access_token)
+
+    return {
+        "PrivacyService.GetRetentionPolicy": get_policy,
+        "PrivacyService.UpdateRetentionPolicy": update_policy,
+        "PrivacyService.ExportMyData": export_own,
+        "PrivacyService.ExportMyData[another user]": export_owner,
+        "PrivacyService.EraseCustomer": erase,
+    }
+
+
 def _assignment_builders() -> dict[str, Builder]:
     def plain(request: Message) -> Builder:
         async def build(world: World, caller: Caller) -> Prepared:
@@ -837,5 +962,7 @@ BUILDERS: dict[str, Builder] = {
     **_knowledge_builders(),
     **_sla_builders(),
     **_canned_response_builders(),
+    **_macro_builders(),
+    **_privacy_builders(),
     **_assignment_builders(),
 }

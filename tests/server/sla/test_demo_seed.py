@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from server.core.context import Principal, Role
+from server.sla.bookkeeping import SlaBookkeeping
+from server.sla.clock import system_clock
 from server.sla.demo import DEMO_POLICIES, seed_demo_sla_policies
 from server.tickets.demo import seed_demo_tickets
 from server.tickets.domain import TicketDesk
@@ -28,7 +30,7 @@ async def test_seed_creates_the_policies_once_and_demo_tickets_get_due_times(dat
             )
         agent = await uow.users.get_by_email(email="agent1@example.com")
     assert agent is not None
-    await seed_demo_tickets(database)
+    await seed_demo_tickets(database, sla=SlaBookkeeping(clock=system_clock))
 
     staff = Principal(user_id=agent.id, role=Role.AGENT, session_id=uuid.uuid4())
     tickets, _ = await TicketDesk(database=database).list_tickets(

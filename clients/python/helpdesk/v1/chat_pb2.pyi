@@ -78,6 +78,7 @@ class Chat(_message.Message):
     END_TIME_FIELD_NUMBER: _builtins.int
     ENDED_BY_ID_FIELD_NUMBER: _builtins.int
     RATE_TIME_FIELD_NUMBER: _builtins.int
+    TICKET_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned identifier (a UUID)."""
     status: Global___ChatStatus.ValueType
@@ -110,6 +111,10 @@ class Chat(_message.Message):
     """The customer's comment given with the rating; may be empty."""
     ended_by_id: _builtins.str
     """Who ended the chat; empty until it ends."""
+    ticket_id: _builtins.str
+    """The ticket made from this chat (`CreateTicketFromChat`); empty until
+    then, and again if that ticket is deleted.
+    """
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the customer started the chat."""
@@ -154,10 +159,11 @@ class Chat(_message.Message):
         end_time: _timestamp_pb2.Timestamp | None = ...,
         ended_by_id: _builtins.str = ...,
         rate_time: _timestamp_pb2.Timestamp | None = ...,
+        ticket_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["accept_time", b"accept_time", "create_time", b"create_time", "end_time", b"end_time", "rate_time", b"rate_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_time", b"accept_time", "agent_display_name", b"agent_display_name", "agent_id", b"agent_id", "agent_last_read_seq", b"agent_last_read_seq", "create_time", b"create_time", "customer_display_name", b"customer_display_name", "customer_id", b"customer_id", "customer_last_read_seq", b"customer_last_read_seq", "end_time", b"end_time", "ended_by_id", b"ended_by_id", "feedback", b"feedback", "id", b"id", "last_seq", b"last_seq", "queue_position", b"queue_position", "rate_time", b"rate_time", "rating", b"rating", "status", b"status", "topic", b"topic", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_time", b"accept_time", "agent_display_name", b"agent_display_name", "agent_id", b"agent_id", "agent_last_read_seq", b"agent_last_read_seq", "create_time", b"create_time", "customer_display_name", b"customer_display_name", "customer_id", b"customer_id", "customer_last_read_seq", b"customer_last_read_seq", "end_time", b"end_time", "ended_by_id", b"ended_by_id", "feedback", b"feedback", "id", b"id", "last_seq", b"last_seq", "queue_position", b"queue_position", "rate_time", b"rate_time", "rating", b"rating", "status", b"status", "ticket_id", b"ticket_id", "topic", b"topic", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

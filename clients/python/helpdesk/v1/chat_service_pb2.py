@@ -28,9 +28,10 @@ from helpdesk.v1 import access_pb2 as helpdesk_dot_v1_dot_access__pb2
 from helpdesk.v1 import agent_pb2 as helpdesk_dot_v1_dot_agent__pb2
 from helpdesk.v1 import chat_pb2 as helpdesk_dot_v1_dot_chat__pb2
 from helpdesk.v1 import chat_event_pb2 as helpdesk_dot_v1_dot_chat__event__pb2
+from helpdesk.v1 import ticket_pb2 as helpdesk_dot_v1_dot_ticket__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ehelpdesk/v1/chat_service.proto\x12\x0bhelpdesk.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x18helpdesk/v1/access.proto\x1a\x17helpdesk/v1/agent.proto\x1a\x16helpdesk/v1/chat.proto\x1a\x1chelpdesk/v1/chat_event.proto\"s\n\x10StartChatRequest\x12\x1a\n\x05topic\x18\x01 \x01(\tB\x04\xe2\x41\x01\x01R\x05topic\x12\x1e\n\x07message\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\x07message\x12#\n\nrequest_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\trequestId\"\x9a\x01\n\x11StartChatResponse\x12+\n\x04\x63hat\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.ChatB\x04\xe2\x41\x01\x03R\x04\x63hat\x12\x1e\n\x07\x63reated\x18\x02 \x01(\x08\x42\x04\xe2\x41\x01\x03R\x07\x63reated\x12\x38\n\x07message\x18\x03 \x01(\x0b\x32\x18.helpdesk.v1.ChatMessageB\x04\xe2\x41\x01\x03R\x07message\"&\n\x0eGetChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\"\xfe\x01\n\x10ListChatsRequest\x12!\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08pageSize\x12#\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\tpageToken\x12\x39\n\x08statuses\x18\x03 \x03(\x0e\x32\x17.helpdesk.v1.ChatStatusB\x04\xe2\x41\x01\x01R\x08statuses\x12\x1f\n\x08\x61gent_id\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01R\x07\x61gentId\x12%\n\x0b\x63ustomer_id\x18\x05 \x01(\tB\x04\xe2\x41\x01\x01R\ncustomerId\x12\x1f\n\x08order_by\x18\x06 \x01(\tB\x04\xe2\x41\x01\x01R\x07orderBy\"d\n\x11ListChatsResponse\x12\'\n\x05\x63hats\x18\x01 \x03(\x0b\x32\x11.helpdesk.v1.ChatR\x05\x63hats\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n\x11\x41\x63\x63\x65ptChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\"L\n\x13TransferChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\x12\x1f\n\x08\x61gent_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x07\x61gentId\"&\n\x0e\x45ndChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\"g\n\x0fRateChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\x12\x1c\n\x06rating\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x02R\x06rating\x12 \n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\x08\x66\x65\x65\x64\x62\x61\x63k\"v\n\x16SendChatMessageRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12\x18\n\x04\x62ody\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04\x62ody\x12#\n\nrequest_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\trequestId\"\xc4\x01\n\x17ListChatMessagesRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12!\n\tpage_size\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08pageSize\x12#\n\npage_token\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\tpageToken\x12!\n\tafter_seq\x18\x04 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08\x61\x66terSeq\x12\x1f\n\x08order_by\x18\x05 \x01(\tB\x04\xe2\x41\x01\x01R\x07orderBy\"x\n\x18ListChatMessagesResponse\x12\x34\n\x08messages\x18\x01 \x03(\x0b\x32\x18.helpdesk.v1.ChatMessageR\x08messages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"U\n\x11StreamChatRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12!\n\tafter_seq\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08\x61\x66terSeq\"\x81\x04\n\x0f\x43onverseRequest\x12\x37\n\x04join\x18\x01 \x01(\x0b\x32!.helpdesk.v1.ConverseRequest.JoinH\x00R\x04join\x12\x37\n\x04send\x18\x02 \x01(\x0b\x32!.helpdesk.v1.ConverseRequest.SendH\x00R\x04send\x12=\n\x06typing\x18\x03 \x01(\x0b\x32#.helpdesk.v1.ConverseRequest.TypingH\x00R\x06typing\x12\x44\n\tmark_read\x18\x04 \x01(\x0b\x32%.helpdesk.v1.ConverseRequest.MarkReadH\x00R\x08markRead\x1aH\n\x04Join\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12!\n\tafter_seq\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08\x61\x66terSeq\x1a\x45\n\x04Send\x12\x18\n\x04\x62ody\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04\x62ody\x12#\n\nrequest_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\trequestId\x1a&\n\x06Typing\x12\x1c\n\x06typing\x18\x01 \x01(\x08\x42\x04\xe2\x41\x01\x01R\x06typing\x1a\x34\n\x08MarkRead\x12(\n\rlast_read_seq\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x02R\x0blastReadSeqB\x08\n\x06\x61\x63tion\"O\n\x10SetTypingRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12\x1c\n\x06typing\x18\x02 \x01(\x08\x42\x04\xe2\x41\x01\x01R\x06typing\"Z\n\x0fMarkReadRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12(\n\rlast_read_seq\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x02R\x0blastReadSeq\"\x13\n\x11WatchQueueRequest\"b\n\x16SetAvailabilityRequest\x12H\n\x0c\x61vailability\x18\x01 \x01(\x0e\x32\x1e.helpdesk.v1.AgentAvailabilityB\x04\xe2\x41\x01\x02R\x0c\x61vailability\"\xa9\x01\n\x11ListAgentsRequest\x12!\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08pageSize\x12#\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\tpageToken\x12L\n\x0e\x61vailabilities\x18\x03 \x03(\x0e\x32\x1e.helpdesk.v1.AgentAvailabilityB\x04\xe2\x41\x01\x01R\x0e\x61vailabilities\"h\n\x12ListAgentsResponse\x12*\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x12.helpdesk.v1.AgentR\x06\x61gents\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xfe\r\n\x0b\x43hatService\x12g\n\tStartChat\x12\x1d.helpdesk.v1.StartChatRequest\x1a\x1e.helpdesk.v1.StartChatResponse\"\x1b\xc2\xf3\x18\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x0e\"\t/v1/chats:\x01*\x12Z\n\x07GetChat\x12\x1b.helpdesk.v1.GetChatRequest\x1a\x11.helpdesk.v1.Chat\"\x1f\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/chats/{id}\x12\x66\n\tListChats\x12\x1d.helpdesk.v1.ListChatsRequest\x1a\x1e.helpdesk.v1.ListChatsResponse\"\x1a\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/chats\x12i\n\nAcceptChat\x12\x1e.helpdesk.v1.AcceptChatRequest\x1a\x11.helpdesk.v1.Chat\"(\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x1a\"\x15/v1/chats/{id}:accept:\x01*\x12o\n\x0cTransferChat\x12 .helpdesk.v1.TransferChatRequest\x1a\x11.helpdesk.v1.Chat\"*\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/chats/{id}:transfer:\x01*\x12\x61\n\x07\x45ndChat\x12\x1b.helpdesk.v1.EndChatRequest\x1a\x11.helpdesk.v1.Chat\"&\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x17\"\x12/v1/chats/{id}:end:\x01*\x12\x62\n\x08RateChat\x12\x1c.helpdesk.v1.RateChatRequest\x1a\x11.helpdesk.v1.Chat\"%\xc2\xf3\x18\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x18\"\x13/v1/chats/{id}:rate:\x01*\x12\x82\x01\n\x0fSendChatMessage\x12#.helpdesk.v1.SendChatMessageRequest\x1a\x18.helpdesk.v1.ChatMessage\"0\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02!\"\x1c/v1/chats/{chat_id}/messages:\x01*\x12\x8e\x01\n\x10ListChatMessages\x12$.helpdesk.v1.ListChatMessagesRequest\x1a%.helpdesk.v1.ListChatMessagesResponse\"-\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/chats/{chat_id}/messages\x12s\n\nStreamChat\x12\x1e.helpdesk.v1.StreamChatRequest\x1a\x16.helpdesk.v1.ChatEvent\"+\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/chats/{chat_id}:stream0\x01\x12O\n\x08\x43onverse\x12\x1c.helpdesk.v1.ConverseRequest\x1a\x16.helpdesk.v1.ChatEvent\"\t\xc2\xf3\x18\x05\x12\x03\x01\x02\x03(\x01\x30\x01\x12x\n\tSetTyping\x12\x1d.helpdesk.v1.SetTypingRequest\x1a\x1c.helpdesk.v1.TypingIndicator\".\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/chats/{chat_id}:typing:\x01*\x12t\n\x08MarkRead\x12\x1c.helpdesk.v1.MarkReadRequest\x1a\x18.helpdesk.v1.ReadReceipt\"0\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02!\"\x1c/v1/chats/{chat_id}:markRead:\x01*\x12m\n\nWatchQueue\x12\x1e.helpdesk.v1.WatchQueueRequest\x1a\x17.helpdesk.v1.QueueEvent\"$\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/chats:watchQueue0\x01\x12y\n\x0fSetAvailability\x12#.helpdesk.v1.SetAvailabilityRequest\x1a\x12.helpdesk.v1.Agent\"-\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/agents:setAvailability:\x01*\x12i\n\nListAgents\x12\x1e.helpdesk.v1.ListAgentsRequest\x1a\x1f.helpdesk.v1.ListAgentsResponse\"\x1a\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/agentsB<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ehelpdesk/v1/chat_service.proto\x12\x0bhelpdesk.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x18helpdesk/v1/access.proto\x1a\x17helpdesk/v1/agent.proto\x1a\x16helpdesk/v1/chat.proto\x1a\x1chelpdesk/v1/chat_event.proto\x1a\x18helpdesk/v1/ticket.proto\"s\n\x10StartChatRequest\x12\x1a\n\x05topic\x18\x01 \x01(\tB\x04\xe2\x41\x01\x01R\x05topic\x12\x1e\n\x07message\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\x07message\x12#\n\nrequest_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\trequestId\"\x9a\x01\n\x11StartChatResponse\x12+\n\x04\x63hat\x18\x01 \x01(\x0b\x32\x11.helpdesk.v1.ChatB\x04\xe2\x41\x01\x03R\x04\x63hat\x12\x1e\n\x07\x63reated\x18\x02 \x01(\x08\x42\x04\xe2\x41\x01\x03R\x07\x63reated\x12\x38\n\x07message\x18\x03 \x01(\x0b\x32\x18.helpdesk.v1.ChatMessageB\x04\xe2\x41\x01\x03R\x07message\"&\n\x0eGetChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\"\xfe\x01\n\x10ListChatsRequest\x12!\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08pageSize\x12#\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\tpageToken\x12\x39\n\x08statuses\x18\x03 \x03(\x0e\x32\x17.helpdesk.v1.ChatStatusB\x04\xe2\x41\x01\x01R\x08statuses\x12\x1f\n\x08\x61gent_id\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01R\x07\x61gentId\x12%\n\x0b\x63ustomer_id\x18\x05 \x01(\tB\x04\xe2\x41\x01\x01R\ncustomerId\x12\x1f\n\x08order_by\x18\x06 \x01(\tB\x04\xe2\x41\x01\x01R\x07orderBy\"d\n\x11ListChatsResponse\x12\'\n\x05\x63hats\x18\x01 \x03(\x0b\x32\x11.helpdesk.v1.ChatR\x05\x63hats\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n\x11\x41\x63\x63\x65ptChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\"L\n\x13TransferChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\x12\x1f\n\x08\x61gent_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x07\x61gentId\"&\n\x0e\x45ndChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\"g\n\x0fRateChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\x12\x1c\n\x06rating\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x02R\x06rating\x12 \n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\x08\x66\x65\x65\x64\x62\x61\x63k\"v\n\x16SendChatMessageRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12\x18\n\x04\x62ody\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x04\x62ody\x12#\n\nrequest_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\trequestId\"\xc4\x01\n\x17ListChatMessagesRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12!\n\tpage_size\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08pageSize\x12#\n\npage_token\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\tpageToken\x12!\n\tafter_seq\x18\x04 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08\x61\x66terSeq\x12\x1f\n\x08order_by\x18\x05 \x01(\tB\x04\xe2\x41\x01\x01R\x07orderBy\"x\n\x18ListChatMessagesResponse\x12\x34\n\x08messages\x18\x01 \x03(\x0b\x32\x18.helpdesk.v1.ChatMessageR\x08messages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"U\n\x11StreamChatRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12!\n\tafter_seq\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08\x61\x66terSeq\"\x81\x04\n\x0f\x43onverseRequest\x12\x37\n\x04join\x18\x01 \x01(\x0b\x32!.helpdesk.v1.ConverseRequest.JoinH\x00R\x04join\x12\x37\n\x04send\x18\x02 \x01(\x0b\x32!.helpdesk.v1.ConverseRequest.SendH\x00R\x04send\x12=\n\x06typing\x18\x03 \x01(\x0b\x32#.helpdesk.v1.ConverseRequest.TypingH\x00R\x06typing\x12\x44\n\tmark_read\x18\x04 \x01(\x0b\x32%.helpdesk.v1.ConverseRequest.MarkReadH\x00R\x08markRead\x1aH\n\x04Join\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12!\n\tafter_seq\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08\x61\x66terSeq\x1a\x45\n\x04Send\x12\x18\n\x04\x62ody\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x04\x62ody\x12#\n\nrequest_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\trequestId\x1a&\n\x06Typing\x12\x1c\n\x06typing\x18\x01 \x01(\x08\x42\x04\xe2\x41\x01\x01R\x06typing\x1a\x34\n\x08MarkRead\x12(\n\rlast_read_seq\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x02R\x0blastReadSeqB\x08\n\x06\x61\x63tion\"O\n\x10SetTypingRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12\x1c\n\x06typing\x18\x02 \x01(\x08\x42\x04\xe2\x41\x01\x01R\x06typing\"Z\n\x0fMarkReadRequest\x12\x1d\n\x07\x63hat_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06\x63hatId\x12(\n\rlast_read_seq\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x02R\x0blastReadSeq\"\x13\n\x11WatchQueueRequest\"b\n\x16SetAvailabilityRequest\x12H\n\x0c\x61vailability\x18\x01 \x01(\x0e\x32\x1e.helpdesk.v1.AgentAvailabilityB\x04\xe2\x41\x01\x02R\x0c\x61vailability\"\xa9\x01\n\x11ListAgentsRequest\x12!\n\tpage_size\x18\x01 \x01(\x05\x42\x04\xe2\x41\x01\x01R\x08pageSize\x12#\n\npage_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\tpageToken\x12L\n\x0e\x61vailabilities\x18\x03 \x03(\x0e\x32\x1e.helpdesk.v1.AgentAvailabilityB\x04\xe2\x41\x01\x01R\x0e\x61vailabilities\"\xb4\x01\n\x1b\x43reateTicketFromChatRequest\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x02id\x12\x1e\n\x07subject\x18\x02 \x01(\tB\x04\xe2\x41\x01\x01R\x07subject\x12=\n\x08priority\x18\x03 \x01(\x0e\x32\x1b.helpdesk.v1.TicketPriorityB\x04\xe2\x41\x01\x01R\x08priority\x12 \n\x08\x63\x61tegory\x18\x04 \x01(\tB\x04\xe2\x41\x01\x01R\x08\x63\x61tegory\"h\n\x12ListAgentsResponse\x12*\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x12.helpdesk.v1.AgentR\x06\x61gents\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x86\x0f\n\x0b\x43hatService\x12g\n\tStartChat\x12\x1d.helpdesk.v1.StartChatRequest\x1a\x1e.helpdesk.v1.StartChatResponse\"\x1b\xc2\xf3\x18\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x0e\"\t/v1/chats:\x01*\x12Z\n\x07GetChat\x12\x1b.helpdesk.v1.GetChatRequest\x1a\x11.helpdesk.v1.Chat\"\x1f\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/chats/{id}\x12\x66\n\tListChats\x12\x1d.helpdesk.v1.ListChatsRequest\x1a\x1e.helpdesk.v1.ListChatsResponse\"\x1a\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/chats\x12i\n\nAcceptChat\x12\x1e.helpdesk.v1.AcceptChatRequest\x1a\x11.helpdesk.v1.Chat\"(\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x1a\"\x15/v1/chats/{id}:accept:\x01*\x12o\n\x0cTransferChat\x12 .helpdesk.v1.TransferChatRequest\x1a\x11.helpdesk.v1.Chat\"*\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/chats/{id}:transfer:\x01*\x12\x61\n\x07\x45ndChat\x12\x1b.helpdesk.v1.EndChatRequest\x1a\x11.helpdesk.v1.Chat\"&\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x17\"\x12/v1/chats/{id}:end:\x01*\x12\x62\n\x08RateChat\x12\x1c.helpdesk.v1.RateChatRequest\x1a\x11.helpdesk.v1.Chat\"%\xc2\xf3\x18\x03\x12\x01\x01\x82\xd3\xe4\x93\x02\x18\"\x13/v1/chats/{id}:rate:\x01*\x12\x82\x01\n\x0fSendChatMessage\x12#.helpdesk.v1.SendChatMessageRequest\x1a\x18.helpdesk.v1.ChatMessage\"0\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02!\"\x1c/v1/chats/{chat_id}/messages:\x01*\x12\x8e\x01\n\x10ListChatMessages\x12$.helpdesk.v1.ListChatMessagesRequest\x1a%.helpdesk.v1.ListChatMessagesResponse\"-\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/chats/{chat_id}/messages\x12s\n\nStreamChat\x12\x1e.helpdesk.v1.StreamChatRequest\x1a\x16.helpdesk.v1.ChatEvent\"+\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/chats/{chat_id}:stream0\x01\x12O\n\x08\x43onverse\x12\x1c.helpdesk.v1.ConverseRequest\x1a\x16.helpdesk.v1.ChatEvent\"\t\xc2\xf3\x18\x05\x12\x03\x01\x02\x03(\x01\x30\x01\x12x\n\tSetTyping\x12\x1d.helpdesk.v1.SetTypingRequest\x1a\x1c.helpdesk.v1.TypingIndicator\".\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/chats/{chat_id}:typing:\x01*\x12t\n\x08MarkRead\x12\x1c.helpdesk.v1.MarkReadRequest\x1a\x18.helpdesk.v1.ReadReceipt\"0\xc2\xf3\x18\x05\x12\x03\x01\x02\x03\x82\xd3\xe4\x93\x02!\"\x1c/v1/chats/{chat_id}:markRead:\x01*\x12m\n\nWatchQueue\x12\x1e.helpdesk.v1.WatchQueueRequest\x1a\x17.helpdesk.v1.QueueEvent\"$\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/chats:watchQueue0\x01\x12y\n\x0fSetAvailability\x12#.helpdesk.v1.SetAvailabilityRequest\x1a\x12.helpdesk.v1.Agent\"-\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/agents:setAvailability:\x01*\x12\x85\x01\n\x14\x43reateTicketFromChat\x12(.helpdesk.v1.CreateTicketFromChatRequest\x1a\x13.helpdesk.v1.Ticket\".\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02 \"\x1b/v1/chats/{id}:createTicket:\x01*\x12i\n\nListAgents\x12\x1e.helpdesk.v1.ListAgentsRequest\x1a\x1f.helpdesk.v1.ListAgentsResponse\"\x1a\xc2\xf3\x18\x04\x12\x02\x02\x03\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/agentsB<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -126,6 +127,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTAGENTSREQUEST'].fields_by_name['page_token']._serialized_options = b'\342A\001\001'
   _globals['_LISTAGENTSREQUEST'].fields_by_name['availabilities']._loaded_options = None
   _globals['_LISTAGENTSREQUEST'].fields_by_name['availabilities']._serialized_options = b'\342A\001\001'
+  _globals['_CREATETICKETFROMCHATREQUEST'].fields_by_name['id']._loaded_options = None
+  _globals['_CREATETICKETFROMCHATREQUEST'].fields_by_name['id']._serialized_options = b'\342A\001\002'
+  _globals['_CREATETICKETFROMCHATREQUEST'].fields_by_name['subject']._loaded_options = None
+  _globals['_CREATETICKETFROMCHATREQUEST'].fields_by_name['subject']._serialized_options = b'\342A\001\001'
+  _globals['_CREATETICKETFROMCHATREQUEST'].fields_by_name['priority']._loaded_options = None
+  _globals['_CREATETICKETFROMCHATREQUEST'].fields_by_name['priority']._serialized_options = b'\342A\001\001'
+  _globals['_CREATETICKETFROMCHATREQUEST'].fields_by_name['category']._loaded_options = None
+  _globals['_CREATETICKETFROMCHATREQUEST'].fields_by_name['category']._serialized_options = b'\342A\001\001'
   _globals['_CHATSERVICE'].methods_by_name['StartChat']._loaded_options = None
   _globals['_CHATSERVICE'].methods_by_name['StartChat']._serialized_options = b'\302\363\030\003\022\001\001\202\323\344\223\002\016\"\t/v1/chats:\001*'
   _globals['_CHATSERVICE'].methods_by_name['GetChat']._loaded_options = None
@@ -156,56 +165,60 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHATSERVICE'].methods_by_name['WatchQueue']._serialized_options = b'\302\363\030\004\022\002\002\003\202\323\344\223\002\026\022\024/v1/chats:watchQueue'
   _globals['_CHATSERVICE'].methods_by_name['SetAvailability']._loaded_options = None
   _globals['_CHATSERVICE'].methods_by_name['SetAvailability']._serialized_options = b'\302\363\030\004\022\002\002\003\202\323\344\223\002\037\"\032/v1/agents:setAvailability:\001*'
+  _globals['_CHATSERVICE'].methods_by_name['CreateTicketFromChat']._loaded_options = None
+  _globals['_CHATSERVICE'].methods_by_name['CreateTicketFromChat']._serialized_options = b'\302\363\030\004\022\002\002\003\202\323\344\223\002 \"\033/v1/chats/{id}:createTicket:\001*'
   _globals['_CHATSERVICE'].methods_by_name['ListAgents']._loaded_options = None
   _globals['_CHATSERVICE'].methods_by_name['ListAgents']._serialized_options = b'\302\363\030\004\022\002\002\003\202\323\344\223\002\014\022\n/v1/agents'
-  _globals['_STARTCHATREQUEST']._serialized_start=215
-  _globals['_STARTCHATREQUEST']._serialized_end=330
-  _globals['_STARTCHATRESPONSE']._serialized_start=333
-  _globals['_STARTCHATRESPONSE']._serialized_end=487
-  _globals['_GETCHATREQUEST']._serialized_start=489
-  _globals['_GETCHATREQUEST']._serialized_end=527
-  _globals['_LISTCHATSREQUEST']._serialized_start=530
-  _globals['_LISTCHATSREQUEST']._serialized_end=784
-  _globals['_LISTCHATSRESPONSE']._serialized_start=786
-  _globals['_LISTCHATSRESPONSE']._serialized_end=886
-  _globals['_ACCEPTCHATREQUEST']._serialized_start=888
-  _globals['_ACCEPTCHATREQUEST']._serialized_end=929
-  _globals['_TRANSFERCHATREQUEST']._serialized_start=931
-  _globals['_TRANSFERCHATREQUEST']._serialized_end=1007
-  _globals['_ENDCHATREQUEST']._serialized_start=1009
-  _globals['_ENDCHATREQUEST']._serialized_end=1047
-  _globals['_RATECHATREQUEST']._serialized_start=1049
-  _globals['_RATECHATREQUEST']._serialized_end=1152
-  _globals['_SENDCHATMESSAGEREQUEST']._serialized_start=1154
-  _globals['_SENDCHATMESSAGEREQUEST']._serialized_end=1272
-  _globals['_LISTCHATMESSAGESREQUEST']._serialized_start=1275
-  _globals['_LISTCHATMESSAGESREQUEST']._serialized_end=1471
-  _globals['_LISTCHATMESSAGESRESPONSE']._serialized_start=1473
-  _globals['_LISTCHATMESSAGESRESPONSE']._serialized_end=1593
-  _globals['_STREAMCHATREQUEST']._serialized_start=1595
-  _globals['_STREAMCHATREQUEST']._serialized_end=1680
-  _globals['_CONVERSEREQUEST']._serialized_start=1683
-  _globals['_CONVERSEREQUEST']._serialized_end=2196
-  _globals['_CONVERSEREQUEST_JOIN']._serialized_start=1949
-  _globals['_CONVERSEREQUEST_JOIN']._serialized_end=2021
-  _globals['_CONVERSEREQUEST_SEND']._serialized_start=2023
-  _globals['_CONVERSEREQUEST_SEND']._serialized_end=2092
-  _globals['_CONVERSEREQUEST_TYPING']._serialized_start=2094
-  _globals['_CONVERSEREQUEST_TYPING']._serialized_end=2132
-  _globals['_CONVERSEREQUEST_MARKREAD']._serialized_start=2134
-  _globals['_CONVERSEREQUEST_MARKREAD']._serialized_end=2186
-  _globals['_SETTYPINGREQUEST']._serialized_start=2198
-  _globals['_SETTYPINGREQUEST']._serialized_end=2277
-  _globals['_MARKREADREQUEST']._serialized_start=2279
-  _globals['_MARKREADREQUEST']._serialized_end=2369
-  _globals['_WATCHQUEUEREQUEST']._serialized_start=2371
-  _globals['_WATCHQUEUEREQUEST']._serialized_end=2390
-  _globals['_SETAVAILABILITYREQUEST']._serialized_start=2392
-  _globals['_SETAVAILABILITYREQUEST']._serialized_end=2490
-  _globals['_LISTAGENTSREQUEST']._serialized_start=2493
-  _globals['_LISTAGENTSREQUEST']._serialized_end=2662
-  _globals['_LISTAGENTSRESPONSE']._serialized_start=2664
-  _globals['_LISTAGENTSRESPONSE']._serialized_end=2768
-  _globals['_CHATSERVICE']._serialized_start=2771
-  _globals['_CHATSERVICE']._serialized_end=4561
+  _globals['_STARTCHATREQUEST']._serialized_start=241
+  _globals['_STARTCHATREQUEST']._serialized_end=356
+  _globals['_STARTCHATRESPONSE']._serialized_start=359
+  _globals['_STARTCHATRESPONSE']._serialized_end=513
+  _globals['_GETCHATREQUEST']._serialized_start=515
+  _globals['_GETCHATREQUEST']._serialized_end=553
+  _globals['_LISTCHATSREQUEST']._serialized_start=556
+  _globals['_LISTCHATSREQUEST']._serialized_end=810
+  _globals['_LISTCHATSRESPONSE']._serialized_start=812
+  _globals['_LISTCHATSRESPONSE']._serialized_end=912
+  _globals['_ACCEPTCHATREQUEST']._serialized_start=914
+  _globals['_ACCEPTCHATREQUEST']._serialized_end=955
+  _globals['_TRANSFERCHATREQUEST']._serialized_start=957
+  _globals['_TRANSFERCHATREQUEST']._serialized_end=1033
+  _globals['_ENDCHATREQUEST']._serialized_start=1035
+  _globals['_ENDCHATREQUEST']._serialized_end=1073
+  _globals['_RATECHATREQUEST']._serialized_start=1075
+  _globals['_RATECHATREQUEST']._serialized_end=1178
+  _globals['_SENDCHATMESSAGEREQUEST']._serialized_start=1180
+  _globals['_SENDCHATMESSAGEREQUEST']._serialized_end=1298
+  _globals['_LISTCHATMESSAGESREQUEST']._serialized_start=1301
+  _globals['_LISTCHATMESSAGESREQUEST']._serialized_end=1497
+  _globals['_LISTCHATMESSAGESRESPONSE']._serialized_start=1499
+  _globals['_LISTCHATMESSAGESRESPONSE']._serialized_end=1619
+  _globals['_STREAMCHATREQUEST']._serialized_start=1621
+  _globals['_STREAMCHATREQUEST']._serialized_end=1706
+  _globals['_CONVERSEREQUEST']._serialized_start=1709
+  _globals['_CONVERSEREQUEST']._serialized_end=2222
+  _globals['_CONVERSEREQUEST_JOIN']._serialized_start=1975
+  _globals['_CONVERSEREQUEST_JOIN']._serialized_end=2047
+  _globals['_CONVERSEREQUEST_SEND']._serialized_start=2049
+  _globals['_CONVERSEREQUEST_SEND']._serialized_end=2118
+  _globals['_CONVERSEREQUEST_TYPING']._serialized_start=2120
+  _globals['_CONVERSEREQUEST_TYPING']._serialized_end=2158
+  _globals['_CONVERSEREQUEST_MARKREAD']._serialized_start=2160
+  _globals['_CONVERSEREQUEST_MARKREAD']._serialized_end=2212
+  _globals['_SETTYPINGREQUEST']._serialized_start=2224
+  _globals['_SETTYPINGREQUEST']._serialized_end=2303
+  _globals['_MARKREADREQUEST']._serialized_start=2305
+  _globals['_MARKREADREQUEST']._serialized_end=2395
+  _globals['_WATCHQUEUEREQUEST']._serialized_start=2397
+  _globals['_WATCHQUEUEREQUEST']._serialized_end=2416
+  _globals['_SETAVAILABILITYREQUEST']._serialized_start=2418
+  _globals['_SETAVAILABILITYREQUEST']._serialized_end=2516
+  _globals['_LISTAGENTSREQUEST']._serialized_start=2519
+  _globals['_LISTAGENTSREQUEST']._serialized_end=2688
+  _globals['_CREATETICKETFROMCHATREQUEST']._serialized_start=2691
+  _globals['_CREATETICKETFROMCHATREQUEST']._serialized_end=2871
+  _globals['_LISTAGENTSRESPONSE']._serialized_start=2873
+  _globals['_LISTAGENTSRESPONSE']._serialized_end=2977
+  _globals['_CHATSERVICE']._serialized_start=2980
+  _globals['_CHATSERVICE']._serialized_end=4906
 # @@protoc_insertion_point(module_scope)

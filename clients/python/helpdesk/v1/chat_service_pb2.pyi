@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from helpdesk.v1 import agent_pb2 as _agent_pb2
 from helpdesk.v1 import chat_pb2 as _chat_pb2
+from helpdesk.v1 import ticket_pb2 as _ticket_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -697,6 +698,43 @@ class ListAgentsRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListAgentsRequest: _TypeAlias = ListAgentsRequest  # noqa: Y015
+
+@_typing.final
+class CreateTicketFromChatRequest(_message.Message):
+    """Request message for `CreateTicketFromChat`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Identifier of the chat."""
+    subject: _builtins.str
+    """Subject of the ticket (1 to 200 characters); by default `Chat: ` and the
+    chat's topic, or `Chat with ` and the customer's name. Ignored when the
+    chat already has its ticket, as are the fields below.
+    """
+    priority: _ticket_pb2.TicketPriority.ValueType
+    """Priority of the ticket; `TICKET_PRIORITY_MEDIUM` when unset."""
+    category: _builtins.str
+    """Category of the ticket (at most 64 characters); empty by default."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        subject: _builtins.str = ...,
+        priority: _ticket_pb2.TicketPriority.ValueType = ...,
+        category: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "id", b"id", "priority", b"priority", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateTicketFromChatRequest: _TypeAlias = CreateTicketFromChatRequest  # noqa: Y015
 
 @_typing.final
 class ListAgentsResponse(_message.Message):

@@ -7,6 +7,7 @@ from helpdesk.v1 import agent_pb2 as helpdesk_dot_v1_dot_agent__pb2
 from helpdesk.v1 import chat_event_pb2 as helpdesk_dot_v1_dot_chat__event__pb2
 from helpdesk.v1 import chat_pb2 as helpdesk_dot_v1_dot_chat__pb2
 from helpdesk.v1 import chat_service_pb2 as helpdesk_dot_v1_dot_chat__service__pb2
+from helpdesk.v1 import ticket_pb2 as helpdesk_dot_v1_dot_ticket__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -132,6 +133,11 @@ class ChatServiceStub:
                 '/helpdesk.v1.ChatService/SetAvailability',
                 request_serializer=helpdesk_dot_v1_dot_chat__service__pb2.SetAvailabilityRequest.SerializeToString,
                 response_deserializer=helpdesk_dot_v1_dot_agent__pb2.Agent.FromString,
+                _registered_method=True)
+        self.CreateTicketFromChat = channel.unary_unary(
+                '/helpdesk.v1.ChatService/CreateTicketFromChat',
+                request_serializer=helpdesk_dot_v1_dot_chat__service__pb2.CreateTicketFromChatRequest.SerializeToString,
+                response_deserializer=helpdesk_dot_v1_dot_ticket__pb2.Ticket.FromString,
                 _registered_method=True)
         self.ListAgents = channel.unary_unary(
                 '/helpdesk.v1.ChatService/ListAgents',
@@ -307,6 +313,20 @@ class ChatServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateTicketFromChat(self, request, context):
+        """Turns a chat into a ticket, during the chat or after it ended: the ticket
+        belongs to the chat's customer, is assigned to the caller, and its first
+        message (public) is the conversation so far, one line per message (the
+        opening 20,000 characters of a longer one, saying how many messages were
+        left out). The ticket names the chat (`source_chat_id`) and the chat the
+        ticket (`ticket_id`). A chat has at most one ticket: calling again, by
+        anyone, returns the ticket made first. A chat without messages is
+        FAILED_PRECONDITION (reason `CHAT_HAS_NO_MESSAGES`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAgents(self, request, context):
         """Lists agents and administrators with their presence and current load:
         ONLINE first, then AWAY, then OFFLINE; within each, fewest active chats
@@ -393,6 +413,11 @@ def add_ChatServiceServicer_to_server(servicer, server):
                     servicer.SetAvailability,
                     request_deserializer=helpdesk_dot_v1_dot_chat__service__pb2.SetAvailabilityRequest.FromString,
                     response_serializer=helpdesk_dot_v1_dot_agent__pb2.Agent.SerializeToString,
+            ),
+            'CreateTicketFromChat': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTicketFromChat,
+                    request_deserializer=helpdesk_dot_v1_dot_chat__service__pb2.CreateTicketFromChatRequest.FromString,
+                    response_serializer=helpdesk_dot_v1_dot_ticket__pb2.Ticket.SerializeToString,
             ),
             'ListAgents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAgents,
@@ -826,6 +851,33 @@ class ChatService:
             '/helpdesk.v1.ChatService/SetAvailability',
             helpdesk_dot_v1_dot_chat__service__pb2.SetAvailabilityRequest.SerializeToString,
             helpdesk_dot_v1_dot_agent__pb2.Agent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTicketFromChat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/helpdesk.v1.ChatService/CreateTicketFromChat',
+            helpdesk_dot_v1_dot_chat__service__pb2.CreateTicketFromChatRequest.SerializeToString,
+            helpdesk_dot_v1_dot_ticket__pb2.Ticket.FromString,
             options,
             channel_credentials,
             insecure,

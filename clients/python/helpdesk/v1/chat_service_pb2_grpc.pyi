@@ -9,6 +9,7 @@ from helpdesk.v1 import agent_pb2 as _agent_pb2
 from helpdesk.v1 import chat_event_pb2 as _chat_event_pb2
 from helpdesk.v1 import chat_pb2 as _chat_pb2
 from helpdesk.v1 import chat_service_pb2 as _chat_service_pb2
+from helpdesk.v1 import ticket_pb2 as _ticket_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys
@@ -137,6 +138,16 @@ class ChatServiceStub:
     OFFLINE after about 60 seconds unless renewed (call again, or keep a
     `WatchQueue` stream open).
     """
+    CreateTicketFromChat: _grpc.UnaryUnaryMultiCallable[_chat_service_pb2.CreateTicketFromChatRequest, _ticket_pb2.Ticket]
+    """Turns a chat into a ticket, during the chat or after it ended: the ticket
+    belongs to the chat's customer, is assigned to the caller, and its first
+    message (public) is the conversation so far, one line per message (the
+    opening 20,000 characters of a longer one, saying how many messages were
+    left out). The ticket names the chat (`source_chat_id`) and the chat the
+    ticket (`ticket_id`). A chat has at most one ticket: calling again, by
+    anyone, returns the ticket made first. A chat without messages is
+    FAILED_PRECONDITION (reason `CHAT_HAS_NO_MESSAGES`).
+    """
     ListAgents: _grpc.UnaryUnaryMultiCallable[_chat_service_pb2.ListAgentsRequest, _chat_service_pb2.ListAgentsResponse]
     """Lists agents and administrators with their presence and current load:
     ONLINE first, then AWAY, then OFFLINE; within each, fewest active chats
@@ -248,6 +259,16 @@ class ChatServiceAsyncStub(ChatServiceStub):
     """Sets the caller's availability for live chat. ONLINE and AWAY lapse to
     OFFLINE after about 60 seconds unless renewed (call again, or keep a
     `WatchQueue` stream open).
+    """
+    CreateTicketFromChat: _aio.UnaryUnaryMultiCallable[_chat_service_pb2.CreateTicketFromChatRequest, _ticket_pb2.Ticket]  # type: ignore[assignment]
+    """Turns a chat into a ticket, during the chat or after it ended: the ticket
+    belongs to the chat's customer, is assigned to the caller, and its first
+    message (public) is the conversation so far, one line per message (the
+    opening 20,000 characters of a longer one, saying how many messages were
+    left out). The ticket names the chat (`source_chat_id`) and the chat the
+    ticket (`ticket_id`). A chat has at most one ticket: calling again, by
+    anyone, returns the ticket made first. A chat without messages is
+    FAILED_PRECONDITION (reason `CHAT_HAS_NO_MESSAGES`).
     """
     ListAgents: _aio.UnaryUnaryMultiCallable[_chat_service_pb2.ListAgentsRequest, _chat_service_pb2.ListAgentsResponse]  # type: ignore[assignment]
     """Lists agents and administrators with their presence and current load:
@@ -447,6 +468,22 @@ class ChatServiceServicer(metaclass=_abc_1.ABCMeta):
         """Sets the caller's availability for live chat. ONLINE and AWAY lapse to
         OFFLINE after about 60 seconds unless renewed (call again, or keep a
         `WatchQueue` stream open).
+        """
+
+    @_abc_1.abstractmethod
+    def CreateTicketFromChat(
+        self,
+        request: _chat_service_pb2.CreateTicketFromChatRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticket_pb2.Ticket, _abc.Awaitable[_ticket_pb2.Ticket]]:
+        """Turns a chat into a ticket, during the chat or after it ended: the ticket
+        belongs to the chat's customer, is assigned to the caller, and its first
+        message (public) is the conversation so far, one line per message (the
+        opening 20,000 characters of a longer one, saying how many messages were
+        left out). The ticket names the chat (`source_chat_id`) and the chat the
+        ticket (`ticket_id`). A chat has at most one ticket: calling again, by
+        anyone, returns the ticket made first. A chat without messages is
+        FAILED_PRECONDITION (reason `CHAT_HAS_NO_MESSAGES`).
         """
 
     @_abc_1.abstractmethod

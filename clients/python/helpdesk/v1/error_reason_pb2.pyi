@@ -214,6 +214,23 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
     be rated.
     """
+    MACRO_NOT_APPLICABLE: _ErrorReason.ValueType  # 223
+    """FAILED_PRECONDITION (ApplyMacro): an action cannot apply to the ticket
+    as it is (more than 20 tags, a message too long once its placeholders
+    are filled); ErrorInfo metadata `action_index` names it.
+    """
+    CHAT_HAS_NO_MESSAGES: _ErrorReason.ValueType  # 240
+    """FAILED_PRECONDITION (CreateTicketFromChat): the chat has no messages,
+    so there is nothing to make a ticket of.
+    """
+    NOT_A_CUSTOMER: _ErrorReason.ValueType  # 260
+    """FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff
+    accounts are deactivated instead.
+    """
+    USER_ERASED: _ErrorReason.ValueType  # 261
+    """FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
+    never be changed or reactivated.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -423,5 +440,22 @@ unchanged).
 TICKET_NOT_RESOLVED: ErrorReason.ValueType  # 222
 """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
 be rated.
+"""
+MACRO_NOT_APPLICABLE: ErrorReason.ValueType  # 223
+"""FAILED_PRECONDITION (ApplyMacro): an action cannot apply to the ticket
+as it is (more than 20 tags, a message too long once its placeholders
+are filled); ErrorInfo metadata `action_index` names it.
+"""
+CHAT_HAS_NO_MESSAGES: ErrorReason.ValueType  # 240
+"""FAILED_PRECONDITION (CreateTicketFromChat): the chat has no messages,
+so there is nothing to make a ticket of.
+"""
+NOT_A_CUSTOMER: ErrorReason.ValueType  # 260
+"""FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff
+accounts are deactivated instead.
+"""
+USER_ERASED: ErrorReason.ValueType  # 261
+"""FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
+never be changed or reactivated.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

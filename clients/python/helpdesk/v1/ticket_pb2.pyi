@@ -140,6 +140,7 @@ class Ticket(_message.Message):
     RATING_FIELD_NUMBER: _builtins.int
     RATING_COMMENT_FIELD_NUMBER: _builtins.int
     RATE_TIME_FIELD_NUMBER: _builtins.int
+    SOURCE_CHAT_ID_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned identifier (a UUID). Set it to name the ticket in
     `UpdateTicket`.
@@ -213,6 +214,10 @@ class Ticket(_message.Message):
     """
     rating_comment: _builtins.str
     """The customer's comment with the rating; may be empty."""
+    source_chat_id: _builtins.str
+    """The live chat this ticket was made from
+    (`ChatService.CreateTicketFromChat`); empty for tickets opened otherwise.
+    """
     @_builtins.property
     def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Labels for searching and reporting: at most 20, each 1 to 32 letters,
@@ -295,10 +300,11 @@ class Ticket(_message.Message):
         rating: _builtins.int = ...,
         rating_comment: _builtins.str = ...,
         rate_time: _timestamp_pb2.Timestamp | None = ...,
+        source_chat_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["close_time", b"close_time", "create_time", b"create_time", "first_response_due_time", b"first_response_due_time", "first_response_time", b"first_response_time", "rate_time", b"rate_time", "resolution_due_time", b"resolution_due_time", "resolve_time", b"resolve_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_display_name", b"assignee_display_name", "assignee_id", b"assignee_id", "category", b"category", "close_time", b"close_time", "create_time", b"create_time", "customer_display_name", b"customer_display_name", "customer_id", b"customer_id", "description", b"description", "etag", b"etag", "first_response_breached", b"first_response_breached", "first_response_due_time", b"first_response_due_time", "first_response_time", b"first_response_time", "id", b"id", "message_count", b"message_count", "number", b"number", "priority", b"priority", "rate_time", b"rate_time", "rating", b"rating", "rating_comment", b"rating_comment", "resolution_breached", b"resolution_breached", "resolution_due_time", b"resolution_due_time", "resolve_time", b"resolve_time", "sla_at_risk", b"sla_at_risk", "sla_paused", b"sla_paused", "sla_policy_id", b"sla_policy_id", "status", b"status", "subject", b"subject", "tags", b"tags", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_display_name", b"assignee_display_name", "assignee_id", b"assignee_id", "category", b"category", "close_time", b"close_time", "create_time", b"create_time", "customer_display_name", b"customer_display_name", "customer_id", b"customer_id", "description", b"description", "etag", b"etag", "first_response_breached", b"first_response_breached", "first_response_due_time", b"first_response_due_time", "first_response_time", b"first_response_time", "id", b"id", "message_count", b"message_count", "number", b"number", "priority", b"priority", "rate_time", b"rate_time", "rating", b"rating", "rating_comment", b"rating_comment", "resolution_breached", b"resolution_breached", "resolution_due_time", b"resolution_due_time", "resolve_time", b"resolve_time", "sla_at_risk", b"sla_at_risk", "sla_paused", b"sla_paused", "sla_policy_id", b"sla_policy_id", "source_chat_id", b"source_chat_id", "status", b"status", "subject", b"subject", "tags", b"tags", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

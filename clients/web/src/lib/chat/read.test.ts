@@ -18,4 +18,9 @@ describe("readTarget", () => {
     expect(readTarget([message(1, "agent"), message(2, "agent")], "me", 2)).toBeUndefined();
     expect(readTarget([], "me", 0)).toBeUndefined();
   });
+
+  it("moves past the viewer's own newest message too when asked (the agents' console)", () => {
+    expect(readTarget([message(1, "customer"), message(2, "me")], "me", 1, true)).toBe(2);
+    expect(readTarget([message(1, "customer"), message(2, "me")], "me", 2, true)).toBeUndefined();
+  });
 });

@@ -12,7 +12,7 @@ function tabVisible(): boolean {
 
 /**
  * Marks the chat read up to its newest message while `atEnd` (the list's end is on screen), when
- * someone else wrote something the viewer has not marked read yet.
+ * someone else wrote something the viewer has not marked read yet (or, with `ownToo`, anything).
  */
 export function useMarkRead(
   chatId: string,
@@ -21,6 +21,7 @@ export function useMarkRead(
   readSeq: number,
   atEnd: boolean,
   enabled: boolean,
+  ownToo = false,
 ): void {
   const [sent, setSent] = useState(0);
   const busy = useRef(false);
@@ -32,7 +33,7 @@ export function useMarkRead(
     return () => document.removeEventListener("visibilitychange", update);
   }, []);
 
-  const target = readTarget(messages, viewerId, Math.max(sent, readSeq));
+  const target = readTarget(messages, viewerId, Math.max(sent, readSeq), ownToo);
 
   useEffect(() => {
     if (!enabled || !visible || !atEnd || busy.current || target === undefined) {

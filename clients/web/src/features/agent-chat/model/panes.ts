@@ -49,8 +49,8 @@ export function paneSlots(width: number): number {
 
 /**
  * Messages from others the agent has not marked read yet. Exact from the chat's timeline when the
- * console holds all of it (the chat was open); otherwise counted from the chat's last seq, which
- * also counts the agent's own messages sent after their last receipt.
+ * console holds all of it (the chat was open); otherwise counted from the chat's last seq (the
+ * console moves the agent's receipt past their own replies, so those are not counted).
  */
 export function unreadCount(chat: Chat, timeline: ChatTimeline | undefined, viewerId: string): number {
   const read = chat.agentLastReadSeq;
