@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ClauseElement
 
 from storage.db import DriverStatement, ReadConnection
-from storage.repositories.ticket_listing import TicketFilter, build_list_statement
+from storage.repositories.ticket_listing import TicketFilter, build_count_statement, build_list_statement
 from storage.repositories.ticket_records import TicketRecord
 from storage.repositories.tickets import GET_OWN_TICKET, GET_TICKET
 
@@ -51,3 +51,10 @@ class TicketReads:
         compiled = _compiled(statement)
         rows = await self._connection.fetch(compiled.sql, *compiled.arguments(parameters))
         return [TicketRecord._make(row) for row in rows]
+
+    async def count(self, *, spec: TicketFilter) -> int:
+        """How many tickets match `spec` in all."""
+        statement, parameters = build_count_statement(spec)
+        compiled = _compiled(statement)
+        row = await self._connection.fetchrow(compiled.sql, *compiled.arguments(parameters))
+        return 0 if row is None else int(row["total"])

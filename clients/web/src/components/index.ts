@@ -13,3 +13,7 @@ export { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
 export { Avatar } from "./Avatar";
 export { Callout } from "./Callout";
 export { SearchInput } from "./SearchInput";
+export { PriorityBadge, StatusBadge } from "./TicketBadges";
+export { CommandPalette, parsePaletteInput, type PaletteRequest } from "./CommandPalette";
+export { Kbd } from "./Kbd";
+export { ShortcutHelp } from "./ShortcutHelp";

@@ -2,24 +2,21 @@ import { Link, Outlet, useRouter, useRouterState } from "@tanstack/react-router"
 import { LifeBuoy, Menu, X } from "lucide-react";
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { buttonClasses, ErrorBanner, LanguageSwitcher, ThemeSwitcher } from "@/components";
+import { buttonClasses, ErrorBanner, LanguageSwitcher, ShortcutHelp, ThemeSwitcher } from "@/components";
 import { dismissSessionNotice, useSession } from "@/lib/client";
 
+import { AppPalette } from "./AppPalette";
+import { navItems } from "./nav";
 import { UserMenu } from "./UserMenu";
 
 // The live-chat launcher, loaded only when shown (customers on the help center and ticket pages).
 const ChatLauncher = lazy(() => import("@/features/chat/ChatLauncher").then((module) => ({ default: module.ChatLauncher })));
 
-interface NavItem {
-  to: "/tickets" | "/help" | "/chat";
-  label: string;
-}
-
 /** The frame of every page: header with navigation and preferences, then the page. */
 export function AppShell() {
   const { t } = useTranslation();
   const router = useRouter();
-  const { state, user, isStaff } = useSession();
+  const { state, user, role, isStaff } = useSession();
   const [menuOpen, setMenuOpen] = useState(false);
   const pathname = useRouterState({ select: (s) => s.location.pathname });
 
@@ -38,13 +35,7 @@ export function AppShell() {
     if (state.status === "signedOut") void router.invalidate();
   }, [state.status, router]);
 
-  const nav: NavItem[] = user
-    ? [
-        { to: "/tickets", label: isStaff ? t("nav.queue") : t("nav.tickets") },
-        { to: "/help", label: t("nav.help") },
-        ...(isStaff ? [] : [{ to: "/chat" as const, label: t("nav.chat") }]),
-      ]
-    : [{ to: "/help", label: t("nav.help") }];
+  const nav = navItems(role, t);
 
   const linkClasses = "rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap text-muted hover:bg-subtle hover:text-fg";
   const activeClasses = "bg-subtle text-fg";
@@ -134,6 +125,8 @@ export function AppShell() {
           </a>
         </div>
       </footer>
+      <ShortcutHelp />
+      {user ? <AppPalette /> : null}
       {showLauncher ? (
         <Suspense fallback={null}>
           <ChatLauncher />
