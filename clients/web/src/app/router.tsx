@@ -105,16 +105,21 @@ const agentRoute = createRoute({
   beforeLoad: requireStaff,
 });
 
-const workspaceRoute = createRoute({
+const agentTicketsRoute = createRoute({
   getParentRoute: () => agentRoute,
-  path: "/tickets/",
+  path: "/tickets",
+});
+
+const workspaceRoute = createRoute({
+  getParentRoute: () => agentTicketsRoute,
+  path: "/",
   validateSearch: parseWorkspaceSearch,
   component: lazyRouteComponent(() => import("@/features/workspace/WorkspacePage"), "WorkspacePage"),
 });
 
 const agentTicketRoute = createRoute({
-  getParentRoute: () => agentRoute,
-  path: "/tickets/$ticketId",
+  getParentRoute: () => agentTicketsRoute,
+  path: "/$ticketId",
   component: lazyRouteComponent(() => import("@/features/workspace/AgentTicketPage"), "AgentTicketPage"),
 });
 
@@ -144,7 +149,7 @@ const routeTree = rootRoute.addChildren([
   registerRoute,
   settingsRoute,
   ticketsRoute.addChildren([ticketListRoute, newTicketRoute, ticketRoute]),
-  agentRoute.addChildren([workspaceRoute, agentTicketRoute]),
+  agentRoute.addChildren([agentTicketsRoute.addChildren([workspaceRoute, agentTicketRoute])]),
   helpRoute,
   articleRoute,
   chatRoute,

@@ -1,5 +1,5 @@
 import { Hash, Search } from "lucide-react";
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useShortcut } from "@/lib/shortcuts";
 import { Dialog } from "./Dialog";
@@ -27,6 +27,11 @@ export function CommandPalette({ onRequest }: { onRequest: (request: PaletteRequ
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const inputId = useId();
+  const input = useRef<HTMLInputElement>(null);
+  // After the dialog's own effect has opened it (a child's effects run first): typing starts at once.
+  useEffect(() => {
+    if (open) input.current?.focus();
+  }, [open]);
   const hintId = useId();
   useShortcut(
     "mod+k",
@@ -66,8 +71,7 @@ export function CommandPalette({ onRequest }: { onRequest: (request: PaletteRequ
           )}
           <input
             id={inputId}
-            // The dialog opens for this input: typing starts at once.
-            autoFocus
+            ref={input}
             autoComplete="off"
             aria-describedby={hintId}
             value={value}

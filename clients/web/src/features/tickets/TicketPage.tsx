@@ -9,7 +9,7 @@ import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
 import { formatRelative } from "@/lib/format";
-import { useCloseTicket, useTicket, useTicketMessages } from "./api";
+import { useCloseTicket, useLiveTicket, useTicket, useTicketMessages } from "./api";
 import { PriorityBadge, StatusBadge } from "./components/Chips";
 import { Conversation } from "./components/Conversation";
 import { ReplyBox } from "./components/ReplyBox";
@@ -26,8 +26,8 @@ export function TicketPage() {
   const { user, isStaff } = useSession();
   const ticket = useTicket(ticketId);
   useDocumentTitle(ticket.data ? `#${ticket.data.number} ${ticket.data.subject}` : undefined);
-  const live = ticket.data !== undefined && ticket.data.status !== TicketStatus.CLOSED;
-  const conversation = useTicketMessages(ticketId, live);
+  const conversation = useTicketMessages(ticketId);
+  useLiveTicket(ticketId);
   const close = useCloseTicket(ticket.data);
   const [confirming, setConfirming] = useState(false);
 

@@ -67,7 +67,7 @@ export function AgentTicketPage() {
   const conflict = edit.isError && isEtagConflict(edit.error);
 
   return (
-    <div className="mx-auto w-full max-w-7xl px-4 py-6 sm:px-6">
+    <div className="mx-auto w-full max-w-6xl px-4 py-6 sm:px-6">
       <div className="mb-4 flex items-center justify-between gap-3">
         <Link to="/agent/tickets" className="inline-flex items-center gap-1.5 rounded-md text-sm text-muted hover:text-fg">
           <ArrowLeft aria-hidden="true" className="size-4" />

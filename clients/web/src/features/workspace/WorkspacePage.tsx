@@ -21,7 +21,7 @@ import { hasFreeFilters, ticketQuery } from "./search";
 import { moveRowFocus, focusedRowId } from "./row-focus";
 import "./i18n";
 
-const route = getRouteApi("/agent/tickets");
+const route = getRouteApi("/agent/tickets/");
 
 /** `/agent/tickets`: the agent's views, filters and live list, with bulk actions and j/k/x/a keys. */
 export function WorkspacePage() {
@@ -114,8 +114,8 @@ export function WorkspacePage() {
 
   const count = counts[view];
   return (
-    <div className="mx-auto w-full max-w-7xl px-4 py-6 sm:px-6">
-      <div className="grid gap-6 lg:grid-cols-[13rem_minmax(0,1fr)]">
+    <div className="mx-auto w-full max-w-6xl px-4 py-6 sm:px-6">
+      <div className="grid gap-6 lg:grid-cols-[14rem_minmax(0,1fr)]">
         <aside className="min-w-0">
           <h2 className="mb-2 hidden px-3 text-xs font-semibold tracking-wide text-muted uppercase lg:block">{t("views.label")}</h2>
           <ViewNav current={view} counts={counts} />

@@ -26,9 +26,11 @@ export function Composer({ ticket }: { ticket: Ticket }) {
   const { t } = useTranslation("workspace");
   const { t: tc } = useTranslation();
   const [mode, setMode] = useState<Mode>(() => (ticket.status === TicketStatus.CLOSED ? "note" : "reply"));
-  const [initial] = useState<Draft>(() => ({ body: "", requestId: newRequestId() }));
-  const [reply, setReply] = useDraft<Draft>(`agent-reply.${ticket.id}`, initial);
-  const [note, setNote] = useDraft<Draft>(`agent-note.${ticket.id}`, initial);
+  // Each mode its own request id: the same id would make the server answer a note with the reply.
+  const [initialReply] = useState<Draft>(() => ({ body: "", requestId: newRequestId() }));
+  const [initialNote] = useState<Draft>(() => ({ body: "", requestId: newRequestId() }));
+  const [reply, setReply] = useDraft<Draft>(`agent-reply.${ticket.id}`, initialReply);
+  const [note, setNote] = useDraft<Draft>(`agent-note.${ticket.id}`, initialNote);
   const [fieldError, setFieldError] = useState<string>();
   const [banner, setBanner] = useState<string>();
   const add = useAddMessage(ticket.id);
@@ -75,6 +77,15 @@ export function Composer({ ticket }: { ticket: Ticket }) {
       void send();
     },
     { description: t("keys.send"), group, allowInInput: true },
+  );
+  // Out of the text box without the mouse, so that r / n / a work again.
+  useShortcut(
+    "Escape",
+    (event) => {
+      if (event.target !== box.current) return false;
+      box.current?.blur();
+    },
+    { description: t("keys.leaveBox"), group, allowInInput: true },
   );
 
   const isNote = mode === "note";

@@ -1,6 +1,6 @@
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
-import { X } from "lucide-react";
-import { useId, type ReactNode } from "react";
+import { SlidersHorizontal, X } from "lucide-react";
+import { useId, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { SearchInput } from "@/components";
 import { useSearchText } from "@/lib/search-text";
@@ -8,7 +8,7 @@ import { CATEGORIES, PRIORITY_NAMES, STATUS_NAMES, type PriorityName, type Statu
 import { useAgents } from "../api";
 import { hasFreeFilters, SORTS, type SortName, type WorkspaceSearch } from "../search";
 
-const route = getRouteApi("/agent/tickets");
+const route = getRouteApi("/agent/tickets/");
 
 const control = "h-9 w-full rounded-lg border border-border-strong bg-surface px-2.5 text-sm text-fg shadow-xs";
 
@@ -28,18 +28,34 @@ function Labelled({ label, children, className }: { label: string; children: (id
 export function WorkspaceFilters() {
   const { t } = useTranslation("workspace");
   const search = route.useSearch();
-  const navigate = useNavigate({ from: "/agent/tickets" });
+  const navigate = useNavigate({ from: "/agent/tickets/" });
   const agents = useAgents();
   const set = (patch: Partial<WorkspaceSearch>): void => {
     void navigate({ search: (prev) => ({ ...prev, ...patch }), replace: true });
   };
   const [text, setText] = useSearchText(search.q, (q) => set({ q }));
   const [tag, setTag] = useSearchText(search.tag, (value) => set({ tag: value?.toLowerCase() }), 500);
+  // Narrow screens show the filter fields on demand (always on wide ones).
+  const [shown, setShown] = useState(false);
+  const gridId = useId();
+  const active = [search.status, search.priority, search.assignee, search.category, search.tag, search.from, search.to].filter(Boolean).length;
 
   return (
     <div className="flex flex-col gap-3">
-      <SearchInput label={t("filters.search")} value={text} onChange={setText} placeholder={t("filters.searchPlaceholder")} />
-      <div className="grid grid-cols-2 gap-x-3 gap-y-2 sm:grid-cols-4 xl:grid-cols-8">
+      <div className="flex gap-2">
+        <SearchInput className="flex-1" label={t("filters.search")} value={text} onChange={setText} placeholder={t("filters.searchPlaceholder")} />
+        <button
+          type="button"
+          aria-expanded={shown}
+          aria-controls={gridId}
+          onClick={() => setShown((value) => !value)}
+          className="inline-flex h-10 shrink-0 items-center gap-1.5 rounded-lg border border-border-strong bg-surface px-3 text-sm font-medium text-fg shadow-xs lg:hidden"
+        >
+          <SlidersHorizontal aria-hidden="true" className="size-4" />
+          {active > 0 ? t("filters.toggleCount", { count: active }) : t("filters.toggle")}
+        </button>
+      </div>
+      <div id={gridId} className={`${shown ? "grid" : "hidden"} grid-cols-2 gap-x-3 gap-y-2 sm:grid-cols-4 lg:grid xl:grid-cols-8`}>
         <Labelled label={t("filters.status")}>
           {(id) => (
             <select id={id} className={control} value={search.status?.[0] ?? ""} onChange={(event) => set({ status: event.target.value ? [event.target.value as StatusName] : undefined })}>
