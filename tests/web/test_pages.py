@@ -162,7 +162,11 @@ async def test_agent_pages_pass_axe_fit_every_size_and_screenshot(
                     ticket=ticket_pb2.Ticket(
                         subject=subject,
                         description="Two charges on the 3rd.\nCard ending 4242.",
-                        priority=(ticket_pb2.TICKET_PRIORITY_URGENT, ticket_pb2.TICKET_PRIORITY_MEDIUM, ticket_pb2.TICKET_PRIORITY_HIGH)[index],
+                        priority=(
+                            ticket_pb2.TICKET_PRIORITY_URGENT,
+                            ticket_pb2.TICKET_PRIORITY_MEDIUM,
+                            ticket_pb2.TICKET_PRIORITY_HIGH,
+                        )[index],
                         category="billing",
                         tags=["refund"] if index == 0 else [],
                     ),
@@ -196,6 +200,8 @@ async def test_agent_pages_pass_axe_fit_every_size_and_screenshot(
         await check_page(page, name=name, heading=heading, scheme=scheme, axe_script=axe_script, problems=problems)
     await page.set_viewport_size({"width": 1440, "height": 900})
     await page.keyboard.press("?")
-    await check_page(page, name="shortcuts", heading="Keyboard shortcuts", scheme=scheme, axe_script=axe_script, problems=problems)
+    await check_page(
+        page, name="shortcuts", heading="Keyboard shortcuts", scheme=scheme, axe_script=axe_script, problems=problems
+    )
     copy_readme_shots(scheme)
     assert not problems, json.dumps(problems, indent=2)

@@ -41,7 +41,8 @@ RECORD_BODIES = """
         window.__bodies.push(decoder.decode(value));
       }
     })();
-    return new Response(theirs, { status: response.status, statusText: response.statusText, headers: response.headers });
+    const init = { status: response.status, statusText: response.statusText, headers: response.headers };
+    return new Response(theirs, init);
   };
 })();
 """
@@ -118,7 +119,9 @@ async def test_one_agents_changes_reach_the_others_list_and_ticket_page_live(
     await assert_not_reloaded(bob_ticket)
 
 
-async def test_a_stale_etag_shows_the_fresh_ticket_and_keeps_the_draft(open_tab: OpenTab, accounts: MakeAccount) -> None:
+async def test_a_stale_etag_shows_the_fresh_ticket_and_keeps_the_draft(
+    open_tab: OpenTab, accounts: MakeAccount
+) -> None:
     customer = await accounts()
     alice = await accounts(Role.AGENT, display_name="Alice Agent")
     bob = await accounts(Role.AGENT, display_name="Bob Agent")
