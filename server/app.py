@@ -16,14 +16,17 @@ from grpc_health.v1._async import HealthServicer
 from redis.asyncio import Redis
 
 from helpdesk.v1 import (
+    assignment_service_pb2_grpc,
     auth_service_pb2_grpc,
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_service_pb2_grpc,
 )
 from server.api import API_SERVICES
+from server.assignment.wiring import Assignment
 from server.auth.domain import AuthDomain
 from server.auth.principal_cache import PrincipalCache
 from server.auth.servicer import AuthServicer
@@ -39,6 +42,9 @@ from server.knowledge.wiring import Knowledge
 from server.reflection import enable_reflection
 from server.responses.wiring import Responses
 from server.settings import Settings
+from server.sla.bookkeeping import SlaBookkeeping
+from server.sla.clock import Clock, system_clock
+from server.sla.wiring import Sla
 from server.tickets.wiring import Tickets
 from server.users.domain import UserAdmin
 from server.users.passwords import PasswordHasher
@@ -94,6 +100,8 @@ class HelpdeskApp:
         knowledge: Knowledge | None = None,
         chat: LiveChat | None = None,
         tickets: Tickets | None = None,
+        assignment: Assignment | None = None,
+        sla: Sla | None = None,
     ) -> None:
         self.settings = settings
         self.resources = resources
@@ -104,14 +112,19 @@ class HelpdeskApp:
         self.knowledge = knowledge
         self.chat = chat
         self.tickets = tickets
+        self.assignment = assignment
+        self.sla = sla
         self.port: int | None = None
         # The bound `/metrics` port once started (None when metrics are off).
         self.metrics_port: int | None = None
         self._metrics_server: MetricsServer | None = None
 
     @classmethod
-    async def create(cls, settings: Settings) -> HelpdeskApp:
-        """Builds the server and its resources; nothing is listening until `start`."""
+    async def create(cls, settings: Settings, *, clock: Clock = system_clock) -> HelpdeskApp:
+        """Builds the server and its resources; nothing is listening until `start`.
+
+        `clock` is the time SLA bookkeeping reads (tests move it by hand).
+        """
         resources = Resources(
             database=open_database(settings),
             redis=create_redis(settings.redis_url),
@@ -160,14 +173,32 @@ class HelpdeskApp:
         server = interceptor.around(bare)
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
+        # Tickets and chat tell automatic assignment what happens; it reports its work through them.
+        assignment = Assignment(settings=settings, database=resources.database, redis=resources.redis)
+        bookkeeping = SlaBookkeeping(clock=clock)
         tickets = Tickets.create(
-            settings=settings, database=resources.database, redis=resources.redis, metrics=resources.metrics
+            settings=settings,
+            database=resources.database,
+            redis=resources.redis,
+            metrics=resources.metrics,
+            assignment=assignment,
+            sla=bookkeeping,
         )
         ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(tickets.servicer, server)
+        sla = Sla.create(
+            settings=settings,
+            database=resources.database,
+            metrics=resources.metrics,
+            bookkeeping=bookkeeping,
+            changes=tickets.live.feed,
+        )
+        sla_service_pb2_grpc.add_SlaServiceServicer_to_server(sla.servicer, server)
         knowledge = Knowledge.create(settings=settings, database=resources.database, redis=resources.redis)
         knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
-        chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis)
+        chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis, assignment=assignment)
         chat_service_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(chat=chat), server)
+        assignment.connect(ticket_changes=tickets.live.feed, chat_acceptor=chat.sessions)
+        assignment_service_pb2_grpc.add_AssignmentServiceServicer_to_server(assignment.servicer, server)
         responses = Responses.create(database=resources.database)
         canned_response_service_pb2_grpc.add_CannedResponseServiceServicer_to_server(responses.servicer, server)
 
@@ -200,6 +231,8 @@ class HelpdeskApp:
             knowledge=knowledge,
             chat=chat,
             tickets=tickets,
+            assignment=assignment,
+            sla=sla,
         )
 
     async def start(self) -> int:
@@ -222,6 +255,10 @@ class HelpdeskApp:
         self.health.start()
         if self.knowledge is not None:
             self.knowledge.start()
+        if self.assignment is not None:
+            self.assignment.start()
+        if self.sla is not None:
+            self.sla.start()
         _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
         metrics_port = self.settings.metrics_port
         if metrics_port is not None and metrics_port >= 0:
@@ -247,9 +284,13 @@ class HelpdeskApp:
         done, _ = await asyncio.wait({stopping}, timeout=grace + _STOP_CONFIRM_SECONDS)
         if not done:
             _log.warning("the gRPC server did not confirm its stop within %.1fs; closing anyway", grace)
+        if self.assignment is not None:
+            await self.assignment.stop()
         if self.chat is not None:
             await self.chat.stop()
             await self.chat.close()
+        if self.sla is not None:
+            await self.sla.stop()
         if self.tickets is not None:
             await self.tickets.live.stop()
         if self.knowledge is not None:

@@ -9,13 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories import (
     ArticleRepository,
+    AssignmentRepository,
     AuthSessionRepository,
     CannedResponseRepository,
     ChatRepository,
     IdempotencyRepository,
     RefreshTokenRepository,
+    SlaPolicyRepository,
     TicketChangeRepository,
     TicketRepository,
+    TicketSlaRepository,
     UserRepository,
 )
 
@@ -37,8 +40,11 @@ class UnitOfWork:
         self.idempotency = IdempotencyRepository(session)
         self.tickets = TicketRepository(session)
         self.ticket_changes = TicketChangeRepository(session)
+        self.ticket_sla = TicketSlaRepository(session)
+        self.sla_policies = SlaPolicyRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
+        self.assignment = AssignmentRepository(session)
         self.canned_responses = CannedResponseRepository(session)
         self._after_commit: list[AfterCommit] = []
 

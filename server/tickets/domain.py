@@ -16,7 +16,9 @@ from typing import Any
 from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.core.validation import FieldChecks, check_tags
+from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
+from server.tickets.hooks import TicketAssignmentHook
 from server.tickets.listing import (
     ListTicketsQuery,
     build_filter,
@@ -37,7 +39,7 @@ from server.tickets.validation import (
 from storage.db import Database
 from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
-from storage.repositories.ticket_reads import TicketReads
+from storage.repositories import TicketRepository
 from storage.repositories.ticket_records import NewEvent, TicketRecord
 from storage.repositories.tickets import NOW
 from storage.unit_of_work import UnitOfWork
@@ -95,9 +97,18 @@ async def reread(uow: UnitOfWork, ticket_id: uuid.UUID) -> TicketRecord:
 class TicketDesk:
     """The ticket workflow over one database."""
 
-    def __init__(self, *, database: Database, changes: ChangeListener | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        changes: ChangeListener | None = None,
+        sla: SlaBookkeeping | None = None,
+        assignment: TicketAssignmentHook | None = None,
+    ) -> None:
         self._database = database
         self._changes = changes
+        self._sla = sla
+        self._assignment = assignment
 
     async def create_ticket(
         self,
@@ -138,12 +149,10 @@ class TicketDesk:
         scope = f"{CREATE_TICKET_SCOPE}/{principal.user_id}"
         async with self._database.unit_of_work() as uow:
             ticket_id = uuid.uuid4()
-            if key is not None and not await uow.idempotency.put(
-                scope=scope, request_id=key, resource_id=str(ticket_id)
-            ):
+            winner = await uow.idempotency.earlier(scope=scope, request_id=key, resource_id=str(ticket_id))
+            if winner is not None:
                 # An earlier (or concurrent, now committed) attempt won: answer with its ticket.
-                winner = await uow.idempotency.get(scope=scope, request_id=key)
-                earlier = None if winner is None else await uow.tickets.get(ticket_id=uuid.UUID(winner))
+                earlier = await uow.tickets.get(ticket_id=uuid.UUID(winner))
                 if earlier is None:
                     raise NotFound("the ticket created with this request_id was deleted")
                 return earlier
@@ -154,6 +163,11 @@ class TicketDesk:
                         "ticket.customer_id", "must name a customer", reason="CUSTOMER_NOT_FOUND"
                     )
             level = priority or Priority.MEDIUM
+            sla = (
+                None
+                if self._sla is None
+                else await self._sla.for_new_ticket(uow, priority=int(level), category=clean_category)
+            )
             await uow.tickets.add(
                 ticket_id=ticket_id,
                 subject=clean_subject,
@@ -162,6 +176,7 @@ class TicketDesk:
                 category=clean_category,
                 tags=clean_tags,
                 customer_id=owner,
+                sla=sla,
             )
             await uow.tickets.add_events(
                 events=[
@@ -174,6 +189,8 @@ class TicketDesk:
                     )
                 ]
             )
+            if self._assignment is not None:
+                await self._assignment.ticket_opened(uow, ticket_id=ticket_id, category=clean_category)
             ticket = await reread(uow, ticket_id)
             await log_change(uow, listener=self._changes, kind="created", before=None, after=ticket)
         _log.info("ticket #%d opened by %s", ticket.number, principal.user_id)
@@ -185,7 +202,7 @@ class TicketDesk:
         owner = None if principal.is_staff else principal.user_id
         # One statement answers it: no transaction, straight on the driver (the hottest read).
         async with self._database.read_connection() as connection:
-            ticket = await TicketReads(connection).get(ticket_id=parsed, customer_id=owner)
+            ticket = await TicketRepository(connection).get(ticket_id=parsed, customer_id=owner)
         if ticket is None:
             raise not_found()
         return ticket
@@ -203,7 +220,7 @@ class TicketDesk:
             return [], ""
         after = decode_position(page_token, spec.order, filters)
         async with self._database.read_connection() as connection:
-            tickets = await TicketReads(connection).list_page(spec=spec, after=after, limit=size + 1)
+            tickets = await TicketRepository(connection).list_page(spec=spec, after=after, limit=size + 1)
         if len(tickets) <= size:
             return tickets, ""
         return tickets[:size], encode_position(tickets[size - 1], spec.order, filters)
@@ -214,7 +231,7 @@ class TicketDesk:
         if spec is None:
             return 0
         async with self._database.read_connection() as connection:
-            return await TicketReads(connection).count(spec=spec)
+            return await TicketRepository(connection).count(spec=spec)
 
     async def update_ticket(
         self, *, principal: Principal, ticket_id: str, paths: Sequence[str], edit: TicketEdit, etag: str
@@ -288,6 +305,13 @@ class TicketDesk:
                         removed_tags=sorted(set(ticket.tags) - set(new["tags"])),
                     )
                 )
+            if self._sla is not None and ("priority" in changes or "category" in changes):
+                changes |= await self._sla.for_new_targets(
+                    uow,
+                    ticket_id=parsed,
+                    priority=changes.get("priority", ticket.priority),
+                    category=changes.get("category", ticket.category),
+                )
             await uow.tickets.update(ticket_id=parsed, changes=changes)
             await uow.tickets.add_events(events=events)
             updated = await reread(uow, parsed)
@@ -311,7 +335,9 @@ class TicketDesk:
                 return ticket
             check_etag(etag, ticket)
             check_transition(principal.role, source, status)
-            await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason)
+            await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason, sla=self._sla)
+            if self._assignment is not None and _frees_work(ticket, status):
+                uow.after_commit(self._assignment.tickets_freed)
             updated = await reread(uow, parsed)
             await log_change(uow, listener=self._changes, kind="updated", before=ticket, after=updated)
             return updated
@@ -344,6 +370,9 @@ class TicketDesk:
                 if not user.active:
                     raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
             await uow.tickets.update(ticket_id=parsed, changes={"assignee_id": target})
+            if self._assignment is not None and (ticket.assignee_id is not None or target is None):
+                # The previous assignee's load dropped, or the ticket joined the unassigned queue.
+                uow.after_commit(self._assignment.tickets_freed)
             await uow.tickets.add_events(
                 events=[
                     NewEvent(
@@ -371,9 +400,26 @@ class TicketDesk:
         _log.info("ticket #%d deleted by %s", ticket.number, principal.user_id)
 
 
-async def move(uow: UnitOfWork, *, ticket: TicketRecord, target: Status, actor_id: uuid.UUID, comment: str) -> None:
-    """Sets the status with its time stamps and records the STATUS_CHANGED event (no checks)."""
+def _frees_work(ticket: TicketRecord, target: Status) -> bool:
+    """Whether moving `ticket` to `target` lowers its assignee's load or puts it back in the unassigned queue."""
+    if ticket.assignee_id is not None:
+        return target in (Status.RESOLVED, Status.CLOSED)
+    return target in (Status.OPEN, Status.IN_PROGRESS)
+
+
+async def move(
+    uow: UnitOfWork,
+    *,
+    ticket: TicketRecord,
+    target: Status,
+    actor_id: uuid.UUID,
+    comment: str,
+    sla: SlaBookkeeping | None,
+) -> None:
+    """Sets the status with its time stamps (stopping or resuming the SLA clock) and records the event (no checks)."""
     changes: dict[str, Any] = {"status": target.value}
+    if sla is not None:
+        changes |= await sla.for_status(uow, ticket=ticket, target=target.value)
     if target is Status.RESOLVED:
         changes |= {"resolve_time": NOW, "close_time": None}
     elif target is Status.CLOSED:

@@ -18,7 +18,7 @@ from storage.repositories.ticket_listing import SORT_COLUMNS, SortKey, TicketFil
 from storage.repositories.ticket_records import TicketRecord
 
 DEFAULT_ORDER = (SortKey("create_time", descending=True),)
-_TIME_KEYS = {"create_time", "update_time"}
+_TIME_KEYS = {"create_time", "update_time", "due_time"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,7 @@ class ListTicketsQuery:
     query: str = ""
     order_by: str = ""
     number: int = 0
+    sla_breached: bool = False
 
 
 def parse_order_by(value: str, *, field: str = "order_by") -> tuple[SortKey, ...]:
@@ -80,7 +81,8 @@ def build_filter(query: ListTicketsQuery, *, principal: Principal) -> TicketFilt
         assignee_id = parse_user_id(query.assignee_id, field="assignee_id")
     customer_id = parse_user_id(query.customer_id, field="customer_id") if query.customer_id else None
     if not principal.is_staff:
-        if customer_id is not None and customer_id != principal.user_id:
+        # Customers never see service levels: asking for breached tickets finds none.
+        if (customer_id is not None and customer_id != principal.user_id) or query.sla_breached:
             return None
         customer_id = principal.user_id
     return TicketFilter(
@@ -96,6 +98,7 @@ def build_filter(query: ListTicketsQuery, *, principal: Principal) -> TicketFilt
         query=text or None,
         number=query.number or None,
         search_internal=principal.is_staff,
+        sla_breached=query.sla_breached,
         order=order,
     )
 
@@ -114,6 +117,7 @@ def token_filters(query: ListTicketsQuery) -> dict[str, object]:
         "query": query.query,
         "order_by": query.order_by,
         "number": query.number,
+        "sla_breached": query.sla_breached,
     }
 
 

@@ -86,6 +86,8 @@ class Chat(Base):
     ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rate_time: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(server_default=text("1"))
+    # The ticket made from this chat (ChatService.CreateTicketFromChat), if any.
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
 
     def __repr__(self) -> str:
         return f"Chat(id={self.id}, status={self.status.value}, last_seq={self.last_seq})"

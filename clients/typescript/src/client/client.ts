@@ -2,12 +2,14 @@
 
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { AssignmentService } from "../gen/helpdesk/v1/assignment_service_pb.js";
 import { AuthService } from "../gen/helpdesk/v1/auth_service_pb.js";
 import { CannedResponseService } from "../gen/helpdesk/v1/canned_response_service_pb.js";
 import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
 import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { KnowledgeService } from "../gen/helpdesk/v1/knowledge_service_pb.js";
+import { SlaService } from "../gen/helpdesk/v1/sla_service_pb.js";
 import { TicketService } from "../gen/helpdesk/v1/ticket_service_pb.js";
 import type { User } from "../gen/helpdesk/v1/user_pb.js";
 import { UserService } from "../gen/helpdesk/v1/user_service_pb.js";
@@ -37,7 +39,9 @@ export class HelpdeskClient {
   readonly tickets: Client<typeof TicketService>;
   readonly chat: Client<typeof ChatService>;
   readonly knowledge: Client<typeof KnowledgeService>;
+  readonly assignment: Client<typeof AssignmentService>;
   readonly cannedResponses: Client<typeof CannedResponseService>;
+  readonly sla: Client<typeof SlaService>;
 
   constructor(options: HelpdeskClientOptions) {
     this.session = new Session(options.now);
@@ -57,7 +61,9 @@ export class HelpdeskClient {
     this.tickets = createClient(TicketService, this.transport);
     this.chat = createClient(ChatService, this.transport);
     this.knowledge = createClient(KnowledgeService, this.transport);
+    this.assignment = createClient(AssignmentService, this.transport);
     this.cannedResponses = createClient(CannedResponseService, this.transport);
+    this.sla = createClient(SlaService, this.transport);
   }
 
   /** The signed-in user, undefined when signed out. */

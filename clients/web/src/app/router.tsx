@@ -143,6 +143,13 @@ const chatRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/chat/ChatPage"), "ChatPage"),
 });
 
+const agentChatsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/agent/chats",
+  beforeLoad: requireSignIn,
+  component: lazyRouteComponent(() => import("@/features/agent-chat/AgentChatsPage"), "AgentChatsPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -153,6 +160,7 @@ const routeTree = rootRoute.addChildren([
   helpRoute,
   articleRoute,
   chatRoute,
+  agentChatsRoute,
 ]);
 
 export const router = createRouter({

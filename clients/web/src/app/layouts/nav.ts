@@ -4,7 +4,7 @@
 import { Role } from "@helpdesk/client";
 import type { TFunction } from "i18next";
 
-export type NavPath = "/tickets" | "/help" | "/chat" | "/agent/tickets";
+export type NavPath = "/tickets" | "/help" | "/chat" | "/agent/tickets" | "/agent/chats";
 
 export interface NavItem {
   to: NavPath;
@@ -18,6 +18,7 @@ export function navItems(role: Role, t: TFunction): NavItem[] {
     case Role.ADMIN:
       return [
         { to: "/agent/tickets", label: t("nav.queue") },
+        { to: "/agent/chats", label: t("nav.chats") },
         { to: "/help", label: t("nav.help") },
       ];
     case Role.CUSTOMER:

@@ -12,6 +12,7 @@ const en = {
     queue: "Tickets",
     help: "Help center",
     chat: "Chat",
+    chats: "Chats",
     settings: "Settings",
     signIn: "Sign in",
     register: "Create account",

@@ -14,6 +14,7 @@ const ptBR: CommonStrings = {
     queue: "Chamados",
     help: "Central de ajuda",
     chat: "Chat",
+    chats: "Chats",
     settings: "Configurações",
     signIn: "Entrar",
     register: "Criar conta",
