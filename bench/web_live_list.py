@@ -115,7 +115,8 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between changes")
     options = parser.parse_args()
     after_answer, after_request = asyncio.run(measure(options.base, options.changes, options.pause))
-    for name, values in (("commit acknowledged → on screen", after_answer), ("request sent → on screen", after_request)):
+    results = (("commit acknowledged → on screen", after_answer), ("request sent → on screen", after_request))
+    for name, values in results:
         print(
             f"{name}, {len(values)} changes: p50 {statistics.median(values):.0f} ms, "
             f"p99 {percentile(values, 0.99):.0f} ms, worst {max(values):.0f} ms"

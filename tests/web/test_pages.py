@@ -31,7 +31,14 @@ pytestmark = pytest.mark.slow
 SIZES = ((390, 844), (768, 1024), (1440, 900))
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # The README shows these (docs/screenshots/), refreshed by `make screenshots`.
-README_SHOTS = ("tickets-1440x900-light", "ticket-1440x900-dark", "help-390x844-light")
+README_SHOTS = (
+    "tickets-1440x900-light",
+    "ticket-1440x900-dark",
+    "help-390x844-light",
+    "workspace-1440x900-light",
+    "agent-ticket-1440x900-dark",
+    "agent-ticket-390x844-light",
+)
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 

@@ -18,3 +18,4 @@ export { PriorityBadge, StatusBadge } from "./TicketBadges";
 export { CommandPalette, parsePaletteInput, type PaletteRequest } from "./CommandPalette";
 export { Kbd } from "./Kbd";
 export { ShortcutHelp } from "./ShortcutHelp";
+export { NotFoundOrError } from "./NotFoundOrError";

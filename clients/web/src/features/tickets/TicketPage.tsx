@@ -1,10 +1,9 @@
-import { Code } from "@connectrpc/connect";
-import { HelpdeskError, TicketStatus } from "@helpdesk/client";
+import { TicketStatus } from "@helpdesk/client";
 import { getRouteApi, Link } from "@tanstack/react-router";
-import { ArrowLeft, FileQuestion } from "lucide-react";
+import { ArrowLeft } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Button, buttonClasses, Dialog, EmptyState, ErrorBanner, Page, PageSpinner } from "@/components";
+import { Button, buttonClasses, Dialog, ErrorBanner, NotFoundOrError, Page, PageSpinner } from "@/components";
 import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
@@ -33,24 +32,18 @@ export function TicketPage() {
 
   if (ticket.isPending) return <PageSpinner />;
   if (ticket.isError) {
-    const missing = HelpdeskError.from(ticket.error).code === Code.NotFound || HelpdeskError.from(ticket.error).code === Code.InvalidArgument;
     return (
-      <Page>
-        {missing ? (
-          <EmptyState
-            icon={FileQuestion}
-            title={t("ticket.notFoundTitle")}
-            body={t("ticket.notFoundBody")}
-            action={
-              <Link to="/tickets" className={buttonClasses("secondary")}>
-                {t("ticket.back")}
-              </Link>
-            }
-          />
-        ) : (
-          <ErrorBanner onRetry={() => void ticket.refetch()}>{describeError(ticket.error, tc)}</ErrorBanner>
-        )}
-      </Page>
+      <NotFoundOrError
+        error={ticket.error}
+        onRetry={() => void ticket.refetch()}
+        title={t("ticket.notFoundTitle")}
+        body={t("ticket.notFoundBody")}
+        action={
+          <Link to="/tickets" className={buttonClasses("secondary")}>
+            {t("ticket.back")}
+          </Link>
+        }
+      />
     );
   }
 

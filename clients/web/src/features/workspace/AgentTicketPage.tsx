@@ -1,9 +1,7 @@
-import { Code } from "@connectrpc/connect";
-import { HelpdeskError } from "@helpdesk/client";
 import { getRouteApi, Link } from "@tanstack/react-router";
-import { ArrowLeft, FileQuestion } from "lucide-react";
+import { ArrowLeft } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { Button, buttonClasses, EmptyState, ErrorBanner, Page, PageSpinner, PriorityBadge, StatusBadge } from "@/components";
+import { Button, buttonClasses, ErrorBanner, NotFoundOrError, PageSpinner, PriorityBadge, StatusBadge } from "@/components";
 import { useSession } from "@/lib/client";
 import { describeError } from "@/lib/errors";
 import { formatRelative } from "@/lib/format";
@@ -41,24 +39,18 @@ export function AgentTicketPage() {
 
   if (ticket.isPending) return <PageSpinner />;
   if (ticket.isError) {
-    const code = HelpdeskError.from(ticket.error).code;
     return (
-      <Page>
-        {code === Code.NotFound || code === Code.InvalidArgument ? (
-          <EmptyState
-            icon={FileQuestion}
-            title={t("ticket.notFoundTitle")}
-            body={t("ticket.notFoundBody")}
-            action={
-              <Link to="/agent/tickets" className={buttonClasses("secondary")}>
-                {t("ticket.back")}
-              </Link>
-            }
-          />
-        ) : (
-          <ErrorBanner onRetry={() => void ticket.refetch()}>{describeError(ticket.error, tc)}</ErrorBanner>
-        )}
-      </Page>
+      <NotFoundOrError
+        error={ticket.error}
+        onRetry={() => void ticket.refetch()}
+        title={t("ticket.notFoundTitle")}
+        body={t("ticket.notFoundBody")}
+        action={
+          <Link to="/agent/tickets" className={buttonClasses("secondary")}>
+            {t("ticket.back")}
+          </Link>
+        }
+      />
     );
   }
 
