@@ -21,6 +21,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    privacy_service_pb2_grpc,
     sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_service_pb2_grpc,
@@ -39,6 +40,7 @@ from server.core.metrics import Metrics, MetricsServer
 from server.core.rate_limit import RateLimiter
 from server.health import HealthReporter
 from server.knowledge.wiring import Knowledge
+from server.privacy.wiring import Privacy
 from server.reflection import enable_reflection
 from server.responses.wiring import Responses
 from server.settings import Settings
@@ -100,6 +102,7 @@ class HelpdeskApp:
         knowledge: Knowledge | None = None,
         chat: LiveChat | None = None,
         tickets: Tickets | None = None,
+        privacy: Privacy | None = None,
         assignment: Assignment | None = None,
         sla: Sla | None = None,
     ) -> None:
@@ -112,6 +115,7 @@ class HelpdeskApp:
         self.knowledge = knowledge
         self.chat = chat
         self.tickets = tickets
+        self.privacy = privacy
         self.assignment = assignment
         self.sla = sla
         self.port: int | None = None
@@ -139,11 +143,8 @@ class HelpdeskApp:
             hasher=resources.hasher,
             metrics=resources.metrics,
         )
-        users = UserAdmin(
-            database=resources.database,
-            hasher=resources.hasher,
-            sessions=PrincipalCache(resources.redis, revocation_ttl=settings.access_token_ttl),
-        )
+        principals = PrincipalCache(resources.redis, revocation_ttl=settings.access_token_ttl)
+        users = UserAdmin(database=resources.database, hasher=resources.hasher, sessions=principals)
         policy = AccessPolicy.from_services(API_SERVICES)
         limiter = (
             RateLimiter(resources.redis, settings=settings, metrics=resources.metrics)
@@ -166,7 +167,7 @@ class HelpdeskApp:
                 ("grpc.keepalive_timeout_ms", 10_000),
                 ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
                 ("grpc.keepalive_permit_without_calls", 1),
-                ("grpc.so_reuseport", 0),
+                ("grpc.so_reuseport", 1 if settings.grpc_reuse_port else 0),
             ],
         )
         # Only this one is used from here on: whatever is added to it is authenticated and checked.
@@ -201,6 +202,14 @@ class HelpdeskApp:
         assignment_service_pb2_grpc.add_AssignmentServiceServicer_to_server(assignment.servicer, server)
         responses = Responses.create(database=resources.database)
         canned_response_service_pb2_grpc.add_CannedResponseServiceServicer_to_server(responses.servicer, server)
+        privacy = Privacy.create(
+            settings=settings,
+            database=resources.database,
+            hasher=resources.hasher,
+            sessions=principals,
+            changes=tickets.live.feed,
+        )
+        privacy_service_pb2_grpc.add_PrivacyServiceServicer_to_server(privacy.servicer, server)
 
         health_servicer = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -231,6 +240,7 @@ class HelpdeskApp:
             knowledge=knowledge,
             chat=chat,
             tickets=tickets,
+            privacy=privacy,
             assignment=assignment,
             sla=sla,
         )
@@ -255,6 +265,8 @@ class HelpdeskApp:
         self.health.start()
         if self.knowledge is not None:
             self.knowledge.start()
+        if self.privacy is not None:
+            self.privacy.start()
         if self.assignment is not None:
             self.assignment.start()
         if self.sla is not None:
@@ -293,6 +305,8 @@ class HelpdeskApp:
             await self.sla.stop()
         if self.tickets is not None:
             await self.tickets.live.stop()
+        if self.privacy is not None:
+            await self.privacy.stop()
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.
             await self.knowledge.stop()

@@ -50,6 +50,11 @@ class Settings:
     # gRPC listener.
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50051
+    # Server processes `helpdesk serve` runs on that one port (server/workers.py explains the sizing).
+    workers: int = 1
+    # Set for each of those workers: the port is shared (SO_REUSEPORT). Off otherwise, so that a
+    # second server started on a busy port fails instead of silently taking half its connections.
+    grpc_reuse_port: bool = False
     # Seconds in-flight calls get to finish on SIGTERM/SIGINT before being cancelled.
     shutdown_grace_seconds: float = 10.0
     # Largest request or response message, in bytes.
@@ -99,6 +104,11 @@ class Settings:
     # SLA: how often each replica looks for tickets reaching a warning window or a due time (one
     # replica handles each ticket; a shorter interval only makes breach events more punctual).
     sla_check_interval_seconds: float = 15.0
+
+    # Retention (PrivacyService): how often each process tries a pass of the retention job (one
+    # process at a time does it; 0 = never from this process), and the rows deleted per batch.
+    retention_interval_seconds: float = 3600.0
+    retention_batch_size: int = 500
 
     # Knowledge base: Redis cache of article reads and search/list pages (off = always PostgreSQL,
     # as the cold benchmark runs), its TTL, and how often view counts are flushed to PostgreSQL.
@@ -199,6 +209,7 @@ def _log_format(raw: str) -> str:
 _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "grpc_host": str,
     "grpc_port": int,
+    "workers": int,
     "shutdown_grace_seconds": float,
     "max_message_bytes": int,
     "jwt_issuer": str,
@@ -225,6 +236,8 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "chat_max_streams_per_user": int,
     "ticket_change_retention_seconds": float,
     "ticket_watch_max_streams_per_user": int,
+    "retention_interval_seconds": float,
+    "retention_batch_size": int,
     "assignment_sweep_seconds": float,
     "sla_check_interval_seconds": float,
     "knowledge_cache_enabled": _bool,

@@ -14,7 +14,9 @@ from storage.repositories import (
     CannedResponseRepository,
     ChatRepository,
     IdempotencyRepository,
+    PersonalDataRepository,
     RefreshTokenRepository,
+    RetentionRepository,
     SlaPolicyRepository,
     TicketChangeRepository,
     TicketRepository,
@@ -46,6 +48,8 @@ class UnitOfWork:
         self.chats = ChatRepository(session)
         self.assignment = AssignmentRepository(session)
         self.canned_responses = CannedResponseRepository(session)
+        self.personal_data = PersonalDataRepository(session)
+        self.retention = RetentionRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

@@ -7,6 +7,8 @@ from storage.models.canned_responses import CannedResponse
 from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
+from storage.models.privacy import PrivacyEvent
+from storage.models.retention import RetentionPolicyRow
 from storage.models.sla import SlaPolicy
 from storage.models.ticket_changes import TicketChange, TicketChangeLog
 from storage.models.tickets import Ticket, TicketEvent, TicketMessage
@@ -26,7 +28,9 @@ __all__ = [
     "ChatState",
     "ChatStateType",
     "IdempotencyKey",
+    "PrivacyEvent",
     "RefreshToken",
+    "RetentionPolicyRow",
     "RoleType",
     "SlaPolicy",
     "Ticket",

@@ -67,6 +67,8 @@ class Chat(Base):
         Index("ix_chats_customer_id_create_time_id", "customer_id", "create_time", "id"),
         Index("ix_chats_agent_id_status", "agent_id", "status"),
         Index("ix_chats_create_time_id", "create_time", "id"),
+        # The retention job: ended chats, oldest end first.
+        Index("ix_chats_end_time_ended", "end_time", postgresql_where=text("status = 'ended'")),
     )
 
     id: Mapped[uuid.UUID] = uuid_primary_key()

@@ -96,6 +96,8 @@ class Ticket(TicketSlaColumns, Base):
             postgresql_where=text("assignee_id IS NULL AND status IN ('open', 'in_progress')"),
         ),
         Index("ix_tickets_tags", "tags", postgresql_using="gin"),
+        # The retention job: closed tickets, oldest close first.
+        Index("ix_tickets_close_time_closed", "close_time", postgresql_where=text("status = 'closed'")),
         Index("ix_tickets_search_public", "search_public", postgresql_using="gin"),
         Index("ix_tickets_search_staff", "search_staff", postgresql_using="gin"),
         # One ticket per chat: turning a chat into a ticket twice finds the first one.

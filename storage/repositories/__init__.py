@@ -5,7 +5,9 @@ from storage.repositories.assignment import AssignmentRepository
 from storage.repositories.canned_responses import CannedResponseRepository
 from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
+from storage.repositories.personal_data import PersonalDataRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
+from storage.repositories.retention import RetentionRepository
 from storage.repositories.sessions import AuthSessionRepository
 from storage.repositories.sla_policies import SlaPolicyRepository
 from storage.repositories.ticket_changes import TicketChangeRepository
@@ -20,7 +22,9 @@ __all__ = [
     "CannedResponseRepository",
     "ChatRepository",
     "IdempotencyRepository",
+    "PersonalDataRepository",
     "RefreshTokenRepository",
+    "RetentionRepository",
     "SlaPolicyRepository",
     "TicketChangeRepository",
     "TicketRepository",

@@ -33,6 +33,8 @@ EXPECTED_TABLES |= {"assignment_settings", "assignment_agents"}
 EXPECTED_TABLES |= {"sla_policies"}
 # Issue 17 (canned responses).
 EXPECTED_TABLES |= {"canned_responses"}
+# Issue 19 (personal data: the erasure audit).
+EXPECTED_TABLES |= {"privacy_events", "retention_policy"}
 
 
 async def _tables(url: str) -> set[str]:

@@ -19,6 +19,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
+    privacy_service_pb2,
     sla_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
@@ -32,6 +33,7 @@ SERVICES: tuple[ServiceDescriptor, ...] = (
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
     assignment_service_pb2.DESCRIPTOR.services_by_name["AssignmentService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
+    privacy_service_pb2.DESCRIPTOR.services_by_name["PrivacyService"],
     sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
 )
 

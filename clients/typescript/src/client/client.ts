@@ -9,6 +9,7 @@ import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
 import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { KnowledgeService } from "../gen/helpdesk/v1/knowledge_service_pb.js";
+import { PrivacyService } from "../gen/helpdesk/v1/privacy_service_pb.js";
 import { SlaService } from "../gen/helpdesk/v1/sla_service_pb.js";
 import { TicketService } from "../gen/helpdesk/v1/ticket_service_pb.js";
 import type { User } from "../gen/helpdesk/v1/user_pb.js";
@@ -41,6 +42,7 @@ export class HelpdeskClient {
   readonly knowledge: Client<typeof KnowledgeService>;
   readonly assignment: Client<typeof AssignmentService>;
   readonly cannedResponses: Client<typeof CannedResponseService>;
+  readonly privacy: Client<typeof PrivacyService>;
   readonly sla: Client<typeof SlaService>;
 
   constructor(options: HelpdeskClientOptions) {
@@ -63,6 +65,7 @@ export class HelpdeskClient {
     this.knowledge = createClient(KnowledgeService, this.transport);
     this.assignment = createClient(AssignmentService, this.transport);
     this.cannedResponses = createClient(CannedResponseService, this.transport);
+    this.privacy = createClient(PrivacyService, this.transport);
     this.sla = createClient(SlaService, this.transport);
   }
 
