@@ -4,7 +4,7 @@ import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirec
 import { parseAuthSearch } from "@/features/auth/search";
 import { parseHelpSearch } from "@/features/help-center/search";
 import { parseTicketListSearch } from "@/features/tickets/search";
-import { parseWorkspaceSearch } from "@/features/workspace/search";
+import { parseWorkspaceSearch } from "@/features/workspace/search-params";
 import { Role } from "@helpdesk/client";
 import { sessionReady } from "@/lib/client";
 import { HomePage } from "./HomePage";

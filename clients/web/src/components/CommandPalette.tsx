@@ -1,9 +1,31 @@
 import { Hash, Search } from "lucide-react";
 import { useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useShortcut } from "@/lib/shortcuts";
+import { registerTranslations } from "@/lib/i18n";
 import { Dialog } from "./Dialog";
 import { ErrorBanner } from "./ErrorBanner";
+
+// Its strings load with it (namespace "palette"): the palette is fetched on first Ctrl/Cmd+K.
+registerTranslations("palette", {
+  en: {
+    title: "Go to",
+    label: "Ticket number or words to search for",
+    placeholder: "#1042 or words to search for…",
+    hint: "Type a ticket number, or words to search tickets.",
+    goTo: "Enter: open ticket #{{number}}",
+    searchFor: "Enter: search tickets for “{{text}}”",
+    noTicket: "There is no ticket #{{number}} you can see.",
+  },
+  "pt-BR": {
+    title: "Ir para",
+    label: "Número do chamado ou palavras a pesquisar",
+    placeholder: "#1042 ou palavras a pesquisar…",
+    hint: "Digite o número de um chamado ou palavras para pesquisar chamados.",
+    goTo: "Enter: abrir o chamado #{{number}}",
+    searchFor: "Enter: pesquisar chamados por “{{text}}”",
+    noTicket: "Não há nenhum chamado #{{number}} que você possa ver.",
+  },
+});
 
 /** What the palette was asked for: a ticket number ("#1042", "1042") or words to search for. */
 export type PaletteRequest = { kind: "number"; number: number } | { kind: "search"; text: string };
@@ -17,12 +39,12 @@ export function parsePaletteInput(value: string): PaletteRequest | undefined {
 }
 
 /**
- * `Ctrl/Cmd+K`: jump to a ticket by number or search. `onRequest` does it and resolves to an error
- * message to show (a number nobody may see), or undefined once it has navigated.
+ * The `Ctrl/Cmd+K` dialog: jump to a ticket by number or search. `onRequest` does it and resolves
+ * to an error message to show (a number nobody may see), or undefined once it has navigated.
+ * Mounted afresh for each opening (so it starts empty).
  */
-export function CommandPalette({ onRequest }: { onRequest: (request: PaletteRequest) => Promise<string | undefined> }) {
-  const { t } = useTranslation();
-  const [open, setOpen] = useState(false);
+export function CommandPalette({ open, onClose, onRequest }: { open: boolean; onClose: () => void; onRequest: (request: PaletteRequest) => Promise<string | undefined> }) {
+  const { t } = useTranslation("palette");
   const [value, setValue] = useState("");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -33,20 +55,11 @@ export function CommandPalette({ onRequest }: { onRequest: (request: PaletteRequ
     if (open) input.current?.focus();
   }, [open]);
   const hintId = useId();
-  useShortcut(
-    "mod+k",
-    () => {
-      setValue("");
-      setError(undefined);
-      setOpen(true);
-    },
-    { description: t("shortcuts.palette"), group: t("shortcuts.general"), allowInInput: true },
-  );
   const request = parsePaletteInput(value);
-  const close = (): void => setOpen(false);
+  const close = onClose;
 
   return (
-    <Dialog open={open} onClose={close} title={t("palette.title")}>
+    <Dialog open={open} onClose={close} title={t("title")}>
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -61,7 +74,7 @@ export function CommandPalette({ onRequest }: { onRequest: (request: PaletteRequ
         }}
       >
         <label htmlFor={inputId} className="sr-only">
-          {t("palette.label")}
+          {t("label")}
         </label>
         <div className="relative">
           {request?.kind === "number" ? (
@@ -79,12 +92,12 @@ export function CommandPalette({ onRequest }: { onRequest: (request: PaletteRequ
               setValue(event.target.value);
               setError(undefined);
             }}
-            placeholder={t("palette.placeholder")}
+            placeholder={t("placeholder")}
             className="h-11 w-full rounded-lg border border-border-strong bg-surface pr-3 pl-9 text-base text-fg placeholder:text-muted"
           />
         </div>
         <p id={hintId} className="mt-2 min-h-5 text-sm text-muted" aria-live="polite">
-          {request === undefined ? t("palette.hint") : request.kind === "number" ? t("palette.goTo", { number: request.number }) : t("palette.searchFor", { text: request.text })}
+          {request === undefined ? t("hint") : request.kind === "number" ? t("goTo", { number: request.number }) : t("searchFor", { text: request.text })}
         </p>
         {error ? <ErrorBanner className="mt-2">{error}</ErrorBanner> : null}
       </form>

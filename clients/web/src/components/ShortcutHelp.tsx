@@ -1,14 +1,11 @@
-import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useShortcut, useShortcutList, type ShortcutInfo } from "@/lib/shortcuts";
+import { useShortcutList, type ShortcutInfo } from "@/lib/shortcuts";
 import { Dialog } from "./Dialog";
 import { Kbd } from "./Kbd";
 
-/** `?` opens a dialog listing every shortcut that works on the current page, by group. */
-export function ShortcutHelp() {
+/** The dialog `?` opens: every shortcut that works on the current page, by group (loaded on first use). */
+export function ShortcutHelp({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { t } = useTranslation();
-  const [open, setOpen] = useState(false);
-  useShortcut("?", () => setOpen(true), { description: t("shortcuts.help"), group: t("shortcuts.general") });
   const shortcuts = useShortcutList();
   const groups = new Map<string, ShortcutInfo[]>();
   for (const shortcut of shortcuts) {
@@ -17,7 +14,7 @@ export function ShortcutHelp() {
     groups.set(shortcut.group, list);
   }
   return (
-    <Dialog open={open} onClose={() => setOpen(false)} title={t("shortcuts.title")}>
+    <Dialog open={open} onClose={onClose} title={t("shortcuts.title")}>
       <div className="flex flex-col gap-4">
         {[...groups].map(([group, items]) => (
           <section key={group}>

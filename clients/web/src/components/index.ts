@@ -15,7 +15,5 @@ export { Avatar } from "./Avatar";
 export { Callout } from "./Callout";
 export { SearchInput } from "./SearchInput";
 export { PriorityBadge, StatusBadge } from "./TicketBadges";
-export { CommandPalette, parsePaletteInput, type PaletteRequest } from "./CommandPalette";
 export { Kbd } from "./Kbd";
-export { ShortcutHelp } from "./ShortcutHelp";
 export { NotFoundOrError } from "./NotFoundOrError";

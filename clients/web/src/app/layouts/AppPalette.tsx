@@ -1,12 +1,13 @@
 import { useNavigate } from "@tanstack/react-router";
 import { useTranslation } from "react-i18next";
-import { CommandPalette, type PaletteRequest } from "@/components";
+import { CommandPalette, type PaletteRequest } from "@/components/CommandPalette";
 import { client, useSession } from "@/lib/client";
 import { describeError } from "@/lib/errors";
 
 /** The Ctrl/Cmd+K palette wired to the app: tickets by number, search in the user's ticket list. */
-export function AppPalette() {
+export function AppPalette({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
+  const { t: tp } = useTranslation("palette");
   const navigate = useNavigate();
   const { isStaff } = useSession();
   const onRequest = async (request: PaletteRequest): Promise<string | undefined> => {
@@ -18,7 +19,7 @@ export function AppPalette() {
     try {
       const page = await client.tickets.listTickets({ number: request.number, pageSize: 1 });
       const ticket = page.tickets[0];
-      if (ticket === undefined) return t("palette.noTicket", { number: request.number });
+      if (ticket === undefined) return tp("noTicket", { number: request.number });
       if (isStaff) await navigate({ to: "/agent/tickets/$ticketId", params: { ticketId: ticket.id } });
       else await navigate({ to: "/tickets/$ticketId", params: { ticketId: ticket.id } });
       return undefined;
@@ -26,5 +27,5 @@ export function AppPalette() {
       return describeError(error, t);
     }
   };
-  return <CommandPalette onRequest={onRequest} />;
+  return <CommandPalette open onClose={onClose} onRequest={onRequest} />;
 }

@@ -2,14 +2,17 @@ import { Link, Outlet, useRouter, useRouterState } from "@tanstack/react-router"
 import { LifeBuoy, Menu, X } from "lucide-react";
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { buttonClasses, ErrorBanner, LanguageSwitcher, ShortcutHelp, ThemeSwitcher } from "@/components";
+import { buttonClasses, ErrorBanner, LanguageSwitcher, ThemeSwitcher } from "@/components";
 import { dismissSessionNotice, useSession } from "@/lib/client";
 
-import { AppPalette } from "./AppPalette";
+import { useShortcut } from "@/lib/shortcuts";
 import { navItems } from "./nav";
 import { UserMenu } from "./UserMenu";
 
 // The live-chat launcher, loaded only when shown (customers on the help center and ticket pages).
+// The `?` and Ctrl/Cmd+K dialogs, loaded when first opened (the keys are registered here).
+const ShortcutHelp = lazy(() => import("@/components/ShortcutHelp").then((module) => ({ default: module.ShortcutHelp })));
+const AppPalette = lazy(() => import("./AppPalette").then((module) => ({ default: module.AppPalette })));
 const ChatLauncher = lazy(() => import("@/features/chat/ChatLauncher").then((module) => ({ default: module.ChatLauncher })));
 
 /** The frame of every page: header with navigation and preferences, then the page. */
@@ -18,6 +21,9 @@ export function AppShell() {
   const router = useRouter();
   const { state, user, role, isStaff } = useSession();
   const [menuOpen, setMenuOpen] = useState(false);
+  const [dialog, setDialog] = useState<"help" | "palette">();
+  useShortcut("?", () => setDialog("help"), { description: t("shortcuts.help"), group: t("shortcuts.general") });
+  useShortcut("mod+k", () => setDialog("palette"), { description: t("shortcuts.palette"), group: t("shortcuts.general"), allowInInput: true, enabled: user !== undefined });
   const pathname = useRouterState({ select: (s) => s.location.pathname });
 
   // On navigation: close the phone menu, and move focus to the new page's content so keyboard
@@ -125,8 +131,10 @@ export function AppShell() {
           </a>
         </div>
       </footer>
-      <ShortcutHelp />
-      {user ? <AppPalette /> : null}
+      <Suspense fallback={null}>
+        {dialog === "help" ? <ShortcutHelp open onClose={() => setDialog(undefined)} /> : null}
+        {dialog === "palette" && user ? <AppPalette onClose={() => setDialog(undefined)} /> : null}
+      </Suspense>
       {showLauncher ? (
         <Suspense fallback={null}>
           <ChatLauncher />

@@ -104,15 +104,6 @@ const en = {
     help: "Show keyboard shortcuts",
     palette: "Jump to a ticket or search",
   },
-  palette: {
-    title: "Go to",
-    label: "Ticket number or words to search for",
-    placeholder: "#1042 or words to search for…",
-    hint: "Type a ticket number, or words to search tickets.",
-    goTo: "Enter: open ticket #{{number}}",
-    searchFor: "Enter: search tickets for “{{text}}”",
-    noTicket: "There is no ticket #{{number}} you can see.",
-  },
   home: {
     title: "How can we help?",
     subtitle: "Search the help center, or sign in to follow your requests and talk to our team.",

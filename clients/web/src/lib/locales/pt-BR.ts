@@ -106,15 +106,6 @@ const ptBR: CommonStrings = {
     help: "Mostrar os atalhos de teclado",
     palette: "Ir para um chamado ou pesquisar",
   },
-  palette: {
-    title: "Ir para",
-    label: "Número do chamado ou palavras a pesquisar",
-    placeholder: "#1042 ou palavras a pesquisar…",
-    hint: "Digite o número de um chamado ou palavras para pesquisar chamados.",
-    goTo: "Enter: abrir o chamado #{{number}}",
-    searchFor: "Enter: pesquisar chamados por “{{text}}”",
-    noTicket: "Não há nenhum chamado #{{number}} que você possa ver.",
-  },
   home: {
     title: "Como podemos ajudar?",
     subtitle: "Pesquise na central de ajuda ou entre para acompanhar seus pedidos e falar com nossa equipe.",
