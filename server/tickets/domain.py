@@ -233,6 +233,14 @@ class TicketDesk:
             return tickets, ""
         return tickets[:size], encode_position(tickets[size - 1], spec.order, filters)
 
+    async def count_tickets(self, *, principal: Principal, query: ListTicketsQuery) -> int:
+        """How many tickets the caller may see match the filters of `query` (on every page)."""
+        spec = build_filter(query, principal=principal)
+        if spec is None:
+            return 0
+        async with self._database.read_connection() as connection:
+            return await TicketRepository(connection).count(spec=spec)
+
     async def update_ticket(
         self, *, principal: Principal, ticket_id: str, paths: Sequence[str], edit: TicketEdit, etag: str
     ) -> TicketRecord:

@@ -35,6 +35,7 @@ class ListTicketsQuery:
     create_time_end: datetime | None = None
     query: str = ""
     order_by: str = ""
+    number: int = 0
     sla_breached: bool = False
 
 
@@ -66,6 +67,8 @@ def build_filter(query: ListTicketsQuery, *, principal: Principal) -> TicketFilt
         raise InvalidArgument.field("query", f"must be at most {MAX_QUERY} characters")
     reject_nul(text, field="query")
     reject_nul(query.category, field="category")
+    if query.number < 0:
+        raise InvalidArgument.field("number", "must be a ticket number (1 or more), or 0 for any")
     if query.create_time_start and query.create_time_end and query.create_time_start >= query.create_time_end:
         raise InvalidArgument.field("create_time_end", "must be after create_time_start")
     assignee_id: uuid.UUID | None = None
@@ -93,6 +96,7 @@ def build_filter(query: ListTicketsQuery, *, principal: Principal) -> TicketFilt
         create_time_start=query.create_time_start,
         create_time_end=query.create_time_end,
         query=text or None,
+        number=query.number or None,
         search_internal=principal.is_staff,
         sla_breached=query.sla_breached,
         order=order,
@@ -112,6 +116,7 @@ def token_filters(query: ListTicketsQuery) -> dict[str, object]:
         "create_time_end": query.create_time_end.isoformat() if query.create_time_end else "",
         "query": query.query,
         "order_by": query.order_by,
+        "number": query.number,
         "sla_breached": query.sla_breached,
     }
 

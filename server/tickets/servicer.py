@@ -98,12 +98,15 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
             else None,
             query=request.query,
             order_by=request.order_by,
+            number=request.number,
             sla_breached=request.sla_breached,
         )
         tickets, next_page_token = await self._desk.list_tickets(
             principal=principal, query=query, page_size=request.page_size, page_token=request.page_token
         )
         response = ticket_service_pb2.ListTicketsResponse(next_page_token=next_page_token)
+        if request.include_total_size:
+            response.total_size = await self._desk.count_tickets(principal=principal, query=query)
         add, staff = response.tickets.add, principal.is_staff
         for ticket in tickets:
             add(**ticket_fields(ticket, staff=staff))

@@ -6,6 +6,7 @@ text), so that the planner can match the agent queue's partial index even with a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Text, TextClause, and_, bindparam, false, or_, text
+from sqlalchemy import ColumnElement, Integer, Text, TextClause, and_, bindparam, false, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from storage.models import Ticket
@@ -53,6 +54,7 @@ class TicketFilter:
     create_time_start: datetime | None = None
     create_time_end: datetime | None = None
     query: str | None = None
+    number: int | None = None
     # Whether the text query may match internal notes (staff only).
     search_internal: bool = False
     # Only tickets that breached an SLA target.
@@ -87,6 +89,7 @@ class _Shape:
     start: bool
     end: bool
     query: bool
+    number: bool
     search_internal: bool
     sla_breached: bool
     order: tuple[SortKey, ...]
@@ -113,6 +116,8 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool] | TextClause]:
         conditions.append(Ticket.create_time >= bindparam("create_time_start"))
     if shape.end:
         conditions.append(Ticket.create_time < bindparam("create_time_end"))
+    if shape.number:
+        conditions.append(Ticket.number == bindparam("number"))
     if shape.query:
         document = Ticket.search_staff if shape.search_internal else Ticket.search_public
         conditions.append(document.op("@@")(search_query(bindparam("query", type_=Text))))
@@ -154,10 +159,28 @@ def _statement(shape: _Shape) -> AnySelect:
     return statement.order_by(*order).limit(bindparam("limit", type_=Integer))
 
 
+@functools.lru_cache(maxsize=128)
+def _count_statement(shape: _Shape) -> AnySelect:
+    return select(func.count().label("total")).select_from(Ticket).where(*_conditions(shape))
+
+
+def build_count_statement(spec: TicketFilter) -> tuple[AnySelect, dict[str, Any]]:
+    """The SELECT counting every ticket matching `spec` (order and position do not matter), and its parameters."""
+    shape, parameters = _shape_of(spec, after=None, limit=0)
+    plain = dataclasses.replace(shape, order=(), after=False)
+    del parameters["limit"]
+    return _count_statement(plain), parameters
+
+
 def build_list_statement(
     spec: TicketFilter, *, after: Sequence[Any] | None, limit: int
 ) -> tuple[AnySelect, dict[str, Any]]:
     """The SELECT of up to `limit` tickets matching `spec` strictly after `after`, and its parameters."""
+    shape, parameters = _shape_of(spec, after=after, limit=limit)
+    return _statement(shape), parameters
+
+
+def _shape_of(spec: TicketFilter, *, after: Sequence[Any] | None, limit: int) -> tuple[_Shape, dict[str, Any]]:
     shape = _Shape(
         statuses=tuple(sorted(set(spec.statuses))),
         priorities=tuple(sorted(set(spec.priorities))),
@@ -169,6 +192,7 @@ def build_list_statement(
         start=spec.create_time_start is not None,
         end=spec.create_time_end is not None,
         query=bool(spec.query),
+        number=spec.number is not None,
         search_internal=spec.search_internal,
         sla_breached=spec.sla_breached,
         order=tuple(spec.order),
@@ -183,7 +207,8 @@ def build_list_statement(
         "create_time_start": spec.create_time_start,
         "create_time_end": spec.create_time_end,
         "query": spec.query,
+        "number": spec.number,
     }
     for index, value in enumerate(after or ()):
         parameters[f"after_{index}"] = value
-    return _statement(shape), parameters
+    return shape, parameters

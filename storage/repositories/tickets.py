@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import ReadConnection, StatementRunner
 from storage.models import Ticket, TicketEvent, TicketMessage
-from storage.repositories.ticket_listing import TicketFilter, build_list_statement
+from storage.repositories.ticket_listing import TicketFilter, build_count_statement, build_list_statement
 from storage.repositories.ticket_records import (
     EventRecord,
     MessageRecord,
@@ -85,6 +85,12 @@ class TicketRepository:
         """Up to `limit` tickets matching `spec` in its order, strictly after the keyset position `after`."""
         statement, parameters = build_list_statement(spec, after=after, limit=limit)
         return [TicketRecord._make(row) for row in await self._rows.all(statement, parameters)]
+
+    async def count(self, *, spec: TicketFilter) -> int:
+        """How many tickets match `spec` in all."""
+        statement, parameters = build_count_statement(spec)
+        row = await self._rows.first(statement, parameters)
+        return 0 if row is None else int(row[0])
 
     async def lock(self, *, ticket_id: uuid.UUID) -> TicketRecord | None:
         """The ticket, row-locked until commit (FOR NO KEY UPDATE: messages referencing it go on)."""

@@ -31,7 +31,14 @@ pytestmark = pytest.mark.slow
 SIZES = ((390, 844), (768, 1024), (1440, 900))
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # The README shows these (docs/screenshots/), refreshed by `make screenshots`.
-README_SHOTS = ("tickets-1440x900-light", "ticket-1440x900-dark", "help-390x844-light")
+README_SHOTS = (
+    "tickets-1440x900-light",
+    "ticket-1440x900-dark",
+    "help-390x844-light",
+    "workspace-1440x900-light",
+    "agent-ticket-1440x900-dark",
+    "agent-ticket-390x844-light",
+)
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -58,6 +65,34 @@ async def run_axe(page: Page, axe_script: Path) -> list[str]:
         WCAG_TAGS,
     )
     return [str(v) for v in violations]
+
+
+async def check_page(
+    page: Page, *, name: str, heading: str, scheme: str, axe_script: Path, problems: dict[str, list[str]]
+) -> None:
+    """Screenshots at every size (nothing scrolling sideways), then axe, on the page as it is."""
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    for width, height in SIZES:
+        await page.set_viewport_size({"width": width, "height": height})
+        await expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+        label = f"{name}-{width}x{height}-{scheme}"
+        overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            problems.setdefault(label, []).append(f"scrolls sideways by {overflow}px")
+        await page.screenshot(path=str(shots / f"{label}.png"))
+    violations = await run_axe(page, axe_script)
+    if violations:
+        problems.setdefault(f"{name}-{scheme}", []).extend(violations)
+
+
+def copy_readme_shots(scheme: str) -> None:
+    """With HELPDESK_SCREENSHOTS_TO_DOCS set, copies the README's screenshots of `scheme` into docs/."""
+    if os.environ.get("HELPDESK_SCREENSHOTS_TO_DOCS"):
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for name in README_SHOTS:
+            if name.endswith(scheme) and (ARTIFACTS / "screenshots" / f"{name}.png").exists():
+                shutil.copy(ARTIFACTS / "screenshots" / f"{name}.png", DOCS_SCREENSHOTS / f"{name}.png")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -95,25 +130,10 @@ async def test_every_page_passes_axe_fits_every_size_and_screenshots(
     ]
     tab = await open_tab(color_scheme=scheme, bypass_csp=True)
     page = tab.page
-    shots = ARTIFACTS / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
     problems: dict[str, list[str]] = {}
 
     async def check(name: str, heading: str) -> None:
-        """Screenshots at every size (nothing scrolling sideways), then axe, on the page as it is."""
-        for width, height in SIZES:
-            await page.set_viewport_size({"width": width, "height": height})
-            await expect(page.get_by_role("heading", name=heading).first).to_be_visible()
-            label = f"{name}-{width}x{height}-{scheme}"
-            overflow = await page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            if overflow > 0:
-                problems.setdefault(label, []).append(f"scrolls sideways by {overflow}px")
-            await page.screenshot(path=str(shots / f"{label}.png"))
-        violations = await run_axe(page, axe_script)
-        if violations:
-            problems.setdefault(f"{name}-{scheme}", []).extend(violations)
+        await check_page(page, name=name, heading=heading, scheme=scheme, axe_script=axe_script, problems=problems)
 
     signed_in = False
     for screen in screens:
@@ -129,9 +149,66 @@ async def test_every_page_passes_axe_fits_every_size_and_screenshots(
     await agent_says(agent, chat_id, "Hi Maria! Let me check that for you.")
     await expect(page.get_by_role("list", name="Messages").get_by_role("listitem")).to_have_count(2)
     await check("chat-active", agent.display_name)
-    if os.environ.get("HELPDESK_SCREENSHOTS_TO_DOCS"):
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for name in README_SHOTS:
-            if name.endswith(scheme):
-                shutil.copy(shots / f"{name}.png", DOCS_SCREENSHOTS / f"{name}.png")
+    copy_readme_shots(scheme)
+    assert not problems, json.dumps(problems, indent=2)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+async def test_agent_pages_pass_axe_fit_every_size_and_screenshot(
+    scheme: str, open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]], axe_script: Path
+) -> None:
+    agent = await accounts(Role.AGENT, display_name="Alex Agent")
+    other = await accounts(Role.AGENT, display_name="Bea Santos")
+    customers = [await accounts(display_name=name) for name in ("Maria Silva", "John Carter", "Ana Souza")]
+    subjects = ("I was charged twice", "Export to CSV cuts off long names", "Cannot log in after password reset")
+    created = []
+    for index, (customer, subject) in enumerate(zip(customers, subjects, strict=True)):
+        created.append(
+            await customer.client.tickets.CreateTicket(
+                ticket_service_pb2.CreateTicketRequest(
+                    ticket=ticket_pb2.Ticket(
+                        subject=subject,
+                        description="Two charges on the 3rd.\nCard ending 4242.",
+                        priority=(
+                            ticket_pb2.TICKET_PRIORITY_URGENT,
+                            ticket_pb2.TICKET_PRIORITY_MEDIUM,
+                            ticket_pb2.TICKET_PRIORITY_HIGH,
+                        )[index],
+                        category="billing",
+                        tags=["refund"] if index == 0 else [],
+                    ),
+                    request_id=str(uuid.uuid4()),
+                )
+            )
+        )
+    ticket = created[0]
+    await agent.client.tickets.AssignTicket(ticket_service_pb2.AssignTicketRequest(id=ticket.id, assignee_id="me"))
+    await other.client.tickets.AssignTicket(ticket_service_pb2.AssignTicketRequest(id=created[1].id, assignee_id="me"))
+    for body, internal in (
+        ("Sorry about that! I am checking with billing now.", False),
+        ("Card processor shows a duplicate capture; refund queued.", True),
+    ):
+        await agent.client.tickets.AddTicketMessage(
+            ticket_service_pb2.AddTicketMessageRequest(
+                ticket_id=ticket.id, body=body, internal=internal, request_id=str(uuid.uuid4())
+            )
+        )
+    tab = await open_tab(color_scheme=scheme, bypass_csp=True)
+    page = tab.page
+    problems: dict[str, list[str]] = {}
+    await sign_in(page, agent)
+    for name, path, heading in (
+        ("workspace", "/agent/tickets?view=open", "All open"),
+        ("agent-ticket", f"/agent/tickets/{ticket.id}", ticket.subject),
+    ):
+        await page.set_viewport_size({"width": 1440, "height": 900})
+        await page.goto(path)
+        await expect(page.get_by_text("Live", exact=True)).to_be_visible()
+        await check_page(page, name=name, heading=heading, scheme=scheme, axe_script=axe_script, problems=problems)
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await page.keyboard.press("?")
+    await check_page(
+        page, name="shortcuts", heading="Keyboard shortcuts", scheme=scheme, axe_script=axe_script, problems=problems
+    )
+    copy_readme_shots(scheme)
     assert not problems, json.dumps(problems, indent=2)

@@ -169,6 +169,46 @@ async def test_filters(ticket_stub: TicketStub, cast: Cast) -> None:
         assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+async def test_total_size_counts_every_page_of_the_filter_only_when_asked(ticket_stub: TicketStub, cast: Cast) -> None:
+    tag = f"n{uuid.uuid4().hex[:8]}"
+    opened = [await open_ticket(ticket_stub, cast.customer_a, tags=(tag,)) for _ in range(3)]
+    await open_ticket(ticket_stub, cast.customer_b, tags=(tag,), priority=P.TICKET_PRIORITY_URGENT)
+    await move_to(ticket_stub, opened[0].id, P.TICKET_STATUS_RESOLVED, cast.agent_a)
+
+    async def page(caller: SignedIn, **fields: object) -> ticket_service_pb2.ListTicketsResponse:
+        request = ticket_service_pb2.ListTicketsRequest(tag=tag, page_size=1, **fields)  # type: ignore[arg-type]
+        return await ticket_stub.ListTickets(request, metadata=caller.metadata)
+
+    counted = await page(cast.agent_a, include_total_size=True)
+    assert (len(counted.tickets), counted.total_size) == (1, 4)
+    assert (await page(cast.agent_a)).total_size == 0
+    assert (await page(cast.agent_a, include_total_size=True, statuses=[P.TICKET_STATUS_OPEN])).total_size == 3
+    assert (await page(cast.agent_a, include_total_size=True, query="zzzunmatched")).total_size == 0
+    # Customers count their own tickets only, whatever they ask for.
+    assert (await page(cast.customer_a, include_total_size=True)).total_size == 3
+    assert (await page(cast.customer_a, include_total_size=True, customer_id=cast.customer_b.user_id)).total_size == 0
+
+
+async def test_number_finds_one_ticket_the_caller_may_see(ticket_stub: TicketStub, cast: Cast) -> None:
+    mine = await open_ticket(ticket_stub, cast.customer_a)
+    theirs = await open_ticket(ticket_stub, cast.customer_b)
+
+    async def ids(caller: SignedIn, number: int) -> list[str]:
+        page = await ticket_stub.ListTickets(
+            ticket_service_pb2.ListTicketsRequest(number=number), metadata=caller.metadata
+        )
+        return [t.id for t in page.tickets]
+
+    assert await ids(cast.agent_a, mine.number) == [mine.id]
+    assert await ids(cast.customer_a, mine.number) == [mine.id]
+    assert await ids(cast.customer_a, theirs.number) == []
+    assert await ids(cast.agent_a, theirs.number + 1_000_000) == []
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await ids(cast.agent_a, -1)
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(raised.value) == {"number"}
+
+
 async def test_message_text_is_searchable(ticket_stub: TicketStub, cast: Cast) -> None:
     ticket = await open_ticket(ticket_stub, cast.customer_a, subject="Login trouble", description="Cannot sign in")
     await ticket_stub.AddTicketMessage(

@@ -101,6 +101,8 @@ class ListTicketsRequest(_message.Message):
     CREATE_TIME_END_FIELD_NUMBER: _builtins.int
     QUERY_FIELD_NUMBER: _builtins.int
     ORDER_BY_FIELD_NUMBER: _builtins.int
+    INCLUDE_TOTAL_SIZE_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
     SLA_BREACHED_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     """Maximum number of tickets to return; default 50, at most 200 (larger
@@ -139,6 +141,14 @@ class ListTicketsRequest(_message.Message):
     first, tickets whose SLA clock is stopped or that have no SLA last. Ties
     are broken by `id`, so pages are stable.
     """
+    include_total_size: _builtins.bool
+    """Also count every ticket matching the filters, across all pages, into
+    `total_size` (one more indexed query; views showing counts ask for it).
+    """
+    number: _builtins.int
+    """Only the ticket with this human number (`#1042` is 1042), to jump to a
+    ticket by the number a customer quotes; 0: any.
+    """
     sla_breached: _builtins.bool
     """Only tickets that breached an SLA target (first response or
     resolution). Customers get an empty page.
@@ -174,11 +184,13 @@ class ListTicketsRequest(_message.Message):
         create_time_end: _timestamp_pb2.Timestamp | None = ...,
         query: _builtins.str = ...,
         order_by: _builtins.str = ...,
+        include_total_size: _builtins.bool = ...,
+        number: _builtins.int = ...,
         sla_breached: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time_end", b"create_time_end", "create_time_start", b"create_time_start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_id", b"assignee_id", "category", b"category", "create_time_end", b"create_time_end", "create_time_start", b"create_time_start", "customer_id", b"customer_id", "order_by", b"order_by", "page_size", b"page_size", "page_token", b"page_token", "priorities", b"priorities", "query", b"query", "sla_breached", b"sla_breached", "statuses", b"statuses", "tag", b"tag"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_id", b"assignee_id", "category", b"category", "create_time_end", b"create_time_end", "create_time_start", b"create_time_start", "customer_id", b"customer_id", "include_total_size", b"include_total_size", "number", b"number", "order_by", b"order_by", "page_size", b"page_size", "page_token", b"page_token", "priorities", b"priorities", "query", b"query", "sla_breached", b"sla_breached", "statuses", b"statuses", "tag", b"tag"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -192,8 +204,13 @@ class ListTicketsResponse(_message.Message):
 
     TICKETS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    TOTAL_SIZE_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     """Token for the next page; empty on the last page."""
+    total_size: _builtins.int
+    """How many tickets match the filters in all (AIP-158), when the request
+    set `include_total_size`; 0 otherwise.
+    """
     @_builtins.property
     def tickets(self) -> _containers.RepeatedCompositeFieldContainer[_ticket_pb2.Ticket]:
         """The page of tickets."""
@@ -203,10 +220,11 @@ class ListTicketsResponse(_message.Message):
         *,
         tickets: _abc.Iterable[_ticket_pb2.Ticket] | None = ...,
         next_page_token: _builtins.str = ...,
+        total_size: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "tickets", b"tickets"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "tickets", b"tickets", "total_size", b"total_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -5,13 +5,14 @@ import { useTranslation } from "react-i18next";
 import { buttonClasses, PageSpinner, SearchInput } from "@/components";
 import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
+import { homePath } from "./layouts/nav";
 
-/** `/`: signed-in users go to their tickets (agents and admins to the ticket queue); visitors get a welcome. */
+/** `/`: signed-in users go to their home (by role, see homePath); visitors get a welcome. */
 export function HomePage() {
-  const { state } = useSession();
+  const { state, role } = useSession();
   useDocumentTitle(undefined);
   if (state.status === "restoring") return <PageSpinner />;
-  if (state.status === "signedIn") return <Navigate to="/tickets" replace />;
+  if (state.status === "signedIn") return <Navigate to={homePath(role)} replace />;
   return <Welcome />;
 }
 

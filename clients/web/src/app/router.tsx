@@ -4,6 +4,8 @@ import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirec
 import { parseAuthSearch } from "@/features/auth/search";
 import { parseHelpSearch } from "@/features/help-center/search";
 import { parseTicketListSearch } from "@/features/tickets/search";
+import { parseWorkspaceSearch } from "@/features/workspace/search-params";
+import { Role } from "@helpdesk/client";
 import { sessionReady } from "@/lib/client";
 import { HomePage } from "./HomePage";
 import { AppShell } from "./layouts/AppShell";
@@ -16,6 +18,20 @@ async function requireSignIn({ location }: { location: { href: string } }): Prom
   if (state.status !== "signedIn") {
     throw redirect({ to: "/sign-in", search: { redirect: location.href } });
   }
+}
+
+/** Agent pages: staff only; customers are sent to their own home. */
+async function requireStaff({ location }: { location: { href: string } }): Promise<void> {
+  await requireSignIn({ location });
+  const state = await sessionReady();
+  const role = state.status === "signedIn" ? state.user.role : Role.UNSPECIFIED;
+  if (role !== Role.AGENT && role !== Role.ADMIN) throw redirect({ to: "/tickets" });
+}
+
+/** Whether the signed-in user is an agent or admin (the customer pages send them to their workspace). */
+async function isStaff(): Promise<boolean> {
+  const state = await sessionReady();
+  return state.status === "signedIn" && (state.user.role === Role.AGENT || state.user.role === Role.ADMIN);
 }
 
 const rootRoute = createRootRoute({
@@ -62,6 +78,9 @@ const ticketListRoute = createRoute({
   getParentRoute: () => ticketsRoute,
   path: "/",
   validateSearch: parseTicketListSearch,
+  beforeLoad: async () => {
+    if (await isStaff()) throw redirect({ to: "/agent/tickets", replace: true });
+  },
   component: lazyRouteComponent(() => import("@/features/tickets/TicketListPage"), "TicketListPage"),
 });
 
@@ -74,7 +93,34 @@ const newTicketRoute = createRoute({
 const ticketRoute = createRoute({
   getParentRoute: () => ticketsRoute,
   path: "/$ticketId",
+  beforeLoad: async ({ params }) => {
+    if (await isStaff()) throw redirect({ to: "/agent/tickets/$ticketId", params, replace: true });
+  },
   component: lazyRouteComponent(() => import("@/features/tickets/TicketPage"), "TicketPage"),
+});
+
+const agentRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/agent",
+  beforeLoad: requireStaff,
+});
+
+const agentTicketsRoute = createRoute({
+  getParentRoute: () => agentRoute,
+  path: "/tickets",
+});
+
+const workspaceRoute = createRoute({
+  getParentRoute: () => agentTicketsRoute,
+  path: "/",
+  validateSearch: parseWorkspaceSearch,
+  component: lazyRouteComponent(() => import("@/features/workspace/WorkspacePage"), "WorkspacePage"),
+});
+
+const agentTicketRoute = createRoute({
+  getParentRoute: () => agentTicketsRoute,
+  path: "/$ticketId",
+  component: lazyRouteComponent(() => import("@/features/workspace/AgentTicketPage"), "AgentTicketPage"),
 });
 
 const helpRoute = createRoute({
@@ -110,6 +156,7 @@ const routeTree = rootRoute.addChildren([
   registerRoute,
   settingsRoute,
   ticketsRoute.addChildren([ticketListRoute, newTicketRoute, ticketRoute]),
+  agentRoute.addChildren([agentTicketsRoute.addChildren([workspaceRoute, agentTicketRoute])]),
   helpRoute,
   articleRoute,
   chatRoute,

@@ -16,3 +16,6 @@ export { Callout } from "./Callout";
 export { SearchInput } from "./SearchInput";
 export { StarRating, Stars } from "./StarRating";
 export { CannedResponsePicker } from "./CannedResponsePicker";
+export { PriorityBadge, StatusBadge } from "./TicketBadges";
+export { Kbd } from "./Kbd";
+export { NotFoundOrError } from "./NotFoundOrError";

@@ -5,22 +5,25 @@ import { useTranslation } from "react-i18next";
 import { buttonClasses, ErrorBanner, LanguageSwitcher, ThemeSwitcher } from "@/components";
 import { dismissSessionNotice, useSession } from "@/lib/client";
 
+import { useShortcut } from "@/lib/shortcuts";
+import { navItems } from "./nav";
 import { UserMenu } from "./UserMenu";
 
 // The live-chat launcher, loaded only when shown (customers on the help center and ticket pages).
+// The `?` and Ctrl/Cmd+K dialogs, loaded when first opened (the keys are registered here).
+const ShortcutHelp = lazy(() => import("@/components/ShortcutHelp").then((module) => ({ default: module.ShortcutHelp })));
+const AppPalette = lazy(() => import("./AppPalette").then((module) => ({ default: module.AppPalette })));
 const ChatLauncher = lazy(() => import("@/features/chat/ChatLauncher").then((module) => ({ default: module.ChatLauncher })));
-
-interface NavItem {
-  to: "/tickets" | "/help" | "/chat" | "/agent/chats";
-  label: string;
-}
 
 /** The frame of every page: header with navigation and preferences, then the page. */
 export function AppShell() {
   const { t } = useTranslation();
   const router = useRouter();
-  const { state, user, isStaff } = useSession();
+  const { state, user, role, isStaff } = useSession();
   const [menuOpen, setMenuOpen] = useState(false);
+  const [dialog, setDialog] = useState<"help" | "palette">();
+  useShortcut("?", () => setDialog("help"), { description: t("shortcuts.help"), group: t("shortcuts.general") });
+  useShortcut("mod+k", () => setDialog("palette"), { description: t("shortcuts.palette"), group: t("shortcuts.general"), allowInInput: true, enabled: user !== undefined });
   const pathname = useRouterState({ select: (s) => s.location.pathname });
 
   // On navigation: close the phone menu, and move focus to the new page's content so keyboard
@@ -38,13 +41,7 @@ export function AppShell() {
     if (state.status === "signedOut") void router.invalidate();
   }, [state.status, router]);
 
-  const nav: NavItem[] = user
-    ? [
-        { to: "/tickets", label: isStaff ? t("nav.queue") : t("nav.tickets") },
-        { to: "/help", label: t("nav.help") },
-        ...(isStaff ? [{ to: "/agent/chats" as const, label: t("nav.chats") }] : [{ to: "/chat" as const, label: t("nav.chat") }]),
-      ]
-    : [{ to: "/help", label: t("nav.help") }];
+  const nav = navItems(role, t);
 
   const linkClasses = "rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap text-muted hover:bg-subtle hover:text-fg";
   const activeClasses = "bg-subtle text-fg";
@@ -134,6 +131,10 @@ export function AppShell() {
           </a>
         </div>
       </footer>
+      <Suspense fallback={null}>
+        {dialog === "help" ? <ShortcutHelp open onClose={() => setDialog(undefined)} /> : null}
+        {dialog === "palette" && user ? <AppPalette onClose={() => setDialog(undefined)} /> : null}
+      </Suspense>
       {showLauncher ? (
         <Suspense fallback={null}>
           <ChatLauncher />

@@ -1,15 +1,14 @@
-import { Code } from "@connectrpc/connect";
-import { HelpdeskError, TicketStatus } from "@helpdesk/client";
+import { TicketStatus } from "@helpdesk/client";
 import { getRouteApi, Link } from "@tanstack/react-router";
-import { ArrowLeft, FileQuestion } from "lucide-react";
+import { ArrowLeft } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Button, buttonClasses, Dialog, EmptyState, ErrorBanner, Page, PageSpinner } from "@/components";
+import { Button, buttonClasses, Dialog, ErrorBanner, NotFoundOrError, Page, PageSpinner } from "@/components";
 import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
 import { formatRelative } from "@/lib/format";
-import { useCloseTicket, useTicket, useTicketMessages } from "./api";
+import { useCloseTicket, useLiveTicket, useTicket, useTicketMessages } from "./api";
 import { PriorityBadge, StatusBadge } from "./components/Chips";
 import { Conversation } from "./components/Conversation";
 import { ReplyBox } from "./components/ReplyBox";
@@ -27,31 +26,25 @@ export function TicketPage() {
   const { user, isStaff } = useSession();
   const ticket = useTicket(ticketId);
   useDocumentTitle(ticket.data ? `#${ticket.data.number} ${ticket.data.subject}` : undefined);
-  const live = ticket.data !== undefined && ticket.data.status !== TicketStatus.CLOSED;
-  const conversation = useTicketMessages(ticketId, live);
+  const conversation = useTicketMessages(ticketId);
+  useLiveTicket(ticketId);
   const close = useCloseTicket(ticket.data);
   const [confirming, setConfirming] = useState(false);
 
   if (ticket.isPending) return <PageSpinner />;
   if (ticket.isError) {
-    const missing = HelpdeskError.from(ticket.error).code === Code.NotFound || HelpdeskError.from(ticket.error).code === Code.InvalidArgument;
     return (
-      <Page>
-        {missing ? (
-          <EmptyState
-            icon={FileQuestion}
-            title={t("ticket.notFoundTitle")}
-            body={t("ticket.notFoundBody")}
-            action={
-              <Link to="/tickets" className={buttonClasses("secondary")}>
-                {t("ticket.back")}
-              </Link>
-            }
-          />
-        ) : (
-          <ErrorBanner onRetry={() => void ticket.refetch()}>{describeError(ticket.error, tc)}</ErrorBanner>
-        )}
-      </Page>
+      <NotFoundOrError
+        error={ticket.error}
+        onRetry={() => void ticket.refetch()}
+        title={t("ticket.notFoundTitle")}
+        body={t("ticket.notFoundBody")}
+        action={
+          <Link to="/tickets" className={buttonClasses("secondary")}>
+            {t("ticket.back")}
+          </Link>
+        }
+      />
     );
   }
 

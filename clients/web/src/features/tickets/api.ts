@@ -1,8 +1,9 @@
 // The tickets feature's server state: query keys, list/detail/conversation queries and mutations.
 
-import { ArticleState, ArticleView, TicketStatus, type Ticket, type TicketPriority } from "@helpdesk/client";
+import { ArticleState, ArticleView, TicketChangeKind, TicketStatus, type Ticket, type TicketPriority } from "@helpdesk/client";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { client } from "@/lib/client";
+import { useTicketWatch } from "@/lib/ticket-watch";
 import { listFilters, type TicketListSearch } from "./search";
 
 // The API's default page: one round trip shows a customer's whole recent history.
@@ -30,26 +31,40 @@ export function useTicketList(search: TicketListSearch, staff: boolean) {
   });
 }
 
-/** Refetch interval of an open ticket: agents' replies show up without a reload. */
-const LIVE_MS = 20_000;
-
 export function useTicket(id: string) {
   return useQuery({
     queryKey: ticketKeys.detail(id),
     queryFn: ({ signal }) => client.tickets.getTicket({ id }, { signal }),
-    refetchInterval: (query) => (query.state.data?.status === TicketStatus.CLOSED ? false : LIVE_MS),
   });
 }
 
 /** The public conversation, oldest first (the server never sends internal notes to customers). */
-export function useTicketMessages(id: string, live: boolean) {
+export function useTicketMessages(id: string) {
   return useInfiniteQuery({
     queryKey: ticketKeys.messages(id),
     initialPageParam: "",
     queryFn: ({ pageParam, signal }) => client.tickets.listTicketMessages({ ticketId: id, pageSize: 100, pageToken: pageParam }, { signal }),
     getNextPageParam: (page) => page.nextPageToken || undefined,
-    refetchInterval: live ? LIVE_MS : false,
   });
+}
+
+/** Keeps the open ticket current over WatchTickets: an agent's answer or status change shows at once. */
+export function useLiveTicket(id: string): void {
+  const queryClient = useQueryClient();
+  useTicketWatch(
+    { ticketId: id },
+    {
+      onChange: (change) => {
+        if (change.ticket) queryClient.setQueryData(ticketKeys.detail(id), change.ticket);
+        if (change.kind === TicketChangeKind.MESSAGE_ADDED) void queryClient.invalidateQueries({ queryKey: ticketKeys.messages(id) });
+      },
+      onCaughtUp: (since) => {
+        for (const key of [ticketKeys.detail(id), ticketKeys.messages(id)]) {
+          void queryClient.invalidateQueries({ queryKey: key, predicate: (query) => query.state.dataUpdatedAt < since });
+        }
+      },
+    },
+  );
 }
 
 export interface NewTicket {

@@ -98,6 +98,12 @@ const en = {
     },
     otherFields: "Also check: {{fields}}",
   },
+  shortcuts: {
+    title: "Keyboard shortcuts",
+    general: "Everywhere",
+    help: "Show keyboard shortcuts",
+    palette: "Jump to a ticket or search",
+  },
   home: {
     title: "How can we help?",
     subtitle: "Search the help center, or sign in to follow your requests and talk to our team.",

@@ -100,6 +100,12 @@ const ptBR: CommonStrings = {
     },
     otherFields: "Verifique também: {{fields}}",
   },
+  shortcuts: {
+    title: "Atalhos de teclado",
+    general: "Em qualquer página",
+    help: "Mostrar os atalhos de teclado",
+    palette: "Ir para um chamado ou pesquisar",
+  },
   home: {
     title: "Como podemos ajudar?",
     subtitle: "Pesquise na central de ajuda ou entre para acompanhar seus pedidos e falar com nossa equipe.",

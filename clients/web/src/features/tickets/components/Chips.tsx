@@ -1,33 +1,15 @@
 import type { TicketPriority, TicketStatus } from "@helpdesk/client";
-import { ArrowUp, ChevronsUp, Minus, ArrowDown } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { Badge } from "@/components";
-import { PRIORITY_NAME, PRIORITY_TONE, STATUS_NAME, STATUS_TONE } from "../labels";
+import { PriorityBadge as SharedPriorityBadge, StatusBadge as SharedStatusBadge } from "@/components";
 
 export function StatusBadge({ status }: { status: TicketStatus }) {
   const { t } = useTranslation("tickets");
-  const name = STATUS_NAME[status];
-  if (name === undefined) return null;
-  return (
-    <Badge tone={STATUS_TONE[name]} dot>
-      {t(`status.${name}`)}
-    </Badge>
-  );
+  return <SharedStatusBadge status={status} label={(name) => t(`status.${name}`)} />;
 }
-
-const PRIORITY_ICON = { low: ArrowDown, medium: Minus, high: ArrowUp, urgent: ChevronsUp } as const;
 
 export function PriorityBadge({ priority }: { priority: TicketPriority }) {
   const { t } = useTranslation("tickets");
-  const name = PRIORITY_NAME[priority];
-  if (name === undefined) return null;
-  const Icon = PRIORITY_ICON[name];
-  return (
-    <Badge tone={PRIORITY_TONE[name]}>
-      <Icon aria-hidden="true" className="size-3" />
-      {t(`priority.${name}`)}
-    </Badge>
-  );
+  return <SharedPriorityBadge priority={priority} label={(name) => t(`priority.${name}`)} />;
 }
 
 /** A category key in words (unknown categories are shown as they are). */

@@ -1,0 +1,45 @@
+// What the header offers each role, and where each role lands at `/`. One line per entry: the
+// agent chat console and the admin pages add theirs here.
+
+import { Role } from "@helpdesk/client";
+import type { TFunction } from "i18next";
+
+export type NavPath = "/tickets" | "/help" | "/chat" | "/agent/tickets" | "/agent/chats";
+
+export interface NavItem {
+  to: NavPath;
+  label: string;
+}
+
+/** The header's links for a role (signed out: UNSPECIFIED). */
+export function navItems(role: Role, t: TFunction): NavItem[] {
+  switch (role) {
+    case Role.AGENT:
+    case Role.ADMIN:
+      return [
+        { to: "/agent/tickets", label: t("nav.queue") },
+        { to: "/agent/chats", label: t("nav.chats") },
+        { to: "/help", label: t("nav.help") },
+      ];
+    case Role.CUSTOMER:
+      return [
+        { to: "/tickets", label: t("nav.tickets") },
+        { to: "/help", label: t("nav.help") },
+        { to: "/chat", label: t("nav.chat") },
+      ];
+    default:
+      return [{ to: "/help", label: t("nav.help") }];
+  }
+}
+
+/** Where a signed-in user starts: customers on their tickets, agents on their workspace, admins on the console. */
+export function homePath(role: Role): NavPath {
+  switch (role) {
+    case Role.AGENT:
+      return "/agent/tickets";
+    case Role.ADMIN:
+      return "/agent/tickets"; // the admin console's route replaces this once it exists
+    default:
+      return "/tickets";
+  }
+}
