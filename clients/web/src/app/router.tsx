@@ -1,9 +1,11 @@
 // The route tree: typed paths and search params, one lazily loaded chunk per page.
 
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirect } from "@tanstack/react-router";
+import { parseUserListSearch } from "@/features/admin-users/search";
 import { parseAuthSearch } from "@/features/auth/search";
 import { parseHelpSearch } from "@/features/help-center/search";
 import { parseTicketListSearch } from "@/features/tickets/search";
+import { Role } from "@helpdesk/client";
 import { sessionReady } from "@/lib/client";
 import { HomePage } from "./HomePage";
 import { AppShell } from "./layouts/AppShell";
@@ -16,6 +18,17 @@ async function requireSignIn({ location }: { location: { href: string } }): Prom
   if (state.status !== "signedIn") {
     throw redirect({ to: "/sign-in", search: { redirect: location.href } });
   }
+}
+
+/** Pages for some roles only: signed-out visitors sign in first; other roles go home. */
+function requireRole(...roles: Role[]) {
+  return async ({ location }: { location: { href: string } }): Promise<void> => {
+    await requireSignIn({ location });
+    const state = await sessionReady();
+    if (state.status === "signedIn" && !roles.includes(state.user.role)) {
+      throw redirect({ to: "/" });
+    }
+  };
 }
 
 const rootRoute = createRootRoute({
@@ -97,6 +110,15 @@ const chatRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/chat/ChatPage"), "ChatPage"),
 });
 
+// Admin console and knowledge-base editing (features/admin-*, features/knowledge-editor).
+const adminUsersRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/users",
+  beforeLoad: requireRole(Role.ADMIN),
+  validateSearch: parseUserListSearch,
+  component: lazyRouteComponent(() => import("@/features/admin-users/AdminUsersPage"), "AdminUsersPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -106,6 +128,7 @@ const routeTree = rootRoute.addChildren([
   helpRoute,
   articleRoute,
   chatRoute,
+  adminUsersRoute,
 ]);
 
 export const router = createRouter({

@@ -13,3 +13,5 @@ export { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
 export { Avatar } from "./Avatar";
 export { Callout } from "./Callout";
 export { SearchInput } from "./SearchInput";
+export { MarkdownView } from "./MarkdownView";
+export { ArticleLinkPicker } from "./ArticleLinkPicker";
