@@ -1,0 +1,1 @@
+"""SLA policies: business-hours schedules, due times on tickets, breach detection."""
