@@ -60,6 +60,25 @@ async def run_axe(page: Page, axe_script: Path) -> list[str]:
     return [str(v) for v in violations]
 
 
+async def screen_problems(page: Page, name: str, heading: str, scheme: str, axe_script: Path) -> dict[str, list[str]]:
+    """Screenshots the page as it is at every size (nothing may scroll sideways), then runs axe."""
+    problems: dict[str, list[str]] = {}
+    shots = ARTIFACTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    for width, height in SIZES:
+        await page.set_viewport_size({"width": width, "height": height})
+        await expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+        label = f"{name}-{width}x{height}-{scheme}"
+        overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        if overflow > 0:
+            problems.setdefault(label, []).append(f"scrolls sideways by {overflow}px")
+        await page.screenshot(path=str(shots / f"{label}.png"))
+    violations = await run_axe(page, axe_script)
+    if violations:
+        problems.setdefault(f"{name}-{scheme}", []).extend(violations)
+    return problems
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 async def test_every_page_passes_axe_fits_every_size_and_screenshots(
     scheme: str, open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]], axe_script: Path
@@ -100,20 +119,8 @@ async def test_every_page_passes_axe_fits_every_size_and_screenshots(
     problems: dict[str, list[str]] = {}
 
     async def check(name: str, heading: str) -> None:
-        """Screenshots at every size (nothing scrolling sideways), then axe, on the page as it is."""
-        for width, height in SIZES:
-            await page.set_viewport_size({"width": width, "height": height})
-            await expect(page.get_by_role("heading", name=heading).first).to_be_visible()
-            label = f"{name}-{width}x{height}-{scheme}"
-            overflow = await page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            if overflow > 0:
-                problems.setdefault(label, []).append(f"scrolls sideways by {overflow}px")
-            await page.screenshot(path=str(shots / f"{label}.png"))
-        violations = await run_axe(page, axe_script)
-        if violations:
-            problems.setdefault(f"{name}-{scheme}", []).extend(violations)
+        for label, found in (await screen_problems(page, name, heading, scheme, axe_script)).items():
+            problems.setdefault(label, []).extend(found)
 
     signed_in = False
     for screen in screens:

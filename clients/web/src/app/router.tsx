@@ -3,6 +3,7 @@
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirect } from "@tanstack/react-router";
 import { parseUserListSearch } from "@/features/admin-users/search";
 import { parseAuthSearch } from "@/features/auth/search";
+import { parseArticleListSearch } from "@/features/knowledge-editor/search";
 import { parseHelpSearch } from "@/features/help-center/search";
 import { parseTicketListSearch } from "@/features/tickets/search";
 import { Role } from "@helpdesk/client";
@@ -119,6 +120,31 @@ const adminUsersRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin-users/AdminUsersPage"), "AdminUsersPage"),
 });
 
+const editorRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/agent/articles",
+  beforeLoad: requireRole(Role.AGENT, Role.ADMIN),
+});
+
+const editorListRoute = createRoute({
+  getParentRoute: () => editorRoute,
+  path: "/",
+  validateSearch: parseArticleListSearch,
+  component: lazyRouteComponent(() => import("@/features/knowledge-editor/ArticleListPage"), "ArticleListPage"),
+});
+
+const newArticleRoute = createRoute({
+  getParentRoute: () => editorRoute,
+  path: "/new",
+  component: lazyRouteComponent(() => import("@/features/knowledge-editor/ArticleEditorPage"), "NewArticlePage"),
+});
+
+const editArticleRoute = createRoute({
+  getParentRoute: () => editorRoute,
+  path: "/$articleId",
+  component: lazyRouteComponent(() => import("@/features/knowledge-editor/ArticleEditorPage"), "ArticleEditorPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -129,6 +155,7 @@ const routeTree = rootRoute.addChildren([
   articleRoute,
   chatRoute,
   adminUsersRoute,
+  editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
 ]);
 
 export const router = createRouter({

@@ -1,13 +1,13 @@
 import { HelpdeskError, Role, type User } from "@helpdesk/client";
 import { getRouteApi } from "@tanstack/react-router";
 import { UserPlus, Users } from "lucide-react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, Dialog, EmptyState, ErrorBanner, Page, PageHeader, SearchInput, Select, Spinner } from "@/components";
 import { useSession } from "@/lib/client";
-import { useDebounced } from "@/lib/debounce";
 import { describeError } from "@/lib/errors";
 import { roleKey } from "@/lib/roles";
+import { useSearchText } from "@/lib/search-text";
 import { useDocumentTitle } from "@/lib/title";
 import { useUpdateUser, useUsers, type UserChange } from "./api";
 import { CreateUserDialog } from "./components/CreateUserDialog";
@@ -25,18 +25,12 @@ export function AdminUsersPage() {
   const search = route.useSearch();
   const navigate = route.useNavigate();
   const { user: me } = useSession();
-  const [query, setQuery] = useState(search.q ?? "");
-  const settled = useDebounced(query.trim(), 300);
+  const [query, setQuery] = useSearchText(search.q, (q) => void navigate({ search: (previous) => ({ ...previous, q }), replace: true }));
   const [creating, setCreating] = useState(false);
   const [pending, setPending] = useState<UserChange>();
   const [notice, setNotice] = useState<{ tone: "info" | "danger"; text: string }>();
   const users = useUsers({ query: search.q ?? "", role: search.role ? ROLE_BY_NAME[search.role] : Role.UNSPECIFIED, showInactive: search.inactive === true });
   const update = useUpdateUser();
-
-  // The typed query reaches the URL once typing settles (replace: no history entry per keystroke).
-  useEffect(() => {
-    if (settled !== (search.q ?? "")) void navigate({ search: (previous) => ({ ...previous, q: settled || undefined }), replace: true });
-  }, [settled, search.q, navigate]);
 
   const apply = async (change: UserChange) => {
     setPending(undefined);
