@@ -22,6 +22,7 @@ from server.chat.demo import seed_demo_chats
 from server.core.context import Role
 from server.core.errors import AlreadyExists
 from server.knowledge.demo import seed_demo_articles
+from server.responses.demo import seed_demo_responses
 from server.settings import Settings
 from server.tickets.demo import seed_demo_tickets
 from server.users.domain import create_user_command
@@ -108,11 +109,17 @@ async def _seed_tickets(context: SeedContext) -> None:
     _log.info("seeded %d demo tickets", created)
 
 
+async def _seed_canned_responses(context: SeedContext) -> None:
+    created = await seed_demo_responses(context.database)
+    _log.info("seeded %d canned responses", created)
+
+
 SEED_STEPS: tuple[tuple[str, SeedStep], ...] = (
     ("users", _seed_users),
     ("articles", _seed_articles),
     ("chats", _seed_chats),
     ("tickets", _seed_tickets),
+    ("canned_responses", _seed_canned_responses),
 )
 
 

@@ -6,6 +6,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 
 from helpdesk.v1 import (
     auth_service_pb2,
+    canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
     ticket_service_pb2,
@@ -18,4 +19,5 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     ticket_service_pb2.DESCRIPTOR.services_by_name["TicketService"],
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
+    canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
 )

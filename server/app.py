@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from helpdesk.v1 import (
     auth_service_pb2_grpc,
+    canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
     ticket_service_pb2_grpc,
@@ -36,6 +37,7 @@ from server.core.rate_limit import RateLimiter
 from server.health import HealthReporter
 from server.knowledge.wiring import Knowledge
 from server.reflection import enable_reflection
+from server.responses.wiring import Responses
 from server.settings import Settings
 from server.tickets.wiring import Tickets
 from server.users.domain import UserAdmin
@@ -166,6 +168,8 @@ class HelpdeskApp:
         knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
         chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis)
         chat_service_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(chat=chat), server)
+        responses = Responses.create(database=resources.database)
+        canned_response_service_pb2_grpc.add_CannedResponseServiceServicer_to_server(responses.servicer, server)
 
         health_servicer = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -174,8 +178,14 @@ class HelpdeskApp:
             probes={"postgresql": resources.database.ping, "redis": resources.redis.ping},
             service_names=[s.full_name for s in API_SERVICES],
             # The knowledge base reads and searches from PostgreSQL alone when Redis is down; chat
-            # streams fall back to polling PostgreSQL.
-            serving_without={"redis": {"helpdesk.v1.KnowledgeService", "helpdesk.v1.ChatService"}},
+            # streams fall back to polling PostgreSQL; canned responses live in PostgreSQL only.
+            serving_without={
+                "redis": {
+                    "helpdesk.v1.KnowledgeService",
+                    "helpdesk.v1.ChatService",
+                    "helpdesk.v1.CannedResponseService",
+                }
+            },
         )
         enable_reflection(
             server, [*(s.full_name for s in API_SERVICES), health_pb2.DESCRIPTOR.services_by_name["Health"].full_name]

@@ -4,11 +4,13 @@
     helpdesk serve          one production server process, configured by the environment
     helpdesk migrate        apply pending database migrations
     helpdesk create-user    add a user (for example an agent to the running dev stack)
+    helpdesk backup         a consistent dump of the database (PostgreSQL custom format), servers running
+    helpdesk restore        a dump into an empty database
     helpdesk envoy-config   print the production Envoy config, rendered from HELPDESK_GATEWAY_* variables
     helpdesk gateway        run Envoy with that config (the gateway container's command)
     helpdesk agent          a terminal console for agents: watch the queue, accept a chat, converse
 
-`migrate` and `create-user` act on `DATABASE_URL` when it is set, else on the dev stack's database
+`migrate`, `create-user`, `backup` and `restore` act on `DATABASE_URL` when it is set, else on the dev stack's database
 (starting its PostgreSQL for the moment if `helpdesk dev` is not running). Exit status: 0 on
 success, 1 on failure, 2 on a configuration error (a missing or unsafe setting).
 
@@ -99,6 +101,17 @@ def _parser() -> argparse.ArgumentParser:
     create_user.add_argument("--role", required=True, choices=ROLES)
     create_user.add_argument("--display-name", help="default: the part of the email before the @")
     create_user.set_defaults(handler=_create_user)
+
+    backup = commands.add_parser("backup", help="dump the database to a file while the servers run")
+    _add_data_dir(backup)
+    backup.add_argument("--to", dest="target", type=Path, required=True, metavar="FILE", help="the dump to write")
+    backup.set_defaults(handler=_backup)
+
+    restore = commands.add_parser("restore", help="restore a dump made by `helpdesk backup` into an empty database")
+    _add_data_dir(restore)
+    restore.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE", help="the dump to read")
+    restore.add_argument("--force", action="store_true", help="replace everything in a database that is not empty")
+    restore.set_defaults(handler=_restore)
 
     envoy_config = commands.add_parser("envoy-config", help="print the gateway's Envoy config from HELPDESK_GATEWAY_*")
     envoy_config.add_argument("--output", type=Path, help="write it to this file instead of stdout")
@@ -228,6 +241,32 @@ def _create_user(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     print(f"created {args.role} {args.email}")
     return EXIT_OK
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, backup_database
+
+    with _database_url(args.data_dir) as url:
+        try:
+            backup_database(url=url, target=args.target, report=_progress)
+        except BackupError as exc:
+            raise CommandFailed(str(exc)) from exc
+    return EXIT_OK
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from storage.backup import BackupError, restore_database
+
+    with _database_url(args.data_dir) as url:
+        try:
+            restore_database(url=url, source=args.source, force=args.force, report=_progress)
+        except BackupError as exc:
+            raise CommandFailed(str(exc)) from exc
+    return EXIT_OK
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
 
 
 def _envoy_config(args: argparse.Namespace) -> int:

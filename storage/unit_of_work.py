@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repositories import (
     ArticleRepository,
     AuthSessionRepository,
+    CannedResponseRepository,
     ChatRepository,
     IdempotencyRepository,
     RefreshTokenRepository,
@@ -38,6 +39,7 @@ class UnitOfWork:
         self.ticket_changes = TicketChangeRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
+        self.canned_responses = CannedResponseRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

@@ -116,6 +116,9 @@ def ticket_fields(ticket: TicketRecord, *, staff: bool) -> dict[str, Any]:
         resolve_time=None if ticket.resolve_time is None else _stamp_fields(ticket.resolve_time),
         close_time=None if ticket.close_time is None else _stamp_fields(ticket.close_time),
         etag=ticket.etag,
+        rating=ticket.rating or 0,
+        rating_comment=ticket.rating_comment,
+        rate_time=None if ticket.rate_time is None else _stamp_fields(ticket.rate_time),
     )
 
 
@@ -155,6 +158,7 @@ def event_to_proto(record: EventRecord) -> ticket_event_pb2.TicketEvent:
         message_id=_optional_id(record.message_id),
         updated_fields=record.updated_fields,
         comment=record.comment,
+        rating=record.rating or 0,
     )
     if record.old_status:
         event.old_status = _STATUS_BY_TEXT[record.old_status]

@@ -32,6 +32,7 @@ from server.tickets.convert import (
 )
 from server.tickets.domain import UPDATABLE_FIELDS, TicketDesk, TicketEdit
 from server.tickets.listing import ListTicketsQuery
+from server.tickets.satisfaction import TicketSatisfaction
 from server.tickets.watch import TicketWatch
 from server.tickets.watch_filter import WatchFilter
 
@@ -41,10 +42,18 @@ _Context = grpc.aio.ServicerContext[Any, Any]
 class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
     """Transport for the ticket workflow."""
 
-    def __init__(self, *, desk: TicketDesk, conversation: TicketConversation, watch: TicketWatch) -> None:
+    def __init__(
+        self,
+        *,
+        desk: TicketDesk,
+        conversation: TicketConversation,
+        watch: TicketWatch,
+        satisfaction: TicketSatisfaction,
+    ) -> None:
         self._desk = desk
         self._conversation = conversation
         self._watch = watch
+        self._satisfaction = satisfaction
 
     async def CreateTicket(
         self, request: ticket_service_pb2.CreateTicketRequest, context: _Context
@@ -151,6 +160,14 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
         """Deletes the ticket for good."""
         await self._desk.delete_ticket(principal=require_principal(), ticket_id=request.id, etag=request.etag)
         return empty_pb2.Empty()
+
+    async def RateTicket(self, request: ticket_service_pb2.RateTicketRequest, context: _Context) -> ticket_pb2.Ticket:
+        """The customer rates a resolved or closed ticket, once."""
+        principal = require_principal()
+        ticket = await self._satisfaction.rate(
+            principal=principal, ticket_id=request.id, rating=request.rating, comment=request.comment
+        )
+        return ticket_to_proto(ticket, staff=principal.is_staff)
 
     async def AddTicketMessage(
         self, request: ticket_service_pb2.AddTicketMessageRequest, context: _Context

@@ -11,6 +11,7 @@ from server.settings import Settings
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
 from server.tickets.live import LiveTickets
+from server.tickets.satisfaction import TicketSatisfaction
 from server.tickets.servicer import TicketServicer
 from storage.db import Database
 
@@ -30,5 +31,6 @@ class Tickets:
         live = LiveTickets(settings=settings, database=database, redis=redis, metrics=metrics)
         desk = TicketDesk(database=database, changes=live.feed)
         conversation = TicketConversation(database=database, changes=live.feed)
-        servicer = TicketServicer(desk=desk, conversation=conversation, watch=live.watch)
+        satisfaction = TicketSatisfaction(database=database, changes=live.feed)
+        servicer = TicketServicer(desk=desk, conversation=conversation, watch=live.watch, satisfaction=satisfaction)
         return cls(desk=desk, conversation=conversation, live=live, servicer=servicer)

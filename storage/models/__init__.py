@@ -2,6 +2,7 @@
 
 from storage.models.auth import AuthSession, RefreshToken
 from storage.models.base import Base
+from storage.models.canned_responses import CannedResponse
 from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
@@ -15,6 +16,7 @@ __all__ = [
     "ArticleVote",
     "AuthSession",
     "Base",
+    "CannedResponse",
     "Chat",
     "ChatMessage",
     "ChatState",

@@ -46,6 +46,7 @@ EventType: TypeAlias = Literal[
     "tags_changed",
     "message_added",
     "note_added",
+    "rated",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 AUTHOR_ROLES = ("customer", "agent", "admin")
@@ -69,6 +70,9 @@ class Ticket(Base):
         CheckConstraint("version > 0", name="version_positive"),
         CheckConstraint("public_message_count >= 0 AND message_count >= public_message_count", name="message_counts"),
         CheckConstraint("(status = 'closed') = (close_time IS NOT NULL)", name="close_time_when_closed"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+        CheckConstraint("(rating IS NULL) = (rate_time IS NULL)", name="rate_time_with_rating"),
+        CheckConstraint("char_length(rating_comment) <= 1000", name="rating_comment_length"),
         Index("uq_tickets_number", "number", unique=True),
         # A customer's own list, by status.
         Index("ix_tickets_customer_id_status", "customer_id", "status"),
@@ -109,6 +113,10 @@ class Ticket(Base):
     resolve_time: Mapped[datetime | None]
     close_time: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(server_default=text("1"))
+    # The customer's satisfaction rating (1-5) once resolved; NULL until rated.
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rate_time: Mapped[datetime | None]
     search_public: Mapped[str] = mapped_column(TSVECTOR, server_default=text("''::tsvector"))
     search_staff: Mapped[str] = mapped_column(TSVECTOR, server_default=text("''::tsvector"))
 
@@ -158,6 +166,7 @@ class TicketEvent(Base):
             name="priorities",
         ),
         CheckConstraint("char_length(comment) <= 1000", name="comment_length"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         Index("ix_ticket_events_ticket_id_seq", "ticket_id", "seq"),
     )
 
@@ -182,3 +191,4 @@ class TicketEvent(Base):
     message_id: Mapped[uuid.UUID | None]
     updated_fields: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     comment: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)

@@ -1,6 +1,7 @@
 """One repository per aggregate. Repositories take the unit of work's session and never commit."""
 
 from storage.repositories.articles import ArticleRepository
+from storage.repositories.canned_responses import CannedResponseRepository
 from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
@@ -12,6 +13,7 @@ from storage.repositories.users import UserRepository
 __all__ = [
     "ArticleRepository",
     "AuthSessionRepository",
+    "CannedResponseRepository",
     "ChatRepository",
     "IdempotencyRepository",
     "RefreshTokenRepository",

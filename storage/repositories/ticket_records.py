@@ -60,6 +60,9 @@ class TicketRecord(NamedTuple):
     resolve_time: datetime | None
     close_time: datetime | None
     version: int
+    rating: int | None
+    rating_comment: str
+    rate_time: datetime | None
 
     @property
     def etag(self) -> str:
@@ -101,6 +104,7 @@ class NewEvent:
     message_id: uuid.UUID | None = None
     updated_fields: list[str] | None = None
     comment: str | None = None
+    rating: int | None = None
 
 
 class EventRecord(NamedTuple):
@@ -126,6 +130,7 @@ class EventRecord(NamedTuple):
     message_id: uuid.UUID | None
     updated_fields: list[str]
     comment: str
+    rating: int | None
 
 
 _customer = aliased(User, name="customer")
@@ -155,6 +160,9 @@ TICKET_COLUMNS: tuple[Any, ...] = (
     Ticket.resolve_time,
     Ticket.close_time,
     Ticket.version,
+    Ticket.rating,
+    func.coalesce(Ticket.rating_comment, "").label("rating_comment"),
+    Ticket.rate_time,
 )
 
 
@@ -225,6 +233,7 @@ _SELECT_EVENTS = _matching(
         TicketEvent.message_id,
         func.coalesce(TicketEvent.updated_fields, literal_column("'{}'::text[]")).label("updated_fields"),
         func.coalesce(TicketEvent.comment, "").label("comment"),
+        TicketEvent.rating,
     ).select_from(_events.outerjoin(_actor, _actor.id == TicketEvent.actor_id)),
     EventRecord,
 )

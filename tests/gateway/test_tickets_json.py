@@ -69,6 +69,7 @@ def _request(rpc: str, ticket_id: str, actor: SignedIn, cast: Cast) -> tuple[str
         "AddTicketMessage": ("POST", f"/v1/tickets/{ticket_id}/messages", {"body": "hello"}),
         "ListTicketMessages": ("GET", f"/v1/tickets/{ticket_id}/messages", None),
         "ListTicketEvents": ("GET", f"/v1/tickets/{ticket_id}/events", None),
+        "RateTicket": ("POST", f"/v1/tickets/{ticket_id}:rate", {"rating": 5}),
     }[rpc]
 
 

@@ -28,6 +28,9 @@ from helpdesk.v1 import (
     article_pb2,
     auth_service_pb2,
     auth_service_pb2_grpc,
+    canned_response_pb2,
+    canned_response_service_pb2,
+    canned_response_service_pb2_grpc,
     chat_service_pb2,
     chat_service_pb2_grpc,
     knowledge_service_pb2,
@@ -48,6 +51,7 @@ UserStub: TypeAlias = "user_service_pb2_grpc.UserServiceAsyncStub"
 TicketStub: TypeAlias = "ticket_service_pb2_grpc.TicketServiceAsyncStub"
 ChatStub: TypeAlias = "chat_service_pb2_grpc.ChatServiceAsyncStub"
 KnowledgeStub: TypeAlias = "knowledge_service_pb2_grpc.KnowledgeServiceAsyncStub"
+CannedResponseStub: TypeAlias = "canned_response_service_pb2_grpc.CannedResponseServiceAsyncStub"
 
 CALLERS = ("anonymous", "customer_a", "customer_b", "agent", "deactivated", "admin")
 
@@ -77,6 +81,8 @@ _PUBLIC = _row(OK, OK, OK, OK, UNAUTHENTICATED, OK)
 _CREDENTIAL_IN_REQUEST = _row(OK, OK, OK, OK, UNAUTHENTICATED, OK)
 # A draft takes no votes: staff are told why, customers are told it does not exist.
 _DRAFT_VOTE = _row(UNAUTHENTICATED, NOT_FOUND, NOT_FOUND, PRECONDITION, UNAUTHENTICATED, PRECONDITION)
+# The agent's personal canned response: theirs alone; to the administrator it does not exist.
+_AGENTS_OWN = _row(UNAUTHENTICATED, DENIED, DENIED, OK, UNAUTHENTICATED, NOT_FOUND)
 
 EXPECTED: dict[str, dict[str, str]] = {
     # Anyone may open an account; the header (even a refused token) is ignored, as for signing in.
@@ -103,6 +109,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "TicketService.AddTicketMessage[note]": _STAFF,
     "TicketService.ListTicketMessages": _OWNER_AND_STAFF,
     "TicketService.ListTicketEvents": _STAFF,
+    # Only the ticket's customer rates it (a resolved ticket).
+    "TicketService.RateTicket": _row(UNAUTHENTICATED, OK, NOT_FOUND, DENIED, UNAUTHENTICATED, DENIED),
     # Watching a ticket one may not see is allowed and shows nothing: no existence is revealed.
     "TicketService.WatchTickets": _SIGNED_IN,
     "ChatService.StartChat": _CUSTOMERS,
@@ -133,6 +141,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "KnowledgeService.VoteArticle[published]": _SIGNED_IN,
     "KnowledgeService.VoteArticle[draft]": _DRAFT_VOTE,
     "KnowledgeService.ListCategories": _PUBLIC,
+    "CannedResponseService.CreateCannedResponse": _STAFF,
+    "CannedResponseService.CreateCannedResponse[shared]": _ADMIN,
+    "CannedResponseService.GetCannedResponse[shared]": _STAFF,
+    "CannedResponseService.GetCannedResponse[personal]": _AGENTS_OWN,
+    "CannedResponseService.ListCannedResponses": _STAFF,
+    "CannedResponseService.UpdateCannedResponse[shared]": _ADMIN,
+    "CannedResponseService.UpdateCannedResponse[personal]": _AGENTS_OWN,
+    "CannedResponseService.DeleteCannedResponse[shared]": _ADMIN,
+    "CannedResponseService.DeleteCannedResponse[personal]": _AGENTS_OWN,
+    "CannedResponseService.RenderCannedResponse": _STAFF,
 }
 
 
@@ -194,6 +212,7 @@ class World:
     tickets: TicketStub
     chats: ChatStub
     knowledge: KnowledgeStub
+    canned_responses: CannedResponseStub
     callers: dict[str, Caller]
     search_word: str = field(default_factory=lambda: f"zebra{uuid.uuid4().hex[:8]}")
     # Customer A's chat that the last `fresh_chat` left open.
@@ -266,6 +285,21 @@ class World:
             )
         return article.id
 
+    async def fresh_canned_response(self, *, shared: bool) -> str:
+        """A new canned response: the team's (written by the administrator) or the agent's own."""
+        scope = canned_response_pb2.CANNED_RESPONSE_SCOPE_SHARED if shared else 0
+        response = await self.canned_responses.CreateCannedResponse(
+            canned_response_service_pb2.CreateCannedResponseRequest(
+                canned_response=canned_response_pb2.CannedResponse(
+                    title="Matrix reply",
+                    body="Hi {{customer.first_name}}",
+                    scope=scope,  # type: ignore[arg-type]
+                )
+            ),
+            metadata=(self.admin if shared else self.agent).metadata,
+        )
+        return response.id
+
 
 async def make_world(
     app: HelpdeskApp,
@@ -275,6 +309,7 @@ async def make_world(
     tickets: TicketStub,
     chats: ChatStub,
     knowledge: KnowledgeStub,
+    canned_responses: CannedResponseStub,
 ) -> World:
     """Signs every caller in once; deactivates the `deactivated` customer after they signed in."""
     customer_a, customer_b, doomed, agent, admin = await asyncio.gather(
@@ -302,7 +337,15 @@ async def make_world(
         metadata=admin.metadata,
     )
     callers["deactivated"].active = False
-    world = World(auth=auth, users=users, tickets=tickets, chats=chats, knowledge=knowledge, callers=callers)
+    world = World(
+        auth=auth,
+        users=users,
+        tickets=tickets,
+        chats=chats,
+        knowledge=knowledge,
+        canned_responses=canned_responses,
+        callers=callers,
+    )
     # Something for every caller to find.
     await world.fresh_article(published=True)
     return world
@@ -437,6 +480,15 @@ def _ticket_builders() -> dict[str, Builder]:
         request = ticket_service_pb2.ListTicketMessagesRequest(ticket_id=ticket_id)
         return Prepared(request, caller.access_token, target=ticket_id, on_ok=notes_only_for_staff)
 
+    async def rate(world: World, caller: Caller) -> Prepared:
+        ticket_id = await world.fresh_ticket()
+        await world.tickets.ChangeTicketStatus(
+            ticket_service_pb2.ChangeTicketStatusRequest(id=ticket_id, status=ticket_pb2.TICKET_STATUS_RESOLVED),
+            metadata=world.agent.metadata,
+        )
+        request = ticket_service_pb2.RateTicketRequest(id=ticket_id, rating=5, comment="Solved")
+        return Prepared(request, caller.access_token, target=ticket_id)
+
     async def list_(world: World, caller: Caller) -> Prepared:
         def only_own(response: Message) -> None:
             assert isinstance(response, ticket_service_pb2.ListTicketsResponse)
@@ -478,6 +530,7 @@ def _ticket_builders() -> dict[str, Builder]:
             )
         ),
         "TicketService.ListTicketMessages": conversation,
+        "TicketService.RateTicket": rate,
         "TicketService.ListTicketEvents": on_ticket(
             lambda tid, w, c: ticket_service_pb2.ListTicketEventsRequest(ticket_id=tid)
         ),
@@ -621,10 +674,75 @@ def _knowledge_builders() -> dict[str, Builder]:
     }
 
 
+def _canned_response_builders() -> dict[str, Builder]:
+    def on_response(shared: bool, make: Callable[[str, World, Caller], Message]) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            response_id = await world.fresh_canned_response(shared=shared)
+            return Prepared(make(response_id, world, caller), caller.access_token, target=response_id)
+
+        return build
+
+    def create(scope: int) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            request = canned_response_service_pb2.CreateCannedResponseRequest(
+                canned_response=canned_response_pb2.CannedResponse(
+                    title="Matrix new reply",
+                    body="Ticket #{{ticket.number}}",
+                    scope=scope,  # type: ignore[arg-type]
+                ),
+                request_id=str(uuid.uuid4()),
+            )
+            return Prepared(request, caller.access_token)
+
+        return build
+
+    async def list_(world: World, caller: Caller) -> Prepared:
+        def shared_and_own(response: Message) -> None:
+            assert isinstance(response, canned_response_service_pb2.ListCannedResponsesResponse)
+            assert {r.owner_id for r in response.canned_responses} <= {"", caller.user_id}
+
+        await world.fresh_canned_response(shared=False)
+        request = canned_response_service_pb2.ListCannedResponsesRequest(query="Matrix", page_size=200)
+        return Prepared(request, caller.access_token, on_ok=shared_and_own)
+
+    async def render(world: World, caller: Caller) -> Prepared:
+        response_id = await world.fresh_canned_response(shared=True)
+        ticket_id = await world.fresh_ticket()
+        request = canned_response_service_pb2.RenderCannedResponseRequest(id=response_id, ticket_id=ticket_id)
+        return Prepared(request, caller.access_token)
+
+    def get(rid: str, world: World, caller: Caller) -> Message:
+        return canned_response_service_pb2.GetCannedResponseRequest(id=rid)
+
+    def update(rid: str, world: World, caller: Caller) -> Message:
+        return canned_response_service_pb2.UpdateCannedResponseRequest(
+            canned_response=canned_response_pb2.CannedResponse(id=rid, title="Matrix edited reply"),
+            update_mask=field_mask_pb2.FieldMask(paths=["title"]),
+        )
+
+    def delete(rid: str, world: World, caller: Caller) -> Message:
+        return canned_response_service_pb2.DeleteCannedResponseRequest(id=rid)
+
+    service = "CannedResponseService"
+    return {
+        f"{service}.CreateCannedResponse": create(canned_response_pb2.CANNED_RESPONSE_SCOPE_PERSONAL),
+        f"{service}.CreateCannedResponse[shared]": create(canned_response_pb2.CANNED_RESPONSE_SCOPE_SHARED),
+        f"{service}.GetCannedResponse[shared]": on_response(True, get),
+        f"{service}.GetCannedResponse[personal]": on_response(False, get),
+        f"{service}.ListCannedResponses": list_,
+        f"{service}.UpdateCannedResponse[shared]": on_response(True, update),
+        f"{service}.UpdateCannedResponse[personal]": on_response(False, update),
+        f"{service}.DeleteCannedResponse[shared]": on_response(True, delete),
+        f"{service}.DeleteCannedResponse[personal]": on_response(False, delete),
+        f"{service}.RenderCannedResponse": render,
+    }
+
+
 BUILDERS: dict[str, Builder] = {
     **_auth_builders(),
     **_user_builders(),
     **_ticket_builders(),
     **_chat_builders(),
     **_knowledge_builders(),
+    **_canned_response_builders(),
 }

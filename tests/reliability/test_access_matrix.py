@@ -35,6 +35,7 @@ import helpdesk.v1
 from helpdesk.v1 import (
     access_pb2,
     auth_service_pb2_grpc,
+    canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
     ticket_service_pb2_grpc,
@@ -200,6 +201,7 @@ async def world(app: HelpdeskApp, channel: grpc.aio.Channel) -> World:
         tickets=ticket_service_pb2_grpc.TicketServiceStub(channel),
         chats=chat_service_pb2_grpc.ChatServiceStub(channel),
         knowledge=knowledge_service_pb2_grpc.KnowledgeServiceStub(channel),
+        canned_responses=canned_response_service_pb2_grpc.CannedResponseServiceStub(channel),
     )
 
 

@@ -11,6 +11,8 @@ export * from "./gen/helpdesk/v1/access_pb.js";
 export * from "./gen/helpdesk/v1/agent_pb.js";
 export * from "./gen/helpdesk/v1/article_pb.js";
 export * from "./gen/helpdesk/v1/auth_service_pb.js";
+export * from "./gen/helpdesk/v1/canned_response_pb.js";
+export * from "./gen/helpdesk/v1/canned_response_service_pb.js";
 export * from "./gen/helpdesk/v1/chat_event_pb.js";
 export * from "./gen/helpdesk/v1/chat_pb.js";
 export * from "./gen/helpdesk/v1/chat_service_pb.js";

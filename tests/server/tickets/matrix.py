@@ -34,6 +34,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "AddTicketMessage": _OWNER_AND_STAFF,
     "ListTicketMessages": _OWNER_AND_STAFF,
     "ListTicketEvents": _STAFF_ONLY,
+    # The owner is told the open ticket cannot be rated yet; staff may never rate.
+    "RateTicket": {
+        "customer_a": "FAILED_PRECONDITION",
+        "customer_b": "NOT_FOUND",
+        "agent_a": "PERMISSION_DENIED",
+        "agent_b": "PERMISSION_DENIED",
+        "admin": "PERMISSION_DENIED",
+    },
 }
 
 # Server streams, checked by their first element (through the JSON gateway a stream only answers
@@ -43,6 +51,12 @@ STREAMS: dict[str, dict[str, str]] = {
 }
 
 # gRPC code name -> the HTTP status Envoy's JSON transcoder answers with.
-HTTP_STATUS = {"OK": 200, "NOT_FOUND": 404, "PERMISSION_DENIED": 403, "INVALID_ARGUMENT": 400}
+HTTP_STATUS = {
+    "OK": 200,
+    "NOT_FOUND": 404,
+    "PERMISSION_DENIED": 403,
+    "INVALID_ARGUMENT": 400,
+    "FAILED_PRECONDITION": 400,
+}
 
 CELLS = [(rpc, actor) for rpc in EXPECTED for actor in ACTORS]

@@ -63,6 +63,9 @@ def _calls() -> dict[str, Call]:
         "ListTicketEvents": lambda stub, tid, actor, _: stub.ListTicketEvents(
             ticket_service_pb2.ListTicketEventsRequest(ticket_id=tid), metadata=actor.metadata
         ),
+        "RateTicket": lambda stub, tid, actor, _: stub.RateTicket(
+            ticket_service_pb2.RateTicketRequest(id=tid, rating=5), metadata=actor.metadata
+        ),
     }
 
 

@@ -18,6 +18,7 @@ from helpdesk.client.tickets import ResumableTicketWatch
 from helpdesk.v1 import (
     auth_service_pb2,
     auth_service_pb2_grpc,
+    canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
     ticket_service_pb2,
@@ -76,6 +77,7 @@ class HelpdeskClient:
         self.tickets = ticket_service_pb2_grpc.TicketServiceStub(self.channel)
         self.chat = chat_service_pb2_grpc.ChatServiceStub(self.channel)
         self.knowledge = knowledge_service_pb2_grpc.KnowledgeServiceStub(self.channel)
+        self.canned_responses = canned_response_service_pb2_grpc.CannedResponseServiceStub(self.channel)
         self.health = health_pb2_grpc.HealthStub(self.channel)
         self.session.bind(self.auth)
 

@@ -15,6 +15,7 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
 from helpdesk.v1 import (
     auth_service_pb2,
+    canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
     ticket_service_pb2,
@@ -27,6 +28,7 @@ SERVICES: tuple[ServiceDescriptor, ...] = (
     ticket_service_pb2.DESCRIPTOR.services_by_name["TicketService"],
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
+    canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
 )
 
 # Writes that may be repeated without changing the outcome (they set a state, they do not add).

@@ -152,7 +152,9 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     NOT_A_PARTICIPANT: _ErrorReason.ValueType  # 100
     """PERMISSION_DENIED: only the chat's participants may do this."""
     NOT_THE_CUSTOMER: _ErrorReason.ValueType  # 101
-    """PERMISSION_DENIED (RateChat): only the chat's customer rates it."""
+    """PERMISSION_DENIED (RateChat, RateTicket): only the chat's (the
+    ticket's) customer rates it.
+    """
     CHAT_ENDED: _ErrorReason.ValueType  # 102
     """FAILED_PRECONDITION: the chat has ended."""
     CHAT_ALREADY_ACCEPTED: _ErrorReason.ValueType  # 103
@@ -195,6 +197,19 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """UNAVAILABLE: the cache cannot be reached; retry with backoff."""
     DEPENDENCY_UNAVAILABLE: _ErrorReason.ValueType  # 143
     """UNAVAILABLE: a backing service cannot be reached; retry with backoff."""
+    SHARED_RESPONSE_ADMIN_ONLY: _ErrorReason.ValueType  # 220
+    """PERMISSION_DENIED (CannedResponseService): only administrators write
+    shared canned responses.
+    """
+    ALREADY_RATED: _ErrorReason.ValueType  # 221
+    """FAILED_PRECONDITION (RateTicket): the ticket was already rated with a
+    different rating or comment (the same rating again answers the ticket
+    unchanged).
+    """
+    TICKET_NOT_RESOLVED: _ErrorReason.ValueType  # 222
+    """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
+    be rated.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -343,7 +358,9 @@ this service; reload the list and watch without a cursor.
 NOT_A_PARTICIPANT: ErrorReason.ValueType  # 100
 """PERMISSION_DENIED: only the chat's participants may do this."""
 NOT_THE_CUSTOMER: ErrorReason.ValueType  # 101
-"""PERMISSION_DENIED (RateChat): only the chat's customer rates it."""
+"""PERMISSION_DENIED (RateChat, RateTicket): only the chat's (the
+ticket's) customer rates it.
+"""
 CHAT_ENDED: ErrorReason.ValueType  # 102
 """FAILED_PRECONDITION: the chat has ended."""
 CHAT_ALREADY_ACCEPTED: ErrorReason.ValueType  # 103
@@ -386,4 +403,17 @@ REDIS_UNAVAILABLE: ErrorReason.ValueType  # 142
 """UNAVAILABLE: the cache cannot be reached; retry with backoff."""
 DEPENDENCY_UNAVAILABLE: ErrorReason.ValueType  # 143
 """UNAVAILABLE: a backing service cannot be reached; retry with backoff."""
+SHARED_RESPONSE_ADMIN_ONLY: ErrorReason.ValueType  # 220
+"""PERMISSION_DENIED (CannedResponseService): only administrators write
+shared canned responses.
+"""
+ALREADY_RATED: ErrorReason.ValueType  # 221
+"""FAILED_PRECONDITION (RateTicket): the ticket was already rated with a
+different rating or comment (the same rating again answers the ticket
+unchanged).
+"""
+TICKET_NOT_RESOLVED: ErrorReason.ValueType  # 222
+"""FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
+be rated.
+"""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -53,6 +53,10 @@ class _TicketEventTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Ticke
     """A public message was added: `message_id`."""
     TICKET_EVENT_TYPE_NOTE_ADDED: _TicketEventType.ValueType  # 9
     """An internal note was added: `message_id`."""
+    TICKET_EVENT_TYPE_RATED: _TicketEventType.ValueType  # 30
+    """The customer rated the ticket: `rating`, and `comment` when they wrote
+    one.
+    """
 
 class TicketEventType(_TicketEventType, metaclass=_TicketEventTypeEnumTypeWrapper):
     """What kind of change a ticket event records."""
@@ -83,6 +87,10 @@ TICKET_EVENT_TYPE_MESSAGE_ADDED: TicketEventType.ValueType  # 8
 """A public message was added: `message_id`."""
 TICKET_EVENT_TYPE_NOTE_ADDED: TicketEventType.ValueType  # 9
 """An internal note was added: `message_id`."""
+TICKET_EVENT_TYPE_RATED: TicketEventType.ValueType  # 30
+"""The customer rated the ticket: `rating`, and `comment` when they wrote
+one.
+"""
 Global___TicketEventType: _TypeAlias = TicketEventType  # noqa: Y015
 
 @_typing.final
@@ -118,6 +126,7 @@ class TicketEvent(_message.Message):
     MESSAGE_ID_FIELD_NUMBER: _builtins.int
     UPDATED_FIELDS_FIELD_NUMBER: _builtins.int
     COMMENT_FIELD_NUMBER: _builtins.int
+    RATING_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned identifier (a UUID)."""
     ticket_id: _builtins.str
@@ -165,6 +174,8 @@ class TicketEvent(_message.Message):
     """Free-text reason the actor gave (`ChangeTicketStatusRequest.comment`,
     `AssignTicketRequest.comment`); may be empty.
     """
+    rating: _builtins.int
+    """The rating given, 1 to 5 (`TICKET_EVENT_TYPE_RATED`)."""
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the change happened."""
@@ -205,10 +216,11 @@ class TicketEvent(_message.Message):
         message_id: _builtins.str = ...,
         updated_fields: _abc.Iterable[_builtins.str] | None = ...,
         comment: _builtins.str = ...,
+        rating: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor_display_name", b"actor_display_name", "actor_id", b"actor_id", "added_tags", b"added_tags", "comment", b"comment", "create_time", b"create_time", "id", b"id", "message_id", b"message_id", "new_assignee_id", b"new_assignee_id", "new_category", b"new_category", "new_priority", b"new_priority", "new_status", b"new_status", "old_assignee_id", b"old_assignee_id", "old_category", b"old_category", "old_priority", b"old_priority", "old_status", b"old_status", "removed_tags", b"removed_tags", "ticket_id", b"ticket_id", "type", b"type", "updated_fields", b"updated_fields"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor_display_name", b"actor_display_name", "actor_id", b"actor_id", "added_tags", b"added_tags", "comment", b"comment", "create_time", b"create_time", "id", b"id", "message_id", b"message_id", "new_assignee_id", b"new_assignee_id", "new_category", b"new_category", "new_priority", b"new_priority", "new_status", b"new_status", "old_assignee_id", b"old_assignee_id", "old_category", b"old_category", "old_priority", b"old_priority", "old_status", b"old_status", "rating", b"rating", "removed_tags", b"removed_tags", "ticket_id", b"ticket_id", "type", b"type", "updated_fields", b"updated_fields"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

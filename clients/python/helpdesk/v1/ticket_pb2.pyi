@@ -129,6 +129,9 @@ class Ticket(_message.Message):
     RESOLVE_TIME_FIELD_NUMBER: _builtins.int
     CLOSE_TIME_FIELD_NUMBER: _builtins.int
     ETAG_FIELD_NUMBER: _builtins.int
+    RATING_FIELD_NUMBER: _builtins.int
+    RATING_COMMENT_FIELD_NUMBER: _builtins.int
+    RATE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned identifier (a UUID). Set it to name the ticket in
     `UpdateTicket`.
@@ -178,6 +181,15 @@ class Ticket(_message.Message):
     it back in an update or a custom method to have the call refused with
     ABORTED if someone else changed the ticket in between.
     """
+    rating: _builtins.int
+    """Satisfaction (see `TicketService.RateTicket`): what the customer thought
+    of the help, once the ticket was resolved.
+
+    The customer's rating, 1 (poor) to 5 (great); 0 until rated. Kept if
+    the ticket is reopened later.
+    """
+    rating_comment: _builtins.str
+    """The customer's comment with the rating; may be empty."""
     @_builtins.property
     def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Labels for searching and reporting: at most 20, each 1 to 32 letters,
@@ -204,6 +216,10 @@ class Ticket(_message.Message):
     def close_time(self) -> _timestamp_pb2.Timestamp:
         """When the ticket was closed; unset unless it is CLOSED."""
 
+    @_builtins.property
+    def rate_time(self) -> _timestamp_pb2.Timestamp:
+        """When the customer rated the ticket; unset until then."""
+
     def __init__(
         self,
         *,
@@ -225,10 +241,13 @@ class Ticket(_message.Message):
         resolve_time: _timestamp_pb2.Timestamp | None = ...,
         close_time: _timestamp_pb2.Timestamp | None = ...,
         etag: _builtins.str = ...,
+        rating: _builtins.int = ...,
+        rating_comment: _builtins.str = ...,
+        rate_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["close_time", b"close_time", "create_time", b"create_time", "resolve_time", b"resolve_time", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["close_time", b"close_time", "create_time", b"create_time", "rate_time", b"rate_time", "resolve_time", b"resolve_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_display_name", b"assignee_display_name", "assignee_id", b"assignee_id", "category", b"category", "close_time", b"close_time", "create_time", b"create_time", "customer_display_name", b"customer_display_name", "customer_id", b"customer_id", "description", b"description", "etag", b"etag", "id", b"id", "message_count", b"message_count", "number", b"number", "priority", b"priority", "resolve_time", b"resolve_time", "status", b"status", "subject", b"subject", "tags", b"tags", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_display_name", b"assignee_display_name", "assignee_id", b"assignee_id", "category", b"category", "close_time", b"close_time", "create_time", b"create_time", "customer_display_name", b"customer_display_name", "customer_id", b"customer_id", "description", b"description", "etag", b"etag", "id", b"id", "message_count", b"message_count", "number", b"number", "priority", b"priority", "rate_time", b"rate_time", "rating", b"rating", "rating_comment", b"rating_comment", "resolve_time", b"resolve_time", "status", b"status", "subject", b"subject", "tags", b"tags", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

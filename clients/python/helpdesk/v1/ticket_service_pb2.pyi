@@ -318,6 +318,36 @@ class ChangeTicketStatusRequest(_message.Message):
 Global___ChangeTicketStatusRequest: _TypeAlias = ChangeTicketStatusRequest  # noqa: Y015
 
 @_typing.final
+class RateTicketRequest(_message.Message):
+    """Request message for `RateTicket`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    RATING_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Identifier of the ticket."""
+    rating: _builtins.int
+    """1 (poor) to 5 (great)."""
+    comment: _builtins.str
+    """What the customer wants to add, at most 1,000 characters."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        rating: _builtins.int = ...,
+        comment: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment", b"comment", "id", b"id", "rating", b"rating"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RateTicketRequest: _TypeAlias = RateTicketRequest  # noqa: Y015
+
+@_typing.final
 class DeleteTicketRequest(_message.Message):
     """Request message for `DeleteTicket`."""
 

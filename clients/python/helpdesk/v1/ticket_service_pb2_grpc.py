@@ -97,6 +97,11 @@ class TicketServiceStub:
                 request_serializer=helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketMessagesRequest.SerializeToString,
                 response_deserializer=helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketMessagesResponse.FromString,
                 _registered_method=True)
+        self.RateTicket = channel.unary_unary(
+                '/helpdesk.v1.TicketService/RateTicket',
+                request_serializer=helpdesk_dot_v1_dot_ticket__service__pb2.RateTicketRequest.SerializeToString,
+                response_deserializer=helpdesk_dot_v1_dot_ticket__pb2.Ticket.FromString,
+                _registered_method=True)
         self.ListTicketEvents = channel.unary_unary(
                 '/helpdesk.v1.TicketService/ListTicketEvents',
                 request_serializer=helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketEventsRequest.SerializeToString,
@@ -234,6 +239,20 @@ class TicketServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RateTicket(self, request, context):
+        """Rates the help on a resolved or closed ticket: 1 (poor) to 5 (great),
+        with an optional comment. Only the customer who owns the ticket rates it,
+        once: asking again with the same rating and comment answers the ticket
+        unchanged (a retry is safe); anything else is FAILED_PRECONDITION
+        (reason `ALREADY_RATED`). A ticket that is neither resolved nor closed is
+        FAILED_PRECONDITION (reason `TICKET_NOT_RESOLVED`). The rating is shown
+        on the ticket (`rating`, `rating_comment`, `rate_time`) and recorded as
+        a `TICKET_EVENT_TYPE_RATED` event.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListTicketEvents(self, request, context):
         """Lists the ticket's audit trail, oldest first: every change, who made it
         and when.
@@ -316,6 +335,11 @@ def add_TicketServiceServicer_to_server(servicer, server):
                     servicer.ListTicketMessages,
                     request_deserializer=helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketMessagesRequest.FromString,
                     response_serializer=helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketMessagesResponse.SerializeToString,
+            ),
+            'RateTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.RateTicket,
+                    request_deserializer=helpdesk_dot_v1_dot_ticket__service__pb2.RateTicketRequest.FromString,
+                    response_serializer=helpdesk_dot_v1_dot_ticket__pb2.Ticket.SerializeToString,
             ),
             'ListTicketEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTicketEvents,
@@ -585,6 +609,33 @@ class TicketService:
             '/helpdesk.v1.TicketService/ListTicketMessages',
             helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketMessagesRequest.SerializeToString,
             helpdesk_dot_v1_dot_ticket__service__pb2.ListTicketMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RateTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/helpdesk.v1.TicketService/RateTicket',
+            helpdesk_dot_v1_dot_ticket__service__pb2.RateTicketRequest.SerializeToString,
+            helpdesk_dot_v1_dot_ticket__pb2.Ticket.FromString,
             options,
             channel_credentials,
             insecure,

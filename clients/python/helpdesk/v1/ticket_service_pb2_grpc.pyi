@@ -121,6 +121,16 @@ class TicketServiceStub:
     """Lists the ticket's conversation, oldest first, in a stable order.
     Customers never get internal notes.
     """
+    RateTicket: _grpc.UnaryUnaryMultiCallable[_ticket_service_pb2.RateTicketRequest, _ticket_pb2.Ticket]
+    """Rates the help on a resolved or closed ticket: 1 (poor) to 5 (great),
+    with an optional comment. Only the customer who owns the ticket rates it,
+    once: asking again with the same rating and comment answers the ticket
+    unchanged (a retry is safe); anything else is FAILED_PRECONDITION
+    (reason `ALREADY_RATED`). A ticket that is neither resolved nor closed is
+    FAILED_PRECONDITION (reason `TICKET_NOT_RESOLVED`). The rating is shown
+    on the ticket (`rating`, `rating_comment`, `rate_time`) and recorded as
+    a `TICKET_EVENT_TYPE_RATED` event.
+    """
     ListTicketEvents: _grpc.UnaryUnaryMultiCallable[_ticket_service_pb2.ListTicketEventsRequest, _ticket_service_pb2.ListTicketEventsResponse]
     """Lists the ticket's audit trail, oldest first: every change, who made it
     and when.
@@ -237,6 +247,16 @@ class TicketServiceAsyncStub(TicketServiceStub):
     ListTicketMessages: _aio.UnaryUnaryMultiCallable[_ticket_service_pb2.ListTicketMessagesRequest, _ticket_service_pb2.ListTicketMessagesResponse]  # type: ignore[assignment]
     """Lists the ticket's conversation, oldest first, in a stable order.
     Customers never get internal notes.
+    """
+    RateTicket: _aio.UnaryUnaryMultiCallable[_ticket_service_pb2.RateTicketRequest, _ticket_pb2.Ticket]  # type: ignore[assignment]
+    """Rates the help on a resolved or closed ticket: 1 (poor) to 5 (great),
+    with an optional comment. Only the customer who owns the ticket rates it,
+    once: asking again with the same rating and comment answers the ticket
+    unchanged (a retry is safe); anything else is FAILED_PRECONDITION
+    (reason `ALREADY_RATED`). A ticket that is neither resolved nor closed is
+    FAILED_PRECONDITION (reason `TICKET_NOT_RESOLVED`). The rating is shown
+    on the ticket (`rating`, `rating_comment`, `rate_time`) and recorded as
+    a `TICKET_EVENT_TYPE_RATED` event.
     """
     ListTicketEvents: _aio.UnaryUnaryMultiCallable[_ticket_service_pb2.ListTicketEventsRequest, _ticket_service_pb2.ListTicketEventsResponse]  # type: ignore[assignment]
     """Lists the ticket's audit trail, oldest first: every change, who made it
@@ -405,6 +425,22 @@ class TicketServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_ticket_service_pb2.ListTicketMessagesResponse, _abc.Awaitable[_ticket_service_pb2.ListTicketMessagesResponse]]:
         """Lists the ticket's conversation, oldest first, in a stable order.
         Customers never get internal notes.
+        """
+
+    @_abc_1.abstractmethod
+    def RateTicket(
+        self,
+        request: _ticket_service_pb2.RateTicketRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticket_pb2.Ticket, _abc.Awaitable[_ticket_pb2.Ticket]]:
+        """Rates the help on a resolved or closed ticket: 1 (poor) to 5 (great),
+        with an optional comment. Only the customer who owns the ticket rates it,
+        once: asking again with the same rating and comment answers the ticket
+        unchanged (a retry is safe); anything else is FAILED_PRECONDITION
+        (reason `ALREADY_RATED`). A ticket that is neither resolved nor closed is
+        FAILED_PRECONDITION (reason `TICKET_NOT_RESOLVED`). The rating is shown
+        on the ticket (`rating`, `rating_comment`, `rate_time`) and recorded as
+        a `TICKET_EVENT_TYPE_RATED` event.
         """
 
     @_abc_1.abstractmethod

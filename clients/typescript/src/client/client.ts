@@ -3,6 +3,7 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { AuthService } from "../gen/helpdesk/v1/auth_service_pb.js";
+import { CannedResponseService } from "../gen/helpdesk/v1/canned_response_service_pb.js";
 import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
 import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
@@ -36,6 +37,7 @@ export class HelpdeskClient {
   readonly tickets: Client<typeof TicketService>;
   readonly chat: Client<typeof ChatService>;
   readonly knowledge: Client<typeof KnowledgeService>;
+  readonly cannedResponses: Client<typeof CannedResponseService>;
 
   constructor(options: HelpdeskClientOptions) {
     this.session = new Session(options.now);
@@ -55,6 +57,7 @@ export class HelpdeskClient {
     this.tickets = createClient(TicketService, this.transport);
     this.chat = createClient(ChatService, this.transport);
     this.knowledge = createClient(KnowledgeService, this.transport);
+    this.cannedResponses = createClient(CannedResponseService, this.transport);
   }
 
   /** The signed-in user, undefined when signed out. */

@@ -1,0 +1,1 @@
+"""Canned responses: reusable replies with placeholders, shared with the team or personal."""
