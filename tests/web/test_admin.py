@@ -210,9 +210,16 @@ async def test_staff_pages_pass_axe_fit_every_size_and_screenshot(
         ("articles", "/agent/articles", "Articles"),
         ("article-editor", f"/agent/articles/{draft.id}", "Edit article"),
         ("article-new", "/agent/articles/new", "New article"),
+        ("admin-status", "/admin/status", "System status"),
     ):
         await page.set_viewport_size({"width": 1440, "height": 900})
         await page.goto(path)
+        if name == "admin-status":
+            # grpc.health.v1 through the gateway: the server and each API service report SERVING.
+            await expect(page.get_by_role("status").filter(has_text="All services are operational")).to_be_visible()
+            services = page.get_by_role("list", name="Services").get_by_role("listitem")
+            await expect(services).to_have_count(6)
+            await expect(services.filter(has_text="Tickets")).to_contain_text("Serving")
         problems.update(await screen_problems(page, name, heading, scheme, axe_script))
     if os.environ.get("HELPDESK_SCREENSHOTS_TO_DOCS"):
         for shot in README_SHOTS:

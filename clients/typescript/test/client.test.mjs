@@ -10,6 +10,7 @@ import { Code } from "@connectrpc/connect";
 import {
   ChatStatus,
   ErrorReason,
+  HealthCheckResponse_ServingStatus,
   HelpdeskClient,
   HelpdeskError,
   TicketChangeKind,
@@ -44,6 +45,19 @@ async function unlessUnimplemented(t, body) {
 
 test("the gateway URL is given", () => {
   assert.ok(baseUrl, "set HELPDESK_GATEWAY_URL");
+});
+
+test("the server reports its health over gRPC-Web, overall and per service", async () => {
+  const client = new HelpdeskClient({ baseUrl });
+  const overall = await client.health.check({ service: "" });
+  assert.equal(overall.status, HealthCheckResponse_ServingStatus.SERVING);
+  const tickets = await client.health.check({ service: "helpdesk.v1.TicketService" });
+  assert.equal(tickets.status, HealthCheckResponse_ServingStatus.SERVING);
+  await assert.rejects(client.health.check({ service: "helpdesk.v1.NoSuchService" }), (error) => {
+    assert.ok(error instanceof HelpdeskError);
+    assert.equal(error.code, Code.NotFound);
+    return true;
+  });
 });
 
 test("register, sign in and read the current user", async () => {

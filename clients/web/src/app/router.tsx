@@ -120,6 +120,13 @@ const adminUsersRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin-users/AdminUsersPage"), "AdminUsersPage"),
 });
 
+const adminStatusRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/status",
+  beforeLoad: requireRole(Role.ADMIN),
+  component: lazyRouteComponent(() => import("@/features/admin-status/AdminStatusPage"), "AdminStatusPage"),
+});
+
 const editorRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/agent/articles",
@@ -155,6 +162,7 @@ const routeTree = rootRoute.addChildren([
   articleRoute,
   chatRoute,
   adminUsersRoute,
+  adminStatusRoute,
   editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
 ]);
 

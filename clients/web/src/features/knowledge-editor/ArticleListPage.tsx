@@ -106,7 +106,9 @@ export function ArticleListPage() {
                       {article.tags.length > 0 ? <span>{article.tags.map((tag) => `#${tag}`).join(" ")}</span> : null}
                     </span>
                   </div>
-                  <StateBadge state={article.state} />
+                  <span className="shrink-0 self-start sm:self-auto">
+                    <StateBadge state={article.state} />
+                  </span>
                 </Link>
               </li>
             ))}
