@@ -24,6 +24,7 @@ from server.core.errors import AlreadyExists
 from server.knowledge.demo import seed_demo_articles
 from server.responses.demo import seed_demo_responses
 from server.settings import Settings
+from server.sla.demo import seed_demo_sla_policies
 from server.tickets.demo import seed_demo_tickets
 from server.users.domain import create_user_command
 from server.users.passwords import PasswordHasher
@@ -104,6 +105,10 @@ async def _seed_chats(context: SeedContext) -> None:
     _log.info("seeded %d live chats", created)
 
 
+async def _seed_sla_policies(context: SeedContext) -> None:
+    await seed_demo_sla_policies(context.database)
+
+
 async def _seed_tickets(context: SeedContext) -> None:
     created = await seed_demo_tickets(context.database)
     _log.info("seeded %d demo tickets", created)
@@ -118,6 +123,8 @@ SEED_STEPS: tuple[tuple[str, SeedStep], ...] = (
     ("users", _seed_users),
     ("articles", _seed_articles),
     ("chats", _seed_chats),
+    # Before the tickets, so that fresh demo tickets get due times (on existing data it runs last).
+    ("sla_policies", _seed_sla_policies),
     ("tickets", _seed_tickets),
     ("canned_responses", _seed_canned_responses),
 )

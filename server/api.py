@@ -9,6 +9,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
+    sla_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
 )
@@ -19,5 +20,6 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     ticket_service_pb2.DESCRIPTOR.services_by_name["TicketService"],
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
+    sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
 )

@@ -20,6 +20,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_service_pb2_grpc,
 )
@@ -39,6 +40,9 @@ from server.knowledge.wiring import Knowledge
 from server.reflection import enable_reflection
 from server.responses.wiring import Responses
 from server.settings import Settings
+from server.sla.bookkeeping import SlaBookkeeping
+from server.sla.clock import Clock, system_clock
+from server.sla.wiring import Sla
 from server.tickets.wiring import Tickets
 from server.users.domain import UserAdmin
 from server.users.passwords import PasswordHasher
@@ -94,6 +98,7 @@ class HelpdeskApp:
         knowledge: Knowledge | None = None,
         chat: LiveChat | None = None,
         tickets: Tickets | None = None,
+        sla: Sla | None = None,
     ) -> None:
         self.settings = settings
         self.resources = resources
@@ -104,14 +109,18 @@ class HelpdeskApp:
         self.knowledge = knowledge
         self.chat = chat
         self.tickets = tickets
+        self.sla = sla
         self.port: int | None = None
         # The bound `/metrics` port once started (None when metrics are off).
         self.metrics_port: int | None = None
         self._metrics_server: MetricsServer | None = None
 
     @classmethod
-    async def create(cls, settings: Settings) -> HelpdeskApp:
-        """Builds the server and its resources; nothing is listening until `start`."""
+    async def create(cls, settings: Settings, *, clock: Clock = system_clock) -> HelpdeskApp:
+        """Builds the server and its resources; nothing is listening until `start`.
+
+        `clock` is the time SLA bookkeeping reads (tests move it by hand).
+        """
         resources = Resources(
             database=open_database(settings),
             redis=create_redis(settings.redis_url),
@@ -160,10 +169,23 @@ class HelpdeskApp:
         server = interceptor.around(bare)
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
+        bookkeeping = SlaBookkeeping(clock=clock)
         tickets = Tickets.create(
-            settings=settings, database=resources.database, redis=resources.redis, metrics=resources.metrics
+            settings=settings,
+            database=resources.database,
+            redis=resources.redis,
+            metrics=resources.metrics,
+            sla=bookkeeping,
         )
         ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(tickets.servicer, server)
+        sla = Sla.create(
+            settings=settings,
+            database=resources.database,
+            metrics=resources.metrics,
+            bookkeeping=bookkeeping,
+            changes=tickets.live.feed,
+        )
+        sla_service_pb2_grpc.add_SlaServiceServicer_to_server(sla.servicer, server)
         knowledge = Knowledge.create(settings=settings, database=resources.database, redis=resources.redis)
         knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
         chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis)
@@ -200,6 +222,7 @@ class HelpdeskApp:
             knowledge=knowledge,
             chat=chat,
             tickets=tickets,
+            sla=sla,
         )
 
     async def start(self) -> int:
@@ -222,6 +245,8 @@ class HelpdeskApp:
         self.health.start()
         if self.knowledge is not None:
             self.knowledge.start()
+        if self.sla is not None:
+            self.sla.start()
         _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
         metrics_port = self.settings.metrics_port
         if metrics_port is not None and metrics_port >= 0:
@@ -250,6 +275,8 @@ class HelpdeskApp:
         if self.chat is not None:
             await self.chat.stop()
             await self.chat.close()
+        if self.sla is not None:
+            await self.sla.stop()
         if self.tickets is not None:
             await self.tickets.live.stop()
         if self.knowledge is not None:

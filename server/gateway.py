@@ -35,6 +35,7 @@ TRANSCODED_SERVICES = (
     "helpdesk.v1.ChatService",
     "helpdesk.v1.KnowledgeService",
     "helpdesk.v1.CannedResponseService",
+    "helpdesk.v1.SlaService",
 )
 
 # The web site's policy (the last route of the template): the app loads only its own files and

@@ -93,6 +93,9 @@ class Settings:
     # buffers and polling follow the chat settings above.
     ticket_change_retention_seconds: float = 7 * 24 * 3600.0
     ticket_watch_max_streams_per_user: int = 16
+    # SLA: how often each replica looks for tickets reaching a warning window or a due time (one
+    # replica handles each ticket; a shorter interval only makes breach events more punctual).
+    sla_check_interval_seconds: float = 15.0
 
     # Knowledge base: Redis cache of article reads and search/list pages (off = always PostgreSQL,
     # as the cold benchmark runs), its TTL, and how often view counts are flushed to PostgreSQL.
@@ -219,6 +222,7 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "chat_max_streams_per_user": int,
     "ticket_change_retention_seconds": float,
     "ticket_watch_max_streams_per_user": int,
+    "sla_check_interval_seconds": float,
     "knowledge_cache_enabled": _bool,
     "knowledge_cache_ttl_seconds": int,
     "knowledge_view_flush_seconds": float,

@@ -14,8 +14,10 @@ from storage.repositories import (
     ChatRepository,
     IdempotencyRepository,
     RefreshTokenRepository,
+    SlaPolicyRepository,
     TicketChangeRepository,
     TicketRepository,
+    TicketSlaRepository,
     UserRepository,
 )
 
@@ -37,6 +39,8 @@ class UnitOfWork:
         self.idempotency = IdempotencyRepository(session)
         self.tickets = TicketRepository(session)
         self.ticket_changes = TicketChangeRepository(session)
+        self.ticket_sla = TicketSlaRepository(session)
+        self.sla_policies = SlaPolicyRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
         self.canned_responses = CannedResponseRepository(session)

@@ -40,6 +40,21 @@ _log = logging.getLogger(__name__)
 
 TICKETS_ENV = "HELPDESK_BENCH_TICKETS"
 DEFAULT_TICKETS = 100_000
+# Set (to anything): CreateTicket's tickets get an SLA policy in business hours (São Paulo office
+# hours with holidays and a warning window), so each create computes its due times.
+SLA_POLICY_ENV = "HELPDESK_BENCH_SLA_POLICY"
+_SLA_POLICY = text(
+    """
+    INSERT INTO sla_policies (display_name, priority, category, first_response_seconds, resolution_seconds,
+                              warning_seconds, business_hours)
+    VALUES ('Bench: high', 3, '', 3600, 28800, 900, CAST(:hours AS jsonb))
+    ON CONFLICT DO NOTHING
+    """
+)
+_SLA_HOURS = (
+    '{"time_zone": "America/Sao_Paulo", "intervals": [[0, 540, 1080], [1, 540, 1080], [2, 540, 1080],'
+    ' [3, 540, 1080], [4, 540, 1080]], "holidays": ["2026-12-25", "2027-01-01", "2027-02-08", "2027-02-09"]}'
+)
 MESSAGES_PER_TICKET = 10
 SEED_CUSTOMERS = 2_000
 SEED_AGENTS = 20
@@ -166,6 +181,16 @@ async def seed_tickets(database_url: str, *, tickets: int) -> tuple[list[str], s
     return ids, "bench-seed-agent-1@bench.example.com"
 
 
+async def _add_sla_policy(database_url: str) -> None:
+    """The SLA policy of the created tickets (HIGH priority), once per database."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(_SLA_POLICY, {"hours": _SLA_HOURS})
+    finally:
+        await engine.dispose()
+
+
 async def _agent_token(channel: grpc.aio.Channel, email: str, timeout_s: float) -> str:
     stub = auth_service_pb2_grpc.AuthServiceStub(channel)
     response = await stub.Login(auth_service_pb2.LoginRequest(email=email, password=BENCH_PASSWORD), timeout=timeout_s)
@@ -254,6 +279,8 @@ class CreateTicketScenario:
     ) -> list[CallFn]:
         """Seeds if needed; callers open tickets for customers of sampled tickets."""
         ids, token = await _prepare(channels, call_timeout_s)
+        if os.environ.get(SLA_POLICY_ENV):
+            await _add_sla_policy(os.environ[DATABASE_URL_ENV])
         stubs = [_stub(channel) for channel in channels]
         metadata = (("authorization", f"Bearer {token}"),)
         sample = await asyncio.gather(

@@ -14,6 +14,7 @@ How other domains count (the `Metrics` object is `app.resources.metrics`; pass i
     metrics.view_count_flushes.inc()                          # one batch of view counts flushed
     metrics.view_count_flushed_views.inc(n)                   # ... carrying n views
     metrics.redis_errors.labels(component="chat").inc()       # Redis failed (fallback taken)
+    metrics.sla_breaches.labels(target="resolution").inc()    # a ticket passed an SLA due time (once)
 
 Label values are short fixed words chosen by the code (`cache`: article, search, principal...;
 `transport`: stream, converse; `component`: the feature that saw the error).
@@ -101,6 +102,18 @@ class Metrics:
         self.ticket_feed_changes = Counter(
             "helpdesk_ticket_feed_changes",
             "Ticket changes read from the change log by this process's feed (once for all its streams).",
+            registry=registry,
+        )
+        self.sla_breaches = Counter(
+            "helpdesk_sla_breaches",
+            "Tickets that passed an SLA due time, by target (first_response, resolution); once across replicas.",
+            ["target"],
+            registry=registry,
+        )
+        self.sla_warnings = Counter(
+            "helpdesk_sla_warnings",
+            "Tickets that entered an SLA warning window, by target (first_response, resolution).",
+            ["target"],
             registry=registry,
         )
         self.view_count_flushes = Counter(

@@ -10,6 +10,7 @@ import uuid
 
 from server.core.context import Principal, Role
 from server.core.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
 from server.tickets.domain import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, load_visible, move, not_found, reread
 from server.tickets.listing import decode_seq_token
@@ -25,9 +26,12 @@ ADD_MESSAGE_SCOPE = "helpdesk.v1.TicketService/AddTicketMessage"
 class TicketConversation:
     """Messages and events of tickets over one database."""
 
-    def __init__(self, *, database: Database, changes: ChangeListener | None = None) -> None:
+    def __init__(
+        self, *, database: Database, changes: ChangeListener | None = None, sla: SlaBookkeeping | None = None
+    ) -> None:
         self._database = database
         self._changes = changes
+        self._sla = sla
 
     async def add_message(
         self, *, principal: Principal, ticket_id: str, body: str, internal: bool, request_id: str
@@ -76,7 +80,12 @@ class TicketConversation:
             if principal.role is Role.CUSTOMER and Status(ticket.status) in REOPENED_BY_CUSTOMER_REPLY:
                 current = await uow.tickets.get(ticket_id=parsed)
                 assert current is not None
-                await move(uow, ticket=current, target=Status.OPEN, actor_id=principal.user_id, comment="")
+                await move(
+                    uow, ticket=current, target=Status.OPEN, actor_id=principal.user_id, comment="", sla=self._sla
+                )
+            elif principal.is_staff and not internal and self._sla is not None:
+                # The first public reply of the staff is the SLA's first response.
+                await self._sla.record_first_response(uow, ticket=ticket)
             message = await uow.tickets.get_message(message_id=message_id)
             assert message is not None
             await log_change(

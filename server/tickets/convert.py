@@ -11,6 +11,7 @@ from google.protobuf import timestamp_pb2
 from helpdesk.v1 import ticket_event_pb2, ticket_message_pb2, ticket_pb2, user_pb2
 from server.core.errors import InvalidArgument
 from server.tickets.transitions import Priority, Status
+from storage.models.sla import BREACHED, WARNED
 from storage.repositories.ticket_records import EventRecord, MessageRecord, TicketRecord
 
 _STATUS_TO_PROTO = {status: ticket_pb2.TicketStatus.Value(f"TICKET_STATUS_{status.name}") for status in Status}
@@ -97,7 +98,7 @@ def ticket_fields(ticket: TicketRecord, *, staff: bool) -> dict[str, Any]:
     `response.tickets.add(**fields)` builds the message where it will live; appending a finished
     Ticket copies it, which for a page of 50 costs about as much as building them did.
     """
-    return dict(
+    fields = dict(
         id=str(ticket.id),
         number=ticket.number,
         subject=ticket.subject,
@@ -120,6 +121,30 @@ def ticket_fields(ticket: TicketRecord, *, staff: bool) -> dict[str, Any]:
         rating_comment=ticket.rating_comment,
         rate_time=None if ticket.rate_time is None else _stamp_fields(ticket.rate_time),
     )
+    if staff and (
+        ticket.sla_policy_id is not None or ticket.resolution_due_time is not None or ticket.first_response_time
+    ):
+        fields |= sla_fields(ticket)
+    return fields
+
+
+def sla_fields(ticket: TicketRecord) -> dict[str, Any]:
+    """A ticket's SLA fields (for staff only: customers never see service levels)."""
+    first_response_pending = ticket.first_response_time is None
+    return dict(
+        first_response_due_time=_optional_stamp(ticket.first_response_due_time),
+        resolution_due_time=_optional_stamp(ticket.resolution_due_time),
+        first_response_time=_optional_stamp(ticket.first_response_time),
+        first_response_breached=ticket.first_response_sla == BREACHED,
+        resolution_breached=ticket.resolution_sla == BREACHED,
+        sla_paused=ticket.sla_paused_since is not None,
+        sla_policy_id="" if ticket.sla_policy_id is None else str(ticket.sla_policy_id),
+        sla_at_risk=(first_response_pending and ticket.first_response_sla == WARNED) or ticket.resolution_sla == WARNED,
+    )
+
+
+def _optional_stamp(value: datetime | None) -> Any:
+    return None if value is None else _stamp_fields(value)
 
 
 def message_to_proto(record: MessageRecord) -> ticket_message_pb2.TicketMessage:

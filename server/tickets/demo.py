@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from server.core.context import Principal
+from server.sla.bookkeeping import SlaBookkeeping
+from server.sla.clock import system_clock
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import CREATE_TICKET_SCOPE, TicketDesk
 from server.tickets.transitions import Priority, Status
@@ -88,8 +90,10 @@ DEMO_TICKETS = (
 
 async def seed_demo_tickets(database: Database) -> int:
     """Creates the demo tickets not created yet (known by their request ids); returns how many."""
-    desk = TicketDesk(database=database)
-    conversation = TicketConversation(database=database)
+    # Due times from the demo SLA policies (seeded before the tickets), counted from now.
+    sla = SlaBookkeeping(clock=system_clock)
+    desk = TicketDesk(database=database, sla=sla)
+    conversation = TicketConversation(database=database, sla=sla)
     people: dict[str, Principal] = {}
     async with database.unit_of_work() as uow:
         for email in {"agent1@example.com", "agent2@example.com", "customer1@example.com", "customer2@example.com"}:

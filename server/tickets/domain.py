@@ -16,6 +16,7 @@ from typing import Any
 from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.core.validation import FieldChecks, check_tags
+from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
 from server.tickets.listing import (
     ListTicketsQuery,
@@ -95,9 +96,12 @@ async def reread(uow: UnitOfWork, ticket_id: uuid.UUID) -> TicketRecord:
 class TicketDesk:
     """The ticket workflow over one database."""
 
-    def __init__(self, *, database: Database, changes: ChangeListener | None = None) -> None:
+    def __init__(
+        self, *, database: Database, changes: ChangeListener | None = None, sla: SlaBookkeeping | None = None
+    ) -> None:
         self._database = database
         self._changes = changes
+        self._sla = sla
 
     async def create_ticket(
         self,
@@ -138,12 +142,10 @@ class TicketDesk:
         scope = f"{CREATE_TICKET_SCOPE}/{principal.user_id}"
         async with self._database.unit_of_work() as uow:
             ticket_id = uuid.uuid4()
-            if key is not None and not await uow.idempotency.put(
-                scope=scope, request_id=key, resource_id=str(ticket_id)
-            ):
+            winner = await uow.idempotency.earlier(scope=scope, request_id=key, resource_id=str(ticket_id))
+            if winner is not None:
                 # An earlier (or concurrent, now committed) attempt won: answer with its ticket.
-                winner = await uow.idempotency.get(scope=scope, request_id=key)
-                earlier = None if winner is None else await uow.tickets.get(ticket_id=uuid.UUID(winner))
+                earlier = await uow.tickets.get(ticket_id=uuid.UUID(winner))
                 if earlier is None:
                     raise NotFound("the ticket created with this request_id was deleted")
                 return earlier
@@ -154,6 +156,11 @@ class TicketDesk:
                         "ticket.customer_id", "must name a customer", reason="CUSTOMER_NOT_FOUND"
                     )
             level = priority or Priority.MEDIUM
+            sla = (
+                None
+                if self._sla is None
+                else await self._sla.for_new_ticket(uow, priority=int(level), category=clean_category)
+            )
             await uow.tickets.add(
                 ticket_id=ticket_id,
                 subject=clean_subject,
@@ -162,6 +169,7 @@ class TicketDesk:
                 category=clean_category,
                 tags=clean_tags,
                 customer_id=owner,
+                sla=sla,
             )
             await uow.tickets.add_events(
                 events=[
@@ -280,6 +288,13 @@ class TicketDesk:
                         removed_tags=sorted(set(ticket.tags) - set(new["tags"])),
                     )
                 )
+            if self._sla is not None and ("priority" in changes or "category" in changes):
+                changes |= await self._sla.for_new_targets(
+                    uow,
+                    ticket_id=parsed,
+                    priority=changes.get("priority", ticket.priority),
+                    category=changes.get("category", ticket.category),
+                )
             await uow.tickets.update(ticket_id=parsed, changes=changes)
             await uow.tickets.add_events(events=events)
             updated = await reread(uow, parsed)
@@ -303,7 +318,7 @@ class TicketDesk:
                 return ticket
             check_etag(etag, ticket)
             check_transition(principal.role, source, status)
-            await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason)
+            await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason, sla=self._sla)
             updated = await reread(uow, parsed)
             await log_change(uow, listener=self._changes, kind="updated", before=ticket, after=updated)
             return updated
@@ -363,9 +378,19 @@ class TicketDesk:
         _log.info("ticket #%d deleted by %s", ticket.number, principal.user_id)
 
 
-async def move(uow: UnitOfWork, *, ticket: TicketRecord, target: Status, actor_id: uuid.UUID, comment: str) -> None:
-    """Sets the status with its time stamps and records the STATUS_CHANGED event (no checks)."""
+async def move(
+    uow: UnitOfWork,
+    *,
+    ticket: TicketRecord,
+    target: Status,
+    actor_id: uuid.UUID,
+    comment: str,
+    sla: SlaBookkeeping | None,
+) -> None:
+    """Sets the status with its time stamps (stopping or resuming the SLA clock) and records the event (no checks)."""
     changes: dict[str, Any] = {"status": target.value}
+    if sla is not None:
+        changes |= await sla.for_status(uow, ticket=ticket, target=target.value)
     if target is Status.RESOLVED:
         changes |= {"resolve_time": NOW, "close_time": None}
     elif target is Status.CLOSED:

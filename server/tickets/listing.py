@@ -18,7 +18,7 @@ from storage.repositories.ticket_listing import SORT_COLUMNS, SortKey, TicketFil
 from storage.repositories.ticket_records import TicketRecord
 
 DEFAULT_ORDER = (SortKey("create_time", descending=True),)
-_TIME_KEYS = {"create_time", "update_time"}
+_TIME_KEYS = {"create_time", "update_time", "due_time"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ class ListTicketsQuery:
     create_time_end: datetime | None = None
     query: str = ""
     order_by: str = ""
+    sla_breached: bool = False
 
 
 def parse_order_by(value: str, *, field: str = "order_by") -> tuple[SortKey, ...]:
@@ -77,7 +78,8 @@ def build_filter(query: ListTicketsQuery, *, principal: Principal) -> TicketFilt
         assignee_id = parse_user_id(query.assignee_id, field="assignee_id")
     customer_id = parse_user_id(query.customer_id, field="customer_id") if query.customer_id else None
     if not principal.is_staff:
-        if customer_id is not None and customer_id != principal.user_id:
+        # Customers never see service levels: asking for breached tickets finds none.
+        if (customer_id is not None and customer_id != principal.user_id) or query.sla_breached:
             return None
         customer_id = principal.user_id
     return TicketFilter(
@@ -92,6 +94,7 @@ def build_filter(query: ListTicketsQuery, *, principal: Principal) -> TicketFilt
         create_time_end=query.create_time_end,
         query=text or None,
         search_internal=principal.is_staff,
+        sla_breached=query.sla_breached,
         order=order,
     )
 
@@ -109,6 +112,7 @@ def token_filters(query: ListTicketsQuery) -> dict[str, object]:
         "create_time_end": query.create_time_end.isoformat() if query.create_time_end else "",
         "query": query.query,
         "order_by": query.order_by,
+        "sla_breached": query.sla_breached,
     }
 
 

@@ -98,6 +98,7 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
             else None,
             query=request.query,
             order_by=request.order_by,
+            sla_breached=request.sla_breached,
         )
         tickets, next_page_token = await self._desk.list_tickets(
             principal=principal, query=query, page_size=request.page_size, page_token=request.page_token

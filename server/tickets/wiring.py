@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from server.core.metrics import Metrics
 from server.settings import Settings
+from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
 from server.tickets.live import LiveTickets
@@ -26,11 +27,13 @@ class Tickets:
     servicer: TicketServicer
 
     @classmethod
-    def create(cls, *, settings: Settings, database: Database, redis: Redis, metrics: Metrics) -> Tickets:
+    def create(
+        cls, *, settings: Settings, database: Database, redis: Redis, metrics: Metrics, sla: SlaBookkeeping
+    ) -> Tickets:
         """Builds every part; the live feed runs once `live.start()` is called."""
         live = LiveTickets(settings=settings, database=database, redis=redis, metrics=metrics)
-        desk = TicketDesk(database=database, changes=live.feed)
-        conversation = TicketConversation(database=database, changes=live.feed)
+        desk = TicketDesk(database=database, changes=live.feed, sla=sla)
+        conversation = TicketConversation(database=database, changes=live.feed, sla=sla)
         satisfaction = TicketSatisfaction(database=database, changes=live.feed)
         servicer = TicketServicer(desk=desk, conversation=conversation, watch=live.watch, satisfaction=satisfaction)
         return cls(desk=desk, conversation=conversation, live=live, servicer=servicer)

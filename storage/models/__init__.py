@@ -6,6 +6,7 @@ from storage.models.canned_responses import CannedResponse
 from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
+from storage.models.sla import SlaPolicy
 from storage.models.ticket_changes import TicketChange, TicketChangeLog
 from storage.models.tickets import Ticket, TicketEvent, TicketMessage
 from storage.models.user import RoleType, User
@@ -24,6 +25,7 @@ __all__ = [
     "IdempotencyKey",
     "RefreshToken",
     "RoleType",
+    "SlaPolicy",
     "Ticket",
     "TicketChange",
     "TicketChangeLog",

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.etags import etag_for_version
 from storage.models.base import Base, uuid_primary_key
+from storage.models.sla import TicketSlaColumns
 
 # Human ticket numbers (#1001, #1002, ...): a sequence, so numbers never repeat even after deletes.
 TICKET_NUMBER_SEQUENCE = Sequence("ticket_number_seq", start=1001, metadata=Base.metadata)
@@ -46,6 +47,11 @@ EventType: TypeAlias = Literal[
     "tags_changed",
     "message_added",
     "note_added",
+    # Recorded by the SLA breach job (no actor).
+    "first_response_sla_warning",
+    "first_response_sla_breached",
+    "resolution_sla_warning",
+    "resolution_sla_breached",
     "rated",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
@@ -56,7 +62,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Ticket(Base):
+class Ticket(TicketSlaColumns, Base):
     """A support request of one customer. `priority` is 1 (low) to 4 (urgent) so it sorts naturally."""
 
     __tablename__ = "tickets"
@@ -70,6 +76,7 @@ class Ticket(Base):
         CheckConstraint("version > 0", name="version_positive"),
         CheckConstraint("public_message_count >= 0 AND message_count >= public_message_count", name="message_counts"),
         CheckConstraint("(status = 'closed') = (close_time IS NOT NULL)", name="close_time_when_closed"),
+        CheckConstraint("first_response_sla BETWEEN 0 AND 2 AND resolution_sla BETWEEN 0 AND 2", name="sla_stages"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         CheckConstraint("(rating IS NULL) = (rate_time IS NULL)", name="rate_time_with_rating"),
         CheckConstraint("char_length(rating_comment) <= 1000", name="rating_comment_length"),
@@ -91,6 +98,13 @@ class Ticket(Base):
         Index("ix_tickets_tags", "tags", postgresql_using="gin"),
         Index("ix_tickets_search_public", "search_public", postgresql_using="gin"),
         Index("ix_tickets_search_staff", "search_staff", postgresql_using="gin"),
+        # "Due soonest" (ListTickets `due_time`), and the breach job's scan of what is due.
+        Index("ix_tickets_sla_due_time_id", "sla_due_time", "id"),
+        Index(
+            "ix_tickets_sla_next_check_time",
+            "sla_next_check_time",
+            postgresql_where=text("sla_next_check_time IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_primary_key()

@@ -6,7 +6,9 @@ from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
 from storage.repositories.sessions import AuthSessionRepository
+from storage.repositories.sla_policies import SlaPolicyRepository
 from storage.repositories.ticket_changes import TicketChangeRepository
+from storage.repositories.ticket_sla import TicketSlaRepository
 from storage.repositories.tickets import TicketRepository
 from storage.repositories.users import UserRepository
 
@@ -17,7 +19,9 @@ __all__ = [
     "ChatRepository",
     "IdempotencyRepository",
     "RefreshTokenRepository",
+    "SlaPolicyRepository",
     "TicketChangeRepository",
     "TicketRepository",
+    "TicketSlaRepository",
     "UserRepository",
 ]

@@ -35,3 +35,12 @@ class IdempotencyRepository:
             .returning(IdempotencyKey.request_id)
         )
         return (await self._session.scalars(statement)).one_or_none() is not None
+
+    async def earlier(self, *, scope: str, request_id: str | None, resource_id: str) -> str | None:
+        """Claims the request id for `resource_id`; the earlier request's resource id if it had it already.
+
+        None means "go ahead and create `resource_id`" (and so does a request without an id).
+        """
+        if request_id is None or await self.put(scope=scope, request_id=request_id, resource_id=resource_id):
+            return None
+        return await self.get(scope=scope, request_id=request_id)

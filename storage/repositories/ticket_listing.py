@@ -25,6 +25,8 @@ SORT_COLUMNS: dict[str, Any] = {
     "update_time": Ticket.update_time,
     "priority": Ticket.priority,
     "number": Ticket.number,
+    # The next SLA due time still pending; storage.models.sla.NO_DUE_TIME when none (sorts last).
+    "due_time": Ticket.sla_due_time,
 }
 
 
@@ -53,6 +55,8 @@ class TicketFilter:
     query: str | None = None
     # Whether the text query may match internal notes (staff only).
     search_internal: bool = False
+    # Only tickets that breached an SLA target.
+    sla_breached: bool = False
     order: Sequence[SortKey] = field(default=(SortKey("create_time", descending=True),))
 
 
@@ -84,6 +88,7 @@ class _Shape:
     end: bool
     query: bool
     search_internal: bool
+    sla_breached: bool
     order: tuple[SortKey, ...]
     after: bool
 
@@ -111,6 +116,8 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool] | TextClause]:
     if shape.query:
         document = Ticket.search_staff if shape.search_internal else Ticket.search_public
         conditions.append(document.op("@@")(search_query(bindparam("query", type_=Text))))
+    if shape.sla_breached:
+        conditions.append(text("(tickets.first_response_sla = 2 OR tickets.resolution_sla = 2)"))
     return conditions
 
 
@@ -163,6 +170,7 @@ def build_list_statement(
         end=spec.create_time_end is not None,
         query=bool(spec.query),
         search_internal=spec.search_internal,
+        sla_breached=spec.sla_breached,
         order=tuple(spec.order),
         after=after is not None,
     )

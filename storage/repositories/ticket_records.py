@@ -60,6 +60,16 @@ class TicketRecord(NamedTuple):
     resolve_time: datetime | None
     close_time: datetime | None
     version: int
+    # SLA bookkeeping (see storage.models.sla).
+    sla_policy_id: uuid.UUID | None
+    sla_paused_since: datetime | None
+    first_response_time: datetime | None
+    first_response_due_time: datetime | None
+    first_response_sla: int
+    resolution_due_time: datetime | None
+    resolution_sla: int
+    # The "due soonest" sort key (`tickets.sla_due_time`).
+    due_time: datetime
     rating: int | None
     rating_comment: str
     rate_time: datetime | None
@@ -160,6 +170,14 @@ TICKET_COLUMNS: tuple[Any, ...] = (
     Ticket.resolve_time,
     Ticket.close_time,
     Ticket.version,
+    Ticket.sla_policy_id,
+    Ticket.sla_paused_since,
+    Ticket.first_response_time,
+    Ticket.first_response_due_time,
+    Ticket.first_response_sla,
+    Ticket.resolution_due_time,
+    Ticket.resolution_sla,
+    Ticket.sla_due_time.label("due_time"),
     Ticket.rating,
     func.coalesce(Ticket.rating_comment, "").label("rating_comment"),
     Ticket.rate_time,

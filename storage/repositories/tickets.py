@@ -87,8 +87,9 @@ class TicketRepository:
         category: str,
         tags: Sequence[str],
         customer_id: uuid.UUID,
+        sla: Mapping[str, Any] | None = None,
     ) -> None:
-        """Inserts an OPEN, unassigned ticket with its search documents."""
+        """Inserts an OPEN, unassigned ticket with its search documents (and its SLA columns, if any)."""
         document = search_document(literal(f"{subject} {description}", Text))
         statement = insert(Ticket).values(
             id=ticket_id,
@@ -100,6 +101,7 @@ class TicketRepository:
             customer_id=customer_id,
             search_public=document,
             search_staff=document,
+            **(sla or {}),
         )
         await self._session.execute(statement)
 

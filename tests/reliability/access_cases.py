@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from google.protobuf import field_mask_pb2
+from google.protobuf import duration_pb2, field_mask_pb2
 from google.protobuf.message import Message
 
 from helpdesk.v1 import (
@@ -35,6 +35,9 @@ from helpdesk.v1 import (
     chat_service_pb2_grpc,
     knowledge_service_pb2,
     knowledge_service_pb2_grpc,
+    sla_policy_pb2,
+    sla_service_pb2,
+    sla_service_pb2_grpc,
     ticket_pb2,
     ticket_service_pb2,
     ticket_service_pb2_grpc,
@@ -51,6 +54,7 @@ UserStub: TypeAlias = "user_service_pb2_grpc.UserServiceAsyncStub"
 TicketStub: TypeAlias = "ticket_service_pb2_grpc.TicketServiceAsyncStub"
 ChatStub: TypeAlias = "chat_service_pb2_grpc.ChatServiceAsyncStub"
 KnowledgeStub: TypeAlias = "knowledge_service_pb2_grpc.KnowledgeServiceAsyncStub"
+SlaStub: TypeAlias = "sla_service_pb2_grpc.SlaServiceAsyncStub"
 CannedResponseStub: TypeAlias = "canned_response_service_pb2_grpc.CannedResponseServiceAsyncStub"
 
 CALLERS = ("anonymous", "customer_a", "customer_b", "agent", "deactivated", "admin")
@@ -141,6 +145,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "KnowledgeService.VoteArticle[published]": _SIGNED_IN,
     "KnowledgeService.VoteArticle[draft]": _DRAFT_VOTE,
     "KnowledgeService.ListCategories": _PUBLIC,
+    "SlaService.CreateSlaPolicy": _ADMIN,
+    "SlaService.GetSlaPolicy": _STAFF,
+    "SlaService.ListSlaPolicies": _STAFF,
+    "SlaService.UpdateSlaPolicy": _ADMIN,
+    "SlaService.DeleteSlaPolicy": _ADMIN,
     "CannedResponseService.CreateCannedResponse": _STAFF,
     "CannedResponseService.CreateCannedResponse[shared]": _ADMIN,
     "CannedResponseService.GetCannedResponse[shared]": _STAFF,
@@ -213,6 +222,7 @@ class World:
     chats: ChatStub
     knowledge: KnowledgeStub
     canned_responses: CannedResponseStub
+    sla: SlaStub
     callers: dict[str, Caller]
     search_word: str = field(default_factory=lambda: f"zebra{uuid.uuid4().hex[:8]}")
     # Customer A's chat that the last `fresh_chat` left open.
@@ -285,6 +295,13 @@ class World:
             )
         return article.id
 
+    async def fresh_sla_policy(self) -> str:
+        """A new SLA policy (of a category of its own, so that policies never clash)."""
+        policy = await self.sla.CreateSlaPolicy(
+            sla_service_pb2.CreateSlaPolicyRequest(sla_policy=_matrix_policy()), metadata=self.admin.metadata
+        )
+        return policy.id
+
     async def fresh_canned_response(self, *, shared: bool) -> str:
         """A new canned response: the team's (written by the administrator) or the agent's own."""
         scope = canned_response_pb2.CANNED_RESPONSE_SCOPE_SHARED if shared else 0
@@ -301,6 +318,16 @@ class World:
         return response.id
 
 
+def _matrix_policy() -> sla_policy_pb2.SlaPolicy:
+    return sla_policy_pb2.SlaPolicy(
+        display_name="Matrix policy",
+        priority=ticket_pb2.TICKET_PRIORITY_LOW,
+        category=f"matrix-{uuid.uuid4().hex[:12]}",
+        first_response_target=duration_pb2.Duration(seconds=3600),
+        resolution_target=duration_pb2.Duration(seconds=86400),
+    )
+
+
 async def make_world(
     app: HelpdeskApp,
     *,
@@ -310,6 +337,7 @@ async def make_world(
     chats: ChatStub,
     knowledge: KnowledgeStub,
     canned_responses: CannedResponseStub,
+    sla: SlaStub,
 ) -> World:
     """Signs every caller in once; deactivates the `deactivated` customer after they signed in."""
     customer_a, customer_b, doomed, agent, admin = await asyncio.gather(
@@ -345,6 +373,7 @@ async def make_world(
         knowledge=knowledge,
         canned_responses=canned_responses,
         callers=callers,
+        sla=sla,
     )
     # Something for every caller to find.
     await world.fresh_article(published=True)
@@ -674,6 +703,35 @@ def _knowledge_builders() -> dict[str, Builder]:
     }
 
 
+def _sla_builders() -> dict[str, Builder]:
+    def on_policy(make: Callable[[str, World, Caller], Message]) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            policy_id = await world.fresh_sla_policy()
+            return Prepared(make(policy_id, world, caller), caller.access_token, target=policy_id)
+
+        return build
+
+    async def create(world: World, caller: Caller) -> Prepared:
+        request = sla_service_pb2.CreateSlaPolicyRequest(sla_policy=_matrix_policy(), request_id=str(uuid.uuid4()))
+        return Prepared(request, caller.access_token)
+
+    async def list_(world: World, caller: Caller) -> Prepared:
+        return Prepared(sla_service_pb2.ListSlaPoliciesRequest(page_size=10), caller.access_token)
+
+    return {
+        "SlaService.CreateSlaPolicy": create,
+        "SlaService.GetSlaPolicy": on_policy(lambda pid, w, c: sla_service_pb2.GetSlaPolicyRequest(id=pid)),
+        "SlaService.ListSlaPolicies": list_,
+        "SlaService.UpdateSlaPolicy": on_policy(
+            lambda pid, w, c: sla_service_pb2.UpdateSlaPolicyRequest(
+                sla_policy=sla_policy_pb2.SlaPolicy(id=pid, display_name="Renamed in the matrix"),
+                update_mask=field_mask_pb2.FieldMask(paths=["display_name"]),
+            )
+        ),
+        "SlaService.DeleteSlaPolicy": on_policy(lambda pid, w, c: sla_service_pb2.DeleteSlaPolicyRequest(id=pid)),
+    }
+
+
 def _canned_response_builders() -> dict[str, Builder]:
     def on_response(shared: bool, make: Callable[[str, World, Caller], Message]) -> Builder:
         async def build(world: World, caller: Caller) -> Prepared:
@@ -744,5 +802,6 @@ BUILDERS: dict[str, Builder] = {
     **_ticket_builders(),
     **_chat_builders(),
     **_knowledge_builders(),
+    **_sla_builders(),
     **_canned_response_builders(),
 }

@@ -38,6 +38,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_pb2,
     user_service_pb2_grpc,
@@ -201,6 +202,7 @@ async def world(app: HelpdeskApp, channel: grpc.aio.Channel) -> World:
         tickets=ticket_service_pb2_grpc.TicketServiceStub(channel),
         chats=chat_service_pb2_grpc.ChatServiceStub(channel),
         knowledge=knowledge_service_pb2_grpc.KnowledgeServiceStub(channel),
+        sla=sla_service_pb2_grpc.SlaServiceStub(channel),
         canned_responses=canned_response_service_pb2_grpc.CannedResponseServiceStub(channel),
     )
 

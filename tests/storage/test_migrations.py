@@ -27,6 +27,8 @@ EXPECTED_TABLES |= {"articles", "article_votes"}
 EXPECTED_TABLES |= {"chats", "chat_messages"}
 # Issue 15 (live ticket events).
 EXPECTED_TABLES |= {"ticket_changes", "ticket_change_log"}
+# Issue 17 (SLA policies).
+EXPECTED_TABLES |= {"sla_policies"}
 # Issue 17 (canned responses).
 EXPECTED_TABLES |= {"canned_responses"}
 

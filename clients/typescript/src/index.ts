@@ -18,6 +18,8 @@ export * from "./gen/helpdesk/v1/chat_pb.js";
 export * from "./gen/helpdesk/v1/chat_service_pb.js";
 export * from "./gen/helpdesk/v1/error_reason_pb.js";
 export * from "./gen/helpdesk/v1/knowledge_service_pb.js";
+export * from "./gen/helpdesk/v1/sla_policy_pb.js";
+export * from "./gen/helpdesk/v1/sla_service_pb.js";
 export * from "./gen/helpdesk/v1/ticket_change_pb.js";
 export * from "./gen/helpdesk/v1/ticket_event_pb.js";
 export * from "./gen/helpdesk/v1/ticket_message_pb.js";

@@ -21,6 +21,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    sla_service_pb2_grpc,
     ticket_service_pb2,
     ticket_service_pb2_grpc,
     user_pb2,
@@ -78,6 +79,7 @@ class HelpdeskClient:
         self.chat = chat_service_pb2_grpc.ChatServiceStub(self.channel)
         self.knowledge = knowledge_service_pb2_grpc.KnowledgeServiceStub(self.channel)
         self.canned_responses = canned_response_service_pb2_grpc.CannedResponseServiceStub(self.channel)
+        self.sla = sla_service_pb2_grpc.SlaServiceStub(self.channel)
         self.health = health_pb2_grpc.HealthStub(self.channel)
         self.session.bind(self.auth)
 

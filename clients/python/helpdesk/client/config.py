@@ -18,6 +18,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
+    sla_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
 )
@@ -29,6 +30,7 @@ SERVICES: tuple[ServiceDescriptor, ...] = (
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
+    sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
 )
 
 # Writes that may be repeated without changing the outcome (they set a state, they do not add).

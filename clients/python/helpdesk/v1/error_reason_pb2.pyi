@@ -187,6 +187,10 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (VoteArticle): only published articles take votes."""
     SLUG_CONFLICT: _ErrorReason.ValueType  # 121
     """ABORTED (CreateArticle): no unique slug could be allocated; retry."""
+    SLA_POLICY_EXISTS: _ErrorReason.ValueType  # 200
+    """ALREADY_EXISTS (CreateSlaPolicy, UpdateSlaPolicy): another policy has
+    this priority and category.
+    """
     RATE_LIMITED: _ErrorReason.ValueType  # 140
     """RESOURCE_EXHAUSTED: too many requests from this address or user;
     RetryInfo says when to retry.
@@ -393,6 +397,10 @@ ARTICLE_NOT_PUBLISHED: ErrorReason.ValueType  # 120
 """FAILED_PRECONDITION (VoteArticle): only published articles take votes."""
 SLUG_CONFLICT: ErrorReason.ValueType  # 121
 """ABORTED (CreateArticle): no unique slug could be allocated; retry."""
+SLA_POLICY_EXISTS: ErrorReason.ValueType  # 200
+"""ALREADY_EXISTS (CreateSlaPolicy, UpdateSlaPolicy): another policy has
+this priority and category.
+"""
 RATE_LIMITED: ErrorReason.ValueType  # 140
 """RESOURCE_EXHAUSTED: too many requests from this address or user;
 RetryInfo says when to retry.

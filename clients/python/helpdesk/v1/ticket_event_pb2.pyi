@@ -53,6 +53,23 @@ class _TicketEventTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Ticke
     """A public message was added: `message_id`."""
     TICKET_EVENT_TYPE_NOTE_ADDED: _TicketEventType.ValueType  # 9
     """An internal note was added: `message_id`."""
+    TICKET_EVENT_TYPE_FIRST_RESPONSE_SLA_WARNING: _TicketEventType.ValueType  # 20
+    """The first response entered its SLA warning window without a public
+    reply yet. Recorded by the server (no actor), once per ticket and
+    target.
+    """
+    TICKET_EVENT_TYPE_FIRST_RESPONSE_SLA_BREACHED: _TicketEventType.ValueType  # 21
+    """The first response passed its due time without a public reply.
+    Recorded by the server (no actor), once.
+    """
+    TICKET_EVENT_TYPE_RESOLUTION_SLA_WARNING: _TicketEventType.ValueType  # 22
+    """The resolution entered its SLA warning window. Recorded by the server
+    (no actor), once.
+    """
+    TICKET_EVENT_TYPE_RESOLUTION_SLA_BREACHED: _TicketEventType.ValueType  # 23
+    """The resolution passed its due time. Recorded by the server (no actor),
+    once.
+    """
     TICKET_EVENT_TYPE_RATED: _TicketEventType.ValueType  # 30
     """The customer rated the ticket: `rating`, and `comment` when they wrote
     one.
@@ -87,6 +104,23 @@ TICKET_EVENT_TYPE_MESSAGE_ADDED: TicketEventType.ValueType  # 8
 """A public message was added: `message_id`."""
 TICKET_EVENT_TYPE_NOTE_ADDED: TicketEventType.ValueType  # 9
 """An internal note was added: `message_id`."""
+TICKET_EVENT_TYPE_FIRST_RESPONSE_SLA_WARNING: TicketEventType.ValueType  # 20
+"""The first response entered its SLA warning window without a public
+reply yet. Recorded by the server (no actor), once per ticket and
+target.
+"""
+TICKET_EVENT_TYPE_FIRST_RESPONSE_SLA_BREACHED: TicketEventType.ValueType  # 21
+"""The first response passed its due time without a public reply.
+Recorded by the server (no actor), once.
+"""
+TICKET_EVENT_TYPE_RESOLUTION_SLA_WARNING: TicketEventType.ValueType  # 22
+"""The resolution entered its SLA warning window. Recorded by the server
+(no actor), once.
+"""
+TICKET_EVENT_TYPE_RESOLUTION_SLA_BREACHED: TicketEventType.ValueType  # 23
+"""The resolution passed its due time. Recorded by the server (no actor),
+once.
+"""
 TICKET_EVENT_TYPE_RATED: TicketEventType.ValueType  # 30
 """The customer rated the ticket: `rating`, and `comment` when they wrote
 one.

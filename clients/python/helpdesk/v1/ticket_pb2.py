@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18helpdesk/v1/ticket.proto\x12\x0bhelpdesk.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x07\n\x06Ticket\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08R\x02id\x12\x1c\n\x06number\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x03R\x06number\x12\x1e\n\x07subject\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x07subject\x12&\n\x0b\x64\x65scription\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02R\x0b\x64\x65scription\x12=\n\x08priority\x18\x05 \x01(\x0e\x32\x1b.helpdesk.v1.TicketPriorityB\x04\xe2\x41\x01\x01R\x08priority\x12\x37\n\x06status\x18\x06 \x01(\x0e\x32\x19.helpdesk.v1.TicketStatusB\x04\xe2\x41\x01\x03R\x06status\x12 \n\x08\x63\x61tegory\x18\x07 \x01(\tB\x04\xe2\x41\x01\x01R\x08\x63\x61tegory\x12\x18\n\x04tags\x18\x08 \x03(\tB\x04\xe2\x41\x01\x01R\x04tags\x12&\n\x0b\x63ustomer_id\x18\t \x01(\tB\x05\xe2\x41\x02\x01\x05R\ncustomerId\x12\x38\n\x15\x63ustomer_display_name\x18\n \x01(\tB\x04\xe2\x41\x01\x03R\x13\x63ustomerDisplayName\x12%\n\x0b\x61ssignee_id\x18\x0b \x01(\tB\x04\xe2\x41\x01\x03R\nassigneeId\x12\x38\n\x15\x61ssignee_display_name\x18\x0c \x01(\tB\x04\xe2\x41\x01\x03R\x13\x61ssigneeDisplayName\x12)\n\rmessage_count\x18\r \x01(\x05\x42\x04\xe2\x41\x01\x03R\x0cmessageCount\x12\x41\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x41\n\x0bupdate_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\nupdateTime\x12\x43\n\x0cresolve_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x0bresolveTime\x12?\n\nclose_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\tcloseTime\x12\x18\n\x04\x65tag\x18\x12 \x01(\tB\x04\xe2\x41\x01\x01R\x04\x65tag\x12\x1c\n\x06rating\x18( \x01(\x05\x42\x04\xe2\x41\x01\x03R\x06rating\x12+\n\x0erating_comment\x18) \x01(\tB\x04\xe2\x41\x01\x03R\rratingComment\x12=\n\trate_time\x18* \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x08rateTime*\xc1\x01\n\x0cTicketStatus\x12\x1d\n\x19TICKET_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12TICKET_STATUS_OPEN\x10\x01\x12\x1d\n\x19TICKET_STATUS_IN_PROGRESS\x10\x02\x12%\n!TICKET_STATUS_WAITING_ON_CUSTOMER\x10\x03\x12\x1a\n\x16TICKET_STATUS_RESOLVED\x10\x04\x12\x18\n\x14TICKET_STATUS_CLOSED\x10\x05*\x9c\x01\n\x0eTicketPriority\x12\x1f\n\x1bTICKET_PRIORITY_UNSPECIFIED\x10\x00\x12\x17\n\x13TICKET_PRIORITY_LOW\x10\x01\x12\x1a\n\x16TICKET_PRIORITY_MEDIUM\x10\x02\x12\x18\n\x14TICKET_PRIORITY_HIGH\x10\x03\x12\x1a\n\x16TICKET_PRIORITY_URGENT\x10\x04\x42<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18helpdesk/v1/ticket.proto\x12\x0bhelpdesk.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbd\x0b\n\x06Ticket\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08R\x02id\x12\x1c\n\x06number\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x03R\x06number\x12\x1e\n\x07subject\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x07subject\x12&\n\x0b\x64\x65scription\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02R\x0b\x64\x65scription\x12=\n\x08priority\x18\x05 \x01(\x0e\x32\x1b.helpdesk.v1.TicketPriorityB\x04\xe2\x41\x01\x01R\x08priority\x12\x37\n\x06status\x18\x06 \x01(\x0e\x32\x19.helpdesk.v1.TicketStatusB\x04\xe2\x41\x01\x03R\x06status\x12 \n\x08\x63\x61tegory\x18\x07 \x01(\tB\x04\xe2\x41\x01\x01R\x08\x63\x61tegory\x12\x18\n\x04tags\x18\x08 \x03(\tB\x04\xe2\x41\x01\x01R\x04tags\x12&\n\x0b\x63ustomer_id\x18\t \x01(\tB\x05\xe2\x41\x02\x01\x05R\ncustomerId\x12\x38\n\x15\x63ustomer_display_name\x18\n \x01(\tB\x04\xe2\x41\x01\x03R\x13\x63ustomerDisplayName\x12%\n\x0b\x61ssignee_id\x18\x0b \x01(\tB\x04\xe2\x41\x01\x03R\nassigneeId\x12\x38\n\x15\x61ssignee_display_name\x18\x0c \x01(\tB\x04\xe2\x41\x01\x03R\x13\x61ssigneeDisplayName\x12)\n\rmessage_count\x18\r \x01(\x05\x42\x04\xe2\x41\x01\x03R\x0cmessageCount\x12\x41\n\x0b\x63reate_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x41\n\x0bupdate_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\nupdateTime\x12\x43\n\x0cresolve_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x0bresolveTime\x12?\n\nclose_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\tcloseTime\x12\x18\n\x04\x65tag\x18\x12 \x01(\tB\x04\xe2\x41\x01\x01R\x04\x65tag\x12W\n\x17\x66irst_response_due_time\x18\x1e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x14\x66irstResponseDueTime\x12P\n\x13resolution_due_time\x18\x1f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x11resolutionDueTime\x12P\n\x13\x66irst_response_time\x18  \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x11\x66irstResponseTime\x12<\n\x17\x66irst_response_breached\x18! \x01(\x08\x42\x04\xe2\x41\x01\x03R\x15\x66irstResponseBreached\x12\x35\n\x13resolution_breached\x18\" \x01(\x08\x42\x04\xe2\x41\x01\x03R\x12resolutionBreached\x12#\n\nsla_paused\x18# \x01(\x08\x42\x04\xe2\x41\x01\x03R\tslaPaused\x12(\n\rsla_policy_id\x18$ \x01(\tB\x04\xe2\x41\x01\x03R\x0bslaPolicyId\x12$\n\x0bsla_at_risk\x18% \x01(\x08\x42\x04\xe2\x41\x01\x03R\tslaAtRisk\x12\x1c\n\x06rating\x18( \x01(\x05\x42\x04\xe2\x41\x01\x03R\x06rating\x12+\n\x0erating_comment\x18) \x01(\tB\x04\xe2\x41\x01\x03R\rratingComment\x12=\n\trate_time\x18* \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x08rateTime*\xc1\x01\n\x0cTicketStatus\x12\x1d\n\x19TICKET_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12TICKET_STATUS_OPEN\x10\x01\x12\x1d\n\x19TICKET_STATUS_IN_PROGRESS\x10\x02\x12%\n!TICKET_STATUS_WAITING_ON_CUSTOMER\x10\x03\x12\x1a\n\x16TICKET_STATUS_RESOLVED\x10\x04\x12\x18\n\x14TICKET_STATUS_CLOSED\x10\x05*\x9c\x01\n\x0eTicketPriority\x12\x1f\n\x1bTICKET_PRIORITY_UNSPECIFIED\x10\x00\x12\x17\n\x13TICKET_PRIORITY_LOW\x10\x01\x12\x1a\n\x16TICKET_PRIORITY_MEDIUM\x10\x02\x12\x18\n\x14TICKET_PRIORITY_HIGH\x10\x03\x12\x1a\n\x16TICKET_PRIORITY_URGENT\x10\x04\x42<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -70,16 +70,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TICKET'].fields_by_name['close_time']._serialized_options = b'\342A\001\003'
   _globals['_TICKET'].fields_by_name['etag']._loaded_options = None
   _globals['_TICKET'].fields_by_name['etag']._serialized_options = b'\342A\001\001'
+  _globals['_TICKET'].fields_by_name['first_response_due_time']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['first_response_due_time']._serialized_options = b'\342A\001\003'
+  _globals['_TICKET'].fields_by_name['resolution_due_time']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['resolution_due_time']._serialized_options = b'\342A\001\003'
+  _globals['_TICKET'].fields_by_name['first_response_time']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['first_response_time']._serialized_options = b'\342A\001\003'
+  _globals['_TICKET'].fields_by_name['first_response_breached']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['first_response_breached']._serialized_options = b'\342A\001\003'
+  _globals['_TICKET'].fields_by_name['resolution_breached']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['resolution_breached']._serialized_options = b'\342A\001\003'
+  _globals['_TICKET'].fields_by_name['sla_paused']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['sla_paused']._serialized_options = b'\342A\001\003'
+  _globals['_TICKET'].fields_by_name['sla_policy_id']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['sla_policy_id']._serialized_options = b'\342A\001\003'
+  _globals['_TICKET'].fields_by_name['sla_at_risk']._loaded_options = None
+  _globals['_TICKET'].fields_by_name['sla_at_risk']._serialized_options = b'\342A\001\003'
   _globals['_TICKET'].fields_by_name['rating']._loaded_options = None
   _globals['_TICKET'].fields_by_name['rating']._serialized_options = b'\342A\001\003'
   _globals['_TICKET'].fields_by_name['rating_comment']._loaded_options = None
   _globals['_TICKET'].fields_by_name['rating_comment']._serialized_options = b'\342A\001\003'
   _globals['_TICKET'].fields_by_name['rate_time']._loaded_options = None
   _globals['_TICKET'].fields_by_name['rate_time']._serialized_options = b'\342A\001\003'
-  _globals['_TICKETSTATUS']._serialized_start=1093
-  _globals['_TICKETSTATUS']._serialized_end=1286
-  _globals['_TICKETPRIORITY']._serialized_start=1289
-  _globals['_TICKETPRIORITY']._serialized_end=1445
+  _globals['_TICKETSTATUS']._serialized_start=1580
+  _globals['_TICKETSTATUS']._serialized_end=1773
+  _globals['_TICKETPRIORITY']._serialized_start=1776
+  _globals['_TICKETPRIORITY']._serialized_end=1932
   _globals['_TICKET']._serialized_start=108
-  _globals['_TICKET']._serialized_end=1090
+  _globals['_TICKET']._serialized_end=1577
 # @@protoc_insertion_point(module_scope)

@@ -129,6 +129,14 @@ class Ticket(_message.Message):
     RESOLVE_TIME_FIELD_NUMBER: _builtins.int
     CLOSE_TIME_FIELD_NUMBER: _builtins.int
     ETAG_FIELD_NUMBER: _builtins.int
+    FIRST_RESPONSE_DUE_TIME_FIELD_NUMBER: _builtins.int
+    RESOLUTION_DUE_TIME_FIELD_NUMBER: _builtins.int
+    FIRST_RESPONSE_TIME_FIELD_NUMBER: _builtins.int
+    FIRST_RESPONSE_BREACHED_FIELD_NUMBER: _builtins.int
+    RESOLUTION_BREACHED_FIELD_NUMBER: _builtins.int
+    SLA_PAUSED_FIELD_NUMBER: _builtins.int
+    SLA_POLICY_ID_FIELD_NUMBER: _builtins.int
+    SLA_AT_RISK_FIELD_NUMBER: _builtins.int
     RATING_FIELD_NUMBER: _builtins.int
     RATING_COMMENT_FIELD_NUMBER: _builtins.int
     RATE_TIME_FIELD_NUMBER: _builtins.int
@@ -181,11 +189,26 @@ class Ticket(_message.Message):
     it back in an update or a custom method to have the call refused with
     ABORTED if someone else changed the ticket in between.
     """
-    rating: _builtins.int
-    """Satisfaction (see `TicketService.RateTicket`): what the customer thought
+    first_response_breached: _builtins.bool
+    """The first response came after its due time, or is overdue."""
+    resolution_breached: _builtins.bool
+    """The resolution is overdue, or came after its due time."""
+    sla_paused: _builtins.bool
+    """The SLA clock is stopped: the ticket waits on the customer, or is
+    resolved or closed.
+    """
+    sla_policy_id: _builtins.str
+    """The SLA policy that set the due times; empty when none applies (or it
+    was deleted since).
+    """
+    sla_at_risk: _builtins.bool
+    """A target still pending is within its policy's warning window (and not
+    yet breached).
+    Satisfaction (see `TicketService.RateTicket`): what the customer thought
     of the help, once the ticket was resolved.
-
-    The customer's rating, 1 (poor) to 5 (great); 0 until rated. Kept if
+    """
+    rating: _builtins.int
+    """The customer's rating, 1 (poor) to 5 (great); 0 until rated. Kept if
     the ticket is reopened later.
     """
     rating_comment: _builtins.str
@@ -217,6 +240,26 @@ class Ticket(_message.Message):
         """When the ticket was closed; unset unless it is CLOSED."""
 
     @_builtins.property
+    def first_response_due_time(self) -> _timestamp_pb2.Timestamp:
+        """Service levels (see `SlaService`): shown to agents and administrators
+        only; customers get these fields unset.
+
+        When the first public reply of an agent or administrator is due; unset
+        when no SLA policy applies. Moves later by the working time the ticket
+        spends waiting on the customer.
+        """
+
+    @_builtins.property
+    def resolution_due_time(self) -> _timestamp_pb2.Timestamp:
+        """When the ticket's resolution is due; unset when no SLA policy applies."""
+
+    @_builtins.property
+    def first_response_time(self) -> _timestamp_pb2.Timestamp:
+        """When an agent or administrator first replied publicly; unset until
+        then.
+        """
+
+    @_builtins.property
     def rate_time(self) -> _timestamp_pb2.Timestamp:
         """When the customer rated the ticket; unset until then."""
 
@@ -241,13 +284,21 @@ class Ticket(_message.Message):
         resolve_time: _timestamp_pb2.Timestamp | None = ...,
         close_time: _timestamp_pb2.Timestamp | None = ...,
         etag: _builtins.str = ...,
+        first_response_due_time: _timestamp_pb2.Timestamp | None = ...,
+        resolution_due_time: _timestamp_pb2.Timestamp | None = ...,
+        first_response_time: _timestamp_pb2.Timestamp | None = ...,
+        first_response_breached: _builtins.bool = ...,
+        resolution_breached: _builtins.bool = ...,
+        sla_paused: _builtins.bool = ...,
+        sla_policy_id: _builtins.str = ...,
+        sla_at_risk: _builtins.bool = ...,
         rating: _builtins.int = ...,
         rating_comment: _builtins.str = ...,
         rate_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["close_time", b"close_time", "create_time", b"create_time", "rate_time", b"rate_time", "resolve_time", b"resolve_time", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["close_time", b"close_time", "create_time", b"create_time", "first_response_due_time", b"first_response_due_time", "first_response_time", b"first_response_time", "rate_time", b"rate_time", "resolution_due_time", b"resolution_due_time", "resolve_time", b"resolve_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_display_name", b"assignee_display_name", "assignee_id", b"assignee_id", "category", b"category", "close_time", b"close_time", "create_time", b"create_time", "customer_display_name", b"customer_display_name", "customer_id", b"customer_id", "description", b"description", "etag", b"etag", "id", b"id", "message_count", b"message_count", "number", b"number", "priority", b"priority", "rate_time", b"rate_time", "rating", b"rating", "rating_comment", b"rating_comment", "resolve_time", b"resolve_time", "status", b"status", "subject", b"subject", "tags", b"tags", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_display_name", b"assignee_display_name", "assignee_id", b"assignee_id", "category", b"category", "close_time", b"close_time", "create_time", b"create_time", "customer_display_name", b"customer_display_name", "customer_id", b"customer_id", "description", b"description", "etag", b"etag", "first_response_breached", b"first_response_breached", "first_response_due_time", b"first_response_due_time", "first_response_time", b"first_response_time", "id", b"id", "message_count", b"message_count", "number", b"number", "priority", b"priority", "rate_time", b"rate_time", "rating", b"rating", "rating_comment", b"rating_comment", "resolution_breached", b"resolution_breached", "resolution_due_time", b"resolution_due_time", "resolve_time", b"resolve_time", "sla_at_risk", b"sla_at_risk", "sla_paused", b"sla_paused", "sla_policy_id", b"sla_policy_id", "status", b"status", "subject", b"subject", "tags", b"tags", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -101,6 +101,7 @@ class ListTicketsRequest(_message.Message):
     CREATE_TIME_END_FIELD_NUMBER: _builtins.int
     QUERY_FIELD_NUMBER: _builtins.int
     ORDER_BY_FIELD_NUMBER: _builtins.int
+    SLA_BREACHED_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     """Maximum number of tickets to return; default 50, at most 200 (larger
     values are treated as 200).
@@ -130,10 +131,17 @@ class ListTicketsRequest(_message.Message):
     """
     order_by: _builtins.str
     """Sort order (AIP-132): a comma-separated list of `create_time`,
-    `update_time`, `priority` or `number`, each optionally followed by
-    ` desc`. Default `create_time desc`. The agent queue view is
-    `priority desc, create_time` (most urgent first, then oldest). Ties are
-    broken by `id`, so pages are stable.
+    `update_time`, `priority`, `number` or `due_time`, each optionally
+    followed by ` desc`. Default `create_time desc`. The agent queue view is
+    `priority desc, create_time` (most urgent first, then oldest); "due
+    soonest" is `due_time`: the next SLA due time still pending (the first
+    response while there is none, else the resolution), overdue tickets
+    first, tickets whose SLA clock is stopped or that have no SLA last. Ties
+    are broken by `id`, so pages are stable.
+    """
+    sla_breached: _builtins.bool
+    """Only tickets that breached an SLA target (first response or
+    resolution). Customers get an empty page.
     """
     @_builtins.property
     def statuses(self) -> _containers.RepeatedScalarFieldContainer[_ticket_pb2.TicketStatus.ValueType]:
@@ -166,10 +174,11 @@ class ListTicketsRequest(_message.Message):
         create_time_end: _timestamp_pb2.Timestamp | None = ...,
         query: _builtins.str = ...,
         order_by: _builtins.str = ...,
+        sla_breached: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time_end", b"create_time_end", "create_time_start", b"create_time_start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_id", b"assignee_id", "category", b"category", "create_time_end", b"create_time_end", "create_time_start", b"create_time_start", "customer_id", b"customer_id", "order_by", b"order_by", "page_size", b"page_size", "page_token", b"page_token", "priorities", b"priorities", "query", b"query", "statuses", b"statuses", "tag", b"tag"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assignee_id", b"assignee_id", "category", b"category", "create_time_end", b"create_time_end", "create_time_start", b"create_time_start", "customer_id", b"customer_id", "order_by", b"order_by", "page_size", b"page_size", "page_token", b"page_token", "priorities", b"priorities", "query", b"query", "sla_breached", b"sla_breached", "statuses", b"statuses", "tag", b"tag"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

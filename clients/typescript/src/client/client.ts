@@ -9,6 +9,7 @@ import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
 import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { KnowledgeService } from "../gen/helpdesk/v1/knowledge_service_pb.js";
+import { SlaService } from "../gen/helpdesk/v1/sla_service_pb.js";
 import { TicketService } from "../gen/helpdesk/v1/ticket_service_pb.js";
 import type { User } from "../gen/helpdesk/v1/user_pb.js";
 import { UserService } from "../gen/helpdesk/v1/user_service_pb.js";
@@ -41,6 +42,7 @@ export class HelpdeskClient {
   /** The standard gRPC health service (grpc.health.v1): the server's status overall and per service. */
   readonly health: Client<typeof Health>;
   readonly cannedResponses: Client<typeof CannedResponseService>;
+  readonly sla: Client<typeof SlaService>;
 
   constructor(options: HelpdeskClientOptions) {
     this.session = new Session(options.now);
@@ -62,6 +64,7 @@ export class HelpdeskClient {
     this.knowledge = createClient(KnowledgeService, this.transport);
     this.health = createClient(Health, this.transport);
     this.cannedResponses = createClient(CannedResponseService, this.transport);
+    this.sla = createClient(SlaService, this.transport);
   }
 
   /** The signed-in user, undefined when signed out. */

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file helpdesk/v1/ticket.proto.
  */
 export const file_helpdesk_v1_ticket: GenFile = /*@__PURE__*/
-  fileDesc("ChhoZWxwZGVzay92MS90aWNrZXQucHJvdG8SC2hlbHBkZXNrLnYxIusFCgZUaWNrZXQSEAoCaWQYASABKAlCBOJBAQgSFAoGbnVtYmVyGAIgASgFQgTiQQEDEhUKB3N1YmplY3QYAyABKAlCBOJBAQISGQoLZGVzY3JpcHRpb24YBCABKAlCBOJBAQISMwoIcHJpb3JpdHkYBSABKA4yGy5oZWxwZGVzay52MS5UaWNrZXRQcmlvcml0eUIE4kEBARIvCgZzdGF0dXMYBiABKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQMSFgoIY2F0ZWdvcnkYByABKAlCBOJBAQESEgoEdGFncxgIIAMoCUIE4kEBARIaCgtjdXN0b21lcl9pZBgJIAEoCUIF4kECAQUSIwoVY3VzdG9tZXJfZGlzcGxheV9uYW1lGAogASgJQgTiQQEDEhkKC2Fzc2lnbmVlX2lkGAsgASgJQgTiQQEDEiMKFWFzc2lnbmVlX2Rpc3BsYXlfbmFtZRgMIAEoCUIE4kEBAxIbCg1tZXNzYWdlX2NvdW50GA0gASgFQgTiQQEDEjUKC2NyZWF0ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI1Cgt1cGRhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSNgoMcmVzb2x2ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI0CgpjbG9zZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxISCgRldGFnGBIgASgJQgTiQQEBEhQKBnJhdGluZxgoIAEoBUIE4kEBAxIcCg5yYXRpbmdfY29tbWVudBgpIAEoCUIE4kEBAxIzCglyYXRlX3RpbWUYKiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDKsEBCgxUaWNrZXRTdGF0dXMSHQoZVElDS0VUX1NUQVRVU19VTlNQRUNJRklFRBAAEhYKElRJQ0tFVF9TVEFUVVNfT1BFThABEh0KGVRJQ0tFVF9TVEFUVVNfSU5fUFJPR1JFU1MQAhIlCiFUSUNLRVRfU1RBVFVTX1dBSVRJTkdfT05fQ1VTVE9NRVIQAxIaChZUSUNLRVRfU1RBVFVTX1JFU09MVkVEEAQSGAoUVElDS0VUX1NUQVRVU19DTE9TRUQQBSqcAQoOVGlja2V0UHJpb3JpdHkSHwobVElDS0VUX1BSSU9SSVRZX1VOU1BFQ0lGSUVEEAASFwoTVElDS0VUX1BSSU9SSVRZX0xPVxABEhoKFlRJQ0tFVF9QUklPUklUWV9NRURJVU0QAhIYChRUSUNLRVRfUFJJT1JJVFlfSElHSBADEhoKFlRJQ0tFVF9QUklPUklUWV9VUkdFTlQQBEI8WjpnaXRodWIuY29tL2hlbHBkZXNrL2hlbHBkZXNrL2dlbi9nby9oZWxwZGVzay92MTtoZWxwZGVza3YxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChhoZWxwZGVzay92MS90aWNrZXQucHJvdG8SC2hlbHBkZXNrLnYxIsgICgZUaWNrZXQSEAoCaWQYASABKAlCBOJBAQgSFAoGbnVtYmVyGAIgASgFQgTiQQEDEhUKB3N1YmplY3QYAyABKAlCBOJBAQISGQoLZGVzY3JpcHRpb24YBCABKAlCBOJBAQISMwoIcHJpb3JpdHkYBSABKA4yGy5oZWxwZGVzay52MS5UaWNrZXRQcmlvcml0eUIE4kEBARIvCgZzdGF0dXMYBiABKA4yGS5oZWxwZGVzay52MS5UaWNrZXRTdGF0dXNCBOJBAQMSFgoIY2F0ZWdvcnkYByABKAlCBOJBAQESEgoEdGFncxgIIAMoCUIE4kEBARIaCgtjdXN0b21lcl9pZBgJIAEoCUIF4kECAQUSIwoVY3VzdG9tZXJfZGlzcGxheV9uYW1lGAogASgJQgTiQQEDEhkKC2Fzc2lnbmVlX2lkGAsgASgJQgTiQQEDEiMKFWFzc2lnbmVlX2Rpc3BsYXlfbmFtZRgMIAEoCUIE4kEBAxIbCg1tZXNzYWdlX2NvdW50GA0gASgFQgTiQQEDEjUKC2NyZWF0ZV90aW1lGA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI1Cgt1cGRhdGVfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSNgoMcmVzb2x2ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI0CgpjbG9zZV90aW1lGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxISCgRldGFnGBIgASgJQgTiQQEBEkEKF2ZpcnN0X3Jlc3BvbnNlX2R1ZV90aW1lGB4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI9ChNyZXNvbHV0aW9uX2R1ZV90aW1lGB8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxI9ChNmaXJzdF9yZXNwb25zZV90aW1lGCAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAxIlChdmaXJzdF9yZXNwb25zZV9icmVhY2hlZBghIAEoCEIE4kEBAxIhChNyZXNvbHV0aW9uX2JyZWFjaGVkGCIgASgIQgTiQQEDEhgKCnNsYV9wYXVzZWQYIyABKAhCBOJBAQMSGwoNc2xhX3BvbGljeV9pZBgkIAEoCUIE4kEBAxIZCgtzbGFfYXRfcmlzaxglIAEoCEIE4kEBAxIUCgZyYXRpbmcYKCABKAVCBOJBAQMSHAoOcmF0aW5nX2NvbW1lbnQYKSABKAlCBOJBAQMSMwoJcmF0ZV90aW1lGCogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAyrBAQoMVGlja2V0U3RhdHVzEh0KGVRJQ0tFVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJUSUNLRVRfU1RBVFVTX09QRU4QARIdChlUSUNLRVRfU1RBVFVTX0lOX1BST0dSRVNTEAISJQohVElDS0VUX1NUQVRVU19XQUlUSU5HX09OX0NVU1RPTUVSEAMSGgoWVElDS0VUX1NUQVRVU19SRVNPTFZFRBAEEhgKFFRJQ0tFVF9TVEFUVVNfQ0xPU0VEEAUqnAEKDlRpY2tldFByaW9yaXR5Eh8KG1RJQ0tFVF9QUklPUklUWV9VTlNQRUNJRklFRBAAEhcKE1RJQ0tFVF9QUklPUklUWV9MT1cQARIaChZUSUNLRVRfUFJJT1JJVFlfTUVESVVNEAISGAoUVElDS0VUX1BSSU9SSVRZX0hJR0gQAxIaChZUSUNLRVRfUFJJT1JJVFlfVVJHRU5UEARCPFo6Z2l0aHViLmNvbS9oZWxwZGVzay9oZWxwZGVzay9nZW4vZ28vaGVscGRlc2svdjE7aGVscGRlc2t2MWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A support request from a customer, worked by agents.
@@ -163,6 +163,71 @@ export type Ticket = Message<"helpdesk.v1.Ticket"> & {
    * @generated from field: string etag = 18;
    */
   etag: string;
+
+  /**
+   * When the first public reply of an agent or administrator is due; unset
+   * when no SLA policy applies. Moves later by the working time the ticket
+   * spends waiting on the customer.
+   *
+   * @generated from field: google.protobuf.Timestamp first_response_due_time = 30;
+   */
+  firstResponseDueTime?: Timestamp | undefined;
+
+  /**
+   * When the ticket's resolution is due; unset when no SLA policy applies.
+   *
+   * @generated from field: google.protobuf.Timestamp resolution_due_time = 31;
+   */
+  resolutionDueTime?: Timestamp | undefined;
+
+  /**
+   * When an agent or administrator first replied publicly; unset until
+   * then.
+   *
+   * @generated from field: google.protobuf.Timestamp first_response_time = 32;
+   */
+  firstResponseTime?: Timestamp | undefined;
+
+  /**
+   * The first response came after its due time, or is overdue.
+   *
+   * @generated from field: bool first_response_breached = 33;
+   */
+  firstResponseBreached: boolean;
+
+  /**
+   * The resolution is overdue, or came after its due time.
+   *
+   * @generated from field: bool resolution_breached = 34;
+   */
+  resolutionBreached: boolean;
+
+  /**
+   * The SLA clock is stopped: the ticket waits on the customer, or is
+   * resolved or closed.
+   *
+   * @generated from field: bool sla_paused = 35;
+   */
+  slaPaused: boolean;
+
+  /**
+   * The SLA policy that set the due times; empty when none applies (or it
+   * was deleted since).
+   *
+   * @generated from field: string sla_policy_id = 36;
+   */
+  slaPolicyId: string;
+
+  /**
+   * A target still pending is within its policy's warning window (and not
+   * yet breached).
+   *
+   * Satisfaction (see `TicketService.RateTicket`): what the customer thought
+   * of the help, once the ticket was resolved.
+   *
+   * @generated from field: bool sla_at_risk = 37;
+   */
+  slaAtRisk: boolean;
 
   /**
    * The customer's rating, 1 (poor) to 5 (great); 0 until rated. Kept if
