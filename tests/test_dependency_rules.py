@@ -158,7 +158,7 @@ def test_the_rule_finds_a_forbidden_import(tmp_path: Path, forbidden: str, monke
 
 
 def test_the_cli_and_the_dev_stack_agree_on_the_default_data_dir() -> None:
-    from devstack.stack import DEFAULT_DATA_DIR
+    from devstack.data_dir import DEFAULT_DATA_DIR
     from server.cli import DEFAULT_DATA_DIR as CLI_DEFAULT_DATA_DIR
 
     assert CLI_DEFAULT_DATA_DIR == DEFAULT_DATA_DIR

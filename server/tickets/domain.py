@@ -38,7 +38,7 @@ from server.tickets.validation import (
 from storage.db import Database
 from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
-from storage.repositories.ticket_reads import TicketReads
+from storage.repositories import TicketRepository
 from storage.repositories.ticket_records import NewEvent, TicketRecord
 from storage.repositories.tickets import NOW
 from storage.unit_of_work import UnitOfWork
@@ -193,7 +193,7 @@ class TicketDesk:
         owner = None if principal.is_staff else principal.user_id
         # One statement answers it: no transaction, straight on the driver (the hottest read).
         async with self._database.read_connection() as connection:
-            ticket = await TicketReads(connection).get(ticket_id=parsed, customer_id=owner)
+            ticket = await TicketRepository(connection).get(ticket_id=parsed, customer_id=owner)
         if ticket is None:
             raise not_found()
         return ticket
@@ -211,7 +211,7 @@ class TicketDesk:
             return [], ""
         after = decode_position(page_token, spec.order, filters)
         async with self._database.read_connection() as connection:
-            tickets = await TicketReads(connection).list_page(spec=spec, after=after, limit=size + 1)
+            tickets = await TicketRepository(connection).list_page(spec=spec, after=after, limit=size + 1)
         if len(tickets) <= size:
             return tickets, ""
         return tickets[:size], encode_position(tickets[size - 1], spec.order, filters)

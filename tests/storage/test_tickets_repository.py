@@ -11,8 +11,8 @@ from server.core.context import Role
 from server.core.errors import HelpdeskError
 from storage.db import Database
 from storage.models import User
+from storage.repositories import TicketRepository
 from storage.repositories.ticket_listing import SortKey, TicketFilter
-from storage.repositories.ticket_reads import TicketReads
 from storage.repositories.ticket_records import NewEvent
 
 
@@ -48,7 +48,7 @@ async def _ticket(
 
 async def _search(database: Database, query: str, *, staff: bool) -> set[uuid.UUID]:
     async with database.read_connection() as connection:
-        found = await TicketReads(connection).list_page(
+        found = await TicketRepository(connection).list_page(
             spec=TicketFilter(query=query, search_internal=staff), after=None, limit=200
         )
     return {t.id for t in found}
@@ -115,7 +115,7 @@ async def test_queue_order_and_keyset(database: Database) -> None:
         order=(SortKey("priority", descending=True), SortKey("create_time", descending=False)),
     )
     async with database.read_connection() as connection:
-        reads = TicketReads(connection)
+        reads = TicketRepository(connection)
         first = await reads.list_page(spec=spec, after=None, limit=2)
         last = first[-1]
         rest = await reads.list_page(spec=spec, after=[last.priority, last.create_time, last.id], limit=10)

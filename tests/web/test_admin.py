@@ -24,14 +24,13 @@ from tests.web.test_pages import DOCS_SCREENSHOTS, screen_problems
 pytestmark = pytest.mark.slow
 
 
-async def sign_in_pt(page: Page, account: Account, *, then: str) -> None:
-    """Signs `account` in through the app's form in Brazilian Portuguese, then opens `then`."""
+async def sign_in_pt(page: Page, account: Account) -> None:
+    """Signs `account` in through the app's form in Brazilian Portuguese."""
     await page.goto("/sign-in")
     await page.get_by_label("E-mail").fill(account.email)
     await page.get_by_label("Senha").fill(account.password)
     await page.get_by_role("button", name="Entrar").click()
     await expect(page.get_by_role("button", name=account.display_name)).to_be_visible()
-    await page.goto(then)
 
 
 async def test_admin_adds_an_agent_fixing_the_field_the_server_refused_in_portuguese(
@@ -39,8 +38,11 @@ async def test_admin_adds_an_agent_fixing_the_field_the_server_refused_in_portug
 ) -> None:
     admin = await accounts(Role.ADMIN, display_name="Ada Admin")
     page = (await open_tab(locale="pt-BR")).page
-    await sign_in_pt(page, admin, then="/admin/users")
+    await sign_in_pt(page, admin)
+    # An admin's home is the admin console, also in the navigation.
     await expect(page.get_by_role("heading", name="Usuários", exact=True)).to_be_visible()
+    assert page.url.endswith("/admin/users")
+    await expect(page.get_by_role("navigation", name="Principal").get_by_role("link", name="Admin")).to_be_visible()
 
     await page.get_by_role("button", name="Adicionar usuário").click()
     dialog = page.get_by_role("dialog", name="Adicionar usuário")
@@ -132,6 +134,13 @@ async def test_an_agent_writes_previews_and_publishes_an_article_a_customer_then
     await reader.get_by_role("link", name=f"Export your {word} invoices").click()
     await expect(reader.get_by_role("heading", level=1)).to_have_text(f"Export your {word} invoices")
     await expect(reader.get_by_role("article").locator("strong")).to_have_text("Billing")
+
+    # Unpublished, it is a draft again: gone from the help center.
+    await page.get_by_role("button", name="Unpublish").click()
+    await expect(page.get_by_role("status").filter(has_text="Unpublished")).to_be_visible()
+    await expect(page.get_by_text("Draft", exact=True)).to_be_visible()
+    await reader.reload()
+    await expect(reader.get_by_role("heading", name="Article not found")).to_be_visible()
 
 
 async def test_a_stale_etag_on_publish_shows_their_version_and_keeps_the_edit(

@@ -3,15 +3,16 @@ import { BookOpen, MessageSquarePlus } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { buttonClasses, PageSpinner, SearchInput } from "@/components";
+import { Role } from "@helpdesk/client";
 import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 
-/** `/`: signed-in users go to their tickets (agents and admins to the ticket queue); visitors get a welcome. */
+/** `/`: signed-in users go to their tickets (agents to the ticket queue, admins to the admin console); visitors get a welcome. */
 export function HomePage() {
-  const { state } = useSession();
+  const { state, role } = useSession();
   useDocumentTitle(undefined);
   if (state.status === "restoring") return <PageSpinner />;
-  if (state.status === "signedIn") return <Navigate to="/tickets" replace />;
+  if (state.status === "signedIn") return <Navigate to={role === Role.ADMIN ? "/admin/users" : "/tickets"} replace />;
   return <Welcome />;
 }
 

@@ -111,6 +111,13 @@ const chatRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/chat/ChatPage"), "ChatPage"),
 });
 
+const agentChatsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/agent/chats",
+  beforeLoad: requireSignIn,
+  component: lazyRouteComponent(() => import("@/features/agent-chat/AgentChatsPage"), "AgentChatsPage"),
+});
+
 // Admin console and knowledge-base editing (features/admin-*, features/knowledge-editor).
 const adminUsersRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -161,6 +168,7 @@ const routeTree = rootRoute.addChildren([
   helpRoute,
   articleRoute,
   chatRoute,
+  agentChatsRoute,
   adminUsersRoute,
   adminStatusRoute,
   editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),

@@ -1,6 +1,7 @@
 // Shared UI: every feature builds its pages from these.
 export { Badge, type BadgeTone } from "./Badge";
 export { Button, buttonClasses, type ButtonProps } from "./Button";
+export { ConfirmDialog } from "./ConfirmDialog";
 export { Dialog } from "./Dialog";
 export { EmptyState } from "./EmptyState";
 export { ErrorBanner } from "./ErrorBanner";

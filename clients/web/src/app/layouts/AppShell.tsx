@@ -3,6 +3,7 @@ import { LifeBuoy, Menu, X } from "lucide-react";
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { buttonClasses, ErrorBanner, LanguageSwitcher, ThemeSwitcher } from "@/components";
+import { Role } from "@helpdesk/client";
 import { dismissSessionNotice, useSession } from "@/lib/client";
 
 import { UserMenu } from "./UserMenu";
@@ -11,7 +12,7 @@ import { UserMenu } from "./UserMenu";
 const ChatLauncher = lazy(() => import("@/features/chat/ChatLauncher").then((module) => ({ default: module.ChatLauncher })));
 
 interface NavItem {
-  to: "/tickets" | "/help" | "/chat";
+  to: "/tickets" | "/help" | "/chat" | "/agent/chats" | "/agent/articles" | "/admin/users";
   label: string;
 }
 
@@ -19,7 +20,7 @@ interface NavItem {
 export function AppShell() {
   const { t } = useTranslation();
   const router = useRouter();
-  const { state, user, isStaff } = useSession();
+  const { state, user, role, isStaff } = useSession();
   const [menuOpen, setMenuOpen] = useState(false);
   const pathname = useRouterState({ select: (s) => s.location.pathname });
 
@@ -42,7 +43,9 @@ export function AppShell() {
     ? [
         { to: "/tickets", label: isStaff ? t("nav.queue") : t("nav.tickets") },
         { to: "/help", label: t("nav.help") },
-        ...(isStaff ? [] : [{ to: "/chat" as const, label: t("nav.chat") }]),
+        ...(isStaff ? [{ to: "/agent/chats" as const, label: t("nav.chats") }] : [{ to: "/chat" as const, label: t("nav.chat") }]),
+        ...(isStaff ? [{ to: "/agent/articles" as const, label: t("nav.articles") }] : []),
+        ...(role === Role.ADMIN ? [{ to: "/admin/users" as const, label: t("nav.admin") }] : []),
       ]
     : [{ to: "/help", label: t("nav.help") }];
 

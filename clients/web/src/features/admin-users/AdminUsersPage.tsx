@@ -1,9 +1,9 @@
 import { HelpdeskError, Role, type User } from "@helpdesk/client";
-import { getRouteApi } from "@tanstack/react-router";
-import { UserPlus, Users } from "lucide-react";
+import { getRouteApi, Link } from "@tanstack/react-router";
+import { Activity, UserPlus, Users } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Button, Dialog, EmptyState, ErrorBanner, Page, PageHeader, SearchInput, Select, Spinner } from "@/components";
+import { Button, buttonClasses, Dialog, EmptyState, ErrorBanner, Page, PageHeader, SearchInput, Select, Spinner } from "@/components";
 import { useSession } from "@/lib/client";
 import { describeError } from "@/lib/errors";
 import { roleKey } from "@/lib/roles";
@@ -63,9 +63,15 @@ export function AdminUsersPage() {
         title={t("title")}
         description={t("subtitle")}
         actions={
-          <Button icon={<UserPlus aria-hidden="true" className="size-4" />} onClick={() => setCreating(true)}>
-            {t("add")}
-          </Button>
+          <>
+            <Link to="/admin/status" className={buttonClasses("secondary")}>
+              <Activity aria-hidden="true" className="size-4" />
+              {t("status")}
+            </Link>
+            <Button icon={<UserPlus aria-hidden="true" className="size-4" />} onClick={() => setCreating(true)}>
+              {t("add")}
+            </Button>
+          </>
         }
       />
       <div className="mb-4 flex flex-col gap-3 sm:flex-row sm:items-end">

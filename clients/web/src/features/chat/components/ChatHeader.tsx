@@ -5,10 +5,11 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Clock } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Avatar, Button, Dialog, ErrorBanner } from "@/components";
+import { Avatar, Button, ConfirmDialog } from "@/components";
 import { client } from "@/lib/client";
 import { describeError } from "@/lib/errors";
-import { chatKeys, storeChat } from "../api/queries";
+import { storeChat } from "@/lib/chat/queries";
+import { latestChatKey } from "../api/queries";
 import { CHAT_NAMESPACE } from "../i18n";
 
 export function ChatHeader({ chat, titleId, ended }: { chat: Chat; titleId: string; ended: boolean }) {
@@ -20,7 +21,7 @@ export function ChatHeader({ chat, titleId, ended }: { chat: Chat; titleId: stri
     mutationFn: () => client.chat.endChat({ id: chat.id }),
     onSuccess: (answer) => {
       storeChat(queryClient, answer);
-      void queryClient.invalidateQueries({ queryKey: chatKeys.latest() });
+      void queryClient.invalidateQueries({ queryKey: latestChatKey });
       setConfirming(false);
     },
   });
@@ -49,24 +50,18 @@ export function ChatHeader({ chat, titleId, ended }: { chat: Chat; titleId: stri
           {t("end.button")}
         </Button>
       )}
-      <Dialog
+      <ConfirmDialog
         open={confirming}
         onClose={() => setConfirming(false)}
+        onConfirm={() => end.mutate()}
         title={t("end.button")}
         description={t("end.confirm")}
-        footer={
-          <>
-            <Button variant="secondary" onClick={() => setConfirming(false)}>
-              {t("end.no")}
-            </Button>
-            <Button variant="danger" loading={end.isPending} onClick={() => end.mutate()}>
-              {end.isPending ? t("end.ending") : t("end.yes")}
-            </Button>
-          </>
-        }
-      >
-        {end.isError ? <ErrorBanner>{describeError(end.error, tc)}</ErrorBanner> : null}
-      </Dialog>
+        cancelLabel={t("end.no")}
+        confirmLabel={t("end.yes")}
+        pendingLabel={t("end.ending")}
+        pending={end.isPending}
+        error={end.isError ? describeError(end.error, tc) : undefined}
+      />
     </header>
   );
 }

@@ -5,7 +5,7 @@ import { ChatStatus, type Chat } from "@helpdesk/client";
 import { CircleCheck, LoaderCircle, WifiOff } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import { cx } from "@/lib/cx";
-import type { ConnectionState } from "../api/chat-stream";
+import type { ConnectionState } from "@/lib/chat/stream";
 import { CHAT_NAMESPACE } from "../i18n";
 
 type Tone = "quiet" | "accent" | "warning" | "danger";

@@ -11,9 +11,10 @@ import { Button, ErrorBanner, TextArea } from "@/components";
 import { client } from "@/lib/client";
 import { cx } from "@/lib/cx";
 import { describeError, mapViolations } from "@/lib/errors";
-import { chatKeys, storeChat } from "../api/queries";
+import { chatKeys, storeChat } from "@/lib/chat/queries";
+import { latestChatKey } from "../api/queries";
 import { CHAT_NAMESPACE } from "../i18n";
-import { characterCount, MAX_FEEDBACK_LENGTH } from "../model/limits";
+import { characterCount, MAX_FEEDBACK_LENGTH } from "@/lib/chat/limits";
 
 const STARS = [1, 2, 3, 4, 5] as const;
 
@@ -54,7 +55,7 @@ export function RatingForm({ chatId, onRated }: { chatId: string; onRated: () =>
     onSuccess: (chat) => {
       onRated();
       storeChat(queryClient, chat);
-      void queryClient.invalidateQueries({ queryKey: chatKeys.latest() });
+      void queryClient.invalidateQueries({ queryKey: latestChatKey });
     },
     onError: (error) => {
       if (HelpdeskError.from(error).reason === "CHAT_ALREADY_RATED") {

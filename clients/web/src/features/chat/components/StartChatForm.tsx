@@ -12,9 +12,10 @@ import { useDraft } from "@/lib/drafts";
 import { describeError, mapViolations } from "@/lib/errors";
 import { formatNumber } from "@/lib/format";
 import { newRequestId } from "@/lib/ids";
-import { chatKeys, mergeIntoTimeline, storeChat } from "../api/queries";
+import { mergeIntoTimeline, storeChat } from "@/lib/chat/queries";
+import { latestChatKey } from "../api/queries";
 import { CHAT_NAMESPACE } from "../i18n";
-import { characterCount, MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH } from "../model/limits";
+import { characterCount, MAX_MESSAGE_LENGTH, MAX_TOPIC_LENGTH } from "@/lib/chat/limits";
 
 type Field = "topic" | "message";
 
@@ -41,7 +42,7 @@ export function StartChatForm({ onStarted }: { onStarted: (chat: Chat) => void }
       if (answer.message) {
         mergeIntoTimeline(queryClient, chat.id, [answer.message]);
       }
-      void queryClient.invalidateQueries({ queryKey: chatKeys.latest() });
+      void queryClient.invalidateQueries({ queryKey: latestChatKey });
       clearTopic();
       clearMessage();
       onStarted(chat);

@@ -1,0 +1,61 @@
+// One chat in the console: the customer, the live conversation (streamed with resume), the agent's
+// composer (Enter or Ctrl/Cmd+Enter sends), typing and read receipts both ways, transfer and end.
+
+import { ChatStatus, type User } from "@helpdesk/client";
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Spinner } from "@/components";
+import { Composer, MessageList } from "@/components/chat";
+import { useChatSession } from "@/lib/chat/use-chat-session";
+import { useMarkRead } from "@/lib/chat/use-mark-read";
+import { agentChatKeys } from "../api/queries";
+import { AGENT_CHAT_NAMESPACE } from "../i18n";
+import { PaneHeader } from "./PaneHeader";
+import { PaneStatus } from "./PaneStatus";
+
+export function ChatPane({ chatId, viewer, onClose }: { chatId: string; viewer: User; onClose: () => void }) {
+  const { t } = useTranslation(AGENT_CHAT_NAMESPACE);
+  const queryClient = useQueryClient();
+  const [atEnd, setAtEnd] = useState(true);
+  // Ended or handed over: the agent's list of active chats changes.
+  const onStatusChange = useCallback(() => {
+    void queryClient.invalidateQueries({ queryKey: agentChatKeys.mine });
+  }, [queryClient]);
+  const { chatResult, timeline, unsent, sender, connection, typing } = useChatSession(chatId, viewer.id, onStatusChange);
+
+  const chat = chatResult.data;
+  const ended = chat?.status === ChatStatus.ENDED || connection === "ended";
+  const canWrite = !ended && chat?.agentId === viewer.id;
+  useMarkRead(chatId, timeline.messages, viewer.id, chat?.agentLastReadSeq ?? 0, atEnd, canWrite);
+  const name = chat?.customerDisplayName || t("pane.customer");
+
+  return (
+    <section
+      aria-label={t("pane.region", { name })}
+      className="flex h-full min-h-[22rem] min-w-0 flex-col overflow-hidden rounded-xl border border-border bg-surface shadow-xs"
+    >
+      {chat === undefined ? (
+        <div className="flex flex-1 items-center justify-center">
+          <Spinner />
+        </div>
+      ) : (
+        <>
+          <PaneHeader chat={chat} name={name} canAct={canWrite} onClose={onClose} />
+          <PaneStatus chat={chat} connection={connection} viewerId={viewer.id} name={name} />
+          <MessageList
+            timeline={timeline}
+            pending={unsent}
+            viewerId={viewer.id}
+            otherReadSeq={chat.customerLastReadSeq}
+            typing={typing}
+            onAtEndChange={setAtEnd}
+            onRetry={(requestId) => sender.retry(requestId)}
+            onDiscard={(requestId) => sender.discard(requestId)}
+          />
+          {canWrite ? <Composer chatId={chatId} onSend={(body) => sender.add(body)} /> : null}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,83 @@
+// A pane's title bar: the customer and topic, then Transfer, End and Close (closing only hides it).
+
+import { type Chat } from "@helpdesk/client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { X } from "lucide-react";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Avatar, Button, ConfirmDialog } from "@/components";
+import { storeChat } from "@/lib/chat/queries";
+import { client } from "@/lib/client";
+import { describeError } from "@/lib/errors";
+import { agentChatKeys } from "../api/queries";
+import { AGENT_CHAT_NAMESPACE } from "../i18n";
+import { TransferDialog } from "./TransferDialog";
+
+export function PaneHeader({
+  chat,
+  name,
+  canAct,
+  onClose,
+}: {
+  chat: Chat;
+  name: string;
+  canAct: boolean;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation(AGENT_CHAT_NAMESPACE);
+  const { t: tc } = useTranslation();
+  const queryClient = useQueryClient();
+  const [dialog, setDialog] = useState<"end" | "transfer">();
+  const end = useMutation({
+    mutationFn: () => client.chat.endChat({ id: chat.id }),
+    onSuccess: (answer) => {
+      storeChat(queryClient, answer);
+      void queryClient.invalidateQueries({ queryKey: agentChatKeys.mine });
+      setDialog(undefined);
+    },
+  });
+
+  return (
+    <header className="flex items-center gap-2.5 border-b border-border px-3 py-2.5">
+      <Avatar name={name} className="size-8 text-[11px]" />
+      <div className="min-w-0 flex-1">
+        <h2 className="truncate text-sm font-semibold text-fg">{name}</h2>
+        <p className="truncate text-xs text-muted" title={chat.topic || undefined}>
+          {chat.topic ? t("pane.topic", { topic: chat.topic }) : t("pane.noTopic")}
+        </p>
+      </div>
+      {canAct ? (
+        <>
+          <Button variant="secondary" size="sm" onClick={() => setDialog("transfer")}>
+            {t("pane.transfer")}
+          </Button>
+          <Button variant="secondary" size="sm" onClick={() => setDialog("end")}>
+            {t("pane.end")}
+          </Button>
+        </>
+      ) : null}
+      <button
+        type="button"
+        onClick={onClose}
+        aria-label={t("pane.closeLabel", { name })}
+        title={t("pane.close")}
+        className="flex size-8 shrink-0 items-center justify-center rounded-md text-muted hover:bg-subtle hover:text-fg"
+      >
+        <X aria-hidden="true" className="size-4" />
+      </button>
+      <ConfirmDialog
+        open={dialog === "end"}
+        onClose={() => setDialog(undefined)}
+        onConfirm={() => end.mutate()}
+        title={t("end.title")}
+        description={t("end.confirm", { name })}
+        cancelLabel={t("end.no")}
+        confirmLabel={t("end.yes")}
+        pendingLabel={t("end.ending")}
+        pending={end.isPending}
+        error={end.isError ? describeError(end.error, tc) : undefined}
+      />
+      {dialog === "transfer" ? <TransferDialog chat={chat} name={name} onClose={() => setDialog(undefined)} /> : null}
+    </header>
+  );
+}
