@@ -5,10 +5,12 @@ from __future__ import annotations
 from google.protobuf.descriptor import ServiceDescriptor
 
 from helpdesk.v1 import (
+    assignment_service_pb2,
     auth_service_pb2,
     canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
+    privacy_service_pb2,
     sla_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
@@ -20,6 +22,8 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     ticket_service_pb2.DESCRIPTOR.services_by_name["TicketService"],
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
+    assignment_service_pb2.DESCRIPTOR.services_by_name["AssignmentService"],
     sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
+    privacy_service_pb2.DESCRIPTOR.services_by_name["PrivacyService"],
 )

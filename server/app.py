@@ -16,15 +16,18 @@ from grpc_health.v1._async import HealthServicer
 from redis.asyncio import Redis
 
 from helpdesk.v1 import (
+    assignment_service_pb2_grpc,
     auth_service_pb2_grpc,
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    privacy_service_pb2_grpc,
     sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_service_pb2_grpc,
 )
 from server.api import API_SERVICES
+from server.assignment.wiring import Assignment
 from server.auth.domain import AuthDomain
 from server.auth.principal_cache import PrincipalCache
 from server.auth.servicer import AuthServicer
@@ -37,6 +40,7 @@ from server.core.metrics import Metrics, MetricsServer
 from server.core.rate_limit import RateLimiter
 from server.health import HealthReporter
 from server.knowledge.wiring import Knowledge
+from server.privacy.wiring import Privacy
 from server.reflection import enable_reflection
 from server.responses.wiring import Responses
 from server.settings import Settings
@@ -98,6 +102,8 @@ class HelpdeskApp:
         knowledge: Knowledge | None = None,
         chat: LiveChat | None = None,
         tickets: Tickets | None = None,
+        privacy: Privacy | None = None,
+        assignment: Assignment | None = None,
         sla: Sla | None = None,
     ) -> None:
         self.settings = settings
@@ -109,6 +115,8 @@ class HelpdeskApp:
         self.knowledge = knowledge
         self.chat = chat
         self.tickets = tickets
+        self.privacy = privacy
+        self.assignment = assignment
         self.sla = sla
         self.port: int | None = None
         # The bound `/metrics` port once started (None when metrics are off).
@@ -135,11 +143,8 @@ class HelpdeskApp:
             hasher=resources.hasher,
             metrics=resources.metrics,
         )
-        users = UserAdmin(
-            database=resources.database,
-            hasher=resources.hasher,
-            sessions=PrincipalCache(resources.redis, revocation_ttl=settings.access_token_ttl),
-        )
+        principals = PrincipalCache(resources.redis, revocation_ttl=settings.access_token_ttl)
+        users = UserAdmin(database=resources.database, hasher=resources.hasher, sessions=principals)
         policy = AccessPolicy.from_services(API_SERVICES)
         limiter = (
             RateLimiter(resources.redis, settings=settings, metrics=resources.metrics)
@@ -169,12 +174,15 @@ class HelpdeskApp:
         server = interceptor.around(bare)
         auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
+        # Tickets and chat tell automatic assignment what happens; it reports its work through them.
+        assignment = Assignment(settings=settings, database=resources.database, redis=resources.redis)
         bookkeeping = SlaBookkeeping(clock=clock)
         tickets = Tickets.create(
             settings=settings,
             database=resources.database,
             redis=resources.redis,
             metrics=resources.metrics,
+            assignment=assignment,
             sla=bookkeeping,
         )
         ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(tickets.servicer, server)
@@ -188,10 +196,20 @@ class HelpdeskApp:
         sla_service_pb2_grpc.add_SlaServiceServicer_to_server(sla.servicer, server)
         knowledge = Knowledge.create(settings=settings, database=resources.database, redis=resources.redis)
         knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
-        chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis)
+        chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis, assignment=assignment)
         chat_service_pb2_grpc.add_ChatServiceServicer_to_server(ChatServicer(chat=chat), server)
+        assignment.connect(ticket_changes=tickets.live.feed, chat_acceptor=chat.sessions)
+        assignment_service_pb2_grpc.add_AssignmentServiceServicer_to_server(assignment.servicer, server)
         responses = Responses.create(database=resources.database)
         canned_response_service_pb2_grpc.add_CannedResponseServiceServicer_to_server(responses.servicer, server)
+        privacy = Privacy.create(
+            settings=settings,
+            database=resources.database,
+            hasher=resources.hasher,
+            sessions=principals,
+            changes=tickets.live.feed,
+        )
+        privacy_service_pb2_grpc.add_PrivacyServiceServicer_to_server(privacy.servicer, server)
 
         health_servicer = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -222,6 +240,8 @@ class HelpdeskApp:
             knowledge=knowledge,
             chat=chat,
             tickets=tickets,
+            privacy=privacy,
+            assignment=assignment,
             sla=sla,
         )
 
@@ -245,6 +265,10 @@ class HelpdeskApp:
         self.health.start()
         if self.knowledge is not None:
             self.knowledge.start()
+        if self.privacy is not None:
+            self.privacy.start()
+        if self.assignment is not None:
+            self.assignment.start()
         if self.sla is not None:
             self.sla.start()
         _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
@@ -272,6 +296,8 @@ class HelpdeskApp:
         done, _ = await asyncio.wait({stopping}, timeout=grace + _STOP_CONFIRM_SECONDS)
         if not done:
             _log.warning("the gRPC server did not confirm its stop within %.1fs; closing anyway", grace)
+        if self.assignment is not None:
+            await self.assignment.stop()
         if self.chat is not None:
             await self.chat.stop()
             await self.chat.close()
@@ -279,6 +305,8 @@ class HelpdeskApp:
             await self.sla.stop()
         if self.tickets is not None:
             await self.tickets.live.stop()
+        if self.privacy is not None:
+            await self.privacy.stop()
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.
             await self.knowledge.stop()

@@ -34,7 +34,9 @@ TRANSCODED_SERVICES = (
     "helpdesk.v1.TicketService",
     "helpdesk.v1.ChatService",
     "helpdesk.v1.KnowledgeService",
+    "helpdesk.v1.AssignmentService",
     "helpdesk.v1.CannedResponseService",
+    "helpdesk.v1.PrivacyService",
     "helpdesk.v1.SlaService",
 )
 

@@ -93,9 +93,17 @@ class Settings:
     # buffers and polling follow the chat settings above.
     ticket_change_retention_seconds: float = 7 * 24 * 3600.0
     ticket_watch_max_streams_per_user: int = 16
+    # Automatic assignment: how often each process hands out work that nothing triggered (a
+    # safety net: new work, agents coming ONLINE and freed capacity trigger it at once).
+    assignment_sweep_seconds: float = 15.0
     # SLA: how often each replica looks for tickets reaching a warning window or a due time (one
     # replica handles each ticket; a shorter interval only makes breach events more punctual).
     sla_check_interval_seconds: float = 15.0
+
+    # Retention (PrivacyService): how often each process tries a pass of the retention job (one
+    # process at a time does it; 0 = never from this process), and the rows deleted per batch.
+    retention_interval_seconds: float = 3600.0
+    retention_batch_size: int = 500
 
     # Knowledge base: Redis cache of article reads and search/list pages (off = always PostgreSQL,
     # as the cold benchmark runs), its TTL, and how often view counts are flushed to PostgreSQL.
@@ -222,6 +230,9 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "chat_max_streams_per_user": int,
     "ticket_change_retention_seconds": float,
     "ticket_watch_max_streams_per_user": int,
+    "retention_interval_seconds": float,
+    "retention_batch_size": int,
+    "assignment_sweep_seconds": float,
     "sla_check_interval_seconds": float,
     "knowledge_cache_enabled": _bool,
     "knowledge_cache_ttl_seconds": int,

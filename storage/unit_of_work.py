@@ -9,11 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repositories import (
     ArticleRepository,
+    AssignmentRepository,
     AuthSessionRepository,
     CannedResponseRepository,
     ChatRepository,
     IdempotencyRepository,
+    PersonalDataRepository,
     RefreshTokenRepository,
+    RetentionRepository,
     SlaPolicyRepository,
     TicketChangeRepository,
     TicketRepository,
@@ -43,7 +46,10 @@ class UnitOfWork:
         self.sla_policies = SlaPolicyRepository(session)
         self.articles = ArticleRepository(session)
         self.chats = ChatRepository(session)
+        self.assignment = AssignmentRepository(session)
         self.canned_responses = CannedResponseRepository(session)
+        self.personal_data = PersonalDataRepository(session)
+        self.retention = RetentionRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

@@ -13,6 +13,7 @@ import uuid
 from helpdesk.v1 import chat_event_pb2, chat_pb2
 from server.chat.convert import STATE_TO_PROTO, chat_to_proto, message_to_proto
 from server.chat.fanout import ChatFanout
+from server.chat.hooks import ChatAssignmentHook
 from server.chat.messages import append_message
 from server.chat.rules import (
     ensure_not_ended,
@@ -45,10 +46,18 @@ MAX_PAGE_SIZE = 200
 class ChatSessions:
     """The life of chats, as customers, agents and administrators drive it."""
 
-    def __init__(self, *, database: Database, fanout: ChatFanout, typing: TypingIndicators) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        fanout: ChatFanout,
+        typing: TypingIndicators,
+        assignment: ChatAssignmentHook | None = None,
+    ) -> None:
         self._database = database
         self._fanout = fanout
         self._typing = typing
+        self._assignment = assignment
 
     async def start(
         self, *, principal: Principal, topic: str, message: str, request_id: str
@@ -101,6 +110,7 @@ class ChatSessions:
             proto = await self._chat_proto(uow, chat.id)
             if created:
                 await self._after_commit_queue(uow, chat_added=proto)
+                self._after_commit_assign(uow)
         return proto, created, None if sent is None else message_to_proto(sent)
 
     async def _answer_again(
@@ -183,12 +193,21 @@ class ChatSessions:
         parsed = parse_chat_id(chat_id, field="id")
         async with self._database.unit_of_work() as uow:
             ensure_visible(await uow.chats.get(chat_id=parsed), principal)
-            accepted = await uow.chats.accept(chat_id=parsed, agent_id=principal.user_id)
-            if accepted is None:
+            proto = await self.accept_in(uow, chat_id=parsed, agent_id=principal.user_id)
+            if proto is None:
                 raise FailedPrecondition("the chat is no longer waiting", reason="CHAT_ALREADY_ACCEPTED")
-            proto = await self._chat_proto(uow, parsed)
-            self._after_commit_status(uow, parsed, proto, previous=ChatState.WAITING)
-            await self._after_commit_queue(uow, chat_removed=proto)
+        return proto
+
+    async def accept_in(self, uow: UnitOfWork, *, chat_id: uuid.UUID, agent_id: uuid.UUID) -> chat_pb2.Chat | None:
+        """WAITING -> ACTIVE with `agent_id` within `uow` (streams and queue told after commit).
+
+        None if the chat is not (or no longer) waiting: of racing accepts, exactly one gets the chat.
+        """
+        if await uow.chats.accept(chat_id=chat_id, agent_id=agent_id) is None:
+            return None
+        proto = await self._chat_proto(uow, chat_id)
+        self._after_commit_status(uow, chat_id, proto, previous=ChatState.WAITING)
+        await self._after_commit_queue(uow, chat_removed=proto)
         return proto
 
     async def transfer(self, *, principal: Principal, chat_id: str, agent_id: str) -> chat_pb2.Chat:
@@ -210,6 +229,7 @@ class ChatSessions:
             if previous == target:
                 return await self._chat_proto(uow, parsed)
             await uow.chats.transfer(chat_id=parsed, agent_id=target)
+            self._after_commit_assign(uow)
             proto = await self._chat_proto(uow, parsed)
             event = chat_event_pb2.ChatEvent(
                 agent_change=chat_event_pb2.ChatAgentChange(chat=proto, previous_agent_id=str(previous or ""))
@@ -234,6 +254,8 @@ class ChatSessions:
             self._after_commit_status(uow, parsed, proto, previous=previous)
             if previous is ChatState.WAITING:
                 await self._after_commit_queue(uow, chat_removed=proto)
+            else:
+                self._after_commit_assign(uow)
         return proto
 
     async def rate(self, *, principal: Principal, chat_id: str, rating: int, feedback: str) -> chat_pb2.Chat:
@@ -300,6 +322,11 @@ class ChatSessions:
             await self._fanout.publish_chat_event(chat_id, event)
 
         uow.after_commit(publish)
+
+    def _after_commit_assign(self, uow: UnitOfWork) -> None:
+        # A chat joined the queue or an agent's load changed: waiting chats may find an agent now.
+        if self._assignment is not None:
+            uow.after_commit(self._assignment.chats_freed)
 
     def _after_commit_status(
         self, uow: UnitOfWork, chat_id: uuid.UUID, chat: chat_pb2.Chat, *, previous: ChatState

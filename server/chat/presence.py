@@ -9,17 +9,18 @@ from redis.asyncio import Redis
 
 from helpdesk.v1 import agent_pb2
 from server.chat.convert import ROLE_TO_PROTO
+from server.chat.hooks import ChatAssignmentHook
 from server.core.context import Principal
 from server.core.errors import InvalidArgument, NotFound, Unavailable
 from storage.db import Database
 from storage.pagination import decode_page_token, encode_page_token, resolve_page_size
 from storage.redis import RedisUnavailable
-from storage.redis.presence import PresenceKeys
+from storage.redis.presence import AWAY, ONLINE, PresenceKeys
 from storage.repositories.chat import StaffMember
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-_STORED = {agent_pb2.AGENT_AVAILABILITY_ONLINE: "online", agent_pb2.AGENT_AVAILABILITY_AWAY: "away"}
+_STORED = {agent_pb2.AGENT_AVAILABILITY_ONLINE: ONLINE, agent_pb2.AGENT_AVAILABILITY_AWAY: AWAY}
 _LOADED = {value: key for key, value in _STORED.items()}
 # ONLINE first, then AWAY, then OFFLINE.
 _RANK = {agent_pb2.AGENT_AVAILABILITY_ONLINE: 0, agent_pb2.AGENT_AVAILABILITY_AWAY: 1}
@@ -28,10 +29,13 @@ _RANK = {agent_pb2.AGENT_AVAILABILITY_ONLINE: 0, agent_pb2.AGENT_AVAILABILITY_AW
 class AgentPresence:
     """SetAvailability, ListAgents, and presence renewal by open WatchQueue streams."""
 
-    def __init__(self, *, database: Database, redis: Redis, ttl_seconds: float) -> None:
+    def __init__(
+        self, *, database: Database, redis: Redis, ttl_seconds: float, assignment: ChatAssignmentHook | None = None
+    ) -> None:
         self._database = database
         self._keys = PresenceKeys(redis)
         self._ttl_ms = int(ttl_seconds * 1000)
+        self._assignment = assignment
 
     async def set_availability(self, *, principal: Principal, availability: int) -> agent_pb2.Agent:
         """Sets the caller's availability; ONLINE and AWAY lapse to OFFLINE after the TTL unless renewed."""
@@ -43,6 +47,9 @@ class AgentPresence:
         except RedisUnavailable as exc:
             # Fail closed: presence lives only in Redis, so the change cannot be kept.
             raise Unavailable("presence cannot be stored right now; retry") from exc
+        if stored == ONLINE and self._assignment is not None:
+            # Before answering, so that the answer shows the load the agent was just given.
+            await self._assignment.agent_online(principal.user_id)
         agents = await self._agents()
         mine = [agent for agent in agents if agent.id == str(principal.user_id)]
         if not mine:

@@ -6,6 +6,7 @@ from redis.asyncio import Redis
 
 from server.chat.domain import ChatSessions
 from server.chat.fanout import ChatFanout
+from server.chat.hooks import ChatAssignmentHook
 from server.chat.messages import ChatMessages
 from server.chat.presence import AgentPresence
 from server.chat.queue import ChatQueue
@@ -19,12 +20,24 @@ from storage.db import Database
 class LiveChat:
     """Sessions, messages, streams, queue and presence, sharing one fan-out."""
 
-    def __init__(self, *, settings: Settings, database: Database, redis: Redis) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        redis: Redis,
+        assignment: ChatAssignmentHook | None = None,
+    ) -> None:
         self.fanout = ChatFanout(settings=settings, database=database)
         typing = TypingIndicators(redis=redis, fanout=self.fanout, ttl_seconds=settings.chat_typing_ttl_seconds)
-        self.sessions = ChatSessions(database=database, fanout=self.fanout, typing=typing)
+        self.sessions = ChatSessions(database=database, fanout=self.fanout, typing=typing, assignment=assignment)
         self.messages = ChatMessages(database=database, fanout=self.fanout, typing=typing)
-        self.presence = AgentPresence(database=database, redis=redis, ttl_seconds=settings.chat_presence_ttl_seconds)
+        self.presence = AgentPresence(
+            database=database,
+            redis=redis,
+            ttl_seconds=settings.chat_presence_ttl_seconds,
+            assignment=assignment,
+        )
         # One count per user for every kind of chat stream on this process.
         self.stream_slots = StreamSlots(per_user=settings.chat_max_streams_per_user)
         self.streams = ChatStreams(

@@ -18,6 +18,7 @@ from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, Not
 from server.core.validation import FieldChecks, check_tags
 from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.changes import ChangeListener, log_change
+from server.tickets.hooks import TicketAssignmentHook
 from server.tickets.listing import (
     ListTicketsQuery,
     build_filter,
@@ -97,11 +98,17 @@ class TicketDesk:
     """The ticket workflow over one database."""
 
     def __init__(
-        self, *, database: Database, changes: ChangeListener | None = None, sla: SlaBookkeeping | None = None
+        self,
+        *,
+        database: Database,
+        changes: ChangeListener | None = None,
+        sla: SlaBookkeeping | None = None,
+        assignment: TicketAssignmentHook | None = None,
     ) -> None:
         self._database = database
         self._changes = changes
         self._sla = sla
+        self._assignment = assignment
 
     async def create_ticket(
         self,
@@ -182,6 +189,8 @@ class TicketDesk:
                     )
                 ]
             )
+            if self._assignment is not None:
+                await self._assignment.ticket_opened(uow, ticket_id=ticket_id, category=clean_category)
             ticket = await reread(uow, ticket_id)
             await log_change(uow, listener=self._changes, kind="created", before=None, after=ticket)
         _log.info("ticket #%d opened by %s", ticket.number, principal.user_id)
@@ -319,6 +328,8 @@ class TicketDesk:
             check_etag(etag, ticket)
             check_transition(principal.role, source, status)
             await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason, sla=self._sla)
+            if self._assignment is not None and _frees_work(ticket, status):
+                uow.after_commit(self._assignment.tickets_freed)
             updated = await reread(uow, parsed)
             await log_change(uow, listener=self._changes, kind="updated", before=ticket, after=updated)
             return updated
@@ -351,6 +362,9 @@ class TicketDesk:
                 if not user.active:
                     raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
             await uow.tickets.update(ticket_id=parsed, changes={"assignee_id": target})
+            if self._assignment is not None and (ticket.assignee_id is not None or target is None):
+                # The previous assignee's load dropped, or the ticket joined the unassigned queue.
+                uow.after_commit(self._assignment.tickets_freed)
             await uow.tickets.add_events(
                 events=[
                     NewEvent(
@@ -376,6 +390,13 @@ class TicketDesk:
             await uow.tickets.delete(ticket_id=parsed)
             await log_change(uow, listener=self._changes, kind="deleted", before=ticket, after=None)
         _log.info("ticket #%d deleted by %s", ticket.number, principal.user_id)
+
+
+def _frees_work(ticket: TicketRecord, target: Status) -> bool:
+    """Whether moving `ticket` to `target` lowers its assignee's load or puts it back in the unassigned queue."""
+    if ticket.assignee_id is not None:
+        return target in (Status.RESOLVED, Status.CLOSED)
+    return target in (Status.OPEN, Status.IN_PROGRESS)
 
 
 async def move(

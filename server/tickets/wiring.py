@@ -11,6 +11,7 @@ from server.settings import Settings
 from server.sla.bookkeeping import SlaBookkeeping
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
+from server.tickets.hooks import TicketAssignmentHook
 from server.tickets.live import LiveTickets
 from server.tickets.satisfaction import TicketSatisfaction
 from server.tickets.servicer import TicketServicer
@@ -28,11 +29,18 @@ class Tickets:
 
     @classmethod
     def create(
-        cls, *, settings: Settings, database: Database, redis: Redis, metrics: Metrics, sla: SlaBookkeeping
+        cls,
+        *,
+        settings: Settings,
+        database: Database,
+        redis: Redis,
+        metrics: Metrics,
+        sla: SlaBookkeeping,
+        assignment: TicketAssignmentHook | None = None,
     ) -> Tickets:
         """Builds every part; the live feed runs once `live.start()` is called."""
         live = LiveTickets(settings=settings, database=database, redis=redis, metrics=metrics)
-        desk = TicketDesk(database=database, changes=live.feed, sla=sla)
+        desk = TicketDesk(database=database, changes=live.feed, sla=sla, assignment=assignment)
         conversation = TicketConversation(database=database, changes=live.feed, sla=sla)
         satisfaction = TicketSatisfaction(database=database, changes=live.feed)
         servicer = TicketServicer(desk=desk, conversation=conversation, watch=live.watch, satisfaction=satisfaction)

@@ -242,6 +242,8 @@ class UserAdmin:
             user = await uow.users.get_for_update(user_id=parsed_id)
             if user is None:
                 raise NotFound("user not found")
+            if user.erase_time is not None:
+                raise FailedPrecondition("the user was erased; the account stays as it is", reason="USER_ERASED")
             if etag and not etag_matches(etag, user.version):
                 raise Aborted("the user was changed since it was read; read it again and retry", reason="ETAG_MISMATCH")
 

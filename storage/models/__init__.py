@@ -1,11 +1,14 @@
 """Every table of the schema; importing this package registers them all on `Base.metadata`."""
 
+from storage.models.assignment import AssignmentAgent, AssignmentSettings
 from storage.models.auth import AuthSession, RefreshToken
 from storage.models.base import Base
 from storage.models.canned_responses import CannedResponse
 from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
+from storage.models.privacy import PrivacyEvent
+from storage.models.retention import RetentionPolicyRow
 from storage.models.sla import SlaPolicy
 from storage.models.ticket_changes import TicketChange, TicketChangeLog
 from storage.models.tickets import Ticket, TicketEvent, TicketMessage
@@ -15,6 +18,8 @@ __all__ = [
     "Article",
     "ArticleState",
     "ArticleVote",
+    "AssignmentAgent",
+    "AssignmentSettings",
     "AuthSession",
     "Base",
     "CannedResponse",
@@ -23,7 +28,9 @@ __all__ = [
     "ChatState",
     "ChatStateType",
     "IdempotencyKey",
+    "PrivacyEvent",
     "RefreshToken",
+    "RetentionPolicyRow",
     "RoleType",
     "SlaPolicy",
     "Ticket",

@@ -67,6 +67,8 @@ class Chat(Base):
         Index("ix_chats_customer_id_create_time_id", "customer_id", "create_time", "id"),
         Index("ix_chats_agent_id_status", "agent_id", "status"),
         Index("ix_chats_create_time_id", "create_time", "id"),
+        # The retention job: ended chats, oldest end first.
+        Index("ix_chats_end_time_ended", "end_time", postgresql_where=text("status = 'ended'")),
     )
 
     id: Mapped[uuid.UUID] = uuid_primary_key()
@@ -86,6 +88,8 @@ class Chat(Base):
     ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rate_time: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(server_default=text("1"))
+    # The ticket made from this chat (ChatService.CreateTicketFromChat), if any.
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
 
     def __repr__(self) -> str:
         return f"Chat(id={self.id}, status={self.status.value}, last_seq={self.last_seq})"

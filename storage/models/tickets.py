@@ -96,8 +96,17 @@ class Ticket(TicketSlaColumns, Base):
             postgresql_where=text("assignee_id IS NULL AND status IN ('open', 'in_progress')"),
         ),
         Index("ix_tickets_tags", "tags", postgresql_using="gin"),
+        # The retention job: closed tickets, oldest close first.
+        Index("ix_tickets_close_time_closed", "close_time", postgresql_where=text("status = 'closed'")),
         Index("ix_tickets_search_public", "search_public", postgresql_using="gin"),
         Index("ix_tickets_search_staff", "search_staff", postgresql_using="gin"),
+        # One ticket per chat: turning a chat into a ticket twice finds the first one.
+        Index(
+            "uq_tickets_source_chat_id",
+            "source_chat_id",
+            unique=True,
+            postgresql_where=text("source_chat_id IS NOT NULL"),
+        ),
         # "Due soonest" (ListTickets `due_time`), and the breach job's scan of what is due.
         Index("ix_tickets_sla_due_time_id", "sla_due_time", "id"),
         Index(
@@ -133,6 +142,10 @@ class Ticket(TicketSlaColumns, Base):
     rate_time: Mapped[datetime | None]
     search_public: Mapped[str] = mapped_column(TSVECTOR, server_default=text("''::tsvector"))
     search_staff: Mapped[str] = mapped_column(TSVECTOR, server_default=text("''::tsvector"))
+    # The chat this ticket was made from (ChatService.CreateTicketFromChat), if any.
+    source_chat_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("chats.id", ondelete="SET NULL", use_alter=True)
+    )
 
     @property
     def etag(self) -> str:

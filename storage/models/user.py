@@ -54,6 +54,8 @@ class User(Base):
     create_time: Mapped[datetime] = mapped_column(server_default=func.now())
     update_time: Mapped[datetime] = mapped_column(server_default=func.now())
     last_login_time: Mapped[datetime | None]
+    # Set when the person's data was erased (EraseCustomer): the account is a placeholder for good.
+    erase_time: Mapped[datetime | None]
     # Bumped by every change an etag should notice (not by sign-ins).
     version: Mapped[int] = mapped_column(server_default=text("1"))
 

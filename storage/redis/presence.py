@@ -10,6 +10,10 @@ from redis.asyncio import Redis
 from storage import redis_keys
 from storage.redis.errors import unavailable_as_one_error
 
+# The stored values; no key at all means offline.
+ONLINE = "online"
+AWAY = "away"
+
 
 class PresenceKeys:
     """Stores, renews and reads availability; raises RedisUnavailable when Redis cannot answer."""

@@ -1,10 +1,13 @@
 """One repository per aggregate. Repositories take the unit of work's session and never commit."""
 
 from storage.repositories.articles import ArticleRepository
+from storage.repositories.assignment import AssignmentRepository
 from storage.repositories.canned_responses import CannedResponseRepository
 from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
+from storage.repositories.personal_data import PersonalDataRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
+from storage.repositories.retention import RetentionRepository
 from storage.repositories.sessions import AuthSessionRepository
 from storage.repositories.sla_policies import SlaPolicyRepository
 from storage.repositories.ticket_changes import TicketChangeRepository
@@ -14,11 +17,14 @@ from storage.repositories.users import UserRepository
 
 __all__ = [
     "ArticleRepository",
+    "AssignmentRepository",
     "AuthSessionRepository",
     "CannedResponseRepository",
     "ChatRepository",
     "IdempotencyRepository",
+    "PersonalDataRepository",
     "RefreshTokenRepository",
+    "RetentionRepository",
     "SlaPolicyRepository",
     "TicketChangeRepository",
     "TicketRepository",

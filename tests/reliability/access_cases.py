@@ -26,6 +26,8 @@ from google.protobuf.message import Message
 from helpdesk.v1 import (
     agent_pb2,
     article_pb2,
+    assignment_pb2,
+    assignment_service_pb2,
     auth_service_pb2,
     auth_service_pb2_grpc,
     canned_response_pb2,
@@ -35,6 +37,9 @@ from helpdesk.v1 import (
     chat_service_pb2_grpc,
     knowledge_service_pb2,
     knowledge_service_pb2_grpc,
+    personal_data_pb2,
+    privacy_service_pb2,
+    retention_policy_pb2,
     sla_policy_pb2,
     sla_service_pb2,
     sla_service_pb2_grpc,
@@ -160,6 +165,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "CannedResponseService.DeleteCannedResponse[shared]": _ADMIN,
     "CannedResponseService.DeleteCannedResponse[personal]": _AGENTS_OWN,
     "CannedResponseService.RenderCannedResponse": _STAFF,
+    "PrivacyService.ExportMyData": _SIGNED_IN,
+    # Customer A's data: A and administrators; the others are refused whether or not the user exists.
+    "PrivacyService.ExportMyData[another user]": _row(UNAUTHENTICATED, OK, DENIED, DENIED, UNAUTHENTICATED, OK),
+    "PrivacyService.EraseCustomer": _ADMIN,
+    "PrivacyService.GetRetentionPolicy": _ADMIN,
+    "PrivacyService.UpdateRetentionPolicy": _ADMIN,
+    "AssignmentService.GetAssignmentSettings": _STAFF,
+    "AssignmentService.UpdateAssignmentSettings": _ADMIN,
+    "AssignmentService.ListAgentCapacities": _STAFF,
+    "AssignmentService.UpdateAgentCapacity": _ADMIN,
 }
 
 
@@ -796,6 +811,74 @@ def _canned_response_builders() -> dict[str, Builder]:
     }
 
 
+def _privacy_builders() -> dict[str, Builder]:
+    async def export_own(world: World, caller: Caller) -> Prepared:
+        def own_only(response: Message) -> None:
+            assert isinstance(response, personal_data_pb2.PersonalDataExport)
+            assert response.profile.id == caller.user_id
+
+        return Prepared(privacy_service_pb2.ExportMyDataRequest(user_id="me"), caller.access_token, on_ok=own_only)
+
+    async def export_owner(world: World, caller: Caller) -> Prepared:
+        owner = world.owner.user_id
+        return Prepared(privacy_service_pb2.ExportMyDataRequest(user_id=owner), caller.access_token, target=owner)
+
+    async def erase(world: World, caller: Caller) -> Prepared:
+        # A customer of its own for every call: an erasure cannot be undone.
+        doomed = await register(world.auth)
+        user = await world.users.GetUser(
+            user_service_pb2.GetUserRequest(id=doomed.user_id), metadata=world.admin.metadata
+        )
+        request = privacy_service_pb2.EraseCustomerRequest(user_id=doomed.user_id, etag=user.etag)
+        return Prepared(request, caller.access_token, target=doomed.user_id)
+
+    async def get_policy(world: World, caller: Caller) -> Prepared:
+        return Prepared(privacy_service_pb2.GetRetentionPolicyRequest(), caller.access_token)
+
+    async def update_policy(world: World, caller: Caller) -> Prepared:
+        # Off, as it is by default: the matrix deletes nothing.
+        request = privacy_service_pb2.UpdateRetentionPolicyRequest(
+            retention_policy=retention_policy_pb2.RetentionPolicy(closed_ticket_days=0),
+            update_mask=field_mask_pb2.FieldMask(paths=["closed_ticket_days"]),
+        )
+        return Prepared(request, caller.access_token)
+
+    return {
+        "PrivacyService.GetRetentionPolicy": get_policy,
+        "PrivacyService.UpdateRetentionPolicy": update_policy,
+        "PrivacyService.ExportMyData": export_own,
+        "PrivacyService.ExportMyData[another user]": export_owner,
+        "PrivacyService.EraseCustomer": erase,
+    }
+
+
+def _assignment_builders() -> dict[str, Builder]:
+    def plain(request: Message) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            return Prepared(request, caller.access_token)
+
+        return build
+
+    async def update_capacity(world: World, caller: Caller) -> Prepared:
+        request = assignment_service_pb2.UpdateAgentCapacityRequest(
+            capacity=assignment_pb2.AgentCapacity(agent_id=world.agent.user_id, ticket_capacity=10),
+            update_mask=field_mask_pb2.FieldMask(paths=["ticket_capacity"]),
+        )
+        return Prepared(request, caller.access_token)
+
+    # The values the desk has by default: automatic assignment stays off for the other cells.
+    settings = assignment_service_pb2.UpdateAssignmentSettingsRequest(
+        settings=assignment_pb2.AssignmentSettings(default_ticket_capacity=10),
+        update_mask=field_mask_pb2.FieldMask(paths=["default_ticket_capacity"]),
+    )
+    return {
+        "AssignmentService.GetAssignmentSettings": plain(assignment_service_pb2.GetAssignmentSettingsRequest()),
+        "AssignmentService.UpdateAssignmentSettings": plain(settings),
+        "AssignmentService.ListAgentCapacities": plain(assignment_service_pb2.ListAgentCapacitiesRequest()),
+        "AssignmentService.UpdateAgentCapacity": update_capacity,
+    }
+
+
 BUILDERS: dict[str, Builder] = {
     **_auth_builders(),
     **_user_builders(),
@@ -804,4 +887,6 @@ BUILDERS: dict[str, Builder] = {
     **_knowledge_builders(),
     **_sla_builders(),
     **_canned_response_builders(),
+    **_privacy_builders(),
+    **_assignment_builders(),
 }

@@ -27,10 +27,14 @@ EXPECTED_TABLES |= {"articles", "article_votes"}
 EXPECTED_TABLES |= {"chats", "chat_messages"}
 # Issue 15 (live ticket events).
 EXPECTED_TABLES |= {"ticket_changes", "ticket_change_log"}
+# Issue 17 (automatic assignment).
+EXPECTED_TABLES |= {"assignment_settings", "assignment_agents"}
 # Issue 17 (SLA policies).
 EXPECTED_TABLES |= {"sla_policies"}
 # Issue 17 (canned responses).
 EXPECTED_TABLES |= {"canned_responses"}
+# Issue 19 (personal data: the erasure audit).
+EXPECTED_TABLES |= {"privacy_events", "retention_policy"}
 
 
 async def _tables(url: str) -> set[str]:

@@ -9,6 +9,8 @@
 
 export * from "./gen/helpdesk/v1/access_pb.js";
 export * from "./gen/helpdesk/v1/agent_pb.js";
+export * from "./gen/helpdesk/v1/assignment_pb.js";
+export * from "./gen/helpdesk/v1/assignment_service_pb.js";
 export * from "./gen/helpdesk/v1/article_pb.js";
 export * from "./gen/helpdesk/v1/auth_service_pb.js";
 export * from "./gen/helpdesk/v1/canned_response_pb.js";
@@ -18,6 +20,8 @@ export * from "./gen/helpdesk/v1/chat_pb.js";
 export * from "./gen/helpdesk/v1/chat_service_pb.js";
 export * from "./gen/helpdesk/v1/error_reason_pb.js";
 export * from "./gen/helpdesk/v1/knowledge_service_pb.js";
+export * from "./gen/helpdesk/v1/personal_data_pb.js";
+export * from "./gen/helpdesk/v1/privacy_service_pb.js";
 export * from "./gen/helpdesk/v1/sla_policy_pb.js";
 export * from "./gen/helpdesk/v1/sla_service_pb.js";
 export * from "./gen/helpdesk/v1/ticket_change_pb.js";

@@ -16,11 +16,13 @@ from helpdesk.client.config import CallPolicy, service_config
 from helpdesk.client.session import Session, auth_interceptors
 from helpdesk.client.tickets import ResumableTicketWatch
 from helpdesk.v1 import (
+    assignment_service_pb2_grpc,
     auth_service_pb2,
     auth_service_pb2_grpc,
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    privacy_service_pb2_grpc,
     sla_service_pb2_grpc,
     ticket_service_pb2,
     ticket_service_pb2_grpc,
@@ -78,7 +80,9 @@ class HelpdeskClient:
         self.tickets = ticket_service_pb2_grpc.TicketServiceStub(self.channel)
         self.chat = chat_service_pb2_grpc.ChatServiceStub(self.channel)
         self.knowledge = knowledge_service_pb2_grpc.KnowledgeServiceStub(self.channel)
+        self.assignment = assignment_service_pb2_grpc.AssignmentServiceStub(self.channel)
         self.canned_responses = canned_response_service_pb2_grpc.CannedResponseServiceStub(self.channel)
+        self.privacy = privacy_service_pb2_grpc.PrivacyServiceStub(self.channel)
         self.sla = sla_service_pb2_grpc.SlaServiceStub(self.channel)
         self.health = health_pb2_grpc.HealthStub(self.channel)
         self.session.bind(self.auth)

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
 from helpdesk.v1 import (
+    assignment_service_pb2,
     auth_service_pb2,
     canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
+    privacy_service_pb2,
     sla_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
@@ -29,7 +31,9 @@ SERVICES: tuple[ServiceDescriptor, ...] = (
     ticket_service_pb2.DESCRIPTOR.services_by_name["TicketService"],
     chat_service_pb2.DESCRIPTOR.services_by_name["ChatService"],
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
+    assignment_service_pb2.DESCRIPTOR.services_by_name["AssignmentService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
+    privacy_service_pb2.DESCRIPTOR.services_by_name["PrivacyService"],
     sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
 )
 

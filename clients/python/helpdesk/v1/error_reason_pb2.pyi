@@ -214,6 +214,14 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
     be rated.
     """
+    NOT_A_CUSTOMER: _ErrorReason.ValueType  # 260
+    """FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff
+    accounts are deactivated instead.
+    """
+    USER_ERASED: _ErrorReason.ValueType  # 261
+    """FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
+    never be changed or reactivated.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -423,5 +431,13 @@ unchanged).
 TICKET_NOT_RESOLVED: ErrorReason.ValueType  # 222
 """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
 be rated.
+"""
+NOT_A_CUSTOMER: ErrorReason.ValueType  # 260
+"""FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff
+accounts are deactivated instead.
+"""
+USER_ERASED: ErrorReason.ValueType  # 261
+"""FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
+never be changed or reactivated.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -3,12 +3,14 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { AssignmentService } from "../gen/helpdesk/v1/assignment_service_pb.js";
 import { AuthService } from "../gen/helpdesk/v1/auth_service_pb.js";
 import { CannedResponseService } from "../gen/helpdesk/v1/canned_response_service_pb.js";
 import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
 import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { KnowledgeService } from "../gen/helpdesk/v1/knowledge_service_pb.js";
+import { PrivacyService } from "../gen/helpdesk/v1/privacy_service_pb.js";
 import { SlaService } from "../gen/helpdesk/v1/sla_service_pb.js";
 import { TicketService } from "../gen/helpdesk/v1/ticket_service_pb.js";
 import type { User } from "../gen/helpdesk/v1/user_pb.js";
@@ -41,7 +43,9 @@ export class HelpdeskClient {
   readonly knowledge: Client<typeof KnowledgeService>;
   /** The standard gRPC health service (grpc.health.v1): the server's status overall and per service. */
   readonly health: Client<typeof Health>;
+  readonly assignment: Client<typeof AssignmentService>;
   readonly cannedResponses: Client<typeof CannedResponseService>;
+  readonly privacy: Client<typeof PrivacyService>;
   readonly sla: Client<typeof SlaService>;
 
   constructor(options: HelpdeskClientOptions) {
@@ -63,7 +67,9 @@ export class HelpdeskClient {
     this.chat = createClient(ChatService, this.transport);
     this.knowledge = createClient(KnowledgeService, this.transport);
     this.health = createClient(Health, this.transport);
+    this.assignment = createClient(AssignmentService, this.transport);
     this.cannedResponses = createClient(CannedResponseService, this.transport);
+    this.privacy = createClient(PrivacyService, this.transport);
     this.sla = createClient(SlaService, this.transport);
   }
 

@@ -8,6 +8,7 @@ import { changePassword, useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 import { showServerError, type FormBanner } from "@/lib/forms";
 import { roleKey } from "@/lib/roles";
+import { DataExportSection } from "./DataExportSection";
 import "./i18n";
 import { changePasswordSchema, type ChangePasswordValues } from "./schemas";
 
@@ -105,6 +106,9 @@ export function SettingsPage() {
               </Button>
             </div>
           </form>
+        </Section>
+        <Section title={t("settings.data")} description={t("settings.dataHint")}>
+          <DataExportSection />
         </Section>
       </div>
     </Page>

@@ -30,6 +30,10 @@ registerTranslations("auth", {
       passwordHint: "After the change, your other sessions are signed out.",
       submit: "Change password",
       changed: "Your password was changed.",
+      data: "Your data",
+      dataHint:
+        "Download a copy of everything we hold about you: your profile, tickets and their replies, chats, ratings, votes and sign-in sessions, as one JSON file.",
+      download: "Download my data",
     },
     fields: {
       email: "Email",
@@ -69,6 +73,10 @@ registerTranslations("auth", {
       passwordHint: "Após a alteração, suas outras sessões são encerradas.",
       submit: "Alterar senha",
       changed: "Sua senha foi alterada.",
+      data: "Seus dados",
+      dataHint:
+        "Baixe uma cópia de tudo o que guardamos sobre você: seu perfil, chamados e respostas, chats, avaliações, votos e sessões de acesso, em um arquivo JSON.",
+      download: "Baixar meus dados",
     },
     fields: {
       email: "E-mail",

@@ -1,0 +1,1 @@
+"""Automatic assignment of tickets and chats (round robin over ONLINE agents below their limits)."""
