@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Awaitable, Callable
@@ -105,6 +106,7 @@ async def test_an_agent_writes_previews_and_publishes_an_article_a_customer_then
     agent = await accounts(Role.AGENT, display_name="Alex Agent")
     customer = await accounts(display_name="Maria Silva")
     word = f"quokka{uuid.uuid4().hex[:6]}"
+    vat = await publish(agent, f"VAT on {word} invoices", "Prices include VAT.")
     page = (await open_tab()).page
     await sign_in(page, agent, then="/agent/articles")
     await page.get_by_role("link", name="New article").click()
@@ -116,11 +118,23 @@ async def test_an_agent_writes_previews_and_publishes_an_article_a_customer_then
         f"## Where\n\nOpen **Billing**, then *Invoices* ({word}).\n\n"
         "- Pick a month\n- Press Export\n\n<img src=x onerror=alert(1)>"
     )
+    # The shared picker finds a published article and puts a Markdown link to it at the cursor.
+    await page.get_by_role("button", name="Insert article link").click()
+    picker = page.get_by_role("dialog", name="Insert a help article link")
+    await picker.get_by_role("searchbox", name="Search published articles").fill(f"{word} vat")
+    matches = picker.get_by_role("list", name="Matching articles")
+    await matches.get_by_role("button", name=f"VAT on {word} invoices").click()
+    await expect(picker).to_be_hidden()
+    await expect(page.get_by_label("Body", exact=True)).to_have_value(
+        re.compile(re.escape(f"[VAT on {word} invoices](/help/{vat.slug})") + "$")
+    )
     # The live preview renders Markdown as elements and any markup as plain text.
     preview = page.get_by_role("region", name="Preview")
     await expect(preview.get_by_role("heading", name="Where")).to_be_visible()
     await expect(preview.locator("strong")).to_have_text("Billing")
     await expect(preview.get_by_role("listitem")).to_have_count(2)
+    link = preview.get_by_role("link", name=f"VAT on {word} invoices")
+    await expect(link).to_have_attribute("href", f"/help/{vat.slug}")
     await expect(preview).to_contain_text("<img src=x onerror=alert(1)>")
     assert await preview.locator("img").count() == 0
 

@@ -1,7 +1,8 @@
 import type { Article } from "@helpdesk/client";
 import { TriangleAlert } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { Button, MarkdownView } from "@/components";
+import { Button } from "@/components";
+import { MarkdownView } from "@/components/MarkdownView";
 import { formatRelative } from "@/lib/format";
 import { useStateName } from "./StateBadge";
 

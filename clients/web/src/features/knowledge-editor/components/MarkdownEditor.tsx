@@ -1,6 +1,8 @@
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ArticleLinkPicker, MarkdownView, TextArea } from "@/components";
+import { TextArea } from "@/components";
+import { ArticleLinkPicker } from "@/components/ArticleLinkPicker";
+import { MarkdownView } from "@/components/MarkdownView";
 import { articleLink, insertAtCursor } from "@/lib/article-links";
 import { searchPublishedArticles } from "@/lib/article-search";
 import { cx } from "@/lib/cx";
