@@ -1,6 +1,7 @@
 """Command line: `python -m bench [--scenarios a,b] [--duration S] [--warmup S] [--concurrency N] [--runs K] [--quick]`.
 
-Progress goes to stderr, the table to stdout, and the full results to `bench/results/*.json`.
+Progress goes to stderr, the table to stdout, and the full results to `bench/results/*.json`
+(`--results-dir` elsewhere, `--no-save` nowhere).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import sys
 from pathlib import Path
 
 from bench.measure import LoadgenError
-from bench.report import RESULTS_DIR, format_table, summarize, write_json
+from bench.report import format_table, summarize, write_json
+from bench.results_dir import RESULTS_DIR, choose_results_dir
 from bench.runner import BenchOptions, run_benchmark
 from bench.scenarios import BASELINE, SCENARIOS, get_scenario
 from bench.stack import StackError
@@ -50,8 +52,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchOptions, Path | None
         metavar="NAME=VALUE",
         help="extra environment for `helpdesk serve`, e.g. HELPDESK_LOG_LEVEL=WARNING (repeatable)",
     )
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where the JSON results go")
-    parser.add_argument("--no-save", action="store_true", help="don't write the JSON results")
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS_DIR, help="where the JSON results and the scenarios' notes go"
+    )
+    parser.add_argument("--no-save", action="store_true", help="write nothing: no JSON results, no notes")
     args = parser.parse_args(argv)
 
     names = tuple(name.strip() for name in args.scenarios.split(",") if name.strip())
@@ -86,6 +90,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchOptions, Path | None
 def main(argv: list[str] | None = None) -> int:
     """Runs the benchmark; returns the process exit code."""
     options, results_dir = parse_args(argv)
+    choose_results_dir(results_dir)
     try:
         result = run_benchmark(options, progress=lambda line: print(line, file=sys.stderr, flush=True))
     except (LoadgenError, StackError) as error:

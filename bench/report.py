@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.goals import goal_for
 from bench.measure import Measurement
 from bench.profile import LoadProfile
+from bench.results_dir import RESULTS_DIR
 from bench.runner import BenchResult
 from bench.stats import median, spread_percent
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 _MIB = 1024.0 * 1024.0
 # Below this many calls per run, p99.9 is just the slowest call (nearest rank).
 _P999_MIN_SAMPLES = 1000
@@ -42,6 +43,8 @@ class SummaryRow:
     throughput_ratio: float
     p50_ratio: float
     server_cpu_s_per_1k: float
+    # Median over runs of (server CPU per call / the echo server's in the same run).
+    server_cpu_ratio: float
     store_cpu_s_per_1k: float
     client_cpu_cores: float
     rss_start_mib: float
@@ -68,12 +71,14 @@ def _row(items: list[Measurement], baselines: dict[tuple[LoadProfile, int], Meas
             errors_by_code[code] = errors_by_code.get(code, 0) + count
     throughput_ratios: list[float] = []
     p50_ratios: list[float] = []
+    cpu_ratios: list[float] = []
     for item in items:
         baseline = baselines.get((item.profile, item.run))
         if baseline is None:
             continue
         throughput_ratios.append(_ratio(item.throughput, baseline.throughput))
         p50_ratios.append(_ratio(item.latency.p50_ms, baseline.latency.p50_ms))
+        cpu_ratios.append(_ratio(item.server_cpu_ms_per_call, baseline.server_cpu_ms_per_call))
     return SummaryRow(
         scenario=first.scenario,
         role=first.role,
@@ -90,6 +95,7 @@ def _row(items: list[Measurement], baselines: dict[tuple[LoadProfile, int], Meas
         throughput_ratio=median(throughput_ratios),
         p50_ratio=median(p50_ratios),
         server_cpu_s_per_1k=median([m.server_cpu_ms_per_call for m in items]),
+        server_cpu_ratio=median(cpu_ratios),
         store_cpu_s_per_1k=median([m.store_cpu_ms_per_call for m in items]),
         client_cpu_cores=median([m.client_cpu_utilisation for m in items]),
         rss_start_mib=median([m.server_rss_start_bytes / _MIB for m in items]),
@@ -113,7 +119,10 @@ _COLUMNS = (
     ("calls/s vs echo", ">"),
     ("p50 vs echo", ">"),
     ("srv CPU s/1k", ">"),
+    ("srv CPU vs echo", ">"),
     ("db CPU s/1k", ">"),
+    ("goal", "<"),
+    ("verdict", "<"),
     ("client CPU", ">"),
     ("srv RSS MiB", ">"),
 )
@@ -136,6 +145,8 @@ def format_table(result: BenchResult, rows: list[SummaryRow]) -> str:
         f"Medians over {runs} run(s); ±% = (max - min) / median of calls/s across runs.",
         "vs echo = median over runs of (scenario / echo baseline measured in the same run with the same load).",
         "CPU s/1k = CPU seconds per 1,000 successful calls: srv = server process, db = PostgreSQL + Redis.",
+        "goal = at most this server CPU per call vs echo's (x) and db CPU ms per call (bench/goals.py);",
+        "verdict judges the medians above: the goals hold on a quiet machine, so a loaded one says little.",
         "client CPU = load generator cores used; near its process count means the client was the limit.",
         f"Event loops: helpdesk server {result.server_loop or '(not started)'}, echo baseline {result.echo_loop}.",
     ]
@@ -150,6 +161,7 @@ def format_table(result: BenchResult, rows: list[SummaryRow]) -> str:
 
 def _cells_of(row: SummaryRow) -> list[str]:
     is_baseline = row.role == "baseline"
+    goal = goal_for(row.scenario)
     p999 = _num(row.p999_ms, 2) + ("*" if row.min_samples < _P999_MIN_SAMPLES else "")
     return [
         row.scenario,
@@ -163,7 +175,10 @@ def _cells_of(row: SummaryRow) -> list[str]:
         "1" if is_baseline else _num(row.throughput_ratio, 4),
         "1" if is_baseline else _num(row.p50_ratio, 2),
         _num(row.server_cpu_s_per_1k, 3),
+        "1" if is_baseline else _num(row.server_cpu_ratio, 2),
         "-" if math.isnan(row.store_cpu_s_per_1k) else _num(row.store_cpu_s_per_1k, 3),
+        goal.label(),
+        goal.verdict(server_x_echo=row.server_cpu_ratio, db_ms_per_call=row.store_cpu_s_per_1k),
         _num(row.client_cpu_cores, 2),
         f"{row.rss_start_mib:.0f}→{row.rss_end_mib:.0f}",
     ]
@@ -190,7 +205,7 @@ def to_json(result: BenchResult, rows: list[SummaryRow]) -> dict[str, object]:
         "server_loop": result.server_loop,
         "echo_loop": result.echo_loop,
         "options": {**dataclasses.asdict(result.options), "server_env": dict(result.options.server_env)},
-        "summary": [dataclasses.asdict(row) for row in rows],
+        "summary": [_summary_entry(row) for row in rows],
         "measurements": [
             {
                 **dataclasses.asdict(m),
@@ -202,6 +217,15 @@ def to_json(result: BenchResult, rows: list[SummaryRow]) -> dict[str, object]:
         ],
     }
     return {key: _finite(value) for key, value in document.items()}
+
+
+def _summary_entry(row: SummaryRow) -> dict[str, object]:
+    goal = goal_for(row.scenario)
+    return {
+        **dataclasses.asdict(row),
+        "goal": dataclasses.asdict(goal),
+        "verdict": goal.verdict(server_x_echo=row.server_cpu_ratio, db_ms_per_call=row.store_cpu_s_per_1k),
+    }
 
 
 def write_json(result: BenchResult, rows: list[SummaryRow], directory: Path = RESULTS_DIR) -> Path:

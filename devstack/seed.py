@@ -22,6 +22,7 @@ from server.chat.demo import seed_demo_chats
 from server.core.context import Role
 from server.core.errors import AlreadyExists
 from server.knowledge.demo import seed_demo_articles
+from server.macros.demo import seed_demo_macros
 from server.responses.demo import seed_demo_responses
 from server.settings import Settings
 from server.sla.demo import seed_demo_sla_policies
@@ -119,6 +120,11 @@ async def _seed_canned_responses(context: SeedContext) -> None:
     _log.info("seeded %d canned responses", created)
 
 
+async def _seed_macros(context: SeedContext) -> None:
+    created = await seed_demo_macros(context.database)
+    _log.info("seeded %d macros", created)
+
+
 SEED_STEPS: tuple[tuple[str, SeedStep], ...] = (
     ("users", _seed_users),
     ("articles", _seed_articles),
@@ -127,6 +133,7 @@ SEED_STEPS: tuple[tuple[str, SeedStep], ...] = (
     ("sla_policies", _seed_sla_policies),
     ("tickets", _seed_tickets),
     ("canned_responses", _seed_canned_responses),
+    ("macros", _seed_macros),
 )
 
 

@@ -10,6 +10,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
+    macro_service_pb2,
     privacy_service_pb2,
     sla_service_pb2,
     ticket_service_pb2,
@@ -25,5 +26,6 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     assignment_service_pb2.DESCRIPTOR.services_by_name["AssignmentService"],
     sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
+    macro_service_pb2.DESCRIPTOR.services_by_name["MacroService"],
     privacy_service_pb2.DESCRIPTOR.services_by_name["PrivacyService"],
 )

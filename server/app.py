@@ -21,6 +21,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    macro_service_pb2_grpc,
     privacy_service_pb2_grpc,
     sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
@@ -40,6 +41,7 @@ from server.core.metrics import Metrics, MetricsServer
 from server.core.rate_limit import RateLimiter
 from server.health import HealthReporter
 from server.knowledge.wiring import Knowledge
+from server.macros.wiring import MacroParts
 from server.privacy.wiring import Privacy
 from server.reflection import enable_reflection
 from server.responses.wiring import Responses
@@ -167,7 +169,7 @@ class HelpdeskApp:
                 ("grpc.keepalive_timeout_ms", 10_000),
                 ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
                 ("grpc.keepalive_permit_without_calls", 1),
-                ("grpc.so_reuseport", 0),
+                ("grpc.so_reuseport", 1 if settings.grpc_reuse_port else 0),
             ],
         )
         # Only this one is used from here on: whatever is added to it is authenticated and checked.
@@ -202,6 +204,10 @@ class HelpdeskApp:
         assignment_service_pb2_grpc.add_AssignmentServiceServicer_to_server(assignment.servicer, server)
         responses = Responses.create(database=resources.database)
         canned_response_service_pb2_grpc.add_CannedResponseServiceServicer_to_server(responses.servicer, server)
+        macros = MacroParts.create(
+            database=resources.database, changes=tickets.live.feed, sla=bookkeeping, assignment=assignment
+        )
+        macro_service_pb2_grpc.add_MacroServiceServicer_to_server(macros.servicer, server)
         privacy = Privacy.create(
             settings=settings,
             database=resources.database,
@@ -218,12 +224,14 @@ class HelpdeskApp:
             probes={"postgresql": resources.database.ping, "redis": resources.redis.ping},
             service_names=[s.full_name for s in API_SERVICES],
             # The knowledge base reads and searches from PostgreSQL alone when Redis is down; chat
-            # streams fall back to polling PostgreSQL; canned responses live in PostgreSQL only.
+            # streams fall back to polling PostgreSQL; canned responses and macros live in PostgreSQL
+            # (ticket watchers are woken by polling then).
             serving_without={
                 "redis": {
                     "helpdesk.v1.KnowledgeService",
                     "helpdesk.v1.ChatService",
                     "helpdesk.v1.CannedResponseService",
+                    "helpdesk.v1.MacroService",
                 }
             },
         )

@@ -1,7 +1,7 @@
 """The `helpdesk` command.
 
     helpdesk dev            the whole stack on this machine (embedded PostgreSQL, Redis, Envoy), demo data
-    helpdesk serve          one production server process, configured by the environment
+    helpdesk serve          a production server (one process, or --workers N on one port), configured by the environment
     helpdesk migrate        apply pending database migrations
     helpdesk create-user    add a user (for example an agent to the running dev stack)
     helpdesk backup         a consistent dump of the database (PostgreSQL custom format), servers running
@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     dev.set_defaults(handler=_dev)
 
     serve = commands.add_parser("serve", help="run a production server (DATABASE_URL, REDIS_URL, HELPDESK_JWT_SECRET)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the port, one per core to use (default: $HELPDESK_WORKERS or 1)",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="apply pending database migrations")
@@ -188,6 +193,14 @@ def _dev(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     # Checked before the server is even imported: a missing variable is the likeliest failure.
     settings = Settings.from_env(production=True)
+
+    workers = settings.workers if args.workers is None else args.workers
+    if workers != 1:
+        from server.core.logging import configure_logging
+        from server.workers import Supervisor
+
+        configure_logging(settings)
+        return EXIT_OK if Supervisor(settings, workers=workers).run() == 0 else EXIT_FAILURE
 
     from server.app import serve
     from server.core.logging import configure_logging, skip_unused_record_fields

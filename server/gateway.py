@@ -36,6 +36,7 @@ TRANSCODED_SERVICES = (
     "helpdesk.v1.KnowledgeService",
     "helpdesk.v1.AssignmentService",
     "helpdesk.v1.CannedResponseService",
+    "helpdesk.v1.MacroService",
     "helpdesk.v1.PrivacyService",
     "helpdesk.v1.SlaService",
 )

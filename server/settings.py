@@ -50,6 +50,11 @@ class Settings:
     # gRPC listener.
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50051
+    # Server processes `helpdesk serve` runs on that one port (server/workers.py explains the sizing).
+    workers: int = 1
+    # Set for each of those workers: the port is shared (SO_REUSEPORT). Off otherwise, so that a
+    # second server started on a busy port fails instead of silently taking half its connections.
+    grpc_reuse_port: bool = False
     # Seconds in-flight calls get to finish on SIGTERM/SIGINT before being cancelled.
     shutdown_grace_seconds: float = 10.0
     # Largest request or response message, in bytes.
@@ -204,6 +209,7 @@ def _log_format(raw: str) -> str:
 _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "grpc_host": str,
     "grpc_port": int,
+    "workers": int,
     "shutdown_grace_seconds": float,
     "max_message_bytes": int,
     "jwt_issuer": str,

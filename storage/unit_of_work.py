@@ -14,6 +14,7 @@ from storage.repositories import (
     CannedResponseRepository,
     ChatRepository,
     IdempotencyRepository,
+    MacroRepository,
     PersonalDataRepository,
     RefreshTokenRepository,
     RetentionRepository,
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.chats = ChatRepository(session)
         self.assignment = AssignmentRepository(session)
         self.canned_responses = CannedResponseRepository(session)
+        self.macros = MacroRepository(session)
         self.personal_data = PersonalDataRepository(session)
         self.retention = RetentionRepository(session)
         self._after_commit: list[AfterCommit] = []

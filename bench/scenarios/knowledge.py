@@ -29,13 +29,13 @@ import grpc
 
 from bench.auto_explain import served_plans
 from bench.profile import LoadProfile
+from bench.results_dir import write_note
 from bench.scenarios.base import CallFn, Target
 from bench.scenarios.knowledge_seed import (
     ARTICLES_ENV,
     DEFAULT_ARTICLES,
     QUERIES,
     RARE_QUERIES,
-    RESULTS_DIR,
     seed_articles,
 )
 from bench.stack import DATABASE_URL_ENV, POSTGRES_LOG_ENV
@@ -81,8 +81,7 @@ async def _prepare(channel: grpc.aio.Channel) -> None:
     count = _article_count()
     await seed_articles(url, articles=count)
     plan = await explain_served_searches(channel, (QUERIES[1], RARE_QUERIES[0]))
-    RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / f"knowledge-explain-{count}.txt").write_text("\n".join(plan) + "\n")
+    write_note(f"knowledge-explain-{count}.txt", "\n".join(plan) + "\n")
 
 
 def _search_calls(

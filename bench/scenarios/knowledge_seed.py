@@ -10,7 +10,7 @@ or English, on one of 20 topics (six words each): ~30 sentences drawn from its t
 paragraphs, 200-350 words, plus one sentence of article-specific rare words. A topic word
 therefore matches about 5% of the articles, a rare word about ten. It runs once per database
 under an advisory lock and resumes by chunk; the seeding time goes to
-`bench/results/knowledge-seed-<N>.txt`.
+`bench/results/knowledge-seed-<N>.txt` (`bench.results_dir`).
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ import random
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bench.results_dir import write_note
 
 _log = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ _CHUNK = 5_000
 _SEED_WORKERS = 3
 _SEED_LOCK = 4_212_004
 _AUTHOR_EMAIL = "bench-kb-author@bench.example.com"
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
 
 
 QUERIES = (
@@ -283,9 +283,9 @@ async def seed_articles(database_url: str, *, articles: int) -> None:
                 await connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _SEED_LOCK})
                 await connection.commit()
         if seeded_s is not None:
-            RESULTS_DIR.mkdir(exist_ok=True)
-            (RESULTS_DIR / f"knowledge-seed-{articles}.txt").write_text(
-                f"seeded {articles} articles in {seeded_s:.1f} s (load average {os.getloadavg()[0]:.1f})\n"
+            write_note(
+                f"knowledge-seed-{articles}.txt",
+                f"seeded {articles} articles in {seeded_s:.1f} s (load average {os.getloadavg()[0]:.1f})\n",
             )
     finally:
         await engine.dispose()

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.core.context import Principal, Role
-from server.core.errors import Aborted, InvalidArgument, NotFound, PermissionDenied
+from server.core.errors import InvalidArgument, NotFound, PermissionDenied
 from server.core.validation import FieldChecks
+from server.core.writes import check_version, earlier_create
 from server.responses.placeholders import PlaceholderValues, render
 from server.responses.validation import check_body, check_query, check_title, parse_response_id
 from server.tickets.domain import not_found as ticket_not_found
 from server.tickets.validation import check_request_id, parse_ticket_id
 from storage.db import Database
-from storage.etags import etag_matches
 from storage.pagination import decode_page_token, encode_page_token, resolve_page_size
 from storage.repositories.canned_responses import CannedResponsePosition, CannedResponseRecord
 from storage.unit_of_work import UnitOfWork
@@ -75,14 +75,6 @@ async def load_visible(
     return found
 
 
-def check_etag(etag: str, response: CannedResponseRecord) -> None:
-    """Aborted (ETAG_MISMATCH) if a non-empty `etag` is not the response's current one."""
-    if etag and not etag_matches(etag, response.version):
-        raise Aborted(
-            "the canned response was changed since it was read; read it again and retry", reason="ETAG_MISMATCH"
-        )
-
-
 class CannedResponses:
     """Canned responses over one database."""
 
@@ -105,13 +97,15 @@ class CannedResponses:
         idempotency_scope = f"{CREATE_SCOPE}/{principal.user_id}"
         async with self._database.unit_of_work() as uow:
             response_id = uuid.uuid4()
-            if key is not None and not await uow.idempotency.put(
-                scope=idempotency_scope, request_id=key, resource_id=str(response_id)
-            ):
-                winner = await uow.idempotency.get(scope=idempotency_scope, request_id=key)
-                earlier = None if winner is None else await uow.canned_responses.get(response_id=uuid.UUID(winner))
-                if earlier is None:
-                    raise NotFound("the canned response created with this request_id was deleted")
+            earlier = await earlier_create(
+                uow,
+                scope=idempotency_scope,
+                request_id=key,
+                new_id=response_id,
+                load=lambda i: uow.canned_responses.get(response_id=i),
+                what="canned response",
+            )
+            if earlier is not None:
                 return earlier
             await uow.canned_responses.add(
                 response_id=response_id,
@@ -173,7 +167,7 @@ class CannedResponses:
         async with self._database.unit_of_work() as uow:
             current = await load_visible(uow, principal=principal, response_id=parsed, lock=True)
             check_may_write(principal, Scope(current.scope))
-            check_etag(etag, current)
+            check_version(etag, current.version, what="canned response")
             if all(getattr(current, name) == value for name, value in changes.items()):
                 return current
             await uow.canned_responses.update(response_id=parsed, changes=changes, author_id=principal.user_id)
@@ -187,7 +181,7 @@ class CannedResponses:
         async with self._database.unit_of_work() as uow:
             current = await load_visible(uow, principal=principal, response_id=parsed, lock=True)
             check_may_write(principal, Scope(current.scope))
-            check_etag(etag, current)
+            check_version(etag, current.version, what="canned response")
             await uow.canned_responses.delete(response_id=parsed)
 
     async def render(self, *, principal: Principal, response_id: str, ticket_id: str) -> Rendered:

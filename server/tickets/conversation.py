@@ -18,9 +18,15 @@ from server.tickets.transitions import REOPENED_BY_CUSTOMER_REPLY, Status
 from server.tickets.validation import check_request_id, check_text, parse_ticket_id
 from storage.db import Database
 from storage.pagination import encode_page_token, resolve_page_size
-from storage.repositories.ticket_records import EventRecord, MessageRecord, NewEvent
+from storage.repositories.ticket_records import EventRecord, MessageRecord, NewEvent, TicketRecord
 
 ADD_MESSAGE_SCOPE = "helpdesk.v1.TicketService/AddTicketMessage"
+
+
+def check_accepts_messages(ticket: TicketRecord) -> None:
+    """FailedPrecondition (TICKET_CLOSED): a closed ticket takes no messages until reopened."""
+    if ticket.status == Status.CLOSED.value:
+        raise FailedPrecondition("the ticket is closed: reopen it first", reason="TICKET_CLOSED")
 
 
 class TicketConversation:
@@ -57,8 +63,7 @@ class TicketConversation:
                         "request_id", "was already used for another request", reason="REQUEST_ID_REUSED"
                     )
                 return earlier
-            if ticket.status == Status.CLOSED.value:
-                raise FailedPrecondition("the ticket is closed: reopen it first", reason="TICKET_CLOSED")
+            check_accepts_messages(ticket)
             await uow.tickets.add_message(
                 message_id=message_id,
                 ticket_id=parsed,

@@ -94,6 +94,15 @@ async def reread(uow: UnitOfWork, ticket_id: uuid.UUID) -> TicketRecord:
     return ticket
 
 
+async def check_assignee(uow: UnitOfWork, *, user_id: uuid.UUID, field: str) -> None:
+    """InvalidArgument (ASSIGNEE_NOT_AGENT) unless staff; FailedPrecondition (ASSIGNEE_INACTIVE) if deactivated."""
+    user = await uow.users.get(user_id=user_id)
+    if user is None or user.role is Role.CUSTOMER:
+        raise InvalidArgument.field(field, "must name an agent or administrator", reason="ASSIGNEE_NOT_AGENT")
+    if not user.active:
+        raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
+
+
 class TicketDesk:
     """The ticket workflow over one database."""
 
@@ -328,7 +337,7 @@ class TicketDesk:
             check_etag(etag, ticket)
             check_transition(principal.role, source, status)
             await move(uow, ticket=ticket, target=status, actor_id=principal.user_id, comment=reason, sla=self._sla)
-            if self._assignment is not None and _frees_work(ticket, status):
+            if self._assignment is not None and frees_work(ticket, status):
                 uow.after_commit(self._assignment.tickets_freed)
             updated = await reread(uow, parsed)
             await log_change(uow, listener=self._changes, kind="updated", before=ticket, after=updated)
@@ -354,13 +363,7 @@ class TicketDesk:
                 return ticket
             check_etag(etag, ticket)
             if target is not None:
-                user = await uow.users.get(user_id=target)
-                if user is None or user.role is Role.CUSTOMER:
-                    raise InvalidArgument.field(
-                        "assignee_id", "must name an agent or administrator", reason="ASSIGNEE_NOT_AGENT"
-                    )
-                if not user.active:
-                    raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
+                await check_assignee(uow, user_id=target, field="assignee_id")
             await uow.tickets.update(ticket_id=parsed, changes={"assignee_id": target})
             if self._assignment is not None and (ticket.assignee_id is not None or target is None):
                 # The previous assignee's load dropped, or the ticket joined the unassigned queue.
@@ -392,7 +395,7 @@ class TicketDesk:
         _log.info("ticket #%d deleted by %s", ticket.number, principal.user_id)
 
 
-def _frees_work(ticket: TicketRecord, target: Status) -> bool:
+def frees_work(ticket: TicketRecord, target: Status) -> bool:
     """Whether moving `ticket` to `target` lowers its assignee's load or puts it back in the unassigned queue."""
     if ticket.assignee_id is not None:
         return target in (Status.RESOLVED, Status.CLOSED)

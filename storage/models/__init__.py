@@ -7,6 +7,7 @@ from storage.models.canned_responses import CannedResponse
 from storage.models.chat import Chat, ChatMessage, ChatState, ChatStateType
 from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
+from storage.models.macros import Macro
 from storage.models.privacy import PrivacyEvent
 from storage.models.retention import RetentionPolicyRow
 from storage.models.sla import SlaPolicy
@@ -28,6 +29,7 @@ __all__ = [
     "ChatState",
     "ChatStateType",
     "IdempotencyKey",
+    "Macro",
     "PrivacyEvent",
     "RefreshToken",
     "RetentionPolicyRow",

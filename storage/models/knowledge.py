@@ -50,6 +50,7 @@ class Article(Base):
         CheckConstraint("version > 0", name="version_positive"),
         Index("uq_articles_slug", "slug", unique=True),
         Index("ix_articles_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_articles_title_vector", "title_vector", postgresql_using="gin"),
         Index("ix_articles_tags", "tags", postgresql_using="gin"),
         Index("ix_articles_state_update_time_id", "state", "update_time", "id"),
         Index("ix_articles_state_view_count_id", "state", "view_count", "id"),

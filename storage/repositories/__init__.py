@@ -5,6 +5,7 @@ from storage.repositories.assignment import AssignmentRepository
 from storage.repositories.canned_responses import CannedResponseRepository
 from storage.repositories.chat import ChatRepository
 from storage.repositories.idempotency import IdempotencyRepository
+from storage.repositories.macros import MacroRepository
 from storage.repositories.personal_data import PersonalDataRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
 from storage.repositories.retention import RetentionRepository
@@ -22,6 +23,7 @@ __all__ = [
     "CannedResponseRepository",
     "ChatRepository",
     "IdempotencyRepository",
+    "MacroRepository",
     "PersonalDataRepository",
     "RefreshTokenRepository",
     "RetentionRepository",

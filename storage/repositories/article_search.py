@@ -28,8 +28,10 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    literal,
     literal_column,
     select,
+    union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +51,13 @@ _HEADLINE_OPTIONS = (
 # What a body-only hit ranks as, before the boost: below any title (A, ~0.6) or tag (B, ~0.24) hit
 # even when the boost favours the body-only article most (x1.6 against x0.6).
 _BODY_ONLY_RANK = 0.05
+# Candidates ranked per search, each tier in storage order: articles with a query word in the title or
+# tags, then (only if those are fewer than their cap) any matches, which adds the body-only ones
+# (ranked below every title or tag hit). The page is the best of these: a word found in thousands of
+# articles no longer costs thousands of rows (migration 0015_search_candidates). Pages end where the
+# candidates do.
+TITLE_CANDIDATES = 200
+BODY_CANDIDATES = 100
 # Snippets (`helpdesk_snippet`, migration 0005_knowledge_search): the headline configuration does
 # not stem (one parse, not one per language) and the original text keeps accents, so every lexeme
 # of the query is made a prefix match for highlighting only (`configur:*` marks `configurações`).
@@ -96,6 +105,10 @@ async def search_on(
     full positional vector (~4 KB, out of line): a common word matches thousands of
     articles, and reading those vectors was most of what a search cost. The body still
     decides WHETHER an article matches (GIN index on `search_vector`).
+
+    Bounded work: at most TITLE_CANDIDATES title/tag hits are ranked, and BODY_CANDIDATES
+    other matches when fewer title/tag hits exist; each tier is taken in storage order, and
+    matches past a tier's cap are not found (a query that common is refined by adding a word).
     """
     _, parameters = search_call(
         query=query, limit=limit, offset=offset, states=states, category=category, tag=tag, headlines=headlines
@@ -122,21 +135,43 @@ def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
     boost = (1 + 0.10 * func.ln(1 + Article.helpful_count) + 0.03 * func.ln(1 + Article.view_count)) / (
         1 + 0.10 * func.ln(1 + Article.not_helpful_count)
     )
+    # Any lexeme the query searches for (negated ones excepted): what gives a title or tag hit its rank.
+    matches = func.regexp_matches(func.querytree(tsquery), _PREFIX_PATTERN, "g", type_=ARRAY(Text))
+    lexeme = matches.column_valued("m")[1]
+    any_lexeme = cast(
+        select(func.string_agg(literal("'") + lexeme + literal("'"), literal(" | "))).scalar_subquery(), TSQUERY
+    )
     score = ((func.ts_rank(Article.title_vector, tsquery) + _BODY_ONLY_RANK) * boost).cast(Float).label("score")
     # The page is chosen from narrow data only (the heap row, no TOAST): bodies, headlines and
-    # authors are read for the rows of the page, never for the other candidates.
-    page = select(Article.id.label("id"), score).where(
-        func.numnode(pt) > 0,
-        func.numnode(en) > 0,
-        Article.search_vector.op("@@")(tsquery),
-        Article.state == func.any(bindparam("states", type_=ARRAY(Text))),
-    )
-    if by_category:
-        page = page.where(Article.category == bindparam("category", type_=Text))
-    if by_tag:
-        page = page.where(Article.tags.contains(bindparam("tags", type_=ARRAY(Text))))
+    # authors are read for the rows of the page, never for the other candidates. Each tier stops
+    # after its cap in storage order (a LIMIT under a bitmap heap scan ends the scan), so a word
+    # in thousands of articles costs a few hundred rows, not thousands.
+    tiers = []
+    for title_only, cap in ((True, "title_candidates"), (False, "body_candidates")):
+        tier = select(Article.id.label("id"), score).where(
+            func.numnode(pt) > 0,
+            func.numnode(en) > 0,
+            Article.search_vector.op("@@")(tsquery),
+            Article.state == func.any(bindparam("states", type_=ARRAY(Text))),
+        )
+        if title_only:
+            tier = tier.where(Article.title_vector.op("@@")(any_lexeme))
+        if by_category:
+            tier = tier.where(Article.category == bindparam("category", type_=Text))
+        if by_tag:
+            tier = tier.where(Article.tags.contains(bindparam("tags", type_=ARRAY(Text))))
+        tiers.append(tier.limit(bindparam(cap, type_=Integer)))
+    titled = tiers[0].cte("titled").prefix_with("MATERIALIZED")
+    # Other matches only when the title tier is not full: then it holds every title or tag hit,
+    # and the other matches add the body-only ones below them. When it is full, a body-only hit
+    # could never rank in, and its scan (a second bitmap of every match) is not run at all.
+    titled_count = select(func.count()).select_from(titled).scalar_subquery()
+    others = tiers[1].where(titled_count < bindparam("title_candidates", type_=Integer))
+    # UNION: an article in both tiers has the same score in each, and is ranked once.
+    candidates = union(select(titled.c.id, titled.c.score), others).subquery("candidates")
     chosen = (
-        page.order_by(score.desc(), Article.id)
+        select(candidates.c.id, candidates.c.score)
+        .order_by(candidates.c.score.desc(), candidates.c.id)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
@@ -182,6 +217,8 @@ def search_call(
         "tags": None if tag is None else [tag],
         "limit": limit,
         "offset": offset,
+        "title_candidates": TITLE_CANDIDATES,
+        "body_candidates": BODY_CANDIDATES,
         "headlines": limit if headlines is None else headlines,
     }
     return statement, parameters

@@ -20,9 +20,10 @@ pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_bench(results_dir: Path, *args: str) -> dict[str, Any]:
+def bench(*args: str) -> str:
+    """`python -m bench --quick ...`'s table."""
     completed = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--warmup", "0.3", "--results-dir", str(results_dir), *args],
+        [sys.executable, "-m", "bench", "--quick", "--warmup", "0.3", *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -31,6 +32,11 @@ def run_bench(results_dir: Path, *args: str) -> dict[str, Any]:
     )
     assert completed.returncode == 0, completed.stderr
     assert "p50 ms" in completed.stdout
+    return completed.stdout
+
+
+def run_bench(results_dir: Path, *args: str) -> dict[str, Any]:
+    bench("--results-dir", str(results_dir), *args)
     [path] = results_dir.glob("*.json")
     result: dict[str, Any] = json.loads(path.read_text())
     return result
@@ -69,3 +75,16 @@ def test_get_current_user_beside_the_baseline(tmp_path: Path) -> None:
     assert math.isfinite(ratio)
     assert ratio > 0
     assert result["server_loop"] in ("uvloop", "asyncio")
+    # The per-call cost goal sits beside the figure it judges, with a verdict on it.
+    row = rows["GetCurrentUser"]
+    assert row["goal"] == {"server_x_echo": 1.5, "db_ms_per_call": None}
+    assert math.isfinite(row["server_cpu_ratio"])
+    assert row["verdict"] == ("met" if row["server_cpu_ratio"] <= 1.5 else "missed: srv")
+
+
+def test_no_save_writes_nothing(tmp_path: Path) -> None:
+    results = REPO_ROOT / "bench" / "results"
+    before = {path: path.stat().st_mtime_ns for path in results.iterdir()}
+    table = bench("--scenarios", "echo", "--duration", "1", "--no-save")
+    assert "results:" not in table
+    assert {path: path.stat().st_mtime_ns for path in results.iterdir()} == before

@@ -37,6 +37,9 @@ from helpdesk.v1 import (
     chat_service_pb2_grpc,
     knowledge_service_pb2,
     knowledge_service_pb2_grpc,
+    macro_pb2,
+    macro_service_pb2,
+    macro_service_pb2_grpc,
     personal_data_pb2,
     privacy_service_pb2,
     retention_policy_pb2,
@@ -61,6 +64,7 @@ ChatStub: TypeAlias = "chat_service_pb2_grpc.ChatServiceAsyncStub"
 KnowledgeStub: TypeAlias = "knowledge_service_pb2_grpc.KnowledgeServiceAsyncStub"
 SlaStub: TypeAlias = "sla_service_pb2_grpc.SlaServiceAsyncStub"
 CannedResponseStub: TypeAlias = "canned_response_service_pb2_grpc.CannedResponseServiceAsyncStub"
+MacroStub: TypeAlias = "macro_service_pb2_grpc.MacroServiceAsyncStub"
 
 CALLERS = ("anonymous", "customer_a", "customer_b", "agent", "deactivated", "admin")
 
@@ -165,6 +169,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "CannedResponseService.DeleteCannedResponse[shared]": _ADMIN,
     "CannedResponseService.DeleteCannedResponse[personal]": _AGENTS_OWN,
     "CannedResponseService.RenderCannedResponse": _STAFF,
+    "MacroService.CreateMacro": _ADMIN,
+    "MacroService.GetMacro": _STAFF,
+    "MacroService.ListMacros": _STAFF,
+    "MacroService.UpdateMacro": _ADMIN,
+    "MacroService.DeleteMacro": _ADMIN,
+    "MacroService.ApplyMacro": _STAFF,
     "PrivacyService.ExportMyData": _SIGNED_IN,
     # Customer A's data: A and administrators; the others are refused whether or not the user exists.
     "PrivacyService.ExportMyData[another user]": _row(UNAUTHENTICATED, OK, DENIED, DENIED, UNAUTHENTICATED, OK),
@@ -237,6 +247,7 @@ class World:
     chats: ChatStub
     knowledge: KnowledgeStub
     canned_responses: CannedResponseStub
+    macros: MacroStub
     sla: SlaStub
     callers: dict[str, Caller]
     search_word: str = field(default_factory=lambda: f"zebra{uuid.uuid4().hex[:8]}")
@@ -332,6 +343,22 @@ class World:
         )
         return response.id
 
+    async def fresh_macro(self) -> str:
+        """A new macro written by the administrator: a reply and a tag."""
+        macro = await self.macros.CreateMacro(
+            macro_service_pb2.CreateMacroRequest(
+                macro=macro_pb2.Macro(
+                    name="Matrix macro",
+                    actions=[
+                        macro_pb2.MacroAction(add_message=macro_pb2.MacroMessage(body="Hi {{customer.first_name}}")),
+                        macro_pb2.MacroAction(add_tags=macro_pb2.MacroTags(tags=["matrix"])),
+                    ],
+                )
+            ),
+            metadata=self.admin.metadata,
+        )
+        return macro.id
+
 
 def _matrix_policy() -> sla_policy_pb2.SlaPolicy:
     return sla_policy_pb2.SlaPolicy(
@@ -352,6 +379,7 @@ async def make_world(
     chats: ChatStub,
     knowledge: KnowledgeStub,
     canned_responses: CannedResponseStub,
+    macros: MacroStub,
     sla: SlaStub,
 ) -> World:
     """Signs every caller in once; deactivates the `deactivated` customer after they signed in."""
@@ -387,6 +415,7 @@ async def make_world(
         chats=chats,
         knowledge=knowledge,
         canned_responses=canned_responses,
+        macros=macros,
         callers=callers,
         sla=sla,
     )
@@ -811,6 +840,48 @@ def _canned_response_builders() -> dict[str, Builder]:
     }
 
 
+def _macro_builders() -> dict[str, Builder]:
+    def on_macro(make: Callable[[str, World, Caller], Message]) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            macro_id = await world.fresh_macro()
+            return Prepared(make(macro_id, world, caller), caller.access_token, target=macro_id)
+
+        return build
+
+    async def create(world: World, caller: Caller) -> Prepared:
+        request = macro_service_pb2.CreateMacroRequest(
+            macro=macro_pb2.Macro(
+                name="Matrix new macro",
+                actions=[macro_pb2.MacroAction(set_priority=ticket_pb2.TICKET_PRIORITY_HIGH)],
+            ),
+            request_id=str(uuid.uuid4()),
+        )
+        return Prepared(request, caller.access_token)
+
+    async def list_(world: World, caller: Caller) -> Prepared:
+        return Prepared(macro_service_pb2.ListMacrosRequest(page_size=10), caller.access_token)
+
+    async def apply(world: World, caller: Caller) -> Prepared:
+        macro_id = await world.fresh_macro()
+        ticket_id = await world.fresh_ticket()
+        request = macro_service_pb2.ApplyMacroRequest(id=macro_id, ticket_id=ticket_id, request_id=str(uuid.uuid4()))
+        return Prepared(request, caller.access_token)
+
+    return {
+        "MacroService.CreateMacro": create,
+        "MacroService.GetMacro": on_macro(lambda mid, w, c: macro_service_pb2.GetMacroRequest(id=mid)),
+        "MacroService.ListMacros": list_,
+        "MacroService.UpdateMacro": on_macro(
+            lambda mid, w, c: macro_service_pb2.UpdateMacroRequest(
+                macro=macro_pb2.Macro(id=mid, name="Matrix renamed macro"),
+                update_mask=field_mask_pb2.FieldMask(paths=["name"]),
+            )
+        ),
+        "MacroService.DeleteMacro": on_macro(lambda mid, w, c: macro_service_pb2.DeleteMacroRequest(id=mid)),
+        "MacroService.ApplyMacro": apply,
+    }
+
+
 def _privacy_builders() -> dict[str, Builder]:
     async def export_own(world: World, caller: Caller) -> Prepared:
         def own_only(response: Message) -> None:
@@ -887,6 +958,7 @@ BUILDERS: dict[str, Builder] = {
     **_knowledge_builders(),
     **_sla_builders(),
     **_canned_response_builders(),
+    **_macro_builders(),
     **_privacy_builders(),
     **_assignment_builders(),
 }

@@ -38,6 +38,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    macro_service_pb2_grpc,
     sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_pb2,
@@ -204,6 +205,7 @@ async def world(app: HelpdeskApp, channel: grpc.aio.Channel) -> World:
         knowledge=knowledge_service_pb2_grpc.KnowledgeServiceStub(channel),
         sla=sla_service_pb2_grpc.SlaServiceStub(channel),
         canned_responses=canned_response_service_pb2_grpc.CannedResponseServiceStub(channel),
+        macros=macro_service_pb2_grpc.MacroServiceStub(channel),
     )
 
 

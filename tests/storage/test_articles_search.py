@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.context import Role
 from storage.db import Database
 from storage.models import ArticleState
-from storage.repositories.article_search import MATCH_END, MATCH_START, explain_search, search_on
+from storage.repositories.article_search import (
+    BODY_CANDIDATES,
+    MATCH_END,
+    MATCH_START,
+    TITLE_CANDIDATES,
+    explain_search,
+    search_on,
+)
 
 PUBLISHED = [ArticleState.PUBLISHED]
 
@@ -174,3 +181,46 @@ async def test_headline_of_a_long_body_marks_a_match_far_from_its_start(
         await uow.articles.delete(article_id=article.id)
     assert f"{MATCH_START}{word}{MATCH_END}" in hit.headline
     assert len(hit.headline) < 600  # fragments around the match, not the whole body
+
+
+async def test_a_title_hit_stored_after_hundreds_of_body_hits_still_comes_first(
+    database: Database, ids: dict[str, uuid.UUID]
+) -> None:
+    # The ranked candidates are capped per tier in storage order: the title tier must find this
+    # title even though more body-only matches than any cap were stored before it.
+    word = "vortax" + uuid.uuid4().hex[:6]
+    fillers = TITLE_CANDIDATES + BODY_CANDIDATES + 50
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO articles (slug, title, body, state, publish_time, author_id) "
+                "SELECT :word || '-' || i, 'Filler ' || i, 'Mentions ' || :word || ' in passing, ' || i, "
+                "'published', now(), (SELECT author_id FROM articles WHERE id = :author_of) "
+                "FROM generate_series(1, :fillers) AS i"
+            ),
+            {"word": word, "fillers": fillers, "author_of": ids["pix"]},
+        )
+    async with database.unit_of_work() as uow:
+        existing = await uow.articles.get(article_id=ids["pix"])
+        assert existing is not None
+        article = await uow.articles.add(
+            article_id=uuid.uuid4(),
+            slug=f"title-{word}",
+            title=f"All about {word}",
+            body="The one article about it.",
+            category="geral",
+            tags=[],
+            author_id=existing.article.author_id,
+        )
+        assert article is not None
+        await uow.articles.set_state(article_id=article.id, state=ArticleState.PUBLISHED)
+    try:
+        async with database.read_connection() as connection:
+            first = await search_on(connection, query=word, limit=10, offset=0, states=PUBLISHED)
+            deep = await search_on(connection, query=word, limit=50, offset=fillers - 50, states=PUBLISHED)
+    finally:
+        async with database.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM articles WHERE slug LIKE :prefix"), {"prefix": f"%{word}%"})
+    assert first[0].row.article.id == article.id
+    assert len(first) == 10
+    assert deep == []  # past the candidates: the work per search is bounded

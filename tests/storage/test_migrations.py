@@ -31,8 +31,8 @@ EXPECTED_TABLES |= {"ticket_changes", "ticket_change_log"}
 EXPECTED_TABLES |= {"assignment_settings", "assignment_agents"}
 # Issue 17 (SLA policies).
 EXPECTED_TABLES |= {"sla_policies"}
-# Issue 17 (canned responses).
-EXPECTED_TABLES |= {"canned_responses"}
+# Issue 17 (canned responses, macros).
+EXPECTED_TABLES |= {"canned_responses", "macros"}
 # Issue 19 (personal data: the erasure audit).
 EXPECTED_TABLES |= {"privacy_events", "retention_policy"}
 

@@ -20,6 +20,8 @@ export * from "./gen/helpdesk/v1/chat_pb.js";
 export * from "./gen/helpdesk/v1/chat_service_pb.js";
 export * from "./gen/helpdesk/v1/error_reason_pb.js";
 export * from "./gen/helpdesk/v1/knowledge_service_pb.js";
+export * from "./gen/helpdesk/v1/macro_pb.js";
+export * from "./gen/helpdesk/v1/macro_service_pb.js";
 export * from "./gen/helpdesk/v1/personal_data_pb.js";
 export * from "./gen/helpdesk/v1/privacy_service_pb.js";
 export * from "./gen/helpdesk/v1/sla_policy_pb.js";

@@ -22,6 +22,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
     knowledge_service_pb2_grpc,
+    macro_service_pb2_grpc,
     privacy_service_pb2_grpc,
     sla_service_pb2_grpc,
     ticket_service_pb2,
@@ -82,6 +83,7 @@ class HelpdeskClient:
         self.knowledge = knowledge_service_pb2_grpc.KnowledgeServiceStub(self.channel)
         self.assignment = assignment_service_pb2_grpc.AssignmentServiceStub(self.channel)
         self.canned_responses = canned_response_service_pb2_grpc.CannedResponseServiceStub(self.channel)
+        self.macros = macro_service_pb2_grpc.MacroServiceStub(self.channel)
         self.privacy = privacy_service_pb2_grpc.PrivacyServiceStub(self.channel)
         self.sla = sla_service_pb2_grpc.SlaServiceStub(self.channel)
         self.health = health_pb2_grpc.HealthStub(self.channel)

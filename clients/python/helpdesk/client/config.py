@@ -19,6 +19,7 @@ from helpdesk.v1 import (
     canned_response_service_pb2,
     chat_service_pb2,
     knowledge_service_pb2,
+    macro_service_pb2,
     privacy_service_pb2,
     sla_service_pb2,
     ticket_service_pb2,
@@ -33,6 +34,7 @@ SERVICES: tuple[ServiceDescriptor, ...] = (
     knowledge_service_pb2.DESCRIPTOR.services_by_name["KnowledgeService"],
     assignment_service_pb2.DESCRIPTOR.services_by_name["AssignmentService"],
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
+    macro_service_pb2.DESCRIPTOR.services_by_name["MacroService"],
     privacy_service_pb2.DESCRIPTOR.services_by_name["PrivacyService"],
     sla_service_pb2.DESCRIPTOR.services_by_name["SlaService"],
 )

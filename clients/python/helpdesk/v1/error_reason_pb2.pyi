@@ -214,6 +214,11 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
     be rated.
     """
+    MACRO_NOT_APPLICABLE: _ErrorReason.ValueType  # 223
+    """FAILED_PRECONDITION (ApplyMacro): an action cannot apply to the ticket
+    as it is (more than 20 tags, a message too long once its placeholders
+    are filled); ErrorInfo metadata `action_index` names it.
+    """
     NOT_A_CUSTOMER: _ErrorReason.ValueType  # 260
     """FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff
     accounts are deactivated instead.
@@ -431,6 +436,11 @@ unchanged).
 TICKET_NOT_RESOLVED: ErrorReason.ValueType  # 222
 """FAILED_PRECONDITION (RateTicket): only a resolved or closed ticket can
 be rated.
+"""
+MACRO_NOT_APPLICABLE: ErrorReason.ValueType  # 223
+"""FAILED_PRECONDITION (ApplyMacro): an action cannot apply to the ticket
+as it is (more than 20 tags, a message too long once its placeholders
+are filled); ErrorInfo metadata `action_index` names it.
 """
 NOT_A_CUSTOMER: ErrorReason.ValueType  # 260
 """FAILED_PRECONDITION (EraseCustomer): only customers are erased; staff

@@ -10,6 +10,7 @@ import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
 import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { KnowledgeService } from "../gen/helpdesk/v1/knowledge_service_pb.js";
+import { MacroService } from "../gen/helpdesk/v1/macro_service_pb.js";
 import { PrivacyService } from "../gen/helpdesk/v1/privacy_service_pb.js";
 import { SlaService } from "../gen/helpdesk/v1/sla_service_pb.js";
 import { TicketService } from "../gen/helpdesk/v1/ticket_service_pb.js";
@@ -45,6 +46,7 @@ export class HelpdeskClient {
   readonly health: Client<typeof Health>;
   readonly assignment: Client<typeof AssignmentService>;
   readonly cannedResponses: Client<typeof CannedResponseService>;
+  readonly macros: Client<typeof MacroService>;
   readonly privacy: Client<typeof PrivacyService>;
   readonly sla: Client<typeof SlaService>;
 
@@ -69,6 +71,7 @@ export class HelpdeskClient {
     this.health = createClient(Health, this.transport);
     this.assignment = createClient(AssignmentService, this.transport);
     this.cannedResponses = createClient(CannedResponseService, this.transport);
+    this.macros = createClient(MacroService, this.transport);
     this.privacy = createClient(PrivacyService, this.transport);
     this.sla = createClient(SlaService, this.transport);
   }

@@ -16,3 +16,5 @@ export { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
 export { Avatar } from "./Avatar";
 export { Callout } from "./Callout";
 export { SearchInput } from "./SearchInput";
+export { StarRating, Stars } from "./StarRating";
+export { CannedResponsePicker } from "./CannedResponsePicker";

@@ -24,7 +24,7 @@ function fitHeight(element: HTMLTextAreaElement | null): void {
   }
 }
 
-export function Composer({ chatId, onSend }: { chatId: string; onSend: (body: string) => void }) {
+export function Composer({ chatId, onSend, autoFocus = false }: { chatId: string; onSend: (body: string) => void; autoFocus?: boolean }) {
   const { t, i18n } = useTranslation(CHAT_UI_NAMESPACE);
   const [text, setText, clearText] = useDraft(`chat.${chatId}.composer`, "");
   const box = useRef<HTMLTextAreaElement>(null);
@@ -82,6 +82,8 @@ export function Composer({ chatId, onSend }: { chatId: string; onSend: (body: st
         <textarea
           ref={box}
           id={inputId}
+          // Only where the user just asked for this chat (an agent accepting it): never on page load.
+          autoFocus={autoFocus}
           rows={1}
           value={text}
           placeholder={t("composer.placeholder")}

@@ -12,7 +12,7 @@ import type { ChatTimeline } from "@/lib/chat/timeline";
 import { useSession } from "@/lib/client";
 import { useDocumentTitle } from "@/lib/title";
 import { playChime } from "./api/chime";
-import { myChatsQuery } from "./api/queries";
+import { agentChatKeys, myChatsQuery } from "./api/queries";
 import { AlertToggles } from "./components/AlertToggles";
 import { AvailabilitySwitch } from "./components/AvailabilitySwitch";
 import { ChatPane } from "./components/ChatPane";
@@ -58,11 +58,19 @@ function Console({ viewer }: { viewer: User }) {
   useEffect(() => {
     soundOn.current = alerts.sound;
   }, [alerts.sound]);
-  const { queue, connection } = useQueue(() => {
-    if (soundOn.current) {
-      playChime();
-    }
-  });
+  const { queue, connection } = useQueue(
+    () => {
+      if (soundOn.current) {
+        playChime();
+      }
+    },
+    (left) => {
+      if (left.agentId === viewer.id) {
+        // Accepted here, or given to this agent by automatic assignment: the list shows it at once.
+        void queryClient.invalidateQueries({ queryKey: agentChatKeys.mine });
+      }
+    },
+  );
   const waiting = waitingChats(queue).length;
   useDocumentTitle(titleWithBadge(t("title"), waiting, alerts));
 
@@ -75,11 +83,14 @@ function Console({ viewer }: { viewer: User }) {
   const openIds = (open ?? []).map((entry) => entry.id);
   const [tab, setTab] = useState(QUEUE_TAB);
   const [loss, setLoss] = useState<AcceptLoss>();
+  // The chat the agent just accepted or opened: its composer takes the focus.
+  const [focused, setFocused] = useState<string>();
   const accept = useAccept(
     (chat) => {
       setLoss(undefined);
       setOpen((current) => openChat(current ?? [], chat.id));
       setTab(chat.id);
+      setFocused(chat.id);
     },
     setLoss,
   );
@@ -88,9 +99,14 @@ function Console({ viewer }: { viewer: User }) {
   const [paneArea, width] = useElementWidth();
   const shown = shownPanes(open ?? [], desktop ? paneSlots(width) : 0);
   const myChats = mine.data ?? [];
-  const focus = (chatId: string): void => {
+  const show = (chatId: string): void => {
     setOpen((current) => openChat(current ?? [], chatId));
     setTab(chatId);
+  };
+  // Opened from the list: straight to writing. (A tab chosen with the arrow keys keeps the focus.)
+  const focus = (chatId: string): void => {
+    show(chatId);
+    setFocused(chatId);
   };
   const unreadOf = (chat: Chat): number =>
     unreadCount(chat, queryClient.getQueryData<ChatTimeline>(chatKeys.timeline(chat.id)), viewer.id);
@@ -143,7 +159,9 @@ function Console({ viewer }: { viewer: User }) {
               {t("nothingOpen")}
             </div>
           ) : (
-            shown.map((chatId) => <ChatPane key={chatId} chatId={chatId} viewer={viewer} onClose={() => close(chatId)} />)
+            shown.map((chatId) => (
+              <ChatPane key={chatId} chatId={chatId} viewer={viewer} focusComposer={chatId === focused} onClose={() => close(chatId)} />
+            ))
           )}
         </div>
       </div>
@@ -168,7 +186,7 @@ function Console({ viewer }: { viewer: User }) {
   return (
     <div className="flex h-[calc(100dvh-3.5rem)] flex-col">
       <h1 className="sr-only">{t("title")}</h1>
-      <ConsoleTabs tabs={tabs} selected={selected} onSelect={(id) => (id === QUEUE_TAB ? setTab(QUEUE_TAB) : focus(id))}>
+      <ConsoleTabs tabs={tabs} selected={selected} onSelect={(id) => (id === QUEUE_TAB ? setTab(QUEUE_TAB) : show(id))}>
         {selected === QUEUE_TAB ? (
           <div className="flex w-full max-w-xl flex-col gap-6 overflow-y-auto px-4 py-4 sm:px-6">
             {settings}
@@ -177,7 +195,7 @@ function Console({ viewer }: { viewer: User }) {
           </div>
         ) : (
           <div className="min-h-0 flex-1 p-2 sm:p-4">
-            <ChatPane key={selected} chatId={selected} viewer={viewer} onClose={() => close(selected)} />
+            <ChatPane key={selected} chatId={selected} viewer={viewer} focusComposer={selected === focused} onClose={() => close(selected)} />
           </div>
         )}
       </ConsoleTabs>

@@ -13,6 +13,7 @@ import { useCloseTicket, useTicket, useTicketMessages } from "./api";
 import { PriorityBadge, StatusBadge } from "./components/Chips";
 import { Conversation } from "./components/Conversation";
 import { ReplyBox } from "./components/ReplyBox";
+import { TicketRating } from "./components/TicketRating";
 import { TicketSidebar } from "./components/TicketSidebar";
 import "./i18n";
 
@@ -57,6 +58,8 @@ export function TicketPage() {
   const data = ticket.data;
   const messages = conversation.data?.pages.flatMap((page) => page.messages) ?? [];
   const canClose = !isStaff && data.status !== TicketStatus.CLOSED;
+  // The customer rates the help once it is resolved (or closed); staff never rate.
+  const canRate = !isStaff && (data.status === TicketStatus.RESOLVED || data.status === TicketStatus.CLOSED);
 
   return (
     <Page width="wide">
@@ -98,6 +101,7 @@ export function TicketPage() {
               </Button>
             </div>
           ) : null}
+          {canRate ? <TicketRating ticket={data} /> : null}
           <ReplyBox ticket={data} />
         </section>
         <aside className="min-w-0">

@@ -103,6 +103,22 @@ export function useCloseTicket(ticket: Ticket | undefined) {
   });
 }
 
+/** The customer's rating of a resolved or closed ticket (once; the server refuses a second one). */
+export function useRateTicket(ticketId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (rating: { rating: number; comment: string }) =>
+      client.tickets.rateTicket({ id: ticketId, rating: rating.rating, comment: rating.comment }),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(ticketKeys.detail(updated.id), updated);
+    },
+    onError: () => {
+      // Rated elsewhere, or reopened meanwhile: show the ticket as it is now.
+      void queryClient.invalidateQueries({ queryKey: ticketKeys.detail(ticketId) });
+    },
+  });
+}
+
 /** Published articles matching the subject being typed (deflection), empty for short subjects. */
 export function useArticleSuggestions(subject: string) {
   const query = subject.trim();

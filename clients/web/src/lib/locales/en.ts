@@ -122,6 +122,18 @@ const en = {
     contactTitle: "Contact support",
     contactBody: "Create an account to open tickets and chat with an agent.",
   },
+  cannedResponses: {
+    open: "Canned response",
+    title: "Insert a canned response",
+    description: "Placeholders like the customer's name are filled in; edit the text before sending.",
+    search: "Search canned responses",
+    placeholder: "Search by title or text…",
+    results: "Canned responses",
+    shared: "Team",
+    none: "No canned response matches.",
+    empty: "No canned responses yet.",
+    failed: "Canned responses could not be loaded.",
+  },
 };
 
 export default en;

@@ -124,6 +124,18 @@ const ptBR: CommonStrings = {
     contactTitle: "Falar com o suporte",
     contactBody: "Crie uma conta para abrir chamados e conversar com um agente.",
   },
+  cannedResponses: {
+    open: "Resposta pronta",
+    title: "Inserir uma resposta pronta",
+    description: "Campos como o nome do cliente são preenchidos; edite o texto antes de enviar.",
+    search: "Pesquisar respostas prontas",
+    placeholder: "Pesquise por título ou texto…",
+    results: "Respostas prontas",
+    shared: "Equipe",
+    none: "Nenhuma resposta pronta corresponde.",
+    empty: "Ainda não há respostas prontas.",
+    failed: "Não foi possível carregar as respostas prontas.",
+  },
 };
 
 export default ptBR;

@@ -14,7 +14,15 @@ import { AGENT_CHAT_NAMESPACE } from "../i18n";
 import { PaneHeader } from "./PaneHeader";
 import { PaneStatus } from "./PaneStatus";
 
-export function ChatPane({ chatId, viewer, onClose }: { chatId: string; viewer: User; onClose: () => void }) {
+export interface ChatPaneProps {
+  chatId: string;
+  viewer: User;
+  onClose: () => void;
+  /** Put the cursor in the composer (the agent just accepted or opened this chat). */
+  focusComposer?: boolean;
+}
+
+export function ChatPane({ chatId, viewer, onClose, focusComposer = false }: ChatPaneProps) {
   const { t } = useTranslation(AGENT_CHAT_NAMESPACE);
   const queryClient = useQueryClient();
   const [atEnd, setAtEnd] = useState(true);
@@ -53,7 +61,7 @@ export function ChatPane({ chatId, viewer, onClose }: { chatId: string; viewer: 
             onRetry={(requestId) => sender.retry(requestId)}
             onDiscard={(requestId) => sender.discard(requestId)}
           />
-          {canWrite ? <Composer chatId={chatId} onSend={(body) => sender.add(body)} /> : null}
+          {canWrite ? <Composer chatId={chatId} onSend={(body) => sender.add(body)} autoFocus={focusComposer} /> : null}
         </>
       )}
     </section>

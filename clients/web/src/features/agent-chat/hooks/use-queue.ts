@@ -1,7 +1,7 @@
 // The waiting queue, live over WatchQueue for as long as the console is open: resumes after any
 // drop (each new stream starts with a fresh snapshot) and reports chats that just started waiting.
 
-import type { QueueEvent } from "@helpdesk/client";
+import type { Chat, QueueEvent } from "@helpdesk/client";
 import { useEffect, useRef, useState } from "react";
 import { browserOnline, followInBrowser, refreshSignedInSession } from "@/lib/chat/browser-stream";
 import { client } from "@/lib/client";
@@ -13,15 +13,20 @@ export interface LiveQueue {
   connection: ConnectionState;
 }
 
-/** Follows the queue; `onArrivals` gets the ids of chats that started waiting after the first snapshot. */
-export function useQueue(onArrivals: (chatIds: string[]) => void): LiveQueue {
+/**
+ * Follows the queue; `onArrivals` gets the ids of chats that started waiting after the first
+ * snapshot, `onLeft` each chat that left it (accepted by someone, assigned, or ended).
+ */
+export function useQueue(onArrivals: (chatIds: string[]) => void, onLeft: (chat: Chat) => void): LiveQueue {
   const [queue, setQueue] = useState<QueueState>(EMPTY_QUEUE);
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   // The stream's view of the queue, also trimmed by the expiry timer (so trimmed rows stay gone).
   const current = useRef<QueueState>(EMPTY_QUEUE);
   const onArrivalsRef = useRef(onArrivals);
+  const onLeftRef = useRef(onLeft);
   useEffect(() => {
     onArrivalsRef.current = onArrivals;
+    onLeftRef.current = onLeft;
   });
 
   useEffect(() => {
@@ -29,6 +34,9 @@ export function useQueue(onArrivals: (chatIds: string[]) => void): LiveQueue {
       open: (_afterSeq, signal, onOpen) => client.chat.watchQueue({}, { signal, timeoutMs: 0, onHeader: onOpen }),
       cursor: () => 0, // every stream starts with the whole queue
       onEvent: (event) => {
+        if (event.event.case === "chatRemoved") {
+          onLeftRef.current(event.event.value);
+        }
         const before = current.current;
         const next = applyQueueEvent(before, event, Date.now());
         if (next === before) {

@@ -1,0 +1,139 @@
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { MessageSquareText } from "lucide-react";
+import { useId, useRef, useState, type KeyboardEvent } from "react";
+import { useTranslation } from "react-i18next";
+import type { CannedResponseOption } from "@/lib/canned-responses";
+import { useDebounced } from "@/lib/debounce";
+import { Badge } from "./Badge";
+import { Button } from "./Button";
+import { Dialog } from "./Dialog";
+import { ErrorBanner } from "./ErrorBanner";
+import { SearchInput } from "./SearchInput";
+import { Spinner } from "./Spinner";
+
+/**
+ * "Insert canned response": a button, and a dialog that searches the agent's canned responses
+ * (shared and personal) as they type; picking one calls `onPick` and closes. A reply box also
+ * opens it when the agent types `/word` (see `slashQuery` in @/lib/slash-query), passing the
+ * word as `query`. The search is passed in (`searchCannedResponses`), so this makes no API call.
+ */
+export function CannedResponsePicker({
+  open,
+  query: initialQuery,
+  onOpen,
+  onClose,
+  search,
+  onPick,
+  disabled = false,
+}: {
+  open: boolean;
+  /** What the search box starts with when the dialog opens (the `/word` typed, or ""). */
+  query: string;
+  onOpen: () => void;
+  onClose: () => void;
+  search: (query: string, signal?: AbortSignal) => Promise<CannedResponseOption[]>;
+  onPick: (response: CannedResponseOption) => void;
+  disabled?: boolean;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <Button
+        variant="ghost"
+        size="sm"
+        icon={<MessageSquareText aria-hidden="true" className="size-4" />}
+        disabled={disabled}
+        onClick={onOpen}
+      >
+        {t("cannedResponses.open")}
+      </Button>
+      <Dialog open={open} onClose={onClose} title={t("cannedResponses.title")} description={t("cannedResponses.description")}>
+        {/* Mounted only while open, so each opening starts from its own query. */}
+        {open ? <PickerBody initialQuery={initialQuery} search={search} onPick={onPick} onClose={onClose} /> : null}
+      </Dialog>
+    </>
+  );
+}
+
+function PickerBody({
+  initialQuery,
+  search,
+  onPick,
+  onClose,
+}: {
+  initialQuery: string;
+  search: (query: string, signal?: AbortSignal) => Promise<CannedResponseOption[]>;
+  onPick: (response: CannedResponseOption) => void;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [query, setQuery] = useState(initialQuery);
+  const settled = useDebounced(query.trim(), 200);
+  const searchBox = useId();
+  const list = useRef<HTMLUListElement>(null);
+  const results = useQuery({
+    queryKey: ["canned-response-picker", settled],
+    queryFn: ({ signal }) => search(settled, signal),
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
+  });
+  const options = results.data ?? [];
+
+  // Arrow keys move between the search box and the results; Enter in the box takes the first one.
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const buttons = Array.from(list.current?.querySelectorAll("button") ?? []);
+    const inBox = (event.target as HTMLElement).tagName === "INPUT";
+    if (event.key === "Enter" && inBox && options[0] !== undefined) {
+      event.preventDefault();
+      onPick(options[0]);
+      onClose();
+      return;
+    }
+    if ((event.key !== "ArrowDown" && event.key !== "ArrowUp") || buttons.length === 0) return;
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const next = event.key === "ArrowDown" ? Math.min(at + 1, buttons.length - 1) : at - 1;
+    event.preventDefault();
+    if (next < 0) document.getElementById(searchBox)?.querySelector("input")?.focus();
+    else buttons[next]?.focus();
+  };
+
+  return (
+    <div onKeyDown={onKeyDown}>
+      <div id={searchBox}>
+        <SearchInput label={t("cannedResponses.search")} value={query} onChange={setQuery} placeholder={t("cannedResponses.placeholder")} />
+      </div>
+      <div className="mt-3 min-h-24" aria-live="polite">
+        {results.isError ? (
+          <ErrorBanner onRetry={() => void results.refetch()}>{t("cannedResponses.failed")}</ErrorBanner>
+        ) : results.isPending ? (
+          <div className="flex justify-center py-6">
+            <Spinner label={t("app.loading")} />
+          </div>
+        ) : options.length === 0 ? (
+          <p className="py-6 text-center text-sm text-muted">{settled ? t("cannedResponses.none") : t("cannedResponses.empty")}</p>
+        ) : (
+          <ul ref={list} aria-label={t("cannedResponses.results")} className="-mx-2 flex max-h-80 flex-col overflow-y-auto">
+            {options.map((option) => (
+              <li key={option.id}>
+                <button
+                  type="button"
+                  className="w-full rounded-md px-2 py-2 text-left hover:bg-subtle focus-visible:bg-subtle"
+                  onClick={() => {
+                    onPick(option);
+                    onClose();
+                  }}
+                >
+                  <span className="flex items-center gap-2 text-sm font-medium text-fg">
+                    {option.title}
+                    {option.shared ? <Badge>{t("cannedResponses.shared")}</Badge> : null}
+                  </span>
+                  <span className="mt-0.5 line-clamp-2 block text-xs break-words whitespace-pre-line text-muted">{option.body}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}

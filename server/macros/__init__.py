@@ -1,0 +1,1 @@
+"""Macros: named sets of ticket actions that agents apply to a ticket in one transaction."""
