@@ -2,7 +2,6 @@
 
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { AssignmentService } from "../gen/helpdesk/v1/assignment_service_pb.js";
 import { AuthService } from "../gen/helpdesk/v1/auth_service_pb.js";
 import { CannedResponseService } from "../gen/helpdesk/v1/canned_response_service_pb.js";
@@ -42,8 +41,6 @@ export class HelpdeskClient {
   readonly tickets: Client<typeof TicketService>;
   readonly chat: Client<typeof ChatService>;
   readonly knowledge: Client<typeof KnowledgeService>;
-  /** The standard gRPC health service (grpc.health.v1): the server's status overall and per service. */
-  readonly health: Client<typeof Health>;
   readonly assignment: Client<typeof AssignmentService>;
   readonly cannedResponses: Client<typeof CannedResponseService>;
   readonly macros: Client<typeof MacroService>;
@@ -68,7 +65,6 @@ export class HelpdeskClient {
     this.tickets = createClient(TicketService, this.transport);
     this.chat = createClient(ChatService, this.transport);
     this.knowledge = createClient(KnowledgeService, this.transport);
-    this.health = createClient(Health, this.transport);
     this.assignment = createClient(AssignmentService, this.transport);
     this.cannedResponses = createClient(CannedResponseService, this.transport);
     this.macros = createClient(MacroService, this.transport);

@@ -1,15 +1,41 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { BookOpen } from "lucide-react";
-import { useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { ArticleLinkOption } from "@/lib/article-links";
 import { useDebounced } from "@/lib/debounce";
+import { registerTranslations } from "@/lib/i18n";
 import { Button } from "./Button";
 import { Dialog } from "./Dialog";
 import { ErrorBanner } from "./ErrorBanner";
 import { Highlighted } from "./Highlighted";
 import { SearchInput } from "./SearchInput";
 import { Spinner } from "./Spinner";
+
+// Its own strings, loaded with it (not with the app shell's first download).
+registerTranslations("articleLinks", {
+  en: {
+    open: "Insert article link",
+    title: "Insert a help article link",
+    description: "Search published articles; the link goes where your cursor is.",
+    search: "Search published articles",
+    placeholder: "Search articles…",
+    hint: "Type a few words of the article’s title or content.",
+    none: "No published article matches.",
+    results: "Matching articles",
+    failed: "The articles could not be searched.",
+  },
+  "pt-BR": {
+    open: "Inserir link de artigo",
+    title: "Inserir link de artigo de ajuda",
+    description: "Pesquise artigos publicados; o link entra onde está o cursor.",
+    search: "Pesquisar artigos publicados",
+    placeholder: "Pesquisar artigos…",
+    hint: "Digite algumas palavras do título ou do conteúdo do artigo.",
+    none: "Nenhum artigo publicado corresponde.",
+    results: "Artigos encontrados",
+    failed: "Não foi possível pesquisar os artigos.",
+  },
+});
 
 /**
  * "Insert article link": a button opening a dialog that searches published help articles; picking
@@ -27,19 +53,28 @@ export function ArticleLinkPicker({
   disabled?: boolean;
   size?: "sm" | "md";
 }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation("articleLinks");
+  const { t: tc } = useTranslation();
   const [open, setOpen] = useState(false);
   const [query, setQuery] = useState("");
   const settled = useDebounced(query.trim(), 250);
   const list = useRef<HTMLUListElement>(null);
-  const results = useQuery({
-    queryKey: ["article-link-picker", settled],
-    enabled: open && settled !== "",
-    queryFn: ({ signal }) => search(settled, signal),
-    placeholderData: keepPreviousData,
-    staleTime: 30_000,
-  });
-  const options = settled === "" ? [] : (results.data ?? []);
+  const [results, setResults] = useState<{ query: string; options?: ArticleLinkOption[]; failed?: boolean }>({ query: "" });
+  const [attempt, setAttempt] = useState(0);
+  // One search per settled query; a newer query aborts the older one.
+  useEffect(() => {
+    if (!open || settled === "") return;
+    const controller = new AbortController();
+    search(settled, controller.signal).then(
+      (options) => setResults({ query: settled, options }),
+      () => {
+        if (!controller.signal.aborted) setResults({ query: settled, failed: true });
+      },
+    );
+    return () => controller.abort();
+  }, [open, settled, search, attempt]);
+  const current = results.query === settled ? results : { query: settled };
+  const options = current.options ?? [];
 
   const close = () => {
     setOpen(false);
@@ -60,26 +95,26 @@ export function ArticleLinkPicker({
   return (
     <>
       <Button variant="ghost" size={size} icon={<BookOpen aria-hidden="true" className="size-4" />} disabled={disabled} onClick={() => setOpen(true)}>
-        {t("articleLinks.open")}
+        {t("open")}
       </Button>
-      <Dialog open={open} onClose={close} title={t("articleLinks.title")} description={t("articleLinks.description")}>
+      <Dialog open={open} onClose={close} title={t("title")} description={t("description")}>
         <div onKeyDown={onKeyDown}>
           <div id="article-link-search">
-            <SearchInput label={t("articleLinks.search")} value={query} onChange={setQuery} placeholder={t("articleLinks.placeholder")} />
+            <SearchInput label={t("search")} value={query} onChange={setQuery} placeholder={t("placeholder")} />
           </div>
           <div className="mt-3 min-h-24" aria-live="polite">
-            {results.isError ? (
-              <ErrorBanner onRetry={() => void results.refetch()}>{t("articleLinks.failed")}</ErrorBanner>
+            {current.failed ? (
+              <ErrorBanner onRetry={() => setAttempt((count) => count + 1)}>{t("failed")}</ErrorBanner>
             ) : settled === "" ? (
-              <p className="py-6 text-center text-sm text-muted">{t("articleLinks.hint")}</p>
-            ) : results.isPending ? (
+              <p className="py-6 text-center text-sm text-muted">{t("hint")}</p>
+            ) : current.options === undefined ? (
               <div className="flex justify-center py-6">
-                <Spinner label={t("app.loading")} />
+                <Spinner label={tc("app.loading")} />
               </div>
             ) : options.length === 0 ? (
-              <p className="py-6 text-center text-sm text-muted">{t("articleLinks.none")}</p>
+              <p className="py-6 text-center text-sm text-muted">{t("none")}</p>
             ) : (
-              <ul ref={list} aria-label={t("articleLinks.results")} className="-mx-2 flex max-h-80 flex-col overflow-y-auto">
+              <ul ref={list} aria-label={t("results")} className="-mx-2 flex max-h-80 flex-col overflow-y-auto">
                 {options.map((option) => (
                   <li key={option.id}>
                     <button

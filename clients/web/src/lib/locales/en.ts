@@ -37,17 +37,6 @@ const en = {
     dark: "Dark",
     system: "System",
   },
-  articleLinks: {
-    open: "Insert article link",
-    title: "Insert a help article link",
-    description: "Search published articles; the link goes where your cursor is.",
-    search: "Search published articles",
-    placeholder: "Search articles…",
-    hint: "Type a few words of the article’s title or content.",
-    none: "No published article matches.",
-    results: "Matching articles",
-    failed: "The articles could not be searched.",
-  },
   role: {
     customer: "Customer",
     agent: "Agent",

@@ -39,17 +39,6 @@ const ptBR: CommonStrings = {
     dark: "Escuro",
     system: "Sistema",
   },
-  articleLinks: {
-    open: "Inserir link de artigo",
-    title: "Inserir link de artigo de ajuda",
-    description: "Pesquise artigos publicados; o link entra onde está o cursor.",
-    search: "Pesquisar artigos publicados",
-    placeholder: "Pesquisar artigos…",
-    hint: "Digite algumas palavras do título ou do conteúdo do artigo.",
-    none: "Nenhum artigo publicado corresponde.",
-    results: "Artigos encontrados",
-    failed: "Não foi possível pesquisar os artigos.",
-  },
   role: {
     customer: "Cliente",
     agent: "Agente",
