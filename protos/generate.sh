@@ -29,6 +29,8 @@ trap 'rm -rf "$SCRATCH"' EXIT
 "$BUF" generate --template buf.gen.yaml --output "$SCRATCH"
 # The google.rpc error details for the TypeScript client (buf.gen.rpc.yaml says why).
 "$BUF" generate --template buf.gen.rpc.yaml --output "$SCRATCH"
+# grpc.health.v1 for the TypeScript client (buf.gen.health.yaml says why).
+"$BUF" generate --template buf.gen.health.yaml --output "$SCRATCH"
 # Every file of the workspace with its imports (the well-known types too) and source info (the
 # transcoder needs the google.api.http rules and names; comments help debugging).
 mkdir -p "$SCRATCH/clients/descriptors"

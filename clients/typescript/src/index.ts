@@ -34,6 +34,10 @@ export * from "./gen/helpdesk/v1/ticket_service_pb.js";
 export * from "./gen/helpdesk/v1/user_pb.js";
 export * from "./gen/helpdesk/v1/user_service_pb.js";
 
+// The standard gRPC health service (grpc.health.v1), beside the API: createClient(Health, client.transport)
+// (not a HelpdeskClient member, so that browser apps that never call it do not download it).
+export * from "./gen/grpc/health/v1/health_pb.js";
+
 // google.rpc error details (decoded by HelpdeskError from grpc-status-details-bin).
 export {
   BadRequestSchema,

@@ -6,10 +6,12 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
-import { Code } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import {
   ChatStatus,
   ErrorReason,
+  Health,
+  HealthCheckResponse_ServingStatus,
   HelpdeskClient,
   HelpdeskError,
   TicketChangeKind,
@@ -44,6 +46,19 @@ async function unlessUnimplemented(t, body) {
 
 test("the gateway URL is given", () => {
   assert.ok(baseUrl, "set HELPDESK_GATEWAY_URL");
+});
+
+test("the server reports its health over gRPC-Web, overall and per service", async () => {
+  const health = createClient(Health, new HelpdeskClient({ baseUrl }).transport);
+  const overall = await health.check({ service: "" });
+  assert.equal(overall.status, HealthCheckResponse_ServingStatus.SERVING);
+  const tickets = await health.check({ service: "helpdesk.v1.TicketService" });
+  assert.equal(tickets.status, HealthCheckResponse_ServingStatus.SERVING);
+  await assert.rejects(health.check({ service: "helpdesk.v1.NoSuchService" }), (error) => {
+    assert.ok(error instanceof HelpdeskError);
+    assert.equal(error.code, Code.NotFound);
+    return true;
+  });
 });
 
 test("register, sign in and read the current user", async () => {

@@ -1,7 +1,9 @@
 // The route tree: typed paths and search params, one lazily loaded chunk per page.
 
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirect } from "@tanstack/react-router";
+import { parseUserListSearch } from "@/features/admin-users/search";
 import { parseAuthSearch } from "@/features/auth/search";
+import { parseArticleListSearch } from "@/features/knowledge-editor/search";
 import { parseHelpSearch } from "@/features/help-center/search";
 import { parseTicketListSearch } from "@/features/tickets/search";
 import { parseWorkspaceSearch } from "@/features/workspace/search-params";
@@ -20,18 +22,21 @@ async function requireSignIn({ location }: { location: { href: string } }): Prom
   }
 }
 
-/** Agent pages: staff only; customers are sent to their own home. */
-async function requireStaff({ location }: { location: { href: string } }): Promise<void> {
-  await requireSignIn({ location });
-  const state = await sessionReady();
-  const role = state.status === "signedIn" ? state.user.role : Role.UNSPECIFIED;
-  if (role !== Role.AGENT && role !== Role.ADMIN) throw redirect({ to: "/tickets" });
-}
-
 /** Whether the signed-in user is an agent or admin (the customer pages send them to their workspace). */
 async function isStaff(): Promise<boolean> {
   const state = await sessionReady();
   return state.status === "signedIn" && (state.user.role === Role.AGENT || state.user.role === Role.ADMIN);
+}
+
+/** Pages for some roles only: signed-out visitors sign in first; other roles go home. */
+function requireRole(...roles: Role[]) {
+  return async ({ location }: { location: { href: string } }): Promise<void> => {
+    await requireSignIn({ location });
+    const state = await sessionReady();
+    if (state.status === "signedIn" && !roles.includes(state.user.role)) {
+      throw redirect({ to: "/" });
+    }
+  };
 }
 
 const rootRoute = createRootRoute({
@@ -102,7 +107,7 @@ const ticketRoute = createRoute({
 const agentRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/agent",
-  beforeLoad: requireStaff,
+  beforeLoad: requireRole(Role.AGENT, Role.ADMIN),
 });
 
 const agentTicketsRoute = createRoute({
@@ -150,6 +155,47 @@ const agentChatsRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/agent-chat/AgentChatsPage"), "AgentChatsPage"),
 });
 
+// Admin console and knowledge-base editing (features/admin-*, features/knowledge-editor).
+const adminUsersRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/users",
+  beforeLoad: requireRole(Role.ADMIN),
+  validateSearch: parseUserListSearch,
+  component: lazyRouteComponent(() => import("@/features/admin-users/AdminUsersPage"), "AdminUsersPage"),
+});
+
+const adminStatusRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/status",
+  beforeLoad: requireRole(Role.ADMIN),
+  component: lazyRouteComponent(() => import("@/features/admin-status/AdminStatusPage"), "AdminStatusPage"),
+});
+
+const editorRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/agent/articles",
+  beforeLoad: requireRole(Role.AGENT, Role.ADMIN),
+});
+
+const editorListRoute = createRoute({
+  getParentRoute: () => editorRoute,
+  path: "/",
+  validateSearch: parseArticleListSearch,
+  component: lazyRouteComponent(() => import("@/features/knowledge-editor/ArticleListPage"), "ArticleListPage"),
+});
+
+const newArticleRoute = createRoute({
+  getParentRoute: () => editorRoute,
+  path: "/new",
+  component: lazyRouteComponent(() => import("@/features/knowledge-editor/ArticleEditorPage"), "NewArticlePage"),
+});
+
+const editArticleRoute = createRoute({
+  getParentRoute: () => editorRoute,
+  path: "/$articleId",
+  component: lazyRouteComponent(() => import("@/features/knowledge-editor/ArticleEditorPage"), "ArticleEditorPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -161,6 +207,9 @@ const routeTree = rootRoute.addChildren([
   articleRoute,
   chatRoute,
   agentChatsRoute,
+  adminUsersRoute,
+  adminStatusRoute,
+  editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
 ]);
 
 export const router = createRouter({

@@ -4,6 +4,9 @@ import { useTranslation } from "react-i18next";
 import { registerTranslations } from "@/lib/i18n";
 import { Dialog } from "./Dialog";
 import { ErrorBanner } from "./ErrorBanner";
+import { parsePaletteInput, type PaletteRequest } from "./palette-input";
+
+export type { PaletteRequest } from "./palette-input";
 
 // Its strings load with it (namespace "palette"): the palette is fetched on first Ctrl/Cmd+K.
 registerTranslations("palette", {
@@ -28,16 +31,6 @@ registerTranslations("palette", {
 });
 
 /** What the palette was asked for: a ticket number ("#1042", "1042") or words to search for. */
-export type PaletteRequest = { kind: "number"; number: number } | { kind: "search"; text: string };
-
-/** Reads the palette's input. */
-export function parsePaletteInput(value: string): PaletteRequest | undefined {
-  const text = value.trim();
-  if (text === "") return undefined;
-  const number = /^#?(\d{1,9})$/.exec(text);
-  return number?.[1] ? { kind: "number", number: Number(number[1]) } : { kind: "search", text };
-}
-
 /**
  * The `Ctrl/Cmd+K` dialog: jump to a ticket by number or search. `onRequest` does it and resolves
  * to an error message to show (a number nobody may see), or undefined once it has navigated.

@@ -1,4 +1,6 @@
-// Shared UI: every feature builds its pages from these.
+// Shared UI: every feature builds its pages from these. Heavier pieces used by a few lazy pages only
+// (MarkdownView, ArticleLinkPicker, StarRating, CannedResponsePicker, chat/) are imported by their own paths, so that
+// this barrel, which the app shell loads up front, does not pull them into the first download.
 export { Badge, type BadgeTone } from "./Badge";
 export { Button, buttonClasses, type ButtonProps } from "./Button";
 export { ConfirmDialog } from "./ConfirmDialog";
@@ -14,8 +16,6 @@ export { LanguageSwitcher, ThemeSwitcher } from "./Preferences";
 export { Avatar } from "./Avatar";
 export { Callout } from "./Callout";
 export { SearchInput } from "./SearchInput";
-export { StarRating, Stars } from "./StarRating";
-export { CannedResponsePicker } from "./CannedResponsePicker";
 export { PriorityBadge, StatusBadge } from "./TicketBadges";
 export { Kbd } from "./Kbd";
 export { NotFoundOrError } from "./NotFoundOrError";

@@ -4,7 +4,14 @@
 import { Role } from "@helpdesk/client";
 import type { TFunction } from "i18next";
 
-export type NavPath = "/tickets" | "/help" | "/chat" | "/agent/tickets" | "/agent/chats";
+export type NavPath =
+  | "/tickets"
+  | "/help"
+  | "/chat"
+  | "/agent/tickets"
+  | "/agent/chats"
+  | "/agent/articles"
+  | "/admin/users";
 
 export interface NavItem {
   to: NavPath;
@@ -19,7 +26,9 @@ export function navItems(role: Role, t: TFunction): NavItem[] {
       return [
         { to: "/agent/tickets", label: t("nav.queue") },
         { to: "/agent/chats", label: t("nav.chats") },
+        { to: "/agent/articles", label: t("nav.articles") },
         { to: "/help", label: t("nav.help") },
+        ...(role === Role.ADMIN ? [{ to: "/admin/users" as const, label: t("nav.admin") }] : []),
       ];
     case Role.CUSTOMER:
       return [
@@ -38,7 +47,7 @@ export function homePath(role: Role): NavPath {
     case Role.AGENT:
       return "/agent/tickets";
     case Role.ADMIN:
-      return "/agent/tickets"; // the admin console's route replaces this once it exists
+      return "/admin/users";
     default:
       return "/tickets";
   }

@@ -4,11 +4,11 @@ import { getRouteApi, Link } from "@tanstack/react-router";
 import { ArrowLeft, FileQuestion } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import { buttonClasses, EmptyState, ErrorBanner, Page, PageSpinner } from "@/components";
+import { MarkdownView } from "@/components/MarkdownView";
 import { useDocumentTitle } from "@/lib/title";
 import { describeError } from "@/lib/errors";
 import { formatDate } from "@/lib/format";
 import { useArticle } from "./api";
-import { ArticleBody } from "./components/ArticleBody";
 import { ContactCallout } from "./components/ContactCallout";
 import { VoteBox } from "./components/VoteBox";
 import "./i18n";
@@ -68,7 +68,7 @@ export function ArticlePage() {
           {t("updated", { date: formatDate(data.updateTime ?? data.publishTime, i18n.language) })} · {t("views", { count: data.viewCount })}
         </p>
         <div className="mt-6 border-t border-border pt-6">
-          <ArticleBody source={data.body} />
+          <MarkdownView source={data.body} />
         </div>
         {data.tags.length > 0 ? (
           <ul className="mt-8 flex flex-wrap gap-2">

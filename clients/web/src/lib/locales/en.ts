@@ -13,6 +13,8 @@ const en = {
     help: "Help center",
     chat: "Chat",
     chats: "Chats",
+    articles: "Articles",
+    admin: "Admin",
     settings: "Settings",
     signIn: "Sign in",
     register: "Create account",

@@ -15,6 +15,8 @@ const ptBR: CommonStrings = {
     help: "Central de ajuda",
     chat: "Chat",
     chats: "Chats",
+    articles: "Artigos",
+    admin: "Admin",
     settings: "Configurações",
     signIn: "Entrar",
     register: "Criar conta",

@@ -5,7 +5,8 @@ import { Code } from "@connectrpc/connect";
 import { HelpdeskError, type Ticket } from "@helpdesk/client";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Button, ErrorBanner, Stars, StarRating, TextArea } from "@/components";
+import { Button, ErrorBanner, TextArea } from "@/components";
+import { StarRating, Stars } from "@/components/StarRating";
 import { describeError, mapViolations } from "@/lib/errors";
 import { useRateTicket } from "../api";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePaletteInput } from "./CommandPalette";
+import { parsePaletteInput } from "./palette-input";
 
 describe("parsePaletteInput", () => {
   it("reads a ticket number with or without #, anything else as a search", () => {

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
-import { parseBlocks, type Block, type Inline } from "../markdown";
+import { cx } from "@/lib/cx";
+import { parseBlocks, type Block, type Inline } from "@/lib/markdown";
 
 function inlines(nodes: readonly Inline[]): ReactNode[] {
   return nodes.map((node, index) => {
@@ -52,9 +53,9 @@ function block(node: Block, index: number): ReactNode {
 }
 
 /**
- * An article body: Markdown read by ../markdown into elements and text (never HTML), so the body
- * can never inject markup or script, and only safe links survive.
+ * Markdown (an article body, a preview) read by @/lib/markdown into elements and text, never HTML:
+ * the source can never inject markup or script, and only safe links survive.
  */
-export function ArticleBody({ source }: { source: string }) {
-  return <div className="prose-article break-words">{parseBlocks(source).map(block)}</div>;
+export function MarkdownView({ source, className }: { source: string; className?: string }) {
+  return <div className={cx("prose-article break-words", className)}>{parseBlocks(source).map(block)}</div>;
 }
