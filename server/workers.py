@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import socket
 import time
@@ -162,7 +163,7 @@ class Supervisor:
         while not self._ready.empty():
             try:
                 index, port = self._ready.get_nowait()
-            except Exception:  # noqa: BLE001 - queue.Empty races with empty(); nothing more to read
+            except queue.Empty:  # empty() is only a hint across processes
                 return
             worker = self._workers.get(index)
             if worker is not None:

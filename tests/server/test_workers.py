@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import grpc
@@ -26,6 +27,7 @@ import pytest
 
 from devstack.redis import free_port
 from helpdesk.v1 import knowledge_service_pb2, knowledge_service_pb2_grpc
+from server.core.errors import ConfigurationError
 from server.settings import Settings
 from server.workers import check_port_free
 from tests.support import TEST_JWT_SECRET, wait_serving
@@ -42,7 +44,7 @@ def _two_free_ports() -> int:
         port = free_port()
         try:
             check_port_free("127.0.0.1", port + 1)
-        except Exception:  # noqa: BLE001, S112 - taken: try another pair
+        except ConfigurationError:
             continue
         return port
     raise AssertionError("no two consecutive free ports")
@@ -99,7 +101,10 @@ class Workers:
         """Both workers serving: each one's metrics answer and the shared port reports SERVING."""
         await wait_serving(self.port, lambda: None if self.process.poll() is None else self.log()[-3000:], within=90)
         for index in range(2):
-            await _wait_for(lambda i=index: self.calls_on(i) is not None, f"worker {index}'s metrics", self.log)
+            await _wait_for(functools.partial(self._answers_metrics, index), f"worker {index}'s metrics", self.log)
+
+    def _answers_metrics(self, index: int) -> bool:
+        return self.calls_on(index) is not None
 
     def calls_on(self, index: int) -> float | None:
         """ListCategories calls worker `index` answered (None while its metrics do not answer)."""
@@ -121,10 +126,10 @@ class Workers:
         return self.process.wait(timeout=60)
 
 
-async def _wait_for(condition: object, what: str, log: object, within: float = 60.0) -> None:
+async def _wait_for(condition: Callable[[], bool], what: str, log: Callable[[], str], within: float = 60.0) -> None:
     deadline = time.monotonic() + within
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"{what} never came; log:\n{log()[-3000:]}"  # type: ignore[operator]
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} never came; log:\n{log()[-3000:]}"
         await asyncio.sleep(0.2)
 
 
