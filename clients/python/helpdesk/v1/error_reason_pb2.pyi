@@ -231,6 +231,11 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
     never be changed or reactivated.
     """
+    REPORT_OF_ANOTHER_AGENT: _ErrorReason.ValueType  # 280
+    """PERMISSION_DENIED (ReportService): agents read only their own figures;
+    the request named another agent in `query.agent_id` (whether or not
+    that agent exists).
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -457,5 +462,10 @@ accounts are deactivated instead.
 USER_ERASED: ErrorReason.ValueType  # 261
 """FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
 never be changed or reactivated.
+"""
+REPORT_OF_ANOTHER_AGENT: ErrorReason.ValueType  # 280
+"""PERMISSION_DENIED (ReportService): agents read only their own figures;
+the request named another agent in `query.agent_id` (whether or not
+that agent exists).
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
