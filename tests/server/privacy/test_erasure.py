@@ -398,7 +398,9 @@ async def test_a_chat_transcript_copied_into_a_ticket_is_erased_with_the_custome
     chat_id = started.chat.id
     await stubs.chat.AcceptChat(chat_service_pb2.AcceptChatRequest(id=chat_id), metadata=agent)
     await stubs.chat.SendChatMessage(
-        chat_service_pb2.SendChatMessageRequest(chat_id=chat_id, body=f"Write to {email}", request_id=str(uuid.uuid4())),
+        chat_service_pb2.SendChatMessageRequest(
+            chat_id=chat_id, body=f"Write to {email}", request_id=str(uuid.uuid4())
+        ),
         metadata=customer.metadata,
     )
     ticket = await stubs.tickets.GetTicket(
