@@ -41,4 +41,6 @@ def user_to_proto(user: User) -> user_pb2.User:
     message.update_time.FromDatetime(user.update_time)
     if user.last_login_time is not None:
         message.last_login_time.FromDatetime(user.last_login_time)
+    if user.erase_time is not None:
+        message.erase_time.FromDatetime(user.erase_time)
     return message
