@@ -35,15 +35,16 @@ async def _raw_figures(database: Database) -> tuple[int, int, dict[uuid.UUID | N
         resolved = (
             await connection.execute(
                 text(
-                    "SELECT count(*) FROM ticket_changes WHERE old_status IN ('open', 'in_progress', 'waiting_on_customer')"
+                    "SELECT count(*) FROM ticket_changes"
+                    " WHERE old_status IN ('open', 'in_progress', 'waiting_on_customer')"
                     " AND new_status IN ('resolved', 'closed')"
                 )
             )
         ).scalar_one()
         rows = await connection.execute(
             text(
-                "SELECT assignee_id, count(*) FROM tickets WHERE status IN ('open', 'in_progress', 'waiting_on_customer')"
-                " GROUP BY 1"
+                "SELECT assignee_id, count(*) FROM tickets"
+                " WHERE status IN ('open', 'in_progress', 'waiting_on_customer') GROUP BY 1"
             )
         )
         return int(created), int(resolved), {row[0]: int(row[1]) for row in rows}
@@ -116,23 +117,26 @@ async def test_a_fold_cut_short_leaves_nothing_and_the_next_counts_all(
     before = await _report_figures(database, cast.admin.user_id)
     for _ in range(3):
         await open_ticket(ticket_stub, cast.customer_a)
-    async with database.engine.connect() as blocker:
-        # Another transaction holds the backlog row of unassigned tickets: the fold adds its hour rows, then waits.
-        async with blocker.begin():
-            await blocker.execute(
-                text(
-                    "SELECT 1 FROM report_ticket_backlog WHERE agent_id = '00000000-0000-0000-0000-000000000000'"
-                    " AND category = '' AND priority = 2 FOR UPDATE"
-                )
+    # Another transaction holds the backlog row of unassigned tickets: the fold adds its hour rows, then waits.
+    async with database.engine.connect() as blocker, blocker.begin():
+        await blocker.execute(
+            text(
+                "SELECT 1 FROM report_ticket_backlog WHERE agent_id = '00000000-0000-0000-0000-000000000000'"
+                " AND category = '' AND priority = 2 FOR UPDATE"
             )
-            fold = asyncio.create_task(rollup.fold_batch(wait=True))
-            await asyncio.sleep(0.5)
-            assert not fold.done()
-            # The replica dies mid-fold: its transaction never commits.
-            fold.cancel()
-            await asyncio.gather(fold, return_exceptions=True)
+        )
+        fold = asyncio.create_task(rollup.fold_batch(wait=True))
+        await asyncio.sleep(0.5)
+        assert not fold.done()
+        # The replica dies mid-fold: its transaction never commits.
+        fold.cancel()
+        await asyncio.gather(fold, return_exceptions=True)
     async with database.engine.connect() as connection:
-        waiting = await connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+        waiting = await connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        )
         assert waiting.scalar_one() == 0
     # Nothing of the cut fold was kept.
     assert await _report_figures(database, cast.admin.user_id) == before
