@@ -43,9 +43,10 @@ def _duration(seconds: float) -> duration_pb2.Duration:
     return duration_pb2.Duration(seconds=whole, nanos=round((seconds - whole) * 1e9))
 
 
-def duration_summary(histogram: dict[int, int]) -> report_pb2.DurationSummary:
-    """Count, median and p90 of a histogram."""
-    stats = DurationStats.of(histogram)
+def duration_summary(stats: DurationStats | dict[int, int]) -> report_pb2.DurationSummary:
+    """Count, median and p90 (of a histogram, or as computed)."""
+    if isinstance(stats, dict):
+        stats = DurationStats.of(stats)
     return report_pb2.DurationSummary(count=stats.count, median=_duration(stats.median), p90=_duration(stats.p90))
 
 

@@ -92,14 +92,15 @@ class TicketSums(NamedTuple):
     sla_breached: int
 
 
-class DurationSums(NamedTuple):
-    """A histogram bin's count in one bucket and group value."""
+class DurationStatsRow(NamedTuple):
+    """The histogram of one bucket (0: the whole range), group value and measure, ranked."""
 
     bucket: int
     group: Any
     measure: int
-    bin: int
-    hits: int
+    durations: int
+    median_bin: int
+    p90_bin: int
 
 
 # What a breakdown groups by: a column of the rollup, or one constant group.
@@ -297,8 +298,13 @@ class ReportRepository:
             for row in await self._session.execute(statement, params)
         ]
 
-    async def duration_sums(self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope) -> list[DurationSums]:
-        """Histogram counts per bucket of `boundaries`, group, measure and bin."""
+    async def duration_stats(
+        self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope
+    ) -> list[DurationStatsRow]:
+        """Count and the bins of the median and the p90 (nearest rank) per bucket (0: the range), group, measure.
+
+        The histograms are summed and ranked in PostgreSQL: a few rows come back, not every bin.
+        """
         params: dict[str, Any] = {
             "bounds": list(boundaries),
             "start": boundaries[0],
@@ -308,14 +314,29 @@ class ReportRepository:
         where = _where(scope, params)
         group = GROUP_COLUMNS[group_by]
         statement = text(
-            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, measure, bin,"  # noqa: S608 - fixed column names, values bound
-            " sum(count) FROM report_ticket_durations"
-            f" WHERE level = :level AND hour >= :start AND hour < :end{where} GROUP BY 1, 2, 3, 4"
+            f"""
+            WITH bins AS (
+                SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, measure, bin,
+                       sum(count) AS hits
+                FROM report_ticket_durations
+                WHERE level = :level AND hour >= :start AND hour < :end{where}
+                GROUP BY 1, 2, 3, 4),
+            everything AS (
+                SELECT bucket, grp, measure, bin, hits FROM bins
+                UNION ALL
+                SELECT 0, grp, measure, bin, sum(hits) FROM bins GROUP BY grp, measure, bin),
+            ranked AS (
+                SELECT bucket, grp, measure, bin,
+                       sum(hits) OVER (PARTITION BY bucket, grp, measure ORDER BY bin) AS running,
+                       sum(hits) OVER (PARTITION BY bucket, grp, measure) AS total
+                FROM everything)
+            SELECT bucket, grp, measure, CAST(max(total) AS bigint),
+                   min(bin) FILTER (WHERE running >= ceil(0.5 * total)),
+                   min(bin) FILTER (WHERE running >= ceil(0.9 * total))
+            FROM ranked GROUP BY bucket, grp, measure
+            """  # noqa: S608 - fixed column names, values bound
         )
-        return [
-            DurationSums(row[0], row[1], row[2], row[3], int(row[4]))
-            for row in await self._session.execute(statement, params)
-        ]
+        return [DurationStatsRow._make(row) for row in await self._session.execute(statement, params)]
 
     async def backlog_now(self, *, group_by: str, scope: Scope) -> dict[Any, int]:
         """Unresolved tickets now, per group value."""

@@ -22,8 +22,8 @@ from sqlalchemy import text
 from domain.roles import Role
 from server.core.context import Principal
 from server.reports.domain import Reports
-from server.reports.figures import GroupLabel, TicketPoint
-from server.reports.histogram import LINEAR_LIMIT, percentile
+from server.reports.figures import DurationStats, GroupLabel, TicketPoint
+from server.reports.histogram import LINEAR_LIMIT
 from server.reports.rollup import TicketRollup
 from server.reports.validation import QueryInput
 from storage.db import Database
@@ -86,13 +86,13 @@ def _key(label: GroupLabel, dimension: str) -> Any:
     return {"": None, "agent": label.agent_id, "category": label.category, "priority": label.priority}[dimension]
 
 
-def _check_durations(actual: dict[int, int], raw: list[float], where: str) -> None:
-    assert sum(actual.values()) == len(raw), where
-    for fraction in (0.5, 0.9):
+def _check_durations(actual: DurationStats, raw: list[float], where: str) -> None:
+    assert actual.count == len(raw), where
+    for fraction, reported in ((0.5, actual.median), (0.9, actual.p90)):
         if not raw:
+            assert reported == 0, where
             continue
         exact = exact_percentile(raw, fraction)
-        reported = percentile(actual, fraction)
         if exact < LINEAR_LIMIT:
             assert reported == exact, (where, fraction, raw)
         else:
