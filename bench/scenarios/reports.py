@@ -71,7 +71,7 @@ _ROWS = text(
     WITH agents AS (
         SELECT array_agg(id ORDER BY email) AS ids FROM users WHERE email LIKE 'bench-report-agent-%'),
     base AS (
-        SELECT i,
+        SELECT CAST(i AS bigint) AS i,
                md5('bench-report-ticket-' || i)::uuid AS ticket_id,
                md5('bench-report-message-' || i)::uuid AS message_id,
                now() - interval '180 days' + (i - 1) * (interval '180 days' / :n) AS created,

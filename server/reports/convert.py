@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
@@ -64,35 +65,64 @@ def _ratio(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _stamp_fields(value: datetime) -> dict[str, int]:
+    # A Timestamp as a mapping: message constructors build it in place (a report holds thousands).
+    delta = value - _EPOCH
+    return {"seconds": delta.days * 86_400 + delta.seconds, "nanos": delta.microseconds * 1_000}
+
+
+def _duration_fields(seconds: float) -> dict[str, int]:
+    whole = int(seconds)
+    return {"seconds": whole, "nanos": round((seconds - whole) * 1e9)}
+
+
+def _summary_fields(stats: DurationStats) -> dict[str, Any] | None:
+    if not stats.count:
+        return None  # unset: zero durations measured
+    return {"count": stats.count, "median": _duration_fields(stats.median), "p90": _duration_fields(stats.p90)}
+
+
+def _ticket_fields(point: TicketPoint) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "start_time": _stamp_fields(point.start_time),
+        "created": point.created,
+        "resolved": point.resolved,
+        "reopened": point.reopened,
+        "backlog": point.backlog,
+        "sla_met": point.sla_met,
+        "sla_breached": point.sla_breached,
+        "sla_met_ratio": _ratio(point.sla_met, point.sla_met + point.sla_breached),
+    }
+    first_response, resolution = _summary_fields(point.first_response), _summary_fields(point.resolution)
+    if first_response is not None:
+        fields["first_response"] = first_response
+    if resolution is not None:
+        fields["resolution"] = resolution
+    return fields
+
+
 def ticket_figures(point: TicketPoint) -> report_pb2.TicketFigures:
     """One bucket of ticket figures."""
-    return report_pb2.TicketFigures(
-        start_time=stamp(point.start_time),
-        created=point.created,
-        resolved=point.resolved,
-        reopened=point.reopened,
-        backlog=point.backlog,
-        first_response=duration_summary(point.first_response),
-        resolution=duration_summary(point.resolution),
-        sla_met=point.sla_met,
-        sla_breached=point.sla_breached,
-        sla_met_ratio=_ratio(point.sla_met, point.sla_met + point.sla_breached),
-    )
+    return report_pb2.TicketFigures(**_ticket_fields(point))
 
 
 def ticket_report(report: Report[TicketPoint]) -> report_pb2.TicketReport:
-    """A ticket report."""
+    """A ticket report (built from mappings: a report by agent holds thousands of points)."""
+    series: Any = [
+        {
+            "group": group_to_proto(one.group),
+            "points": [_ticket_fields(point) for point in one.points],
+            "total": _ticket_fields(one.total),
+        }
+        for one in report.series
+    ]
     return report_pb2.TicketReport(
         start_time=stamp(report.start_time),
         end_time=stamp(report.end_time),
-        series=[
-            report_pb2.TicketSeries(
-                group=group_to_proto(series.group),
-                points=[ticket_figures(point) for point in series.points],
-                total=ticket_figures(series.total),
-            )
-            for series in report.series
-        ],
+        series=series,
         data_time=_optional_stamp(report.data_time),
     )
 
