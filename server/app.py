@@ -23,6 +23,7 @@ from helpdesk.v1 import (
     knowledge_service_pb2_grpc,
     macro_service_pb2_grpc,
     privacy_service_pb2_grpc,
+    report_service_pb2_grpc,
     sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_service_pb2_grpc,
@@ -44,6 +45,7 @@ from server.knowledge.wiring import Knowledge
 from server.macros.wiring import MacroParts
 from server.privacy.wiring import Privacy
 from server.reflection import enable_reflection
+from server.reports.wiring import ReportParts
 from server.responses.wiring import Responses
 from server.settings import Settings
 from server.sla.bookkeeping import SlaBookkeeping
@@ -109,6 +111,7 @@ class HelpdeskApp:
         privacy: Privacy | None = None,
         assignment: Assignment | None = None,
         sla: Sla | None = None,
+        reports: ReportParts | None = None,
     ) -> None:
         self.settings = settings
         self.resources = resources
@@ -122,6 +125,7 @@ class HelpdeskApp:
         self.privacy = privacy
         self.assignment = assignment
         self.sla = sla
+        self.reports = reports
         self.port: int | None = None
         # The bound `/metrics` port once started (None when metrics are off).
         self.metrics_port: int | None = None
@@ -220,6 +224,8 @@ class HelpdeskApp:
             changes=tickets.live.feed,
         )
         privacy_service_pb2_grpc.add_PrivacyServiceServicer_to_server(privacy.servicer, server)
+        reports = ReportParts.create(settings=settings, database=resources.database)
+        report_service_pb2_grpc.add_ReportServiceServicer_to_server(reports.servicer, server)
 
         health_servicer = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -255,6 +261,7 @@ class HelpdeskApp:
             privacy=privacy,
             assignment=assignment,
             sla=sla,
+            reports=reports,
         )
 
     async def start(self) -> int:
@@ -283,6 +290,10 @@ class HelpdeskApp:
             self.assignment.start()
         if self.sla is not None:
             self.sla.start()
+        if self.reports is not None:
+            # The job ends with the server: it folds in its own transactions, so stopping it at any
+            # point loses nothing.
+            self.reports.start(until=self.server.wait_for_termination)
         _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
         metrics_port = self.settings.metrics_port
         if metrics_port is not None and metrics_port >= 0:
