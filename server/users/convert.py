@@ -45,4 +45,6 @@ def user_to_proto(user: User | UserRecord) -> user_pb2.User:
     )
     if user.last_login_time is not None:
         fields["last_login_time"] = timestamp_fields(user.last_login_time)
+    if user.erase_time is not None:
+        fields["erase_time"] = timestamp_fields(user.erase_time)
     return user_pb2.User(**fields)

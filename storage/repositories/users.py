@@ -31,6 +31,7 @@ class UserRecord(NamedTuple):
     create_time: datetime
     update_time: datetime
     last_login_time: datetime | None
+    erase_time: datetime | None
     version: int
 
     @property

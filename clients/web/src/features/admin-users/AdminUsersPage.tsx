@@ -11,13 +11,14 @@ import { useSearchText } from "@/lib/search-text";
 import { useDocumentTitle } from "@/lib/title";
 import { useUpdateUser, useUsers, type UserChange } from "./api";
 import { CreateUserDialog } from "./components/CreateUserDialog";
+import { UserDetailDialog } from "./components/UserDetailDialog";
 import { UserRow } from "./components/UserRow";
 import { ROLE_BY_NAME, ROLE_NAMES, type RoleName } from "./search";
 import "./i18n";
 
 const route = getRouteApi("/admin/users");
 
-/** `/admin/users`: find people, add agents and admins, change roles, deactivate and reactivate. */
+/** `/admin/users`: find people, add agents and admins, change roles, deactivate and reactivate, export and erase customers. */
 export function AdminUsersPage() {
   const { t } = useTranslation("adminUsers");
   const { t: tc } = useTranslation();
@@ -28,6 +29,7 @@ export function AdminUsersPage() {
   const [query, setQuery] = useSearchText(search.q, (q) => void navigate({ search: (previous) => ({ ...previous, q }), replace: true }));
   const [creating, setCreating] = useState(false);
   const [pending, setPending] = useState<UserChange>();
+  const [detail, setDetail] = useState<User>();
   const [notice, setNotice] = useState<{ tone: "info" | "danger"; text: string }>();
   const users = useUsers({ query: search.q ?? "", role: search.role ? ROLE_BY_NAME[search.role] : Role.UNSPECIFIED, showInactive: search.inactive === true });
   const update = useUpdateUser();
@@ -121,6 +123,7 @@ export function AdminUsersPage() {
                 busy={update.isPending && update.variables.user.id === user.id}
                 onRole={(role) => request({ user, role })}
                 onActive={(active) => request({ user, active })}
+                onDetails={() => setDetail(user)}
               />
             ))}
           </ul>
@@ -139,6 +142,17 @@ export function AdminUsersPage() {
         onCreated={(user) => {
           setCreating(false);
           setNotice({ tone: "info", text: t("done.created", { name: user.displayName }) });
+        }}
+      />
+      <UserDetailDialog
+        user={detail}
+        onClose={() => setDetail(undefined)}
+        onErased={(erased) => {
+          const name = detail?.displayName ?? "";
+          setDetail(undefined);
+          setNotice({ tone: "info", text: t("done.erased", { name }) });
+          // The account keeps no name or email: show it by its placeholder address, deactivated as it is.
+          void navigate({ search: (previous) => ({ ...previous, q: erased.email, inactive: true }), replace: true });
         }}
       />
       <Dialog
