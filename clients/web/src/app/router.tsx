@@ -196,6 +196,31 @@ const editArticleRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/knowledge-editor/ArticleEditorPage"), "ArticleEditorPage"),
 });
 
+// Admin settings: service levels (features/admin-sla).
+const adminSlaRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/sla",
+  beforeLoad: requireRole(Role.ADMIN),
+});
+
+const adminSlaListRoute = createRoute({
+  getParentRoute: () => adminSlaRoute,
+  path: "/",
+  component: lazyRouteComponent(() => import("@/features/admin-sla/SlaPoliciesPage"), "SlaPoliciesPage"),
+});
+
+const adminSlaNewRoute = createRoute({
+  getParentRoute: () => adminSlaRoute,
+  path: "/new",
+  component: lazyRouteComponent(() => import("@/features/admin-sla/SlaPolicyEditorPage"), "NewSlaPolicyPage"),
+});
+
+const adminSlaPolicyRoute = createRoute({
+  getParentRoute: () => adminSlaRoute,
+  path: "/$policyId",
+  component: lazyRouteComponent(() => import("@/features/admin-sla/SlaPolicyEditorPage"), "SlaPolicyEditorPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -210,6 +235,7 @@ const routeTree = rootRoute.addChildren([
   adminUsersRoute,
   adminStatusRoute,
   editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
+  adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
 ]);
 
 export const router = createRouter({
