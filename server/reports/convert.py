@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from helpdesk.v1 import report_pb2
-from server.chat.convert import stamp
+from server.core.timestamps import timestamp_fields, to_timestamp
 from server.reports.figures import (
     ChatPoint,
     DurationStats,
@@ -65,15 +65,6 @@ def _ratio(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _stamp_fields(value: datetime) -> dict[str, int]:
-    # A Timestamp as a mapping: message constructors build it in place (a report holds thousands).
-    delta = value - _EPOCH
-    return {"seconds": delta.days * 86_400 + delta.seconds, "nanos": delta.microseconds * 1_000}
-
-
 def _duration_fields(seconds: float) -> dict[str, int]:
     whole = int(seconds)
     return {"seconds": whole, "nanos": round((seconds - whole) * 1e9)}
@@ -87,7 +78,7 @@ def _summary_fields(stats: DurationStats) -> dict[str, Any] | None:
 
 def _ticket_fields(point: TicketPoint) -> dict[str, Any]:
     fields: dict[str, Any] = {
-        "start_time": _stamp_fields(point.start_time),
+        "start_time": timestamp_fields(point.start_time),
         "created": point.created,
         "resolved": point.resolved,
         "reopened": point.reopened,
@@ -120,21 +111,21 @@ def ticket_report(report: Report[TicketPoint]) -> report_pb2.TicketReport:
         for one in report.series
     ]
     return report_pb2.TicketReport(
-        start_time=stamp(report.start_time),
-        end_time=stamp(report.end_time),
+        start_time=to_timestamp(report.start_time),
+        end_time=to_timestamp(report.end_time),
         series=series,
         data_time=_optional_stamp(report.data_time),
     )
 
 
 def _optional_stamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    return None if value is None else stamp(value)
+    return None if value is None else to_timestamp(value)
 
 
 def chat_figures(point: ChatPoint) -> report_pb2.ChatFigures:
     """One bucket of chat figures."""
     return report_pb2.ChatFigures(
-        start_time=stamp(point.start_time),
+        start_time=to_timestamp(point.start_time),
         started=point.started,
         accepted=point.accepted,
         missed=point.missed,
@@ -146,8 +137,8 @@ def chat_figures(point: ChatPoint) -> report_pb2.ChatFigures:
 def chat_report(report: Report[ChatPoint]) -> report_pb2.ChatReport:
     """A chat report."""
     return report_pb2.ChatReport(
-        start_time=stamp(report.start_time),
-        end_time=stamp(report.end_time),
+        start_time=to_timestamp(report.start_time),
+        end_time=to_timestamp(report.end_time),
         series=[
             report_pb2.ChatSeries(
                 group=group_to_proto(series.group),
@@ -173,15 +164,17 @@ def rating_figures(ratings: Ratings) -> report_pb2.RatingFigures:
 def satisfaction_figures(point: SatisfactionPoint) -> report_pb2.SatisfactionFigures:
     """One bucket of satisfaction figures."""
     return report_pb2.SatisfactionFigures(
-        start_time=stamp(point.start_time), tickets=rating_figures(point.tickets), chats=rating_figures(point.chats)
+        start_time=to_timestamp(point.start_time),
+        tickets=rating_figures(point.tickets),
+        chats=rating_figures(point.chats),
     )
 
 
 def satisfaction_report(report: Report[SatisfactionPoint]) -> report_pb2.SatisfactionReport:
     """A satisfaction report."""
     return report_pb2.SatisfactionReport(
-        start_time=stamp(report.start_time),
-        end_time=stamp(report.end_time),
+        start_time=to_timestamp(report.start_time),
+        end_time=to_timestamp(report.end_time),
         series=[
             report_pb2.SatisfactionSeries(
                 group=group_to_proto(series.group),
@@ -196,15 +189,15 @@ def satisfaction_report(report: Report[SatisfactionPoint]) -> report_pb2.Satisfa
 def load_figures(point: LoadPoint) -> report_pb2.AgentLoadFigures:
     """An agent's load at one time."""
     return report_pb2.AgentLoadFigures(
-        start_time=stamp(point.start_time), open_tickets=point.open_tickets, active_chats=point.active_chats
+        start_time=to_timestamp(point.start_time), open_tickets=point.open_tickets, active_chats=point.active_chats
     )
 
 
 def agent_load_report(report: Report[LoadPoint]) -> report_pb2.AgentLoadReport:
     """An agent load report."""
     return report_pb2.AgentLoadReport(
-        start_time=stamp(report.start_time),
-        end_time=stamp(report.end_time),
+        start_time=to_timestamp(report.start_time),
+        end_time=to_timestamp(report.end_time),
         agents=[
             report_pb2.AgentLoad(
                 agent=group_to_proto(series.group),
