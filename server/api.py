@@ -12,6 +12,7 @@ from helpdesk.v1 import (
     knowledge_service_pb2,
     macro_service_pb2,
     privacy_service_pb2,
+    report_service_pb2,
     sla_service_pb2,
     ticket_service_pb2,
     user_service_pb2,
@@ -28,4 +29,5 @@ API_SERVICES: tuple[ServiceDescriptor, ...] = (
     canned_response_service_pb2.DESCRIPTOR.services_by_name["CannedResponseService"],
     macro_service_pb2.DESCRIPTOR.services_by_name["MacroService"],
     privacy_service_pb2.DESCRIPTOR.services_by_name["PrivacyService"],
+    report_service_pb2.DESCRIPTOR.services_by_name["ReportService"],
 )

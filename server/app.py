@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import grpc
@@ -23,6 +23,7 @@ from helpdesk.v1 import (
     knowledge_service_pb2_grpc,
     macro_service_pb2_grpc,
     privacy_service_pb2_grpc,
+    report_service_pb2_grpc,
     sla_service_pb2_grpc,
     ticket_service_pb2_grpc,
     user_service_pb2_grpc,
@@ -44,6 +45,7 @@ from server.knowledge.wiring import Knowledge
 from server.macros.wiring import MacroParts
 from server.privacy.wiring import Privacy
 from server.reflection import enable_reflection
+from server.reports.wiring import ReportParts
 from server.responses.wiring import Responses
 from server.settings import Settings
 from server.sla.bookkeeping import SlaBookkeeping
@@ -60,6 +62,8 @@ _log = logging.getLogger(__name__)
 
 # How long past the grace period grpc may take to confirm a stop.
 _STOP_CONFIRM_SECONDS = 3.0
+# How long any other shutdown step may take (a flush, closing a pool) before the stop goes on without it.
+_STOP_STEP_SECONDS = 10.0
 
 
 def open_database(settings: Settings) -> Database:
@@ -107,6 +111,7 @@ class HelpdeskApp:
         privacy: Privacy | None = None,
         assignment: Assignment | None = None,
         sla: Sla | None = None,
+        reports: ReportParts | None = None,
     ) -> None:
         self.settings = settings
         self.resources = resources
@@ -120,6 +125,7 @@ class HelpdeskApp:
         self.privacy = privacy
         self.assignment = assignment
         self.sla = sla
+        self.reports = reports
         self.port: int | None = None
         # The bound `/metrics` port once started (None when metrics are off).
         self.metrics_port: int | None = None
@@ -218,6 +224,8 @@ class HelpdeskApp:
             changes=tickets.live.feed,
         )
         privacy_service_pb2_grpc.add_PrivacyServiceServicer_to_server(privacy.servicer, server)
+        reports = ReportParts.create(settings=settings, database=resources.database)
+        report_service_pb2_grpc.add_ReportServiceServicer_to_server(reports.servicer, server)
 
         health_servicer = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -253,6 +261,7 @@ class HelpdeskApp:
             privacy=privacy,
             assignment=assignment,
             sla=sla,
+            reports=reports,
         )
 
     async def start(self) -> int:
@@ -281,6 +290,10 @@ class HelpdeskApp:
             self.assignment.start()
         if self.sla is not None:
             self.sla.start()
+        if self.reports is not None:
+            # The job ends with the server: it folds in its own transactions, so stopping it at any
+            # point loses nothing.
+            self.reports.start(until=self.server.wait_for_termination)
         _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
         metrics_port = self.settings.metrics_port
         if metrics_port is not None and metrics_port >= 0:
@@ -291,9 +304,14 @@ class HelpdeskApp:
         return self.port
 
     async def stop(self, grace: float | None = None) -> None:
-        """Graceful stop: health NOT_SERVING, in-flight calls get `grace` seconds, then resources close."""
+        """Graceful stop: health NOT_SERVING, in-flight calls get `grace` seconds, then resources close.
+
+        Every step is bounded: a step that overruns is named in the log and left behind, and the
+        remaining steps still run, so a stuck background job can never keep the process (or a
+        test's teardown) from ending, nor keep the pools from closing.
+        """
         grace = self.settings.shutdown_grace_seconds if grace is None else grace
-        await self.health.shutdown()
+        await _bounded_step("health", self.health.shutdown())
         if self.chat is not None:
             # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq).
             self.chat.end_streams()
@@ -302,29 +320,26 @@ class HelpdeskApp:
         # grpc.aio's stop now and then never completes (grpcio 1.85, seen in tests when a server is
         # stopped a moment after it started): by then the listener is closed and calls are
         # cancelled, so a bounded wait keeps the shutdown going (the view flush, closing pools).
-        stopping = asyncio.ensure_future(self.server.stop(grace))
-        done, _ = await asyncio.wait({stopping}, timeout=grace + _STOP_CONFIRM_SECONDS)
-        if not done:
-            _log.warning("the gRPC server did not confirm its stop within %.1fs; closing anyway", grace)
+        await _bounded_step("gRPC server", self.server.stop(grace), seconds=grace + _STOP_CONFIRM_SECONDS)
         if self.assignment is not None:
-            await self.assignment.stop()
+            await _bounded_step("assignment sweep", self.assignment.stop())
         if self.chat is not None:
-            await self.chat.stop()
-            await self.chat.close()
+            await _bounded_step("chat fan-out", self.chat.stop())
+            await _bounded_step("chat Redis clients", self.chat.close())
         if self.sla is not None:
-            await self.sla.stop()
+            await _bounded_step("SLA breach job", self.sla.stop())
         if self.tickets is not None:
-            await self.tickets.live.stop()
+            await _bounded_step("ticket feed", self.tickets.live.stop())
         if self.privacy is not None:
-            await self.privacy.stop()
+            await _bounded_step("retention job", self.privacy.stop())
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.
-            await self.knowledge.stop()
+            await _bounded_step("view counter flush", self.knowledge.stop())
         if self._metrics_server is not None:
-            await asyncio.to_thread(self._metrics_server.stop)
+            await _bounded_step("metrics endpoint", asyncio.to_thread(self._metrics_server.stop))
             self._metrics_server = None
-        await self.auth.close()
-        await self.resources.close()
+        await _bounded_step("auth", self.auth.close())
+        await _bounded_step("pools", self.resources.close())
         _log.info("server stopped")
 
     async def wait_for_termination(self) -> None:
@@ -365,3 +380,20 @@ async def serve(settings: Settings, *, on_started: Callable[[int], None] | None 
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
         await app.stop()
+
+
+async def _bounded_step(what: str, step: Awaitable[object], *, seconds: float | None = None) -> None:
+    """Awaits one shutdown step for at most `seconds`; an overrun or a failure is logged, never raised.
+
+    Not `asyncio.wait_for`: it waits for the cancelled step to finish, which is exactly what a stuck
+    step never does.
+    """
+    seconds = _STOP_STEP_SECONDS if seconds is None else seconds
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        _log.warning("shutdown: %s did not finish within %.1fs; going on without it", what, seconds)
+        task.cancel()
+        return
+    if not task.cancelled() and (error := task.exception()) is not None:
+        _log.error("shutdown: stopping %s failed", what, exc_info=error)

@@ -39,6 +39,7 @@ TRANSCODED_SERVICES = (
     "helpdesk.v1.MacroService",
     "helpdesk.v1.PrivacyService",
     "helpdesk.v1.SlaService",
+    "helpdesk.v1.ReportService",
 )
 
 # The web site's policy (the last route of the template): the app loads only its own files and

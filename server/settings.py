@@ -104,6 +104,11 @@ class Settings:
     # SLA: how often each replica looks for tickets reaching a warning window or a due time (one
     # replica handles each ticket; a shorter interval only makes breach events more punctual).
     sla_check_interval_seconds: float = 15.0
+    # Reports: how often each replica folds new ticket changes into the report rollups (one
+    # replica at a time folds; reports trail the changes by about this much), and the changes
+    # folded per transaction.
+    report_rollup_interval_seconds: float = 5.0
+    report_rollup_batch_size: int = 2000
 
     # Retention (PrivacyService): how often each process tries a pass of the retention job (one
     # process at a time does it; 0 = never from this process), and the rows deleted per batch.
@@ -240,6 +245,8 @@ _ENV_FIELDS: dict[str, Callable[[str], object]] = {
     "retention_batch_size": int,
     "assignment_sweep_seconds": float,
     "sla_check_interval_seconds": float,
+    "report_rollup_interval_seconds": float,
+    "report_rollup_batch_size": int,
     "knowledge_cache_enabled": _bool,
     "knowledge_cache_ttl_seconds": int,
     "knowledge_view_flush_seconds": float,

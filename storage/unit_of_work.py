@@ -17,6 +17,7 @@ from storage.repositories import (
     MacroRepository,
     PersonalDataRepository,
     RefreshTokenRepository,
+    ReportRepository,
     RetentionRepository,
     SlaPolicyRepository,
     TicketChangeRepository,
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.macros = MacroRepository(session)
         self.personal_data = PersonalDataRepository(session)
         self.retention = RetentionRepository(session)
+        self.reports = ReportRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     def after_commit(self, callback: AfterCommit) -> None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Protocol
 
 from helpdesk.v1 import chat_pb2
 from server.assignment.online import OnlineAgents
-from server.assignment.round_robin import next_in_turn, room_left, took
+from server.assignment.round_robin import drain, drain_after_commit, next_in_turn, room_left, took
 from storage.db import Database
 from storage.unit_of_work import UnitOfWork
-
-_log = logging.getLogger(__name__)
 
 # Chats handed out per transaction when draining the queue.
 BATCH = 50
@@ -40,21 +37,11 @@ class ChatAssigner:
 
     async def chats_freed(self) -> None:
         """Hands out waiting chats; a failure is logged (the periodic sweep tries again)."""
-        try:
-            await self.drain()
-        except Exception:  # noqa: BLE001 - runs after the caller's commit; the sweep retries
-            _log.exception("automatic chat assignment failed")
+        await drain_after_commit(self._drain_batch, what="chats")
 
     async def drain(self) -> int:
         """Gives waiting chats to agents while someone ONLINE is below their limit; how many were given."""
-        total = 0
-        while True:
-            assigned, more = await self._drain_batch()
-            total += assigned
-            if not more:
-                if total:
-                    _log.info("gave %d waiting chat(s) to agents automatically", total)
-                return total
+        return await drain(self._drain_batch, what="chats")
 
     async def _drain_batch(self) -> tuple[int, bool]:
         if self._acceptor is None:

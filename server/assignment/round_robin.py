@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from storage.repositories.assignment import Candidate
+
+_log = logging.getLogger(__name__)
 
 
 def next_in_turn(candidates: Sequence[Candidate]) -> Candidate | None:
@@ -25,3 +28,27 @@ def took(candidate: Candidate, *, turn: int) -> None:
     """Records, for the rest of a batch, that `candidate` got one piece of work at `turn`."""
     candidate.load += 1
     candidate.last_turn = turn
+
+
+async def drain(batch: Callable[[], Awaitable[tuple[int, bool]]], *, what: str) -> int:
+    """Runs `batch` (one transaction: how many it handed out, whether more may wait) until none waits.
+
+    Returns how many were handed out in all. Each batch holds the assignment lock only until it
+    commits, so agents accepting work by hand never wait behind a long backlog.
+    """
+    total = 0
+    while True:
+        handed_out, more = await batch()
+        total += handed_out
+        if not more:
+            if total:
+                _log.info("handed %d waiting %s to agents automatically", total, what)
+            return total
+
+
+async def drain_after_commit(batch: Callable[[], Awaitable[tuple[int, bool]]], *, what: str) -> None:
+    """`drain`, run after a caller's commit: a failure is logged, and the periodic sweep tries again."""
+    try:
+        await drain(batch, what=what)
+    except Exception:  # noqa: BLE001 - runs after the caller's commit; the sweep retries
+        _log.exception("automatic assignment of %s failed", what)

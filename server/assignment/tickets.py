@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from server.assignment.online import OnlineAgents
-from server.assignment.round_robin import next_in_turn, room_left, took
+from server.assignment.round_robin import drain, drain_after_commit, next_in_turn, room_left, took
 from server.tickets.changes import ChangeListener, log_change
 from server.tickets.domain import reread
 from storage.db import Database
@@ -14,8 +13,6 @@ from storage.models import AssignmentSettings
 from storage.repositories.assignment import Candidate
 from storage.repositories.ticket_records import NewEvent
 from storage.unit_of_work import UnitOfWork
-
-_log = logging.getLogger(__name__)
 
 # Tickets handed out per transaction when draining a backlog (each batch holds the lock briefly).
 BATCH = 50
@@ -54,21 +51,11 @@ class TicketAssigner:
 
     async def tickets_freed(self) -> None:
         """Hands out waiting tickets; a failure is logged (the periodic sweep tries again)."""
-        try:
-            await self.drain()
-        except Exception:  # noqa: BLE001 - runs after the caller's commit; the sweep retries
-            _log.exception("automatic ticket assignment failed")
+        await drain_after_commit(self._drain_batch, what="tickets")
 
     async def drain(self) -> int:
         """Assigns unassigned OPEN/IN_PROGRESS tickets of opted-in categories while agents have room."""
-        total = 0
-        while True:
-            assigned, more = await self._drain_batch()
-            total += assigned
-            if not more:
-                if total:
-                    _log.info("assigned %d waiting ticket(s) automatically", total)
-                return total
+        return await drain(self._drain_batch, what="tickets")
 
     async def _drain_batch(self) -> tuple[int, bool]:
         async with self._database.unit_of_work() as uow:

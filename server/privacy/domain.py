@@ -43,6 +43,16 @@ class Export:
     sessions: list[AuthSession]
 
 
+def ensure_export_fits(*, size_bytes: int, limit_bytes: int) -> None:
+    """Refuses an export larger than one answer may carry, naming both sizes, rather than send a cut copy."""
+    if size_bytes > limit_bytes:
+        raise FailedPrecondition(
+            f"the export is {size_bytes} bytes, more than the {limit_bytes} bytes one answer may carry",
+            reason="EXPORT_TOO_LARGE",
+            metadata={"size_bytes": str(size_bytes), "limit_bytes": str(limit_bytes)},
+        )
+
+
 class PersonalData:
     """Exports and erasures."""
 

@@ -10,26 +10,31 @@ from helpdesk.v1 import personal_data_pb2, privacy_service_pb2, privacy_service_
 from server.core.context import require_principal
 from server.core.update_mask import effective_update_mask
 from server.privacy.convert import erasure_to_proto, export_to_proto, policy_to_proto
-from server.privacy.domain import PersonalData
+from server.privacy.domain import PersonalData, ensure_export_fits
 from server.privacy.retention import UPDATABLE_FIELDS, RetentionPolicies
 
 _Context = grpc.aio.ServicerContext[Any, Any]
 _Service = privacy_service_pb2
+_FRAME_HEADROOM_BYTES = 16 * 1024
 
 
 class PrivacyServicer(privacy_service_pb2_grpc.PrivacyServiceServicer):
     """Transport for personal-data requests."""
 
-    def __init__(self, *, personal_data: PersonalData, policies: RetentionPolicies) -> None:
+    def __init__(self, *, personal_data: PersonalData, policies: RetentionPolicies, max_message_bytes: int) -> None:
         self._personal_data = personal_data
         self._policies = policies
+        # The gRPC frame and the trailers take a little beside the message itself.
+        self._max_export_bytes = max_message_bytes - _FRAME_HEADROOM_BYTES
 
     async def ExportMyData(
         self, request: _Service.ExportMyDataRequest, context: _Context
     ) -> personal_data_pb2.PersonalDataExport:
         """The caller's data, or (administrators) another user's."""
         export = await self._personal_data.export(principal=require_principal(), user_id=request.user_id)
-        return export_to_proto(export)
+        message = export_to_proto(export)
+        ensure_export_fits(size_bytes=message.ByteSize(), limit_bytes=self._max_export_bytes)
+        return message
 
     async def EraseCustomer(
         self, request: _Service.EraseCustomerRequest, context: _Context

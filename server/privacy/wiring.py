@@ -38,7 +38,9 @@ class Privacy:
         personal_data = PersonalData(database=database, hasher=hasher, sessions=sessions, changes=changes)
         policies = RetentionPolicies(database=database)
         retention = RetentionJob(database=database, changes=changes, batch_size=settings.retention_batch_size)
-        servicer = PrivacyServicer(personal_data=personal_data, policies=policies)
+        servicer = PrivacyServicer(
+            personal_data=personal_data, policies=policies, max_message_bytes=settings.max_message_bytes
+        )
         return cls(
             personal_data=personal_data, policies=policies, retention=retention, servicer=servicer, settings=settings
         )

@@ -9,6 +9,13 @@ from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import Article, ArticleState, ArticleVote
 from storage.models.macros import Macro
 from storage.models.privacy import PrivacyEvent
+from storage.models.reports import (
+    ReportCursor,
+    ReportTicketBacklog,
+    ReportTicketDuration,
+    ReportTicketFact,
+    ReportTicketHour,
+)
 from storage.models.retention import RetentionPolicyRow
 from storage.models.sla import SlaPolicy
 from storage.models.ticket_changes import TicketChange, TicketChangeLog
@@ -32,6 +39,11 @@ __all__ = [
     "Macro",
     "PrivacyEvent",
     "RefreshToken",
+    "ReportCursor",
+    "ReportTicketBacklog",
+    "ReportTicketDuration",
+    "ReportTicketFact",
+    "ReportTicketHour",
     "RetentionPolicyRow",
     "RoleType",
     "SlaPolicy",

@@ -8,6 +8,7 @@ from storage.repositories.idempotency import IdempotencyRepository
 from storage.repositories.macros import MacroRepository
 from storage.repositories.personal_data import PersonalDataRepository
 from storage.repositories.refresh_tokens import RefreshTokenRepository
+from storage.repositories.reports import ReportRepository
 from storage.repositories.retention import RetentionRepository
 from storage.repositories.sessions import AuthSessionRepository
 from storage.repositories.sla_policies import SlaPolicyRepository
@@ -26,6 +27,7 @@ __all__ = [
     "MacroRepository",
     "PersonalDataRepository",
     "RefreshTokenRepository",
+    "ReportRepository",
     "RetentionRepository",
     "SlaPolicyRepository",
     "TicketChangeRepository",

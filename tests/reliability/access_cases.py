@@ -18,7 +18,8 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from datetime import UTC, datetime
+from typing import Any, TypeAlias
 
 from google.protobuf import duration_pb2, field_mask_pb2
 from google.protobuf.message import Message
@@ -42,6 +43,8 @@ from helpdesk.v1 import (
     macro_service_pb2_grpc,
     personal_data_pb2,
     privacy_service_pb2,
+    report_pb2,
+    report_service_pb2,
     retention_policy_pb2,
     sla_policy_pb2,
     sla_service_pb2,
@@ -186,6 +189,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "AssignmentService.UpdateAssignmentSettings": _ADMIN,
     "AssignmentService.ListAgentCapacities": _STAFF,
     "AssignmentService.UpdateAgentCapacity": _ADMIN,
+    # Reports: staff only; an agent's answer holds their own figures alone.
+    "ReportService.GetTicketReport": _STAFF,
+    # An agent naming someone else's figures is refused, whether or not that user exists.
+    "ReportService.GetTicketReport[another agent]": _row(UNAUTHENTICATED, DENIED, DENIED, DENIED, UNAUTHENTICATED, OK),
+    "ReportService.GetChatReport": _STAFF,
+    "ReportService.GetSatisfactionReport": _STAFF,
+    "ReportService.GetAgentLoadReport": _STAFF,
+    "ReportService.ExportReport": _STAFF,
 }
 
 
@@ -954,6 +965,53 @@ def _assignment_builders() -> dict[str, Builder]:
     }
 
 
+def _report_query(**fields: Any) -> report_pb2.ReportQuery:
+    query = report_pb2.ReportQuery(
+        time_zone="America/Sao_Paulo", bucket=report_pb2.REPORT_BUCKET_DAY, group_by=report_pb2.REPORT_DIMENSION_AGENT
+    )
+    query.start_time.FromDatetime(datetime(2026, 1, 1, tzinfo=UTC))
+    query.end_time.FromDatetime(datetime(2026, 1, 8, tzinfo=UTC))
+    for name, value in fields.items():
+        setattr(query, name, value)
+    return query
+
+
+def _report_builders() -> dict[str, Builder]:
+    def own_series_only(caller: Caller) -> Callable[[Message], None]:
+        def check(response: Message) -> None:
+            # Grouped by agent, an agent's report has at most one series: their own.
+            groups = [series.group for series in getattr(response, "series", [])]
+            groups += [load.agent for load in getattr(response, "agents", [])]
+            if caller.name == "agent":
+                assert all(group.agent_id == caller.user_id for group in groups), groups
+
+        return check
+
+    def plain(request_type: Callable[..., Message]) -> Builder:
+        async def build(world: World, caller: Caller) -> Prepared:
+            return Prepared(request_type(query=_report_query()), caller.access_token, on_ok=own_series_only(caller))
+
+        return build
+
+    async def another_agent(world: World, caller: Caller) -> Prepared:
+        other = world.admin.user_id
+        request = report_service_pb2.GetTicketReportRequest(query=_report_query(agent_id=other))
+        return Prepared(request, caller.access_token, target=other)
+
+    async def export(world: World, caller: Caller) -> Prepared:
+        request = report_service_pb2.ExportReportRequest(kind=report_pb2.REPORT_KIND_TICKETS, query=_report_query())
+        return Prepared(request, caller.access_token)
+
+    return {
+        "ReportService.GetTicketReport": plain(report_service_pb2.GetTicketReportRequest),
+        "ReportService.GetTicketReport[another agent]": another_agent,
+        "ReportService.GetChatReport": plain(report_service_pb2.GetChatReportRequest),
+        "ReportService.GetSatisfactionReport": plain(report_service_pb2.GetSatisfactionReportRequest),
+        "ReportService.GetAgentLoadReport": plain(report_service_pb2.GetAgentLoadReportRequest),
+        "ReportService.ExportReport": export,
+    }
+
+
 BUILDERS: dict[str, Builder] = {
     **_auth_builders(),
     **_user_builders(),
@@ -965,4 +1023,5 @@ BUILDERS: dict[str, Builder] = {
     **_macro_builders(),
     **_privacy_builders(),
     **_assignment_builders(),
+    **_report_builders(),
 }

@@ -372,6 +372,11 @@ async def _call_http(base_url: str, method: MethodDescriptor, prepared: Prepared
     status, payload = await asyncio.to_thread(
         _exchange, base_url, verb, target, body, prepared.token, method.server_streaming
     )
+    if status == 200 and method.output_type.full_name == "google.api.HttpBody":
+        # A stream of raw bodies (a CSV download) arrives as that body; a refusal as the Status JSON.
+        if payload.startswith(b"{") and "code" in json.loads(payload):
+            return _status_body(verb, target, payload)
+        return Answer(OK, "")
     if status == 200 and method.server_streaming and "code" in json.loads(payload):
         # Envoy answers a refused server stream with HTTP 200 and the google.rpc.Status as the body
         # (its status conversion only applies to unary responses), so the code can only come from there.

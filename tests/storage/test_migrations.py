@@ -35,6 +35,14 @@ EXPECTED_TABLES |= {"sla_policies"}
 EXPECTED_TABLES |= {"canned_responses", "macros"}
 # Issue 19 (personal data: the erasure audit).
 EXPECTED_TABLES |= {"privacy_events", "retention_policy"}
+# Issue 18 (reports: the rollups).
+EXPECTED_TABLES |= {
+    "report_cursors",
+    "report_ticket_hours",
+    "report_ticket_durations",
+    "report_ticket_backlog",
+    "report_ticket_facts",
+}
 
 
 async def _tables(url: str) -> set[str]:

@@ -206,6 +206,7 @@ async def test_staff_pages_pass_axe_fit_every_size_and_screenshot(
     admin = await accounts(Role.ADMIN, display_name="Ada Admin")
     agent = await accounts(Role.AGENT, display_name="Alex Agent")
     await accounts(Role.AGENT, display_name="Bea Agent")
+    customer = await accounts(display_name="Maria Silva")
     assert agent.client.user is not None
     await admin.client.users.UpdateUser(  # a deactivated user in the list too
         user_service_pb2.UpdateUserRequest(
@@ -244,6 +245,23 @@ async def test_staff_pages_pass_axe_fit_every_size_and_screenshot(
             await expect(services).to_have_count(6)
             await expect(services.filter(has_text="Tickets")).to_contain_text("Serving")
         await check_page(page, name=name, heading=heading, scheme=scheme, axe_script=axe_script, problems=problems)
+    # A customer's details, and the erasure's confirmation with the email typed.
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await page.goto(f"/admin/users?q={customer.email}")
+    await page.get_by_role("button", name="Details of Maria Silva").click()
+    await check_page(
+        page, name="admin-user-details", heading="Maria Silva", scheme=scheme, axe_script=axe_script, problems=problems
+    )
+    await page.get_by_role("button", name="Erase customer…").click()
+    await page.get_by_label(f"To confirm, type their email: {customer.email}").fill(customer.email)
+    await check_page(
+        page,
+        name="admin-erase",
+        heading="Erase Maria Silva for good?",
+        scheme=scheme,
+        axe_script=axe_script,
+        problems=problems,
+    )
     if os.environ.get("HELPDESK_SCREENSHOTS_TO_DOCS"):
         for shot in README_SHOTS:
             if shot.endswith(scheme):

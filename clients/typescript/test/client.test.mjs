@@ -14,8 +14,11 @@ import {
   HealthCheckResponse_ServingStatus,
   HelpdeskClient,
   HelpdeskError,
+  lazyClient,
+  Role,
   TicketChangeKind,
   TicketPriority,
+  TicketService,
 } from "../dist/index.js";
 
 const baseUrl = process.env.HELPDESK_GATEWAY_URL;
@@ -317,4 +320,70 @@ test("watch the chat queue over gRPC-Web: a waiting chat appears", async (t) => 
   }
   controller.abort();
   assert.equal(added.customerId, waiting.user.id);
+});
+
+test("staff services load on first call: an agent lists the agents through client.users", async (t) => {
+  const agent = await agentClient(t);
+  if (!agent) {
+    return;
+  }
+  const [listed, again] = await Promise.all([
+    agent.users.listUsers({ role: Role.AGENT, pageSize: 100 }),
+    agent.users.listUsers({ role: Role.AGENT, pageSize: 100 }),
+  ]);
+  assert.ok(listed.users.some((user) => user.email === process.env.HELPDESK_AGENT_EMAIL));
+  assert.deepEqual(
+    again.users.map((user) => user.id),
+    listed.users.map((user) => user.id),
+  );
+  // Refused calls of a lazily loaded service are HelpdeskErrors like any other.
+  const stranger = await customer("Not Staff");
+  await assert.rejects(stranger.users.listUsers({}), (error) => {
+    assert.ok(error instanceof HelpdeskError);
+    assert.equal(error.code, Code.PermissionDenied);
+    return true;
+  });
+});
+
+test("a lazy client streams server-streaming calls, and a failed load is UNAVAILABLE and retried", async (t) => {
+  const agent = await agentClient(t);
+  if (!agent) {
+    return;
+  }
+  const tickets = lazyClient(agent.transport, async () => TicketService, { watchTickets: true });
+  const controller = new AbortController();
+  let caughtUp = false;
+  for await (const change of tickets.watchTickets({}, { signal: controller.signal, timeoutMs: 0 })) {
+    if (change.kind === TicketChangeKind.CAUGHT_UP) {
+      caughtUp = true;
+      controller.abort();
+      break;
+    }
+  }
+  assert.ok(caughtUp);
+
+  let loads = 0;
+  const flaky = lazyClient(
+    agent.transport,
+    async () => {
+      loads += 1;
+      if (loads === 1) {
+        throw new TypeError("Failed to fetch dynamically imported module");
+      }
+      return TicketService;
+    },
+    { watchTickets: true },
+  );
+  await assert.rejects(flaky.listTickets({ pageSize: 1 }), (error) => {
+    assert.ok(error instanceof HelpdeskError);
+    assert.equal(error.code, Code.Unavailable);
+    return true;
+  });
+  const page = await flaky.listTickets({ pageSize: 1 });
+  assert.ok(Array.isArray(page.tickets));
+  assert.equal(loads, 2);
+
+  // A streaming table that disagrees with the descriptor fails loudly instead of calling wrongly.
+  const stale = lazyClient(agent.transport, async () => TicketService, {});
+  await assert.rejects(stale.listTickets({}), /streaming table is out of date/);
 });

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# The node suite may take up to 100 s on a loaded machine; the limit also covers starting and
+# stopping the module's server and Envoy around it.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 
 async def test_node_client_suite_passes_against_the_gateway(

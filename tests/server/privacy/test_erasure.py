@@ -378,3 +378,71 @@ async def test_erasure_takes_the_current_etag_only_customers_and_a_retry_answers
     finally:
         await connection.close()
     assert [(row["type"], str(row["actor_id"])) for row in rows] == [("customer_erased", population.admin.user_id)]
+
+
+async def test_a_chat_transcript_copied_into_a_ticket_is_erased_with_the_customer(
+    stubs: Stubs, privacy: Privacy, population: Population, settings: Settings, redis_client: Redis
+) -> None:
+    word = f"transcriptword{uuid.uuid4().hex[:8]}"
+    name = f"Ysolde Transcript{uuid.uuid4().hex[:6]}"
+    email = f"transcript-{uuid.uuid4().hex[:8]}@example.com"
+    registered = await stubs.auth.Register(
+        auth_service_pb2.RegisterRequest(email=email, password="doomed password 1", display_name=name)
+    )
+    customer = SignedIn(registered.user.id, email, "doomed password 1", registered.access_token, "")
+    agent, admin = population.agent.metadata, population.admin.metadata
+    # No topic: the ticket's default subject is "Chat with" and the customer's name.
+    started = await stubs.chat.StartChat(
+        chat_service_pb2.StartChatRequest(message=f"Hello, {word} is broken"), metadata=customer.metadata
+    )
+    chat_id = started.chat.id
+    await stubs.chat.AcceptChat(chat_service_pb2.AcceptChatRequest(id=chat_id), metadata=agent)
+    await stubs.chat.SendChatMessage(
+        chat_service_pb2.SendChatMessageRequest(
+            chat_id=chat_id, body=f"Write to {email}", request_id=str(uuid.uuid4())
+        ),
+        metadata=customer.metadata,
+    )
+    ticket = await stubs.tickets.GetTicket(
+        ticket_service_pb2.GetTicketRequest(
+            id=(
+                await stubs.chat.CreateTicketFromChat(
+                    chat_service_pb2.CreateTicketFromChatRequest(id=chat_id), metadata=agent
+                )
+            ).id
+        ),
+        metadata=admin,
+    )
+    await stubs.tickets.AddTicketMessage(
+        ticket_service_pb2.AddTicketMessageRequest(ticket_id=ticket.id, body=f"Following up on {word}"),
+        metadata=agent,
+    )
+    needles = [name, email, word]
+    # The transcript did reach the ticket: the checks below can fail.
+    assert name in ticket.subject
+    transcript = await stubs.tickets.ListTicketMessages(
+        ticket_service_pb2.ListTicketMessagesRequest(ticket_id=ticket.id), metadata=admin
+    )
+    assert word in transcript.messages[0].body
+    assert email in transcript.messages[0].body
+    assert "ListTickets(query) as " + population.admin.email in await _found_through_the_api(
+        stubs, privacy, population, word
+    )
+    target = await stubs.users.GetUser(user_service_pb2.GetUserRequest(id=customer.user_id), metadata=admin)
+
+    erasure = await privacy.EraseCustomer(
+        privacy_service_pb2.EraseCustomerRequest(user_id=customer.user_id, etag=target.etag), metadata=admin
+    )
+
+    assert (erasure.tickets, erasure.chats) == (1, 1)
+    for needle in needles:
+        assert await _found_through_the_api(stubs, privacy, population, needle) == [], needle
+        assert await _found_in_the_database(settings, needle) == [], needle
+        assert await _found_in_redis(redis_client, needle) == [], needle
+    after = await stubs.tickets.ListTicketMessages(
+        ticket_service_pb2.ListTicketMessagesRequest(ticket_id=ticket.id), metadata=admin
+    )
+    assert [message.body for message in after.messages] == ["[erased]", "[erased]"]
+    # The link between the chat and its ticket stays.
+    chat = await stubs.chat.GetChat(chat_service_pb2.GetChatRequest(id=chat_id), metadata=admin)
+    assert chat.ticket_id == ticket.id

@@ -231,6 +231,16 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
     never be changed or reactivated.
     """
+    REPORT_OF_ANOTHER_AGENT: _ErrorReason.ValueType  # 280
+    """PERMISSION_DENIED (ReportService): agents read only their own figures;
+    the request named another agent in `query.agent_id` (whether or not
+    that agent exists).
+    """
+    EXPORT_TOO_LARGE: _ErrorReason.ValueType  # 310
+    """FAILED_PRECONDITION (ExportMyData): the export is larger than one answer
+    may carry (ErrorInfo metadata `size_bytes` and `limit_bytes`); nothing
+    was sent.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the `reason` of the `google.rpc.ErrorInfo` detail that
@@ -457,5 +467,15 @@ accounts are deactivated instead.
 USER_ERASED: ErrorReason.ValueType  # 261
 """FAILED_PRECONDITION (UpdateUser): the user was erased; the account can
 never be changed or reactivated.
+"""
+REPORT_OF_ANOTHER_AGENT: ErrorReason.ValueType  # 280
+"""PERMISSION_DENIED (ReportService): agents read only their own figures;
+the request named another agent in `query.agent_id` (whether or not
+that agent exists).
+"""
+EXPORT_TOO_LARGE: ErrorReason.ValueType  # 310
+"""FAILED_PRECONDITION (ExportMyData): the export is larger than one answer
+may carry (ErrorInfo metadata `size_bytes` and `limit_bytes`); nothing
+was sent.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -77,7 +77,10 @@ class PrivacyServiceServicer:
         """Everything Helpdesk holds about the caller (or, for an administrator,
         about `user_id`) as one document. Asking for another user's data
         without being an administrator is PERMISSION_DENIED whether or not the
-        user exists.
+        user exists. The document is one answer, at most the server's message
+        size limit (4 MiB by default): a larger one is FAILED_PRECONDITION
+        (`EXPORT_TOO_LARGE`, with the sizes in the ErrorInfo metadata) rather
+        than a truncated copy.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -45,7 +45,10 @@ class PrivacyServiceStub:
     """Everything Helpdesk holds about the caller (or, for an administrator,
     about `user_id`) as one document. Asking for another user's data
     without being an administrator is PERMISSION_DENIED whether or not the
-    user exists.
+    user exists. The document is one answer, at most the server's message
+    size limit (4 MiB by default): a larger one is FAILED_PRECONDITION
+    (`EXPORT_TOO_LARGE`, with the sizes in the ErrorInfo metadata) rather
+    than a truncated copy.
     """
     EraseCustomer: _grpc.UnaryUnaryMultiCallable[_privacy_service_pb2.EraseCustomerRequest, _personal_data_pb2.CustomerErasure]
     """Erases a customer: the account is deactivated and anonymised, every
@@ -86,7 +89,10 @@ class PrivacyServiceAsyncStub(PrivacyServiceStub):
     """Everything Helpdesk holds about the caller (or, for an administrator,
     about `user_id`) as one document. Asking for another user's data
     without being an administrator is PERMISSION_DENIED whether or not the
-    user exists.
+    user exists. The document is one answer, at most the server's message
+    size limit (4 MiB by default): a larger one is FAILED_PRECONDITION
+    (`EXPORT_TOO_LARGE`, with the sizes in the ErrorInfo metadata) rather
+    than a truncated copy.
     """
     EraseCustomer: _aio.UnaryUnaryMultiCallable[_privacy_service_pb2.EraseCustomerRequest, _personal_data_pb2.CustomerErasure]  # type: ignore[assignment]
     """Erases a customer: the account is deactivated and anonymised, every
@@ -130,7 +136,10 @@ class PrivacyServiceServicer(metaclass=_abc_1.ABCMeta):
         """Everything Helpdesk holds about the caller (or, for an administrator,
         about `user_id`) as one document. Asking for another user's data
         without being an administrator is PERMISSION_DENIED whether or not the
-        user exists.
+        user exists. The document is one answer, at most the server's message
+        size limit (4 MiB by default): a larger one is FAILED_PRECONDITION
+        (`EXPORT_TOO_LARGE`, with the sizes in the ErrorInfo metadata) rather
+        than a truncated copy.
         """
 
     @_abc_1.abstractmethod

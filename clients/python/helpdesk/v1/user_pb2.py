@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16helpdesk/v1/user.proto\x12\x0bhelpdesk.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x03\n\x04User\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08R\x02id\x12\x1b\n\x05\x65mail\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x05R\x05\x65mail\x12\'\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x0b\x64isplayName\x12+\n\x04role\x18\x04 \x01(\x0e\x32\x11.helpdesk.v1.RoleB\x04\xe2\x41\x01\x01R\x04role\x12\x1c\n\x06\x61\x63tive\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x01R\x06\x61\x63tive\x12\x41\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x41\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\nupdateTime\x12H\n\x0flast_login_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\rlastLoginTime\x12\x18\n\x04\x65tag\x18\t \x01(\tB\x04\xe2\x41\x01\x01R\x04\x65tag*O\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n\rROLE_CUSTOMER\x10\x01\x12\x0e\n\nROLE_AGENT\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03\x42<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16helpdesk/v1/user.proto\x12\x0bhelpdesk.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd8\x03\n\x04User\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08R\x02id\x12\x1b\n\x05\x65mail\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x05R\x05\x65mail\x12\'\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x0b\x64isplayName\x12+\n\x04role\x18\x04 \x01(\x0e\x32\x11.helpdesk.v1.RoleB\x04\xe2\x41\x01\x01R\x04role\x12\x1c\n\x06\x61\x63tive\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x01R\x06\x61\x63tive\x12\x41\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x41\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\nupdateTime\x12H\n\x0flast_login_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\rlastLoginTime\x12\x18\n\x04\x65tag\x18\t \x01(\tB\x04\xe2\x41\x01\x01R\x04\x65tag\x12?\n\nerase_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\teraseTime*O\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n\rROLE_CUSTOMER\x10\x01\x12\x0e\n\nROLE_AGENT\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03\x42<Z:github.com/helpdesk/helpdesk/gen/go/helpdesk/v1;helpdeskv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,8 +52,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_USER'].fields_by_name['last_login_time']._serialized_options = b'\342A\001\003'
   _globals['_USER'].fields_by_name['etag']._loaded_options = None
   _globals['_USER'].fields_by_name['etag']._serialized_options = b'\342A\001\001'
-  _globals['_ROLE']._serialized_start=515
-  _globals['_ROLE']._serialized_end=594
+  _globals['_USER'].fields_by_name['erase_time']._loaded_options = None
+  _globals['_USER'].fields_by_name['erase_time']._serialized_options = b'\342A\001\003'
+  _globals['_ROLE']._serialized_start=580
+  _globals['_ROLE']._serialized_end=659
   _globals['_USER']._serialized_start=106
-  _globals['_USER']._serialized_end=513
+  _globals['_USER']._serialized_end=578
 # @@protoc_insertion_point(module_scope)

@@ -69,6 +69,7 @@ class User(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     LAST_LOGIN_TIME_FIELD_NUMBER: _builtins.int
     ETAG_FIELD_NUMBER: _builtins.int
+    ERASE_TIME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned identifier (a UUID). Set it to name the user in
     `UpdateUser`.
@@ -105,6 +106,13 @@ class User(_message.Message):
     def last_login_time(self) -> _timestamp_pb2.Timestamp:
         """When the user last signed in with a password; unset if never."""
 
+    @_builtins.property
+    def erase_time(self) -> _timestamp_pb2.Timestamp:
+        """When the user's personal data was erased (`PrivacyService.EraseCustomer`);
+        unset for everyone else. An erased account is a placeholder for good: it
+        is inactive and can be neither reactivated nor changed.
+        """
+
     def __init__(
         self,
         *,
@@ -117,10 +125,11 @@ class User(_message.Message):
         update_time: _timestamp_pb2.Timestamp | None = ...,
         last_login_time: _timestamp_pb2.Timestamp | None = ...,
         etag: _builtins.str = ...,
+        erase_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "last_login_time", b"last_login_time", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "erase_time", b"erase_time", "last_login_time", b"last_login_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "create_time", b"create_time", "display_name", b"display_name", "email", b"email", "etag", b"etag", "id", b"id", "last_login_time", b"last_login_time", "role", b"role", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "create_time", b"create_time", "display_name", b"display_name", "email", b"email", "erase_time", b"erase_time", "etag", b"etag", "id", b"id", "last_login_time", b"last_login_time", "role", b"role", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

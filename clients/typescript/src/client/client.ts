@@ -1,21 +1,23 @@
 // HelpdeskClient: the API over gRPC-Web through the Envoy gateway, in browsers and Node 20+.
 
+import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { AssignmentService } from "../gen/helpdesk/v1/assignment_service_pb.js";
+import type { AssignmentService } from "../gen/helpdesk/v1/assignment_service_pb.js";
 import { AuthService } from "../gen/helpdesk/v1/auth_service_pb.js";
-import { CannedResponseService } from "../gen/helpdesk/v1/canned_response_service_pb.js";
+import type { CannedResponseService } from "../gen/helpdesk/v1/canned_response_service_pb.js";
 import type { ChatEvent } from "../gen/helpdesk/v1/chat_event_pb.js";
 import type { TicketChange } from "../gen/helpdesk/v1/ticket_change_pb.js";
 import { ChatService } from "../gen/helpdesk/v1/chat_service_pb.js";
 import { KnowledgeService } from "../gen/helpdesk/v1/knowledge_service_pb.js";
-import { MacroService } from "../gen/helpdesk/v1/macro_service_pb.js";
-import { PrivacyService } from "../gen/helpdesk/v1/privacy_service_pb.js";
-import { SlaService } from "../gen/helpdesk/v1/sla_service_pb.js";
+import type { MacroService } from "../gen/helpdesk/v1/macro_service_pb.js";
+import type { PrivacyService } from "../gen/helpdesk/v1/privacy_service_pb.js";
+import type { SlaService } from "../gen/helpdesk/v1/sla_service_pb.js";
 import { TicketService } from "../gen/helpdesk/v1/ticket_service_pb.js";
 import type { User } from "../gen/helpdesk/v1/user_pb.js";
-import { UserService } from "../gen/helpdesk/v1/user_service_pb.js";
+import type { UserService } from "../gen/helpdesk/v1/user_service_pb.js";
 import { resumableChatEvents, type ResumeOptions } from "./chat.js";
+import { lazyClient } from "./lazy.js";
 import { authInterceptor, Session } from "./session.js";
 import { resumableTicketChanges, type TicketWatchFilter, type WatchTicketsOptions } from "./tickets.js";
 
@@ -32,7 +34,14 @@ export interface HelpdeskClientOptions {
   now?: () => number;
 }
 
-/** A signed-in view of the Helpdesk API: typed service clients plus sign-in and chat helpers. */
+/**
+ * A signed-in view of the Helpdesk API: typed service clients plus sign-in and chat helpers.
+ *
+ * The services every visitor uses (auth, tickets, chat, knowledge) are built with the client; the
+ * staff consoles' and rarely used ones (users, assignment, cannedResponses, macros, privacy, sla)
+ * load their descriptors on their first call, so that a browser bundle does not carry them up front.
+ * `service(Descriptor)` builds a client of any service whose descriptor the caller imports itself.
+ */
 export class HelpdeskClient {
   readonly session: Session;
   readonly transport: Transport;
@@ -46,6 +55,7 @@ export class HelpdeskClient {
   readonly macros: Client<typeof MacroService>;
   readonly privacy: Client<typeof PrivacyService>;
   readonly sla: Client<typeof SlaService>;
+  private readonly services = new WeakMap<DescService, unknown>();
 
   constructor(options: HelpdeskClientOptions) {
     this.session = new Session(options.now);
@@ -61,15 +71,53 @@ export class HelpdeskClient {
       interceptors: [authInterceptor(this.session), ...(options.interceptors ?? [])],
     });
     this.auth = createClient(AuthService, this.transport);
-    this.users = createClient(UserService, this.transport);
     this.tickets = createClient(TicketService, this.transport);
     this.chat = createClient(ChatService, this.transport);
     this.knowledge = createClient(KnowledgeService, this.transport);
-    this.assignment = createClient(AssignmentService, this.transport);
-    this.cannedResponses = createClient(CannedResponseService, this.transport);
-    this.macros = createClient(MacroService, this.transport);
-    this.privacy = createClient(PrivacyService, this.transport);
-    this.sla = createClient(SlaService, this.transport);
+    // The import paths are literal so that bundlers see them and split each into its own chunk.
+    this.users = lazyClient(
+      this.transport,
+      () => import("../gen/helpdesk/v1/user_service_pb.js").then((m) => m.UserService),
+      {},
+    );
+    this.assignment = lazyClient(
+      this.transport,
+      () => import("../gen/helpdesk/v1/assignment_service_pb.js").then((m) => m.AssignmentService),
+      {},
+    );
+    this.cannedResponses = lazyClient(
+      this.transport,
+      () => import("../gen/helpdesk/v1/canned_response_service_pb.js").then((m) => m.CannedResponseService),
+      {},
+    );
+    this.macros = lazyClient(
+      this.transport,
+      () => import("../gen/helpdesk/v1/macro_service_pb.js").then((m) => m.MacroService),
+      {},
+    );
+    this.privacy = lazyClient(
+      this.transport,
+      () => import("../gen/helpdesk/v1/privacy_service_pb.js").then((m) => m.PrivacyService),
+      {},
+    );
+    this.sla = lazyClient(
+      this.transport,
+      () => import("../gen/helpdesk/v1/sla_service_pb.js").then((m) => m.SlaService),
+      {},
+    );
+  }
+
+  /**
+   * A client of `service` over this client's transport (signed-in calls, same deadlines), built on
+   * first use and kept: for services whose descriptor the caller imports (e.g. a lazily loaded page).
+   */
+  service<S extends DescService>(service: S): Client<S> {
+    let client = this.services.get(service);
+    if (client === undefined) {
+      client = createClient(service, this.transport);
+      this.services.set(service, client);
+    }
+    return client as Client<S>;
   }
 
   /** The signed-in user, undefined when signed out. */

@@ -97,6 +97,7 @@ const WORDED_REASONS = new Set([
   "ARTICLE_NOT_PUBLISHED",
   "INVALID_TRANSITION",
   "TRANSITION_NOT_ALLOWED",
+  "EXPORT_TOO_LARGE",
 ]);
 
 /** A sentence for any failed call, in the user's language. */

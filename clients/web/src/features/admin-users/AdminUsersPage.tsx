@@ -3,6 +3,7 @@ import { getRouteApi, Link } from "@tanstack/react-router";
 import { Activity, UserPlus, Users } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { AdminTabs } from "@/components/AdminTabs";
 import { Button, buttonClasses, Dialog, EmptyState, ErrorBanner, Page, PageHeader, SearchInput, Select, Spinner } from "@/components";
 import { useSession } from "@/lib/client";
 import { describeError } from "@/lib/errors";
@@ -11,13 +12,14 @@ import { useSearchText } from "@/lib/search-text";
 import { useDocumentTitle } from "@/lib/title";
 import { useUpdateUser, useUsers, type UserChange } from "./api";
 import { CreateUserDialog } from "./components/CreateUserDialog";
+import { UserDetailDialog } from "./components/UserDetailDialog";
 import { UserRow } from "./components/UserRow";
 import { ROLE_BY_NAME, ROLE_NAMES, type RoleName } from "./search";
 import "./i18n";
 
 const route = getRouteApi("/admin/users");
 
-/** `/admin/users`: find people, add agents and admins, change roles, deactivate and reactivate. */
+/** `/admin/users`: find people, add agents and admins, change roles, deactivate and reactivate, export and erase customers. */
 export function AdminUsersPage() {
   const { t } = useTranslation("adminUsers");
   const { t: tc } = useTranslation();
@@ -28,6 +30,7 @@ export function AdminUsersPage() {
   const [query, setQuery] = useSearchText(search.q, (q) => void navigate({ search: (previous) => ({ ...previous, q }), replace: true }));
   const [creating, setCreating] = useState(false);
   const [pending, setPending] = useState<UserChange>();
+  const [detail, setDetail] = useState<User>();
   const [notice, setNotice] = useState<{ tone: "info" | "danger"; text: string }>();
   const users = useUsers({ query: search.q ?? "", role: search.role ? ROLE_BY_NAME[search.role] : Role.UNSPECIFIED, showInactive: search.inactive === true });
   const update = useUpdateUser();
@@ -59,6 +62,7 @@ export function AdminUsersPage() {
   const pendingName = pending?.user.displayName ?? "";
   return (
     <Page width="wide">
+      <AdminTabs />
       <PageHeader
         title={t("title")}
         description={t("subtitle")}
@@ -121,6 +125,7 @@ export function AdminUsersPage() {
                 busy={update.isPending && update.variables.user.id === user.id}
                 onRole={(role) => request({ user, role })}
                 onActive={(active) => request({ user, active })}
+                onDetails={() => setDetail(user)}
               />
             ))}
           </ul>
@@ -139,6 +144,17 @@ export function AdminUsersPage() {
         onCreated={(user) => {
           setCreating(false);
           setNotice({ tone: "info", text: t("done.created", { name: user.displayName }) });
+        }}
+      />
+      <UserDetailDialog
+        user={detail}
+        onClose={() => setDetail(undefined)}
+        onErased={(erased) => {
+          const name = detail?.displayName ?? "";
+          setDetail(undefined);
+          setNotice({ tone: "info", text: t("done.erased", { name }) });
+          // The account keeps no name or email: show it by its placeholder address, deactivated as it is.
+          void navigate({ search: (previous) => ({ ...previous, q: erased.email, inactive: true }), replace: true });
         }}
       />
       <Dialog

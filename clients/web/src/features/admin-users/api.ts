@@ -1,9 +1,11 @@
 // The admin console's server state: the user list (search, role, deactivated too), creating users,
-// and changing a user's role or active flag.
+// changing a user's role or active flag, and (customers) exporting or erasing their personal data.
 
-import { Role, type User } from "@helpdesk/client";
+import { toJsonString } from "@bufbuild/protobuf";
+import { PersonalDataExportSchema, Role, type User } from "@helpdesk/client";
 import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { client } from "@/lib/client";
+import { saveTextFile } from "@/lib/download";
 
 export interface UserFilter {
   query: string;
@@ -64,4 +66,28 @@ export function useUpdateUser() {
     // Conflicts included: the list shows the user as the server has them now.
     onSettled: () => queryClient.invalidateQueries({ queryKey: userKeys.all }),
   });
+}
+
+/** Erases a customer, confirmed by the etag of the account as the admin saw it; answers the account as it is now. */
+export function useEraseCustomer() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (user: User) => {
+      await client.privacy.eraseCustomer({ userId: user.id, etag: user.etag });
+      return client.users.getUser({ id: user.id });
+    },
+    // A stale etag too: the list shows the account as the server has it now.
+    onSettled: () => queryClient.invalidateQueries({ queryKey: userKeys.all }),
+  });
+}
+
+/** The file name of an admin's export of `user` made on `day`. */
+export function userExportFileName(user: User, day: Date): string {
+  return `helpdesk-data-${user.id}-${day.toISOString().slice(0, 10)}.json`;
+}
+
+/** Everything Helpdesk holds about `user`, handed to the browser as a JSON download. */
+export async function downloadUserData(user: User): Promise<void> {
+  const data = await client.privacy.exportMyData({ userId: user.id });
+  saveTextFile(userExportFileName(user, new Date()), toJsonString(PersonalDataExportSchema, data, { prettySpaces: 2 }));
 }

@@ -2,6 +2,7 @@
 import { toJsonString } from "@bufbuild/protobuf";
 import { PersonalDataExportSchema } from "@helpdesk/client";
 import { client } from "@/lib/client";
+import { saveTextFile } from "@/lib/download";
 
 /** The file name of an export made on `day` (YYYY-MM-DD). */
 export function exportFileName(day: Date): string {
@@ -11,17 +12,5 @@ export function exportFileName(day: Date): string {
 /** Reads the signed-in user's data and hands it to the browser as a download. */
 export async function downloadMyData(): Promise<void> {
   const data = await client.privacy.exportMyData({ userId: "me" });
-  const json = toJsonString(PersonalDataExportSchema, data, { prettySpaces: 2 });
-  const url = URL.createObjectURL(new Blob([json], { type: "application/json" }));
-  try {
-    const link = document.createElement("a");
-    link.href = url;
-    link.download = exportFileName(new Date());
-    document.body.append(link);
-    link.click();
-    link.remove();
-  } finally {
-    // After the click the browser holds its own reference; revoking on the next tick frees the blob.
-    setTimeout(() => URL.revokeObjectURL(url), 0);
-  }
+  saveTextFile(exportFileName(new Date()), toJsonString(PersonalDataExportSchema, data, { prettySpaces: 2 }));
 }

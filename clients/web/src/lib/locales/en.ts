@@ -83,6 +83,7 @@ const en = {
       ARTICLE_NOT_PUBLISHED: "This article is not published.",
       INVALID_TRANSITION: "The ticket can’t move to that status.",
       TRANSITION_NOT_ALLOWED: "You can’t move the ticket to that status.",
+      EXPORT_TOO_LARGE: "This data is too large to download in one piece. Please ask support for a copy.",
     },
     field: {
         maxChars: "Use at most {{count}} characters.",

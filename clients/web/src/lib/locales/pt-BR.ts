@@ -85,6 +85,7 @@ const ptBR: CommonStrings = {
       ARTICLE_NOT_PUBLISHED: "Este artigo não está publicado.",
       INVALID_TRANSITION: "O chamado não pode passar para esse status.",
       TRANSITION_NOT_ALLOWED: "Você não pode passar o chamado para esse status.",
+      EXPORT_TOO_LARGE: "Estes dados são grandes demais para baixar de uma vez. Peça uma cópia ao suporte.",
     },
     field: {
         maxChars: "Use no máximo {{count}} caracteres.",

@@ -130,7 +130,10 @@ export const PrivacyService: GenService<{
    * Everything Helpdesk holds about the caller (or, for an administrator,
    * about `user_id`) as one document. Asking for another user's data
    * without being an administrator is PERMISSION_DENIED whether or not the
-   * user exists.
+   * user exists. The document is one answer, at most the server's message
+   * size limit (4 MiB by default): a larger one is FAILED_PRECONDITION
+   * (`EXPORT_TOO_LARGE`, with the sizes in the ErrorInfo metadata) rather
+   * than a truncated copy.
    *
    * @generated from rpc helpdesk.v1.PrivacyService.ExportMyData
    */

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file helpdesk/v1/user.proto.
  */
 export const file_helpdesk_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChZoZWxwZGVzay92MS91c2VyLnByb3RvEgtoZWxwZGVzay52MSLEAgoEVXNlchIQCgJpZBgBIAEoCUIE4kEBCBIUCgVlbWFpbBgCIAEoCUIF4kECAgUSGgoMZGlzcGxheV9uYW1lGAMgASgJQgTiQQECEiUKBHJvbGUYBCABKA4yES5oZWxwZGVzay52MS5Sb2xlQgTiQQEBEhQKBmFjdGl2ZRgFIAEoCEIE4kEBARI1CgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSNQoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjkKD2xhc3RfbG9naW5fdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSEgoEZXRhZxgJIAEoCUIE4kEBASpPCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIRCg1ST0xFX0NVU1RPTUVSEAESDgoKUk9MRV9BR0VOVBACEg4KClJPTEVfQURNSU4QA0I8WjpnaXRodWIuY29tL2hlbHBkZXNrL2hlbHBkZXNrL2dlbi9nby9oZWxwZGVzay92MTtoZWxwZGVza3YxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChZoZWxwZGVzay92MS91c2VyLnByb3RvEgtoZWxwZGVzay52MSL6AgoEVXNlchIQCgJpZBgBIAEoCUIE4kEBCBIUCgVlbWFpbBgCIAEoCUIF4kECAgUSGgoMZGlzcGxheV9uYW1lGAMgASgJQgTiQQECEiUKBHJvbGUYBCABKA4yES5oZWxwZGVzay52MS5Sb2xlQgTiQQEBEhQKBmFjdGl2ZRgFIAEoCEIE4kEBARI1CgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSNQoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgTiQQEDEjkKD2xhc3RfbG9naW5fdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMSEgoEZXRhZxgJIAEoCUIE4kEBARI0CgplcmFzZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAypPCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIRCg1ST0xFX0NVU1RPTUVSEAESDgoKUk9MRV9BR0VOVBACEg4KClJPTEVfQURNSU4QA0I8WjpnaXRodWIuY29tL2hlbHBkZXNrL2hlbHBkZXNrL2dlbi9nby9oZWxwZGVzay92MTtoZWxwZGVza3YxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * A person who can sign in to Helpdesk.
@@ -90,6 +90,15 @@ export type User = Message<"helpdesk.v1.User"> & {
    * @generated from field: string etag = 9;
    */
   etag: string;
+
+  /**
+   * When the user's personal data was erased (`PrivacyService.EraseCustomer`);
+   * unset for everyone else. An erased account is a placeholder for good: it
+   * is inactive and can be neither reactivated nor changed.
+   *
+   * @generated from field: google.protobuf.Timestamp erase_time = 10;
+   */
+  eraseTime?: Timestamp | undefined;
 };
 
 /**

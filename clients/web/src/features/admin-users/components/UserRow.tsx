@@ -7,23 +7,26 @@ import { roleKey } from "@/lib/roles";
 
 const ROLES = [Role.CUSTOMER, Role.AGENT, Role.ADMIN] as const;
 
-/** One user: who, role (changeable), active or not, last sign-in, and deactivate / reactivate. */
+/** One user: who, role (changeable), active, deactivated or erased, last sign-in, details, and deactivate / reactivate. */
 export function UserRow({
   user,
   self,
   busy,
   onRole,
   onActive,
+  onDetails,
 }: {
   user: User;
   self: boolean;
   busy: boolean;
   onRole: (role: Role) => void;
   onActive: (active: boolean) => void;
+  onDetails: () => void;
 }) {
   const { t, i18n } = useTranslation("adminUsers");
   const { t: tc } = useTranslation();
   const name = user.displayName;
+  const erased = user.eraseTime !== undefined;
   return (
     <li className="flex flex-col gap-3 px-4 py-3.5 sm:flex-row sm:items-center sm:gap-4 sm:px-5">
       <div className="flex min-w-0 flex-1 items-center gap-3">
@@ -32,7 +35,11 @@ export function UserRow({
           <div className="flex flex-wrap items-center gap-2">
             <span className={user.active ? "truncate font-medium text-fg" : "truncate font-medium text-muted"}>{name}</span>
             {self ? <Badge tone="accent">{t("you")}</Badge> : null}
-            {user.active ? null : (
+            {erased ? (
+              <Badge tone="danger" dot>
+                {t("erased")}
+              </Badge>
+            ) : user.active ? null : (
               <Badge tone="warning" dot>
                 {t("inactive")}
               </Badge>
@@ -44,12 +51,12 @@ export function UserRow({
           </div>
         </div>
       </div>
-      <div className="flex shrink-0 items-center gap-2 pl-12 sm:pl-0">
+      <div className="flex shrink-0 flex-wrap items-center gap-2 pl-12 sm:pl-0">
         <div className="relative">
           <select
             aria-label={t("roleOf", { name })}
             value={user.role}
-            disabled={self || busy || !user.active}
+            disabled={self || busy || !user.active || erased}
             onChange={(event) => onRole(Number(event.target.value) as Role)}
             className="h-8 appearance-none rounded-lg border border-border-strong bg-surface pr-8 pl-3 text-[13px] text-fg shadow-xs disabled:opacity-60"
           >
@@ -61,7 +68,10 @@ export function UserRow({
           </select>
           <ChevronDown aria-hidden="true" className="pointer-events-none absolute top-1/2 right-2.5 size-3.5 -translate-y-1/2 text-muted" />
         </div>
-        {user.active ? (
+        <Button variant="ghost" size="sm" aria-label={t("detailsNamed", { name })} onClick={onDetails}>
+          {t("details")}
+        </Button>
+        {erased ? null : user.active ? (
           <Button variant="secondary" size="sm" disabled={self || busy} aria-label={t("deactivateNamed", { name })} onClick={() => onActive(false)}>
             {t("deactivate")}
           </Button>

@@ -1,0 +1,1 @@
+"""Reports: ticket, chat, satisfaction and agent-load figures over time, from rollups kept by a job."""

@@ -1,0 +1,259 @@
+"""Reports: who may see which figures, and the figures of a range, from the rollups and the live tables.
+
+Ticket figures come from the hourly rollups (`server.reports.rollup`); chat, satisfaction and
+chat-load figures are read from `chats` and `tickets` by their indexed times. An agent's
+figures are those of the tickets assigned to them and the chats they took; an administrator
+reads anyone's.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from domain.roles import Role
+from server.core.context import Principal
+from server.core.errors import PermissionDenied
+from server.reports.figures import (
+    ChatPoint,
+    GroupLabel,
+    LoadPoint,
+    Ratings,
+    Report,
+    SatisfactionPoint,
+    Series,
+    TicketPoint,
+)
+from server.reports.histogram import bin_of, merge
+from server.reports.validation import QueryInput, ReportRange, check_query
+from storage.db import Database
+from storage.models.reports import NO_AGENT
+from storage.repositories.reports import FIRST_RESPONSE, TICKETS_CURSOR, Scope
+from storage.unit_of_work import UnitOfWork
+
+P = TypeVar("P")
+
+
+def _scope(principal: Principal, report_range: ReportRange) -> Scope:
+    if principal.role is Role.ADMIN:
+        agent_id = report_range.agent_id
+    elif principal.role is Role.AGENT:
+        if report_range.agent_id not in (None, principal.user_id):
+            raise PermissionDenied("agents read only their own figures", reason="REPORT_OF_ANOTHER_AGENT")
+        agent_id = principal.user_id
+    else:
+        raise PermissionDenied("reports are for agents and administrators")
+    return Scope(agent_id=agent_id, category=report_range.category, priority=report_range.priority)
+
+
+def _sort_key(label: GroupLabel) -> tuple[Any, ...]:
+    # Unassigned work after the agents; agents by name; categories by name; priorities most urgent first.
+    return (
+        label.agent_id is None,
+        label.agent_display_name.casefold(),
+        str(label.agent_id),
+        label.category,
+        -label.priority,
+    )
+
+
+async def _labels(uow: UnitOfWork, dimension: str, values: Iterable[Any]) -> dict[Any, GroupLabel]:
+    values = set(values)
+    if dimension == "agent":
+        names = await uow.reports.display_names(user_ids=(v for v in values if v is not None and v != NO_AGENT))
+        return {
+            value: GroupLabel(dimension, agent_id=value, agent_display_name=names.get(value, ""))
+            if value is not None and value != NO_AGENT
+            else GroupLabel(dimension)
+            for value in values
+        }
+    if dimension == "category":
+        return {value: GroupLabel(dimension, category=value or "") for value in values}
+    if dimension == "priority":
+        return {value: GroupLabel(dimension, priority=int(value or 0)) for value in values}
+    return {value: GroupLabel(dimension) for value in values}
+
+
+def _series(labels: dict[Any, GroupLabel], points: dict[Any, list[P]], totals: dict[Any, P]) -> list[Series[P]]:
+    ordered = sorted(points, key=lambda value: _sort_key(labels[value]))
+    return [Series(group=labels[value], points=points[value], total=totals[value]) for value in ordered]
+
+
+class Reports:
+    """The figures of a range for a caller."""
+
+    def __init__(self, *, database: Database, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._database = database
+        self._now = now
+
+    async def tickets(self, *, principal: Principal, query: QueryInput) -> Report[TicketPoint]:
+        """Created, resolved, reopened, backlog, response and resolution times and SLA outcomes per bucket."""
+        report_range = check_query(query)
+        scope = _scope(principal, report_range)
+        bounds = report_range.boundaries
+        n = len(bounds) - 1
+        dimension = report_range.group_by
+        async with self._database.unit_of_work() as uow:
+            await uow.reports.read_one_snapshot()
+            cursor = await uow.reports.cursor(name=TICKETS_CURSOR)
+            sums = await uow.reports.ticket_sums(boundaries=bounds, group_by=dimension, scope=scope)
+            durations = await uow.reports.duration_sums(boundaries=bounds, group_by=dimension, scope=scope)
+            backlog_now = await uow.reports.backlog_now(group_by=dimension, scope=scope)
+            values = {row.group for row in sums} | {row.group for row in durations} | set(backlog_now)
+            if not dimension:
+                values.add(None)
+            labels = await _labels(uow, dimension, values)
+        points = {value: [TicketPoint(start_time=bounds[i]) for i in range(n)] for value in values}
+        after: dict[Any, int] = defaultdict(int)
+        for row in sums:
+            if row.bucket > n:
+                after[row.group] += row.backlog_delta
+                continue
+            point = points[row.group][row.bucket - 1]
+            point.created += row.created
+            point.resolved += row.resolved
+            point.reopened += row.reopened
+            point.backlog += row.backlog_delta  # the delta for now; turned into the level below
+            point.sla_met += row.sla_met
+            point.sla_breached += row.sla_breached
+        for hits in durations:
+            point = points[hits.group][hits.bucket - 1]
+            histogram = point.first_response if hits.measure == FIRST_RESPONSE else point.resolution
+            histogram[hits.bin] = histogram.get(hits.bin, 0) + hits.hits
+        totals: dict[Any, TicketPoint] = {}
+        for value, series in points.items():
+            # Backlog at the end of each bucket: the level now minus every change after that end.
+            level = backlog_now.get(value, 0) - after[value]
+            for point in reversed(series):
+                delta = point.backlog
+                point.backlog = level
+                level -= delta
+            totals[value] = TicketPoint(
+                start_time=bounds[0],
+                created=sum(p.created for p in series),
+                resolved=sum(p.resolved for p in series),
+                reopened=sum(p.reopened for p in series),
+                backlog=series[-1].backlog,
+                sla_met=sum(p.sla_met for p in series),
+                sla_breached=sum(p.sla_breached for p in series),
+                first_response=merge(p.first_response for p in series),
+                resolution=merge(p.resolution for p in series),
+            )
+        return Report(bounds[0], bounds[-1], _series(labels, points, totals), data_time=cursor.data_time)
+
+    async def chats(self, *, principal: Principal, query: QueryInput) -> Report[ChatPoint]:
+        """Chats started, accepted and missed, waits and durations per bucket of the start."""
+        report_range = check_query(query)
+        scope = _scope(principal, report_range)
+        bounds = report_range.boundaries
+        n = len(bounds) - 1
+        by_agent = report_range.group_by == "agent"
+        dimension = "agent" if by_agent else ""
+        async with self._database.read_only() as uow:
+            rows = await uow.reports.chats_started(boundaries=bounds, by_agent=by_agent, agent_id=scope.agent_id)
+            values = {row.group for row in rows} | (set() if by_agent else {None})
+            labels = await _labels(uow, dimension, values)
+        points = {value: [ChatPoint(start_time=bounds[i]) for i in range(n)] for value in values}
+        for row in rows:
+            point = points[row.group][row.bucket - 1]
+            point.started += 1
+            point.accepted += row.accepted
+            point.missed += row.missed
+            if row.wait_seconds is not None:
+                index = bin_of(float(row.wait_seconds))
+                point.wait[index] = point.wait.get(index, 0) + 1
+            if row.duration_seconds is not None:
+                index = bin_of(float(row.duration_seconds))
+                point.duration[index] = point.duration.get(index, 0) + 1
+        totals = {
+            value: ChatPoint(
+                start_time=bounds[0],
+                started=sum(p.started for p in series),
+                accepted=sum(p.accepted for p in series),
+                missed=sum(p.missed for p in series),
+                wait=merge(p.wait for p in series),
+                duration=merge(p.duration for p in series),
+            )
+            for value, series in points.items()
+        }
+        return Report(bounds[0], bounds[-1], _series(labels, points, totals))
+
+    async def satisfaction(self, *, principal: Principal, query: QueryInput) -> Report[SatisfactionPoint]:
+        """Ticket ratings by bucket of resolution and chat ratings by bucket of end."""
+        report_range = check_query(query)
+        scope = _scope(principal, report_range)
+        bounds = report_range.boundaries
+        n = len(bounds) - 1
+        dimension = report_range.group_by
+        async with self._database.read_only() as uow:
+            tickets = await uow.reports.ticket_ratings(boundaries=bounds, group_by=dimension, scope=scope)
+            # Chats have no category or priority: they join the single series, or the agents' ones.
+            chat_by_agent = dimension == "agent"
+            chats = []
+            if dimension in ("", "agent"):
+                chats = await uow.reports.chat_ratings(
+                    boundaries=bounds, by_agent=chat_by_agent, agent_id=scope.agent_id
+                )
+            values = {row.group for row in tickets} | {row.group for row in chats}
+            if not dimension:
+                values.add(None)
+            labels = await _labels(uow, dimension, values)
+        points = {value: [SatisfactionPoint(start_time=bounds[i]) for i in range(n)] for value in values}
+        for rows, kind in ((tickets, "tickets"), (chats, "chats")):
+            for row in rows:
+                ratings: Ratings = getattr(points[row.group][row.bucket - 1], kind)
+                ratings.eligible += row.conversations
+                if row.rating is not None:
+                    ratings.distribution[row.rating - 1] += row.conversations
+        totals: dict[Any, SatisfactionPoint] = {}
+        for value, series in points.items():
+            total = SatisfactionPoint(start_time=bounds[0])
+            for point in series:
+                total.tickets.add(point.tickets)
+                total.chats.add(point.chats)
+            totals[value] = total
+        return Report(bounds[0], bounds[-1], _series(labels, points, totals))
+
+    async def agent_load(self, *, principal: Principal, query: QueryInput) -> Report[LoadPoint]:
+        """Open tickets (from the rollups) and active chats per agent at the end of each bucket, and now."""
+        report_range = check_query(query)
+        scope = Scope(agent_id=_scope(principal, report_range).agent_id)
+        bounds = report_range.boundaries
+        n = len(bounds) - 1
+        now = self._now()
+        async with self._database.unit_of_work() as uow:
+            await uow.reports.read_one_snapshot()
+            sums = await uow.reports.ticket_sums(boundaries=bounds, group_by="agent", scope=scope)
+            backlog_now = await uow.reports.backlog_now(group_by="agent", scope=scope)
+            chats = await uow.reports.chats_accepted_between(
+                start=bounds[1] if n else bounds[0], end=max(now, bounds[-1]), agent_id=scope.agent_id
+            )
+            values = {row.group for row in sums} | set(backlog_now) | {agent for agent, _, _ in chats}
+            values.discard(NO_AGENT)
+            labels = await _labels(uow, "agent", values)
+        deltas: dict[Any, list[int]] = defaultdict(lambda: [0] * (n + 1))
+        for row in sums:
+            deltas[row.group][row.bucket - 1] += row.backlog_delta
+        points = {value: [LoadPoint(start_time=bounds[i]) for i in range(n)] for value in values}
+        totals = {value: LoadPoint(start_time=now) for value in values}
+        for value, series in points.items():
+            level = backlog_now.get(value, 0) - deltas[value][n]
+            for i in reversed(range(n)):
+                series[i].open_tickets = level
+                level -= deltas[value][i]
+            totals[value].open_tickets = backlog_now.get(value, 0)
+        ends = bounds[1:]
+        for agent, accepted, ended in chats:
+            if agent not in points:
+                continue
+            # Active at a bucket's end: accepted before it and not ended by then.
+            first = bisect.bisect_right(ends, accepted)
+            last = n if ended is None else bisect.bisect_left(ends, ended)
+            for i in range(first, last):
+                points[agent][i].active_chats += 1
+            if accepted <= now and (ended is None or ended > now):
+                totals[agent].active_chats += 1
+        return Report(bounds[0], bounds[-1], _series(labels, points, totals))

@@ -1,0 +1,132 @@
+"""Folding ticket changes into hourly rollup deltas: the rules of the ticket figures, without I/O.
+
+Each change of the ticket change log carries the ticket's status, assignee, category and
+priority before and after it; the figures follow from those alone, plus what the rollup
+remembers of each ticket (`TicketFact`), the author of an added message and the SLA outcome of a
+resolved ticket:
+
+- created: a `created` change (counted under the ticket's group at creation);
+- resolved: a change from an open status (open, in progress, waiting on the customer) to
+  resolved or closed; reopened: the way back;
+- backlog: tickets in an open status; a change moves a ticket's unit of backlog from its old
+  group to its new one (a reassignment, a new category or priority), or adds or removes it;
+- first response: the first public message of an agent or administrator, measured from the
+  ticket's creation; resolution time: creation to each resolution;
+- SLA: each resolution of a ticket with an SLA policy is met, or breached if the breach job had
+  recorded either target breached by then.
+
+Every figure is counted in the UTC hour of the change's commit and under the ticket's group
+after the change (before it, for a deletion).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from server.reports.histogram import bin_of
+from storage.models.reports import NO_AGENT
+from storage.repositories.reports import (
+    FIRST_RESPONSE,
+    RESOLUTION,
+    DurationKey,
+    Group,
+    HourKey,
+    SlaOutcome,
+    TicketFact,
+)
+from storage.repositories.ticket_changes import ChangeRecord
+
+OPEN_STATUSES = frozenset({"open", "in_progress", "waiting_on_customer"})
+DONE_STATUSES = frozenset({"resolved", "closed"})
+STAFF_ROLES = frozenset({"agent", "admin"})
+COUNTERS = ("created", "resolved", "reopened", "backlog_delta", "sla_met", "sla_breached")
+
+
+@dataclass(slots=True)
+class Fold:
+    """The deltas of a batch of changes, ready to add to the rollup tables."""
+
+    hours: dict[HourKey, dict[str, int]] = field(default_factory=dict)
+    durations: dict[DurationKey, int] = field(default_factory=dict)
+    backlog: dict[Group, int] = field(default_factory=dict)
+    facts: dict[uuid.UUID, TicketFact] = field(default_factory=dict)
+
+    def count(self, hour: datetime, group: Group, counter: str, amount: int = 1) -> None:
+        """Adds `amount` to one counter of one hour and group."""
+        counters = self.hours.setdefault(HourKey(hour, *group), dict.fromkeys(COUNTERS, 0))
+        counters[counter] += amount
+        if counter == "backlog_delta":
+            self.backlog[group] = self.backlog.get(group, 0) + amount
+
+    def measure(self, hour: datetime, group: Group, measure: int, seconds: float) -> None:
+        """Adds one duration to a histogram."""
+        key = DurationKey(hour, *group, measure, bin_of(seconds))
+        self.durations[key] = self.durations.get(key, 0) + 1
+
+
+def hour_of(moment: datetime) -> datetime:
+    """The UTC hour holding `moment`."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def _group(agent_id: uuid.UUID | None, category: str | None, priority: int | None) -> Group:
+    return Group(agent_id or NO_AGENT, category or "", priority or 0)
+
+
+def fold_changes(
+    changes: Iterable[ChangeRecord],
+    *,
+    facts: Mapping[uuid.UUID, TicketFact],
+    staff_messages: frozenset[uuid.UUID],
+    sla: Mapping[uuid.UUID, SlaOutcome],
+) -> Fold:
+    """The rollup deltas of `changes` (in position order).
+
+    `facts` are the remembered facts of the changes' tickets, `staff_messages` the ids of the
+    added messages written by agents or administrators, `sla` the SLA outcome of the tickets
+    resolved in the batch. The returned fold's `facts` are the new or changed ones.
+    """
+    fold = Fold()
+    known = dict(facts)
+    for change in changes:
+        hour = hour_of(change.commit_time)
+        old = _group(change.old_assignee_id, change.old_category, change.old_priority)
+        new = _group(change.new_assignee_id, change.new_category, change.new_priority)
+        was_open = change.old_status in OPEN_STATUSES
+        is_open = change.new_status in OPEN_STATUSES
+        if change.kind == "created":
+            fold.count(hour, new, "created")
+            born = TicketFact(change.ticket_id, change.commit_time, None)
+            known[change.ticket_id] = born
+            fold.facts[change.ticket_id] = born
+        if was_open and (not is_open or old != new):
+            fold.count(hour, old, "backlog_delta", -1)
+        if is_open and (not was_open or old != new):
+            fold.count(hour, new, "backlog_delta", 1)
+        if change.kind == "deleted":
+            continue
+        fact = known.get(change.ticket_id)
+        if was_open and change.new_status in DONE_STATUSES:
+            fold.count(hour, new, "resolved")
+            if fact is not None:
+                fold.measure(hour, new, RESOLUTION, (change.commit_time - fact.create_time).total_seconds())
+            outcome = sla.get(change.ticket_id)
+            if outcome is not None and outcome.under_sla:
+                fold.count(hour, new, "sla_breached" if outcome.breached else "sla_met")
+        elif change.old_status in DONE_STATUSES and is_open:
+            fold.count(hour, new, "reopened")
+        if (
+            change.kind == "message_added"
+            and not change.internal
+            and change.message_id in staff_messages
+            and fact is not None
+            and fact.first_response_time is None
+        ):
+            fold.measure(hour, new, FIRST_RESPONSE, (change.commit_time - fact.create_time).total_seconds())
+            answered = fact._replace(first_response_time=change.commit_time)
+            known[change.ticket_id] = answered
+            fold.facts[change.ticket_id] = answered
+    return fold

@@ -1,0 +1,114 @@
+"""The rollup job: folds the ticket change log into the report rollups, each change exactly once.
+
+Every replica runs the job every `report_rollup_interval_seconds`. A fold locks the cursor row
+(`SELECT ... FOR UPDATE SKIP LOCKED`: a replica finding it locked leaves the work to the one
+holding it), reads the next changes after the cursor in position order, adds their deltas to the
+rollup rows and moves the cursor, all in one transaction. Positions of the change log are
+gap-free and commit-ordered, so what a fold reads is a complete prefix of the log; a fold cut
+short (a crash, a restart, PostgreSQL gone) rolls back whole, rollup rows and cursor together,
+and the next fold on any replica starts again from the same cursor.
+
+The log keeps changes for `ticket_change_retention_seconds` (7 days by default): a rollup left
+without any running replica for longer misses the pruned changes, and says so in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+
+from server.reports.fold import DONE_STATUSES, fold_changes
+from storage.db import Database
+from storage.repositories.reports import TICKETS_CURSOR
+
+_log = logging.getLogger(__name__)
+
+
+class TicketRollup:
+    """Keeps the ticket rollups current; safe to run on every replica at once."""
+
+    def __init__(self, *, database: Database, interval_seconds: float, batch_size: int) -> None:
+        self._database = database
+        self._interval = interval_seconds
+        self._batch = batch_size
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self, *, wait: bool = False) -> int:
+        """Folds every change committed so far; returns how many.
+
+        Without `wait`, leaves the work to another replica found folding; with it, waits for that
+        fold to end and goes on, so that every change committed before the call is counted on return.
+        """
+        total = 0
+        while True:
+            folded = await self.fold_batch(wait=wait)
+            total += folded
+            if folded < self._batch:
+                return total
+
+    async def fold_batch(self, *, wait: bool = False) -> int:
+        """Folds up to one batch of changes in one transaction; 0 when caught up (or another replica folds)."""
+        async with self._database.unit_of_work() as uow:
+            cursor = await uow.reports.lock_cursor(name=TICKETS_CURSOR, wait=wait)
+            if cursor is None:
+                return 0
+            changes = await uow.ticket_changes.list_after(position=cursor.position, limit=self._batch)
+            if not changes:
+                return 0
+            if changes[0].position != cursor.position + 1:
+                _log.warning(
+                    "reports: ticket changes %d to %d were pruned before they were counted",
+                    cursor.position + 1,
+                    changes[0].position - 1,
+                )
+            facts = await uow.reports.facts(ticket_ids=(change.ticket_id for change in changes))
+            staff = await uow.reports.staff_messages(
+                message_ids=(
+                    change.message_id
+                    for change in changes
+                    if change.message_id is not None and change.kind == "message_added" and not change.internal
+                )
+            )
+            sla = await uow.reports.sla_outcomes(
+                ticket_ids=(change.ticket_id for change in changes if change.new_status in DONE_STATUSES)
+            )
+            fold = fold_changes(changes, facts=facts, staff_messages=staff, sla=sla)
+            await uow.reports.apply(
+                hours=fold.hours, durations=fold.durations, backlog=fold.backlog, facts=fold.facts.values()
+            )
+            last = changes[-1]
+            await uow.reports.advance_cursor(name=TICKETS_CURSOR, position=last.position, data_time=last.commit_time)
+            return len(changes)
+
+    def start(self, *, until: Callable[[], Awaitable[object]]) -> None:
+        """Runs the job every interval (jittered, so that replicas spread out) until `until()` returns."""
+        self._task = asyncio.create_task(self._run_until(until), name="report-rollup")
+
+    async def stop(self) -> None:
+        """Stops the job (a fold in progress rolls back; the next one redoes it)."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run_until(self, until: Callable[[], Awaitable[object]]) -> None:
+        loop = asyncio.ensure_future(self._loop())
+        ended = asyncio.ensure_future(until())
+        try:
+            await asyncio.wait({loop, ended}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (loop, ended):
+                task.cancel()
+            await asyncio.gather(loop, ended, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - PostgreSQL may be down; the next run catches up
+                _log.warning("reports: a rollup run failed; the next one catches up", exc_info=True)
+            await asyncio.sleep(self._interval * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not a secret

@@ -1,0 +1,100 @@
+"""Report rollups: ticket figures per UTC hour and per agent, category and priority, kept by the rollup job.
+
+The job (`server.reports.rollup`) follows the ticket change log (`ticket_changes`) in position
+order and folds each change into these tables; `report_cursors` says how far it went, and is
+updated in the same transaction as the rollup rows, so every change is counted exactly once
+whichever replica folds it and whenever a fold is cut short.
+
+- `report_ticket_hours`: counts per hour and group. `backlog_delta` is the change of the number
+  of unresolved tickets of the group during the hour (the backlog at any time is the current
+  backlog minus the deltas after it).
+- `report_ticket_durations`: first response and resolution times as a histogram per hour and
+  group (`measure` 1 first response, 2 resolution; `bin` from `server.reports.histogram`), which
+  sums over any set of hours.
+- `report_ticket_backlog`: unresolved tickets per group now.
+- `report_ticket_facts`: what the job remembers of each ticket: when it was created and whether
+  it had its first reply from the staff.
+
+A ticket without an assignee is counted under the nil UUID (primary keys cannot hold NULL).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+from storage.models.tickets import Ticket
+
+NO_AGENT = uuid.UUID(int=0)
+
+
+class ReportCursor(Base):
+    """How far a rollup has folded its log (the last position counted)."""
+
+    __tablename__ = "report_cursors"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # When the last fold committed, and the commit time of the last change it counted.
+    update_time: Mapped[datetime | None]
+    data_time: Mapped[datetime | None]
+
+
+class ReportTicketHour(Base):
+    """Ticket counts of one UTC hour for one agent, category and priority."""
+
+    __tablename__ = "report_ticket_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(Text, primary_key=True)
+    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    resolved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    backlog_delta: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sla_met: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sla_breached: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class ReportTicketDuration(Base):
+    """How many durations of one measure fell in one histogram bin, in one UTC hour and group."""
+
+    __tablename__ = "report_ticket_durations"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(Text, primary_key=True)
+    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class ReportTicketBacklog(Base):
+    """Unresolved tickets of one group now."""
+
+    __tablename__ = "report_ticket_backlog"
+
+    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(Text, primary_key=True)
+    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    open_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class ReportTicketFact(Base):
+    """What the rollup remembers of one ticket (no foreign key: the figures outlive a deleted ticket)."""
+
+    __tablename__ = "report_ticket_facts"
+
+    ticket_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    create_time: Mapped[datetime]
+    first_response_time: Mapped[datetime | None]
+
+
+# The satisfaction report reads ticket ratings by resolution time straight from `tickets`.
+Index("ix_tickets_resolve_time", Ticket.resolve_time, postgresql_where=text("resolve_time IS NOT NULL"))

@@ -1,0 +1,402 @@
+"""The report rollups: the job's cursor and deltas, and the sums a report reads (`storage.models.reports`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# `report_ticket_durations.measure`.
+FIRST_RESPONSE, RESOLUTION = 1, 2
+TICKETS_CURSOR = "tickets"
+
+
+class Group(NamedTuple):
+    """Who and what a figure is about: agent (nil UUID: unassigned), category, priority (1-4)."""
+
+    agent_id: uuid.UUID
+    category: str
+    priority: int
+
+
+class HourKey(NamedTuple):
+    """One row of `report_ticket_hours`."""
+
+    hour: datetime
+    agent_id: uuid.UUID
+    category: str
+    priority: int
+
+
+class DurationKey(NamedTuple):
+    """One row of `report_ticket_durations`."""
+
+    hour: datetime
+    agent_id: uuid.UUID
+    category: str
+    priority: int
+    measure: int
+    bin: int
+
+
+class TicketFact(NamedTuple):
+    """What the rollup remembers of a ticket."""
+
+    ticket_id: uuid.UUID
+    create_time: datetime
+    first_response_time: datetime | None
+
+
+class SlaOutcome(NamedTuple):
+    """A ticket's SLA state as its resolution is folded."""
+
+    under_sla: bool
+    breached: bool
+
+
+class CursorState(NamedTuple):
+    """How far a rollup has folded: the last position and the commit time of that change."""
+
+    position: int
+    data_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scope:
+    """Which rollup rows a report sums: an agent (nil UUID: unassigned), a category, a priority."""
+
+    agent_id: uuid.UUID | None = None
+    category: str | None = None
+    priority: int | None = None
+
+
+class TicketSums(NamedTuple):
+    """Sums of the counters of one bucket (`bucket` 1..n, n+1 after the range) and group value."""
+
+    bucket: int
+    group: Any
+    created: int
+    resolved: int
+    reopened: int
+    backlog_delta: int
+    sla_met: int
+    sla_breached: int
+
+
+class DurationSums(NamedTuple):
+    """A histogram bin's count in one bucket and group value."""
+
+    bucket: int
+    group: Any
+    measure: int
+    bin: int
+    hits: int
+
+
+# What a breakdown groups by: a column of the rollup, or one constant group.
+GROUP_COLUMNS = {"": "NULL", "agent": "agent_id", "category": "category", "priority": "priority"}
+
+_LOCK_CURSOR = text("SELECT position, data_time FROM report_cursors WHERE name = :name FOR UPDATE")
+_TRY_LOCK_CURSOR = text("SELECT position, data_time FROM report_cursors WHERE name = :name FOR UPDATE SKIP LOCKED")
+_READ_CURSOR = text("SELECT position, data_time FROM report_cursors WHERE name = :name")
+_ADVANCE_CURSOR = text(
+    "UPDATE report_cursors SET position = :position, data_time = :data_time, update_time = clock_timestamp()"
+    " WHERE name = :name"
+)
+_FACTS = text("SELECT ticket_id, create_time, first_response_time FROM report_ticket_facts WHERE ticket_id = ANY(:ids)")
+_STAFF_MESSAGES = text(
+    "SELECT id FROM ticket_messages WHERE id = ANY(:ids) AND author_role IN ('agent', 'admin') AND NOT internal"
+)
+_SLA_OUTCOMES = text(
+    "SELECT id, sla_policy_id IS NOT NULL OR resolution_due_time IS NOT NULL,"
+    " first_response_sla = 2 OR resolution_sla = 2 FROM tickets WHERE id = ANY(:ids)"
+)
+_UPSERT_HOURS = text(
+    """
+    INSERT INTO report_ticket_hours AS r
+        (hour, agent_id, category, priority, created, resolved, reopened, backlog_delta, sla_met, sla_breached)
+    SELECT * FROM unnest(
+        CAST(:hour AS timestamptz[]), CAST(:agent_id AS uuid[]), CAST(:category AS text[]),
+        CAST(:priority AS smallint[]), CAST(:created AS int[]), CAST(:resolved AS int[]),
+        CAST(:reopened AS int[]), CAST(:backlog_delta AS int[]), CAST(:sla_met AS int[]),
+        CAST(:sla_breached AS int[]))
+    ON CONFLICT (hour, agent_id, category, priority) DO UPDATE SET
+        created = r.created + excluded.created,
+        resolved = r.resolved + excluded.resolved,
+        reopened = r.reopened + excluded.reopened,
+        backlog_delta = r.backlog_delta + excluded.backlog_delta,
+        sla_met = r.sla_met + excluded.sla_met,
+        sla_breached = r.sla_breached + excluded.sla_breached
+    """
+)
+_UPSERT_DURATIONS = text(
+    """
+    INSERT INTO report_ticket_durations AS r (hour, agent_id, category, priority, measure, bin, count)
+    SELECT * FROM unnest(
+        CAST(:hour AS timestamptz[]), CAST(:agent_id AS uuid[]), CAST(:category AS text[]),
+        CAST(:priority AS smallint[]), CAST(:measure AS smallint[]), CAST(:bin AS smallint[]),
+        CAST(:count AS int[]))
+    ON CONFLICT (hour, agent_id, category, priority, measure, bin) DO UPDATE SET count = r.count + excluded.count
+    """
+)
+_UPSERT_BACKLOG = text(
+    """
+    INSERT INTO report_ticket_backlog AS r (agent_id, category, priority, open_count)
+    SELECT * FROM unnest(CAST(:agent_id AS uuid[]), CAST(:category AS text[]), CAST(:priority AS smallint[]),
+        CAST(:open_count AS int[]))
+    ON CONFLICT (agent_id, category, priority) DO UPDATE SET open_count = r.open_count + excluded.open_count
+    """
+)
+_UPSERT_FACTS = text(
+    """
+    INSERT INTO report_ticket_facts AS r (ticket_id, create_time, first_response_time)
+    SELECT * FROM unnest(CAST(:ticket_id AS uuid[]), CAST(:create_time AS timestamptz[]),
+        CAST(:first_response_time AS timestamptz[]))
+    ON CONFLICT (ticket_id) DO UPDATE SET
+        create_time = excluded.create_time, first_response_time = excluded.first_response_time
+    """
+)
+
+
+def _columns(rows: Iterable[Sequence[Any]], names: Sequence[str]) -> dict[str, list[Any]]:
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    for row in rows:
+        for name, value in zip(names, row, strict=True):
+            columns[name].append(value)
+    return columns
+
+
+def _where(scope: Scope, params: dict[str, Any]) -> str:
+    clauses = []
+    if scope.agent_id is not None:
+        clauses.append("agent_id = :agent_id")
+        params["agent_id"] = scope.agent_id
+    if scope.category is not None:
+        clauses.append("category = :category")
+        params["category"] = scope.category
+    if scope.priority is not None:
+        clauses.append("priority = :priority")
+        params["priority"] = scope.priority
+    return "".join(f" AND {clause}" for clause in clauses)
+
+
+class ReportRepository:
+    """The rollup tables; what the figures mean is `server.reports`' business."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def read_one_snapshot(self) -> None:
+        """Makes the rest of this transaction read one snapshot (call it first): sums and totals agree."""
+        await self._session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+    async def lock_cursor(self, *, name: str, wait: bool) -> CursorState | None:
+        """The cursor, locked until the transaction ends; None if another transaction holds it and not `wait`."""
+        statement = _LOCK_CURSOR if wait else _TRY_LOCK_CURSOR
+        row = (await self._session.execute(statement, {"name": name})).one_or_none()
+        return None if row is None else CursorState(int(row[0]), row[1])
+
+    async def cursor(self, *, name: str) -> CursorState:
+        """The cursor as committed."""
+        row = (await self._session.execute(_READ_CURSOR, {"name": name})).one()
+        return CursorState(int(row[0]), row[1])
+
+    async def advance_cursor(self, *, name: str, position: int, data_time: datetime | None) -> None:
+        """Moves the (locked) cursor to `position`."""
+        await self._session.execute(_ADVANCE_CURSOR, {"name": name, "position": position, "data_time": data_time})
+
+    async def facts(self, *, ticket_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, TicketFact]:
+        """The remembered facts of those tickets that have them."""
+        ids = list(set(ticket_ids))
+        if not ids:
+            return {}
+        rows = await self._session.execute(_FACTS, {"ids": ids})
+        return {row[0]: TicketFact(row[0], row[1], row[2]) for row in rows}
+
+    async def staff_messages(self, *, message_ids: Iterable[uuid.UUID]) -> frozenset[uuid.UUID]:
+        """Those of the messages (still existing) that are public replies of agents or administrators."""
+        ids = list(set(message_ids))
+        if not ids:
+            return frozenset()
+        return frozenset(row[0] for row in await self._session.execute(_STAFF_MESSAGES, {"ids": ids}))
+
+    async def sla_outcomes(self, *, ticket_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, SlaOutcome]:
+        """Whether each (still existing) ticket has SLA targets, and whether one was breached."""
+        ids = list(set(ticket_ids))
+        if not ids:
+            return {}
+        rows = await self._session.execute(_SLA_OUTCOMES, {"ids": ids})
+        return {row[0]: SlaOutcome(bool(row[1]), bool(row[2])) for row in rows}
+
+    async def apply(
+        self,
+        *,
+        hours: Mapping[HourKey, Mapping[str, int]],
+        durations: Mapping[DurationKey, int],
+        backlog: Mapping[Group, int],
+        facts: Iterable[TicketFact],
+    ) -> None:
+        """Adds counter, histogram and backlog deltas to the rollups and stores new or changed facts."""
+        if hours:
+            names = ("hour", "agent_id", "category", "priority")
+            counters = ("created", "resolved", "reopened", "backlog_delta", "sla_met", "sla_breached")
+            rows = [(*key, *(values[name] for name in counters)) for key, values in hours.items()]
+            await self._session.execute(_UPSERT_HOURS, _columns(rows, (*names, *counters)))
+        if durations:
+            rows = [(*key, count) for key, count in durations.items()]
+            await self._session.execute(
+                _UPSERT_DURATIONS,
+                _columns(rows, ("hour", "agent_id", "category", "priority", "measure", "bin", "count")),
+            )
+        changed = [(*group, delta) for group, delta in backlog.items() if delta]
+        if changed:
+            await self._session.execute(
+                _UPSERT_BACKLOG, _columns(changed, ("agent_id", "category", "priority", "open_count"))
+            )
+        fact_rows = list(facts)
+        if fact_rows:
+            await self._session.execute(
+                _UPSERT_FACTS, _columns(fact_rows, ("ticket_id", "create_time", "first_response_time"))
+            )
+
+    async def ticket_sums(self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope) -> list[TicketSums]:
+        """Counter sums per bucket of `boundaries` and group, from the first boundary on (bucket n+1: after)."""
+        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0]}
+        group = GROUP_COLUMNS[group_by]
+        statement = text(
+            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp,"  # noqa: S608 - fixed column names, values bound
+            " sum(created), sum(resolved), sum(reopened), sum(backlog_delta), sum(sla_met), sum(sla_breached)"
+            f" FROM report_ticket_hours WHERE hour >= :start{_where(scope, params)} GROUP BY 1, 2"
+        )
+        return [
+            TicketSums(*(row[:2]), *(int(value) for value in row[2:]))
+            for row in await self._session.execute(statement, params)
+        ]
+
+    async def duration_sums(self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope) -> list[DurationSums]:
+        """Histogram counts per bucket of `boundaries`, group, measure and bin."""
+        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
+        group = GROUP_COLUMNS[group_by]
+        statement = text(
+            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, measure, bin,"  # noqa: S608 - fixed column names, values bound
+            f" sum(count) FROM report_ticket_durations WHERE hour >= :start AND hour < :end{_where(scope, params)}"
+            " GROUP BY 1, 2, 3, 4"
+        )
+        return [
+            DurationSums(row[0], row[1], row[2], row[3], int(row[4]))
+            for row in await self._session.execute(statement, params)
+        ]
+
+    async def backlog_now(self, *, group_by: str, scope: Scope) -> dict[Any, int]:
+        """Unresolved tickets now, per group value."""
+        params: dict[str, Any] = {}
+        group = GROUP_COLUMNS[group_by]
+        statement = text(
+            f"SELECT {group} AS grp, sum(open_count) FROM report_ticket_backlog WHERE true{_where(scope, params)}"  # noqa: S608 - fixed column names, values bound
+            " GROUP BY 1"
+        )
+        return {row[0]: int(row[1]) for row in await self._session.execute(statement, params)}
+
+    async def display_names(self, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Display names of those users that exist."""
+        ids = list(set(user_ids))
+        if not ids:
+            return {}
+        rows = await self._session.execute(
+            text("SELECT id, display_name FROM users WHERE id = ANY(:ids)"), {"ids": ids}
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def chats_started(
+        self, *, boundaries: Sequence[datetime], by_agent: bool, agent_id: uuid.UUID | None
+    ) -> list[ChatRow]:
+        """The chats started in the range, one row each, with its bucket (chats are not rolled up)."""
+        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
+        where = ""
+        if agent_id is not None:
+            where = " AND agent_id = :agent_id"
+            params["agent_id"] = agent_id
+        group = "agent_id" if by_agent else "NULL"
+        statement = text(
+            f"SELECT width_bucket(create_time, CAST(:bounds AS timestamptz[])), {group}, accept_time IS NOT NULL,"  # noqa: S608 - fixed column names, values bound
+            " status = 'ended' AND accept_time IS NULL,"
+            " extract(epoch FROM accept_time - create_time), extract(epoch FROM end_time - accept_time)"
+            f" FROM chats WHERE create_time >= :start AND create_time < :end{where}"
+        )
+        return [ChatRow._make(row) for row in await self._session.execute(statement, params)]
+
+    async def ticket_ratings(self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope) -> list[RatingSums]:
+        """Resolved or closed tickets by bucket of resolution, group and rating (None: not rated)."""
+        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
+        group = {"agent": f"coalesce(assignee_id, '{NO_AGENT_TEXT}'::uuid)"}.get(group_by, GROUP_COLUMNS[group_by])
+        where = _where(scope, params).replace("agent_id =", f"coalesce(assignee_id, '{NO_AGENT_TEXT}'::uuid) =")
+        statement = text(
+            f"SELECT width_bucket(resolve_time, CAST(:bounds AS timestamptz[])), {group}, rating, count(*)"  # noqa: S608 - fixed column names, values bound
+            " FROM tickets WHERE resolve_time >= :start AND resolve_time < :end"
+            f" AND status IN ('resolved', 'closed'){where} GROUP BY 1, 2, 3"
+        )
+        return [
+            RatingSums(row[0], row[1], row[2], int(row[3])) for row in await self._session.execute(statement, params)
+        ]
+
+    async def chat_ratings(
+        self, *, boundaries: Sequence[datetime], by_agent: bool, agent_id: uuid.UUID | None
+    ) -> list[RatingSums]:
+        """Ended chats an agent took, by bucket of their end, agent (if asked) and rating (None: not rated)."""
+        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
+        where = ""
+        if agent_id is not None:
+            where = " AND agent_id = :agent_id"
+            params["agent_id"] = agent_id
+        group = "agent_id" if by_agent else "NULL"
+        statement = text(
+            f"SELECT width_bucket(end_time, CAST(:bounds AS timestamptz[])), {group}, rating, count(*) FROM chats"  # noqa: S608 - fixed column names, values bound
+            " WHERE status = 'ended' AND end_time >= :start AND end_time < :end AND agent_id IS NOT NULL"
+            f"{where} GROUP BY 1, 2, 3"
+        )
+        return [
+            RatingSums(row[0], row[1], row[2], int(row[3])) for row in await self._session.execute(statement, params)
+        ]
+
+    async def chats_accepted_between(
+        self, *, start: datetime, end: datetime, agent_id: uuid.UUID | None
+    ) -> list[tuple[uuid.UUID, datetime, datetime | None]]:
+        """(agent, accept time, end time) of the chats active at some moment of [start, end]."""
+        params: dict[str, Any] = {"start": start, "end": end}
+        where = ""
+        if agent_id is not None:
+            where = " AND agent_id = :agent_id"
+            params["agent_id"] = agent_id
+        statement = text(
+            "SELECT agent_id, accept_time, end_time FROM chats WHERE accept_time IS NOT NULL AND accept_time <= :end"  # noqa: S608 - fixed column names, values bound
+            f" AND (end_time IS NULL OR end_time >= :start){where}"
+        )
+        return [(row[0], row[1], row[2]) for row in await self._session.execute(statement, params)]
+
+
+NO_AGENT_TEXT = "00000000-0000-0000-0000-000000000000"
+
+
+class ChatRow(NamedTuple):
+    """One chat of a chat report: its bucket, group value, whether accepted or missed, wait and duration (s)."""
+
+    bucket: int
+    group: Any
+    accepted: bool
+    missed: bool
+    wait_seconds: float | None
+    duration_seconds: float | None
+
+
+class RatingSums(NamedTuple):
+    """How many conversations of one bucket and group had one rating (None: not rated)."""
+
+    bucket: int
+    group: Any
+    rating: int | None
+    conversations: int
