@@ -5,6 +5,7 @@ import { parseUserListSearch } from "@/features/admin-users/search";
 import { parseAuthSearch } from "@/features/auth/search";
 import { parseArticleListSearch } from "@/features/knowledge-editor/search";
 import { parseHelpSearch } from "@/features/help-center/search";
+import { parseReportSearch } from "@/features/reports/search";
 import { parseTicketListSearch } from "@/features/tickets/search";
 import { parseWorkspaceSearch } from "@/features/workspace/search-params";
 import { Role } from "@helpdesk/client";
@@ -196,6 +197,15 @@ const editArticleRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/knowledge-editor/ArticleEditorPage"), "ArticleEditorPage"),
 });
 
+// Reports (features/reports): admins see everyone's figures, agents their own (the server decides).
+const reportsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reports",
+  beforeLoad: requireRole(Role.AGENT, Role.ADMIN),
+  validateSearch: parseReportSearch,
+  component: lazyRouteComponent(() => import("@/features/reports/ReportsPage"), "ReportsPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -210,6 +220,7 @@ const routeTree = rootRoute.addChildren([
   adminUsersRoute,
   adminStatusRoute,
   editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
+  reportsRoute,
 ]);
 
 export const router = createRouter({
