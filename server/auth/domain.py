@@ -32,6 +32,7 @@ from server.users.passwords import PasswordHasher, check_password_rules
 from server.users.validation import check_display_name, check_email, normalize_email
 from storage.db import Database
 from storage.models import AuthSession, User
+from storage.repositories.users import UserRecord, read_user
 from storage.unit_of_work import UnitOfWork
 
 _log = logging.getLogger(__name__)
@@ -321,10 +322,11 @@ class AuthDomain:
         await self._principals.put(principal)
         return principal
 
-    async def current_user(self, *, principal: Principal) -> User:
+    async def current_user(self, *, principal: Principal) -> UserRecord:
         """The signed-in caller's user record."""
-        async with self._database.read_only() as uow:
-            user = await uow.users.get(user_id=principal.user_id)
+        # One primary-key read answers it: no transaction, straight on the driver.
+        async with self._database.read_connection() as connection:
+            user = await read_user(connection, user_id=principal.user_id)
         if user is None or not user.active:
             raise Unauthenticated(INVALID_SESSION)
         return user

@@ -41,6 +41,7 @@ from storage.pagination import decode_page_token, resolve_page_size
 from storage.repositories import TicketRepository
 from storage.repositories.ticket_records import NewEvent, TicketRecord
 from storage.repositories.tickets import NOW
+from storage.repositories.users import read_user
 from storage.unit_of_work import UnitOfWork
 
 _log = logging.getLogger(__name__)
@@ -165,8 +166,8 @@ class TicketDesk:
                     raise NotFound("the ticket created with this request_id was deleted")
                 return earlier
             if principal.is_staff:
-                customer = await uow.users.get(user_id=owner)
-                if customer is None or customer.role is not Role.CUSTOMER:
+                customer = await read_user(uow.session, user_id=owner)
+                if customer is None or customer.role != Role.CUSTOMER.value:
                     raise InvalidArgument.field(
                         "ticket.customer_id", "must name a customer", reason="CUSTOMER_NOT_FOUND"
                     )

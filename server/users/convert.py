@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.errors import InvalidArgument
 from domain.roles import Role
 from helpdesk.v1 import user_pb2
+from server.core.timestamps import timestamp_fields
 from storage.models import User
+from storage.repositories.users import UserRecord
 
 _ROLE_TO_PROTO = {
     Role.CUSTOMER: user_pb2.ROLE_CUSTOMER,
@@ -27,20 +31,20 @@ def role_from_proto(value: int, *, field: str, required: bool) -> Role | None:
     return role
 
 
-def user_to_proto(user: User) -> user_pb2.User:
+def user_to_proto(user: User | UserRecord) -> user_pb2.User:
     """The public view of a user (never the password hash)."""
-    message = user_pb2.User(
+    fields: dict[str, Any] = dict(
         id=str(user.id),
         email=user.email,
         display_name=user.display_name,
         role=_ROLE_TO_PROTO[Role(user.role)],
         active=user.active,
         etag=user.etag,
+        create_time=timestamp_fields(user.create_time),
+        update_time=timestamp_fields(user.update_time),
     )
-    message.create_time.FromDatetime(user.create_time)
-    message.update_time.FromDatetime(user.update_time)
     if user.last_login_time is not None:
-        message.last_login_time.FromDatetime(user.last_login_time)
+        fields["last_login_time"] = timestamp_fields(user.last_login_time)
     if user.erase_time is not None:
-        message.erase_time.FromDatetime(user.erase_time)
-    return message
+        fields["erase_time"] = timestamp_fields(user.erase_time)
+    return user_pb2.User(**fields)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import IdempotencyKey
+
+# Built once: every create with a request id runs it, and building an INSERT costs more than running it.
+_PUT = (
+    insert(IdempotencyKey)
+    .values(scope=bindparam("scope"), request_id=bindparam("request_id"), resource_id=bindparam("resource_id"))
+    .on_conflict_do_nothing(index_elements=[IdempotencyKey.scope, IdempotencyKey.request_id])
+    .returning(IdempotencyKey.request_id)
+)
 
 
 class IdempotencyRepository:
@@ -28,13 +36,8 @@ class IdempotencyRepository:
         A concurrent transaction holding the same key makes this wait for its outcome, so two
         concurrent duplicates can never both create a resource.
         """
-        statement = (
-            insert(IdempotencyKey)
-            .values(scope=scope, request_id=request_id, resource_id=resource_id)
-            .on_conflict_do_nothing(index_elements=[IdempotencyKey.scope, IdempotencyKey.request_id])
-            .returning(IdempotencyKey.request_id)
-        )
-        return (await self._session.scalars(statement)).one_or_none() is not None
+        parameters = {"scope": scope, "request_id": request_id, "resource_id": resource_id}
+        return (await self._session.execute(_PUT, parameters)).first() is not None
 
     async def earlier(self, *, scope: str, request_id: str | None, resource_id: str) -> str | None:
         """Claims the request id for `resource_id`; the earlier request's resource id if it had it already.

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import Text, bindparam, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,15 @@ class PolicyTargets(NamedTuple):
 
 
 _SELECT_TARGETS = select(*(getattr(SlaPolicy, name) for name in PolicyTargets._fields))
+# Built once: every ticket opened or re-prioritised runs it.
+_MATCHING = (
+    _SELECT_TARGETS.where(
+        SlaPolicy.priority == bindparam("priority"),
+        SlaPolicy.category.in_([bindparam("category", type_=Text), literal("")]),
+    )
+    .order_by(SlaPolicy.category.desc())
+    .limit(1)
+)
 
 
 class SlaPolicyRepository:
@@ -87,14 +96,8 @@ class SlaPolicyRepository:
 
     async def matching(self, *, priority: int, category: str) -> PolicyTargets | None:
         """The targets for a ticket: of its priority and category, else of its priority and the empty category."""
-        statement = (
-            _SELECT_TARGETS.where(
-                SlaPolicy.priority == priority, SlaPolicy.category.in_([literal(category), literal("")])
-            )
-            .order_by(SlaPolicy.category.desc())
-            .limit(1)
-        )
-        row = (await self._session.execute(statement)).one_or_none()
+        parameters = {"priority": priority, "category": category}
+        row = (await self._session.execute(_MATCHING, parameters)).one_or_none()
         return None if row is None else PolicyTargets._make(row)
 
     async def targets(self, *, policy_id: uuid.UUID) -> PolicyTargets | None:

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Text, Uuid, insert, literal, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Ticket, TicketChange, TicketChangeLog, TicketMessage
@@ -46,7 +45,6 @@ class LogState(NamedTuple):
 
 _CHANGE_COLUMNS = tuple(getattr(TicketChange, name) for name in ChangeRecord._fields)
 _SELECT_CHANGES = select(*_CHANGE_COLUMNS)
-_ARRAY = ARRAY(Text)
 
 # Prunes a prefix of the log (rows older than the cutoff) and records how far it went.
 _PRUNE = text(
@@ -66,20 +64,48 @@ _PRUNE = text(
 
 def _filter_fields(prefix: str, ticket: TicketRecord | None) -> dict[str, Any]:
     if ticket is None:
-        return {
-            f"{prefix}_status": literal(None, Text),
-            f"{prefix}_priority": literal(None, TicketChange.old_priority.type),
-            f"{prefix}_assignee_id": literal(None, Uuid),
-            f"{prefix}_category": literal(None, Text),
-            f"{prefix}_tags": literal(None, _ARRAY),
-        }
+        return dict.fromkeys(f"{prefix}_{name}" for name in _FILTER_FIELDS)
     return {
-        f"{prefix}_status": literal(ticket.status, Text),
-        f"{prefix}_priority": literal(ticket.priority, TicketChange.old_priority.type),
-        f"{prefix}_assignee_id": literal(ticket.assignee_id, Uuid),
-        f"{prefix}_category": literal(ticket.category, Text),
-        f"{prefix}_tags": literal(list(ticket.tags), _ARRAY),
+        f"{prefix}_status": ticket.status,
+        f"{prefix}_priority": ticket.priority,
+        f"{prefix}_assignee_id": ticket.assignee_id,
+        f"{prefix}_category": ticket.category,
+        f"{prefix}_tags": list(ticket.tags),
     }
+
+
+# What a watcher filters on, before and after the change.
+_FILTER_FIELDS = ("status", "priority", "assignee_id", "category", "tags")
+_APPEND_COLUMNS = (
+    "ticket_id",
+    "kind",
+    "customer_id",
+    "message_id",
+    "internal",
+    *(f"{prefix}_{name}" for prefix in ("old", "new") for name in _FILTER_FIELDS),
+)
+
+
+def _append_statement() -> Any:
+    # The next position comes from the log's one row, whose lock orders the appends by commit.
+    slot = (
+        update(TicketChangeLog)
+        .where(TicketChangeLog.id == 1)
+        .values(last_position=TicketChangeLog.last_position + 1)
+        .returning(TicketChangeLog.last_position)
+        .cte("slot")
+    )
+    table = TicketChange.__table__
+    values = select(slot.c.last_position, *(bindparam(name, type_=table.c[name].type) for name in _APPEND_COLUMNS))
+    return (
+        insert(TicketChange)
+        .from_select(["position", *_APPEND_COLUMNS], values.select_from(slot))
+        .returning(TicketChange.position)
+    )
+
+
+# Built once: every ticket change runs it, and building it cost more than running it.
+_APPEND = _append_statement()
 
 
 class TicketChangeRepository:
@@ -104,29 +130,17 @@ class TicketChangeRepository:
         """
         ticket = after if after is not None else before
         assert ticket is not None, "a change has a ticket before or after it"
-        slot = (
-            update(TicketChangeLog)
-            .where(TicketChangeLog.id == 1)
-            .values(last_position=TicketChangeLog.last_position + 1)
-            .returning(TicketChangeLog.last_position)
-            .cte("slot")
-        )
-        values: dict[str, Any] = {
-            "position": slot.c.last_position,
-            "ticket_id": literal(ticket.id, Uuid),
-            "kind": literal(kind, Text),
-            "customer_id": literal(ticket.customer_id, Uuid),
-            "message_id": literal(message_id, Uuid),
-            "internal": literal(internal, Boolean),
+        parameters: dict[str, Any] = {
+            "ticket_id": ticket.id,
+            "kind": kind,
+            "customer_id": ticket.customer_id,
+            "message_id": message_id,
+            "internal": internal,
             **_filter_fields("old", before),
             **_filter_fields("new", after),
         }
-        statement = (
-            insert(TicketChange)
-            .from_select(list(values), select(*values.values()).select_from(slot))
-            .returning(TicketChange.position)
-        )
-        position = (await self._session.execute(statement)).scalar_one()
+        connection = await self._session.connection()
+        position = (await connection.execute(_APPEND, parameters)).scalar_one()
         return int(position)
 
     async def read_one_snapshot(self) -> None:

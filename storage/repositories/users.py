@@ -4,14 +4,55 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy import bindparam, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roles import Role
+from storage.db import ReadConnection, StatementRunner
+from storage.etags import etag_for_version
 from storage.like import LIKE_ESCAPE, contains_pattern
 from storage.models import User
+
+
+class UserRecord(NamedTuple):
+    """A user as the API shows it (never the password hash), read without the ORM.
+
+    `role` is the stored text (`Role(record.role)` for the enum): the driver returns the column as is.
+    """
+
+    id: uuid.UUID
+    email: str
+    display_name: str
+    role: str
+    active: bool
+    create_time: datetime
+    update_time: datetime
+    last_login_time: datetime | None
+    erase_time: datetime | None
+    version: int
+
+    @property
+    def etag(self) -> str:
+        """The etag of this version of the user (AIP-154)."""
+        return etag_for_version(self.version)
+
+
+# The record's columns by name, so the row's order is the record's by construction.
+_GET_USER_RECORD = select(*(getattr(User, name) for name in UserRecord._fields)).where(User.id == bindparam("user_id"))
+
+
+async def read_user(source: AsyncSession | ReadConnection, *, user_id: uuid.UUID) -> UserRecord | None:
+    """The user with this id as a plain record: one primary-key read, on a session or a pooled driver connection.
+
+    On `Database.read_connection()` it skips the transaction and the ORM (identity map, instance
+    state, per-execution compilation), which cost several times the indexed read itself; that is
+    what the signed-in caller's every "who am I" (GetCurrentUser) pays.
+    """
+    row = await StatementRunner(source).first(_GET_USER_RECORD, {"user_id": user_id})
+    return None if row is None else UserRecord._make(row)
 
 
 class UserRepository:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from google.protobuf import duration_pb2
 from playwright.async_api import Page, expect
 
-from helpdesk.v1 import ticket_pb2, ticket_service_pb2
+from helpdesk.v1 import sla_policy_pb2, sla_service_pb2, ticket_pb2, ticket_service_pb2
 from server.core.context import Role
 from tests.web.conftest import ARTIFACTS, Account, OpenTab, sign_in
 from tests.web.test_chat import agent_says, start_chat
@@ -212,6 +213,79 @@ async def test_agent_pages_pass_axe_fit_every_size_and_screenshot(
         page, name="shortcuts", heading="Keyboard shortcuts", scheme=scheme, axe_script=axe_script, problems=problems
     )
     copy_readme_shots(scheme)
+    assert not problems, json.dumps(problems, indent=2)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
+    scheme: str, open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]], axe_script: Path
+) -> None:
+    admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    await accounts(Role.AGENT, display_name="Alex Agent")
+    hours = sla_policy_pb2.BusinessHours(
+        time_zone="America/Sao_Paulo",
+        working_hours=[
+            sla_policy_pb2.WorkingHours(day=day, start_time="09:00", end_time="18:00")
+            for day in (
+                sla_policy_pb2.WEEKDAY_MONDAY,
+                sla_policy_pb2.WEEKDAY_TUESDAY,
+                sla_policy_pb2.WEEKDAY_WEDNESDAY,
+                sla_policy_pb2.WEEKDAY_THURSDAY,
+                sla_policy_pb2.WEEKDAY_FRIDAY,
+            )
+        ],
+        holidays=["2026-12-25", "2027-01-01"],
+    )
+    # The light and dark runs share the module's database: each policy is made once.
+    listed = await admin.client.sla.ListSlaPolicies(sla_service_pb2.ListSlaPoliciesRequest(page_size=200))
+    policies = list(listed.sla_policies)
+    for name, priority, category, first, resolution in (
+        ("Urgent", ticket_pb2.TICKET_PRIORITY_URGENT, "", 30 * 60, 8 * 3600),
+        ("High billing", ticket_pb2.TICKET_PRIORITY_HIGH, "billing", 2 * 3600, 86400),
+    ):
+        if any(policy.display_name == name for policy in policies):
+            continue
+        policies.append(
+            await admin.client.sla.CreateSlaPolicy(
+                sla_service_pb2.CreateSlaPolicyRequest(
+                    sla_policy=sla_policy_pb2.SlaPolicy(
+                        display_name=name,
+                        priority=priority,
+                        category=category,
+                        first_response_target=duration_pb2.Duration(seconds=first),
+                        resolution_target=duration_pb2.Duration(seconds=resolution),
+                        business_hours=hours if category else None,
+                    ),
+                    request_id=str(uuid.uuid4()),
+                )
+            )
+        )
+    edit_path = f"/admin/sla/{next(p.id for p in policies if p.category)}"
+    page = (await open_tab(color_scheme=scheme, bypass_csp=True)).page
+    await sign_in(page, admin)
+    problems: dict[str, list[str]] = {}
+    for name, path, heading in (
+        ("admin-sla", "/admin/sla", "Service levels"),
+        ("admin-sla-edit", edit_path, "Edit SLA policy"),
+        ("admin-assignment", "/admin/assignment", "Automatic assignment"),
+    ):
+        await page.set_viewport_size({"width": 1440, "height": 900})
+        await page.goto(path)
+        if name == "admin-sla":
+            await expect(page.get_by_role("list", name="SLA policies").get_by_role("listitem")).to_have_count(2)
+        if name == "admin-assignment":
+            await expect(page.get_by_role("list", name="Agents").get_by_text("Alex Agent").first).to_be_visible()
+            await expect(page.get_by_label("Default ticket capacity")).to_have_value("10")
+        await check_page(page, name=name, heading=heading, scheme=scheme, axe_script=axe_script, problems=problems)
+    # A field error from the server, shown at its field.
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await page.goto(edit_path)
+    await page.get_by_label("End of span 2").fill("08:00")
+    await page.get_by_role("button", name="Save changes").click()
+    await expect(page.get_by_text("Must end after it starts.")).to_be_visible()
+    await check_page(
+        page, name="admin-sla-error", heading="Edit SLA policy", scheme=scheme, axe_script=axe_script, problems=problems
+    )
     assert not problems, json.dumps(problems, indent=2)
 
 

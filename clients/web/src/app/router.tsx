@@ -197,6 +197,39 @@ const editArticleRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/knowledge-editor/ArticleEditorPage"), "ArticleEditorPage"),
 });
 
+// Admin settings: service levels (features/admin-sla).
+const adminSlaRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/sla",
+  beforeLoad: requireRole(Role.ADMIN),
+});
+
+const adminSlaListRoute = createRoute({
+  getParentRoute: () => adminSlaRoute,
+  path: "/",
+  component: lazyRouteComponent(() => import("@/features/admin-sla/SlaPoliciesPage"), "SlaPoliciesPage"),
+});
+
+const adminSlaNewRoute = createRoute({
+  getParentRoute: () => adminSlaRoute,
+  path: "/new",
+  component: lazyRouteComponent(() => import("@/features/admin-sla/SlaPolicyEditorPage"), "NewSlaPolicyPage"),
+});
+
+const adminSlaPolicyRoute = createRoute({
+  getParentRoute: () => adminSlaRoute,
+  path: "/$policyId",
+  component: lazyRouteComponent(() => import("@/features/admin-sla/SlaPolicyEditorPage"), "SlaPolicyEditorPage"),
+});
+
+// Admin settings: automatic assignment (features/admin-assignment).
+const adminAssignmentRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/assignment",
+  beforeLoad: requireRole(Role.ADMIN),
+  component: lazyRouteComponent(() => import("@/features/admin-assignment/AssignmentPage"), "AssignmentPage"),
+});
+
 // Reports (features/reports): admins see everyone's figures, agents their own (the server decides).
 const reportsRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -220,6 +253,8 @@ const routeTree = rootRoute.addChildren([
   adminUsersRoute,
   adminStatusRoute,
   editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
+  adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
+  adminAssignmentRoute,
   reportsRoute,
 ]);
 

@@ -1,6 +1,7 @@
 import { Link } from "@tanstack/react-router";
 import { Activity, CircleCheck, CircleX, ExternalLink, RefreshCw, TriangleAlert, Users } from "lucide-react";
 import { useTranslation } from "react-i18next";
+import { AdminTabs } from "@/components/AdminTabs";
 import { Badge, Button, buttonClasses, Card, ErrorBanner, Page, PageHeader, PageSpinner, type BadgeTone } from "@/components";
 import { describeError } from "@/lib/errors";
 import { useDocumentTitle } from "@/lib/title";
@@ -25,6 +26,7 @@ export function AdminStatusPage() {
   const host = window.location.hostname;
   return (
     <Page width="default">
+      <AdminTabs />
       <PageHeader
         title={t("title")}
         description={t("subtitle")}

@@ -3,6 +3,7 @@ import { getRouteApi, Link } from "@tanstack/react-router";
 import { Activity, UserPlus, Users } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { AdminTabs } from "@/components/AdminTabs";
 import { Button, buttonClasses, Dialog, EmptyState, ErrorBanner, Page, PageHeader, SearchInput, Select, Spinner } from "@/components";
 import { useSession } from "@/lib/client";
 import { describeError } from "@/lib/errors";
@@ -61,6 +62,7 @@ export function AdminUsersPage() {
   const pendingName = pending?.user.displayName ?? "";
   return (
     <Page width="wide">
+      <AdminTabs />
       <PageHeader
         title={t("title")}
         description={t("subtitle")}
