@@ -1,5 +1,6 @@
 """The admin settings pages through the real stack: SLA policies (business hours, holidays, field errors
-from the API at their fields in Portuguese, a stale etag kept as a choice)."""
+from the API at their fields in Portuguese, a stale etag kept as a choice) and automatic assignment
+(settings and an agent's limits, with the API's field errors at their fields)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from google.protobuf import duration_pb2
 from playwright.async_api import Page, expect
 
-from helpdesk.v1 import sla_policy_pb2, sla_service_pb2, ticket_pb2
+from helpdesk.v1 import assignment_service_pb2, sla_policy_pb2, sla_service_pb2, ticket_pb2
 from server.core.context import Role
 from tests.web.conftest import Account, OpenTab, sign_in
 
@@ -165,3 +166,54 @@ async def test_the_apis_field_errors_show_at_their_fields_in_portuguese_and_a_st
     assert stored.business_hours.working_hours[1].end_time == "17:00"
     # Kept mine: the form's name (as loaded) wins over their rename.
     assert stored.display_name == "Returns"
+
+
+async def test_an_admin_turns_automatic_assignment_on_for_some_categories_and_sets_an_agents_limits(
+    open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]]
+) -> None:
+    admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    agent = await accounts(Role.AGENT, display_name="Otto Agent")
+    assert agent.client.user is not None
+    page = (await open_tab()).page
+    await sign_in(page, admin, then="/admin/users")
+    await page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Assignment").click()
+    await expect(page.get_by_role("heading", name="Automatic assignment")).to_be_visible()
+
+    await page.get_by_label("Give waiting chats to available agents automatically").check()
+    await page.get_by_label("Categories assigned automatically").fill("returns, billing, returns")
+    # Plausible to the browser, refused by the server: the field says why, and has the focus.
+    capacity = page.get_by_label("Default ticket capacity")
+    await capacity.fill("0")
+    await page.get_by_role("button", name="Save settings").click()
+    await expect(capacity).to_have_attribute("aria-invalid", "true")
+    await expect(capacity).to_be_focused()
+    await expect(page.get_by_text("Use a number from 1 to 1000.")).to_be_visible()
+    await capacity.fill("4")
+    await page.get_by_role("button", name="Save settings").click()
+    await expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    await expect(page.get_by_label("Categories assigned automatically")).to_have_value("billing, returns")
+    stored = await admin.client.assignment.GetAssignmentSettings(assignment_service_pb2.GetAssignmentSettingsRequest())
+    assert (stored.tickets_enabled, list(stored.ticket_categories), stored.chats_enabled) == (
+        False,
+        ["billing", "returns"],
+        True,
+    )
+    assert stored.default_ticket_capacity == 4
+
+    # Otto's own limits: 2 open tickets, and no chats handed to him automatically.
+    agents = page.get_by_role("list", name="Agents")
+    otto = agents.get_by_role("listitem").filter(has_text="Otto Agent")
+    await expect(otto.get_by_label("Ticket capacity of Otto Agent")).to_have_value("4")
+    await otto.get_by_label("Ticket capacity of Otto Agent").fill("2000")
+    await otto.get_by_role("button", name="Save the limits of Otto Agent").click()
+    await expect(otto.get_by_text("Use a number from 0 to 1000.")).to_be_visible()
+    await otto.get_by_label("Ticket capacity of Otto Agent").fill("2")
+    await otto.get_by_label("Chat limit of Otto Agent").fill("0")
+    await otto.get_by_role("button", name="Save the limits of Otto Agent").click()
+    await expect(page.get_by_role("status").filter(has_text="The limits of Otto Agent were saved.")).to_be_visible()
+    await expect(otto.get_by_label("Chat limit of Otto Agent")).to_have_value("0")
+    listed = await admin.client.assignment.ListAgentCapacities(
+        assignment_service_pb2.ListAgentCapacitiesRequest(page_size=200)
+    )
+    [mine] = [capacity for capacity in listed.capacities if capacity.agent_id == agent.client.user.id]
+    assert (mine.ticket_capacity, mine.chat_limit) == (2, 0)

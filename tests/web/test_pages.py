@@ -220,6 +220,7 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
     scheme: str, open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]], axe_script: Path
 ) -> None:
     admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    await accounts(Role.AGENT, display_name="Alex Agent")
     hours = sla_policy_pb2.BusinessHours(
         time_zone="America/Sao_Paulo",
         working_hours=[
@@ -258,20 +259,26 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
                 )
             )
         )
+    edit_path = f"/admin/sla/{next(p.id for p in policies if p.category)}"
     page = (await open_tab(color_scheme=scheme, bypass_csp=True)).page
     await sign_in(page, admin)
     problems: dict[str, list[str]] = {}
     for name, path, heading in (
         ("admin-sla", "/admin/sla", "Service levels"),
-        ("admin-sla-edit", f"/admin/sla/{next(p.id for p in policies if p.category)}", "Edit SLA policy"),
+        ("admin-sla-edit", edit_path, "Edit SLA policy"),
+        ("admin-assignment", "/admin/assignment", "Automatic assignment"),
     ):
         await page.set_viewport_size({"width": 1440, "height": 900})
         await page.goto(path)
         if name == "admin-sla":
             await expect(page.get_by_role("list", name="SLA policies").get_by_role("listitem")).to_have_count(2)
+        if name == "admin-assignment":
+            await expect(page.get_by_role("list", name="Agents").get_by_text("Alex Agent").first).to_be_visible()
+            await expect(page.get_by_label("Default ticket capacity")).to_have_value("10")
         await check_page(page, name=name, heading=heading, scheme=scheme, axe_script=axe_script, problems=problems)
     # A field error from the server, shown at its field.
     await page.set_viewport_size({"width": 1440, "height": 900})
+    await page.goto(edit_path)
     await page.get_by_label("End of span 2").fill("08:00")
     await page.get_by_role("button", name="Save changes").click()
     await expect(page.get_by_text("Must end after it starts.")).to_be_visible()

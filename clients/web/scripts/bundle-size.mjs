@@ -49,7 +49,7 @@ const entryClosure = new Set(initial.flatMap((file) => [...importsOf(file)]));
 const lazyServices = new Map();
 for (const file of entryClosure) {
   const code = readFileSync(join(dist, file), "utf8");
-  for (const match of code.matchAll(/this\.(\w+)=\w+\(this\.transport,\(\)=>\w+\(\(\)=>import\([`"]\.\/([^`"]+\.js)[`"]\)/g)) {
+  for (const match of code.matchAll(/this\.(\w+)=[\w$]+\(this\.transport,\(\)=>[\w$]+\(\(\)=>import\([`"]\.\/([^`"]+\.js)[`"]\)/g)) {
     lazyServices.set(match[1], `assets/${match[2]}`);
   }
   for (const match of code.matchAll(/import\([`"]\.\/(\w+_service_pb-[^`"]+\.js)[`"]\)/g)) {

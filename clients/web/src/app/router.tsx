@@ -221,6 +221,14 @@ const adminSlaPolicyRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin-sla/SlaPolicyEditorPage"), "SlaPolicyEditorPage"),
 });
 
+// Admin settings: automatic assignment (features/admin-assignment).
+const adminAssignmentRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/assignment",
+  beforeLoad: requireRole(Role.ADMIN),
+  component: lazyRouteComponent(() => import("@/features/admin-assignment/AssignmentPage"), "AssignmentPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -236,6 +244,7 @@ const routeTree = rootRoute.addChildren([
   adminStatusRoute,
   editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
   adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
+  adminAssignmentRoute,
 ]);
 
 export const router = createRouter({
