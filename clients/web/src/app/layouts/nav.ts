@@ -11,7 +11,8 @@ export type NavPath =
   | "/agent/tickets"
   | "/agent/chats"
   | "/agent/articles"
-  | "/admin/users";
+  | "/admin/users"
+  | "/reports";
 
 export interface NavItem {
   to: NavPath;
@@ -28,6 +29,7 @@ export function navItems(role: Role, t: TFunction): NavItem[] {
         { to: "/agent/chats", label: t("nav.chats") },
         { to: "/agent/articles", label: t("nav.articles") },
         { to: "/help", label: t("nav.help") },
+        { to: "/reports", label: t("nav.reports") },
         ...(role === Role.ADMIN ? [{ to: "/admin/users" as const, label: t("nav.admin") }] : []),
       ];
     case Role.CUSTOMER:

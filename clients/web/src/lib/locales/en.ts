@@ -15,6 +15,7 @@ const en = {
     chats: "Chats",
     articles: "Articles",
     admin: "Admin",
+    reports: "Reports",
     settings: "Settings",
     signIn: "Sign in",
     register: "Create account",

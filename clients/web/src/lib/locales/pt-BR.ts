@@ -17,6 +17,7 @@ const ptBR: CommonStrings = {
     chats: "Chats",
     articles: "Artigos",
     admin: "Admin",
+    reports: "Relatórios",
     settings: "Configurações",
     signIn: "Entrar",
     register: "Criar conta",
