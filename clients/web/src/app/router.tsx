@@ -239,6 +239,16 @@ const reportsRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/reports/ReportsPage"), "ReportsPage"),
 });
 
+// Reports sit beside the admin console's pages in people's minds: the admin path leads there too.
+const adminReportsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/reports",
+  validateSearch: parseReportSearch,
+  beforeLoad: ({ search }) => {
+    throw redirect({ to: "/reports", search, replace: true });
+  },
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -256,6 +266,7 @@ const routeTree = rootRoute.addChildren([
   adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
   adminAssignmentRoute,
   reportsRoute,
+  adminReportsRoute,
 ]);
 
 export const router = createRouter({
