@@ -1,5 +1,5 @@
 import { BookOpen } from "lucide-react";
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { ArticleLinkOption } from "@/lib/article-links";
 import { useDebounced } from "@/lib/debounce";
@@ -40,7 +40,7 @@ registerTranslations("articleLinks", {
 /**
  * "Insert article link": a button opening a dialog that searches published help articles; picking
  * one calls `onPick` and closes. The search is passed in (`searchPublishedArticles` from
- * @/lib/article-links), so this stays free of API calls.
+ * @/lib/article-search), so this stays free of API calls.
  */
 export function ArticleLinkPicker({
   search,
@@ -54,10 +54,34 @@ export function ArticleLinkPicker({
   size?: "sm" | "md";
 }) {
   const { t } = useTranslation("articleLinks");
-  const { t: tc } = useTranslation();
   const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Button variant="ghost" size={size} icon={<BookOpen aria-hidden="true" className="size-4" />} disabled={disabled} onClick={() => setOpen(true)}>
+        {t("open")}
+      </Button>
+      <ArticleLinkDialog open={open} onClose={() => setOpen(false)} search={search} onPick={onPick} />
+    </>
+  );
+}
+
+/** The picker's dialog alone, opened by its caller (a reply box that loads it on first use). */
+export function ArticleLinkDialog({
+  open,
+  onClose,
+  search,
+  onPick,
+}: {
+  open: boolean;
+  onClose: () => void;
+  search: (query: string, signal?: AbortSignal) => Promise<ArticleLinkOption[]>;
+  onPick: (article: ArticleLinkOption) => void;
+}) {
+  const { t } = useTranslation("articleLinks");
+  const { t: tc } = useTranslation();
   const [query, setQuery] = useState("");
   const settled = useDebounced(query.trim(), 250);
+  const searchBox = useId();
   const list = useRef<HTMLUListElement>(null);
   const [results, setResults] = useState<{ query: string; options?: ArticleLinkOption[]; failed?: boolean }>({ query: "" });
   const [attempt, setAttempt] = useState(0);
@@ -73,11 +97,17 @@ export function ArticleLinkPicker({
     );
     return () => controller.abort();
   }, [open, settled, search, attempt]);
+  // Opened, the dialog puts the cursor in its search box (after the browser's own dialog focus).
+  useEffect(() => {
+    if (!open) return;
+    const frame = requestAnimationFrame(() => document.getElementById(searchBox)?.querySelector("input")?.focus());
+    return () => cancelAnimationFrame(frame);
+  }, [open, searchBox]);
   const current = results.query === settled ? results : { query: settled };
   const options = current.options ?? [];
 
   const close = () => {
-    setOpen(false);
+    onClose();
     setQuery("");
   };
   // Arrow keys move between the search box and the results, as in any combobox-like list.
@@ -88,57 +118,52 @@ export function ArticleLinkPicker({
     const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
     const next = event.key === "ArrowDown" ? Math.min(at + 1, buttons.length - 1) : at - 1;
     event.preventDefault();
-    if (next < 0) document.getElementById("article-link-search")?.querySelector("input")?.focus();
+    if (next < 0) document.getElementById(searchBox)?.querySelector("input")?.focus();
     else buttons[next]?.focus();
   };
 
   return (
-    <>
-      <Button variant="ghost" size={size} icon={<BookOpen aria-hidden="true" className="size-4" />} disabled={disabled} onClick={() => setOpen(true)}>
-        {t("open")}
-      </Button>
-      <Dialog open={open} onClose={close} title={t("title")} description={t("description")}>
-        <div onKeyDown={onKeyDown}>
-          <div id="article-link-search">
-            <SearchInput label={t("search")} value={query} onChange={setQuery} placeholder={t("placeholder")} />
-          </div>
-          <div className="mt-3 min-h-24" aria-live="polite">
-            {current.failed ? (
-              <ErrorBanner onRetry={() => setAttempt((count) => count + 1)}>{t("failed")}</ErrorBanner>
-            ) : settled === "" ? (
-              <p className="py-6 text-center text-sm text-muted">{t("hint")}</p>
-            ) : current.options === undefined ? (
-              <div className="flex justify-center py-6">
-                <Spinner label={tc("app.loading")} />
-              </div>
-            ) : options.length === 0 ? (
-              <p className="py-6 text-center text-sm text-muted">{t("none")}</p>
-            ) : (
-              <ul ref={list} aria-label={t("results")} className="-mx-2 flex max-h-80 flex-col overflow-y-auto">
-                {options.map((option) => (
-                  <li key={option.id}>
-                    <button
-                      type="button"
-                      className="w-full rounded-md px-2 py-2 text-left hover:bg-subtle focus-visible:bg-subtle"
-                      onClick={() => {
-                        onPick(option);
-                        close();
-                      }}
-                    >
-                      <span className="block text-sm font-medium text-fg">{option.title}</span>
-                      {option.snippet ? (
-                        <span className="mt-0.5 line-clamp-2 block text-xs text-muted">
-                          <Highlighted snippet={option.snippet} />
-                        </span>
-                      ) : null}
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </div>
+    <Dialog open={open} onClose={close} title={t("title")} description={t("description")}>
+      <div onKeyDown={onKeyDown}>
+        <div id={searchBox}>
+          <SearchInput label={t("search")} value={query} onChange={setQuery} placeholder={t("placeholder")} />
         </div>
-      </Dialog>
-    </>
+        <div className="mt-3 min-h-24" aria-live="polite">
+          {current.failed ? (
+            <ErrorBanner onRetry={() => setAttempt((count) => count + 1)}>{t("failed")}</ErrorBanner>
+          ) : settled === "" ? (
+            <p className="py-6 text-center text-sm text-muted">{t("hint")}</p>
+          ) : current.options === undefined ? (
+            <div className="flex justify-center py-6">
+              <Spinner label={tc("app.loading")} />
+            </div>
+          ) : options.length === 0 ? (
+            <p className="py-6 text-center text-sm text-muted">{t("none")}</p>
+          ) : (
+            <ul ref={list} aria-label={t("results")} className="-mx-2 flex max-h-80 flex-col overflow-y-auto">
+              {options.map((option) => (
+                <li key={option.id}>
+                  <button
+                    type="button"
+                    className="w-full rounded-md px-2 py-2 text-left hover:bg-subtle focus-visible:bg-subtle"
+                    onClick={() => {
+                      onPick(option);
+                      close();
+                    }}
+                  >
+                    <span className="block text-sm font-medium text-fg">{option.title}</span>
+                    {option.snippet ? (
+                      <span className="mt-0.5 line-clamp-2 block text-xs text-muted">
+                        <Highlighted snippet={option.snippet} />
+                      </span>
+                    ) : null}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      </div>
+    </Dialog>
   );
 }

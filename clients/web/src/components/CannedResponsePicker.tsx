@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { MessageSquareText } from "lucide-react";
-import { useId, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { CannedResponseOption } from "@/lib/canned-responses";
 import { useDebounced } from "@/lib/debounce";
@@ -47,11 +47,32 @@ export function CannedResponsePicker({
       >
         {t("cannedResponses.open")}
       </Button>
-      <Dialog open={open} onClose={onClose} title={t("cannedResponses.title")} description={t("cannedResponses.description")}>
-        {/* Mounted only while open, so each opening starts from its own query. */}
-        {open ? <PickerBody initialQuery={initialQuery} search={search} onPick={onPick} onClose={onClose} /> : null}
-      </Dialog>
+      <CannedResponseDialog open={open} query={initialQuery} onClose={onClose} search={search} onPick={onPick} />
     </>
+  );
+}
+
+/** The picker's dialog alone, opened by its caller (a reply box that loads it on first use). */
+export function CannedResponseDialog({
+  open,
+  query,
+  onClose,
+  search,
+  onPick,
+}: {
+  open: boolean;
+  /** What the search box starts with when the dialog opens (the `/word` typed, or ""). */
+  query: string;
+  onClose: () => void;
+  search: (query: string, signal?: AbortSignal) => Promise<CannedResponseOption[]>;
+  onPick: (response: CannedResponseOption) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Dialog open={open} onClose={onClose} title={t("cannedResponses.title")} description={t("cannedResponses.description")}>
+      {/* Mounted only while open, so each opening starts from its own query. */}
+      {open ? <PickerBody initialQuery={query} search={search} onPick={onPick} onClose={onClose} /> : null}
+    </Dialog>
   );
 }
 
@@ -78,6 +99,16 @@ function PickerBody({
     staleTime: 30_000,
   });
   const options = results.data ?? [];
+  // The cursor goes to the end of the search box (after the browser's own dialog focus), so a
+  // `/word` typed in the reply box goes on being typed here.
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      const input = document.getElementById(searchBox)?.querySelector("input");
+      input?.focus();
+      input?.setSelectionRange(input.value.length, input.value.length);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [searchBox]);
 
   // Arrow keys move between the search box and the results; Enter in the box takes the first one.
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {

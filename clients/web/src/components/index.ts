@@ -19,3 +19,4 @@ export { SearchInput } from "./SearchInput";
 export { PriorityBadge, StatusBadge } from "./TicketBadges";
 export { Kbd } from "./Kbd";
 export { NotFoundOrError } from "./NotFoundOrError";
+export { MessageText } from "./MessageText";

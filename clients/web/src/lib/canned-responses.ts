@@ -29,3 +29,4 @@ export async function searchCannedResponses(query: string, signal?: AbortSignal)
 export async function renderCannedResponse(id: string, ticketId: string): Promise<string> {
   return (await client.cannedResponses.renderCannedResponse({ id, ticketId })).body;
 }
+

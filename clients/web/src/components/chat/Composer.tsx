@@ -5,6 +5,7 @@ import { SendHorizontal } from "lucide-react";
 import { useEffect, useId, useLayoutEffect, useRef, type FormEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Button } from "@/components";
+import { useReplyTools, type ReplyContext } from "@/components/ReplyTools";
 import { controlClasses } from "@/components/Field";
 import { cx } from "@/lib/cx";
 import { formatNumber } from "@/lib/format";
@@ -24,7 +25,18 @@ function fitHeight(element: HTMLTextAreaElement | null): void {
   }
 }
 
-export function Composer({ chatId, onSend, autoFocus = false }: { chatId: string; onSend: (body: string) => void; autoFocus?: boolean }) {
+export function Composer({
+  chatId,
+  onSend,
+  autoFocus = false,
+  replyContext,
+}: {
+  chatId: string;
+  onSend: (body: string) => void;
+  autoFocus?: boolean;
+  /** Staff only: what fills canned responses here; turns on the reply tools (canned responses, `/`, article links). */
+  replyContext?: ReplyContext;
+}) {
   const { t, i18n } = useTranslation(CHAT_UI_NAMESPACE);
   const [text, setText, clearText] = useDraft(`chat.${chatId}.composer`, "");
   const box = useRef<HTMLTextAreaElement>(null);
@@ -34,6 +46,16 @@ export function Composer({ chatId, onSend, autoFocus = false }: { chatId: string
   const length = characterCount(text);
   const tooLong = length > MAX_MESSAGE_LENGTH;
   const empty = text.trim() === "";
+  const assist = useReplyTools({
+    box,
+    text,
+    setText: (next) => {
+      setText(next);
+      onText(next);
+    },
+    context: replyContext ?? {},
+    disabled: replyContext === undefined,
+  });
 
   useLayoutEffect(() => {
     fitHeight(box.current);
@@ -69,12 +91,19 @@ export function Composer({ chatId, onSend, autoFocus = false }: { chatId: string
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>): void => {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
-      send();
+      // A `/word` picker is opening: Enter is meant for it, not for sending "/word".
+      if (!assist.picking()) send();
     }
   };
 
   return (
     <form onSubmit={send} className="border-t border-border bg-surface px-3 py-3 sm:px-4">
+      {replyContext ? <div className="-mt-1 mb-1.5">{assist.tools}</div> : null}
+      {assist.error ? (
+        <p role="alert" className="mb-1.5 px-1 text-xs text-danger">
+          {assist.error}
+        </p>
+      ) : null}
       <div className="flex items-end gap-2">
         <label htmlFor={inputId} className="sr-only">
           {t("composer.label")}
@@ -92,6 +121,7 @@ export function Composer({ chatId, onSend, autoFocus = false }: { chatId: string
           onChange={(event) => {
             setText(event.target.value);
             onText(event.target.value);
+            assist.watch(event.target.value, event.target.selectionEnd);
           }}
           onKeyDown={onKeyDown}
           onBlur={onStop}

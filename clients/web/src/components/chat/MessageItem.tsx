@@ -4,7 +4,7 @@
 import type { ChatMessage } from "@helpdesk/client";
 import { Check, CheckCheck, CircleAlert, Clock } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { Button } from "@/components";
+import { Button, MessageText } from "@/components";
 import { cx } from "@/lib/cx";
 import { toDate } from "@/lib/format";
 import { CHAT_UI_NAMESPACE } from "./i18n";
@@ -36,7 +36,7 @@ function Bubble({ own, pending, children }: { own: boolean; pending?: boolean; c
             : "rounded-bl-md bg-subtle text-fg",
       )}
     >
-      {children}
+      <MessageText text={children} />
     </p>
   );
 }

@@ -62,7 +62,15 @@ export function ChatPane({ chatId, viewer, onClose, focusComposer = false }: Cha
             onRetry={(requestId) => sender.retry(requestId)}
             onDiscard={(requestId) => sender.discard(requestId)}
           />
-          {canWrite ? <Composer chatId={chatId} onSend={(body) => sender.add(body)} autoFocus={focusComposer} /> : null}
+          {canWrite ? (
+            <Composer
+              chatId={chatId}
+              onSend={(body) => sender.add(body)}
+              autoFocus={focusComposer}
+              // With a ticket made from the chat, the server fills everything; before, what the chat knows.
+              replyContext={{ ticketId: chat.ticketId || undefined, customerName: chat.customerDisplayName, agentName: viewer.displayName }}
+            />
+          ) : null}
         </>
       )}
     </section>

@@ -1,7 +1,7 @@
 import { Role, type Ticket, type TicketMessage } from "@helpdesk/client";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { useTranslation } from "react-i18next";
-import { Avatar, Badge } from "@/components";
+import { Avatar, Badge, MessageText } from "@/components";
 import { cx } from "@/lib/cx";
 import { formatDateTime, formatRelative } from "@/lib/format";
 
@@ -25,7 +25,9 @@ function Entry({ name, staff, mine, time, body, internal = false }: { name: stri
           </time>
         </header>
         {/* User text, always as text: whitespace kept, long words wrapped. */}
-        <p className="mt-1.5 text-sm leading-6 break-words whitespace-pre-wrap text-fg">{body}</p>
+        <p className="mt-1.5 text-sm leading-6 break-words whitespace-pre-wrap text-fg">
+          <MessageText text={body} />
+        </p>
       </article>
     </li>
   );

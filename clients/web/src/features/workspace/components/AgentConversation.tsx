@@ -2,7 +2,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { Role, type Ticket, type TicketMessage } from "@helpdesk/client";
 import { Lock } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { Avatar, Badge } from "@/components";
+import { Avatar, Badge, MessageText } from "@/components";
 import { cx } from "@/lib/cx";
 import { formatDateTime, formatRelative, toDate } from "@/lib/format";
 
@@ -34,7 +34,9 @@ function Entry({ name, kind, mine, time, body }: { name: string; kind: Kind; min
           </time>
         </header>
         {/* User text, always as text. */}
-        <p className="mt-1.5 text-sm leading-6 break-words whitespace-pre-wrap text-fg">{body}</p>
+        <p className="mt-1.5 text-sm leading-6 break-words whitespace-pre-wrap text-fg">
+          <MessageText text={body} />
+        </p>
       </article>
     </li>
   );

@@ -3,6 +3,7 @@ import { Lock, MessageSquareReply, Send } from "lucide-react";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, ErrorBanner, TextArea } from "@/components";
+import { useReplyTools } from "@/components/ReplyTools";
 import { cx } from "@/lib/cx";
 import { useDraft } from "@/lib/drafts";
 import { describeError, mapViolations } from "@/lib/errors";
@@ -38,6 +39,15 @@ export function Composer({ ticket }: { ticket: Ticket }) {
   const draft = mode === "note" ? note : reply;
   const setDraft = mode === "note" ? setNote : setReply;
   const closed = ticket.status === TicketStatus.CLOSED;
+  const assist = useReplyTools({
+    box,
+    text: draft.body,
+    setText: (body) => {
+      setDraft({ ...draft, body });
+      setFieldError(undefined);
+    },
+    context: { ticketId: ticket.id },
+  });
 
   const pick = (next: Mode): void => {
     setMode(next);
@@ -116,11 +126,15 @@ export function Composer({ ticket }: { ticket: Ticket }) {
       }}
       className={cx("flex flex-col gap-3 rounded-xl border p-4 shadow-xs", isNote ? "border-dashed border-warning/60 bg-warning-soft/50" : "border-border bg-surface")}
     >
-      <div role="radiogroup" aria-label={t("composer.modes")} className="flex gap-1 self-start rounded-lg bg-subtle p-1">
-        {tab("reply", t("composer.reply"), MessageSquareReply)}
-        {tab("note", t("composer.note"), Lock)}
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <div role="radiogroup" aria-label={t("composer.modes")} className="flex gap-1 rounded-lg bg-subtle p-1">
+          {tab("reply", t("composer.reply"), MessageSquareReply)}
+          {tab("note", t("composer.note"), Lock)}
+        </div>
+        {assist.tools}
       </div>
       {banner ? <ErrorBanner>{banner}</ErrorBanner> : null}
+      {assist.error ? <ErrorBanner>{assist.error}</ErrorBanner> : null}
       <TextArea
         ref={box}
         label={isNote ? t("composer.noteLabel") : t("composer.replyLabel", { name: ticket.customerDisplayName })}
@@ -132,6 +146,7 @@ export function Composer({ ticket }: { ticket: Ticket }) {
         onChange={(event) => {
           setDraft({ ...draft, body: event.target.value });
           setFieldError(undefined);
+          assist.watch(event.target.value, event.target.selectionEnd);
         }}
       />
       <div className="flex items-center justify-between gap-3">

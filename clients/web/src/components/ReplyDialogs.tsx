@@ -1,0 +1,115 @@
+// The dialogs behind ReplyTools and what picking in them does to the reply box: loaded on first use.
+
+import type { RefObject } from "react";
+import { useTranslation } from "react-i18next";
+import { articleLink, insertAtCursor, type ArticleLinkOption } from "@/lib/article-links";
+import { searchPublishedArticles } from "@/lib/article-search";
+import { renderCannedResponse, searchCannedResponses, type CannedResponseOption } from "@/lib/canned-responses";
+import { registerTranslations } from "@/lib/i18n";
+import { fillPlaceholders } from "@/lib/placeholders";
+import { replaceSlashQuery, slashQuery } from "@/lib/slash-query";
+import { ArticleLinkDialog } from "./ArticleLinkPicker";
+import { CannedResponseDialog } from "./CannedResponsePicker";
+
+registerTranslations("replyDialogs", {
+  en: { renderFailed: "The canned response could not be filled in. Try again." },
+  "pt-BR": { renderFailed: "Não foi possível preencher a resposta pronta. Tente de novo." },
+});
+
+/** What fills a canned response's placeholders: the server for a ticket, else the names a chat knows. */
+export interface ReplyContext {
+  ticketId?: string;
+  customerName?: string;
+  agentName?: string;
+}
+
+/** The reply box's state as its key handlers last saw it. */
+export interface ReplyState {
+  text: string;
+  /** The canned-response picker is open. */
+  open: boolean;
+  /** Where the `/` of the `/word` at the cursor is, if any. */
+  slash?: number;
+  /** The `/` whose picker was closed: it does not reopen for it. */
+  dismissed?: number;
+}
+
+/**
+ * Back into the box after a dialog: the browser hands focus back to it as the dialog closes, yet
+ * in Chromium keys typed then reach it without editing it until it is focused anew.
+ */
+function refocus(box: HTMLTextAreaElement | null, cursor?: number): void {
+  requestAnimationFrame(() => {
+    if (!box) return;
+    if (document.activeElement === box) box.blur();
+    box.focus();
+    if (cursor !== undefined) box.setSelectionRange(cursor, cursor);
+  });
+}
+
+function render(option: CannedResponseOption, context: ReplyContext): Promise<string> {
+  return context.ticketId
+    ? renderCannedResponse(option.id, context.ticketId)
+    : Promise.resolve(fillPlaceholders(option.body, { customerName: context.customerName, agentName: context.agentName }));
+}
+
+export function ReplyDialogs({
+  open,
+  query,
+  box,
+  state,
+  setText,
+  context,
+  onClose,
+  onFailed,
+}: {
+  open: "article" | "canned" | undefined;
+  query: string;
+  box: RefObject<HTMLTextAreaElement | null>;
+  state: RefObject<ReplyState>;
+  setText: (text: string) => void;
+  context: ReplyContext;
+  onClose: () => void;
+  /** Filling a canned response failed: the message to show by the box. */
+  onFailed: (message: string) => void;
+}) {
+  const { t } = useTranslation("replyDialogs");
+  const put = (next: { text: string; cursor: number }) => {
+    setText(next.text);
+    refocus(box.current, next.cursor);
+  };
+
+  const pickArticle = (option: ArticleLinkOption) => {
+    const current = state.current.text;
+    const start = box.current?.selectionStart ?? current.length;
+    const end = box.current?.selectionEnd ?? current.length;
+    put(insertAtCursor(current, start, end, articleLink(option, window.location.origin).plain));
+  };
+
+  const pickCanned = async (option: CannedResponseOption) => {
+    let body: string;
+    try {
+      body = await render(option, context);
+    } catch {
+      onFailed(t("renderFailed"));
+      refocus(box.current);
+      return;
+    }
+    const current = state.current.text;
+    const end = box.current?.selectionEnd ?? current.length;
+    const found = slashQuery(current, end);
+    put(found ? replaceSlashQuery(current, found, end, body) : insertAtCursor(current, box.current?.selectionStart ?? end, end, body));
+  };
+
+  const close = () => {
+    onClose();
+    refocus(box.current);
+  };
+
+  return (
+    <>
+      <ArticleLinkDialog open={open === "article"} onClose={close} search={searchPublishedArticles} onPick={pickArticle} />
+      <CannedResponseDialog open={open === "canned"} query={query} onClose={close} search={searchCannedResponses} onPick={(option) => void pickCanned(option)} />
+    </>
+  );
+}
