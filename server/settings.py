@@ -108,7 +108,7 @@ class Settings:
     # replica at a time folds; reports trail the changes by about this much), and the changes
     # folded per transaction.
     report_rollup_interval_seconds: float = 5.0
-    report_rollup_batch_size: int = 2000
+    report_rollup_batch_size: int = 5000
 
     # Retention (PrivacyService): how often each process tries a pass of the retention job (one
     # process at a time does it; 0 = never from this process), and the rows deleted per batch.

@@ -15,6 +15,7 @@ from bench.scenarios.knowledge import (
     SearchArticlesColdScenario,
     SearchArticlesWarmScenario,
 )
+from bench.scenarios.reports import TicketReportByAgentScenario, TicketReportScenario
 from bench.scenarios.tickets import CreateTicketScenario, GetTicketScenario, ListTicketsQueueScenario
 
 BASELINE: Scenario = EchoScenario()
@@ -33,6 +34,8 @@ SCENARIOS: dict[str, Scenario] = {
         SearchArticlesColdRareScenario(),
         SearchArticlesWarmScenario(),
         SendChatMessageScenario(),
+        TicketReportScenario(),
+        TicketReportByAgentScenario(),
     )
 }
 

@@ -19,6 +19,12 @@ export default defineConfig({
     },
     dedupe: ["@bufbuild/protobuf", "@connectrpc/connect", "@connectrpc/connect-web"],
   },
+  css: {
+    // Charts.css (the reports page) declares a few @property rules without the initial-value the
+    // spec requires; browsers ignore such rules, and the minifier drops them with a warning instead
+    // of failing the build.
+    lightningcss: { errorRecovery: true },
+  },
   build: {
     target: "es2022",
     sourcemap: true,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from helpdesk.v1 import report_pb2
-from server.chat.convert import stamp
+from server.core.timestamps import timestamp_fields, to_timestamp
 from server.reports.figures import (
     ChatPoint,
     DurationStats,
@@ -43,9 +44,10 @@ def _duration(seconds: float) -> duration_pb2.Duration:
     return duration_pb2.Duration(seconds=whole, nanos=round((seconds - whole) * 1e9))
 
 
-def duration_summary(histogram: dict[int, int]) -> report_pb2.DurationSummary:
-    """Count, median and p90 of a histogram."""
-    stats = DurationStats.of(histogram)
+def duration_summary(stats: DurationStats | dict[int, int]) -> report_pb2.DurationSummary:
+    """Count, median and p90 (of a histogram, or as computed)."""
+    if isinstance(stats, dict):
+        stats = DurationStats.of(stats)
     return report_pb2.DurationSummary(count=stats.count, median=_duration(stats.median), p90=_duration(stats.p90))
 
 
@@ -63,47 +65,67 @@ def _ratio(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+def _duration_fields(seconds: float) -> dict[str, int]:
+    whole = int(seconds)
+    return {"seconds": whole, "nanos": round((seconds - whole) * 1e9)}
+
+
+def _summary_fields(stats: DurationStats) -> dict[str, Any] | None:
+    if not stats.count:
+        return None  # unset: zero durations measured
+    return {"count": stats.count, "median": _duration_fields(stats.median), "p90": _duration_fields(stats.p90)}
+
+
+def _ticket_fields(point: TicketPoint) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "start_time": timestamp_fields(point.start_time),
+        "created": point.created,
+        "resolved": point.resolved,
+        "reopened": point.reopened,
+        "backlog": point.backlog,
+        "sla_met": point.sla_met,
+        "sla_breached": point.sla_breached,
+        "sla_met_ratio": _ratio(point.sla_met, point.sla_met + point.sla_breached),
+    }
+    first_response, resolution = _summary_fields(point.first_response), _summary_fields(point.resolution)
+    if first_response is not None:
+        fields["first_response"] = first_response
+    if resolution is not None:
+        fields["resolution"] = resolution
+    return fields
+
+
 def ticket_figures(point: TicketPoint) -> report_pb2.TicketFigures:
     """One bucket of ticket figures."""
-    return report_pb2.TicketFigures(
-        start_time=stamp(point.start_time),
-        created=point.created,
-        resolved=point.resolved,
-        reopened=point.reopened,
-        backlog=point.backlog,
-        first_response=duration_summary(point.first_response),
-        resolution=duration_summary(point.resolution),
-        sla_met=point.sla_met,
-        sla_breached=point.sla_breached,
-        sla_met_ratio=_ratio(point.sla_met, point.sla_met + point.sla_breached),
-    )
+    return report_pb2.TicketFigures(**_ticket_fields(point))
 
 
 def ticket_report(report: Report[TicketPoint]) -> report_pb2.TicketReport:
-    """A ticket report."""
+    """A ticket report (built from mappings: a report by agent holds thousands of points)."""
+    series: Any = [
+        {
+            "group": group_to_proto(one.group),
+            "points": [_ticket_fields(point) for point in one.points],
+            "total": _ticket_fields(one.total),
+        }
+        for one in report.series
+    ]
     return report_pb2.TicketReport(
-        start_time=stamp(report.start_time),
-        end_time=stamp(report.end_time),
-        series=[
-            report_pb2.TicketSeries(
-                group=group_to_proto(series.group),
-                points=[ticket_figures(point) for point in series.points],
-                total=ticket_figures(series.total),
-            )
-            for series in report.series
-        ],
+        start_time=to_timestamp(report.start_time),
+        end_time=to_timestamp(report.end_time),
+        series=series,
         data_time=_optional_stamp(report.data_time),
     )
 
 
 def _optional_stamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    return None if value is None else stamp(value)
+    return None if value is None else to_timestamp(value)
 
 
 def chat_figures(point: ChatPoint) -> report_pb2.ChatFigures:
     """One bucket of chat figures."""
     return report_pb2.ChatFigures(
-        start_time=stamp(point.start_time),
+        start_time=to_timestamp(point.start_time),
         started=point.started,
         accepted=point.accepted,
         missed=point.missed,
@@ -115,8 +137,8 @@ def chat_figures(point: ChatPoint) -> report_pb2.ChatFigures:
 def chat_report(report: Report[ChatPoint]) -> report_pb2.ChatReport:
     """A chat report."""
     return report_pb2.ChatReport(
-        start_time=stamp(report.start_time),
-        end_time=stamp(report.end_time),
+        start_time=to_timestamp(report.start_time),
+        end_time=to_timestamp(report.end_time),
         series=[
             report_pb2.ChatSeries(
                 group=group_to_proto(series.group),
@@ -142,15 +164,17 @@ def rating_figures(ratings: Ratings) -> report_pb2.RatingFigures:
 def satisfaction_figures(point: SatisfactionPoint) -> report_pb2.SatisfactionFigures:
     """One bucket of satisfaction figures."""
     return report_pb2.SatisfactionFigures(
-        start_time=stamp(point.start_time), tickets=rating_figures(point.tickets), chats=rating_figures(point.chats)
+        start_time=to_timestamp(point.start_time),
+        tickets=rating_figures(point.tickets),
+        chats=rating_figures(point.chats),
     )
 
 
 def satisfaction_report(report: Report[SatisfactionPoint]) -> report_pb2.SatisfactionReport:
     """A satisfaction report."""
     return report_pb2.SatisfactionReport(
-        start_time=stamp(report.start_time),
-        end_time=stamp(report.end_time),
+        start_time=to_timestamp(report.start_time),
+        end_time=to_timestamp(report.end_time),
         series=[
             report_pb2.SatisfactionSeries(
                 group=group_to_proto(series.group),
@@ -165,15 +189,15 @@ def satisfaction_report(report: Report[SatisfactionPoint]) -> report_pb2.Satisfa
 def load_figures(point: LoadPoint) -> report_pb2.AgentLoadFigures:
     """An agent's load at one time."""
     return report_pb2.AgentLoadFigures(
-        start_time=stamp(point.start_time), open_tickets=point.open_tickets, active_chats=point.active_chats
+        start_time=to_timestamp(point.start_time), open_tickets=point.open_tickets, active_chats=point.active_chats
     )
 
 
 def agent_load_report(report: Report[LoadPoint]) -> report_pb2.AgentLoadReport:
     """An agent load report."""
     return report_pb2.AgentLoadReport(
-        start_time=stamp(report.start_time),
-        end_time=stamp(report.end_time),
+        start_time=to_timestamp(report.start_time),
+        end_time=to_timestamp(report.end_time),
         agents=[
             report_pb2.AgentLoad(
                 agent=group_to_proto(series.group),

@@ -19,6 +19,7 @@ from server.core.context import Principal
 from server.core.errors import PermissionDenied
 from server.reports.figures import (
     ChatPoint,
+    DurationStats,
     GroupLabel,
     LoadPoint,
     Ratings,
@@ -100,7 +101,7 @@ class Reports:
             await uow.reports.read_one_snapshot()
             cursor = await uow.reports.cursor(name=TICKETS_CURSOR)
             sums = await uow.reports.ticket_sums(boundaries=bounds, group_by=dimension, scope=scope)
-            durations = await uow.reports.duration_sums(boundaries=bounds, group_by=dimension, scope=scope)
+            durations = await uow.reports.duration_stats(boundaries=bounds, group_by=dimension, scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by=dimension, scope=scope)
             values = {row.group for row in sums} | {row.group for row in durations} | set(backlog_now)
             if not dimension:
@@ -119,11 +120,14 @@ class Reports:
             point.backlog += row.backlog_delta  # the delta for now; turned into the level below
             point.sla_met += row.sla_met
             point.sla_breached += row.sla_breached
-        for hits in durations:
-            point = points[hits.group][hits.bucket - 1]
-            histogram = point.first_response if hits.measure == FIRST_RESPONSE else point.resolution
-            histogram[hits.bin] = histogram.get(hits.bin, 0) + hits.hits
-        totals: dict[Any, TicketPoint] = {}
+        totals: dict[Any, TicketPoint] = {value: TicketPoint(start_time=bounds[0]) for value in values}
+        for stats in durations:
+            target = totals[stats.group] if stats.bucket == 0 else points[stats.group][stats.bucket - 1]
+            summary = DurationStats.of_bins(stats.durations, stats.median_bin, stats.p90_bin)
+            if stats.measure == FIRST_RESPONSE:
+                target.first_response = summary
+            else:
+                target.resolution = summary
         for value, series in points.items():
             # Backlog at the end of each bucket: the level now minus every change after that end.
             level = backlog_now.get(value, 0) - after[value]
@@ -131,17 +135,13 @@ class Reports:
                 delta = point.backlog
                 point.backlog = level
                 level -= delta
-            totals[value] = TicketPoint(
-                start_time=bounds[0],
-                created=sum(p.created for p in series),
-                resolved=sum(p.resolved for p in series),
-                reopened=sum(p.reopened for p in series),
-                backlog=series[-1].backlog,
-                sla_met=sum(p.sla_met for p in series),
-                sla_breached=sum(p.sla_breached for p in series),
-                first_response=merge(p.first_response for p in series),
-                resolution=merge(p.resolution for p in series),
-            )
+            total = totals[value]
+            total.created = sum(p.created for p in series)
+            total.resolved = sum(p.resolved for p in series)
+            total.reopened = sum(p.reopened for p in series)
+            total.backlog = series[-1].backlog
+            total.sla_met = sum(p.sla_met for p in series)
+            total.sla_breached = sum(p.sla_breached for p in series)
         return Report(bounds[0], bounds[-1], _series(labels, points, totals), data_time=cursor.data_time)
 
     async def chats(self, *, principal: Principal, query: QueryInput) -> Report[ChatPoint]:

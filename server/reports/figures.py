@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from server.reports.histogram import percentile
+from server.reports.histogram import percentile, representative
 
 P = TypeVar("P")
 
@@ -24,6 +24,11 @@ class DurationStats:
     def of(cls, histogram: dict[int, int]) -> DurationStats:
         """The statistics of one histogram."""
         return cls(sum(histogram.values()), percentile(histogram, 0.5), percentile(histogram, 0.9))
+
+    @classmethod
+    def of_bins(cls, count: int, median_bin: int, p90_bin: int) -> DurationStats:
+        """The statistics from the bins holding the median and the 90th percentile."""
+        return cls(count, representative(median_bin), representative(p90_bin))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +53,8 @@ class TicketPoint:
     backlog: int = 0
     sla_met: int = 0
     sla_breached: int = 0
-    first_response: dict[int, int] = field(default_factory=dict)
-    resolution: dict[int, int] = field(default_factory=dict)
+    first_response: DurationStats = DurationStats()
+    resolution: DurationStats = DurationStats()
 
 
 @dataclass(slots=True)

@@ -29,8 +29,13 @@ from datetime import datetime
 from server.reports.histogram import bin_of
 from storage.models.reports import NO_AGENT
 from storage.repositories.reports import (
+    FINE,
     FIRST_RESPONSE,
+    PER_AGENT,
+    PER_CATEGORY,
+    PER_PRIORITY,
     RESOLUTION,
+    WHOLE_DESK,
     DurationKey,
     Group,
     HourKey,
@@ -55,16 +60,29 @@ class Fold:
     facts: dict[uuid.UUID, TicketFact] = field(default_factory=dict)
 
     def count(self, hour: datetime, group: Group, counter: str, amount: int = 1) -> None:
-        """Adds `amount` to one counter of one hour and group."""
-        counters = self.hours.setdefault(HourKey(hour, *group), dict.fromkeys(COUNTERS, 0))
-        counters[counter] += amount
+        """Adds `amount` to one counter of one hour and group, at every rollup level."""
+        for level, row_group in _levels(group):
+            counters = self.hours.setdefault(HourKey(level, hour, *row_group), dict.fromkeys(COUNTERS, 0))
+            counters[counter] += amount
         if counter == "backlog_delta":
             self.backlog[group] = self.backlog.get(group, 0) + amount
 
     def measure(self, hour: datetime, group: Group, measure: int, seconds: float) -> None:
-        """Adds one duration to a histogram."""
-        key = DurationKey(hour, *group, measure, bin_of(seconds))
-        self.durations[key] = self.durations.get(key, 0) + 1
+        """Adds one duration to a histogram, at every rollup level."""
+        index = bin_of(seconds)
+        for level, row_group in _levels(group):
+            key = DurationKey(level, hour, *row_group, measure, index)
+            self.durations[key] = self.durations.get(key, 0) + 1
+
+
+def _levels(group: Group) -> tuple[tuple[int, Group], ...]:
+    return (
+        (FINE, group),
+        (WHOLE_DESK, Group(NO_AGENT, "", 0)),
+        (PER_AGENT, Group(group.agent_id, "", 0)),
+        (PER_CATEGORY, Group(NO_AGENT, group.category, 0)),
+        (PER_PRIORITY, Group(NO_AGENT, "", group.priority)),
+    )
 
 
 def hour_of(moment: datetime) -> datetime:

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 # `report_ticket_durations.measure`.
 FIRST_RESPONSE, RESOLUTION = 1, 2
+# The rollup levels (`storage.models.reports`): per group, and summed over all but one column or all.
+FINE, WHOLE_DESK, PER_AGENT, PER_CATEGORY, PER_PRIORITY = 0, 1, 2, 3, 4
 TICKETS_CURSOR = "tickets"
 
 
@@ -27,6 +29,7 @@ class Group(NamedTuple):
 class HourKey(NamedTuple):
     """One row of `report_ticket_hours`."""
 
+    level: int
     hour: datetime
     agent_id: uuid.UUID
     category: str
@@ -36,6 +39,7 @@ class HourKey(NamedTuple):
 class DurationKey(NamedTuple):
     """One row of `report_ticket_durations`."""
 
+    level: int
     hour: datetime
     agent_id: uuid.UUID
     category: str
@@ -88,14 +92,15 @@ class TicketSums(NamedTuple):
     sla_breached: int
 
 
-class DurationSums(NamedTuple):
-    """A histogram bin's count in one bucket and group value."""
+class DurationStatsRow(NamedTuple):
+    """The histogram of one bucket (0: the whole range), group value and measure, ranked."""
 
     bucket: int
     group: Any
     measure: int
-    bin: int
-    hits: int
+    durations: int
+    median_bin: int
+    p90_bin: int
 
 
 # What a breakdown groups by: a column of the rollup, or one constant group.
@@ -119,13 +124,14 @@ _SLA_OUTCOMES = text(
 _UPSERT_HOURS = text(
     """
     INSERT INTO report_ticket_hours AS r
-        (hour, agent_id, category, priority, created, resolved, reopened, backlog_delta, sla_met, sla_breached)
+        (level, hour, agent_id, category, priority, created, resolved, reopened, backlog_delta, sla_met,
+         sla_breached)
     SELECT * FROM unnest(
-        CAST(:hour AS timestamptz[]), CAST(:agent_id AS uuid[]), CAST(:category AS text[]),
+        CAST(:level AS smallint[]), CAST(:hour AS timestamptz[]), CAST(:agent_id AS uuid[]), CAST(:category AS text[]),
         CAST(:priority AS smallint[]), CAST(:created AS int[]), CAST(:resolved AS int[]),
         CAST(:reopened AS int[]), CAST(:backlog_delta AS int[]), CAST(:sla_met AS int[]),
         CAST(:sla_breached AS int[]))
-    ON CONFLICT (hour, agent_id, category, priority) DO UPDATE SET
+    ON CONFLICT (level, hour, agent_id, category, priority) DO UPDATE SET
         created = r.created + excluded.created,
         resolved = r.resolved + excluded.resolved,
         reopened = r.reopened + excluded.reopened,
@@ -136,12 +142,12 @@ _UPSERT_HOURS = text(
 )
 _UPSERT_DURATIONS = text(
     """
-    INSERT INTO report_ticket_durations AS r (hour, agent_id, category, priority, measure, bin, count)
+    INSERT INTO report_ticket_durations AS r (level, hour, agent_id, category, priority, measure, bin, count)
     SELECT * FROM unnest(
-        CAST(:hour AS timestamptz[]), CAST(:agent_id AS uuid[]), CAST(:category AS text[]),
+        CAST(:level AS smallint[]), CAST(:hour AS timestamptz[]), CAST(:agent_id AS uuid[]), CAST(:category AS text[]),
         CAST(:priority AS smallint[]), CAST(:measure AS smallint[]), CAST(:bin AS smallint[]),
         CAST(:count AS int[]))
-    ON CONFLICT (hour, agent_id, category, priority, measure, bin) DO UPDATE SET count = r.count + excluded.count
+    ON CONFLICT (level, hour, agent_id, category, priority, measure, bin) DO UPDATE SET count = r.count + excluded.count
     """
 )
 _UPSERT_BACKLOG = text(
@@ -169,6 +175,15 @@ def _columns(rows: Iterable[Sequence[Any]], names: Sequence[str]) -> dict[str, l
         for name, value in zip(names, row, strict=True):
             columns[name].append(value)
     return columns
+
+
+def rollup_level(group_by: str, scope: Scope) -> int:
+    """The coarsest rollup level holding the rows of a breakdown within a scope."""
+    if scope.category is not None or scope.priority is not None:
+        return FINE
+    if scope.agent_id is not None:
+        return PER_AGENT if group_by in ("", "agent") else FINE
+    return {"": WHOLE_DESK, "agent": PER_AGENT, "category": PER_CATEGORY, "priority": PER_PRIORITY}[group_by]
 
 
 def _where(scope: Scope, params: dict[str, Any]) -> str:
@@ -243,7 +258,7 @@ class ReportRepository:
     ) -> None:
         """Adds counter, histogram and backlog deltas to the rollups and stores new or changed facts."""
         if hours:
-            names = ("hour", "agent_id", "category", "priority")
+            names = ("level", "hour", "agent_id", "category", "priority")
             counters = ("created", "resolved", "reopened", "backlog_delta", "sla_met", "sla_breached")
             rows = [(*key, *(values[name] for name in counters)) for key, values in hours.items()]
             await self._session.execute(_UPSERT_HOURS, _columns(rows, (*names, *counters)))
@@ -251,7 +266,7 @@ class ReportRepository:
             rows = [(*key, count) for key, count in durations.items()]
             await self._session.execute(
                 _UPSERT_DURATIONS,
-                _columns(rows, ("hour", "agent_id", "category", "priority", "measure", "bin", "count")),
+                _columns(rows, ("level", "hour", "agent_id", "category", "priority", "measure", "bin", "count")),
             )
         changed = [(*group, delta) for group, delta in backlog.items() if delta]
         if changed:
@@ -266,31 +281,62 @@ class ReportRepository:
 
     async def ticket_sums(self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope) -> list[TicketSums]:
         """Counter sums per bucket of `boundaries` and group, from the first boundary on (bucket n+1: after)."""
-        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0]}
+        params: dict[str, Any] = {
+            "bounds": list(boundaries),
+            "start": boundaries[0],
+            "level": rollup_level(group_by, scope),
+        }
+        where = _where(scope, params)
         group = GROUP_COLUMNS[group_by]
         statement = text(
             f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp,"  # noqa: S608 - fixed column names, values bound
             " sum(created), sum(resolved), sum(reopened), sum(backlog_delta), sum(sla_met), sum(sla_breached)"
-            f" FROM report_ticket_hours WHERE hour >= :start{_where(scope, params)} GROUP BY 1, 2"
+            f" FROM report_ticket_hours WHERE level = :level AND hour >= :start{where} GROUP BY 1, 2"
         )
         return [
             TicketSums(*(row[:2]), *(int(value) for value in row[2:]))
             for row in await self._session.execute(statement, params)
         ]
 
-    async def duration_sums(self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope) -> list[DurationSums]:
-        """Histogram counts per bucket of `boundaries`, group, measure and bin."""
-        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
+    async def duration_stats(
+        self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope
+    ) -> list[DurationStatsRow]:
+        """Count and the bins of the median and the p90 (nearest rank) per bucket (0: the range), group, measure.
+
+        The histograms are summed and ranked in PostgreSQL: a few rows come back, not every bin.
+        """
+        params: dict[str, Any] = {
+            "bounds": list(boundaries),
+            "start": boundaries[0],
+            "end": boundaries[-1],
+            "level": rollup_level(group_by, scope),
+        }
+        where = _where(scope, params)
         group = GROUP_COLUMNS[group_by]
         statement = text(
-            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, measure, bin,"  # noqa: S608 - fixed column names, values bound
-            f" sum(count) FROM report_ticket_durations WHERE hour >= :start AND hour < :end{_where(scope, params)}"
-            " GROUP BY 1, 2, 3, 4"
+            f"""
+            WITH bins AS (
+                SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, measure, bin,
+                       sum(count) AS hits
+                FROM report_ticket_durations
+                WHERE level = :level AND hour >= :start AND hour < :end{where}
+                GROUP BY 1, 2, 3, 4),
+            everything AS (
+                SELECT bucket, grp, measure, bin, hits FROM bins
+                UNION ALL
+                SELECT 0, grp, measure, bin, sum(hits) FROM bins GROUP BY grp, measure, bin),
+            ranked AS (
+                SELECT bucket, grp, measure, bin,
+                       sum(hits) OVER (PARTITION BY bucket, grp, measure ORDER BY bin) AS running,
+                       sum(hits) OVER (PARTITION BY bucket, grp, measure) AS total
+                FROM everything)
+            SELECT bucket, grp, measure, CAST(max(total) AS bigint),
+                   min(bin) FILTER (WHERE running >= ceil(0.5 * total)),
+                   min(bin) FILTER (WHERE running >= ceil(0.9 * total))
+            FROM ranked GROUP BY bucket, grp, measure
+            """  # noqa: S608 - fixed column names, values bound
         )
-        return [
-            DurationSums(row[0], row[1], row[2], row[3], int(row[4]))
-            for row in await self._session.execute(statement, params)
-        ]
+        return [DurationStatsRow._make(row) for row in await self._session.execute(statement, params)]
 
     async def backlog_now(self, *, group_by: str, scope: Scope) -> dict[Any, int]:
         """Unresolved tickets now, per group value."""

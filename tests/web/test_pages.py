@@ -33,6 +33,7 @@ from server.core.context import Role
 from tests.web.conftest import ARTIFACTS, Account, OpenTab, sign_in
 from tests.web.test_chat import agent_says, start_chat
 from tests.web.test_help_center import publish
+from tests.web.test_reports import browser_day_and_zone, report_query, seed, settled, ticket_totals
 
 pytestmark = pytest.mark.slow
 
@@ -321,5 +322,32 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
         scheme=scheme,
         axe_script=axe_script,
         problems=problems,
+    )
+    assert not problems, json.dumps(problems, indent=2)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+async def test_reports_page_passes_axe_fits_every_size_and_screenshots(
+    scheme: str, open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]], axe_script: Path
+) -> None:
+    admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    agent = await accounts(Role.AGENT, display_name="Alex Agent")
+    page = (await open_tab(color_scheme=scheme, bypass_csp=True)).page
+    await sign_in(page, admin)
+    today, zone = await browser_day_and_zone(page)
+    query = report_query(today, today, zone)
+    created, resolved = await ticket_totals(admin, query)
+    await seed(await accounts(display_name="Maria Silva"), agent)
+    await settled(admin, query, created=created + 3, resolved=resolved + 1)
+    problems: dict[str, list[str]] = {}
+    await page.goto("/reports?by=priority")
+    await expect(page.locator('section[data-chart="ticket-breakdown"]')).to_be_visible()
+    await check_page(page, name="reports", heading="Reports", scheme=scheme, axe_script=axe_script, problems=problems)
+    # Every chart as its table.
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    for button in await page.get_by_role("button", name="Table", exact=True).all():
+        await button.click()
+    await check_page(
+        page, name="reports-tables", heading="Reports", scheme=scheme, axe_script=axe_script, problems=problems
     )
     assert not problems, json.dumps(problems, indent=2)

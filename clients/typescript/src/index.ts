@@ -24,6 +24,8 @@ export * from "./gen/helpdesk/v1/macro_pb.js";
 export * from "./gen/helpdesk/v1/macro_service_pb.js";
 export * from "./gen/helpdesk/v1/personal_data_pb.js";
 export * from "./gen/helpdesk/v1/privacy_service_pb.js";
+export * from "./gen/helpdesk/v1/report_pb.js";
+export * from "./gen/helpdesk/v1/report_service_pb.js";
 export * from "./gen/helpdesk/v1/sla_policy_pb.js";
 export * from "./gen/helpdesk/v1/sla_service_pb.js";
 export * from "./gen/helpdesk/v1/ticket_change_pb.js";

@@ -5,6 +5,7 @@ import { parseUserListSearch } from "@/features/admin-users/search";
 import { parseAuthSearch } from "@/features/auth/search";
 import { parseArticleListSearch } from "@/features/knowledge-editor/search";
 import { parseHelpSearch } from "@/features/help-center/search";
+import { parseReportSearch } from "@/features/reports/search";
 import { parseTicketListSearch } from "@/features/tickets/search";
 import { parseWorkspaceSearch } from "@/features/workspace/search-params";
 import { Role } from "@helpdesk/client";
@@ -237,6 +238,15 @@ const cannedResponsesRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/canned-responses/CannedResponsesPage"), "CannedResponsesPage"),
 });
 
+// Reports (features/reports): admins see everyone's figures, agents their own (the server decides).
+const reportsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reports",
+  beforeLoad: requireRole(Role.AGENT, Role.ADMIN),
+  validateSearch: parseReportSearch,
+  component: lazyRouteComponent(() => import("@/features/reports/ReportsPage"), "ReportsPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -254,6 +264,7 @@ const routeTree = rootRoute.addChildren([
   adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
   adminAssignmentRoute,
   cannedResponsesRoute,
+  reportsRoute,
 ]);
 
 export const router = createRouter({

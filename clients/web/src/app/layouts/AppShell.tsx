@@ -61,7 +61,7 @@ export function AppShell() {
             </span>
             <span>{t("app.name")}</span>
           </Link>
-          <nav aria-label={t("nav.main")} className="hidden items-center gap-1 md:flex">
+          <nav aria-label={t("nav.main")} className="hidden items-center gap-1 lg:flex">
             {nav.map((item) => (
               <Link key={item.to} to={item.to} className={linkClasses} activeProps={{ className: activeClasses, "aria-current": "page" }}>
                 {item.label}
@@ -98,14 +98,14 @@ export function AppShell() {
           </div>
         </div>
         <div id="mobile-menu" hidden={!menuOpen} className="border-t border-border px-4 pt-2 pb-4 lg:hidden">
-          <nav aria-label={t("nav.main")} className="flex flex-col gap-1 md:hidden">
+          <nav aria-label={t("nav.main")} className="flex flex-col gap-1 lg:hidden">
             {nav.map((item) => (
               <Link key={item.to} to={item.to} className={linkClasses} activeProps={{ className: activeClasses, "aria-current": "page" }}>
                 {item.label}
               </Link>
             ))}
           </nav>
-          <div className="mt-3 flex flex-wrap items-center gap-2 border-t border-border pt-3 md:mt-1 md:border-t-0">
+          <div className="mt-3 flex flex-wrap items-center gap-2 border-t border-border pt-3">
             <LanguageSwitcher />
             <ThemeSwitcher />
           </div>

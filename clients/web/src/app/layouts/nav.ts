@@ -12,6 +12,7 @@ export type NavPath =
   | "/agent/chats"
   | "/agent/articles"
   | "/admin/users"
+  | "/reports"
   | "/agent/canned-responses";
 
 export interface NavItem {
@@ -31,6 +32,7 @@ export function navItems(role: Role, t: TFunction): NavItem[] {
         // Admins reach canned responses from the admin sections (the header has no room for both).
         ...(role === Role.AGENT ? [{ to: "/agent/canned-responses" as const, label: t("nav.responses") }] : []),
         { to: "/help", label: t("nav.help") },
+        { to: "/reports", label: t("nav.reports") },
         ...(role === Role.ADMIN ? [{ to: "/admin/users" as const, label: t("nav.admin") }] : []),
       ];
     case Role.CUSTOMER:

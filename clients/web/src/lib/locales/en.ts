@@ -16,6 +16,7 @@ const en = {
     articles: "Articles",
     responses: "Responses",
     admin: "Admin",
+    reports: "Reports",
     settings: "Settings",
     signIn: "Sign in",
     register: "Create account",

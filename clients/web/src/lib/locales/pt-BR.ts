@@ -18,6 +18,7 @@ const ptBR: CommonStrings = {
     articles: "Artigos",
     responses: "Respostas",
     admin: "Admin",
+    reports: "Relatórios",
     settings: "Configurações",
     signIn: "Entrar",
     register: "Criar conta",
