@@ -23,7 +23,8 @@ from server.knowledge.validation import check_query
 from storage.db import Database
 from storage.models import ArticleState
 from storage.pagination import decode_page_token, encode_page_token, filters_digest, resolve_page_size
-from storage.repositories.article_search import MATCH_END, MATCH_START, search_on
+from storage.repositories.article_search import search_on
+from storage.repositories.article_snippets import MATCH_END, MATCH_START
 from storage.repositories.articles import SORT_FIELDS
 
 SEARCH_DEFAULT_PAGE_SIZE = 10

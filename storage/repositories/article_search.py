@@ -3,8 +3,9 @@
 The text search configurations `helpdesk_pt` / `helpdesk_en` and the `helpdesk_fold` function
 come from migration 0003_knowledge (its docstring explains the choice). A query is parsed with
 both configurations and the two `tsquery`s are OR-ed, mirroring the vector, which holds both.
-Search ranks on the narrow `title_vector` and builds snippets with `helpdesk_snippet` (migration
-0005_knowledge_search explains both: what a search costs is the work per matching row).
+Search ranks on the narrow `title_vector` (migration 0005_knowledge_search explains why: what a
+search costs is the work per matching row). Snippets are made in the server from the bodies of
+the page's rows and the query's lexemes, which the statement returns (`article_snippets`).
 
 The statement is compiled once per filter shape to asyncpg's SQL and run outside any transaction
 (`search_on` on `Database.read_connection()`): SQLAlchemy's per-execution work costs more than
@@ -25,7 +26,6 @@ from sqlalchemy import (
     Select,
     Text,
     bindparam,
-    case,
     cast,
     func,
     literal,
@@ -38,16 +38,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import DriverStatement, ReadConnection
 from storage.models import Article, ArticleState, User
+from storage.repositories.article_snippets import snippet
 from storage.repositories.articles import ARTICLE_COLUMNS, ArticleRow
 
-# Private-use characters marking matches in ts_headline output; replaced by <mark> after the rest of
-# the text is HTML-escaped (ts_headline itself escapes nothing).
-MATCH_START = "\ue000"
-MATCH_END = "\ue001"
-_HEADLINE_OPTIONS = (
-    f"StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=32, MinWords=16, "
-    'MaxFragments=2, FragmentDelimiter=" … ", ShortWord=2'
-)
 # What a body-only hit ranks as, before the boost: below any title (A, ~0.6) or tag (B, ~0.24) hit
 # even when the boost favours the body-only article most (x1.6 against x0.6).
 _BODY_ONLY_RANK = 0.05
@@ -58,11 +51,8 @@ _BODY_ONLY_RANK = 0.05
 # candidates do.
 TITLE_CANDIDATES = 200
 BODY_CANDIDATES = 100
-# Snippets (`helpdesk_snippet`, migration 0005_knowledge_search): the headline configuration does
-# not stem (one parse, not one per language) and the original text keeps accents, so every lexeme
-# of the query is made a prefix match for highlighting only (`configur:*` marks `configurações`).
-_PREFIX_PATTERN = "'((?:[^']|'')+)'"
-_PREFIX_REPLACEMENT = "'\\1':*"
+# The quoted lexemes of a tsquery's text form ('' escapes a quote inside one).
+_LEXEME_PATTERN = "'((?:[^']|'')+)'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +100,11 @@ async def search_on(
     other matches when fewer title/tag hits exist; each tier is taken in storage order, and
     matches past a tier's cap are not found (a query that common is refined by adding a word).
     """
-    _, parameters = search_call(
-        query=query, limit=limit, offset=offset, states=states, category=category, tag=tag, headlines=headlines
-    )
+    _, parameters = search_call(query=query, limit=limit, offset=offset, states=states, category=category, tag=tag)
     compiled = _search_driver_statement(by_category=category is not None, by_tag=tag is not None)
     rows = await connection.fetch(compiled.sql, *compiled.arguments(parameters))
-    return [search_hit(row) for row in rows]
+    with_headline = limit if headlines is None else headlines
+    return [search_hit(row, headline=position < with_headline) for position, row in enumerate(rows)]
 
 
 @functools.lru_cache(maxsize=8)
@@ -136,13 +125,15 @@ def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
         1 + 0.10 * func.ln(1 + Article.not_helpful_count)
     )
     # Any lexeme the query searches for (negated ones excepted): what gives a title or tag hit its rank.
-    matches = func.regexp_matches(func.querytree(tsquery), _PREFIX_PATTERN, "g", type_=ARRAY(Text))
+    matches = func.regexp_matches(func.querytree(tsquery), _LEXEME_PATTERN, "g", type_=ARRAY(Text))
     lexeme = matches.column_valued("m")[1]
     any_lexeme = cast(
         select(func.string_agg(literal("'") + lexeme + literal("'"), literal(" | "))).scalar_subquery(), TSQUERY
     )
+    # The same lexemes as text (quotes unescaped), for the snippets the server makes.
+    lexemes = select(func.array_agg(func.replace(lexeme, "''", "'"))).scalar_subquery()
     score = ((func.ts_rank(Article.title_vector, tsquery) + _BODY_ONLY_RANK) * boost).cast(Float).label("score")
-    # The page is chosen from narrow data only (the heap row, no TOAST): bodies, headlines and
+    # The page is chosen from narrow data only (the heap row, no TOAST): bodies (for snippets) and
     # authors are read for the rows of the page, never for the other candidates. Each tier stops
     # after its cap in storage order (a LIMIT under a bitmap heap scan ends the scan), so a word
     # in thousands of articles costs a few hundred rows, not thousands.
@@ -176,25 +167,17 @@ def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
-    position = func.row_number().over(order_by=(chosen.c.score.desc(), chosen.c.id))
-    numbered = select(chosen.c.id, chosen.c.score, position.label("position")).subquery("numbered")
-    prefixes = select(
-        cast(func.regexp_replace(cast(tsquery, Text), _PREFIX_PATTERN, _PREFIX_REPLACEMENT, "g"), TSQUERY)
-    ).scalar_subquery()
-    headline = func.helpdesk_snippet(
-        func.translate(Article.body, MATCH_START + MATCH_END, ""), prefixes, _HEADLINE_OPTIONS, MATCH_START
-    )
     columns = [Article.__table__.c[name] for name in ARTICLE_COLUMNS]
     return (
         select(
             *columns,
             User.display_name.label("author_display_name"),
-            numbered.c.score,
-            case((numbered.c.position <= bindparam("headlines", type_=Integer), headline), else_="").label("headline"),
+            chosen.c.score,
+            func.coalesce(lexemes, cast(literal([], ARRAY(Text)), ARRAY(Text))).label("lexemes"),
         )
-        .join(numbered, numbered.c.id == Article.id)
+        .join(chosen, chosen.c.id == Article.id)
         .join(User, User.id == Article.author_id)
-        .order_by(numbered.c.position)
+        .order_by(chosen.c.score.desc(), chosen.c.id)
     )
 
 
@@ -206,7 +189,6 @@ def search_call(
     states: Collection[ArticleState],
     category: str | None,
     tag: str | None,
-    headlines: int | None,
 ) -> tuple[Select[Any], dict[str, object]]:
     """The search statement for these filters and its parameters."""
     statement = search_statement(by_category=category is not None, by_tag=tag is not None)
@@ -219,15 +201,15 @@ def search_call(
         "offset": offset,
         "title_candidates": TITLE_CANDIDATES,
         "body_candidates": BODY_CANDIDATES,
-        "headlines": limit if headlines is None else headlines,
     }
     return statement, parameters
 
 
-def search_hit(row: Mapping[str, Any]) -> SearchHit:
-    """A search statement's row as a hit (the article as a detached model instance)."""
+def search_hit(row: Mapping[str, Any], *, headline: bool = True) -> SearchHit:
+    """A search statement's row as a hit (the article as a detached model instance), with its snippet if `headline`."""
     article = Article(**{name: row[name] for name in ARTICLE_COLUMNS})
-    return SearchHit(ArticleRow(article, row["author_display_name"]), float(row["score"]), row["headline"] or "")
+    text = snippet(article.body, row["lexemes"]) if headline else ""
+    return SearchHit(ArticleRow(article, row["author_display_name"]), float(row["score"]), text)
 
 
 async def explain_search(session: AsyncSession, *, query: str, analyze: bool = False, limit: int = 11) -> list[str]:
@@ -239,7 +221,6 @@ async def explain_search(session: AsyncSession, *, query: str, analyze: bool = F
         states=[ArticleState.PUBLISHED],
         category=None,
         tag=None,
-        headlines=limit - 1,
     )
     connection = await session.connection()
     expanded = statement.compile(dialect=connection.dialect).construct_expanded_state(parameters)

@@ -11,14 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.context import Role
 from storage.db import Database
 from storage.models import ArticleState
-from storage.repositories.article_search import (
-    BODY_CANDIDATES,
-    MATCH_END,
-    MATCH_START,
-    TITLE_CANDIDATES,
-    explain_search,
-    search_on,
-)
+from storage.repositories.article_search import BODY_CANDIDATES, TITLE_CANDIDATES, explain_search, search_on
+from storage.repositories.article_snippets import MATCH_END, MATCH_START
 
 PUBLISHED = [ArticleState.PUBLISHED]
 

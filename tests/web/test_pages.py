@@ -47,6 +47,7 @@ README_SHOTS = (
     "workspace-1440x900-light",
     "agent-ticket-1440x900-dark",
     "agent-ticket-390x844-light",
+    "reports-1440x900-light",
 )
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -350,4 +351,5 @@ async def test_reports_page_passes_axe_fits_every_size_and_screenshots(
     await check_page(
         page, name="reports-tables", heading="Reports", scheme=scheme, axe_script=axe_script, problems=problems
     )
+    copy_readme_shots(scheme)
     assert not problems, json.dumps(problems, indent=2)
