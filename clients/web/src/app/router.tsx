@@ -230,6 +230,14 @@ const adminAssignmentRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin-assignment/AssignmentPage"), "AssignmentPage"),
 });
 
+// Canned responses, managed by agents (their own) and admins (the team's) (features/canned-responses).
+const cannedResponsesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/agent/canned-responses",
+  beforeLoad: requireRole(Role.AGENT, Role.ADMIN),
+  component: lazyRouteComponent(() => import("@/features/canned-responses/CannedResponsesPage"), "CannedResponsesPage"),
+});
+
 // Reports (features/reports): admins see everyone's figures, agents their own (the server decides).
 const reportsRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -265,6 +273,7 @@ const routeTree = rootRoute.addChildren([
   editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
   adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
   adminAssignmentRoute,
+  cannedResponsesRoute,
   reportsRoute,
   adminReportsRoute,
 ]);
