@@ -269,6 +269,8 @@ async def test_agent_pages_pass_axe_fit_every_size_and_screenshot(
     assert not problems, json.dumps(problems, indent=2)
 
 
+# Many pages at three sizes each, with axe: longer than the default limit on a busy machine.
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
     scheme: str, open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]], axe_script: Path
@@ -313,6 +315,20 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
                 )
             )
         )
+    responses = await admin.client.canned_responses.ListCannedResponses(
+        canned_response_service_pb2.ListCannedResponsesRequest()
+    )
+    if not responses.canned_responses:
+        await admin.client.canned_responses.CreateCannedResponse(
+            canned_response_service_pb2.CreateCannedResponseRequest(
+                canned_response=canned_response_pb2.CannedResponse(
+                    title="Refund on its way",
+                    body="Hi {{customer.first_name}},\n\nyour refund for ticket #{{ticket.number}} is on its way.",
+                    scope=canned_response_pb2.CANNED_RESPONSE_SCOPE_SHARED,
+                ),
+                request_id=str(uuid.uuid4()),
+            )
+        )
     edit_path = f"/admin/sla/{next(p.id for p in policies if p.category)}"
     page = (await open_tab(color_scheme=scheme, bypass_csp=True)).page
     await sign_in(page, admin)
@@ -321,11 +337,14 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
         ("admin-sla", "/admin/sla", "Service levels"),
         ("admin-sla-edit", edit_path, "Edit SLA policy"),
         ("admin-assignment", "/admin/assignment", "Automatic assignment"),
+        ("canned-responses", "/agent/canned-responses", "Canned responses"),
     ):
         await page.set_viewport_size({"width": 1440, "height": 900})
         await page.goto(path)
         if name == "admin-sla":
             await expect(page.get_by_role("list", name="SLA policies").get_by_role("listitem")).to_have_count(2)
+        if name == "canned-responses":
+            await expect(page.get_by_role("list", name="Canned responses").get_by_role("listitem")).to_have_count(1)
         if name == "admin-assignment":
             await expect(page.get_by_role("list", name="Agents").get_by_text("Alex Agent").first).to_be_visible()
             await expect(page.get_by_label("Default ticket capacity")).to_have_value("10")
@@ -338,6 +357,17 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
     await expect(page.get_by_text("Must end after it starts.")).to_be_visible()
     await check_page(
         page, name="admin-sla-error", heading="Edit SLA policy", scheme=scheme, axe_script=axe_script, problems=problems
+    )
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await page.goto("/agent/canned-responses")
+    await page.get_by_role("button", name="New canned response").click()
+    await check_page(
+        page,
+        name="canned-response-new",
+        heading="New canned response",
+        scheme=scheme,
+        axe_script=axe_script,
+        problems=problems,
     )
     assert not problems, json.dumps(problems, indent=2)
 
