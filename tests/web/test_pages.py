@@ -21,7 +21,14 @@ import pytest
 from google.protobuf import duration_pb2
 from playwright.async_api import Page, expect
 
-from helpdesk.v1 import sla_policy_pb2, sla_service_pb2, ticket_pb2, ticket_service_pb2
+from helpdesk.v1 import (
+    canned_response_pb2,
+    canned_response_service_pb2,
+    sla_policy_pb2,
+    sla_service_pb2,
+    ticket_pb2,
+    ticket_service_pb2,
+)
 from server.core.context import Role
 from tests.web.conftest import ARTIFACTS, Account, OpenTab, sign_in
 from tests.web.test_chat import agent_says, start_chat
@@ -40,6 +47,7 @@ README_SHOTS = (
     "workspace-1440x900-light",
     "agent-ticket-1440x900-dark",
     "agent-ticket-390x844-light",
+    "reports-1440x900-light",
 )
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -216,6 +224,8 @@ async def test_agent_pages_pass_axe_fit_every_size_and_screenshot(
     assert not problems, json.dumps(problems, indent=2)
 
 
+# Many pages at three sizes each, with axe: longer than the default limit on a busy machine.
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
     scheme: str, open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]], axe_script: Path
@@ -260,6 +270,20 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
                 )
             )
         )
+    responses = await admin.client.canned_responses.ListCannedResponses(
+        canned_response_service_pb2.ListCannedResponsesRequest()
+    )
+    if not responses.canned_responses:
+        await admin.client.canned_responses.CreateCannedResponse(
+            canned_response_service_pb2.CreateCannedResponseRequest(
+                canned_response=canned_response_pb2.CannedResponse(
+                    title="Refund on its way",
+                    body="Hi {{customer.first_name}},\n\nyour refund for ticket #{{ticket.number}} is on its way.",
+                    scope=canned_response_pb2.CANNED_RESPONSE_SCOPE_SHARED,
+                ),
+                request_id=str(uuid.uuid4()),
+            )
+        )
     edit_path = f"/admin/sla/{next(p.id for p in policies if p.category)}"
     page = (await open_tab(color_scheme=scheme, bypass_csp=True)).page
     await sign_in(page, admin)
@@ -268,11 +292,14 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
         ("admin-sla", "/admin/sla", "Service levels"),
         ("admin-sla-edit", edit_path, "Edit SLA policy"),
         ("admin-assignment", "/admin/assignment", "Automatic assignment"),
+        ("canned-responses", "/agent/canned-responses", "Canned responses"),
     ):
         await page.set_viewport_size({"width": 1440, "height": 900})
         await page.goto(path)
         if name == "admin-sla":
             await expect(page.get_by_role("list", name="SLA policies").get_by_role("listitem")).to_have_count(2)
+        if name == "canned-responses":
+            await expect(page.get_by_role("list", name="Canned responses").get_by_role("listitem")).to_have_count(1)
         if name == "admin-assignment":
             await expect(page.get_by_role("list", name="Agents").get_by_text("Alex Agent").first).to_be_visible()
             await expect(page.get_by_label("Default ticket capacity")).to_have_value("10")
@@ -285,6 +312,17 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
     await expect(page.get_by_text("Must end after it starts.")).to_be_visible()
     await check_page(
         page, name="admin-sla-error", heading="Edit SLA policy", scheme=scheme, axe_script=axe_script, problems=problems
+    )
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await page.goto("/agent/canned-responses")
+    await page.get_by_role("button", name="New canned response").click()
+    await check_page(
+        page,
+        name="canned-response-new",
+        heading="New canned response",
+        scheme=scheme,
+        axe_script=axe_script,
+        problems=problems,
     )
     assert not problems, json.dumps(problems, indent=2)
 
@@ -313,4 +351,5 @@ async def test_reports_page_passes_axe_fits_every_size_and_screenshots(
     await check_page(
         page, name="reports-tables", heading="Reports", scheme=scheme, axe_script=axe_script, problems=problems
     )
+    copy_readme_shots(scheme)
     assert not problems, json.dumps(problems, indent=2)
