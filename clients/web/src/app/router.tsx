@@ -247,6 +247,14 @@ const reportsRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/reports/ReportsPage"), "ReportsPage"),
 });
 
+// Admin settings: data retention (features/admin-retention).
+const adminRetentionRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/retention",
+  beforeLoad: requireRole(Role.ADMIN),
+  component: lazyRouteComponent(() => import("@/features/admin-retention/RetentionPage"), "RetentionPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -264,6 +272,7 @@ const routeTree = rootRoute.addChildren([
   adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
   adminAssignmentRoute,
   cannedResponsesRoute,
+  adminRetentionRoute,
   reportsRoute,
 ]);
 
