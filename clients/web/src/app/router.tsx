@@ -255,6 +255,16 @@ const adminRetentionRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin-retention/RetentionPage"), "RetentionPage"),
 });
 
+// Reports sit beside the admin console's pages in people's minds: the admin path leads there too.
+const adminReportsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/reports",
+  validateSearch: parseReportSearch,
+  beforeLoad: ({ search }) => {
+    throw redirect({ to: "/reports", search, replace: true });
+  },
+});
+
 const routeTree = rootRoute.addChildren([
   indexRoute,
   signInRoute,
@@ -274,6 +284,7 @@ const routeTree = rootRoute.addChildren([
   cannedResponsesRoute,
   adminRetentionRoute,
   reportsRoute,
+  adminReportsRoute,
 ]);
 
 export const router = createRouter({
