@@ -1,6 +1,7 @@
 """The admin settings pages through the real stack: SLA policies (business hours, holidays, field errors
 from the API at their fields in Portuguese, a stale etag kept as a choice) and automatic assignment
-(settings and an agent's limits, with the API's field errors at their fields)."""
+(settings and an agent's limits, with the API's field errors at their fields), canned responses (team
+and personal, placeholders) and data retention (off by default)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from helpdesk.v1 import (
     assignment_service_pb2,
     canned_response_pb2,
     canned_response_service_pb2,
+    privacy_service_pb2,
     sla_policy_pb2,
     sla_service_pb2,
     ticket_pb2,
@@ -297,3 +299,42 @@ async def test_an_admin_writes_a_team_response_with_a_placeholder_and_an_agent_k
         canned_response_service_pb2.ListCannedResponsesRequest(query=word)
     )
     assert [r.title for r in left.canned_responses] == [f"Refund on its way {word}"]
+
+
+async def test_retention_is_off_until_an_admin_sets_a_period_and_the_apis_limit_shows_at_its_field(
+    open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]]
+) -> None:
+    admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    page = (await open_tab()).page
+    await sign_in(page, admin, then="/admin/users")
+    await page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Retention").click()
+    await expect(page.get_by_role("heading", name="Data retention")).to_be_visible()
+    # Off by default: both kept forever.
+    await expect(page.get_by_label("Delete closed tickets")).not_to_be_checked()
+    await expect(page.get_by_label("Delete ended chats")).not_to_be_checked()
+    await expect(page.get_by_text("Kept forever.")).to_have_count(2)
+    await expect(page.get_by_text("The retention job has not run yet.")).to_be_visible()
+
+    await page.get_by_label("Delete closed tickets").check()
+    days = page.get_by_label("Days after a ticket is closed")
+    await days.fill("40000")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(days).to_have_attribute("aria-invalid", "true")
+    await expect(days).to_be_focused()
+    await expect(page.get_by_text("Use 1 to 36,500 days.")).to_be_visible()
+    stored = await admin.client.privacy.GetRetentionPolicy(privacy_service_pb2.GetRetentionPolicyRequest())
+    assert (stored.closed_ticket_days, stored.ended_chat_days) == (0, 0)
+
+    await days.fill("730")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    await expect(page.get_by_text("Kept forever.")).to_have_count(1)
+    stored = await admin.client.privacy.GetRetentionPolicy(privacy_service_pb2.GetRetentionPolicyRequest())
+    assert (stored.closed_ticket_days, stored.ended_chat_days) == (730, 0)
+
+    # Turned off again, closed tickets are kept forever.
+    await page.get_by_label("Delete closed tickets").uncheck()
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    stored = await admin.client.privacy.GetRetentionPolicy(privacy_service_pb2.GetRetentionPolicyRequest())
+    assert stored.closed_ticket_days == 0

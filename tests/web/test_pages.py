@@ -338,11 +338,14 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
         ("admin-sla-edit", edit_path, "Edit SLA policy"),
         ("admin-assignment", "/admin/assignment", "Automatic assignment"),
         ("canned-responses", "/agent/canned-responses", "Canned responses"),
+        ("admin-retention", "/admin/retention", "Data retention"),
     ):
         await page.set_viewport_size({"width": 1440, "height": 900})
         await page.goto(path)
         if name == "admin-sla":
             await expect(page.get_by_role("list", name="SLA policies").get_by_role("listitem")).to_have_count(2)
+        if name == "admin-retention":
+            await expect(page.get_by_label("Delete closed tickets")).to_be_visible()
         if name == "canned-responses":
             await expect(page.get_by_role("list", name="Canned responses").get_by_role("listitem")).to_have_count(1)
         if name == "admin-assignment":

@@ -247,6 +247,14 @@ const reportsRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/reports/ReportsPage"), "ReportsPage"),
 });
 
+// Admin settings: data retention (features/admin-retention).
+const adminRetentionRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/retention",
+  beforeLoad: requireRole(Role.ADMIN),
+  component: lazyRouteComponent(() => import("@/features/admin-retention/RetentionPage"), "RetentionPage"),
+});
+
 // Reports sit beside the admin console's pages in people's minds: the admin path leads there too.
 const adminReportsRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -274,6 +282,7 @@ const routeTree = rootRoute.addChildren([
   adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
   adminAssignmentRoute,
   cannedResponsesRoute,
+  adminRetentionRoute,
   reportsRoute,
   adminReportsRoute,
 ]);
