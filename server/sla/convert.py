@@ -21,13 +21,19 @@ UPDATABLE_FIELDS = (
     "business_hours",
 )
 
+_CENTURY_SECONDS = 100 * 366 * 24 * 3600
+
 
 def _duration(message: sla_policy_pb2.SlaPolicy, name: str) -> timedelta | None:
     if not message.HasField(name):  # type: ignore[arg-type]
         return None
     value: duration_pb2.Duration = getattr(message, name)
+    # The wire carries any int64 of seconds (Duration's ±10,000-year range is not enforced), more
+    # than a timedelta holds: anything beyond a century is held at a century, far past every
+    # bound, so validation refuses it at its field instead of the call failing.
+    seconds = max(-_CENTURY_SECONDS, min(value.seconds, _CENTURY_SECONDS))
     # Targets are whole seconds: any fraction is kept (as a microsecond) for validation to refuse.
-    return timedelta(seconds=value.seconds) + (timedelta(microseconds=1) if value.nanos else timedelta(0))
+    return timedelta(seconds=seconds) + (timedelta(microseconds=1) if value.nanos else timedelta(0))
 
 
 def policy_input(message: sla_policy_pb2.SlaPolicy) -> PolicyInput:

@@ -1,6 +1,7 @@
 """The admin settings pages through the real stack: SLA policies (business hours, holidays, field errors
 from the API at their fields in Portuguese, a stale etag kept as a choice) and automatic assignment
-(settings and an agent's limits, with the API's field errors at their fields)."""
+(settings and an agent's limits, with the API's field errors at their fields), canned responses (team
+and personal, placeholders) and data retention (off by default)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import pytest
 from google.protobuf import duration_pb2
 from playwright.async_api import Page, expect
 
-from helpdesk.v1 import assignment_service_pb2, sla_policy_pb2, sla_service_pb2, ticket_pb2
+from helpdesk.v1 import (
+    assignment_service_pb2,
+    canned_response_pb2,
+    canned_response_service_pb2,
+    privacy_service_pb2,
+    sla_policy_pb2,
+    sla_service_pb2,
+    ticket_pb2,
+)
 from server.core.context import Role
 from tests.web.conftest import Account, OpenTab, sign_in
 
@@ -217,3 +226,115 @@ async def test_an_admin_turns_automatic_assignment_on_for_some_categories_and_se
     )
     [mine] = [capacity for capacity in listed.capacities if capacity.agent_id == agent.client.user.id]
     assert (mine.ticket_capacity, mine.chat_limit) == (2, 0)
+
+
+async def test_an_admin_writes_a_team_response_with_a_placeholder_and_an_agent_keeps_personal_ones(
+    open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]]
+) -> None:
+    admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    agent = await accounts(Role.AGENT, display_name="Otto Agent")
+    word = f"refund{uuid.uuid4().hex[:6]}"
+    page = (await open_tab()).page
+    await sign_in(page, admin, then="/admin/users")
+    await page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Canned responses").click()
+    await expect(page.get_by_role("heading", name="Canned responses", exact=True)).to_be_visible()
+    await page.get_by_role("button", name="New canned response").click()
+    dialog = page.get_by_role("dialog", name="New canned response")
+    await expect(dialog.get_by_label("Who can use it")).to_have_value(
+        str(canned_response_pb2.CANNED_RESPONSE_SCOPE_SHARED)
+    )
+    await dialog.get_by_label("Title").fill(f"Refund on its way {word}")
+    body = dialog.get_by_label("Text", exact=True)
+    await body.fill("Hi , your refund is on its way.")
+    # The placeholder goes where the cursor is: after "Hi ".
+    await body.evaluate("(area) => area.setSelectionRange(3, 3)")
+    await dialog.get_by_role("button", name="Insert {{customer.first_name}}").click()
+    await expect(body).to_have_value("Hi {{customer.first_name}}, your refund is on its way.")
+    await dialog.get_by_role("button", name="Create").click()
+    await expect(page.get_by_role("status").filter(has_text=f"“Refund on its way {word}” was created.")).to_be_visible()
+    row = page.get_by_role("list", name="Canned responses").get_by_role("listitem").filter(has_text=word)
+    await expect(row.get_by_text("Team", exact=True)).to_be_visible()
+    listed = await admin.client.canned_responses.ListCannedResponses(
+        canned_response_service_pb2.ListCannedResponsesRequest(query=word)
+    )
+    assert [(r.body, r.scope) for r in listed.canned_responses] == [
+        ("Hi {{customer.first_name}}, your refund is on its way.", canned_response_pb2.CANNED_RESPONSE_SCOPE_SHARED)
+    ]
+
+    # The agent, in Portuguese, sees the team's response but cannot change it, and writes a personal one.
+    agent_page = (await open_tab(locale="pt-BR")).page
+    await sign_in_pt(agent_page, agent, then="/agent/tickets")
+    await agent_page.get_by_role("navigation", name="Principal").get_by_role("link", name="Respostas").click()
+    await expect(agent_page.get_by_role("heading", name="Respostas prontas", exact=True)).to_be_visible()
+    team = agent_page.get_by_role("list", name="Respostas prontas").get_by_role("listitem").filter(has_text=word)
+    await expect(team.get_by_text("Equipe", exact=True)).to_be_visible()
+    await expect(team.get_by_role("button")).to_have_count(0)
+    await agent_page.get_by_role("button", name="Nova resposta pronta").click()
+    dialog = agent_page.get_by_role("dialog", name="Nova resposta pronta")
+    await expect(dialog.get_by_label("Quem pode usar")).to_have_count(0)
+    await dialog.get_by_label("Título").fill(f"Meu atalho {word}")
+    await dialog.get_by_label("Texto", exact=True).fill("Olá {{cliente.nome}}, tudo certo?")
+    await dialog.get_by_role("button", name="Criar").click()
+    text = dialog.get_by_label("Texto", exact=True)
+    await expect(text).to_have_attribute("aria-invalid", "true")
+    await expect(text).to_be_focused()
+    await expect(
+        dialog.get_by_text("Marcador desconhecido {{cliente.nome}}. Use um dos listados abaixo.")
+    ).to_be_visible()
+    await text.fill("Olá {{customer.first_name}}, tudo certo?")
+    await dialog.get_by_role("button", name="Criar").click()
+    mine = (
+        agent_page.get_by_role("list", name="Respostas prontas").get_by_role("listitem").filter(has_text="Meu atalho")
+    )
+    await expect(mine.get_by_text("Pessoal", exact=True)).to_be_visible()
+    await mine.get_by_role("button", name=f"Excluir Meu atalho {word}").click()
+    await (
+        agent_page.get_by_role("dialog", name=f"Excluir “Meu atalho {word}”?")
+        .get_by_role("button", name="Excluir")
+        .click()
+    )
+    await expect(agent_page.get_by_role("status").filter(has_text="foi excluída")).to_be_visible()
+    await expect(mine).to_have_count(0)
+    left = await agent.client.canned_responses.ListCannedResponses(
+        canned_response_service_pb2.ListCannedResponsesRequest(query=word)
+    )
+    assert [r.title for r in left.canned_responses] == [f"Refund on its way {word}"]
+
+
+async def test_retention_is_off_until_an_admin_sets_a_period_and_the_apis_limit_shows_at_its_field(
+    open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]]
+) -> None:
+    admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    page = (await open_tab()).page
+    await sign_in(page, admin, then="/admin/users")
+    await page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Retention").click()
+    await expect(page.get_by_role("heading", name="Data retention")).to_be_visible()
+    # Off by default: both kept forever.
+    await expect(page.get_by_label("Delete closed tickets")).not_to_be_checked()
+    await expect(page.get_by_label("Delete ended chats")).not_to_be_checked()
+    await expect(page.get_by_text("Kept forever.")).to_have_count(2)
+    await expect(page.get_by_text("The retention job has not run yet.")).to_be_visible()
+
+    await page.get_by_label("Delete closed tickets").check()
+    days = page.get_by_label("Days after a ticket is closed")
+    await days.fill("40000")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(days).to_have_attribute("aria-invalid", "true")
+    await expect(days).to_be_focused()
+    await expect(page.get_by_text("Use 1 to 36,500 days.")).to_be_visible()
+    stored = await admin.client.privacy.GetRetentionPolicy(privacy_service_pb2.GetRetentionPolicyRequest())
+    assert (stored.closed_ticket_days, stored.ended_chat_days) == (0, 0)
+
+    await days.fill("730")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    await expect(page.get_by_text("Kept forever.")).to_have_count(1)
+    stored = await admin.client.privacy.GetRetentionPolicy(privacy_service_pb2.GetRetentionPolicyRequest())
+    assert (stored.closed_ticket_days, stored.ended_chat_days) == (730, 0)
+
+    # Turned off again, closed tickets are kept forever.
+    await page.get_by_label("Delete closed tickets").uncheck()
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    stored = await admin.client.privacy.GetRetentionPolicy(privacy_service_pb2.GetRetentionPolicyRequest())
+    assert stored.closed_ticket_days == 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from helpdesk.v1 import article_pb2, knowledge_service_pb2
 from server.core.context import Role
@@ -67,3 +68,32 @@ async def test_search_finds_highlights_and_a_signed_in_reader_votes_once(
     await expect(page.get_by_role("button", name="Yes")).to_have_count(0)
     counted = await agent.client.knowledge.GetArticle(knowledge_service_pb2.GetArticleRequest(id=article.id))
     assert (counted.helpful_count, counted.not_helpful_count) == (1, 0)
+
+
+async def test_an_article_opened_while_the_typed_search_settles_stays_open(
+    open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]]
+) -> None:
+    agent = await accounts(Role.AGENT)
+    word = f"okapi{uuid.uuid4().hex[:6]}"
+    article = await publish(agent, f"Pay {word} bills by card", "Open Billing, then Cards.")
+
+    page = (await open_tab()).page
+    await page.goto("/help")
+    listed = page.get_by_role("link", name=f"Pay {word} bills by card")
+    await expect(listed).to_be_visible()
+
+    # A slow network: the article page's code arrives a while after the click, so the reader is on
+    # the way to the article when the text they typed just before settles into a search.
+    async def slowly(route: Route) -> None:
+        await asyncio.sleep(1.5)
+        await route.continue_()
+
+    await page.route("**/assets/ArticlePage-*.js", slowly)
+    await page.get_by_role("searchbox", name="Search the help center").fill(word)
+    await listed.click()
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Pay {word} bills by card")
+    assert page.url.endswith(f"/help/{article.slug}")
+    # The article stays: nothing pulls the reader back to the search afterwards.
+    await page.wait_for_timeout(1000)
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Pay {word} bills by card")

@@ -21,7 +21,16 @@ import pytest
 from google.protobuf import duration_pb2
 from playwright.async_api import Page, expect
 
-from helpdesk.v1 import sla_policy_pb2, sla_service_pb2, ticket_pb2, ticket_service_pb2
+from helpdesk.v1 import (
+    canned_response_pb2,
+    canned_response_service_pb2,
+    macro_pb2,
+    macro_service_pb2,
+    sla_policy_pb2,
+    sla_service_pb2,
+    ticket_pb2,
+    ticket_service_pb2,
+)
 from server.core.context import Role
 from tests.web.conftest import ARTIFACTS, Account, OpenTab, sign_in
 from tests.web.test_chat import agent_says, start_chat
@@ -156,6 +165,36 @@ async def test_every_page_passes_axe_fits_every_size_and_screenshots(
     assert not problems, json.dumps(problems, indent=2)
 
 
+async def seed_macro_and_canned_response(agent: Account, admin: Account) -> None:
+    """A shared macro (once per module: the light and dark runs share the database) and a canned response of `agent`."""
+    listed = await admin.client.macros.ListMacros(macro_service_pb2.ListMacrosRequest(page_size=200))
+    if not any(macro.name == "Refund issued" for macro in listed.macros):
+        await admin.client.macros.CreateMacro(
+            macro_service_pb2.CreateMacroRequest(
+                macro=macro_pb2.Macro(
+                    name="Refund issued",
+                    description="Tell the customer the refund is on its way, tag it and resolve.",
+                    actions=[
+                        macro_pb2.MacroAction(add_message=macro_pb2.MacroMessage(body="Your refund is on its way.")),
+                        macro_pb2.MacroAction(add_tags=macro_pb2.MacroTags(tags=["refund"])),
+                        macro_pb2.MacroAction(set_status=ticket_pb2.TICKET_STATUS_RESOLVED),
+                    ],
+                ),
+                request_id=str(uuid.uuid4()),
+            )
+        )
+    await agent.client.canned_responses.CreateCannedResponse(
+        canned_response_service_pb2.CreateCannedResponseRequest(
+            canned_response=canned_response_pb2.CannedResponse(
+                title="Charge explained",
+                body="Hi {{customer.first_name}}, the second charge is a pre-authorisation and disappears in 3 days.",
+                scope=canned_response_pb2.CANNED_RESPONSE_SCOPE_PERSONAL,
+            ),
+            request_id=str(uuid.uuid4()),
+        )
+    )
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 async def test_agent_pages_pass_axe_fit_every_size_and_screenshot(
     scheme: str, open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]], axe_script: Path
@@ -213,10 +252,25 @@ async def test_agent_pages_pass_axe_fit_every_size_and_screenshot(
     await check_page(
         page, name="shortcuts", heading="Keyboard shortcuts", scheme=scheme, axe_script=axe_script, problems=problems
     )
+    await page.keyboard.press("Escape")
+    # The ticket page's dialogs: the macro menu and the reply box's canned responses.
+    await seed_macro_and_canned_response(agent, await accounts(Role.ADMIN))
+    for button, heading, ready in (
+        ("Macros", "Apply a macro", "Refund issued"),
+        ("Canned response", "Insert a canned response", "Charge explained"),
+    ):
+        await page.set_viewport_size({"width": 1440, "height": 900})
+        await page.get_by_role("button", name=button, exact=True).click()
+        await expect(page.get_by_role("dialog", name=heading).get_by_text(ready).first).to_be_visible()
+        name = "macro-menu" if button == "Macros" else "canned-responses"
+        await check_page(page, name=name, heading=heading, scheme=scheme, axe_script=axe_script, problems=problems)
+        await page.keyboard.press("Escape")
     copy_readme_shots(scheme)
     assert not problems, json.dumps(problems, indent=2)
 
 
+# Many pages at three sizes each, with axe: longer than the default limit on a busy machine.
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
     scheme: str, open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]], axe_script: Path
@@ -261,6 +315,20 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
                 )
             )
         )
+    responses = await admin.client.canned_responses.ListCannedResponses(
+        canned_response_service_pb2.ListCannedResponsesRequest()
+    )
+    if not responses.canned_responses:
+        await admin.client.canned_responses.CreateCannedResponse(
+            canned_response_service_pb2.CreateCannedResponseRequest(
+                canned_response=canned_response_pb2.CannedResponse(
+                    title="Refund on its way",
+                    body="Hi {{customer.first_name}},\n\nyour refund for ticket #{{ticket.number}} is on its way.",
+                    scope=canned_response_pb2.CANNED_RESPONSE_SCOPE_SHARED,
+                ),
+                request_id=str(uuid.uuid4()),
+            )
+        )
     edit_path = f"/admin/sla/{next(p.id for p in policies if p.category)}"
     page = (await open_tab(color_scheme=scheme, bypass_csp=True)).page
     await sign_in(page, admin)
@@ -269,11 +337,17 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
         ("admin-sla", "/admin/sla", "Service levels"),
         ("admin-sla-edit", edit_path, "Edit SLA policy"),
         ("admin-assignment", "/admin/assignment", "Automatic assignment"),
+        ("canned-responses", "/agent/canned-responses", "Canned responses"),
+        ("admin-retention", "/admin/retention", "Data retention"),
     ):
         await page.set_viewport_size({"width": 1440, "height": 900})
         await page.goto(path)
         if name == "admin-sla":
             await expect(page.get_by_role("list", name="SLA policies").get_by_role("listitem")).to_have_count(2)
+        if name == "admin-retention":
+            await expect(page.get_by_label("Delete closed tickets")).to_be_visible()
+        if name == "canned-responses":
+            await expect(page.get_by_role("list", name="Canned responses").get_by_role("listitem")).to_have_count(1)
         if name == "admin-assignment":
             await expect(page.get_by_role("list", name="Agents").get_by_text("Alex Agent").first).to_be_visible()
             await expect(page.get_by_label("Default ticket capacity")).to_have_value("10")
@@ -286,6 +360,17 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
     await expect(page.get_by_text("Must end after it starts.")).to_be_visible()
     await check_page(
         page, name="admin-sla-error", heading="Edit SLA policy", scheme=scheme, axe_script=axe_script, problems=problems
+    )
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await page.goto("/agent/canned-responses")
+    await page.get_by_role("button", name="New canned response").click()
+    await check_page(
+        page,
+        name="canned-response-new",
+        heading="New canned response",
+        scheme=scheme,
+        axe_script=axe_script,
+        problems=problems,
     )
     assert not problems, json.dumps(problems, indent=2)
 

@@ -258,8 +258,12 @@ async def test_an_agent_sees_only_their_own_figures_in_portuguese_and_a_bad_rang
     query = report_query(today, today, zone)
     await settled(agent, query, resolved=1)
 
-    await page.goto(f"/reports?from={today.isoformat()}&to={today.isoformat()}")
+    # The admin console's path leads to the same page, range and all.
+    await page.goto(f"/admin/reports?from={today.isoformat()}&to={today.isoformat()}")
     await expect(page.get_by_role("heading", name="Relatórios", exact=True)).to_be_visible()
+    await expect(page).to_have_url(
+        re.compile(rf"^http://[^/]+/reports\?from={today.isoformat()}&to={today.isoformat()}$")
+    )
     await expect(page.get_by_text("Os seus números")).to_be_visible()
     # No agent filter: an agent only ever sees their own figures.
     await expect(page.get_by_label("Agente", exact=True)).to_have_count(0)

@@ -161,6 +161,62 @@ async def test_targets_are_required_and_bounded(sla_stub: SlaStub, cast: Cast) -
     assert found["sla_policy.resolution_target"] == "is required"
 
 
+async def test_durations_beyond_any_calendar_are_field_errors(sla_stub: SlaStub, cast: Cast) -> None:
+    # The wire carries any int64 of seconds, far past what a timedelta holds: refused at its
+    # field like any other bad target.
+    huge, negative_huge = 2**63 - 1, -(2**63)
+    bad = a_policy(
+        first_response_target=duration_pb2.Duration(seconds=huge),
+        resolution_target=duration_pb2.Duration(seconds=huge),
+        warning_window=duration_pb2.Duration(seconds=negative_huge),
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await sla_stub.CreateSlaPolicy(
+            sla_service_pb2.CreateSlaPolicyRequest(sla_policy=bad), metadata=cast.admin.metadata
+        )
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert set(violations(caught.value)) == {
+        "sla_policy.first_response_target",
+        "sla_policy.resolution_target",
+        "sla_policy.warning_window",
+    }
+
+    created = await sla_stub.CreateSlaPolicy(
+        sla_service_pb2.CreateSlaPolicyRequest(sla_policy=a_policy()), metadata=cast.admin.metadata
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await sla_stub.UpdateSlaPolicy(
+            sla_service_pb2.UpdateSlaPolicyRequest(
+                sla_policy=sla_policy_pb2.SlaPolicy(
+                    id=created.id, etag=created.etag, warning_window=duration_pb2.Duration(seconds=huge)
+                ),
+                update_mask=field_mask_pb2.FieldMask(paths=["warning_window"]),
+            ),
+            metadata=cast.admin.metadata,
+        )
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert set(violations(caught.value)) == {"sla_policy.warning_window"}
+
+
+async def test_a_schedule_too_sparse_for_its_resolution_target_is_refused(sla_stub: SlaStub, cast: Cast) -> None:
+    # One hour a week never adds up to 365 days of working time within the deadline search.
+    sparse = sla_policy_pb2.BusinessHours(
+        time_zone="UTC",
+        working_hours=[
+            sla_policy_pb2.WorkingHours(day=sla_policy_pb2.WEEKDAY_MONDAY, start_time="08:00", end_time="09:00")
+        ],
+    )
+    bad = a_policy(business_hours=sparse, resolution_target=duration_pb2.Duration(seconds=365 * 24 * HOUR))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await sla_stub.CreateSlaPolicy(
+            sla_service_pb2.CreateSlaPolicyRequest(sla_policy=bad), metadata=cast.admin.metadata
+        )
+    assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(caught.value) == {
+        "sla_policy.business_hours": "has too little working time to ever reach resolution_target"
+    }
+
+
 async def test_update_with_a_mask_checks_the_whole_policy_and_the_etag(sla_stub: SlaStub, cast: Cast) -> None:
     created = await sla_stub.CreateSlaPolicy(
         sla_service_pb2.CreateSlaPolicyRequest(sla_policy=a_policy()), metadata=cast.admin.metadata

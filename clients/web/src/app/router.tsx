@@ -230,6 +230,14 @@ const adminAssignmentRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin-assignment/AssignmentPage"), "AssignmentPage"),
 });
 
+// Canned responses, managed by agents (their own) and admins (the team's) (features/canned-responses).
+const cannedResponsesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/agent/canned-responses",
+  beforeLoad: requireRole(Role.AGENT, Role.ADMIN),
+  component: lazyRouteComponent(() => import("@/features/canned-responses/CannedResponsesPage"), "CannedResponsesPage"),
+});
+
 // Reports (features/reports): admins see everyone's figures, agents their own (the server decides).
 const reportsRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -237,6 +245,24 @@ const reportsRoute = createRoute({
   beforeLoad: requireRole(Role.AGENT, Role.ADMIN),
   validateSearch: parseReportSearch,
   component: lazyRouteComponent(() => import("@/features/reports/ReportsPage"), "ReportsPage"),
+});
+
+// Admin settings: data retention (features/admin-retention).
+const adminRetentionRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/retention",
+  beforeLoad: requireRole(Role.ADMIN),
+  component: lazyRouteComponent(() => import("@/features/admin-retention/RetentionPage"), "RetentionPage"),
+});
+
+// Reports sit beside the admin console's pages in people's minds: the admin path leads there too.
+const adminReportsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/reports",
+  validateSearch: parseReportSearch,
+  beforeLoad: ({ search }) => {
+    throw redirect({ to: "/reports", search, replace: true });
+  },
 });
 
 const routeTree = rootRoute.addChildren([
@@ -255,7 +281,10 @@ const routeTree = rootRoute.addChildren([
   editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
   adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
   adminAssignmentRoute,
+  cannedResponsesRoute,
+  adminRetentionRoute,
   reportsRoute,
+  adminReportsRoute,
 ]);
 
 export const router = createRouter({

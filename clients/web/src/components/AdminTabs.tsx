@@ -5,14 +5,16 @@ import { useTranslation } from "react-i18next";
 import { registerTranslations } from "@/lib/i18n";
 
 registerTranslations("adminTabs", {
-  en: { label: "Admin sections", users: "Users", sla: "Service levels", assignment: "Assignment", status: "System status" },
-  "pt-BR": { label: "Seções de administração", users: "Usuários", sla: "Níveis de serviço", assignment: "Atribuição", status: "Status" },
+  en: { label: "Admin sections", users: "Users", sla: "Service levels", assignment: "Assignment", responses: "Canned responses", retention: "Retention", status: "System status" },
+  "pt-BR": { label: "Seções de administração", users: "Usuários", sla: "Níveis de serviço", assignment: "Atribuição", responses: "Respostas prontas", retention: "Retenção", status: "Status" },
 });
 
 const SECTIONS = [
   { to: "/admin/users", key: "users" },
   { to: "/admin/sla", key: "sla" },
   { to: "/admin/assignment", key: "assignment" },
+  { to: "/agent/canned-responses", key: "responses" },
+  { to: "/admin/retention", key: "retention" },
   { to: "/admin/status", key: "status" },
 ] as const;
 

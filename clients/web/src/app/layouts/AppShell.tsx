@@ -69,7 +69,7 @@ export function AppShell() {
             ))}
           </nav>
           <div className="ml-auto flex items-center gap-2">
-            <div className="hidden items-center gap-2 lg:flex">
+            <div className="hidden items-center gap-2 xl:flex">
               <LanguageSwitcher />
               <ThemeSwitcher />
             </div>
@@ -87,7 +87,7 @@ export function AppShell() {
             ) : null}
             <button
               type="button"
-              className="flex size-9 items-center justify-center rounded-lg text-muted hover:bg-subtle lg:hidden"
+              className="flex size-9 items-center justify-center rounded-lg text-muted hover:bg-subtle xl:hidden"
               aria-expanded={menuOpen}
               aria-controls="mobile-menu"
               aria-label={menuOpen ? t("nav.closeMenu") : t("nav.openMenu")}
@@ -97,7 +97,7 @@ export function AppShell() {
             </button>
           </div>
         </div>
-        <div id="mobile-menu" hidden={!menuOpen} className="border-t border-border px-4 pt-2 pb-4 lg:hidden">
+        <div id="mobile-menu" hidden={!menuOpen} className="border-t border-border px-4 pt-2 pb-4 xl:hidden">
           <nav aria-label={t("nav.main")} className="flex flex-col gap-1 lg:hidden">
             {nav.map((item) => (
               <Link key={item.to} to={item.to} className={linkClasses} activeProps={{ className: activeClasses, "aria-current": "page" }}>

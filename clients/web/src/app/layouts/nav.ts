@@ -12,7 +12,8 @@ export type NavPath =
   | "/agent/chats"
   | "/agent/articles"
   | "/admin/users"
-  | "/reports";
+  | "/reports"
+  | "/agent/canned-responses";
 
 export interface NavItem {
   to: NavPath;
@@ -28,6 +29,8 @@ export function navItems(role: Role, t: TFunction): NavItem[] {
         { to: "/agent/tickets", label: t("nav.queue") },
         { to: "/agent/chats", label: t("nav.chats") },
         { to: "/agent/articles", label: t("nav.articles") },
+        // Admins reach canned responses from the admin sections (the header has no room for both).
+        ...(role === Role.AGENT ? [{ to: "/agent/canned-responses" as const, label: t("nav.responses") }] : []),
         { to: "/help", label: t("nav.help") },
         { to: "/reports", label: t("nav.reports") },
         ...(role === Role.ADMIN ? [{ to: "/admin/users" as const, label: t("nav.admin") }] : []),

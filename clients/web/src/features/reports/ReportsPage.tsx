@@ -11,7 +11,7 @@ import { useDocumentTitle } from "@/lib/title";
 import { downloadCsv, useAgentLoadReport, useAgents, useChatReport, useSatisfactionReport, useTicketReport, type ExportName } from "./api";
 import { ReportFilters } from "./components/ReportFilters";
 import { AgentLoadCharts, BreakdownChart, ChatCharts, ReportSection, SatisfactionCharts, TicketCharts, useFormats } from "./components/sections";
-import { count, csvFileName, reportQuery, seconds, viewerTimeZone } from "./model";
+import { averageRating, count, csvFileName, measured, reportQuery, viewerTimeZone } from "./model";
 import { dayString, parseDay, settleRange, type ReportSearch } from "./search";
 import "./i18n";
 
@@ -73,22 +73,18 @@ export function ReportsPage() {
   const ticketTotal = tickets.data?.series[0]?.total;
   const chatTotal = chats.data?.series[0]?.total;
   const csatTotal = satisfaction.data?.series[0]?.total;
-  // A figure with nothing behind it reads as a dash, not as a zero duration or a zero rating.
-  const none = "—";
   const summary = [
     { label: t("summary.created"), value: format.count(count(ticketTotal?.created)) },
     { label: t("summary.resolved"), value: format.count(count(ticketTotal?.resolved)) },
     { label: t("summary.backlog"), value: format.count(count(ticketTotal?.backlog)) },
-    {
-      label: t("summary.firstResponse"),
-      value: count(ticketTotal?.firstResponse?.count) > 0 ? format.duration(seconds(ticketTotal?.firstResponse?.median)) : none,
-    },
+    { label: t("summary.firstResponse"), value: format.duration(measured(ticketTotal?.firstResponse, "median")) },
     {
       label: t("summary.slaMet"),
-      value: count(ticketTotal?.slaMet) + count(ticketTotal?.slaBreached) > 0 ? format.percent(ticketTotal?.slaMetRatio ?? 0) : none,
+      // No SLA-bound ticket resolved: a dash, not "0 %".
+      value: count(ticketTotal?.slaMet) + count(ticketTotal?.slaBreached) > 0 ? format.percent(ticketTotal?.slaMetRatio ?? 0) : "—",
     },
     { label: t("summary.chats"), value: format.count(count(chatTotal?.started)) },
-    { label: t("summary.csat"), value: count(csatTotal?.tickets?.responses) > 0 ? format.rating(csatTotal?.tickets?.average ?? 0) : none },
+    { label: t("summary.csat"), value: format.rating(averageRating(csatTotal?.tickets)) },
   ];
 
 

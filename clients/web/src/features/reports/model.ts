@@ -3,7 +3,7 @@
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { ReportBucket, ReportDimension, type ReportGroup, type ReportQuerySchema } from "@helpdesk/client";
+import { ReportBucket, ReportDimension, type DurationSummary, type RatingFigures, type ReportGroup, type ReportQuerySchema } from "@helpdesk/client";
 import { PRIORITY_BY_NAME, PRIORITY_NAME } from "@/lib/ticket-names";
 import { addDays, parseDay, type BucketName, type DimensionName, type ReportRange, type ReportSearch } from "./search";
 
@@ -58,6 +58,16 @@ export function count(value: bigint | undefined): number {
 /** A duration in seconds (0 when unset). */
 export function seconds(value: Duration | undefined): number {
   return value === undefined ? 0 : Number(value.seconds) + value.nanos / 1e9;
+}
+
+/** A duration percentile in seconds; NaN when nothing was measured (a zero would read as "instant"). */
+export function measured(summary: DurationSummary | undefined, which: "median" | "p90"): number {
+  return summary === undefined || count(summary.count) === 0 ? Number.NaN : seconds(summary[which]);
+}
+
+/** The average rating; NaN without ratings (ratings are 1 to 5, a zero would read as the worst). */
+export function averageRating(figures: RatingFigures | undefined): number {
+  return figures === undefined || count(figures.responses) === 0 ? Number.NaN : figures.average;
 }
 
 /** The label of a bucket starting at `start`, as precise as the bucket needs. */

@@ -1,6 +1,7 @@
-import { ReportBucket, ReportDimension, TicketPriority } from "@helpdesk/client";
 import { describe, expect, it } from "vitest";
-import { csvFileName, durationParts, reportQuery } from "./model";
+import { create } from "@bufbuild/protobuf";
+import { DurationSummarySchema, RatingFiguresSchema, ReportBucket, ReportDimension, TicketPriority } from "@helpdesk/client";
+import { averageRating, csvFileName, durationParts, measured, reportQuery } from "./model";
 import { addDays, parseDay, parseReportSearch, settleRange } from "./search";
 
 describe("parseReportSearch", () => {
@@ -69,6 +70,13 @@ describe("formatting helpers", () => {
     expect(durationParts(42.4)).toEqual({ unit: "seconds", value: 42 });
     expect(durationParts(90)).toEqual({ unit: "minutes", value: 1.5 });
     expect(durationParts(3 * 3600 + 360)).toEqual({ unit: "hours", value: 3.1 });
+  });
+
+  it("tells nothing measured apart from zero", () => {
+    expect(measured(create(DurationSummarySchema, { count: 0n }), "median")).toBeNaN();
+    expect(measured(create(DurationSummarySchema, { count: 2n, p90: { seconds: 90n } }), "p90")).toBe(90);
+    expect(averageRating(create(RatingFiguresSchema, { responses: 0n }))).toBeNaN();
+    expect(averageRating(create(RatingFiguresSchema, { responses: 3n, average: 4.5 }))).toBe(4.5);
   });
 
   it("names CSV files after the report and range", () => {

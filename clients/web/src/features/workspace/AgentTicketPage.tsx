@@ -1,11 +1,13 @@
 import { getRouteApi, Link } from "@tanstack/react-router";
-import { ArrowLeft } from "lucide-react";
+import { ArrowLeft, Wand2 } from "lucide-react";
+import { lazy, Suspense, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, buttonClasses, ErrorBanner, NotFoundOrError, PageSpinner, PriorityBadge, StatusBadge } from "@/components";
 import { useSession } from "@/lib/client";
 import { describeError } from "@/lib/errors";
 import { formatRelative } from "@/lib/format";
 import { useShortcut } from "@/lib/shortcuts";
+import { newRequestId } from "@/lib/ids";
 import { useDocumentTitle } from "@/lib/title";
 import { isEtagConflict, useAgentTicket, useConversation, useEditTicket } from "./api";
 import { AgentConversation } from "./components/AgentConversation";
@@ -17,6 +19,8 @@ import { useLiveTicket } from "./hooks/use-live-ticket";
 import "./i18n";
 
 const route = getRouteApi("/agent/tickets/$ticketId");
+// Loaded when the agent first opens it.
+const MacroMenu = lazy(() => import("./components/MacroMenu").then((module) => ({ default: module.MacroMenu })));
 
 /** `/agent/tickets/$ticketId`: conversation with notes, composer, controls, activity; live. */
 export function AgentTicketPage() {
@@ -28,6 +32,7 @@ export function AgentTicketPage() {
   const conversation = useConversation(ticketId);
   const edit = useEditTicket(ticket.data);
   const live = useLiveTicket(ticketId);
+  const [macros, setMacros] = useState<"closed" | "open" | "used">("closed");
   useDocumentTitle(ticket.data ? `#${ticket.data.number} ${ticket.data.subject}` : undefined);
   useShortcut(
     "a",
@@ -67,14 +72,36 @@ export function AgentTicketPage() {
         </Link>
         <LiveStatus state={live} />
       </div>
-      <div className="mb-5 min-w-0">
-        <p className="text-sm font-medium text-muted tabular-nums">#{data.number}</p>
-        <h1 className="mt-0.5 text-xl font-semibold tracking-tight break-words text-fg sm:text-2xl">{data.subject}</h1>
-        <div className="mt-2 flex flex-wrap items-center gap-2 text-sm text-muted">
-          <StatusBadge status={data.status} label={(name) => t(`status.${name}`)} />
-          <PriorityBadge priority={data.priority} label={(name) => t(`priority.${name}`)} />
-          <span>{t("ticket.opened", { when: formatRelative(data.createTime, i18n.language), name: data.customerDisplayName })}</span>
+      <div className="mb-5 flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0">
+          <p className="text-sm font-medium text-muted tabular-nums">#{data.number}</p>
+          <h1 className="mt-0.5 text-xl font-semibold tracking-tight break-words text-fg sm:text-2xl">{data.subject}</h1>
+          <div className="mt-2 flex flex-wrap items-center gap-2 text-sm text-muted">
+            <StatusBadge status={data.status} label={(name) => t(`status.${name}`)} />
+            <PriorityBadge priority={data.priority} label={(name) => t(`priority.${name}`)} />
+            <span>{t("ticket.opened", { when: formatRelative(data.createTime, i18n.language), name: data.customerDisplayName })}</span>
+          </div>
         </div>
+        <Button
+          variant="secondary"
+          size="sm"
+          loading={edit.isPending && edit.variables.kind === "macro"}
+          disabled={edit.isPending}
+          icon={<Wand2 aria-hidden="true" className="size-4" />}
+          onClick={() => setMacros("open")}
+        >
+          {t("ticket.macros")}
+        </Button>
+        {macros !== "closed" ? (
+          <Suspense fallback={null}>
+            <MacroMenu
+              open={macros === "open"}
+              onClose={() => setMacros("used")}
+              // With the etag the agent is looking at: a change made meanwhile is the conflict below.
+              onApply={(macro) => edit.mutate({ kind: "macro", macroId: macro.id, requestId: newRequestId() })}
+            />
+          </Suspense>
+        ) : null}
       </div>
       {conflict ? (
         <ErrorBanner tone="info" className="mb-4" onDismiss={() => edit.reset()}>

@@ -108,7 +108,9 @@ export type TicketEdit =
   | { kind: "status"; status: TicketStatus }
   | { kind: "priority"; priority: TicketPriority }
   | { kind: "category"; category: string }
-  | { kind: "tags"; tags: string[] };
+  | { kind: "tags"; tags: string[] }
+  /** A macro's actions in one call; `requestId` makes a retry apply it once. */
+  | { kind: "macro"; macroId: string; requestId: string };
 
 /** One change of `ticket` made with the etag the agent saw. */
 export function editTicket(ticket: Ticket, edit: TicketEdit): Promise<Ticket> {
@@ -124,6 +126,8 @@ export function editTicket(ticket: Ticket, edit: TicketEdit): Promise<Ticket> {
       return client.tickets.updateTicket({ ticket: { id, etag, category: edit.category }, updateMask: { paths: ["category"] } });
     case "tags":
       return client.tickets.updateTicket({ ticket: { id, etag, tags: edit.tags }, updateMask: { paths: ["tags"] } });
+    case "macro":
+      return client.macros.applyMacro({ id: edit.macroId, ticketId: id, etag, requestId: edit.requestId }).then((answer) => answer.ticket ?? ticket);
   }
 }
 
@@ -135,7 +139,11 @@ export function useEditTicket(ticket: Ticket | undefined) {
       if (ticket === undefined) throw new Error("no ticket");
       return editTicket(ticket, edit);
     },
-    onSuccess: (updated) => storeTicket(queryClient, updated),
+    onSuccess: (updated, edit) => {
+      storeTicket(queryClient, updated);
+      // A macro may have added a reply or a note.
+      if (edit.kind === "macro") void queryClient.invalidateQueries({ queryKey: workspaceKeys.messages(updated.id) });
+    },
     onError: (error) => {
       if (ticket && isEtagConflict(error)) void queryClient.invalidateQueries({ queryKey: workspaceKeys.ticket(ticket.id) });
     },

@@ -14,6 +14,7 @@ const en = {
     chat: "Chat",
     chats: "Chats",
     articles: "Articles",
+    responses: "Responses",
     admin: "Admin",
     reports: "Reports",
     settings: "Settings",

@@ -16,6 +16,7 @@ const ptBR: CommonStrings = {
     chat: "Chat",
     chats: "Chats",
     articles: "Artigos",
+    responses: "Respostas",
     admin: "Admin",
     reports: "Relatórios",
     settings: "Configurações",

@@ -50,7 +50,7 @@ export function ChatPane({ chatId, viewer, onClose, focusComposer = false }: Cha
         </div>
       ) : (
         <>
-          <PaneHeader chat={chat} name={name} canAct={canWrite} onClose={onClose} />
+          <PaneHeader chat={chat} name={name} canAct={canWrite} canTicket={chat.agentId === viewer.id} onClose={onClose} />
           <PaneStatus chat={chat} connection={connection} viewerId={viewer.id} name={name} />
           <MessageList
             timeline={timeline}

@@ -1,27 +1,34 @@
-// A pane's title bar: the customer and topic, then Transfer, End and Close (closing only hides it).
+// A pane's title bar: the customer and topic, then Ticket (create, or open the one made), Transfer,
+// End and Close (closing only hides it).
 
 import { type Chat } from "@helpdesk/client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { X } from "lucide-react";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
+import { Link } from "@tanstack/react-router";
 import { useTranslation } from "react-i18next";
-import { Avatar, Button, ConfirmDialog } from "@/components";
+import { Avatar, Button, buttonClasses, ConfirmDialog } from "@/components";
 import { storeChat } from "@/lib/chat/queries";
 import { client } from "@/lib/client";
 import { describeError } from "@/lib/errors";
 import { agentChatKeys } from "../api/queries";
 import { AGENT_CHAT_NAMESPACE } from "../i18n";
-import { TransferDialog } from "./TransferDialog";
+
+// Loaded when the agent first opens it: most chats are never transferred.
+const TransferDialog = lazy(() => import("./TransferDialog").then((module) => ({ default: module.TransferDialog })));
 
 export function PaneHeader({
   chat,
   name,
   canAct,
+  canTicket,
   onClose,
 }: {
   chat: Chat;
   name: string;
   canAct: boolean;
+  /** The agent's own chat, going on or ended: it can become a ticket. */
+  canTicket: boolean;
   onClose: () => void;
 }) {
   const { t } = useTranslation(AGENT_CHAT_NAMESPACE);
@@ -37,6 +44,10 @@ export function PaneHeader({
     },
   });
 
+  // Idempotent on the server: a second click (or another tab) answers the same ticket.
+  const ticket = useMutation({ mutationFn: () => client.chat.createTicketFromChat({ id: chat.id }) });
+  const ticketId = chat.ticketId || ticket.data?.id;
+
   return (
     <header className="flex items-center gap-2.5 border-b border-border px-3 py-2.5">
       <Avatar name={name} className="size-8 text-[11px]" />
@@ -46,6 +57,15 @@ export function PaneHeader({
           {chat.topic ? t("pane.topic", { topic: chat.topic }) : t("pane.noTopic")}
         </p>
       </div>
+      {ticketId ? (
+        <Link to="/agent/tickets/$ticketId" params={{ ticketId }} className={buttonClasses("secondary", "sm")}>
+          {t("pane.ticket")}
+        </Link>
+      ) : canTicket ? (
+        <Button variant="secondary" size="sm" loading={ticket.isPending} onClick={() => ticket.mutate()} title={ticket.isError ? describeError(ticket.error, tc) : undefined}>
+          {ticket.isError ? t("pane.ticketRetry") : t("pane.createTicket")}
+        </Button>
+      ) : null}
       {canAct ? (
         <>
           <Button variant="secondary" size="sm" onClick={() => setDialog("transfer")}>
@@ -77,7 +97,11 @@ export function PaneHeader({
         pending={end.isPending}
         error={end.isError ? describeError(end.error, tc) : undefined}
       />
-      {dialog === "transfer" ? <TransferDialog chat={chat} name={name} onClose={() => setDialog(undefined)} /> : null}
+      {dialog === "transfer" ? (
+        <Suspense fallback={null}>
+          <TransferDialog chat={chat} name={name} onClose={() => setDialog(undefined)} />
+        </Suspense>
+      ) : null}
     </header>
   );
 }

@@ -25,7 +25,7 @@ export interface ReportChartProps {
   labelHeader: string;
   labels: string[];
   series: ChartSeries[];
-  /** How a value reads in the table and to screen readers. */
+  /** How a value reads in the table and to screen readers (NaN: nothing measured). */
   format: (value: number) => string;
 }
 
@@ -40,8 +40,9 @@ export function ReportChart({ name, title, description, kind, labelHeader, label
   const { t } = useTranslation("reports");
   const [view, setView] = useState<"chart" | "table">("chart");
   const headingId = useId();
-  const max = Math.max(0, ...series.flatMap((entry) => entry.values));
-  const ratio = (value: number) => (max > 0 ? Math.max(0, value) / max : 0);
+  // NaN marks a point with nothing measured (no rating, no response): drawn at zero, read as a dash.
+  const max = Math.max(0, ...series.flatMap((entry) => entry.values).filter(Number.isFinite));
+  const ratio = (value: number) => (max > 0 && Number.isFinite(value) ? Math.max(0, value) / max : 0);
   const step = kind === "bar" ? 1 : Math.max(1, Math.ceil(labels.length / MAX_AXIS_LABELS));
 
   return (

@@ -5,7 +5,7 @@ import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Button } from "@/components";
 import { formatNumber } from "@/lib/format";
-import { bucketLabel, count, durationParts, groupLabel, seconds } from "../model";
+import { averageRating, bucketLabel, count, durationParts, groupLabel, measured } from "../model";
 import type { BucketName, DimensionName } from "../search";
 import { ReportChart } from "./ReportChart";
 
@@ -19,13 +19,16 @@ export interface ChartContext {
 export function useFormats() {
   const { t, i18n } = useTranslation("reports");
   const language = i18n.language;
+  const none = "—";
   return {
     count: (value: number) => formatNumber(value, language),
     duration: (value: number) => {
+      if (Number.isNaN(value)) return none;
       const { unit, value: amount } = durationParts(value);
       return t(`duration.${unit}`, { value: formatNumber(amount, language) });
     },
-    rating: (value: number) => new Intl.NumberFormat(language, { minimumFractionDigits: 1, maximumFractionDigits: 2 }).format(value),
+    rating: (value: number) =>
+      Number.isNaN(value) ? none : new Intl.NumberFormat(language, { minimumFractionDigits: 1, maximumFractionDigits: 2 }).format(value),
     percent: (ratio: number) => new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 1 }).format(ratio),
     label: (start: Parameters<typeof bucketLabel>[0], context: ChartContext) => bucketLabel(start, context.bucket, language, context.timeZone),
   };
@@ -87,8 +90,8 @@ export function TicketCharts({ report, context }: { report: TicketReport; contex
         labelHeader={labelHeader}
         labels={labels}
         series={[
-          { name: t("series.firstResponse"), values: points.map((point) => seconds(point.firstResponse?.median)) },
-          { name: t("series.resolution"), values: points.map((point) => seconds(point.resolution?.median)) },
+          { name: t("series.firstResponse"), values: points.map((point) => measured(point.firstResponse, "median")) },
+          { name: t("series.resolution"), values: points.map((point) => measured(point.resolution, "median")) },
         ]}
         format={format.duration}
       />
@@ -136,8 +139,8 @@ export function ChatCharts({ report, context }: { report: ChatReport; context: C
         labelHeader={t("label.time")}
         labels={labels}
         series={[
-          { name: t("series.waitMedian"), values: points.map((point) => seconds(point.wait?.median)) },
-          { name: t("series.waitP90"), values: points.map((point) => seconds(point.wait?.p90)) },
+          { name: t("series.waitMedian"), values: points.map((point) => measured(point.wait, "median")) },
+          { name: t("series.waitP90"), values: points.map((point) => measured(point.wait, "p90")) },
         ]}
         format={format.duration}
       />
@@ -162,8 +165,8 @@ export function SatisfactionCharts({ report, context }: { report: SatisfactionRe
         labelHeader={t("label.time")}
         labels={points.map((point) => format.label(point.startTime, context))}
         series={[
-          { name: t("series.tickets"), values: points.map((point) => point.tickets?.average ?? 0) },
-          { name: t("series.chats"), values: points.map((point) => point.chats?.average ?? 0) },
+          { name: t("series.tickets"), values: points.map((point) => averageRating(point.tickets)) },
+          { name: t("series.chats"), values: points.map((point) => averageRating(point.chats)) },
         ]}
         format={format.rating}
       />

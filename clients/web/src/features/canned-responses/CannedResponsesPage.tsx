@@ -1,0 +1,138 @@
+import { Role, type CannedResponse } from "@helpdesk/client";
+import { MessageSquareText, Plus } from "lucide-react";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { AdminTabs } from "@/components/AdminTabs";
+import { Badge, Button, ConfirmDialog, EmptyState, ErrorBanner, Page, PageHeader, SearchInput, Spinner } from "@/components";
+import { useSession } from "@/lib/client";
+import { useDebounced } from "@/lib/debounce";
+import { describeError } from "@/lib/errors";
+import { useDocumentTitle } from "@/lib/title";
+import { CannedResponseScope, useDeleteResponse, useManagedResponses } from "./api";
+import { ResponseDialog } from "./components/ResponseDialog";
+import "./i18n";
+
+/**
+ * `/agent/canned-responses`: the team's responses (admins write them) and one's own. Agents edit
+ * their personal ones; admins edit every shared one as well.
+ */
+export function CannedResponsesPage() {
+  const { t } = useTranslation("manageResponses");
+  const { t: tc } = useTranslation();
+  useDocumentTitle(t("title"));
+  const { user: me } = useSession();
+  const admin = me?.role === Role.ADMIN;
+  const [query, setQuery] = useState("");
+  const settled = useDebounced(query.trim(), 300);
+  const responses = useManagedResponses(settled);
+  const remove = useDeleteResponse();
+  const [editing, setEditing] = useState<{ existing?: CannedResponse }>();
+  const [doomed, setDoomed] = useState<CannedResponse>();
+  const [deleteError, setDeleteError] = useState<string>();
+  const [notice, setNotice] = useState<{ tone: "info" | "danger"; text: string }>();
+
+  const editable = (response: CannedResponse) => (response.scope === CannedResponseScope.SHARED ? admin : response.ownerId === me?.id);
+  const confirmDelete = async () => {
+    if (!doomed) return;
+    setDeleteError(undefined);
+    try {
+      await remove.mutateAsync(doomed);
+      setNotice({ tone: "info", text: t("deleted", { title: doomed.title }) });
+      setDoomed(undefined);
+    } catch (error) {
+      setDeleteError(describeError(error, tc));
+    }
+  };
+
+  const rows = responses.data ?? [];
+  return (
+    <Page width="wide">
+      {admin ? <AdminTabs /> : null}
+      <PageHeader
+        title={t("title")}
+        description={t("subtitle")}
+        actions={
+          <Button icon={<Plus aria-hidden="true" className="size-4" />} onClick={() => setEditing({})}>
+            {t("add")}
+          </Button>
+        }
+      />
+      <SearchInput className="mb-4" label={t("search")} value={query} onChange={setQuery} placeholder={t("searchPlaceholder")} />
+      {notice ? (
+        <ErrorBanner tone={notice.tone} className="mb-4" onDismiss={() => setNotice(undefined)}>
+          {notice.text}
+        </ErrorBanner>
+      ) : null}
+      {responses.isPending ? (
+        <div className="flex justify-center py-16">
+          <Spinner size="lg" label={tc("app.loading")} />
+        </div>
+      ) : responses.isError ? (
+        <ErrorBanner onRetry={() => void responses.refetch()}>{`${t("loadFailed")} ${describeError(responses.error, tc)}`}</ErrorBanner>
+      ) : rows.length === 0 ? (
+        settled ? <p className="py-10 text-center text-sm text-muted">{t("noMatch")}</p> : <EmptyState icon={MessageSquareText} title={t("emptyTitle")} body={t("emptyBody")} />
+      ) : (
+        <ul aria-label={t("listLabel")} aria-busy={responses.isFetching || undefined} className="divide-y divide-border rounded-xl border border-border bg-surface shadow-xs">
+          {rows.map((response) => (
+            <li key={response.id} className="flex flex-col gap-3 px-4 py-3.5 sm:flex-row sm:items-start sm:gap-4 sm:px-5">
+              <div className="min-w-0 flex-1">
+                <div className="flex flex-wrap items-center gap-2">
+                  <span className="font-medium text-fg">{response.title}</span>
+                  <Badge tone={response.scope === CannedResponseScope.SHARED ? "accent" : "neutral"}>
+                    {response.scope === CannedResponseScope.SHARED ? t("shared") : t("personal")}
+                  </Badge>
+                  <span className="text-xs text-muted">{t("by", { name: response.authorDisplayName })}</span>
+                </div>
+                <p className="mt-1 line-clamp-2 text-sm whitespace-pre-line text-muted">{response.body}</p>
+              </div>
+              {editable(response) ? (
+                <div className="flex shrink-0 gap-2">
+                  <Button variant="secondary" size="sm" aria-label={t("editNamed", { title: response.title })} onClick={() => setEditing({ existing: response })}>
+                    {t("edit")}
+                  </Button>
+                  <Button
+                    variant="ghost"
+                    size="sm"
+                    aria-label={t("deleteNamed", { title: response.title })}
+                    onClick={() => {
+                      setDeleteError(undefined);
+                      setDoomed(response);
+                    }}
+                  >
+                    {t("delete")}
+                  </Button>
+                </div>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ResponseDialog
+        open={editing !== undefined}
+        existing={editing?.existing}
+        canShare={admin}
+        onClose={() => setEditing(undefined)}
+        onSaved={(response, created) => {
+          setEditing(undefined);
+          setNotice({ tone: "info", text: t(created ? "created" : "saved", { title: response.title }) });
+        }}
+        onConflict={(title) => {
+          setEditing(undefined);
+          setNotice({ tone: "danger", text: t("conflict", { title }) });
+        }}
+      />
+      <ConfirmDialog
+        open={doomed !== undefined}
+        onClose={() => setDoomed(undefined)}
+        onConfirm={() => void confirmDelete()}
+        title={t("confirmDeleteTitle", { title: doomed?.title ?? "" })}
+        description={t("confirmDeleteBody")}
+        cancelLabel={tc("common.cancel")}
+        confirmLabel={t("delete")}
+        pendingLabel={t("deleting")}
+        pending={remove.isPending}
+        error={deleteError}
+      />
+    </Page>
+  );
+}
