@@ -14,6 +14,7 @@ import { AgentConversation } from "./components/AgentConversation";
 import { Composer } from "./components/Composer";
 import { LiveStatus } from "./components/LiveStatus";
 import { TicketControls } from "./components/TicketControls";
+import { SlaBadge } from "./components/SlaBadge";
 import { Activity, OtherTickets } from "./components/TicketSide";
 import { useLiveTicket } from "./hooks/use-live-ticket";
 import "./i18n";
@@ -79,6 +80,7 @@ export function AgentTicketPage() {
           <div className="mt-2 flex flex-wrap items-center gap-2 text-sm text-muted">
             <StatusBadge status={data.status} label={(name) => t(`status.${name}`)} />
             <PriorityBadge priority={data.priority} label={(name) => t(`priority.${name}`)} />
+            <SlaBadge ticket={data} />
             <span>{t("ticket.opened", { when: formatRelative(data.createTime, i18n.language), name: data.customerDisplayName })}</span>
           </div>
         </div>

@@ -82,6 +82,13 @@ registerTranslations("workspace", {
     },
     status: { open: "Open", in_progress: "In progress", waiting: "Waiting on customer", resolved: "Resolved", closed: "Closed" },
     priority: { low: "Low", medium: "Medium", high: "High", urgent: "Urgent" },
+    sla: {
+      dueAt: "Due {{when}}",
+      due: { firstResponse: "First reply due {{when}}", resolution: "Resolution due {{when}}" },
+      atRisk: { firstResponse: "First reply due soon: {{when}}", resolution: "Resolution due soon: {{when}}" },
+      breached: { firstResponse: "First reply overdue", resolution: "Resolution overdue" },
+      paused: { firstResponse: "SLA paused", resolution: "SLA paused" },
+    },
     category: { none: "No category", account: "Account", billing: "Billing", technical: "Technical problem", reports: "Reports", other: "Other" },
     ticket: {
       back: "Back to tickets",
@@ -220,6 +227,13 @@ registerTranslations("workspace", {
     },
     status: { open: "Aberto", in_progress: "Em andamento", waiting: "Aguardando cliente", resolved: "Resolvido", closed: "Encerrado" },
     priority: { low: "Baixa", medium: "Média", high: "Alta", urgent: "Urgente" },
+    sla: {
+      dueAt: "Prazo: {{when}}",
+      due: { firstResponse: "Primeira resposta {{when}}", resolution: "Resolução {{when}}" },
+      atRisk: { firstResponse: "Primeira resposta vence {{when}}", resolution: "Resolução vence {{when}}" },
+      breached: { firstResponse: "Primeira resposta atrasada", resolution: "Resolução atrasada" },
+      paused: { firstResponse: "SLA pausado", resolution: "SLA pausado" },
+    },
     category: { none: "Sem categoria", account: "Conta", billing: "Cobrança", technical: "Problema técnico", reports: "Relatórios", other: "Outro" },
     ticket: {
       back: "Voltar aos chamados",

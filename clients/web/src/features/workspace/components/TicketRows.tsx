@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Avatar, PriorityBadge, StatusBadge } from "@/components";
 import { cx } from "@/lib/cx";
 import { formatDateTime, formatRelative } from "@/lib/format";
+import { SlaBadge } from "./SlaBadge";
 
 export interface RowsProps {
   tickets: readonly Ticket[];
@@ -90,6 +91,7 @@ export function TicketRows({ tickets, selected, fresh, onToggle, onToggleAll }: 
                 {formatRelative(ticket.updateTime ?? ticket.createTime, i18n.language)}
               </time>
               <span className="flex shrink-0 items-center gap-1.5 sm:w-48 sm:justify-end">
+                <SlaBadge ticket={ticket} className="hidden md:inline" />
                 <PriorityBadge priority={ticket.priority} label={(name) => t(`priority.${name}`)} />
                 <StatusBadge status={ticket.status} label={(name) => t(`status.${name}`)} />
               </span>
