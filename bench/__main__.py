@@ -14,7 +14,7 @@ from bench.measure import LoadgenError
 from bench.report import format_table, summarize, write_json
 from bench.results_dir import RESULTS_DIR, choose_results_dir
 from bench.runner import BenchOptions, run_benchmark
-from bench.scenarios import BASELINE, SCENARIOS, get_scenario
+from bench.scenarios import BASELINE, ON_REQUEST, SCENARIOS, get_scenario
 from bench.stack import StackError
 
 DEFAULT_RUNS = 3
@@ -26,11 +26,14 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchOptions, Path | None
         prog="python -m bench",
         description="Benchmark Helpdesk RPCs against a bare grpc.aio echo server measured in the same run.",
     )
-    others = [name for name in SCENARIOS if name != BASELINE.name]
+    others = [name for name in SCENARIOS if name != BASELINE.name and name not in ON_REQUEST]
     parser.add_argument(
         "--scenarios",
         default=",".join(others),
-        help=f"comma-separated, from: {', '.join(SCENARIOS)} (default: all; '{BASELINE.name}' alone: baseline only)",
+        help=(
+            f"comma-separated, from: {', '.join(SCENARIOS)} (default: all but {', '.join(sorted(ON_REQUEST))},"
+            f" which seed millions of rows; '{BASELINE.name}' alone: baseline only)"
+        ),
     )
     parser.add_argument("--runs", type=int, help=f"repetitions; medians are taken across them (default {DEFAULT_RUNS})")
     parser.add_argument("--duration", type=float, help="measured seconds per measurement (default: per scenario)")
