@@ -186,6 +186,11 @@ def rollup_level(group_by: str, scope: Scope) -> int:
     return {"": WHOLE_DESK, "agent": PER_AGENT, "category": PER_CATEGORY, "priority": PER_PRIORITY}[group_by]
 
 
+def _range_params(boundaries: Sequence[datetime]) -> dict[str, Any]:
+    """The bound parameters of a query over raw rows: the bucket boundaries, the range's start and end."""
+    return {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
+
+
 def _where(scope: Scope, params: dict[str, Any]) -> str:
     clauses = []
     if scope.agent_id is not None:
@@ -362,11 +367,8 @@ class ReportRepository:
         self, *, boundaries: Sequence[datetime], by_agent: bool, agent_id: uuid.UUID | None
     ) -> list[ChatRow]:
         """The chats started in the range, one row each, with its bucket (chats are not rolled up)."""
-        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
-        where = ""
-        if agent_id is not None:
-            where = " AND agent_id = :agent_id"
-            params["agent_id"] = agent_id
+        params = _range_params(boundaries)
+        where = _where(Scope(agent_id=agent_id), params)
         group = "agent_id" if by_agent else "NULL"
         statement = text(
             f"SELECT width_bucket(create_time, CAST(:bounds AS timestamptz[])), {group}, accept_time IS NOT NULL,"  # noqa: S608 - fixed column names, values bound
@@ -378,7 +380,7 @@ class ReportRepository:
 
     async def ticket_ratings(self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope) -> list[RatingSums]:
         """Resolved or closed tickets by bucket of resolution, group and rating (None: not rated)."""
-        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
+        params = _range_params(boundaries)
         group = {"agent": f"coalesce(assignee_id, '{NO_AGENT_TEXT}'::uuid)"}.get(group_by, GROUP_COLUMNS[group_by])
         where = _where(scope, params).replace("agent_id =", f"coalesce(assignee_id, '{NO_AGENT_TEXT}'::uuid) =")
         statement = text(
@@ -394,11 +396,8 @@ class ReportRepository:
         self, *, boundaries: Sequence[datetime], by_agent: bool, agent_id: uuid.UUID | None
     ) -> list[RatingSums]:
         """Ended chats an agent took, by bucket of their end, agent (if asked) and rating (None: not rated)."""
-        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
-        where = ""
-        if agent_id is not None:
-            where = " AND agent_id = :agent_id"
-            params["agent_id"] = agent_id
+        params = _range_params(boundaries)
+        where = _where(Scope(agent_id=agent_id), params)
         group = "agent_id" if by_agent else "NULL"
         statement = text(
             f"SELECT width_bucket(end_time, CAST(:bounds AS timestamptz[])), {group}, rating, count(*) FROM chats"  # noqa: S608 - fixed column names, values bound
@@ -414,10 +413,7 @@ class ReportRepository:
     ) -> list[tuple[uuid.UUID, datetime, datetime | None]]:
         """(agent, accept time, end time) of the chats active at some moment of [start, end]."""
         params: dict[str, Any] = {"start": start, "end": end}
-        where = ""
-        if agent_id is not None:
-            where = " AND agent_id = :agent_id"
-            params["agent_id"] = agent_id
+        where = _where(Scope(agent_id=agent_id), params)
         statement = text(
             "SELECT agent_id, accept_time, end_time FROM chats WHERE accept_time IS NOT NULL AND accept_time <= :end"  # noqa: S608 - fixed column names, values bound
             f" AND (end_time IS NULL OR end_time >= :start){where}"
