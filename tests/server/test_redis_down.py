@@ -68,7 +68,9 @@ async def test_staff_services_answer_while_redis_is_down(settings: Settings, own
                 macro_service_pb2.ListMacrosRequest(page_size=10), metadata=admin.metadata, timeout=10
             )
             await canned_response_service_pb2_grpc.CannedResponseServiceStub(channel).ListCannedResponses(
-                canned_response_service_pb2.ListCannedResponsesRequest(page_size=10), metadata=admin.metadata, timeout=10
+                canned_response_service_pb2.ListCannedResponsesRequest(page_size=10),
+                metadata=admin.metadata,
+                timeout=10,
             )
 
             async def status(service: str) -> int:
