@@ -71,15 +71,36 @@ def _sort_key(label: GroupLabel) -> tuple[Any, ...]:
     )
 
 
-async def _from_days(
+async def _plan(uow: UnitOfWork, report_range: ReportRange, *, group_by: str, scope: Scope) -> tuple[Pieces, set[int]]:
+    """Which rows answer the range's buckets, and the UTC offsets the rollup does not keep and should."""
+    asked = await uow.reports.day_offsets()
+    plan = pieces(
+        report_range.boundaries,
+        zone=report_range.zone,
+        bucket=report_range.bucket,
+        kept={offset for offset, ready in asked.items() if ready},
+        use_days=rollup_level(group_by, scope) in DAY_LEVELS,
+    )
+    return plan, plan.offsets - asked.keys()
+
+
+async def _ask_offsets(database: Database, offsets: set[int]) -> None:
+    # The next fold fills these offsets' days: the next such report reads one row a day, not 24.
+    if offsets:
+        async with database.unit_of_work() as uow:
+            await uow.reports.request_day_offsets(offsets=offsets)
+
+
+async def _counter_sums(
     uow: UnitOfWork, plan: Pieces, *, bounds: Sequence[datetime], group_by: str, scope: Scope
-) -> tuple[list[TicketSums], list[DurationStatsRow]]:
-    """Counter sums per bucket (n+1: after the range) and ranked histograms per bucket (0: the range).
+) -> list[TicketSums]:
+    """Counter sums per bucket (n+1: after the range, the backlog's changes since) and group value.
 
     The whole days of the plan are one row each of the day rollups; the rest of the range, and
-    the hours after it (the backlog's changes since), are read from the hourly rollups.
+    the hours after it, are read from the hourly rollups.
     """
-    n = len(bounds) - 1
+    if not plan.days:
+        return await uow.reports.ticket_sums(boundaries=bounds, group_by=group_by, scope=scope)
     first, last = min(day for _, day in plan.days), max(day for _, day in plan.days)
     offsets = {offset for offset, _ in plan.days}
     sums: list[TicketSums] = [
@@ -89,6 +110,22 @@ async def _from_days(
     ]
     hours = [*plan.hours, (bounds[-1], FOREVER)]
     sums += await uow.reports.piece_sums(boundaries=bounds, pieces=hours, group_by=group_by, scope=scope)
+    return sums
+
+
+async def _duration_stats(
+    uow: UnitOfWork, plan: Pieces, *, bounds: Sequence[datetime], group_by: str, scope: Scope
+) -> list[DurationStatsRow]:
+    """Count, median and p90 bins per bucket (0: the whole range), group value and measure.
+
+    From hours alone, the histograms are summed and ranked in PostgreSQL. With days, each whole
+    day is one array row; the arrays (and the hours of the other buckets) are summed and ranked here.
+    """
+    if not plan.days:
+        return await uow.reports.duration_stats(boundaries=bounds, group_by=group_by, scope=scope)
+    n = len(bounds) - 1
+    first, last = min(day for _, day in plan.days), max(day for _, day in plan.days)
+    offsets = {offset for offset, _ in plan.days}
     # Per (bucket, group, measure) the histograms to add up: (first bin, counts) pairs.
     parts: dict[tuple[int, Any, int], list[tuple[int, Sequence[int]]]] = defaultdict(list)
     for day in await uow.reports.day_histograms(
@@ -119,7 +156,7 @@ async def _from_days(
         add_into(total, lo, counts)
         durations.append(DurationStatsRow(bucket, group, measure, *ranked(lo, counts)))
     durations += [DurationStatsRow(0, group, measure, *ranked(0, total)) for (group, measure), total in totals.items()]
-    return sums, durations
+    return durations
 
 
 async def _labels(uow: UnitOfWork, dimension: str, values: Iterable[Any]) -> dict[Any, GroupLabel]:
@@ -161,28 +198,15 @@ class Reports:
         async with self._database.unit_of_work() as uow:
             await uow.reports.read_one_snapshot()
             cursor = await uow.reports.cursor(name=TICKETS_CURSOR)
-            asked = await uow.reports.day_offsets()
-            plan = pieces(
-                bounds,
-                zone=report_range.zone,
-                bucket=report_range.bucket,
-                kept={offset for offset, ready in asked.items() if ready},
-                use_days=rollup_level(dimension, scope) in DAY_LEVELS,
-            )
-            if plan.days:
-                sums, durations = await _from_days(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
-            else:
-                sums = await uow.reports.ticket_sums(boundaries=bounds, group_by=dimension, scope=scope)
-                durations = await uow.reports.duration_stats(boundaries=bounds, group_by=dimension, scope=scope)
+            plan, missing = await _plan(uow, report_range, group_by=dimension, scope=scope)
+            sums = await _counter_sums(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
+            durations = await _duration_stats(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by=dimension, scope=scope)
             values = {row.group for row in sums} | {row.group for row in durations} | set(backlog_now)
             if not dimension:
                 values.add(None)
             labels = await _labels(uow, dimension, values)
-        if not plan.offsets <= asked.keys():
-            # The next fold fills these offsets' days: the next such report reads 90 rows, not 2,160.
-            async with self._database.unit_of_work() as uow:
-                await uow.reports.request_day_offsets(offsets=plan.offsets - asked.keys())
+        await _ask_offsets(self._database, missing)
         points = {value: [TicketPoint(start_time=bounds[i]) for i in range(n)] for value in values}
         after: dict[Any, int] = defaultdict(int)
         for row in sums:
@@ -302,7 +326,8 @@ class Reports:
         now = self._now()
         async with self._database.unit_of_work() as uow:
             await uow.reports.read_one_snapshot()
-            sums = await uow.reports.ticket_sums(boundaries=bounds, group_by="agent", scope=scope)
+            plan, missing = await _plan(uow, report_range, group_by="agent", scope=scope)
+            sums = await _counter_sums(uow, plan, bounds=bounds, group_by="agent", scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by="agent", scope=scope)
             chats = await uow.reports.chats_accepted_between(
                 start=bounds[1] if n else bounds[0], end=max(now, bounds[-1]), agent_id=scope.agent_id
@@ -310,6 +335,7 @@ class Reports:
             values = {row.group for row in sums} | set(backlog_now) | {agent for agent, _, _ in chats}
             values.discard(NO_AGENT)
             labels = await _labels(uow, "agent", values)
+        await _ask_offsets(self._database, missing)
         deltas: dict[Any, list[int]] = defaultdict(lambda: [0] * (n + 1))
         for row in sums:
             deltas[row.group][row.bucket - 1] += row.backlog_delta

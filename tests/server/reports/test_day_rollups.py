@@ -18,7 +18,7 @@ from sqlalchemy import text
 from domain.roles import Role
 from server.core.context import Principal
 from server.reports.domain import Reports
-from server.reports.figures import Report, TicketPoint
+from server.reports.figures import LoadPoint, Report, TicketPoint
 from server.reports.rollup import TicketRollup
 from server.reports.validation import QueryInput
 from storage.db import Database
@@ -91,11 +91,18 @@ async def test_a_report_from_the_days_equals_the_report_from_the_hours(
     assert await rollup.run_once(wait=True) == len(history.steps) - 150
     assert all((await _asked(database)).values())
     from_days = await reports.tickets(principal=admin, query=query)
+    load_from_days = await reports.agent_load(principal=admin, query=query)
     async with database.unit_of_work() as uow:
         await uow.session.execute(text("TRUNCATE report_day_offsets"))
     from_hours = await reports.tickets(principal=admin, query=query)
+    load_from_hours = await reports.agent_load(principal=admin, query=query)
     assert _points(from_days) == _points(from_hours)
+    assert _open_tickets(load_from_days) == _open_tickets(load_from_hours)
     assert sum(point.created for point in _points(from_days)) > 0
+
+
+def _open_tickets(report: Report[LoadPoint]) -> list[tuple[uuid.UUID | None, list[int]]]:
+    return [(series.group.agent_id, [point.open_tickets for point in series.points]) for series in report.series]
 
 
 def _points(report: Report[TicketPoint]) -> list[TicketPoint]:
