@@ -1,7 +1,7 @@
 """Report rollups per local day of each UTC offset reports ask for, with histograms as one array per row.
 
-Revision ID: 0019_report_days
-Revises: 0018_report_levels
+Revision ID: 0020_report_days
+Revises: 0019_change_log_sla
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0019_report_days"
-down_revision: str | None = "0018_report_levels"
+revision: str = "0020_report_days"
+down_revision: str | None = "0019_change_log_sla"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
