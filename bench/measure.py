@@ -7,6 +7,7 @@ import multiprocessing
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -73,8 +74,19 @@ class Measurement:
         return self.client_cpu_s / self.window_s
 
 
-def measure(target: ServedTarget, *, scenario: str, profile: LoadProfile, run: int, role: Role) -> Measurement:
-    """Drives `scenario` against `target` with `profile` and returns the merged measurement."""
+def measure(
+    target: ServedTarget,
+    *,
+    scenario: str,
+    profile: LoadProfile,
+    run: int,
+    role: Role,
+    on_window: Callable[[Literal["start", "end"]], None] | None = None,
+) -> Measurement:
+    """Drives `scenario` against `target` with `profile` and returns the merged measurement.
+
+    `on_window` is told when the measured window starts and ends (a profiler brackets it).
+    """
     context = multiprocessing.get_context("spawn")  # never fork a process that may hold grpc state
     start = context.Barrier(profile.processes + 1)
     results: multiprocessing.Queue[LoadResult | LoadFailure] = context.Queue()
@@ -97,9 +109,13 @@ def measure(target: ServedTarget, *, scenario: str, profile: LoadProfile, run: i
             raise LoadgenError(_first_failure(results, timeout_s=10.0)) from None
         window_start = time.monotonic() + profile.warmup_s
         _sleep_until(window_start)
+        if on_window is not None:
+            on_window("start")
         before = probe.sample(target)
         _sleep_until(window_start + profile.duration_s)
         after = probe.sample(target)
+        if on_window is not None:
+            on_window("end")
         outcomes = [results.get(timeout=_REPORT_SLACK_S) for _ in processes]
     finally:
         for process in processes:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -44,9 +44,19 @@ class StackError(RuntimeError):
 class HelpdeskStack:
     """Embedded PostgreSQL + Redis + a `helpdesk serve` process, all under one temporary directory."""
 
-    def __init__(self, *, server_env: Mapping[str, str] | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        *,
+        server_env: Mapping[str, str] | None = None,
+        host: str = "127.0.0.1",
+        server_prefix: Sequence[str] = (),
+        ready_timeout_s: float = _READY_TIMEOUT_S,
+    ) -> None:
         self._server_env = dict(server_env or {})
         self._host = host
+        # A command the server runs under (e.g. valgrind for instruction counts; see bench.hotspots).
+        self._server_prefix = list(server_prefix)
+        self._ready_timeout_s = ready_timeout_s
         self._root: Path | None = None
         self._postgres: EmbeddedPostgres | None = None
         self._redis: EmbeddedRedis | None = None
@@ -170,7 +180,7 @@ class HelpdeskStack:
         env.update(self._server_env)
         self._log = (self._root / "server.log").open("wb")
         self._server = subprocess.Popen(
-            [*_helpdesk_command(), "serve"],
+            [*self._server_prefix, *_helpdesk_command(), "serve"],
             env=env,
             cwd=self._root,
             stdin=subprocess.DEVNULL,
@@ -180,7 +190,7 @@ class HelpdeskStack:
 
     def _wait_serving(self) -> None:
         assert self._server is not None
-        deadline = time.monotonic() + _READY_TIMEOUT_S
+        deadline = time.monotonic() + self._ready_timeout_s
         with grpc.insecure_channel(self._address) as channel:
             check = channel.unary_unary(
                 _HEALTH_CHECK,
@@ -197,7 +207,9 @@ class HelpdeskStack:
                 except grpc.RpcError:
                     pass  # not listening yet
                 time.sleep(0.1)
-        raise StackError(f"helpdesk serve did not report SERVING within {_READY_TIMEOUT_S:g} s:\n{self._log_tail()}")
+        raise StackError(
+            f"helpdesk serve did not report SERVING within {self._ready_timeout_s:g} s:\n{self._log_tail()}"
+        )
 
     def _log_tail(self, lines: int = 30) -> str:
         log = self.server_log

@@ -234,14 +234,15 @@ class HelpdeskApp:
             probes={"postgresql": resources.database.ping, "redis": resources.redis.ping},
             service_names=[s.full_name for s in API_SERVICES],
             # The knowledge base reads and searches from PostgreSQL alone when Redis is down; chat
-            # streams fall back to polling PostgreSQL; canned responses and macros live in PostgreSQL
-            # (ticket watchers are woken by polling then).
+            # streams fall back to polling PostgreSQL; canned responses, macros and reports live in
+            # PostgreSQL (ticket watchers are woken by polling then).
             serving_without={
                 "redis": {
                     "helpdesk.v1.KnowledgeService",
                     "helpdesk.v1.ChatService",
                     "helpdesk.v1.CannedResponseService",
                     "helpdesk.v1.MacroService",
+                    "helpdesk.v1.ReportService",
                 }
             },
         )

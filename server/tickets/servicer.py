@@ -228,6 +228,7 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
             tag=request.tag,
             category=request.category,
             ticket_id=request.ticket_id,
+            sla_breached=request.sla_breached,
         )
         async for change in self._watch.watch(principal=principal, spec=spec, after_cursor=request.after_cursor):
             yield change

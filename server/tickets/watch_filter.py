@@ -1,9 +1,11 @@
 """What one WatchTickets stream may see and asked to see, and the stream elements it gets.
 
-Visibility first (customers: their own tickets, never internal notes), then the request's
-filters, applied to a change's ticket before and after it: a change is sent when the ticket
-matched either way, with `matches_filter` saying whether it matches after. A list view that
-adds matching tickets and drops the others therefore stays exact.
+Visibility first (customers: their own tickets, never internal notes, and nothing at all in a
+view of breached tickets: SLA state is the staff's), then the request's filters, applied to a
+change's ticket before and after it: a change is sent when the ticket matched either way, with
+`matches_filter` saying whether it matches after. A list view that adds matching tickets and
+drops the others therefore stays exact. Every filtered value, the SLA breach included, is the
+one the change log recorded for that change, so a replay answers what the live stream did.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class WatchFilter:
     tag: str = ""
     category: str = ""
     ticket_id: uuid.UUID | None = None
+    sla_breached: bool = False
 
     @classmethod
     def build(
@@ -63,6 +66,7 @@ class WatchFilter:
         tag: str,
         category: str,
         ticket_id: str,
+        sla_breached: bool = False,
     ) -> WatchFilter:
         """The filter of a request; ids are checked and named by their request field."""
         assignee: uuid.UUID | str = ANY
@@ -82,13 +86,15 @@ class WatchFilter:
             tag=tag,
             category=category,
             ticket_id=parse_ticket_id(ticket_id, field="ticket_id") if ticket_id else None,
+            sla_breached=sla_breached,
         )
 
     def visible(self, change: ChangeRecord) -> bool:
         """Whether the viewer may know of this change at all."""
         if self.staff:
             return True
-        return change.customer_id == self.viewer and not change.internal
+        # Whether a customer's own ticket breached is not theirs to learn: such a view stays empty.
+        return change.customer_id == self.viewer and not change.internal and not self.sla_breached
 
     def _matches(
         self,
@@ -98,8 +104,11 @@ class WatchFilter:
         assignee: uuid.UUID | None,
         category: str | None,
         tags: list[str] | None,
+        breached: bool | None,
     ) -> bool:
         if status is None:  # no ticket on this side of the change
+            return False
+        if self.sla_breached and not breached:  # NULL: logged before breaches were recorded
             return False
         if self.ticket_id is not None and change.ticket_id != self.ticket_id:
             return False
@@ -124,12 +133,24 @@ class WatchFilter:
         if not self.visible(change):
             return False
         return self._matches_after(change) or self._matches(
-            change, change.old_status, change.old_priority, change.old_assignee_id, change.old_category, change.old_tags
+            change,
+            change.old_status,
+            change.old_priority,
+            change.old_assignee_id,
+            change.old_category,
+            change.old_tags,
+            change.old_sla_breached,
         )
 
     def _matches_after(self, change: ChangeRecord) -> bool:
         return self._matches(
-            change, change.new_status, change.new_priority, change.new_assignee_id, change.new_category, change.new_tags
+            change,
+            change.new_status,
+            change.new_priority,
+            change.new_assignee_id,
+            change.new_category,
+            change.new_tags,
+            change.new_sla_breached,
         )
 
     def element(self, resolved: ResolvedChange) -> ticket_change_pb2.TicketChange | None:

@@ -61,5 +61,10 @@ class TicketChange(Base):
     new_category: Mapped[str | None] = mapped_column(Text)
     old_tags: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     new_tags: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    # Whether the ticket had breached an SLA target (stage BREACHED of either target), for
+    # watchers of breached tickets; NULL on the side without a ticket, and on changes logged
+    # before the column existed (no stream could filter on it then).
+    old_sla_breached: Mapped[bool | None]
+    new_sla_breached: Mapped[bool | None]
     # The wall clock when the row was written, just before commit (not the transaction's start).
     commit_time: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())

@@ -29,17 +29,18 @@ _DELETE_CLOSED_TICKETS = text(
         FOR UPDATE SKIP LOCKED
     ), gone AS (
         DELETE FROM tickets AS t USING doomed WHERE t.id = doomed.id
-        RETURNING t.id, t.customer_id, t.status, t.priority, t.assignee_id, t.category, t.tags
+        RETURNING t.id, t.customer_id, t.status, t.priority, t.assignee_id, t.category, t.tags,
+                  t.first_response_sla = 2 OR t.resolution_sla = 2 AS sla_breached
     ), slot AS (
         UPDATE ticket_change_log SET last_position = last_position + (SELECT count(*) FROM gone)
         WHERE id = 1 AND EXISTS (SELECT 1 FROM gone)
         RETURNING last_position
     )
     INSERT INTO ticket_changes (position, ticket_id, kind, customer_id, old_status, old_priority,
-                                old_assignee_id, old_category, old_tags)
+                                old_assignee_id, old_category, old_tags, old_sla_breached)
     SELECT slot.last_position - (SELECT count(*) FROM gone) + row_number() OVER (ORDER BY gone.id),
            gone.id, 'deleted', gone.customer_id, gone.status, gone.priority, gone.assignee_id,
-           gone.category, gone.tags
+           gone.category, gone.tags, gone.sla_breached
     FROM gone, slot
     RETURNING position
     """

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Ticket, TicketChange, TicketChangeLog, TicketMessage
+from storage.models.sla import BREACHED
 from storage.repositories.ticket_records import MessageRecord, TicketRecord, select_messages, select_tickets
 
 
@@ -33,6 +34,8 @@ class ChangeRecord(NamedTuple):
     new_category: str | None
     old_tags: list[str] | None
     new_tags: list[str] | None
+    old_sla_breached: bool | None
+    new_sla_breached: bool | None
     commit_time: datetime
 
 
@@ -71,11 +74,12 @@ def _filter_fields(prefix: str, ticket: TicketRecord | None) -> dict[str, Any]:
         f"{prefix}_assignee_id": ticket.assignee_id,
         f"{prefix}_category": ticket.category,
         f"{prefix}_tags": list(ticket.tags),
+        f"{prefix}_sla_breached": ticket.first_response_sla == BREACHED or ticket.resolution_sla == BREACHED,
     }
 
 
 # What a watcher filters on, before and after the change.
-_FILTER_FIELDS = ("status", "priority", "assignee_id", "category", "tags")
+_FILTER_FIELDS = ("status", "priority", "assignee_id", "category", "tags", "sla_breached")
 _APPEND_COLUMNS = (
     "ticket_id",
     "kind",

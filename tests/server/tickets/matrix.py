@@ -46,6 +46,8 @@ EXPECTED: dict[str, dict[str, str]] = {
 
 # Server streams, checked by their first element (through the JSON gateway a stream only answers
 # once it ends). Watching a ticket one may not see is allowed and shows nothing: no existence leaks.
+# The same with `sla_breached`: customers may ask, and their stream carries no change at all
+# (tests/server/sla/test_breach_watch.py follows one through a breach of their own ticket).
 STREAMS: dict[str, dict[str, str]] = {
     "WatchTickets": dict.fromkeys(ACTORS, "OK"),
 }

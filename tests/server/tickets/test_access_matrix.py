@@ -84,14 +84,16 @@ def test_the_matrix_covers_every_rpc() -> None:
     assert set(EXPECTED) | set(STREAMS) == {method.name for method in service.methods} == set(CALLS) | set(STREAMS)
 
 
+@pytest.mark.parametrize("sla_breached", [False, True], ids=["all", "breached"])
 @pytest.mark.parametrize("actor_name", sorted(STREAMS["WatchTickets"]))
-async def test_watch_access(ticket_stub: TicketStub, cast: Cast, actor_name: str) -> None:
+async def test_watch_access(ticket_stub: TicketStub, cast: Cast, actor_name: str, sla_breached: bool) -> None:
     actor = cast.by_name()[actor_name]
     ticket = await open_ticket(ticket_stub, cast.customer_a)
     outcomes: list[tuple[str, int]] = []
     for ticket_id in (ticket.id, str(uuid.uuid4())):
         call = ticket_stub.WatchTickets(
-            ticket_service_pb2.WatchTicketsRequest(ticket_id=ticket_id), metadata=actor.metadata
+            ticket_service_pb2.WatchTicketsRequest(ticket_id=ticket_id, sla_breached=sla_breached),
+            metadata=actor.metadata,
         )
         try:
             first = await call.read()

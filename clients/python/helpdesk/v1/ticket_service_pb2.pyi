@@ -576,6 +576,7 @@ class WatchTicketsRequest(_message.Message):
     CATEGORY_FIELD_NUMBER: _builtins.int
     TICKET_ID_FIELD_NUMBER: _builtins.int
     AFTER_CURSOR_FIELD_NUMBER: _builtins.int
+    SLA_BREACHED_FIELD_NUMBER: _builtins.int
     assignee_id: _builtins.str
     """Only tickets assigned to this user. Two aliases: `me` (the caller) and
     `none` (unassigned tickets).
@@ -593,6 +594,17 @@ class WatchTicketsRequest(_message.Message):
     after_cursor: _builtins.str
     """The `cursor` of the last change the client processed: replay every
     change after it, then go on live. Empty: start from now.
+    """
+    sla_breached: _builtins.bool
+    """Only tickets that breached an SLA target (first response or
+    resolution), as `ListTickets.sla_breached` counts them: a ticket enters
+    the view with the change that records its breach (`matches_filter`
+    true), and a breach stays on the ticket's record, so it leaves only
+    through the other filters (combine with `statuses` for the unresolved
+    ones) or its deletion. Replay after a cursor sends what live did: the
+    change log keeps each change's breach state before and after it.
+    Customers never see SLA state: for them the stream carries only
+    `CAUGHT_UP` and heartbeats.
     """
     @_builtins.property
     def statuses(self) -> _containers.RepeatedScalarFieldContainer[_ticket_pb2.TicketStatus.ValueType]:
@@ -613,10 +625,11 @@ class WatchTicketsRequest(_message.Message):
         category: _builtins.str = ...,
         ticket_id: _builtins.str = ...,
         after_cursor: _builtins.str = ...,
+        sla_breached: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_cursor", b"after_cursor", "assignee_id", b"assignee_id", "category", b"category", "customer_id", b"customer_id", "priorities", b"priorities", "statuses", b"statuses", "tag", b"tag", "ticket_id", b"ticket_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_cursor", b"after_cursor", "assignee_id", b"assignee_id", "category", b"category", "customer_id", b"customer_id", "priorities", b"priorities", "sla_breached", b"sla_breached", "statuses", b"statuses", "tag", b"tag", "ticket_id", b"ticket_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
