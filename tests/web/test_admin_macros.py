@@ -14,6 +14,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf import field_mask_pb2
 from playwright.async_api import Page, expect
 
 from helpdesk.client import HelpdeskError
@@ -69,7 +70,8 @@ async def test_an_admin_builds_a_macro_and_an_agent_applying_it_sees_every_step(
     await expect(page.get_by_role("heading", name="New macro")).to_be_visible()
 
     await page.get_by_label("Name", exact=True).fill(name)
-    await page.get_by_role("textbox", name=re.compile("^Description")).fill("Tell the customer, note it, tag, escalate and resolve.")
+    description = page.get_by_role("textbox", name=re.compile("^Description"))
+    await description.fill("Tell the customer, note it, tag, escalate and resolve.")
     # Step 1 is a reply to start with; the placeholder goes where the cursor is.
     body = page.get_by_label("Reply, step 1")
     await body.fill("Hi , your refund for #{{ticket.number}} is on its way.")
@@ -193,7 +195,7 @@ async def test_the_apis_field_errors_sit_at_their_steps_in_portuguese_and_a_stal
     await other.client.macros.UpdateMacro(
         macro_service_pb2.UpdateMacroRequest(
             macro=macro_pb2.Macro(id=macro.id, name="Pedir comprovante", etag=macro.etag),
-            update_mask={"paths": ["name"]},
+            update_mask=field_mask_pb2.FieldMask(paths=["name"]),
         )
     )
     await page.get_by_role("button", name="Salvar alterações").click()
@@ -214,7 +216,7 @@ async def test_the_apis_field_errors_sit_at_their_steps_in_portuguese_and_a_stal
     await other.client.macros.UpdateMacro(
         macro_service_pb2.UpdateMacroRequest(
             macro=macro_pb2.Macro(id=macro.id, name="Pedir comprovante", etag=stored.etag),
-            update_mask={"paths": ["name"]},
+            update_mask=field_mask_pb2.FieldMask(paths=["name"]),
         )
     )
     await page.get_by_role("textbox", name=re.compile("^Descrição")).fill("Quando falta o comprovante.")

@@ -4,7 +4,6 @@ import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { cx } from "@/lib/cx";
 import { registerTranslations } from "@/lib/i18n";
-import { PLACEHOLDERS, type Placeholder } from "@/lib/placeholders";
 
 registerTranslations("placeholders", {
   en: {
@@ -22,6 +21,10 @@ registerTranslations("placeholders", {
     agent: { first_name: "Seu primeiro nome", name: "Seu nome completo" },
   },
 });
+
+/** The placeholders the server knows (server/responses/placeholders.py), in the order forms offer them. */
+const PLACEHOLDERS = ["customer.first_name", "customer.name", "customer.email", "ticket.number", "ticket.subject", "agent.first_name", "agent.name"] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /** Text with `{{placeholder}}` put where `area`'s selection is (at the end without one), and where the cursor goes after it. */
 export function insertPlaceholder(text: string, placeholder: Placeholder, area: HTMLTextAreaElement | null): { text: string; cursor: number } {

@@ -2,10 +2,6 @@
 // for (a chat with no ticket yet) or an example (a macro's preview): the same names and rules as
 // server/responses/placeholders.py.
 
-/** The placeholders the server knows (server/responses/placeholders.py), in the order forms offer them. */
-export const PLACEHOLDERS = ["customer.first_name", "customer.name", "customer.email", "ticket.number", "ticket.subject", "agent.first_name", "agent.name"] as const;
-export type Placeholder = (typeof PLACEHOLDERS)[number];
-
 /** What the caller knows for the placeholders (a chat with no ticket yet: no ticket); unknown ones stay as written. */
 export interface PlaceholderValues {
   customerName?: string;

@@ -2,9 +2,8 @@ import type { Agent } from "@helpdesk/client";
 import { ArrowDown, ArrowUp, Trash2 } from "lucide-react";
 import { useRef } from "react";
 import { useTranslation } from "react-i18next";
-import { insertPlaceholder, PlaceholderList, restoreCursor } from "@/components/PlaceholderList";
+import { insertPlaceholder, PlaceholderList, restoreCursor, type Placeholder } from "@/components/PlaceholderList";
 import { Select, TextArea, TextField } from "@/components";
-import type { Placeholder } from "@/lib/placeholders";
 import { PRIORITY_BY_NAME, PRIORITY_NAMES, STATUS_BY_NAME, STATUS_NAMES } from "@/lib/ticket-names";
 import { ACTION_KINDS, type ActionDraft, type ActionKind } from "../model";
 

@@ -3,10 +3,9 @@ import { HelpdeskError, type CannedResponse } from "@helpdesk/client";
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, Dialog, ErrorBanner, Select, TextArea, TextField } from "@/components";
-import { insertPlaceholder, PlaceholderList, restoreCursor } from "@/components/PlaceholderList";
+import { insertPlaceholder, PlaceholderList, restoreCursor, type Placeholder } from "@/components/PlaceholderList";
 import { describeError, translateViolation } from "@/lib/errors";
 import { newRequestId } from "@/lib/ids";
-import type { Placeholder } from "@/lib/placeholders";
 import { CannedResponseScope, useSaveResponse, type ResponseDraft } from "../api";
 
 type Field = "title" | "body";
