@@ -53,6 +53,11 @@ def chat_queue_events() -> str:
     return f"{PREFIX}chat:queue-events"
 
 
+def chat_agent_events() -> str:
+    """Pub/sub channel of agents whose own chats changed (payload: their ids), for their queue watchers."""
+    return f"{PREFIX}chat:agent-events"
+
+
 def chat_typing(chat_id: uuid.UUID, user_id: uuid.UUID) -> str:
     """Marker that a participant is typing in a chat (lapses with its TTL)."""
     return f"{PREFIX}chat:typing:{chat_id}:{user_id}"

@@ -208,6 +208,7 @@ class ChatSessions:
         proto = await self._chat_proto(uow, chat_id)
         self._after_commit_status(uow, chat_id, proto, previous=ChatState.WAITING)
         await self._after_commit_queue(uow, chat_removed=proto)
+        self._after_commit_my_chats(uow, agent_id)
         return proto
 
     async def transfer(self, *, principal: Principal, chat_id: str, agent_id: str) -> chat_pb2.Chat:
@@ -235,6 +236,7 @@ class ChatSessions:
                 agent_change=chat_event_pb2.ChatAgentChange(chat=proto, previous_agent_id=str(previous or ""))
             )
             self._after_commit_event(uow, parsed, event)
+            self._after_commit_my_chats(uow, previous, target)
         return proto
 
     async def end(self, *, principal: Principal, chat_id: str) -> chat_pb2.Chat:
@@ -256,6 +258,7 @@ class ChatSessions:
                 await self._after_commit_queue(uow, chat_removed=proto)
             else:
                 self._after_commit_assign(uow)
+                self._after_commit_my_chats(uow, chat.agent_id)
         return proto
 
     async def rate(self, *, principal: Principal, chat_id: str, rating: int, feedback: str) -> chat_pb2.Chat:
@@ -296,6 +299,9 @@ class ChatSessions:
             receipt = chat_event_pb2.ReadReceipt(user_id=str(principal.user_id), last_read_seq=value or before)
             if value is not None and value > before:
                 self._after_commit_event(uow, parsed, chat_event_pb2.ChatEvent(read_receipt=receipt))
+                if not as_customer:
+                    # The agent's list counts unread messages from this receipt.
+                    self._after_commit_my_chats(uow, chat.agent_id)
         return receipt
 
     async def set_typing(self, *, principal: Principal, chat_id: str, typing: bool) -> chat_event_pb2.TypingIndicator:
@@ -320,6 +326,12 @@ class ChatSessions:
     def _after_commit_event(self, uow: UnitOfWork, chat_id: uuid.UUID, event: chat_event_pb2.ChatEvent) -> None:
         async def publish() -> None:
             await self._fanout.publish_chat_event(chat_id, event)
+
+        uow.after_commit(publish)
+
+    def _after_commit_my_chats(self, uow: UnitOfWork, *agent_ids: uuid.UUID | None) -> None:
+        async def publish() -> None:
+            await self._fanout.publish_my_chats_changed(*agent_ids)
 
         uow.after_commit(publish)
 

@@ -8,6 +8,11 @@ Redis is unreachable, a poller compares each watched chat's `last_seq` and statu
 every `chat_fallback_poll_seconds` (and, as a safety net, every `chat_safety_poll_seconds` while
 Redis is healthy), so delivery goes on, slower, and recovers when Redis returns.
 
+Agents' own chats (WatchQueue's `my_chats`) travel the same way: a change publishes the ids of
+the agents it concerns on one channel, and each replica's queue watchers of those agents read
+their chats again from PostgreSQL (a wake-up, never the data). A missed wake-up is repaired like
+the queue's: every resync makes the watchers read their chats again.
+
 Every stream has a bounded queue: a consumer that falls that far behind is closed with
 UNAVAILABLE (reason `SLOW_CONSUMER`) and resumes from its last `seq`; memory stays bounded.
 """
@@ -29,7 +34,7 @@ from server.settings import Settings
 from storage.db import Database
 from storage.models import ChatState
 from storage.redis import RedisUnavailable
-from storage.redis.chat_wakeups import ChatWakeups, Wakeup, WakeupListener
+from storage.redis.chat_wakeups import ChatWakeups, Wakeup, WakeupListener, agent_ids_of
 from storage.unit_of_work import UnitOfWork
 
 _log = logging.getLogger(__name__)
@@ -39,6 +44,13 @@ REPAIR_BATCH = 200
 # Longest wait for Redis to confirm a new channel subscription before a stream starts anyway.
 SUBSCRIBE_CONFIRM_SECONDS = 1.0
 RECONNECT_DELAY_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class MyChatsChanged:
+    """For queue watchers (not an event of the API): these agents' own chats changed; read them again."""
+
+    agent_ids: frozenset[uuid.UUID]
 
 
 @dataclass
@@ -129,6 +141,14 @@ class ChatFanout:
         """Delivers a queue change to local queue watchers and to other replicas."""
         self._dispatch_queue_event(event)
         await self._publish(self._wakeups.publish_queue(event.SerializeToString()))
+
+    async def publish_my_chats_changed(self, *agent_ids: uuid.UUID | None) -> None:
+        """Tells these agents' queue watchers, here and on other replicas, that their own chats changed."""
+        ids = frozenset(agent for agent in agent_ids if agent is not None)
+        if not ids:
+            return
+        self._dispatch_queue_event(MyChatsChanged(ids))
+        await self._publish(self._wakeups.publish_agents(sorted(ids)))
 
     async def _publish(self, publishing: Awaitable[None]) -> None:
         try:
@@ -324,6 +344,8 @@ class ChatFanout:
             return
         if wakeup.queue:
             self._dispatch_queue_event(chat_event_pb2.QueueEvent.FromString(wakeup.payload))
+        elif wakeup.agents:
+            self._dispatch_queue_event(MyChatsChanged(agent_ids_of(wakeup.payload)))
         elif wakeup.chat_id is not None:
             self._dispatch_chat_event(wakeup.chat_id, chat_event_pb2.ChatEvent.FromString(wakeup.payload))
 

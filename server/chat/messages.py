@@ -62,9 +62,12 @@ async def append_message(
     view = MessageView(row, sender.display_name, sender.role)
     event = chat_event_pb2.ChatEvent(message=message_to_proto(view))
     user_id = principal.user_id
+    # The chat's agent counts the customer's messages unread in their list of chats (WatchQueue).
+    agent_id = chat.agent_id if chat.agent_id != user_id else None
 
     async def deliver() -> None:
         await fanout.publish_chat_event(chat_id, event)
+        await fanout.publish_my_chats_changed(agent_id)
         await typing.clear_after_send(chat_id=chat_id, user_id=user_id)
 
     uow.after_commit(deliver)

@@ -1,4 +1,11 @@
-"""WatchQueue: the waiting chats, a snapshot first and then chats as they appear and disappear."""
+"""WatchQueue: the waiting chats (a snapshot, then changes) and the caller's own ACTIVE chats.
+
+The queue comes as a snapshot first and then chats as they appear and disappear; the caller's
+ACTIVE chats come whole, after the snapshot and again whenever they change. They are always read
+from PostgreSQL (after the subscription is made, and again on each wake-up naming the caller or
+resync), never taken from a wake-up: wake-ups from two replicas may arrive in either order, the
+database's answer is the latest. A reconnecting client has caught up with its first two events.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,21 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime
 
-from helpdesk.v1 import chat_event_pb2
+from helpdesk.v1 import chat_event_pb2, chat_pb2
 from server.chat.convert import chat_to_proto
-from server.chat.fanout import ChatFanout
+from server.chat.fanout import ChatFanout, MyChatsChanged
 from server.chat.presence import AgentPresence
 from server.core.context import Principal
 from server.core.stream_limits import StreamSlots
 from server.core.subscription import RESYNC
 from server.settings import Settings
 from storage.db import Database
+from storage.models import ChatState
 
 # More waiting chats than this is an outage of the support team, not a list to stream.
 MAX_SNAPSHOT = 1000
+# More chats at once than anyone can follow; the list shows the oldest this many.
+MAX_MY_CHATS = 200
 
 
 class ChatQueue:
@@ -49,6 +59,8 @@ class ChatQueue:
         async with self._fanout.watch_queue() as subscription:
             waiting, snapshot = await self._snapshot()
             yield snapshot
+            mine = await self._my_chats(principal)
+            yield chat_event_pb2.QueueEvent(my_chats=chat_event_pb2.MyChats(chats=mine))
             await self._presence.renew(user_id=principal.user_id)
             while True:
                 item = await subscription.next(wait_seconds=self._heartbeat)
@@ -62,6 +74,17 @@ class ChatQueue:
                     if fresh != waiting:
                         waiting = fresh
                         yield snapshot
+                    fresh_mine = await self._my_chats(principal)
+                    if fresh_mine != mine:
+                        mine = fresh_mine
+                        yield chat_event_pb2.QueueEvent(my_chats=chat_event_pb2.MyChats(chats=mine))
+                elif isinstance(item, MyChatsChanged):
+                    if principal.user_id not in item.agent_ids:
+                        continue
+                    fresh_mine = await self._my_chats(principal)
+                    if fresh_mine != mine:
+                        mine = fresh_mine
+                        yield chat_event_pb2.QueueEvent(my_chats=chat_event_pb2.MyChats(chats=mine))
                 elif isinstance(item, chat_event_pb2.QueueEvent):
                     kind = item.WhichOneof("event")
                     if kind == "chat_added" and item.chat_added.id not in waiting:
@@ -70,6 +93,17 @@ class ChatQueue:
                     elif kind == "chat_removed" and item.chat_removed.id in waiting:
                         waiting.remove(item.chat_removed.id)
                         yield item
+
+    async def _my_chats(self, principal: Principal) -> list[chat_pb2.Chat]:
+        async with self._fanout.reading() as uow:
+            views = await uow.chats.list_page(
+                limit=MAX_MY_CHATS,
+                order_field="create_time",
+                descending=False,
+                statuses=[ChatState.ACTIVE],
+                agent_id=principal.user_id,
+            )
+        return [chat_to_proto(view) for view in views]
 
     async def _snapshot(self) -> tuple[list[str], chat_event_pb2.QueueEvent]:
         async with self._database.unit_of_work() as uow:

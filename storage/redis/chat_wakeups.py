@@ -1,8 +1,9 @@
-"""Chat wake-ups between replicas on Redis pub/sub: one channel per chat and one for the agents' queue.
+"""Chat wake-ups between replicas on Redis pub/sub: per chat, for the queue, for agents' own chats.
 
-Each published message carries the publishing process's origin tag and the payload bytes in
-base64, so a process can recognise (and skip) its own messages. PostgreSQL holds the truth:
-these are only wake-ups.
+There is one channel per chat, one for the agents' queue, and one naming the agents whose own
+chats changed. Each published message carries the publishing process's origin tag and the
+payload bytes in base64, so a process can recognise (and skip) its own messages. PostgreSQL
+holds the truth: these are only wake-ups.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ class Wakeup:
 
     `kind` is `subscribe` (a subscription confirmed), `message` (another process's payload),
     `echo` (this process's own message) or whatever else Redis said (`pong`, `unsubscribe`...).
-    `queue` says it came on the queue's channel; otherwise `chat_id` names the chat's (if any).
+    `queue` says it came on the queue's channel, `agents` on the agents' channel; otherwise
+    `chat_id` names the chat's (if any).
     """
 
     kind: str
     queue: bool
     chat_id: uuid.UUID | None
     payload: bytes = b""
+    agents: bool = False
 
 
 class WakeupListener:
@@ -44,10 +47,10 @@ class WakeupListener:
         self._origin = origin
 
     async def subscribe(self, chat_ids: Iterable[uuid.UUID], *, queue: bool = False) -> None:
-        """Subscribes to these chats' channels (and the queue's); each confirmation arrives as a Wakeup."""
+        """Subscribes to these chats' channels (and the queue's and agents'); each confirmation is a Wakeup."""
         channels = [redis_keys.chat_events(chat_id) for chat_id in chat_ids]
         if queue:
-            channels.insert(0, redis_keys.chat_queue_events())
+            channels[:0] = [redis_keys.chat_queue_events(), redis_keys.chat_agent_events()]
         if channels:
             with unavailable_as_one_error():
                 await self._pubsub.subscribe(*channels)
@@ -66,13 +69,14 @@ class WakeupListener:
         kind = str(message.get("type"))
         channel = str(message.get("channel", ""))
         queue = channel == redis_keys.chat_queue_events()
-        chat_id = None if queue else _chat_id_of(channel)
+        agents = channel == redis_keys.chat_agent_events()
+        chat_id = None if queue or agents else _chat_id_of(channel)
         if kind != "message":
-            return Wakeup(kind, queue, chat_id)
+            return Wakeup(kind, queue, chat_id, agents=agents)
         origin, _, encoded = str(message.get("data", "")).partition(":")
         if origin == self._origin:
-            return Wakeup("echo", queue, chat_id)
-        return Wakeup(kind, queue, chat_id, base64.b64decode(encoded))
+            return Wakeup("echo", queue, chat_id, agents=agents)
+        return Wakeup(kind, queue, chat_id, base64.b64decode(encoded), agents=agents)
 
     async def ping(self) -> None:
         """Asks for a pong on this connection (it arrives as a Wakeup of kind `pong`)."""
@@ -104,6 +108,10 @@ class ChatWakeups:
         """Wakes the other replicas' queue watchers."""
         await self._publish(redis_keys.chat_queue_events(), payload)
 
+    async def publish_agents(self, agent_ids: Iterable[uuid.UUID]) -> None:
+        """Wakes the other replicas' queue watchers of these agents: their own chats changed."""
+        await self._publish(redis_keys.chat_agent_events(), " ".join(str(agent) for agent in agent_ids).encode())
+
     async def _publish(self, channel: str, payload: bytes) -> None:
         with unavailable_as_one_error():
             await self._publisher.publish(channel, f"{self._origin}:{base64.b64encode(payload).decode()}")
@@ -116,6 +124,15 @@ class ChatWakeups:
         """Closes both clients."""
         await self._publisher.aclose()
         await self._subscriber_client.aclose()
+
+
+def agent_ids_of(payload: bytes) -> frozenset[uuid.UUID]:
+    """The agents named by a payload of the agents' channel (ids that do not parse are skipped)."""
+    ids = set()
+    for word in payload.decode(errors="replace").split():
+        with contextlib.suppress(ValueError):
+            ids.add(uuid.UUID(word))
+    return frozenset(ids)
 
 
 def _chat_id_of(channel: str) -> uuid.UUID | None:

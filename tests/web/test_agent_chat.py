@@ -26,6 +26,9 @@ from tests.web.test_pages import DOCS_SCREENSHOTS, SIZES, run_axe
 pytestmark = pytest.mark.slow
 
 XSS = "<img src=x onerror=alert(1)>"
+# A wide desktop, where an edge-to-edge console would no longer line up with the header.
+WIDE = (1920, 1080)
+LIST_CHATS = re.compile(r"/helpdesk\.v1\.ChatService/ListChats$")
 
 
 async def customer_starts_chat(customer: Account, *, topic: str, first: str) -> str:
@@ -237,6 +240,11 @@ async def test_transfer_hands_the_chat_to_another_agent_with_its_history(
 
     chat = pane(ana_page, customer)
     await expect(messages_in(chat)).to_have_count(1)
+    bruno_list = bruno_page.get_by_role("list", name="My chats")
+    await expect(bruno_page.get_by_text("Accept a chat from the queue to start.")).to_be_visible()
+    # From here on Bruno's console can learn of the chat only from its live queue stream: it may not
+    # read the list again (it used to, every 5 s), so nothing but the stream can show the transfer.
+    await bruno_page.route(LIST_CHATS, lambda route: route.abort())
     await chat.get_by_role("button", name="Transfer").click()
     dialog = ana_page.get_by_role("dialog", name="Transfer the chat")
     await dialog.get_by_role("radio", name=re.compile(bruno.display_name)).check()
@@ -245,8 +253,7 @@ async def test_transfer_hands_the_chat_to_another_agent_with_its_history(
     await expect(chat.get_by_role("status")).to_contain_text(f"Transferred to {bruno.display_name}.")
     await expect(chat.get_by_role("textbox", name="Message")).to_have_count(0)
 
-    # Bruno gets it in his list (no reload), opens it with the history, and answers.
-    bruno_list = bruno_page.get_by_role("list", name="My chats")
+    # Bruno gets it in his list at once (no reload, no polling), opens it with the history, and answers.
     await bruno_list.get_by_role("button", name=re.compile(customer.display_name)).click()
     theirs = pane(bruno_page, customer)
     await expect(messages_in(theirs)).to_have_count(1)
@@ -297,13 +304,26 @@ async def test_the_console_passes_axe_fits_every_size_and_screenshots(
         if violations:
             problems.setdefault(label, []).extend(violations)
 
-    for width, height in SIZES:
+    for width, height in (*SIZES, WIDE):
         await page.set_viewport_size({"width": width, "height": height})
         if width >= 768:
             # Maria's chat, focused last on the phone, is the pane a tablet has room for; a desktop shows both.
             for customer in (maria, joao) if width >= 1440 else (maria,):
                 await expect(messages_in(pane(page, customer))).to_have_count(2)
         await check("agent-chats", queue_row(page, waiting), width, height)
+        if width >= 1440:
+            # The console lines up with the header (its logo on the left, the account menu on the right)
+            # instead of running edge to edge on a wide screen.
+            logo = await page.get_by_role("banner").get_by_role("link").first.bounding_box()
+            title = await page.get_by_role("heading", name="Chats", level=1).bounding_box()
+            last_pane = await pane(page, joao).bounding_box()
+            assert logo is not None
+            assert title is not None
+            assert last_pane is not None
+            view_width = await page.evaluate("document.documentElement.clientWidth")
+            assert abs(title["x"] - logo["x"]) <= 1, (title, logo)
+            # The header's content is centred: it ends as far from the right edge as it starts from the left.
+            assert abs(last_pane["x"] + last_pane["width"] - (view_width - logo["x"])) <= 1, (last_pane, logo)
         if width < 768:
             await page.get_by_role("tab", name=re.compile(maria.display_name)).click()
             await check("agent-chats-tab", messages_in(pane(page, maria)).nth(1), width, height)

@@ -97,10 +97,13 @@ async def test_waiting_chats_go_to_an_agent_who_comes_online_and_the_queue_says_
     async with asyncio.timeout(10):
         snapshot = await next_event(queue)
         assert [c.id for c in snapshot.snapshot.chats] == [chat.id]
+        assert list((await next_event(queue)).my_chats.chats) == []
         await desk.set_availability(agent, agent_pb2.AGENT_AVAILABILITY_ONLINE, replica=1)
         removed = await next_event(queue)
+        mine = await next_event(queue)
     queue.cancel()
 
-    # The agent learns from the queue that the chat went to them.
+    # The agent learns from the queue that the chat went to them, and their own list has it.
     assert (removed.chat_removed.id, removed.chat_removed.agent_id) == (chat.id, agent.user_id)
+    assert [c.id for c in mine.my_chats.chats] == [chat.id]
     assert (await desk.chat(chat.id)).agent_id == agent.user_id

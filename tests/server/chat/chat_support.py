@@ -1,9 +1,11 @@
-"""Helpers of the live-chat tests: reading streams with deadlines, error reasons."""
+"""Helpers of the live-chat tests: another replica, reading streams with deadlines, error reasons."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -11,7 +13,21 @@ import grpc.aio
 from google.rpc import error_details_pb2
 
 from helpdesk.v1 import chat_event_pb2, chat_service_pb2
+from server.app import HelpdeskApp
+from server.settings import Settings
 from tests.support import error_details
+
+
+@contextlib.asynccontextmanager
+async def replica(settings: Settings) -> AsyncIterator[tuple[HelpdeskApp, grpc.aio.Channel]]:
+    """Another server replica on the same PostgreSQL and Redis, and a channel to it."""
+    app = await HelpdeskApp.create(settings.replace(grpc_port=0))
+    await app.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+            yield app, channel
+    finally:
+        await app.stop(grace=0.5)
 
 
 def reason(error: grpc.aio.AioRpcError) -> str:

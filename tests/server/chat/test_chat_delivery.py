@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,22 +15,11 @@ from helpdesk.v1 import auth_service_pb2_grpc, chat_event_pb2, chat_service_pb2,
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.settings import Settings
-from tests.server.chat.chat_support import next_event, reason, send_request
+from tests.server.chat.chat_support import next_event, reason, replica, send_request
 from tests.support import SignedIn, register, sign_in_as
 
 if TYPE_CHECKING:
     Stub = chat_service_pb2_grpc.ChatServiceAsyncStub
-
-
-@contextlib.asynccontextmanager
-async def _replica(settings: Settings) -> AsyncIterator[tuple[HelpdeskApp, grpc.aio.Channel]]:
-    app = await HelpdeskApp.create(settings.replace(grpc_port=0))
-    await app.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-            yield app, channel
-    finally:
-        await app.stop(grace=0.5)
 
 
 async def _active_chat(app: HelpdeskApp, channel: grpc.aio.Channel) -> tuple[str, SignedIn, SignedIn]:
@@ -56,7 +43,7 @@ async def _read_messages_until_error(stream: Any, seqs: list[int]) -> None:
 
 async def test_two_replicas_share_a_chat_live(app: HelpdeskApp, channel: grpc.aio.Channel, settings: Settings) -> None:
     chat_id, customer, agent = await _active_chat(app, channel)
-    async with _replica(settings) as (_, other_channel):
+    async with replica(settings) as (_, other_channel):
         on_a = chat_service_pb2_grpc.ChatServiceStub(channel)
         on_b = chat_service_pb2_grpc.ChatServiceStub(other_channel)
         customer_stream = on_a.StreamChat(
@@ -83,7 +70,7 @@ async def test_redis_restart_falls_back_to_polling_and_loses_nothing(settings: S
     redis.start()
     try:
         own = settings.replace(redis_url=redis.url)
-        async with _replica(own) as (app_a, channel_a), _replica(own) as (_, channel_b):
+        async with replica(own) as (app_a, channel_a), replica(own) as (_, channel_b):
             chat_id, customer, agent = await _active_chat(app_a, channel_a)
             on_a = chat_service_pb2_grpc.ChatServiceStub(channel_a)
             on_b = chat_service_pb2_grpc.ChatServiceStub(channel_b)
@@ -122,7 +109,7 @@ async def test_redis_restart_falls_back_to_polling_and_loses_nothing(settings: S
 
 
 async def test_slow_consumer_is_cut_off_and_resumes_without_loss(settings: Settings) -> None:
-    async with _replica(settings.replace(chat_stream_buffer=8)) as (app, channel):
+    async with replica(settings.replace(chat_stream_buffer=8)) as (app, channel):
         chat_id, customer, agent = await _active_chat(app, channel)
         stub = chat_service_pb2_grpc.ChatServiceStub(channel)
         # A reader whose flow-control window stays small (no BDP probing): the server must hold back.

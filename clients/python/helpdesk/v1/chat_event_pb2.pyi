@@ -244,10 +244,12 @@ Global___Heartbeat: _TypeAlias = Heartbeat  # noqa: Y015
 class QueueEvent(_message.Message):
     """One event of the agents' queue stream (`WatchQueue`).
 
-    The first event is always a `snapshot`; then come changes. The server may
-    send a fresh snapshot at any time (for example after it recovered from a
-    Redis outage and could have missed changes): a client replaces its whole
-    list whenever one arrives.
+    The first event is always a `snapshot`, the second the caller's own chats
+    (`my_chats`); then come changes. The server may send a fresh snapshot at
+    any time (for example after it recovered from a Redis outage and could
+    have missed changes): a client replaces its whole list whenever one
+    arrives. `my_chats` is always the whole list too, so a client that
+    reconnects has caught up with its first two events.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -256,6 +258,7 @@ class QueueEvent(_message.Message):
     CHAT_ADDED_FIELD_NUMBER: _builtins.int
     CHAT_REMOVED_FIELD_NUMBER: _builtins.int
     HEARTBEAT_FIELD_NUMBER: _builtins.int
+    MY_CHATS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def snapshot(self) -> Global___QueueSnapshot:
         """Every chat waiting in the queue, oldest first."""
@@ -276,6 +279,15 @@ class QueueEvent(_message.Message):
         alive.
         """
 
+    @_builtins.property
+    def my_chats(self) -> Global___MyChats:
+        """The caller's ACTIVE chats, whole: sent after the first snapshot, then
+        whenever the list or one of its chats changed (a chat accepted by or
+        assigned to the caller, transferred to them or away from them, or
+        ended; a customer's new message; the caller's read receipt). Only
+        ever the caller's own chats.
+        """
+
     def __init__(
         self,
         *,
@@ -283,16 +295,43 @@ class QueueEvent(_message.Message):
         chat_added: _chat_pb2.Chat | None = ...,
         chat_removed: _chat_pb2.Chat | None = ...,
         heartbeat: Global___Heartbeat | None = ...,
+        my_chats: Global___MyChats | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["chat_added", b"chat_added", "chat_removed", b"chat_removed", "event", b"event", "heartbeat", b"heartbeat", "snapshot", b"snapshot"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["chat_added", b"chat_added", "chat_removed", b"chat_removed", "event", b"event", "heartbeat", b"heartbeat", "my_chats", b"my_chats", "snapshot", b"snapshot"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_added", b"chat_added", "chat_removed", b"chat_removed", "event", b"event", "heartbeat", b"heartbeat", "snapshot", b"snapshot"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chat_added", b"chat_added", "chat_removed", b"chat_removed", "event", b"event", "heartbeat", b"heartbeat", "my_chats", b"my_chats", "snapshot", b"snapshot"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_event: _TypeAlias = _typing.Literal["snapshot", "chat_added", "chat_removed", "heartbeat"]  # noqa: Y015
+    _WhichOneofReturnType_event: _TypeAlias = _typing.Literal["snapshot", "chat_added", "chat_removed", "heartbeat", "my_chats"]  # noqa: Y015
     _WhichOneofArgType_event: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_event) -> _WhichOneofReturnType_event | None: ...
 
 Global___QueueEvent: _TypeAlias = QueueEvent  # noqa: Y015
+
+@_typing.final
+class MyChats(_message.Message):
+    """The chats an agent handles right now."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHATS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def chats(self) -> _containers.RepeatedCompositeFieldContainer[_chat_pb2.Chat]:
+        """The caller's ACTIVE chats, oldest first (as `ListChats` with `agent_id`
+        `me`, status ACTIVE and `order_by` `create_time`), at most 200.
+        """
+
+    def __init__(
+        self,
+        *,
+        chats: _abc.Iterable[_chat_pb2.Chat] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["chats", b"chats"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MyChats: _TypeAlias = MyChats  # noqa: Y015
 
 @_typing.final
 class QueueSnapshot(_message.Message):

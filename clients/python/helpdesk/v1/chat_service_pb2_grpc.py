@@ -297,8 +297,12 @@ class ChatServiceServicer:
 
     def WatchQueue(self, request, context):
         """Follows the queue of waiting chats: a snapshot first, then chats as they
-        appear and disappear, and a heartbeat about every 15 seconds. An open
-        stream also keeps the caller's presence from lapsing.
+        appear and disappear, and a heartbeat about every 15 seconds. The same
+        stream keeps the caller's own ACTIVE chats (`my_chats`, the whole list
+        after the snapshot and again whenever it changes), so a chat transferred
+        or assigned to the caller shows at once, on whichever replica it was
+        handed over. An open stream also keeps the caller's presence from
+        lapsing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -130,8 +130,12 @@ class ChatServiceStub:
     """
     WatchQueue: _grpc.UnaryStreamMultiCallable[_chat_service_pb2.WatchQueueRequest, _chat_event_pb2.QueueEvent]
     """Follows the queue of waiting chats: a snapshot first, then chats as they
-    appear and disappear, and a heartbeat about every 15 seconds. An open
-    stream also keeps the caller's presence from lapsing.
+    appear and disappear, and a heartbeat about every 15 seconds. The same
+    stream keeps the caller's own ACTIVE chats (`my_chats`, the whole list
+    after the snapshot and again whenever it changes), so a chat transferred
+    or assigned to the caller shows at once, on whichever replica it was
+    handed over. An open stream also keeps the caller's presence from
+    lapsing.
     """
     SetAvailability: _grpc.UnaryUnaryMultiCallable[_chat_service_pb2.SetAvailabilityRequest, _agent_pb2.Agent]
     """Sets the caller's availability for live chat. ONLINE and AWAY lapse to
@@ -252,8 +256,12 @@ class ChatServiceAsyncStub(ChatServiceStub):
     """
     WatchQueue: _aio.UnaryStreamMultiCallable[_chat_service_pb2.WatchQueueRequest, _chat_event_pb2.QueueEvent]  # type: ignore[assignment]
     """Follows the queue of waiting chats: a snapshot first, then chats as they
-    appear and disappear, and a heartbeat about every 15 seconds. An open
-    stream also keeps the caller's presence from lapsing.
+    appear and disappear, and a heartbeat about every 15 seconds. The same
+    stream keeps the caller's own ACTIVE chats (`my_chats`, the whole list
+    after the snapshot and again whenever it changes), so a chat transferred
+    or assigned to the caller shows at once, on whichever replica it was
+    handed over. An open stream also keeps the caller's presence from
+    lapsing.
     """
     SetAvailability: _aio.UnaryUnaryMultiCallable[_chat_service_pb2.SetAvailabilityRequest, _agent_pb2.Agent]  # type: ignore[assignment]
     """Sets the caller's availability for live chat. ONLINE and AWAY lapse to
@@ -455,8 +463,12 @@ class ChatServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_chat_event_pb2.QueueEvent], _abc.AsyncIterator[_chat_event_pb2.QueueEvent]]:
         """Follows the queue of waiting chats: a snapshot first, then chats as they
-        appear and disappear, and a heartbeat about every 15 seconds. An open
-        stream also keeps the caller's presence from lapsing.
+        appear and disappear, and a heartbeat about every 15 seconds. The same
+        stream keeps the caller's own ACTIVE chats (`my_chats`, the whole list
+        after the snapshot and again whenever it changes), so a chat transferred
+        or assigned to the caller shows at once, on whichever replica it was
+        handed over. An open stream also keeps the caller's presence from
+        lapsing.
         """
 
     @_abc_1.abstractmethod

@@ -4,9 +4,9 @@
 import type { Chat, User } from "@helpdesk/client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { MessagesSquare } from "lucide-react";
-import { useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { EmptyState, Page, PageSpinner } from "@/components";
+import { EmptyState, Page, PageSpinner, Spinner } from "@/components";
 import { chatKeys } from "@/lib/chat/queries";
 import type { ChatTimeline } from "@/lib/chat/timeline";
 import { useSession } from "@/lib/client";
@@ -14,8 +14,8 @@ import { useDocumentTitle } from "@/lib/title";
 import { playChime } from "./api/chime";
 import { agentChatKeys, myChatsQuery } from "./api/queries";
 import { AlertToggles } from "./components/AlertToggles";
+import type { ChatPaneProps } from "./components/ChatPane";
 import { AvailabilitySwitch } from "./components/AvailabilitySwitch";
-import { ChatPane } from "./components/ChatPane";
 import { ConsoleTabs, type ConsoleTab } from "./components/ConsoleTabs";
 import { MyChatsList } from "./components/MyChatsList";
 import { QueuePanel } from "./components/QueuePanel";
@@ -28,6 +28,24 @@ import type { AcceptLoss } from "./model/accept";
 import { titleWithBadge } from "./model/alerts";
 import { closeChat, openChat, paneSlots, shownPanes, unreadCount, type OpenChats } from "./model/panes";
 import { waitingChats } from "./model/queue";
+
+// The conversation panes (the message list, the composer and its reply tools, the chat stream) load
+// beside the queue rather than before it: the console's first paint is the queue and the agent's list.
+const LazyChatPane = lazy(() => import("./components/ChatPane").then((module) => ({ default: module.ChatPane })));
+
+function ChatPane(props: ChatPaneProps) {
+  return (
+    <Suspense
+      fallback={
+        <div className="flex h-full min-h-[22rem] items-center justify-center rounded-xl border border-border bg-surface">
+          <Spinner />
+        </div>
+      }
+    >
+      <LazyChatPane {...props} />
+    </Suspense>
+  );
+}
 
 const QUEUE_TAB = "queue";
 const GRID_COLUMNS = ["grid-cols-1", "grid-cols-1", "grid-cols-2", "grid-cols-3"];
@@ -64,17 +82,15 @@ function Console({ viewer }: { viewer: User }) {
         playChime();
       }
     },
-    (left) => {
-      if (left.agentId === viewer.id) {
-        // Accepted here, or given to this agent by automatic assignment: the list shows it at once.
-        void queryClient.invalidateQueries({ queryKey: agentChatKeys.mine });
-      }
+    (chats) => {
+      // The stream's list is the newest: a fallback read still under way must not overwrite it.
+      void queryClient.cancelQueries({ queryKey: agentChatKeys.mine }).then(() => queryClient.setQueryData(agentChatKeys.mine, chats));
     },
   );
   const waiting = waitingChats(queue).length;
   useDocumentTitle(titleWithBadge(t("title"), waiting, alerts));
 
-  const mine = useQuery(myChatsQuery());
+  const mine = useQuery(myChatsQuery(connection === "live"));
   const [open, setOpen] = useState<OpenChats>();
   // On arrival the agent's active chats are open.
   if (open === undefined && mine.isSuccess) {
@@ -146,7 +162,7 @@ function Console({ viewer }: { viewer: User }) {
 
   if (desktop) {
     return (
-      <div className="mx-auto flex h-[calc(100dvh-3.5rem)] w-full max-w-[112rem] gap-4 px-4 py-4">
+      <div className="mx-auto flex h-[calc(100dvh-3.5rem)] w-full max-w-6xl gap-4 px-4 py-4 sm:px-6">
         <aside className="flex w-72 shrink-0 flex-col gap-6 overflow-y-auto pr-1">
           <h1 className="text-lg font-semibold text-fg">{t("title")}</h1>
           {settings}

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file helpdesk/v1/chat_event.proto.
  */
 export const file_helpdesk_v1_chat_event: GenFile = /*@__PURE__*/
-  fileDesc("ChxoZWxwZGVzay92MS9jaGF0X2V2ZW50LnByb3RvEgtoZWxwZGVzay52MSK+AgoJQ2hhdEV2ZW50EisKB21lc3NhZ2UYASABKAsyGC5oZWxwZGVzay52MS5DaGF0TWVzc2FnZUgAEi4KBnR5cGluZxgCIAEoCzIcLmhlbHBkZXNrLnYxLlR5cGluZ0luZGljYXRvckgAEjAKDHJlYWRfcmVjZWlwdBgDIAEoCzIYLmhlbHBkZXNrLnYxLlJlYWRSZWNlaXB0SAASNgoNc3RhdHVzX2NoYW5nZRgEIAEoCzIdLmhlbHBkZXNrLnYxLkNoYXRTdGF0dXNDaGFuZ2VIABI0CgxhZ2VudF9jaGFuZ2UYBSABKAsyHC5oZWxwZGVzay52MS5DaGF0QWdlbnRDaGFuZ2VIABIrCgloZWFydGJlYXQYBiABKAsyFi5oZWxwZGVzay52MS5IZWFydGJlYXRIAEIHCgVldmVudCKRAQoPVHlwaW5nSW5kaWNhdG9yEhUKB3VzZXJfaWQYASABKAlCBOJBAQMSGgoMZGlzcGxheV9uYW1lGAIgASgJQgTiQQEDEhQKBnR5cGluZxgDIAEoCEIE4kEBAxI1CgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMiQQoLUmVhZFJlY2VpcHQSFQoHdXNlcl9pZBgBIAEoCUIE4kEBAxIbCg1sYXN0X3JlYWRfc2VxGAIgASgFQgTiQQEDInEKEENoYXRTdGF0dXNDaGFuZ2USJQoEY2hhdBgBIAEoCzIRLmhlbHBkZXNrLnYxLkNoYXRCBOJBAQMSNgoPcHJldmlvdXNfc3RhdHVzGAIgASgOMhcuaGVscGRlc2sudjEuQ2hhdFN0YXR1c0IE4kEBAyJZCg9DaGF0QWdlbnRDaGFuZ2USJQoEY2hhdBgBIAEoCzIRLmhlbHBkZXNrLnYxLkNoYXRCBOJBAQMSHwoRcHJldmlvdXNfYWdlbnRfaWQYAiABKAlCBOJBAQMiQgoJSGVhcnRiZWF0EjUKC3NlcnZlcl90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAyLGAQoKUXVldWVFdmVudBIuCghzbmFwc2hvdBgBIAEoCzIaLmhlbHBkZXNrLnYxLlF1ZXVlU25hcHNob3RIABInCgpjaGF0X2FkZGVkGAIgASgLMhEuaGVscGRlc2sudjEuQ2hhdEgAEikKDGNoYXRfcmVtb3ZlZBgDIAEoCzIRLmhlbHBkZXNrLnYxLkNoYXRIABIrCgloZWFydGJlYXQYBCABKAsyFi5oZWxwZGVzay52MS5IZWFydGJlYXRIAEIHCgVldmVudCI3Cg1RdWV1ZVNuYXBzaG90EiYKBWNoYXRzGAEgAygLMhEuaGVscGRlc2sudjEuQ2hhdEIE4kEBA0I8WjpnaXRodWIuY29tL2hlbHBkZXNrL2hlbHBkZXNrL2dlbi9nby9oZWxwZGVzay92MTtoZWxwZGVza3YxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_helpdesk_v1_chat]);
+  fileDesc("ChxoZWxwZGVzay92MS9jaGF0X2V2ZW50LnByb3RvEgtoZWxwZGVzay52MSK+AgoJQ2hhdEV2ZW50EisKB21lc3NhZ2UYASABKAsyGC5oZWxwZGVzay52MS5DaGF0TWVzc2FnZUgAEi4KBnR5cGluZxgCIAEoCzIcLmhlbHBkZXNrLnYxLlR5cGluZ0luZGljYXRvckgAEjAKDHJlYWRfcmVjZWlwdBgDIAEoCzIYLmhlbHBkZXNrLnYxLlJlYWRSZWNlaXB0SAASNgoNc3RhdHVzX2NoYW5nZRgEIAEoCzIdLmhlbHBkZXNrLnYxLkNoYXRTdGF0dXNDaGFuZ2VIABI0CgxhZ2VudF9jaGFuZ2UYBSABKAsyHC5oZWxwZGVzay52MS5DaGF0QWdlbnRDaGFuZ2VIABIrCgloZWFydGJlYXQYBiABKAsyFi5oZWxwZGVzay52MS5IZWFydGJlYXRIAEIHCgVldmVudCKRAQoPVHlwaW5nSW5kaWNhdG9yEhUKB3VzZXJfaWQYASABKAlCBOJBAQMSGgoMZGlzcGxheV9uYW1lGAIgASgJQgTiQQEDEhQKBnR5cGluZxgDIAEoCEIE4kEBAxI1CgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQMiQQoLUmVhZFJlY2VpcHQSFQoHdXNlcl9pZBgBIAEoCUIE4kEBAxIbCg1sYXN0X3JlYWRfc2VxGAIgASgFQgTiQQEDInEKEENoYXRTdGF0dXNDaGFuZ2USJQoEY2hhdBgBIAEoCzIRLmhlbHBkZXNrLnYxLkNoYXRCBOJBAQMSNgoPcHJldmlvdXNfc3RhdHVzGAIgASgOMhcuaGVscGRlc2sudjEuQ2hhdFN0YXR1c0IE4kEBAyJZCg9DaGF0QWdlbnRDaGFuZ2USJQoEY2hhdBgBIAEoCzIRLmhlbHBkZXNrLnYxLkNoYXRCBOJBAQMSHwoRcHJldmlvdXNfYWdlbnRfaWQYAiABKAlCBOJBAQMiQgoJSGVhcnRiZWF0EjUKC3NlcnZlcl90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIE4kEBAyLwAQoKUXVldWVFdmVudBIuCghzbmFwc2hvdBgBIAEoCzIaLmhlbHBkZXNrLnYxLlF1ZXVlU25hcHNob3RIABInCgpjaGF0X2FkZGVkGAIgASgLMhEuaGVscGRlc2sudjEuQ2hhdEgAEikKDGNoYXRfcmVtb3ZlZBgDIAEoCzIRLmhlbHBkZXNrLnYxLkNoYXRIABIrCgloZWFydGJlYXQYBCABKAsyFi5oZWxwZGVzay52MS5IZWFydGJlYXRIABIoCghteV9jaGF0cxgFIAEoCzIULmhlbHBkZXNrLnYxLk15Q2hhdHNIAEIHCgVldmVudCIxCgdNeUNoYXRzEiYKBWNoYXRzGAEgAygLMhEuaGVscGRlc2sudjEuQ2hhdEIE4kEBAyI3Cg1RdWV1ZVNuYXBzaG90EiYKBWNoYXRzGAEgAygLMhEuaGVscGRlc2sudjEuQ2hhdEIE4kEBA0I8WjpnaXRodWIuY29tL2hlbHBkZXNrL2hlbHBkZXNrL2dlbi9nby9oZWxwZGVzay92MTtoZWxwZGVza3YxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_helpdesk_v1_chat]);
 
 /**
  * One event on a chat stream (`StreamChat`, `Converse`).
@@ -252,10 +252,12 @@ export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
 /**
  * One event of the agents' queue stream (`WatchQueue`).
  *
- * The first event is always a `snapshot`; then come changes. The server may
- * send a fresh snapshot at any time (for example after it recovered from a
- * Redis outage and could have missed changes): a client replaces its whole
- * list whenever one arrives.
+ * The first event is always a `snapshot`, the second the caller's own chats
+ * (`my_chats`); then come changes. The server may send a fresh snapshot at
+ * any time (for example after it recovered from a Redis outage and could
+ * have missed changes): a client replaces its whole list whenever one
+ * arrives. `my_chats` is always the whole list too, so a client that
+ * reconnects has caught up with its first two events.
  *
  * @generated from message helpdesk.v1.QueueEvent
  */
@@ -299,6 +301,18 @@ export type QueueEvent = Message<"helpdesk.v1.QueueEvent"> & {
      */
     value: Heartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * The caller's ACTIVE chats, whole: sent after the first snapshot, then
+     * whenever the list or one of its chats changed (a chat accepted by or
+     * assigned to the caller, transferred to them or away from them, or
+     * ended; a customer's new message; the caller's read receipt). Only
+     * ever the caller's own chats.
+     *
+     * @generated from field: helpdesk.v1.MyChats my_chats = 5;
+     */
+    value: MyChats;
+    case: "myChats";
   } | { case: undefined; value?: undefined };
 };
 
@@ -308,6 +322,28 @@ export type QueueEvent = Message<"helpdesk.v1.QueueEvent"> & {
  */
 export const QueueEventSchema: GenMessage<QueueEvent> = /*@__PURE__*/
   messageDesc(file_helpdesk_v1_chat_event, 6);
+
+/**
+ * The chats an agent handles right now.
+ *
+ * @generated from message helpdesk.v1.MyChats
+ */
+export type MyChats = Message<"helpdesk.v1.MyChats"> & {
+  /**
+   * The caller's ACTIVE chats, oldest first (as `ListChats` with `agent_id`
+   * `me`, status ACTIVE and `order_by` `create_time`), at most 200.
+   *
+   * @generated from field: repeated helpdesk.v1.Chat chats = 1;
+   */
+  chats: Chat[];
+};
+
+/**
+ * Describes the message helpdesk.v1.MyChats.
+ * Use `create(MyChatsSchema)` to create a new message.
+ */
+export const MyChatsSchema: GenMessage<MyChats> = /*@__PURE__*/
+  messageDesc(file_helpdesk_v1_chat_event, 7);
 
 /**
  * The whole queue at one moment.
@@ -329,5 +365,5 @@ export type QueueSnapshot = Message<"helpdesk.v1.QueueSnapshot"> & {
  * Use `create(QueueSnapshotSchema)` to create a new message.
  */
 export const QueueSnapshotSchema: GenMessage<QueueSnapshot> = /*@__PURE__*/
-  messageDesc(file_helpdesk_v1_chat_event, 7);
+  messageDesc(file_helpdesk_v1_chat_event, 8);
 

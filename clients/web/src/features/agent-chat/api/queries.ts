@@ -1,35 +1,39 @@
 // The console's server state beside the shared chat cache (lib/chat/queries.ts): the agent's own
-// active chats and the agents with their presence and load.
+// active chats (fed by the queue stream) and the agents with their presence and load.
 
 import { AgentAvailability, ChatStatus, type Agent, type Chat } from "@helpdesk/client";
-import { queryOptions } from "@tanstack/react-query";
+import { queryOptions, skipToken } from "@tanstack/react-query";
 import { client } from "@/lib/client";
 
 /**
- * Chats handed to the agent by someone else (a transfer) reach no stream the console holds, and
- * chats not shown as panes are not streamed: the list is read again this often.
+ * The agent's chats come live on the queue stream (WatchQueue's `myChats`: the whole list after
+ * every (re)connection and on every change, on whichever replica it happened). Only while that
+ * stream is down is the list read this often, so that a console behind a broken stream still
+ * learns of a transfer.
  */
-export const MY_CHATS_REFRESH_MS = 5_000;
+export const MY_CHATS_FALLBACK_MS = 30_000;
 
 export const agentChatKeys = {
   mine: ["agent-chat", "mine"] as const,
   agents: ["agent-chat", "agents"] as const,
 };
 
-/** The caller's ACTIVE chats, most recently updated first. */
-export function myChatsQuery() {
+/** The caller's ACTIVE chats, oldest first: written by the queue stream while it is live, read otherwise. */
+export function myChatsQuery(streamLive: boolean) {
   return queryOptions({
     queryKey: agentChatKeys.mine,
-    queryFn: async (): Promise<Chat[]> => {
-      const { chats } = await client.chat.listChats({
-        agentId: "me",
-        statuses: [ChatStatus.ACTIVE],
-        pageSize: 100,
-        orderBy: "create_time",
-      });
-      return chats;
-    },
-    refetchInterval: MY_CHATS_REFRESH_MS,
+    queryFn: streamLive
+      ? skipToken
+      : async (): Promise<Chat[]> => {
+          const { chats } = await client.chat.listChats({
+            agentId: "me",
+            statuses: [ChatStatus.ACTIVE],
+            pageSize: 200,
+            orderBy: "create_time",
+          });
+          return chats;
+        },
+    refetchInterval: streamLive ? false : MY_CHATS_FALLBACK_MS,
   });
 }
 

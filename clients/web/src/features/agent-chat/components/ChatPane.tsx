@@ -2,14 +2,12 @@
 // composer (Enter or Ctrl/Cmd+Enter sends), typing and read receipts both ways, transfer and end.
 
 import { ChatStatus, type User } from "@helpdesk/client";
-import { useQueryClient } from "@tanstack/react-query";
-import { useCallback, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Spinner } from "@/components";
 import { Composer, MessageList } from "@/components/chat";
 import { useChatSession } from "@/lib/chat/use-chat-session";
 import { useMarkRead } from "@/lib/chat/use-mark-read";
-import { agentChatKeys } from "../api/queries";
 import { AGENT_CHAT_NAMESPACE } from "../i18n";
 import { PaneHeader } from "./PaneHeader";
 import { PaneStatus } from "./PaneStatus";
@@ -24,13 +22,9 @@ export interface ChatPaneProps {
 
 export function ChatPane({ chatId, viewer, onClose, focusComposer = false }: ChatPaneProps) {
   const { t } = useTranslation(AGENT_CHAT_NAMESPACE);
-  const queryClient = useQueryClient();
   const [atEnd, setAtEnd] = useState(true);
-  // Ended or handed over: the agent's list of active chats changes.
-  const onStatusChange = useCallback(() => {
-    void queryClient.invalidateQueries({ queryKey: agentChatKeys.mine });
-  }, [queryClient]);
-  const { chatResult, timeline, unsent, sender, connection, typing } = useChatSession(chatId, viewer.id, onStatusChange);
+  // (Ended or handed over, the agent's list of active chats changes: the queue stream brings it.)
+  const { chatResult, timeline, unsent, sender, connection, typing } = useChatSession(chatId, viewer.id);
 
   const chat = chatResult.data;
   const ended = chat?.status === ChatStatus.ENDED || connection === "ended";

@@ -11,7 +11,6 @@ import { Avatar, Button, buttonClasses, ConfirmDialog } from "@/components";
 import { storeChat } from "@/lib/chat/queries";
 import { client } from "@/lib/client";
 import { describeError } from "@/lib/errors";
-import { agentChatKeys } from "../api/queries";
 import { AGENT_CHAT_NAMESPACE } from "../i18n";
 
 // Loaded when the agent first opens it: most chats are never transferred.
@@ -38,8 +37,7 @@ export function PaneHeader({
   const end = useMutation({
     mutationFn: () => client.chat.endChat({ id: chat.id }),
     onSuccess: (answer) => {
-      storeChat(queryClient, answer);
-      void queryClient.invalidateQueries({ queryKey: agentChatKeys.mine });
+      storeChat(queryClient, answer); // the agent's list hears of it on the queue stream
       setDialog(undefined);
     },
   });
@@ -49,42 +47,48 @@ export function PaneHeader({
   const ticketId = chat.ticketId || ticket.data?.id;
 
   return (
-    <header className="flex items-center gap-2.5 border-b border-border px-3 py-2.5">
-      <Avatar name={name} className="size-8 text-[11px]" />
-      <div className="min-w-0 flex-1">
-        <h2 className="truncate text-sm font-semibold text-fg">{name}</h2>
-        <p className="truncate text-xs text-muted" title={chat.topic || undefined}>
-          {chat.topic ? t("pane.topic", { topic: chat.topic }) : t("pane.noTopic")}
-        </p>
+    // A narrow pane (two side by side, a tablet) puts the actions on a row of their own under the
+    // customer's name, which would otherwise be squeezed to a letter or two.
+    <header className="@container border-b border-border">
+      <div className="flex flex-wrap items-center gap-x-2.5 gap-y-2 px-3 py-2.5">
+        <Avatar name={name} className="size-8 text-[11px]" />
+        <div className="min-w-0 flex-1">
+          <h2 className="truncate text-sm font-semibold text-fg">{name}</h2>
+          <p className="truncate text-xs text-muted" title={chat.topic || undefined}>
+            {chat.topic ? t("pane.topic", { topic: chat.topic }) : t("pane.noTopic")}
+          </p>
+        </div>
+        <div className="order-last flex w-full flex-wrap items-center gap-2 empty:hidden @lg:order-none @lg:w-auto">
+          {ticketId ? (
+            <Link to="/agent/tickets/$ticketId" params={{ ticketId }} className={buttonClasses("secondary", "sm")}>
+              {t("pane.ticket")}
+            </Link>
+          ) : canTicket ? (
+            <Button variant="secondary" size="sm" loading={ticket.isPending} onClick={() => ticket.mutate()} title={ticket.isError ? describeError(ticket.error, tc) : undefined}>
+              {ticket.isError ? t("pane.ticketRetry") : t("pane.createTicket")}
+            </Button>
+          ) : null}
+          {canAct ? (
+            <>
+              <Button variant="secondary" size="sm" onClick={() => setDialog("transfer")}>
+                {t("pane.transfer")}
+              </Button>
+              <Button variant="secondary" size="sm" onClick={() => setDialog("end")}>
+                {t("pane.end")}
+              </Button>
+            </>
+          ) : null}
+        </div>
+        <button
+          type="button"
+          onClick={onClose}
+          aria-label={t("pane.closeLabel", { name })}
+          title={t("pane.close")}
+          className="flex size-8 shrink-0 items-center justify-center rounded-md text-muted hover:bg-subtle hover:text-fg"
+        >
+          <X aria-hidden="true" className="size-4" />
+        </button>
       </div>
-      {ticketId ? (
-        <Link to="/agent/tickets/$ticketId" params={{ ticketId }} className={buttonClasses("secondary", "sm")}>
-          {t("pane.ticket")}
-        </Link>
-      ) : canTicket ? (
-        <Button variant="secondary" size="sm" loading={ticket.isPending} onClick={() => ticket.mutate()} title={ticket.isError ? describeError(ticket.error, tc) : undefined}>
-          {ticket.isError ? t("pane.ticketRetry") : t("pane.createTicket")}
-        </Button>
-      ) : null}
-      {canAct ? (
-        <>
-          <Button variant="secondary" size="sm" onClick={() => setDialog("transfer")}>
-            {t("pane.transfer")}
-          </Button>
-          <Button variant="secondary" size="sm" onClick={() => setDialog("end")}>
-            {t("pane.end")}
-          </Button>
-        </>
-      ) : null}
-      <button
-        type="button"
-        onClick={onClose}
-        aria-label={t("pane.closeLabel", { name })}
-        title={t("pane.close")}
-        className="flex size-8 shrink-0 items-center justify-center rounded-md text-muted hover:bg-subtle hover:text-fg"
-      >
-        <X aria-hidden="true" className="size-4" />
-      </button>
       <ConfirmDialog
         open={dialog === "end"}
         onClose={() => setDialog(undefined)}

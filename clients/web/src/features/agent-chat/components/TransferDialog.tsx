@@ -23,8 +23,7 @@ export function TransferDialog({ chat, name, onClose }: { chat: Chat; name: stri
   const transfer = useMutation({
     mutationFn: (agentId: string) => client.chat.transferChat({ id: chat.id, agentId }),
     onSuccess: (answer) => {
-      storeChat(queryClient, answer);
-      void queryClient.invalidateQueries({ queryKey: agentChatKeys.mine });
+      storeChat(queryClient, answer); // the agent's list hears of it on the queue stream
       void queryClient.invalidateQueries({ queryKey: agentChatKeys.agents });
       onClose();
     },

@@ -1,5 +1,6 @@
 // The waiting queue, live over WatchQueue for as long as the console is open: resumes after any
 // drop (each new stream starts with a fresh snapshot) and reports chats that just started waiting.
+// The same stream carries the agent's own chats, whole after every (re)connection and change.
 
 import type { Chat, QueueEvent } from "@helpdesk/client";
 import { useEffect, useRef, useState } from "react";
@@ -15,18 +16,19 @@ export interface LiveQueue {
 
 /**
  * Follows the queue; `onArrivals` gets the ids of chats that started waiting after the first
- * snapshot, `onLeft` each chat that left it (accepted by someone, assigned, or ended).
+ * snapshot, `onMine` the agent's whole list of ACTIVE chats whenever it changed (handed over,
+ * accepted, ended, a new message from the customer).
  */
-export function useQueue(onArrivals: (chatIds: string[]) => void, onLeft: (chat: Chat) => void): LiveQueue {
+export function useQueue(onArrivals: (chatIds: string[]) => void, onMine: (chats: Chat[]) => void): LiveQueue {
   const [queue, setQueue] = useState<QueueState>(EMPTY_QUEUE);
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   // The stream's view of the queue, also trimmed by the expiry timer (so trimmed rows stay gone).
   const current = useRef<QueueState>(EMPTY_QUEUE);
   const onArrivalsRef = useRef(onArrivals);
-  const onLeftRef = useRef(onLeft);
+  const onMineRef = useRef(onMine);
   useEffect(() => {
     onArrivalsRef.current = onArrivals;
-    onLeftRef.current = onLeft;
+    onMineRef.current = onMine;
   });
 
   useEffect(() => {
@@ -34,8 +36,9 @@ export function useQueue(onArrivals: (chatIds: string[]) => void, onLeft: (chat:
       open: (_afterSeq, signal, onOpen) => client.chat.watchQueue({}, { signal, timeoutMs: 0, onHeader: onOpen }),
       cursor: () => 0, // every stream starts with the whole queue
       onEvent: (event) => {
-        if (event.event.case === "chatRemoved") {
-          onLeftRef.current(event.event.value);
+        if (event.event.case === "myChats") {
+          onMineRef.current(event.event.value.chats);
+          return;
         }
         const before = current.current;
         const next = applyQueueEvent(before, event, Date.now());
