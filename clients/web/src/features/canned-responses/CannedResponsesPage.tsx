@@ -3,7 +3,8 @@ import { MessageSquareText, Plus } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
-import { Badge, Button, ConfirmDialog, EmptyState, ErrorBanner, Page, PageHeader, SearchInput, Spinner } from "@/components";
+import { ItemList, ItemRow, ListStates } from "@/components/admin/ItemList";
+import { Badge, Button, ConfirmDialog, ErrorBanner, Page, PageHeader, SearchInput } from "@/components";
 import { useSession } from "@/lib/client";
 import { useDebounced } from "@/lib/debounce";
 import { describeError } from "@/lib/errors";
@@ -63,50 +64,47 @@ export function CannedResponsesPage() {
           {notice.text}
         </ErrorBanner>
       ) : null}
-      {responses.isPending ? (
-        <div className="flex justify-center py-16">
-          <Spinner size="lg" label={tc("app.loading")} />
-        </div>
-      ) : responses.isError ? (
-        <ErrorBanner onRetry={() => void responses.refetch()}>{`${t("loadFailed")} ${describeError(responses.error, tc)}`}</ErrorBanner>
-      ) : rows.length === 0 ? (
-        settled ? <p className="py-10 text-center text-sm text-muted">{t("noMatch")}</p> : <EmptyState icon={MessageSquareText} title={t("emptyTitle")} body={t("emptyBody")} />
-      ) : (
-        <ul aria-label={t("listLabel")} aria-busy={responses.isFetching || undefined} className="divide-y divide-border rounded-xl border border-border bg-surface shadow-xs">
-          {rows.map((response) => (
-            <li key={response.id} className="flex flex-col gap-3 px-4 py-3.5 sm:flex-row sm:items-start sm:gap-4 sm:px-5">
-              <div className="min-w-0 flex-1">
-                <div className="flex flex-wrap items-center gap-2">
-                  <span className="font-medium text-fg">{response.title}</span>
-                  <Badge tone={response.scope === CannedResponseScope.SHARED ? "accent" : "neutral"}>
-                    {response.scope === CannedResponseScope.SHARED ? t("shared") : t("personal")}
-                  </Badge>
-                  <span className="text-xs text-muted">{t("by", { name: response.authorDisplayName })}</span>
-                </div>
-                <p className="mt-1 line-clamp-2 text-sm whitespace-pre-line text-muted">{response.body}</p>
-              </div>
-              {editable(response) ? (
-                <div className="flex shrink-0 gap-2">
-                  <Button variant="secondary" size="sm" aria-label={t("editNamed", { title: response.title })} onClick={() => setEditing({ existing: response })}>
-                    {t("edit")}
-                  </Button>
-                  <Button
-                    variant="ghost"
-                    size="sm"
-                    aria-label={t("deleteNamed", { title: response.title })}
-                    onClick={() => {
-                      setDeleteError(undefined);
-                      setDoomed(response);
-                    }}
-                  >
-                    {t("delete")}
-                  </Button>
-                </div>
-              ) : null}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ListStates query={responses} items={rows} loadFailed={t("loadFailed")} empty={settled ? { noMatch: t("noMatch") } : { icon: MessageSquareText, title: t("emptyTitle"), body: t("emptyBody") }}>
+        {(items) => (
+          <ItemList label={t("listLabel")} busy={responses.isFetching}>
+            {items.map((response) => (
+              <ItemRow
+                key={response.id}
+                title={
+                  <>
+                    <span className="font-medium text-fg">{response.title}</span>
+                    <Badge tone={response.scope === CannedResponseScope.SHARED ? "accent" : "neutral"}>
+                      {response.scope === CannedResponseScope.SHARED ? t("shared") : t("personal")}
+                    </Badge>
+                    <span className="text-xs text-muted">{t("by", { name: response.authorDisplayName })}</span>
+                  </>
+                }
+                about={<p className="mt-1 line-clamp-2 text-sm whitespace-pre-line text-muted">{response.body}</p>}
+                actions={
+                  editable(response) ? (
+                    <>
+                      <Button variant="secondary" size="sm" aria-label={t("editNamed", { title: response.title })} onClick={() => setEditing({ existing: response })}>
+                        {t("edit")}
+                      </Button>
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        aria-label={t("deleteNamed", { title: response.title })}
+                        onClick={() => {
+                          setDeleteError(undefined);
+                          setDoomed(response);
+                        }}
+                      >
+                        {t("delete")}
+                      </Button>
+                    </>
+                  ) : undefined
+                }
+              />
+            ))}
+          </ItemList>
+        )}
+      </ListStates>
       <ResponseDialog
         open={editing !== undefined}
         existing={editing?.existing}
