@@ -1,12 +1,11 @@
-import type { SlaPolicy } from "@helpdesk/client";
 import { Link } from "@tanstack/react-router";
 import { Clock, Plus } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
 import { ItemList, ItemRow, ListStates } from "@/components/admin/ItemList";
+import { useDeleteConfirm } from "@/components/admin/useDeleteConfirm";
 import { Badge, buttonClasses, Button, ConfirmDialog, ErrorBanner, Page, PageHeader } from "@/components";
-import { describeError } from "@/lib/errors";
 import { useDocumentTitle } from "@/lib/title";
 import { useDeleteSlaPolicy, useSlaPolicies } from "./api";
 import { priorityLabel, targetLabel } from "./labels";
@@ -19,21 +18,8 @@ export function SlaPoliciesPage() {
   useDocumentTitle(t("title"));
   const policies = useSlaPolicies();
   const remove = useDeleteSlaPolicy();
-  const [doomed, setDoomed] = useState<SlaPolicy>();
+  const deletion = useDeleteConfirm({ remove: remove.mutateAsync, onDeleted: (item) => setNotice({ tone: "info", text: t("deleted", { name: item.displayName }) }) });
   const [notice, setNotice] = useState<{ tone: "info" | "danger"; text: string }>();
-  const [deleteError, setDeleteError] = useState<string>();
-
-  const confirmDelete = async () => {
-    if (!doomed) return;
-    setDeleteError(undefined);
-    try {
-      await remove.mutateAsync(doomed);
-      setNotice({ tone: "info", text: t("deleted", { name: doomed.displayName }) });
-      setDoomed(undefined);
-    } catch (error) {
-      setDeleteError(describeError(error, tc));
-    }
-  };
 
   return (
     <Page width="wide">
@@ -84,10 +70,7 @@ export function SlaPoliciesPage() {
                       variant="ghost"
                       size="sm"
                       aria-label={t("deleteNamed", { name: policy.displayName })}
-                      onClick={() => {
-                        setDeleteError(undefined);
-                        setDoomed(policy);
-                      }}
+                      onClick={() => deletion.ask(policy)}
                     >
                       {t("delete")}
                     </Button>
@@ -99,16 +82,12 @@ export function SlaPoliciesPage() {
         )}
       </ListStates>
       <ConfirmDialog
-        open={doomed !== undefined}
-        onClose={() => setDoomed(undefined)}
-        onConfirm={() => void confirmDelete()}
-        title={t("confirmDeleteTitle", { name: doomed?.displayName ?? "" })}
+        {...deletion.dialog}
+        title={t("confirmDeleteTitle", { name: deletion.doomed?.displayName ?? "" })}
         description={t("confirmDeleteBody")}
         cancelLabel={tc("common.cancel")}
         confirmLabel={t("delete")}
         pendingLabel={t("deleting")}
-        pending={remove.isPending}
-        error={deleteError}
       />
     </Page>
   );

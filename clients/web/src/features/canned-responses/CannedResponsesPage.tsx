@@ -4,10 +4,10 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
 import { ItemList, ItemRow, ListStates } from "@/components/admin/ItemList";
+import { useDeleteConfirm } from "@/components/admin/useDeleteConfirm";
 import { Badge, Button, ConfirmDialog, ErrorBanner, Page, PageHeader, SearchInput } from "@/components";
 import { useSession } from "@/lib/client";
 import { useDebounced } from "@/lib/debounce";
-import { describeError } from "@/lib/errors";
 import { useDocumentTitle } from "@/lib/title";
 import { CannedResponseScope, useDeleteResponse, useManagedResponses } from "./api";
 import { ResponseDialog } from "./components/ResponseDialog";
@@ -27,24 +27,11 @@ export function CannedResponsesPage() {
   const settled = useDebounced(query.trim(), 300);
   const responses = useManagedResponses(settled);
   const remove = useDeleteResponse();
+  const deletion = useDeleteConfirm({ remove: remove.mutateAsync, onDeleted: (item) => setNotice({ tone: "info", text: t("deleted", { title: item.title }) }) });
   const [editing, setEditing] = useState<{ existing?: CannedResponse }>();
-  const [doomed, setDoomed] = useState<CannedResponse>();
-  const [deleteError, setDeleteError] = useState<string>();
   const [notice, setNotice] = useState<{ tone: "info" | "danger"; text: string }>();
 
   const editable = (response: CannedResponse) => (response.scope === CannedResponseScope.SHARED ? admin : response.ownerId === me?.id);
-  const confirmDelete = async () => {
-    if (!doomed) return;
-    setDeleteError(undefined);
-    try {
-      await remove.mutateAsync(doomed);
-      setNotice({ tone: "info", text: t("deleted", { title: doomed.title }) });
-      setDoomed(undefined);
-    } catch (error) {
-      setDeleteError(describeError(error, tc));
-    }
-  };
-
   const rows = responses.data ?? [];
   return (
     <Page width="wide">
@@ -90,10 +77,7 @@ export function CannedResponsesPage() {
                         variant="ghost"
                         size="sm"
                         aria-label={t("deleteNamed", { title: response.title })}
-                        onClick={() => {
-                          setDeleteError(undefined);
-                          setDoomed(response);
-                        }}
+                        onClick={() => deletion.ask(response)}
                       >
                         {t("delete")}
                       </Button>
@@ -120,16 +104,12 @@ export function CannedResponsesPage() {
         }}
       />
       <ConfirmDialog
-        open={doomed !== undefined}
-        onClose={() => setDoomed(undefined)}
-        onConfirm={() => void confirmDelete()}
-        title={t("confirmDeleteTitle", { title: doomed?.title ?? "" })}
+        {...deletion.dialog}
+        title={t("confirmDeleteTitle", { title: deletion.doomed?.title ?? "" })}
         description={t("confirmDeleteBody")}
         cancelLabel={tc("common.cancel")}
         confirmLabel={t("delete")}
         pendingLabel={t("deleting")}
-        pending={remove.isPending}
-        error={deleteError}
       />
     </Page>
   );
