@@ -33,6 +33,9 @@ LOGIN_LIMIT_PER_IP = 1_000_000
 # PostgreSQL's log, where auto_explain writes the plans of served queries.
 DATABASE_URL_ENV = "HELPDESK_BENCH_DATABASE_URL"
 POSTGRES_LOG_ENV = "HELPDESK_BENCH_POSTGRES_LOG"
+# A PostgreSQL data directory kept between runs (created on first use, migrated every run): what a
+# scenario seeded, a million report tickets and their folded rollups, is there the next time.
+DATA_DIR_ENV = "HELPDESK_BENCH_DATA_DIR"
 # Variables of the caller's environment that must not leak into the server under test.
 _SCRUBBED_PREFIXES = ("HELPDESK_", "DATABASE_URL", "REDIS_URL")
 
@@ -42,7 +45,10 @@ class StackError(RuntimeError):
 
 
 class HelpdeskStack:
-    """Embedded PostgreSQL + Redis + a `helpdesk serve` process, all under one temporary directory."""
+    """Embedded PostgreSQL + Redis + a `helpdesk serve` process, under one temporary directory.
+
+    With HELPDESK_BENCH_DATA_DIR set, PostgreSQL's data directory is that one instead, and survives the run.
+    """
 
     def __init__(
         self,
@@ -98,7 +104,9 @@ class HelpdeskStack:
         self._root = Path(tempfile.mkdtemp(prefix="hd-bench-"))
         try:
             # auto_explain loaded but off (no cost until a scenario turns it on to log served plans).
-            self._postgres = EmbeddedPostgres(self._root / "pg", settings={"shared_preload_libraries": "auto_explain"})
+            kept = os.environ.get(DATA_DIR_ENV)
+            data_dir = Path(kept) if kept else self._root / "pg"
+            self._postgres = EmbeddedPostgres(data_dir, settings={"shared_preload_libraries": "auto_explain"})
             self._postgres.start()
             self._postgres.ensure_database("helpdesk")
             database_url = self._postgres.url("helpdesk")
@@ -117,7 +125,10 @@ class HelpdeskStack:
             raise
 
     def stop(self) -> None:
-        """Stops the server gracefully (SIGTERM), then Redis and PostgreSQL, and removes the directory."""
+        """Stops the server gracefully (SIGTERM), then Redis and PostgreSQL, and removes the directory.
+
+        A data directory named by HELPDESK_BENCH_DATA_DIR is kept (PostgreSQL stopped).
+        """
         if self._server is not None:
             if self._server.poll() is None:
                 self._server.terminate()

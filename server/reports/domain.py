@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -28,11 +28,21 @@ from server.reports.figures import (
     Series,
     TicketPoint,
 )
-from server.reports.histogram import bin_of, merge
+from server.reports.histogram import MAX_BIN, add_into, bin_of, merge, ranked
+from server.reports.pieces import Pieces, pieces
 from server.reports.validation import QueryInput, ReportRange, check_query
 from storage.db import Database
 from storage.models.reports import NO_AGENT
-from storage.repositories.reports import FIRST_RESPONSE, TICKETS_CURSOR, Scope
+from storage.repositories.reports import (
+    DAY_LEVELS,
+    FIRST_RESPONSE,
+    FOREVER,
+    TICKETS_CURSOR,
+    DurationStatsRow,
+    Scope,
+    TicketSums,
+    rollup_level,
+)
 from storage.unit_of_work import UnitOfWork
 
 P = TypeVar("P")
@@ -59,6 +69,94 @@ def _sort_key(label: GroupLabel) -> tuple[Any, ...]:
         label.category,
         -label.priority,
     )
+
+
+async def _plan(uow: UnitOfWork, report_range: ReportRange, *, group_by: str, scope: Scope) -> tuple[Pieces, set[int]]:
+    """Which rows answer the range's buckets, and the UTC offsets the rollup does not keep and should."""
+    asked = await uow.reports.day_offsets()
+    plan = pieces(
+        report_range.boundaries,
+        zone=report_range.zone,
+        bucket=report_range.bucket,
+        kept={offset for offset, ready in asked.items() if ready},
+        use_days=rollup_level(group_by, scope) in DAY_LEVELS,
+    )
+    return plan, plan.offsets - asked.keys()
+
+
+async def _ask_offsets(database: Database, offsets: set[int]) -> None:
+    # The next fold fills these offsets' days: the next such report reads one row a day, not 24.
+    if offsets:
+        async with database.unit_of_work() as uow:
+            await uow.reports.request_day_offsets(offsets=offsets)
+
+
+async def _counter_sums(
+    uow: UnitOfWork, plan: Pieces, *, bounds: Sequence[datetime], group_by: str, scope: Scope
+) -> list[TicketSums]:
+    """Counter sums per bucket (n+1: after the range, the backlog's changes since) and group value.
+
+    The whole days of the plan are one row each of the day rollups; the rest of the range, and
+    the hours after it, are read from the hourly rollups.
+    """
+    if not plan.days:
+        return await uow.reports.ticket_sums(boundaries=bounds, group_by=group_by, scope=scope)
+    first, last = min(day for _, day in plan.days), max(day for _, day in plan.days)
+    offsets = {offset for offset, _ in plan.days}
+    sums: list[TicketSums] = [
+        TicketSums(plan.days[(row.utc_offset, row.day)] + 1, *row[2:])
+        for row in await uow.reports.day_sums(offsets=offsets, first=first, last=last, group_by=group_by, scope=scope)
+        if (row.utc_offset, row.day) in plan.days
+    ]
+    hours = [*plan.hours, (bounds[-1], FOREVER)]
+    sums += await uow.reports.piece_sums(boundaries=bounds, pieces=hours, group_by=group_by, scope=scope)
+    return sums
+
+
+async def _duration_stats(
+    uow: UnitOfWork, plan: Pieces, *, bounds: Sequence[datetime], group_by: str, scope: Scope
+) -> list[DurationStatsRow]:
+    """Count, median and p90 bins per bucket (0: the whole range), group value and measure.
+
+    From hours alone, the histograms are summed and ranked in PostgreSQL. With days, each whole
+    day is one array row; the arrays (and the hours of the other buckets) are summed and ranked here.
+    """
+    if not plan.days:
+        return await uow.reports.duration_stats(boundaries=bounds, group_by=group_by, scope=scope)
+    n = len(bounds) - 1
+    first, last = min(day for _, day in plan.days), max(day for _, day in plan.days)
+    offsets = {offset for offset, _ in plan.days}
+    # Per (bucket, group, measure) the histograms to add up: (first bin, counts) pairs.
+    parts: dict[tuple[int, Any, int], list[tuple[int, Sequence[int]]]] = defaultdict(list)
+    for day in await uow.reports.day_histograms(
+        offsets=offsets, first=first, last=last, group_by=group_by, scope=scope
+    ):
+        index = plan.days.get((day.utc_offset, day.day))
+        if index is not None:
+            parts[(index + 1, day.group, day.measure)].append((day.lo, day.counts))
+    hour_bins: dict[tuple[int, Any, int], dict[int, int]] = defaultdict(dict)
+    for row in await uow.reports.piece_bins(boundaries=bounds, pieces=plan.hours, group_by=group_by, scope=scope):
+        if 1 <= row.bucket <= n:
+            hour_bins[(row.bucket, row.group, row.measure)][row.bin] = row.hits
+    for key, bins in hour_bins.items():
+        lo = min(bins)
+        parts[key].append((lo, [bins.get(index, 0) for index in range(lo, max(bins) + 1)]))
+    durations: list[DurationStatsRow] = []
+    totals: dict[tuple[Any, int], list[int]] = {}
+    for (bucket, group, measure), found in parts.items():
+        total = totals.get((group, measure))
+        if total is None:
+            total = totals[(group, measure)] = [0] * (MAX_BIN + 1)
+        if len(found) == 1:
+            lo, counts = found[0]
+        else:
+            lo, counts = 0, [0] * (MAX_BIN + 1)
+            for part_lo, part in found:
+                add_into(counts, part_lo, part)
+        add_into(total, lo, counts)
+        durations.append(DurationStatsRow(bucket, group, measure, *ranked(lo, counts)))
+    durations += [DurationStatsRow(0, group, measure, *ranked(0, total)) for (group, measure), total in totals.items()]
+    return durations
 
 
 async def _labels(uow: UnitOfWork, dimension: str, values: Iterable[Any]) -> dict[Any, GroupLabel]:
@@ -100,13 +198,15 @@ class Reports:
         async with self._database.unit_of_work() as uow:
             await uow.reports.read_one_snapshot()
             cursor = await uow.reports.cursor(name=TICKETS_CURSOR)
-            sums = await uow.reports.ticket_sums(boundaries=bounds, group_by=dimension, scope=scope)
-            durations = await uow.reports.duration_stats(boundaries=bounds, group_by=dimension, scope=scope)
+            plan, missing = await _plan(uow, report_range, group_by=dimension, scope=scope)
+            sums = await _counter_sums(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
+            durations = await _duration_stats(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by=dimension, scope=scope)
             values = {row.group for row in sums} | {row.group for row in durations} | set(backlog_now)
             if not dimension:
                 values.add(None)
             labels = await _labels(uow, dimension, values)
+        await _ask_offsets(self._database, missing)
         points = {value: [TicketPoint(start_time=bounds[i]) for i in range(n)] for value in values}
         after: dict[Any, int] = defaultdict(int)
         for row in sums:
@@ -226,7 +326,8 @@ class Reports:
         now = self._now()
         async with self._database.unit_of_work() as uow:
             await uow.reports.read_one_snapshot()
-            sums = await uow.reports.ticket_sums(boundaries=bounds, group_by="agent", scope=scope)
+            plan, missing = await _plan(uow, report_range, group_by="agent", scope=scope)
+            sums = await _counter_sums(uow, plan, bounds=bounds, group_by="agent", scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by="agent", scope=scope)
             chats = await uow.reports.chats_accepted_between(
                 start=bounds[1] if n else bounds[0], end=max(now, bounds[-1]), agent_id=scope.agent_id
@@ -234,6 +335,7 @@ class Reports:
             values = {row.group for row in sums} | set(backlog_now) | {agent for agent, _, _ in chats}
             values.discard(NO_AGENT)
             labels = await _labels(uow, "agent", values)
+        await _ask_offsets(self._database, missing)
         deltas: dict[Any, list[int]] = defaultdict(lambda: [0] * (n + 1))
         for row in sums:
             deltas[row.group][row.bucket - 1] += row.backlog_delta

@@ -16,7 +16,8 @@ resolved ticket:
   recorded either target breached by then.
 
 Every figure is counted in the UTC hour of the change's commit and under the ticket's group
-after the change (before it, for a deletion).
+after the change (before it, for a deletion), and again, at the summed levels, in the local day
+of the commit for each UTC offset whose days the rollup keeps (`offsets`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from server.reports.histogram import bin_of
 from storage.models.reports import NO_AGENT
@@ -36,6 +37,8 @@ from storage.repositories.reports import (
     PER_PRIORITY,
     RESOLUTION,
     WHOLE_DESK,
+    DayDurationKey,
+    DayKey,
     DurationKey,
     Group,
     HourKey,
@@ -58,24 +61,45 @@ class Fold:
     durations: dict[DurationKey, int] = field(default_factory=dict)
     backlog: dict[Group, int] = field(default_factory=dict)
     facts: dict[uuid.UUID, TicketFact] = field(default_factory=dict)
+    # The UTC offsets (minutes) whose local days are kept, and their deltas: counters, and per
+    # histogram the count of each bin.
+    offsets: tuple[int, ...] = ()
+    days: dict[DayKey, dict[str, int]] = field(default_factory=dict)
+    day_durations: dict[DayDurationKey, dict[int, int]] = field(default_factory=dict)
 
-    def count(self, hour: datetime, group: Group, counter: str, amount: int = 1) -> None:
-        """Adds `amount` to one counter of one hour and group, at every rollup level."""
-        for level, row_group in _levels(group):
+    def count(self, moment: datetime, group: Group, counter: str, amount: int = 1) -> None:
+        """Adds `amount` to one counter of the hour (and local days) of `moment` and a group, at every level."""
+        hour = hour_of(moment)
+        levels = _levels(group)
+        for level, row_group in levels:
             counters = self.hours.setdefault(HourKey(level, hour, *row_group), dict.fromkeys(COUNTERS, 0))
             counters[counter] += amount
+        for offset, day in self._days(moment):
+            for level, row_group in levels[1:]:
+                counters = self.days.setdefault(DayKey(level, offset, day, *row_group), dict.fromkeys(COUNTERS, 0))
+                counters[counter] += amount
         if counter == "backlog_delta":
             self.backlog[group] = self.backlog.get(group, 0) + amount
 
-    def measure(self, hour: datetime, group: Group, measure: int, seconds: float) -> None:
-        """Adds one duration to a histogram, at every rollup level."""
+    def measure(self, moment: datetime, group: Group, measure: int, seconds: float) -> None:
+        """Adds one duration to a histogram of the hour (and local days) of `moment`, at every level."""
+        hour = hour_of(moment)
         index = bin_of(seconds)
-        for level, row_group in _levels(group):
+        levels = _levels(group)
+        for level, row_group in levels:
             key = DurationKey(level, hour, *row_group, measure, index)
             self.durations[key] = self.durations.get(key, 0) + 1
+        for offset, day in self._days(moment):
+            for level, row_group in levels[1:]:
+                bins = self.day_durations.setdefault(DayDurationKey(level, offset, day, *row_group, measure), {})
+                bins[index] = bins.get(index, 0) + 1
+
+    def _days(self, moment: datetime) -> list[tuple[int, date]]:
+        return [(offset, (moment + timedelta(minutes=offset)).date()) for offset in self.offsets]
 
 
 def _levels(group: Group) -> tuple[tuple[int, Group], ...]:
+    # FINE first: the day rollups keep the summed levels only.
     return (
         (FINE, group),
         (WHOLE_DESK, Group(NO_AGENT, "", 0)),
@@ -100,42 +124,44 @@ def fold_changes(
     facts: Mapping[uuid.UUID, TicketFact],
     staff_messages: frozenset[uuid.UUID],
     sla: Mapping[uuid.UUID, SlaOutcome],
+    offsets: Iterable[int] = (),
 ) -> Fold:
     """The rollup deltas of `changes` (in position order).
 
     `facts` are the remembered facts of the changes' tickets, `staff_messages` the ids of the
     added messages written by agents or administrators, `sla` the SLA outcome of the tickets
-    resolved in the batch. The returned fold's `facts` are the new or changed ones.
+    resolved in the batch, `offsets` the UTC offsets (minutes) whose local days are kept. The
+    returned fold's `facts` are the new or changed ones.
     """
-    fold = Fold()
+    fold = Fold(offsets=tuple(offsets))
     known = dict(facts)
     for change in changes:
-        hour = hour_of(change.commit_time)
+        at = change.commit_time
         old = _group(change.old_assignee_id, change.old_category, change.old_priority)
         new = _group(change.new_assignee_id, change.new_category, change.new_priority)
         was_open = change.old_status in OPEN_STATUSES
         is_open = change.new_status in OPEN_STATUSES
         if change.kind == "created":
-            fold.count(hour, new, "created")
+            fold.count(at, new, "created")
             born = TicketFact(change.ticket_id, change.commit_time, None)
             known[change.ticket_id] = born
             fold.facts[change.ticket_id] = born
         if was_open and (not is_open or old != new):
-            fold.count(hour, old, "backlog_delta", -1)
+            fold.count(at, old, "backlog_delta", -1)
         if is_open and (not was_open or old != new):
-            fold.count(hour, new, "backlog_delta", 1)
+            fold.count(at, new, "backlog_delta", 1)
         if change.kind == "deleted":
             continue
         fact = known.get(change.ticket_id)
         if was_open and change.new_status in DONE_STATUSES:
-            fold.count(hour, new, "resolved")
+            fold.count(at, new, "resolved")
             if fact is not None:
-                fold.measure(hour, new, RESOLUTION, (change.commit_time - fact.create_time).total_seconds())
+                fold.measure(at, new, RESOLUTION, (change.commit_time - fact.create_time).total_seconds())
             outcome = sla.get(change.ticket_id)
             if outcome is not None and outcome.under_sla:
-                fold.count(hour, new, "sla_breached" if outcome.breached else "sla_met")
+                fold.count(at, new, "sla_breached" if outcome.breached else "sla_met")
         elif change.old_status in DONE_STATUSES and is_open:
-            fold.count(hour, new, "reopened")
+            fold.count(at, new, "reopened")
         if (
             change.kind == "message_added"
             and not change.internal
@@ -143,7 +169,7 @@ def fold_changes(
             and fact is not None
             and fact.first_response_time is None
         ):
-            fold.measure(hour, new, FIRST_RESPONSE, (change.commit_time - fact.create_time).total_seconds())
+            fold.measure(at, new, FIRST_RESPONSE, (change.commit_time - fact.create_time).total_seconds())
             answered = fact._replace(first_response_time=change.commit_time)
             known[change.ticket_id] = answered
             fold.facts[change.ticket_id] = answered

@@ -10,7 +10,10 @@ percentile is the middle of the bin holding the exact percentile (nearest rank),
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate
+from operator import add
 
 LINEAR_LIMIT = 16
 BINS_PER_DOUBLING = 16
@@ -67,3 +70,19 @@ def percentile(histogram: Mapping[int, int], fraction: float) -> float:
         if seen >= rank:
             return representative(index)
     raise AssertionError("unreachable: the ranks add up to the count")
+
+
+def add_into(total: list[int], lo: int, counts: Sequence[int]) -> None:
+    """Adds a histogram given as counts from bin `lo` on into `total` (indexed by bin, MAX_BIN + 1 long)."""
+    end = lo + len(counts)
+    total[lo:end] = map(add, total[lo:end], counts)
+
+
+def ranked(lo: int, counts: Sequence[int]) -> tuple[int, int, int]:
+    """Count and the bins of the median and the 90th percentile (nearest rank) of counts from bin `lo` on.
+
+    The ranks are ceil(0.5 n) and ceil(0.9 n) in integers; the histogram must not be empty.
+    """
+    running = list(accumulate(counts))
+    total = running[-1]
+    return total, lo + bisect_left(running, (total + 1) // 2), lo + bisect_left(running, (9 * total + 9) // 10)

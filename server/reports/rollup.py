@@ -8,6 +8,10 @@ gap-free and commit-ordered, so what a fold reads is a complete prefix of the lo
 short (a crash, a restart, PostgreSQL gone) rolls back whole, rollup rows and cursor together,
 and the next fold on any replica starts again from the same cursor.
 
+Reports ask for the local days of the UTC offsets they read (`report_day_offsets`); a fold finding
+one asked for fills its days from the hourly rows first, in the same transaction, and from then
+on adds each change to the days of every offset as well as to its hour.
+
 The log keeps changes for `ticket_change_retention_seconds` (7 days by default): a rollup left
 without any running replica for longer misses the pruned changes, and says so in the log.
 """
@@ -54,6 +58,11 @@ class TicketRollup:
             cursor = await uow.reports.lock_cursor(name=TICKETS_CURSOR, wait=wait)
             if cursor is None:
                 return 0
+            offsets = await uow.reports.day_offsets()
+            for offset in sorted(offset for offset, ready in offsets.items() if not ready):
+                # The hourly rows hold every change up to the locked cursor: the days start equal to them.
+                await uow.reports.fill_day_offset(offset=offset)
+                _log.info("reports: local days of UTC offset %+d min filled from the hourly rollups", offset)
             changes = await uow.ticket_changes.list_after(position=cursor.position, limit=self._batch)
             if not changes:
                 return 0
@@ -74,9 +83,14 @@ class TicketRollup:
             sla = await uow.reports.sla_outcomes(
                 ticket_ids=(change.ticket_id for change in changes if change.new_status in DONE_STATUSES)
             )
-            fold = fold_changes(changes, facts=facts, staff_messages=staff, sla=sla)
+            fold = fold_changes(changes, facts=facts, staff_messages=staff, sla=sla, offsets=sorted(offsets))
             await uow.reports.apply(
-                hours=fold.hours, durations=fold.durations, backlog=fold.backlog, facts=fold.facts.values()
+                hours=fold.hours,
+                durations=fold.durations,
+                backlog=fold.backlog,
+                facts=fold.facts.values(),
+                days=fold.days,
+                day_durations=fold.day_durations,
             )
             last = changes[-1]
             await uow.reports.advance_cursor(name=TICKETS_CURSOR, position=last.position, data_time=last.commit_time)

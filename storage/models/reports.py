@@ -18,6 +18,13 @@ whichever replica folds it and whenever a fold is cut short.
 - `report_ticket_backlog`: unresolved tickets per group now.
 - `report_ticket_facts`: what the job remembers of each ticket: when it was created and whether
   it had its first reply from the staff.
+- `report_ticket_days` and `report_ticket_day_durations`: the same counts and histograms per local
+  day of a UTC offset (`utc_offset` minutes east of UTC: the day of offset -180 runs from 03:00
+  UTC to 03:00 UTC), at the four summed levels, for each offset listed in `report_day_offsets`
+  once it is `ready`. A 90-day report by day in São Paulo reads 90 rows per series instead of
+  2,160 hours of rows per bin. A histogram is one row: `counts[1]` is bin `lo`, the next element
+  the next bin. Reports ask for the offsets they need; the job fills an offset's days from the
+  hourly rows once, under its cursor, then keeps them with every fold.
 
 A ticket without an assignee is counted under the nil UUID (primary keys cannot hold NULL).
 """
@@ -25,9 +32,10 @@ A ticket without an assignee is counted under the nil UUID (primary keys cannot 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, Integer, SmallInteger, Text, text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, SmallInteger, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -103,6 +111,51 @@ class ReportTicketFact(Base):
     ticket_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     create_time: Mapped[datetime]
     first_response_time: Mapped[datetime | None]
+
+
+class ReportDayOffset(Base):
+    """A UTC offset (minutes east) whose local days the rollup keeps; `ready` once filled from the hours."""
+
+    __tablename__ = "report_day_offsets"
+
+    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    ready: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    request_time: Mapped[datetime]
+
+
+class ReportTicketDay(Base):
+    """Ticket counts of one local day of one UTC offset for one group (at a summed level)."""
+
+    __tablename__ = "report_ticket_days"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(Text, primary_key=True)
+    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    resolved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    backlog_delta: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sla_met: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sla_breached: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class ReportTicketDayDuration(Base):
+    """The histogram of one measure in one local day of one UTC offset and group: counts from bin `lo` on."""
+
+    __tablename__ = "report_ticket_day_durations"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(Text, primary_key=True)
+    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    lo: Mapped[int] = mapped_column(SmallInteger)
+    counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
 
 
 # The satisfaction report reads ticket ratings by resolution time straight from `tickets`.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import text
@@ -46,6 +46,29 @@ class DurationKey(NamedTuple):
     priority: int
     measure: int
     bin: int
+
+
+class DayKey(NamedTuple):
+    """One row of `report_ticket_days`."""
+
+    level: int
+    utc_offset: int
+    day: date
+    agent_id: uuid.UUID
+    category: str
+    priority: int
+
+
+class DayDurationKey(NamedTuple):
+    """One histogram of `report_ticket_day_durations`."""
+
+    level: int
+    utc_offset: int
+    day: date
+    agent_id: uuid.UUID
+    category: str
+    priority: int
+    measure: int
 
 
 class TicketFact(NamedTuple):
@@ -103,6 +126,46 @@ class DurationStatsRow(NamedTuple):
     p90_bin: int
 
 
+class DaySums(NamedTuple):
+    """Sums of the counters of one local day of one UTC offset and group value."""
+
+    utc_offset: int
+    day: date
+    group: Any
+    created: int
+    resolved: int
+    reopened: int
+    backlog_delta: int
+    sla_met: int
+    sla_breached: int
+
+
+class DayHistogram(NamedTuple):
+    """The histogram of one measure in one local day of one UTC offset and group value: counts from bin `lo`."""
+
+    utc_offset: int
+    day: date
+    group: Any
+    measure: int
+    lo: int
+    counts: list[int]
+
+
+class BinSums(NamedTuple):
+    """How many durations of one measure fell in one bin, in one bucket (1..n) and group value."""
+
+    bucket: int
+    group: Any
+    measure: int
+    bin: int
+    hits: int
+
+
+# The levels the day rollups keep (not FINE: a report filtered by category or priority reads hours).
+DAY_LEVELS = (WHOLE_DESK, PER_AGENT, PER_CATEGORY, PER_PRIORITY)
+# Later than any hour: the end of the range "from the report's end on" (backlog changes since).
+FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
+
 # What a breakdown groups by: a column of the rollup, or one constant group.
 GROUP_COLUMNS = {"": "NULL", "agent": "agent_id", "category": "category", "priority": "priority"}
 
@@ -112,6 +175,70 @@ _READ_CURSOR = text("SELECT position, data_time FROM report_cursors WHERE name =
 _ADVANCE_CURSOR = text(
     "UPDATE report_cursors SET position = :position, data_time = :data_time, update_time = clock_timestamp()"
     " WHERE name = :name"
+)
+_DAY_OFFSETS = text("SELECT utc_offset, ready FROM report_day_offsets")
+_REQUEST_OFFSETS = text(
+    "INSERT INTO report_day_offsets (utc_offset, request_time)"
+    " SELECT unnest(CAST(:offsets AS smallint[])), clock_timestamp() ON CONFLICT DO NOTHING"
+)
+_LOCAL_DAY = "CAST((hour AT TIME ZONE 'UTC') + make_interval(mins => CAST(:offset AS smallint)) AS date)"
+_FILL_DAYS = text(
+    f"""
+    INSERT INTO report_ticket_days (level, utc_offset, day, agent_id, category, priority, created, resolved,
+        reopened, backlog_delta, sla_met, sla_breached)
+    SELECT level, CAST(:offset AS smallint), {_LOCAL_DAY}, agent_id, category, priority, sum(created),
+           sum(resolved), sum(reopened), sum(backlog_delta), sum(sla_met), sum(sla_breached)
+    FROM report_ticket_hours WHERE level = ANY(CAST(:levels AS smallint[]))
+    GROUP BY level, 3, agent_id, category, priority
+    """  # noqa: S608 - a fixed expression
+)
+_FILL_DAY_DURATIONS = text(
+    f"""
+    INSERT INTO report_ticket_day_durations (level, utc_offset, day, agent_id, category, priority, measure, lo,
+        counts)
+    SELECT level, CAST(:offset AS smallint), day, agent_id, category, priority, measure, min(bin),
+           report_dense_bins(array_agg(bin ORDER BY bin), array_agg(hits ORDER BY bin))
+    FROM (SELECT level, {_LOCAL_DAY} AS day, agent_id, category, priority, measure, bin,
+                 CAST(sum(count) AS int) AS hits
+          FROM report_ticket_durations WHERE level = ANY(CAST(:levels AS smallint[]))
+          GROUP BY level, 2, agent_id, category, priority, measure, bin) AS per_bin
+    GROUP BY level, day, agent_id, category, priority, measure
+    """  # noqa: S608 - a fixed expression
+)
+_OFFSET_READY = text("UPDATE report_day_offsets SET ready = true WHERE utc_offset = :offset")
+_UPSERT_DAYS = text(
+    """
+    INSERT INTO report_ticket_days AS r
+        (level, utc_offset, day, agent_id, category, priority, created, resolved, reopened, backlog_delta, sla_met,
+         sla_breached)
+    SELECT * FROM unnest(
+        CAST(:level AS smallint[]), CAST(:utc_offset AS smallint[]), CAST(:day AS date[]),
+        CAST(:agent_id AS uuid[]), CAST(:category AS text[]), CAST(:priority AS smallint[]),
+        CAST(:created AS int[]), CAST(:resolved AS int[]), CAST(:reopened AS int[]), CAST(:backlog_delta AS int[]),
+        CAST(:sla_met AS int[]), CAST(:sla_breached AS int[]))
+    ON CONFLICT (level, utc_offset, day, agent_id, category, priority) DO UPDATE SET
+        created = r.created + excluded.created,
+        resolved = r.resolved + excluded.resolved,
+        reopened = r.reopened + excluded.reopened,
+        backlog_delta = r.backlog_delta + excluded.backlog_delta,
+        sla_met = r.sla_met + excluded.sla_met,
+        sla_breached = r.sla_breached + excluded.sla_breached
+    """
+)
+# Each histogram's counts travel as array text ('{1,0,2}'): unnest cannot return arrays of unequal length.
+_UPSERT_DAY_DURATIONS = text(
+    """
+    INSERT INTO report_ticket_day_durations AS r
+        (level, utc_offset, day, agent_id, category, priority, measure, lo, counts)
+    SELECT level, utc_offset, day, agent_id, category, priority, measure, lo, CAST(counts AS int[]) FROM unnest(
+        CAST(:level AS smallint[]), CAST(:utc_offset AS smallint[]), CAST(:day AS date[]),
+        CAST(:agent_id AS uuid[]), CAST(:category AS text[]), CAST(:priority AS smallint[]),
+        CAST(:measure AS smallint[]), CAST(:lo AS smallint[]), CAST(:counts AS text[]))
+        AS d(level, utc_offset, day, agent_id, category, priority, measure, lo, counts)
+    ON CONFLICT (level, utc_offset, day, agent_id, category, priority, measure) DO UPDATE SET
+        lo = least(r.lo, excluded.lo),
+        counts = report_add_bins(r.lo, r.counts, excluded.lo, excluded.counts)
+    """
 )
 _FACTS = text("SELECT ticket_id, create_time, first_response_time FROM report_ticket_facts WHERE ticket_id = ANY(:ids)")
 _STAFF_MESSAGES = text(
@@ -175,6 +302,12 @@ def _columns(rows: Iterable[Sequence[Any]], names: Sequence[str]) -> dict[str, l
         for name, value in zip(names, row, strict=True):
             columns[name].append(value)
     return columns
+
+
+def _dense(bins: Mapping[int, int]) -> tuple[int, str]:
+    """A histogram's first bin and its counts from there to the last, as PostgreSQL array text."""
+    lo, hi = min(bins), max(bins)
+    return lo, "{" + ",".join(str(bins.get(index, 0)) for index in range(lo, hi + 1)) + "}"
 
 
 def rollup_level(group_by: str, scope: Scope) -> int:
@@ -260,11 +393,21 @@ class ReportRepository:
         durations: Mapping[DurationKey, int],
         backlog: Mapping[Group, int],
         facts: Iterable[TicketFact],
+        days: Mapping[DayKey, Mapping[str, int]] | None = None,
+        day_durations: Mapping[DayDurationKey, Mapping[int, int]] | None = None,
     ) -> None:
         """Adds counter, histogram and backlog deltas to the rollups and stores new or changed facts."""
+        counters = ("created", "resolved", "reopened", "backlog_delta", "sla_met", "sla_breached")
+        if days:
+            rows = [(*key, *(values[name] for name in counters)) for key, values in days.items()]
+            await self._session.execute(_UPSERT_DAYS, _columns(rows, (*DayKey._fields, *counters)))
+        if day_durations:
+            rows = [(*key, *_dense(bins)) for key, bins in day_durations.items()]
+            await self._session.execute(
+                _UPSERT_DAY_DURATIONS, _columns(rows, (*DayDurationKey._fields, "lo", "counts"))
+            )
         if hours:
             names = ("level", "hour", "agent_id", "category", "priority")
-            counters = ("created", "resolved", "reopened", "backlog_delta", "sla_met", "sla_breached")
             rows = [(*key, *(values[name] for name in counters)) for key, values in hours.items()]
             await self._session.execute(_UPSERT_HOURS, _columns(rows, (*names, *counters)))
         if durations:
@@ -352,6 +495,119 @@ class ReportRepository:
             " GROUP BY 1"
         )
         return {row[0]: int(row[1]) for row in await self._session.execute(statement, params)}
+
+    async def day_offsets(self) -> dict[int, bool]:
+        """The UTC offsets (minutes) whose local days are asked for, and whether the rollup keeps them yet."""
+        return {int(row[0]): bool(row[1]) for row in await self._session.execute(_DAY_OFFSETS)}
+
+    async def request_day_offsets(self, *, offsets: Iterable[int]) -> None:
+        """Asks the rollup job to keep the local days of these UTC offsets (minutes) too."""
+        await self._session.execute(_REQUEST_OFFSETS, {"offsets": sorted(set(offsets))})
+
+    async def fill_day_offset(self, *, offset: int) -> None:
+        """Fills the days of a UTC offset from the hourly rollups and marks it ready (call under the locked cursor)."""
+        params = {"offset": offset, "levels": list(DAY_LEVELS)}
+        await self._session.execute(_FILL_DAYS, params)
+        await self._session.execute(_FILL_DAY_DURATIONS, params)
+        await self._session.execute(_OFFSET_READY, {"offset": offset})
+
+    async def day_sums(
+        self, *, offsets: Iterable[int], first: date, last: date, group_by: str, scope: Scope
+    ) -> list[DaySums]:
+        """Counter sums per local day (first..last) of the offsets and group value (a day level: see `DAY_LEVELS`)."""
+        params: dict[str, Any] = {
+            "offsets": sorted(set(offsets)),
+            "first": first,
+            "last": last,
+            "level": rollup_level(group_by, scope),
+        }
+        where = _where(scope, params)
+        group = GROUP_COLUMNS[group_by]
+        statement = text(
+            f"SELECT utc_offset, day, {group} AS grp, created, resolved, reopened, backlog_delta, sla_met, sla_breached"  # noqa: S608 - fixed column names, values bound
+            " FROM report_ticket_days WHERE level = :level AND utc_offset = ANY(CAST(:offsets AS smallint[]))"
+            f" AND day >= :first AND day <= :last{where}"
+        )
+        # At a day level each offset, day and group value is one row: nothing to sum.
+        return [DaySums._make(row) for row in await self._session.execute(statement, params)]
+
+    async def day_histograms(
+        self, *, offsets: Iterable[int], first: date, last: date, group_by: str, scope: Scope
+    ) -> list[DayHistogram]:
+        """The histograms per local day (first..last) of the offsets, group value and measure."""
+        params: dict[str, Any] = {
+            "offsets": sorted(set(offsets)),
+            "first": first,
+            "last": last,
+            "level": rollup_level(group_by, scope),
+        }
+        where = _where(scope, params)
+        group = GROUP_COLUMNS[group_by]
+        statement = text(
+            f"SELECT utc_offset, day, {group} AS grp, measure, lo, counts FROM report_ticket_day_durations"  # noqa: S608 - fixed column names, values bound
+            " WHERE level = :level AND utc_offset = ANY(CAST(:offsets AS smallint[]))"
+            f" AND day >= :first AND day <= :last{where}"
+        )
+        return [DayHistogram._make(row) for row in await self._session.execute(statement, params)]
+
+    async def piece_sums(
+        self,
+        *,
+        boundaries: Sequence[datetime],
+        pieces: Sequence[tuple[datetime, datetime]],
+        group_by: str,
+        scope: Scope,
+    ) -> list[TicketSums]:
+        """Counter sums of the hours within `pieces` (UTC ranges), per bucket of `boundaries` and group."""
+        if not pieces:
+            return []
+        params: dict[str, Any] = {
+            "bounds": list(boundaries),
+            "starts": [start for start, _ in pieces],
+            "ends": [end for _, end in pieces],
+            "level": rollup_level(group_by, scope),
+        }
+        where = _where(scope, params)
+        group = GROUP_COLUMNS[group_by]
+        statement = text(
+            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp,"  # noqa: S608 - fixed column names, values bound
+            " sum(created), sum(resolved), sum(reopened), sum(backlog_delta), sum(sla_met), sum(sla_breached)"
+            " FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS piece(s, e)"
+            " JOIN report_ticket_hours ON hour >= piece.s AND hour < piece.e"
+            f" WHERE level = :level{where} GROUP BY 1, 2"
+        )
+        return [
+            TicketSums(*(row[:2]), *(int(value) for value in row[2:]))
+            for row in await self._session.execute(statement, params)
+        ]
+
+    async def piece_bins(
+        self,
+        *,
+        boundaries: Sequence[datetime],
+        pieces: Sequence[tuple[datetime, datetime]],
+        group_by: str,
+        scope: Scope,
+    ) -> list[BinSums]:
+        """Histogram bins of the hours within `pieces` (UTC ranges), summed per bucket, group and measure."""
+        if not pieces:
+            return []
+        params: dict[str, Any] = {
+            "bounds": list(boundaries),
+            "starts": [start for start, _ in pieces],
+            "ends": [end for _, end in pieces],
+            "level": rollup_level(group_by, scope),
+        }
+        where = _where(scope, params)
+        group = GROUP_COLUMNS[group_by]
+        statement = text(
+            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, measure, bin,"  # noqa: S608 - fixed column names, values bound
+            " CAST(sum(count) AS bigint)"
+            " FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS piece(s, e)"
+            " JOIN report_ticket_durations ON hour >= piece.s AND hour < piece.e"
+            f" WHERE level = :level{where} GROUP BY 1, 2, 3, 4"
+        )
+        return [BinSums._make(row) for row in await self._session.execute(statement, params)]
 
     async def display_names(self, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Display names of those users that exist."""

@@ -43,6 +43,8 @@ EXPECTED_TABLES |= {
     "report_ticket_backlog",
     "report_ticket_facts",
 }
+# Issue 18 (reports: the day rollups per UTC offset).
+EXPECTED_TABLES |= {"report_day_offsets", "report_ticket_days", "report_ticket_day_durations"}
 
 
 async def _tables(url: str) -> set[str]:

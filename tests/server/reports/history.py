@@ -123,10 +123,12 @@ async def write(database: Database, history: History, *, customer: uuid.UUID, st
         await session.execute(
             text(
                 "TRUNCATE report_ticket_hours, report_ticket_durations, report_ticket_backlog, report_ticket_facts,"
-                " ticket_changes, tickets CASCADE"
+                " report_ticket_days, report_ticket_day_durations, ticket_changes, tickets CASCADE"
             )
         )
         await session.execute(text("UPDATE report_cursors SET position = 0, data_time = NULL"))
+        # The offsets earlier reports asked for stay asked: the fold fills their days again, then adds to them.
+        await session.execute(text("UPDATE report_day_offsets SET ready = false"))
         await session.execute(text("UPDATE ticket_change_log SET last_position = :n"), {"n": len(history.steps)})
         final: dict[int, State] = {}
         for step in history.steps:
