@@ -131,11 +131,19 @@ class Database:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
         application_name: str = "helpdesk",
     ) -> Database:
-        """A database for `url` (`postgresql+asyncpg://...`). Connects lazily, on first use."""
+        """A database for `url` (`postgresql+asyncpg://...`). Connects lazily, on first use.
+
+        At most `pool_size + max_overflow` connections are open at once, and every one opened is
+        kept once returned (until `pool_recycle`): SQLAlchemy closes an overflow connection as soon
+        as it is returned, so a burst above `pool_size` concurrent checkouts (ordinary at 30 calls
+        in flight) opened and closed a PostgreSQL connection every few dozen calls; each costs a
+        backend fork, authentication and re-preparing statements (measured: 21 connections a
+        second, 40% of PostgreSQL's CPU per GetCurrentUser call).
+        """
         engine = create_async_engine(
             url,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
+            pool_size=pool_size + max_overflow,
+            max_overflow=0,
             pool_timeout=pool_timeout,
             # No pre-ping: it costs a round trip on every checkout (every RPC). A connection that died
             # with the server fails its first statement instead (UNAVAILABLE, safe to retry), and
