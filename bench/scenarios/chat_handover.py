@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -51,6 +52,8 @@ class HandoverResult:
     max_ms: float
     messages: int
     stream_errors: int
+    # Failed calls and broken streams by kind (`transfer: DEADLINE_EXCEEDED`, `agent stream: ...`).
+    error_kinds: dict[str, int]
 
 
 async def measure(
@@ -107,7 +110,7 @@ async def measure(
                         drained.set()
             except grpc.aio.AioRpcError as error:
                 if error.code() is not grpc.StatusCode.CANCELLED:
-                    errors.append(f"agent {agent}: {error.code().name}")
+                    errors.append(f"agent stream: {error.code().name}")
 
         followers = [asyncio.create_task(follow(agent)) for agent in range(agents)]
         await asyncio.wait_for(all_ready.wait(), 120)
@@ -203,6 +206,7 @@ async def measure(
             max_ms=max(latencies, default=float("nan")) * 1000,
             messages=messages,
             stream_errors=len(errors),
+            error_kinds=dict(collections.Counter(errors)),
         )
     finally:
         for channel in channels:
@@ -241,6 +245,6 @@ def main() -> None:
         f"Handovers: {result.agents} agents' consoles, {result.chats} chats, {result.handovers} handovers in "
         f"{result.duration_s:.0f} s beside {result.messages} customer messages: {result.arrived}/{result.handovers} "
         f"reached the receiving console, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
-        f"max {result.max_ms:.0f} ms; stream or call errors: {result.stream_errors}"
+        f"max {result.max_ms:.0f} ms; stream or call errors: {result.stream_errors} {result.error_kinds or ''}"
     )
     print(json.dumps(asdict(result)))
