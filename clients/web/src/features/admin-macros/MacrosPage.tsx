@@ -1,12 +1,11 @@
-import type { Macro } from "@helpdesk/client";
 import { getRouteApi, Link } from "@tanstack/react-router";
 import { Plus, Zap } from "lucide-react";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
 import { ItemList, ItemRow, ListStates } from "@/components/admin/ItemList";
+import { useDeleteConfirm } from "@/components/admin/useDeleteConfirm";
 import { Badge, Button, buttonClasses, ConfirmDialog, ErrorBanner, Page, PageHeader, SearchInput } from "@/components";
-import { describeError } from "@/lib/errors";
 import { useSearchText } from "@/lib/search-text";
 import { useDocumentTitle } from "@/lib/title";
 import { useAssignableAgents, useDeleteMacro, useMacros } from "./api";
@@ -27,22 +26,9 @@ export function MacrosPage() {
   const macros = useMacros();
   const agents = useAssignableAgents();
   const remove = useDeleteMacro();
-  const [doomed, setDoomed] = useState<Macro>();
-  const [deleteError, setDeleteError] = useState<string>();
+  const deletion = useDeleteConfirm({ remove: remove.mutateAsync, onDeleted: (item) => setNotice(t("deleted", { name: item.name })) });
   const [notice, setNotice] = useState<string>();
   const shown = useMemo(() => filterMacros(macros.data ?? [], search.q ?? ""), [macros.data, search.q]);
-
-  const confirmDelete = async () => {
-    if (!doomed) return;
-    setDeleteError(undefined);
-    try {
-      await remove.mutateAsync(doomed);
-      setNotice(t("deleted", { name: doomed.name }));
-      setDoomed(undefined);
-    } catch (error) {
-      setDeleteError(describeError(error, tc));
-    }
-  };
 
   return (
     <Page width="wide">
@@ -94,10 +80,7 @@ export function MacrosPage() {
                       variant="ghost"
                       size="sm"
                       aria-label={t("deleteNamed", { name: macro.name })}
-                      onClick={() => {
-                        setDeleteError(undefined);
-                        setDoomed(macro);
-                      }}
+                      onClick={() => deletion.ask(macro)}
                     >
                       {t("delete")}
                     </Button>
@@ -109,16 +92,12 @@ export function MacrosPage() {
         )}
       </ListStates>
       <ConfirmDialog
-        open={doomed !== undefined}
-        onClose={() => setDoomed(undefined)}
-        onConfirm={() => void confirmDelete()}
-        title={t("confirmDeleteTitle", { name: doomed?.name ?? "" })}
+        {...deletion.dialog}
+        title={t("confirmDeleteTitle", { name: deletion.doomed?.name ?? "" })}
         description={t("confirmDeleteBody")}
         cancelLabel={tc("common.cancel")}
         confirmLabel={t("delete")}
         pendingLabel={t("deleting")}
-        pending={remove.isPending}
-        error={deleteError}
       />
     </Page>
   );
