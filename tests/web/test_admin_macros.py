@@ -7,7 +7,9 @@ with confirmation, and agents kept out. Screenshots of the list, the editor, an 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,12 +24,14 @@ from helpdesk.v1 import macro_pb2, macro_service_pb2, ticket_pb2, ticket_service
 from server.core.context import Role
 from tests.web.conftest import ARTIFACTS, Account, OpenTab, sign_in
 from tests.web.test_admin_settings import sign_in_pt
-from tests.web.test_pages import check_page
+from tests.web.test_pages import DOCS_SCREENSHOTS, check_page
 from tests.web.test_workspace import open_ticket, user_id
 
 pytestmark = pytest.mark.slow
 
 MakeAccount = Callable[..., Awaitable[Account]]
+# The README shows this one (docs/screenshots/), refreshed by `make screenshots`.
+README_SHOT = "admin-macro-edit-1440x900-light"
 
 
 async def create_macro(
@@ -204,7 +208,9 @@ async def test_the_apis_field_errors_sit_at_their_steps_in_portuguese_and_a_stal
     await expect(body).to_have_value("Olá {{customer.first_name}}, pode enviar o comprovante?")
     await conflict.get_by_role("button", name="Manter minhas alterações").click()
     await expect(conflict).to_have_count(0)
-    await page.get_by_role("button", name="Salvar alterações").click()
+    # Saved from the keyboard, while typing.
+    await body.focus()
+    await page.keyboard.press("Control+s")
     await expect(page.get_by_role("status").filter(has_text="Salvo.")).to_be_visible()
     stored = await admin.client.macros.GetMacro(macro_service_pb2.GetMacroRequest(id=macro.id))
     assert stored.actions[0].add_message.body == "Olá {{customer.first_name}}, pode enviar o comprovante?"
@@ -274,7 +280,7 @@ async def test_an_admin_finds_and_deletes_a_macro_after_confirming_and_agents_ar
 # Two pages and their states at three sizes each, with axe: longer than the default limit on a busy machine.
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-async def test_the_macro_pages_pass_axe_fit_every_size_and_screenshot(
+async def test_the_macro_pages_pass_axe_fit_every_size_and_screenshots(
     scheme: str, open_tab: OpenTab, accounts: MakeAccount, axe_script: Path
 ) -> None:
     admin = await accounts(Role.ADMIN, display_name="Ada Admin")
@@ -339,4 +345,6 @@ async def test_the_macro_pages_pass_axe_fit_every_size_and_screenshot(
     await expect(sections.get_by_role("button", name="Admin sections: Macros")).to_have_attribute(
         "aria-expanded", "false"
     )
+    if os.environ.get("HELPDESK_SCREENSHOTS_TO_DOCS") and README_SHOT.endswith(scheme):
+        shutil.copy(ARTIFACTS / "screenshots" / f"{README_SHOT}.png", DOCS_SCREENSHOTS / f"{README_SHOT}.png")
     assert not problems, json.dumps(problems, indent=2)

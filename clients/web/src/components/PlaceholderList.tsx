@@ -2,7 +2,6 @@
 // inserts it at the cursor, with what it stands for. Imported by path: only lazy staff pages use it.
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
-import { cx } from "@/lib/cx";
 import { registerTranslations } from "@/lib/i18n";
 
 registerTranslations("placeholders", {
@@ -42,8 +41,7 @@ export function restoreCursor(area: HTMLTextAreaElement | null, cursor: number):
   });
 }
 
-/** `columns={2}` lays them out in two columns from sm up (under a wide text box, where one column is a long strip). */
-export function PlaceholderList({ insertLabel, onInsert, hint, columns = 1 }: { insertLabel: (token: string) => string; onInsert: (placeholder: Placeholder) => void; hint?: string; columns?: 1 | 2 }) {
+export function PlaceholderList({ insertLabel, onInsert, hint }: { insertLabel: (token: string) => string; onInsert: (placeholder: Placeholder) => void; hint?: string }) {
   const { t } = useTranslation("placeholders");
   const headingId = useId();
   return (
@@ -52,7 +50,7 @@ export function PlaceholderList({ insertLabel, onInsert, hint, columns = 1 }: { 
         {t("heading")}
       </h3>
       <p className="text-xs text-muted">{hint ?? t("hint")}</p>
-      <ul className={cx("grid gap-1", columns === 2 && "sm:grid-cols-2 sm:gap-x-4")}>
+      <ul className="flex flex-col gap-1">
         {PLACEHOLDERS.map((placeholder) => (
           <li key={placeholder} className="flex flex-wrap items-center gap-x-2 text-xs">
             <button type="button" aria-label={insertLabel(`{{${placeholder}}}`)} className="inline-flex min-h-6 items-center rounded-md bg-subtle px-1.5 font-mono text-fg hover:bg-accent-soft" onClick={() => onInsert(placeholder)}>

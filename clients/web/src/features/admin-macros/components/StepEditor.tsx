@@ -96,13 +96,12 @@ export function StepEditor({
               id={id("body")}
               ref={body}
               label={ofStep(step.kind === "note" ? t("editor.bodyNote") : t("editor.bodyReply"))}
-              hint={t("editor.bodyHint")}
               rows={4}
               value={step.body}
               error={error("body")}
               onChange={(event) => onChange({ body: event.target.value }, "body")}
             />
-            <PlaceholderList columns={2} insertLabel={(token) => t("editor.insert", { placeholder: token, n })} onInsert={insert} />
+            <PlaceholderList insertLabel={(token) => t("editor.insert", { placeholder: token, n })} onInsert={insert} />
           </>
         ) : null}
         {step.kind === "status" ? (
