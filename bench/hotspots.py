@@ -33,6 +33,7 @@ from bench.echo_server import EchoServer
 from bench.measure import measure
 from bench.probe import ServedTarget
 from bench.profile import LoadProfile
+from bench.results_dir import choose_results_dir
 from bench.scenarios import Target, get_scenario
 from bench.stack import HelpdeskStack
 
@@ -97,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     scenarios = [get_scenario(name.strip()) for name in args.scenarios.split(",") if name.strip()]
     server_env = dict(item.split("=", 1) for item in args.server_env)
     args.out.mkdir(parents=True, exist_ok=True)
+    # The scenarios' notes (seeding times, query plans) of a profiled run are no bench figures.
+    choose_results_dir(args.out)
     callgrind = args.tool == "callgrind"
     prefix: list[str] = []
     if callgrind:
