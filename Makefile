@@ -106,7 +106,7 @@ test: browser-deps web-deps web web-check docs lint typecheck check-generated br
 
 # Runs the end-to-end suite's screenshot pass and copies the README's few into docs/screenshots/.
 screenshots: $(STAMP) browser-deps web-deps web
-	HELPDESK_SCREENSHOTS_TO_DOCS=1 $(VENV)/bin/pytest tests/web -q -k screenshots
+	HELPDESK_SCREENSHOTS_TO_DOCS=1 $(VENV)/bin/pytest tests/web -q -k screenshot
 
 # Debian's Chromium for the real-browser tests (tests/clients/browser); Playwright only drives it
 # (its own browser download is not used). Needs root, as on CI; a no-op when already installed.

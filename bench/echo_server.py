@@ -12,6 +12,7 @@ import asyncio
 import select
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Literal
 
@@ -57,9 +58,19 @@ def main(argv: list[str] | None = None) -> None:
 class EchoServer:
     """The echo server running as a child process, for the harness."""
 
-    def __init__(self, *, loop: EventLoop, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        *,
+        loop: EventLoop,
+        host: str = "127.0.0.1",
+        prefix: Sequence[str] = (),
+        ready_timeout_s: float = _READY_TIMEOUT_S,
+    ) -> None:
         self.loop = loop
         self._host = host
+        # A command the server runs under (valgrind, for bench.hotspots).
+        self._prefix = list(prefix)
+        self._ready_timeout_s = ready_timeout_s
         self._process: subprocess.Popen[str] | None = None
         self._address = ""
 
@@ -82,14 +93,14 @@ class EchoServer:
     def start(self) -> None:
         """Starts the process and waits until it listens."""
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bench.echo_server", "--host", self._host, "--loop", self.loop],
+            [*self._prefix, sys.executable, "-m", "bench.echo_server", "--host", self._host, "--loop", self.loop],
             cwd=_REPO_ROOT,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             text=True,
         )
         assert self._process.stdout is not None
-        line = _read_line(self._process.stdout, timeout_s=_READY_TIMEOUT_S)
+        line = _read_line(self._process.stdout, timeout_s=self._ready_timeout_s)
         if not line.startswith("LISTENING "):
             self.stop()
             raise RuntimeError(f"the echo server did not start (said {line!r})")

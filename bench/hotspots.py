@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import re
 import shutil
 import subprocess
@@ -27,9 +28,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.echo_server import EchoServer
 from bench.measure import measure
+from bench.probe import ServedTarget
 from bench.profile import LoadProfile
-from bench.scenarios import BASELINE, Target, get_scenario
+from bench.scenarios import Target, get_scenario
 from bench.stack import HelpdeskStack
 
 # Valgrind's server starts slowly (imports run ~20x slower even uninstrumented).
@@ -76,7 +79,7 @@ def _callgrind(control: str, pid: int, *args: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Profiles each named scenario for one window; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m bench.hotspots", description=__doc__.splitlines()[0])
-    parser.add_argument("--scenarios", required=True, help="comma-separated scenario names (not echo)")
+    parser.add_argument("--scenarios", required=True, help="comma-separated scenario names (echo: the baseline)")
     parser.add_argument("--tool", choices=["py-spy", "callgrind"], default="py-spy")
     parser.add_argument("--duration", type=float, default=15.0, help="profiled seconds per scenario")
     parser.add_argument("--warmup", type=float, default=3.0, help="unprofiled seconds before the window")
@@ -91,8 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     scenarios = [get_scenario(name.strip()) for name in args.scenarios.split(",") if name.strip()]
-    if any(s is BASELINE or s.target is not Target.HELPDESK for s in scenarios):
-        parser.error("profile Helpdesk scenarios (the echo server is not profiled)")
     server_env = dict(item.split("=", 1) for item in args.server_env)
     args.out.mkdir(parents=True, exist_ok=True)
     callgrind = args.tool == "callgrind"
@@ -104,13 +105,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--instr-atstart=no",
             f"--callgrind-out-file={args.out}/callgrind.%p",
         ]
-    stack = HelpdeskStack(
-        server_env=server_env,
-        server_prefix=prefix,
-        ready_timeout_s=_CALLGRIND_READY_TIMEOUT_S if callgrind else 60.0,
-    )
-    stack.start()
-    try:
+    ready_timeout_s = _CALLGRIND_READY_TIMEOUT_S if callgrind else 60.0
+    with contextlib.ExitStack() as cleanup:
+        targets: dict[Target, HelpdeskStack | EchoServer] = {}
+        if any(s.target is Target.HELPDESK for s in scenarios):
+            stack = HelpdeskStack(server_env=server_env, server_prefix=prefix, ready_timeout_s=ready_timeout_s)
+            stack.start()
+            cleanup.callback(stack.stop)
+            targets[Target.HELPDESK] = stack
+        if any(s.target is Target.ECHO for s in scenarios):
+            # The baseline, profiled the same way: its instructions per call are the floor.
+            echo = EchoServer(loop="uvloop", prefix=prefix, ready_timeout_s=ready_timeout_s)
+            echo.start()
+            cleanup.callback(echo.stop)
+            targets[Target.ECHO] = echo
         for scenario in scenarios:
             profile = LoadProfile(
                 concurrency=args.concurrency or (8 if callgrind else scenario.profile.concurrency),
@@ -119,16 +127,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 duration_s=args.duration,
                 call_timeout_s=60.0 if callgrind else scenario.profile.call_timeout_s,
             )
+            target = targets[scenario.target]
             if callgrind:
-                _profile_callgrind(stack, scenario.name, profile, args.out)
+                _profile_callgrind(target, scenario.name, profile, args.out)
             else:
-                _profile_py_spy(stack, scenario.name, profile, args)
-    finally:
-        stack.stop()
+                _profile_py_spy(target, scenario.name, profile, args)
     return 0
 
 
-def _profile_py_spy(stack: HelpdeskStack, name: str, profile: LoadProfile, args: argparse.Namespace) -> None:
+def _profile_py_spy(stack: ServedTarget, name: str, profile: LoadProfile, args: argparse.Namespace) -> None:
     py_spy = _tool("py-spy", args.py_spy)
     out = args.out / f"{name}.collapsed"
     command = [py_spy, "record", "--pid", str(stack.server_pid), "--rate", str(args.rate)]
@@ -152,7 +159,7 @@ def _profile_py_spy(stack: HelpdeskStack, name: str, profile: LoadProfile, args:
         print(f"collapsed stacks: {out}\n")
 
 
-def _profile_callgrind(stack: HelpdeskStack, name: str, profile: LoadProfile, out: Path) -> None:
+def _profile_callgrind(stack: ServedTarget, name: str, profile: LoadProfile, out: Path) -> None:
     control = _tool("callgrind_control", None)
     pid = stack.server_pid
     # Instrumentation on for setup and warm-up (the code paths get translated), counters zeroed at

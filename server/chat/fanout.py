@@ -80,7 +80,8 @@ class ChatFanout:
         self._wakeups = ChatWakeups(settings.redis_url, origin=uuid.uuid4().hex[:12])
         self._listener: WakeupListener | None = None
         self._feeds: dict[uuid.UUID, _ChatFeed] = {}
-        self._queue_watchers: set[Subscription] = set()
+        # Queue watchers and whose they are: an agent's own-chats wake-ups go to that agent's only.
+        self._queue_watchers: dict[Subscription, uuid.UUID] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._poll_now = asyncio.Event()
         # Stream set-ups, replays and repairs share half of the connection pool: a reconnect storm
@@ -186,14 +187,14 @@ class ChatFanout:
             self._release(feed, subscription)
 
     @contextlib.asynccontextmanager
-    async def watch_queue(self) -> AsyncIterator[Subscription]:
-        """A subscription to queue changes (chats added and removed) and resync requests."""
+    async def watch_queue(self, user_id: uuid.UUID) -> AsyncIterator[Subscription]:
+        """A subscription to queue changes, to changes of `user_id`'s own chats, and to resync requests."""
         subscription = Subscription(capacity=self._settings.chat_stream_buffer)
-        self._queue_watchers.add(subscription)
+        self._queue_watchers[subscription] = user_id
         try:
             yield subscription
         finally:
-            self._queue_watchers.discard(subscription)
+            self._queue_watchers.pop(subscription, None)
 
     async def _init_feed(self, feed: _ChatFeed) -> None:
         # Subscribe first, then read where the chat stands: nothing committed in between is missed.
@@ -258,8 +259,9 @@ class ChatFanout:
         self._start_repair(feed)
 
     def _dispatch_queue_event(self, event: object) -> None:
-        for watcher in list(self._queue_watchers):
-            watcher.offer(event)
+        for watcher, user_id in list(self._queue_watchers.items()):
+            if not isinstance(event, MyChatsChanged) or user_id in event.agent_ids:
+                watcher.offer(event)
 
     def _start_repair(self, feed: _ChatFeed) -> None:
         if feed.repair is None:

@@ -56,7 +56,7 @@ class ChatQueue:
                     yield event
 
     async def _watch(self, principal: Principal) -> AsyncGenerator[chat_event_pb2.QueueEvent]:
-        async with self._fanout.watch_queue() as subscription:
+        async with self._fanout.watch_queue(principal.user_id) as subscription:
             waiting, snapshot = await self._snapshot()
             yield snapshot
             mine = await self._my_chats(principal)

@@ -253,10 +253,12 @@ async def test_transfer_hands_the_chat_to_another_agent_with_its_history(
     await expect(chat.get_by_role("status")).to_contain_text(f"Transferred to {bruno.display_name}.")
     await expect(chat.get_by_role("textbox", name="Message")).to_have_count(0)
 
-    # Bruno gets it in his list at once (no reload, no polling), opens it with the history, and answers.
-    await bruno_list.get_by_role("button", name=re.compile(customer.display_name)).click()
+    # Bruno's console shows it at once (no reload, no polling): in his list, and open with its history.
+    in_list = bruno_list.get_by_role("button", name=re.compile(customer.display_name))
+    await expect(in_list).to_be_visible()
     theirs = pane(bruno_page, customer)
     await expect(messages_in(theirs)).to_have_count(1)
+    await in_list.click()
     await theirs.get_by_role("textbox", name="Message").fill("Bruno here, refund on its way.")
     await theirs.get_by_role("textbox", name="Message").press("Enter")
     await expect(messages_in(chat)).to_have_count(2)  # Ana's pane still follows the conversation

@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import grpc.aio
 import pytest
 from google.protobuf import field_mask_pb2
 
-from helpdesk.v1 import ticket_change_pb2, ticket_pb2, ticket_service_pb2, ticket_service_pb2_grpc
+from helpdesk.v1 import (
+    privacy_service_pb2,
+    privacy_service_pb2_grpc,
+    retention_policy_pb2,
+    ticket_change_pb2,
+    ticket_pb2,
+    ticket_service_pb2,
+    ticket_service_pb2_grpc,
+)
 from server.app import HelpdeskApp
+from server.privacy.retention import RetentionJob
 from server.settings import Settings
 from tests.server.sla.sla_support import HOUR, FakeClock, SlaStub, make_policy, new_category
 from tests.server.tickets.helpers import Cast, TicketStub, move_to, open_ticket
-from tests.server.tickets.watch_support import MESSAGE_ADDED, UPDATED, Watcher
+from tests.server.tickets.watch_support import DELETED, MESSAGE_ADDED, UPDATED, Watcher
 from tests.support import SignedIn
 
 Request = ticket_service_pb2.WatchTicketsRequest
@@ -217,3 +227,49 @@ async def test_two_replicas_racing_put_each_breached_ticket_in_the_view_once(
         for channel, watcher in watchers:
             await watcher.close()
             await channel.close()
+
+
+async def test_a_breached_ticket_deleted_by_retention_leaves_the_view(
+    app: HelpdeskApp,
+    channel: grpc.aio.Channel,
+    ticket_stub: TicketStub,
+    sla_stub: SlaStub,
+    cast: Cast,
+    clock: FakeClock,
+) -> None:
+    category = new_category()
+    await make_policy(sla_stub, cast.admin, category=category, first_response=HOUR)
+    ticket = await open_ticket(ticket_stub, cast.customer_a, category=category)
+    clock.advance(HOUR + HOUR / 60)
+    await breach_job(app)
+    await move_to(ticket_stub, ticket.id, ticket_pb2.TICKET_STATUS_CLOSED, cast.agent_a)
+    watcher = Watcher(ticket_stub, cast.agent_a, Request(category=category, sla_breached=True))
+    privacy = privacy_service_pb2_grpc.PrivacyServiceStub(channel)
+
+    async def keep_closed_tickets(days: int) -> None:
+        await privacy.UpdateRetentionPolicy(
+            privacy_service_pb2.UpdateRetentionPolicyRequest(
+                retention_policy=retention_policy_pb2.RetentionPolicy(closed_ticket_days=days),
+                update_mask=field_mask_pb2.FieldMask(paths=["closed_ticket_days"]),
+            ),
+            metadata=cast.admin.metadata,
+        )
+
+    try:
+        await watcher.caught_up()
+        await keep_closed_tickets(1)
+        assert app.tickets is not None
+        # Two days on, the retention job deletes it: its deletion is logged as a breached ticket's.
+        job = RetentionJob(
+            database=app.resources.database,
+            changes=app.tickets.live.feed,
+            clock=lambda: datetime.now(UTC) + timedelta(days=2),
+        )
+        done = await job.run_once()
+        assert done is not None
+        assert done.deleted_tickets >= 1
+        (gone,) = await watcher.wait_for(1)
+        assert (gone.kind, gone.ticket_id, gone.matches_filter) == (DELETED, ticket.id, False)
+    finally:
+        await keep_closed_tickets(0)
+        await watcher.close()

@@ -1,6 +1,7 @@
 // The route tree: typed paths and search params, one lazily loaded chunk per page.
 
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirect } from "@tanstack/react-router";
+import { parseMacroListSearch } from "@/features/admin-macros/search";
 import { parseUserListSearch } from "@/features/admin-users/search";
 import { parseAuthSearch } from "@/features/auth/search";
 import { parseArticleListSearch } from "@/features/knowledge-editor/search";
@@ -230,6 +231,32 @@ const adminAssignmentRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin-assignment/AssignmentPage"), "AssignmentPage"),
 });
 
+// Admin settings: macros, written by admins and applied by agents from a ticket (features/admin-macros).
+const adminMacrosRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/admin/macros",
+  beforeLoad: requireRole(Role.ADMIN),
+});
+
+const adminMacroListRoute = createRoute({
+  getParentRoute: () => adminMacrosRoute,
+  path: "/",
+  validateSearch: parseMacroListSearch,
+  component: lazyRouteComponent(() => import("@/features/admin-macros/MacrosPage"), "MacrosPage"),
+});
+
+const adminMacroNewRoute = createRoute({
+  getParentRoute: () => adminMacrosRoute,
+  path: "/new",
+  component: lazyRouteComponent(() => import("@/features/admin-macros/MacroEditorPage"), "NewMacroPage"),
+});
+
+const adminMacroRoute = createRoute({
+  getParentRoute: () => adminMacrosRoute,
+  path: "/$macroId",
+  component: lazyRouteComponent(() => import("@/features/admin-macros/MacroEditorPage"), "MacroEditorPage"),
+});
+
 // Canned responses, managed by agents (their own) and admins (the team's) (features/canned-responses).
 const cannedResponsesRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -281,6 +308,7 @@ const routeTree = rootRoute.addChildren([
   editorRoute.addChildren([editorListRoute, newArticleRoute, editArticleRoute]),
   adminSlaRoute.addChildren([adminSlaListRoute, adminSlaNewRoute, adminSlaPolicyRoute]),
   adminAssignmentRoute,
+  adminMacrosRoute.addChildren([adminMacroListRoute, adminMacroNewRoute, adminMacroRoute]),
   cannedResponsesRoute,
   adminRetentionRoute,
   reportsRoute,

@@ -1,11 +1,14 @@
 // Canned-response placeholders filled in the browser, for a conversation the server cannot render
-// for (a chat with no ticket yet): the same names and rules as server/responses/placeholders.py.
+// for (a chat with no ticket yet) or an example (a macro's preview): the same names and rules as
+// server/responses/placeholders.py.
 
-/** What a conversation without a ticket (a chat) knows for the placeholders; unknown ones stay as written. */
+/** What the caller knows for the placeholders (a chat with no ticket yet: no ticket); unknown ones stay as written. */
 export interface PlaceholderValues {
   customerName?: string;
   customerEmail?: string;
   agentName?: string;
+  ticketNumber?: string;
+  ticketSubject?: string;
 }
 
 // `{{ name }}`, as the server reads it (server/responses/placeholders.py).
@@ -28,6 +31,8 @@ export function fillPlaceholders(body: string, values: PlaceholderValues): strin
     "customer.email": values.customerEmail,
     "agent.name": values.agentName,
     "agent.first_name": values.agentName === undefined ? undefined : firstName(values.agentName),
+    "ticket.number": values.ticketNumber,
+    "ticket.subject": values.ticketSubject,
   };
   return body.replace(PLACEHOLDER, (whole, name: string) => table[name] ?? whole);
 }

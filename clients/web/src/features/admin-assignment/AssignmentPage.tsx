@@ -3,7 +3,9 @@ import { HelpdeskError, type AssignmentSettings } from "@helpdesk/client";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
-import { Button, Card, ErrorBanner, Page, PageHeader, Spinner, TextField } from "@/components";
+import { ConflictChoice } from "@/components/admin/ConflictChoice";
+import { SaveBar } from "@/components/admin/SaveBar";
+import { Card, ErrorBanner, Page, PageHeader, Spinner, TextField } from "@/components";
 import { describeError } from "@/lib/errors";
 import { useDocumentTitle } from "@/lib/title";
 import { useAgentCapacities, useAssignmentSettings, useUpdateAssignmentSettings } from "./api";
@@ -187,17 +189,7 @@ function SettingsForm({ settings, refetch }: { settings: AssignmentSettings; ref
       >
         <h2 className="text-base font-semibold text-fg">{t("settingsTitle")}</h2>
         {conflict ? (
-          <div role="alert" className="flex flex-col gap-3 rounded-lg border border-warning/40 bg-warning-soft px-4 py-3 text-sm text-fg">
-            <p className="font-medium">{t("conflict")}</p>
-            <div className="flex flex-wrap gap-2">
-              <Button size="sm" variant="secondary" onClick={() => void resolveConflict(true)}>
-                {t("keepMine")}
-              </Button>
-              <Button size="sm" variant="ghost" onClick={() => void resolveConflict(false)}>
-                {t("showTheirs")}
-              </Button>
-            </div>
-          </div>
+          <ConflictChoice message={t("conflict")} keepMine={t("keepMine")} takeTheirs={t("showTheirs")} onKeepMine={() => void resolveConflict(true)} onTakeTheirs={() => void resolveConflict(false)} />
         ) : null}
         {banner ? <ErrorBanner>{banner}</ErrorBanner> : null}
         <label className="flex items-center gap-2 text-sm text-fg">
@@ -238,16 +230,7 @@ function SettingsForm({ settings, refetch }: { settings: AssignmentSettings; ref
             onChange={(event) => change({ defaultChatLimit: event.target.value }, "defaultChatLimit")}
           />
         </div>
-        <div className="flex flex-wrap items-center justify-end gap-3">
-          {saved ? (
-            <p role="status" className="text-sm text-success">
-              {t("saved")}
-            </p>
-          ) : null}
-          <Button type="submit" loading={update.isPending}>
-            {t("save")}
-          </Button>
-        </div>
+        <SaveBar saved={saved} savedLabel={t("saved")} label={t("save")} pending={update.isPending} />
       </form>
     </Card>
   );

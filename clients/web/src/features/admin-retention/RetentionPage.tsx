@@ -4,7 +4,9 @@ import { TriangleAlert } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
-import { Button, Card, ErrorBanner, Page, PageHeader, PageSpinner, TextField } from "@/components";
+import { ConflictChoice } from "@/components/admin/ConflictChoice";
+import { SaveBar } from "@/components/admin/SaveBar";
+import { Card, ErrorBanner, Page, PageHeader, PageSpinner, TextField } from "@/components";
 import { describeError, translateViolation } from "@/lib/errors";
 import { formatRelative } from "@/lib/format";
 import { useDocumentTitle } from "@/lib/title";
@@ -129,17 +131,7 @@ function RetentionForm({ policy, refetch }: { policy: RetentionPolicy; refetch: 
       }}
     >
       {conflict ? (
-        <div role="alert" className="flex flex-col gap-3 rounded-lg border border-warning/40 bg-warning-soft px-4 py-3 text-sm text-fg">
-          <p className="font-medium">{t("conflict")}</p>
-          <div className="flex flex-wrap gap-2">
-            <Button size="sm" variant="secondary" onClick={() => void resolveConflict(true)}>
-              {t("keepMine")}
-            </Button>
-            <Button size="sm" variant="ghost" onClick={() => void resolveConflict(false)}>
-              {t("showTheirs")}
-            </Button>
-          </div>
-        </div>
+        <ConflictChoice message={t("conflict")} keepMine={t("keepMine")} takeTheirs={t("showTheirs")} onKeepMine={() => void resolveConflict(true)} onTakeTheirs={() => void resolveConflict(false)} />
       ) : null}
       {banner ? <ErrorBanner>{banner}</ErrorBanner> : null}
       <Card className="flex flex-col gap-6 p-5">
@@ -184,16 +176,7 @@ function RetentionForm({ policy, refetch }: { policy: RetentionPolicy; refetch: 
           {policy.updateTime ? <p>{t("changed", { when: formatRelative(policy.updateTime, i18n.language) })}</p> : null}
         </div>
       </Card>
-      <div className="flex flex-wrap items-center justify-end gap-3">
-        {saved ? (
-          <p role="status" className="text-sm text-success">
-            {t("saved")}
-          </p>
-        ) : null}
-        <Button type="submit" loading={update.isPending}>
-          {t("save")}
-        </Button>
-      </div>
+      <SaveBar saved={saved} savedLabel={t("saved")} label={t("save")} pending={update.isPending} />
     </form>
   );
 }

@@ -1,11 +1,11 @@
-import type { SlaPolicy } from "@helpdesk/client";
 import { Link } from "@tanstack/react-router";
 import { Clock, Plus } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
-import { Badge, buttonClasses, Button, ConfirmDialog, EmptyState, ErrorBanner, Page, PageHeader, Spinner } from "@/components";
-import { describeError } from "@/lib/errors";
+import { ItemList, ItemRow, ListStates } from "@/components/admin/ItemList";
+import { useDeleteConfirm } from "@/components/admin/useDeleteConfirm";
+import { Badge, buttonClasses, Button, ConfirmDialog, ErrorBanner, Page, PageHeader } from "@/components";
 import { useDocumentTitle } from "@/lib/title";
 import { useDeleteSlaPolicy, useSlaPolicies } from "./api";
 import { priorityLabel, targetLabel } from "./labels";
@@ -18,21 +18,8 @@ export function SlaPoliciesPage() {
   useDocumentTitle(t("title"));
   const policies = useSlaPolicies();
   const remove = useDeleteSlaPolicy();
-  const [doomed, setDoomed] = useState<SlaPolicy>();
+  const deletion = useDeleteConfirm({ remove: remove.mutateAsync, onDeleted: (item) => setNotice({ tone: "info", text: t("deleted", { name: item.displayName }) }) });
   const [notice, setNotice] = useState<{ tone: "info" | "danger"; text: string }>();
-  const [deleteError, setDeleteError] = useState<string>();
-
-  const confirmDelete = async () => {
-    if (!doomed) return;
-    setDeleteError(undefined);
-    try {
-      await remove.mutateAsync(doomed);
-      setNotice({ tone: "info", text: t("deleted", { name: doomed.displayName }) });
-      setDoomed(undefined);
-    } catch (error) {
-      setDeleteError(describeError(error, tc));
-    }
-  };
 
   return (
     <Page width="wide">
@@ -52,68 +39,55 @@ export function SlaPoliciesPage() {
           {notice.text}
         </ErrorBanner>
       ) : null}
-      {policies.isPending ? (
-        <div className="flex justify-center py-16">
-          <Spinner size="lg" label={tc("app.loading")} />
-        </div>
-      ) : policies.isError ? (
-        <ErrorBanner onRetry={() => void policies.refetch()}>{`${t("loadFailed")} ${describeError(policies.error, tc)}`}</ErrorBanner>
-      ) : policies.data.length === 0 ? (
-        <EmptyState icon={Clock} title={t("emptyTitle")} body={t("emptyBody")} />
-      ) : (
-        <ul aria-label={t("listLabel")} className="divide-y divide-border rounded-xl border border-border bg-surface shadow-xs">
-          {policies.data.map((policy) => (
-            <li key={policy.id} className="flex flex-col gap-3 px-4 py-3.5 sm:flex-row sm:items-center sm:gap-4 sm:px-5">
-              <div className="min-w-0 flex-1">
-                <div className="flex flex-wrap items-center gap-2">
-                  <span className="font-medium text-fg">{policy.displayName}</span>
-                  <Badge tone="accent">{priorityLabel(policy.priority, t)}</Badge>
-                  <Badge>{policy.category || t("anyCategory")}</Badge>
-                </div>
-                <p className="mt-1 text-sm text-muted">
-                  {t("firstResponseShort", { target: targetLabel(policy.firstResponseTarget, t) })}
-                  {", "}
-                  {t("resolutionShort", { target: targetLabel(policy.resolutionTarget, t) })}
-                  {" · "}
-                  {policy.businessHours ? t("businessHoursIn", { zone: policy.businessHours.timeZone }) : t("aroundTheClock")}
-                </p>
-              </div>
-              <div className="flex shrink-0 gap-2">
-                <Link
-                  to="/admin/sla/$policyId"
-                  params={{ policyId: policy.id }}
-                  aria-label={t("editNamed", { name: policy.displayName })}
-                  className={buttonClasses("secondary", "sm")}
-                >
-                  {t("edit")}
-                </Link>
-                <Button
-                  variant="ghost"
-                  size="sm"
-                  aria-label={t("deleteNamed", { name: policy.displayName })}
-                  onClick={() => {
-                    setDeleteError(undefined);
-                    setDoomed(policy);
-                  }}
-                >
-                  {t("delete")}
-                </Button>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
+      <ListStates query={policies} items={policies.data ?? []} loadFailed={t("loadFailed")} empty={{ icon: Clock, title: t("emptyTitle"), body: t("emptyBody") }}>
+        {(items) => (
+          <ItemList label={t("listLabel")}>
+            {items.map((policy) => (
+              <ItemRow
+                key={policy.id}
+                title={
+                  <>
+                    <span className="font-medium text-fg">{policy.displayName}</span>
+                    <Badge tone="accent">{priorityLabel(policy.priority, t)}</Badge>
+                    <Badge>{policy.category || t("anyCategory")}</Badge>
+                  </>
+                }
+                about={
+                  <p className="mt-1 text-sm text-muted">
+                    {t("firstResponseShort", { target: targetLabel(policy.firstResponseTarget, t) })}
+                    {", "}
+                    {t("resolutionShort", { target: targetLabel(policy.resolutionTarget, t) })}
+                    {" · "}
+                    {policy.businessHours ? t("businessHoursIn", { zone: policy.businessHours.timeZone }) : t("aroundTheClock")}
+                  </p>
+                }
+                actions={
+                  <>
+                    <Link to="/admin/sla/$policyId" params={{ policyId: policy.id }} aria-label={t("editNamed", { name: policy.displayName })} className={buttonClasses("secondary", "sm")}>
+                      {t("edit")}
+                    </Link>
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      aria-label={t("deleteNamed", { name: policy.displayName })}
+                      onClick={() => deletion.ask(policy)}
+                    >
+                      {t("delete")}
+                    </Button>
+                  </>
+                }
+              />
+            ))}
+          </ItemList>
+        )}
+      </ListStates>
       <ConfirmDialog
-        open={doomed !== undefined}
-        onClose={() => setDoomed(undefined)}
-        onConfirm={() => void confirmDelete()}
-        title={t("confirmDeleteTitle", { name: doomed?.displayName ?? "" })}
+        {...deletion.dialog}
+        title={t("confirmDeleteTitle", { name: deletion.doomed?.displayName ?? "" })}
         description={t("confirmDeleteBody")}
         cancelLabel={tc("common.cancel")}
         confirmLabel={t("delete")}
         pendingLabel={t("deleting")}
-        pending={remove.isPending}
-        error={deleteError}
       />
     </Page>
   );

@@ -5,7 +5,9 @@ import { ArrowLeft } from "lucide-react";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
-import { Button, buttonClasses, Card, ErrorBanner, NotFoundOrError, Page, PageHeader, PageSpinner, Select, TextField } from "@/components";
+import { ConflictChoice } from "@/components/admin/ConflictChoice";
+import { SaveBar } from "@/components/admin/SaveBar";
+import { buttonClasses, Card, ErrorBanner, NotFoundOrError, Page, PageHeader, PageSpinner, Select, TextField } from "@/components";
 import { describeError, translateViolation } from "@/lib/errors";
 import { newRequestId } from "@/lib/ids";
 import { PRIORITY_BY_NAME, PRIORITY_NAMES } from "@/lib/ticket-names";
@@ -178,17 +180,7 @@ function SlaPolicyEditor({ loaded }: { loaded?: SlaPolicy }) {
         }}
       >
         {conflict ? (
-          <div role="alert" className="flex flex-col gap-3 rounded-lg border border-warning/40 bg-warning-soft px-4 py-3 text-sm text-fg">
-            <p className="font-medium">{t("editor.conflict")}</p>
-            <div className="flex flex-wrap gap-2">
-              <Button size="sm" variant="secondary" onClick={() => void resolveConflict(true)}>
-                {t("editor.keepMine")}
-              </Button>
-              <Button size="sm" variant="ghost" onClick={() => void resolveConflict(false)}>
-                {t("editor.showTheirs")}
-              </Button>
-            </div>
-          </div>
+          <ConflictChoice message={t("editor.conflict")} keepMine={t("editor.keepMine")} takeTheirs={t("editor.showTheirs")} onKeepMine={() => void resolveConflict(true)} onTakeTheirs={() => void resolveConflict(false)} />
         ) : null}
         {banner ? <ErrorBanner details={banner.details}>{banner.message}</ErrorBanner> : null}
         <Card className="flex flex-col gap-5 p-5">
@@ -236,16 +228,7 @@ function SlaPolicyEditor({ loaded }: { loaded?: SlaPolicy }) {
           </fieldset>
           {draft.businessHours ? <ScheduleFields draft={draft} errors={errors} onChange={change} /> : null}
         </Card>
-        <div className="flex flex-wrap items-center justify-end gap-3">
-          {saved ? (
-            <p role="status" className="text-sm text-success">
-              {t("editor.saved")}
-            </p>
-          ) : null}
-          <Button type="submit" loading={save.isPending}>
-            {loaded ? t("editor.save") : t("editor.create")}
-          </Button>
-        </div>
+        <SaveBar saved={saved} savedLabel={t("editor.saved")} label={loaded ? t("editor.save") : t("editor.create")} pending={save.isPending} />
       </form>
     </Page>
   );

@@ -26,7 +26,7 @@ import { useQueue } from "./hooks/use-queue";
 import { AGENT_CHAT_NAMESPACE } from "./i18n";
 import type { AcceptLoss } from "./model/accept";
 import { titleWithBadge } from "./model/alerts";
-import { closeChat, openChat, paneSlots, shownPanes, unreadCount, type OpenChats } from "./model/panes";
+import { closeChat, newlyMine, openChat, paneSlots, shownPanes, unreadCount, type OpenChats } from "./model/panes";
 import { waitingChats } from "./model/queue";
 
 // The conversation panes (the message list, the composer and its reply tools, the chat stream) load
@@ -76,6 +76,7 @@ function Console({ viewer }: { viewer: User }) {
   useEffect(() => {
     soundOn.current = alerts.sound;
   }, [alerts.sound]);
+  const [open, setOpen] = useState<OpenChats>();
   const { queue, connection } = useQueue(
     () => {
       if (soundOn.current) {
@@ -84,14 +85,20 @@ function Console({ viewer }: { viewer: User }) {
     },
     (chats) => {
       // The stream's list is the newest: a fallback read still under way must not overwrite it.
-      void queryClient.cancelQueries({ queryKey: agentChatKeys.mine }).then(() => queryClient.setQueryData(agentChatKeys.mine, chats));
+      void queryClient.cancelQueries({ queryKey: agentChatKeys.mine }).then(() => {
+        const arrived = newlyMine(queryClient.getQueryData<Chat[]>(agentChatKeys.mine), chats);
+        queryClient.setQueryData(agentChatKeys.mine, chats);
+        if (arrived.length > 0) {
+          // Handed over or assigned to this agent: the chat opens beside the others (not focused).
+          setOpen((current) => (current === undefined ? current : arrived.reduce(openChat, current)));
+        }
+      });
     },
   );
   const waiting = waitingChats(queue).length;
   useDocumentTitle(titleWithBadge(t("title"), waiting, alerts));
 
   const mine = useQuery(myChatsQuery(connection === "live"));
-  const [open, setOpen] = useState<OpenChats>();
   // On arrival the agent's active chats are open.
   if (open === undefined && mine.isSuccess) {
     setOpen(mine.data.reduce<OpenChats>((list, chat) => openChat(list, chat.id), []));

@@ -3,10 +3,11 @@ import { MessageSquareText, Plus } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
-import { Badge, Button, ConfirmDialog, EmptyState, ErrorBanner, Page, PageHeader, SearchInput, Spinner } from "@/components";
+import { ItemList, ItemRow, ListStates } from "@/components/admin/ItemList";
+import { useDeleteConfirm } from "@/components/admin/useDeleteConfirm";
+import { Badge, Button, ConfirmDialog, ErrorBanner, Page, PageHeader, SearchInput } from "@/components";
 import { useSession } from "@/lib/client";
 import { useDebounced } from "@/lib/debounce";
-import { describeError } from "@/lib/errors";
 import { useDocumentTitle } from "@/lib/title";
 import { CannedResponseScope, useDeleteResponse, useManagedResponses } from "./api";
 import { ResponseDialog } from "./components/ResponseDialog";
@@ -26,24 +27,11 @@ export function CannedResponsesPage() {
   const settled = useDebounced(query.trim(), 300);
   const responses = useManagedResponses(settled);
   const remove = useDeleteResponse();
+  const deletion = useDeleteConfirm({ remove: remove.mutateAsync, onDeleted: (item) => setNotice({ tone: "info", text: t("deleted", { title: item.title }) }) });
   const [editing, setEditing] = useState<{ existing?: CannedResponse }>();
-  const [doomed, setDoomed] = useState<CannedResponse>();
-  const [deleteError, setDeleteError] = useState<string>();
   const [notice, setNotice] = useState<{ tone: "info" | "danger"; text: string }>();
 
   const editable = (response: CannedResponse) => (response.scope === CannedResponseScope.SHARED ? admin : response.ownerId === me?.id);
-  const confirmDelete = async () => {
-    if (!doomed) return;
-    setDeleteError(undefined);
-    try {
-      await remove.mutateAsync(doomed);
-      setNotice({ tone: "info", text: t("deleted", { title: doomed.title }) });
-      setDoomed(undefined);
-    } catch (error) {
-      setDeleteError(describeError(error, tc));
-    }
-  };
-
   const rows = responses.data ?? [];
   return (
     <Page width="wide">
@@ -63,50 +51,44 @@ export function CannedResponsesPage() {
           {notice.text}
         </ErrorBanner>
       ) : null}
-      {responses.isPending ? (
-        <div className="flex justify-center py-16">
-          <Spinner size="lg" label={tc("app.loading")} />
-        </div>
-      ) : responses.isError ? (
-        <ErrorBanner onRetry={() => void responses.refetch()}>{`${t("loadFailed")} ${describeError(responses.error, tc)}`}</ErrorBanner>
-      ) : rows.length === 0 ? (
-        settled ? <p className="py-10 text-center text-sm text-muted">{t("noMatch")}</p> : <EmptyState icon={MessageSquareText} title={t("emptyTitle")} body={t("emptyBody")} />
-      ) : (
-        <ul aria-label={t("listLabel")} aria-busy={responses.isFetching || undefined} className="divide-y divide-border rounded-xl border border-border bg-surface shadow-xs">
-          {rows.map((response) => (
-            <li key={response.id} className="flex flex-col gap-3 px-4 py-3.5 sm:flex-row sm:items-start sm:gap-4 sm:px-5">
-              <div className="min-w-0 flex-1">
-                <div className="flex flex-wrap items-center gap-2">
-                  <span className="font-medium text-fg">{response.title}</span>
-                  <Badge tone={response.scope === CannedResponseScope.SHARED ? "accent" : "neutral"}>
-                    {response.scope === CannedResponseScope.SHARED ? t("shared") : t("personal")}
-                  </Badge>
-                  <span className="text-xs text-muted">{t("by", { name: response.authorDisplayName })}</span>
-                </div>
-                <p className="mt-1 line-clamp-2 text-sm whitespace-pre-line text-muted">{response.body}</p>
-              </div>
-              {editable(response) ? (
-                <div className="flex shrink-0 gap-2">
-                  <Button variant="secondary" size="sm" aria-label={t("editNamed", { title: response.title })} onClick={() => setEditing({ existing: response })}>
-                    {t("edit")}
-                  </Button>
-                  <Button
-                    variant="ghost"
-                    size="sm"
-                    aria-label={t("deleteNamed", { title: response.title })}
-                    onClick={() => {
-                      setDeleteError(undefined);
-                      setDoomed(response);
-                    }}
-                  >
-                    {t("delete")}
-                  </Button>
-                </div>
-              ) : null}
-            </li>
-          ))}
-        </ul>
-      )}
+      <ListStates query={responses} items={rows} loadFailed={t("loadFailed")} empty={settled ? { noMatch: t("noMatch") } : { icon: MessageSquareText, title: t("emptyTitle"), body: t("emptyBody") }}>
+        {(items) => (
+          <ItemList label={t("listLabel")} busy={responses.isFetching}>
+            {items.map((response) => (
+              <ItemRow
+                key={response.id}
+                title={
+                  <>
+                    <span className="font-medium text-fg">{response.title}</span>
+                    <Badge tone={response.scope === CannedResponseScope.SHARED ? "accent" : "neutral"}>
+                      {response.scope === CannedResponseScope.SHARED ? t("shared") : t("personal")}
+                    </Badge>
+                    <span className="text-xs text-muted">{t("by", { name: response.authorDisplayName })}</span>
+                  </>
+                }
+                about={<p className="mt-1 line-clamp-2 text-sm whitespace-pre-line text-muted">{response.body}</p>}
+                actions={
+                  editable(response) ? (
+                    <>
+                      <Button variant="secondary" size="sm" aria-label={t("editNamed", { title: response.title })} onClick={() => setEditing({ existing: response })}>
+                        {t("edit")}
+                      </Button>
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        aria-label={t("deleteNamed", { title: response.title })}
+                        onClick={() => deletion.ask(response)}
+                      >
+                        {t("delete")}
+                      </Button>
+                    </>
+                  ) : undefined
+                }
+              />
+            ))}
+          </ItemList>
+        )}
+      </ListStates>
       <ResponseDialog
         open={editing !== undefined}
         existing={editing?.existing}
@@ -122,16 +104,12 @@ export function CannedResponsesPage() {
         }}
       />
       <ConfirmDialog
-        open={doomed !== undefined}
-        onClose={() => setDoomed(undefined)}
-        onConfirm={() => void confirmDelete()}
-        title={t("confirmDeleteTitle", { title: doomed?.title ?? "" })}
+        {...deletion.dialog}
+        title={t("confirmDeleteTitle", { title: deletion.doomed?.title ?? "" })}
         description={t("confirmDeleteBody")}
         cancelLabel={tc("common.cancel")}
         confirmLabel={t("delete")}
         pendingLabel={t("deleting")}
-        pending={remove.isPending}
-        error={deleteError}
       />
     </Page>
   );

@@ -56,6 +56,4 @@ export function useDeleteResponse() {
   });
 }
 
-/** The placeholders a body may use (CannedResponse in the contract), in the order the help lists them. */
-export const PLACEHOLDERS = ["customer.first_name", "customer.name", "customer.email", "ticket.number", "ticket.subject", "agent.first_name", "agent.name"] as const;
 export { CannedResponseScope };

@@ -3,10 +3,15 @@
 
 import { PRIORITY_NAMES, STATUS_NAMES, pickNames, type PriorityName, type StatusName } from "@/lib/ticket-names";
 
-export const VIEWS = ["mine", "unassigned", "open", "waiting", "resolved"] as const;
+export const VIEWS = ["mine", "unassigned", "open", "breached", "waiting", "resolved"] as const;
 export type ViewName = (typeof VIEWS)[number];
-export const SORTS = ["priority", "updated", "created"] as const;
+export const SORTS = ["priority", "due", "updated", "created"] as const;
 export type SortName = (typeof SORTS)[number];
+
+/** A view's own sort, kept out of the URL: breached tickets by the next due time, the others by priority. */
+export function defaultSort(view: ViewName | undefined): SortName {
+  return view === "breached" ? "due" : "priority";
+}
 
 export interface WorkspaceSearch {
   /** Unset: "mine" (kept out of the URL). */
@@ -60,12 +65,7 @@ export function parseWorkspaceSearch(raw: Record<string, unknown>): WorkspaceSea
   const q = text(raw.q, 200);
   if (q) search.q = q;
   const sort = SORTS.find((name) => name === raw.sort);
-  if (sort && sort !== "priority") search.sort = sort;
+  if (sort && sort !== defaultSort(search.view)) search.sort = sort;
   return search;
-}
-
-/** Whether any filter narrows the view (so "clear filters" has something to clear). */
-export function hasFreeFilters(search: WorkspaceSearch): boolean {
-  return Boolean(search.status || search.priority || search.assignee || search.tag || search.category || search.from || search.to || search.q);
 }
 

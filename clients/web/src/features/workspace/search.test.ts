@@ -7,8 +7,17 @@ import { compareTickets, hasFreeFilters, matchesQuery, parseWorkspaceSearch, tic
 const ME = "11111111-1111-1111-1111-111111111111";
 const OTHER = "22222222-2222-2222-2222-222222222222";
 
-function ticket(fields: Partial<{ id: string; status: TicketStatus; priority: TicketPriority; assigneeId: string; tags: string[]; category: string; created: Date; updated: Date; number: number }>) {
+type Sla = Partial<{ firstResponseDue: Date; firstResponded: Date; resolutionDue: Date; firstResponseBreached: boolean; resolutionBreached: boolean; slaPaused: boolean }>;
+
+function ticket(fields: Partial<{ id: string; status: TicketStatus; priority: TicketPriority; assigneeId: string; tags: string[]; category: string; created: Date; updated: Date; number: number }> & Sla) {
+  const stamp = (date: Date | undefined) => (date ? timestampFromDate(date) : undefined);
   return create(TicketSchema, {
+    firstResponseDueTime: stamp(fields.firstResponseDue),
+    firstResponseTime: stamp(fields.firstResponded),
+    resolutionDueTime: stamp(fields.resolutionDue),
+    firstResponseBreached: fields.firstResponseBreached ?? false,
+    resolutionBreached: fields.resolutionBreached ?? false,
+    slaPaused: fields.slaPaused ?? false,
     id: fields.id ?? "a",
     number: fields.number ?? 1,
     status: fields.status ?? TicketStatus.OPEN,
@@ -27,6 +36,12 @@ describe("parseWorkspaceSearch", () => {
     expect(
       parseWorkspaceSearch({ view: "waiting", status: "resolved,open", priority: ["urgent"], assignee: OTHER, tag: "Refund", category: "billing", from: "2026-12-01", to: "2026-12-07", q: " card ", sort: "updated" }),
     ).toEqual({ view: "waiting", status: ["open", "resolved"], priority: ["urgent"], assignee: OTHER, tag: "refund", category: "billing", from: "2026-12-01", to: "2026-12-07", q: "card", sort: "updated" });
+  });
+
+  it("keeps each view's own sort out of the URL: due soonest for breached tickets", () => {
+    expect(parseWorkspaceSearch({ view: "breached", sort: "due" })).toEqual({ view: "breached" });
+    expect(parseWorkspaceSearch({ view: "breached", sort: "priority" })).toEqual({ view: "breached", sort: "priority" });
+    expect(parseWorkspaceSearch({ view: "open", sort: "due" })).toEqual({ view: "open", sort: "due" });
   });
 
   it("drops what it does not understand instead of failing the page", () => {
@@ -51,6 +66,15 @@ describe("ticketQuery", () => {
     expect(custom.statuses).toEqual([TicketStatus.CLOSED]);
     expect(custom.assigneeId).toBe(OTHER);
     expect(custom.orderBy).toBe("update_time desc");
+  });
+
+  it("asks for the unresolved breached tickets, due soonest first", () => {
+    const breached = ticketQuery({ view: "breached" });
+    expect(breached.slaBreached).toBe(true);
+    expect(breached.statuses).toEqual([TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER]);
+    expect(breached.orderBy).toBe("due_time");
+    expect(ticketQuery({ view: "breached", sort: "updated" }).orderBy).toBe("update_time desc");
+    expect(ticketQuery({ view: "open" }).slaBreached).toBe(false);
   });
 
   it("makes the date range whole local days", () => {
@@ -78,6 +102,28 @@ describe("matchesQuery", () => {
     expect(matchesQuery(ticket({ created: new Date(2026, 11, 6, 0, 0) }), december, ME)).toBe(false);
     expect(matchesQuery(ticket({}), ticketQuery({ view: "open", q: "refund" }), ME)).toBe("unknown");
     expect(matchesQuery(ticket({ status: TicketStatus.CLOSED }), ticketQuery({ view: "open", q: "refund" }), ME)).toBe(false);
+  });
+});
+
+describe("the breached view", () => {
+  it("takes a ticket live once either target breached, and lets it go once resolved", () => {
+    const breached = ticketQuery({ view: "breached" });
+    expect(matchesQuery(ticket({}), breached, ME)).toBe(false);
+    expect(matchesQuery(ticket({ firstResponseBreached: true }), breached, ME)).toBe(true);
+    expect(matchesQuery(ticket({ resolutionBreached: true, status: TicketStatus.WAITING_ON_CUSTOMER }), breached, ME)).toBe(true);
+    expect(matchesQuery(ticket({ firstResponseBreached: true, status: TicketStatus.RESOLVED }), breached, ME)).toBe(false);
+  });
+
+  it("orders due soonest like the server: the earliest pending due time, stopped clocks and no SLA last", () => {
+    const at = (hour: number) => new Date(2026, 11, 5, hour);
+    const overdue = ticket({ id: "d", firstResponseDue: at(8), resolutionDue: at(16) });
+    // Answered: the resolution is what is pending.
+    const answered = ticket({ id: "c", firstResponseDue: at(7), firstResponded: at(7), resolutionDue: at(12) });
+    const soon = ticket({ id: "b", firstResponseDue: at(10), resolutionDue: at(18) });
+    const paused = ticket({ id: "a", firstResponseDue: at(6), resolutionDue: at(9), slaPaused: true });
+    const none = ticket({ id: "0" });
+    const sorted = [none, paused, soon, answered, overdue].sort((a, b) => compareTickets(a, b, "due_time"));
+    expect(sorted.map((t) => t.id)).toEqual(["d", "b", "c", "0", "a"]);
   });
 });
 

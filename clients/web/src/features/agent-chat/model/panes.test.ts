@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { ChatMessageSchema, ChatSchema } from "@helpdesk/client";
 import { describe, expect, it } from "vitest";
 import { EMPTY_TIMELINE, mergeMessages } from "@/lib/chat/timeline";
-import { closeChat, openChat, paneSlots, shownPanes, unreadCount, type OpenChats } from "./panes";
+import { closeChat, newlyMine, openChat, paneSlots, shownPanes, unreadCount, type OpenChats } from "./panes";
 
 const opened = (...ids: string[]): OpenChats => ids.reduce<OpenChats>((open, id) => openChat(open, id), []);
 const idsOf = (open: OpenChats): string[] => open.map((entry) => entry.id);
@@ -45,5 +45,18 @@ describe("open chats", () => {
     // A timeline still missing messages is not trusted.
     expect(unreadCount(chat, mergeMessages(EMPTY_TIMELINE, [message(1, "cu")]), "me")).toBe(3);
     expect(unreadCount({ ...chat, agentLastReadSeq: 9 }, undefined, "me")).toBe(0);
+  });
+});
+
+describe("newlyMine", () => {
+  const chat = (id: string) => create(ChatSchema, { id });
+
+  it("names the chats the agent's list gained, in the list's order", () => {
+    expect(newlyMine([chat("a")], [chat("a"), chat("c"), chat("b")])).toEqual(["c", "b"]);
+    expect(newlyMine([chat("a"), chat("b")], [chat("b")])).toEqual([]);
+  });
+
+  it("names none when there was no list before (the console just opened)", () => {
+    expect(newlyMine(undefined, [chat("a")])).toEqual([]);
   });
 });

@@ -20,6 +20,18 @@ export function openChat(open: OpenChats, chatId: string): OpenChats {
   return open.map((entry, index) => (index === at ? { id: chatId, focus: top + 1 } : entry));
 }
 
+/**
+ * The chats in the agent's new list that the previous one lacked (transferred or assigned to them,
+ * or accepted elsewhere by them); none while there was no previous list (the console just opened).
+ */
+export function newlyMine(before: readonly Chat[] | undefined, after: readonly Chat[]): string[] {
+  if (before === undefined) {
+    return [];
+  }
+  const known = new Set(before.map((chat) => chat.id));
+  return after.filter((chat) => !known.has(chat.id)).map((chat) => chat.id);
+}
+
 /** `chatId` closed (its pane goes; the chat itself goes on). */
 export function closeChat(open: OpenChats, chatId: string): OpenChats {
   return open.some((entry) => entry.id === chatId) ? open.filter((entry) => entry.id !== chatId) : open;

@@ -3,9 +3,10 @@ import { HelpdeskError, type CannedResponse } from "@helpdesk/client";
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, Dialog, ErrorBanner, Select, TextArea, TextField } from "@/components";
+import { insertPlaceholder, PlaceholderList, restoreCursor, type Placeholder } from "@/components/PlaceholderList";
 import { describeError, translateViolation } from "@/lib/errors";
 import { newRequestId } from "@/lib/ids";
-import { CannedResponseScope, PLACEHOLDERS, useSaveResponse, type ResponseDraft } from "../api";
+import { CannedResponseScope, useSaveResponse, type ResponseDraft } from "../api";
 
 type Field = "title" | "body";
 
@@ -46,18 +47,11 @@ export function ResponseDialog({
   }, [open, existing, canShare]);
 
   const focus = (field: Field) => document.getElementById(`response-${field}`)?.focus();
-  const insert = (placeholder: string) => {
-    const area = body.current;
-    const token = `{{${placeholder}}}`;
-    const start = area?.selectionStart ?? draft.body.length;
-    const end = area?.selectionEnd ?? draft.body.length;
-    const text = draft.body.slice(0, start) + token + draft.body.slice(end);
+  const insert = (placeholder: Placeholder) => {
+    const { text, cursor } = insertPlaceholder(draft.body, placeholder, body.current);
     setDraft((previous) => ({ ...previous, body: text }));
     setErrors((previous) => ({ ...previous, body: undefined }));
-    requestAnimationFrame(() => {
-      area?.focus();
-      area?.setSelectionRange(start + token.length, start + token.length);
-    });
+    restoreCursor(body.current, cursor);
   };
   const words = (description: string): string => {
     const unknown = /^unknown placeholder '([^']*)'/.exec(description);
@@ -160,27 +154,7 @@ export function ResponseDialog({
             setErrors((previous) => ({ ...previous, body: undefined }));
           }}
         />
-        <section aria-labelledby="response-placeholders" className="flex flex-col gap-2">
-          <h3 id="response-placeholders" className="text-[13px] font-medium text-fg">
-            {t("form.placeholders")}
-          </h3>
-          <p className="text-xs text-muted">{t("form.placeholdersHint")}</p>
-          <ul className="flex flex-col gap-1">
-            {PLACEHOLDERS.map((placeholder) => (
-              <li key={placeholder} className="flex flex-wrap items-center gap-x-2 text-xs">
-                <button
-                  type="button"
-                  aria-label={t("form.insert", { placeholder: `{{${placeholder}}}` })}
-                  className="rounded-md bg-subtle px-1.5 py-0.5 font-mono text-fg hover:bg-accent-soft"
-                  onClick={() => insert(placeholder)}
-                >
-                  {`{{${placeholder}}}`}
-                </button>
-                <span className="text-muted">{t(`placeholder.${placeholder}`)}</span>
-              </li>
-            ))}
-          </ul>
-        </section>
+        <PlaceholderList hint={t("form.placeholdersHint")} insertLabel={(token) => t("form.insert", { placeholder: token })} onInsert={insert} />
       </form>
     </Dialog>
   );

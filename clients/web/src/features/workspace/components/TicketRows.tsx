@@ -90,7 +90,8 @@ export function TicketRows({ tickets, selected, fresh, onToggle, onToggleAll }: 
               <time className="hidden w-24 text-xs text-muted lg:block" title={formatDateTime(ticket.updateTime, i18n.language)}>
                 {formatRelative(ticket.updateTime ?? ticket.createTime, i18n.language)}
               </time>
-              <span className="flex shrink-0 items-center gap-1.5 sm:w-48 sm:justify-end">
+              {/* Wraps rather than spilling over the columns beside it when an SLA chip joins the two badges. */}
+              <span className="flex shrink-0 flex-wrap items-center gap-1.5 sm:w-48 sm:justify-end">
                 <SlaBadge ticket={ticket} className="hidden md:inline" />
                 <PriorityBadge priority={ticket.priority} label={(name) => t(`priority.${name}`)} />
                 <StatusBadge status={ticket.status} label={(name) => t(`status.${name}`)} />

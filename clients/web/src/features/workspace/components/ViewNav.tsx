@@ -1,15 +1,21 @@
 import { Link } from "@tanstack/react-router";
-import { CheckCircle2, Clock, Inbox, Layers, UserRound } from "lucide-react";
+import { AlarmClock, CheckCircle2, Clock, Inbox, Layers, UserRound } from "lucide-react";
+import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { cx } from "@/lib/cx";
 import { formatNumber } from "@/lib/format";
 import { VIEWS, type ViewName } from "../search";
 
-const ICONS = { mine: UserRound, unassigned: Inbox, open: Layers, waiting: Clock, resolved: CheckCircle2 } as const;
+const ICONS = { mine: UserRound, unassigned: Inbox, open: Layers, breached: AlarmClock, waiting: Clock, resolved: CheckCircle2 } as const;
 
-/** The five views with their counts: a column on wide screens, a scrolling row on narrow ones. */
+/** The views with their counts: a column on wide screens, a scrolling row on narrow ones. */
 export function ViewNav({ current, counts }: { current: ViewName; counts: Partial<Record<ViewName, number>> }) {
   const { t, i18n } = useTranslation("workspace");
+  // On a phone the views are a row wider than the screen: the current one is scrolled into sight.
+  const currentRef = useRef<HTMLAnchorElement>(null);
+  useEffect(() => {
+    currentRef.current?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+  }, [current]);
   return (
     <nav aria-label={t("views.label")} className="-mx-4 overflow-x-auto px-4 lg:mx-0 lg:overflow-visible lg:px-0">
       <ul className="flex gap-1 lg:flex-col">
@@ -22,6 +28,7 @@ export function ViewNav({ current, counts }: { current: ViewName; counts: Partia
               <Link
                 to="/agent/tickets"
                 search={view === "mine" ? {} : { view }}
+                ref={active ? currentRef : undefined}
                 aria-current={active ? "page" : undefined}
                 className={cx(
                   "flex h-9 items-center gap-2.5 rounded-lg px-3 text-sm whitespace-nowrap",

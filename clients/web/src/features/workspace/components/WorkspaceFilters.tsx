@@ -6,7 +6,7 @@ import { SearchInput } from "@/components";
 import { useSearchText } from "@/lib/search-text";
 import { CATEGORIES, PRIORITY_NAMES, STATUS_NAMES, type PriorityName, type StatusName } from "@/lib/ticket-names";
 import { useAgents } from "../api";
-import { hasFreeFilters, SORTS, type SortName, type WorkspaceSearch } from "../search";
+import { defaultSort, hasFreeFilters, SORTS, type SortName, type WorkspaceSearch } from "../search";
 
 const route = getRouteApi("/agent/tickets/");
 
@@ -55,7 +55,8 @@ export function WorkspaceFilters() {
           {active > 0 ? t("filters.toggleCount", { count: active }) : t("filters.toggle")}
         </button>
       </div>
-      <div id={gridId} className={`${shown ? "grid" : "hidden"} grid-cols-2 gap-x-3 gap-y-2 sm:grid-cols-4 lg:grid xl:grid-cols-8`}>
+      {/* Four columns at most: eight left a date or "Due soonest" too narrow to read. */}
+      <div id={gridId} className={`${shown ? "grid" : "hidden"} grid-cols-2 gap-x-3 gap-y-2 sm:grid-cols-4 lg:grid`}>
         <Labelled label={t("filters.status")}>
           {(id) => (
             <select id={id} className={control} value={search.status?.[0] ?? ""} onChange={(event) => set({ status: event.target.value ? [event.target.value as StatusName] : undefined })}>
@@ -117,7 +118,7 @@ export function WorkspaceFilters() {
         </Labelled>
         <Labelled label={t("filters.sort")}>
           {(id) => (
-            <select id={id} className={control} value={search.sort ?? "priority"} onChange={(event) => set({ sort: event.target.value === "priority" ? undefined : (event.target.value as SortName) })}>
+            <select id={id} className={control} value={search.sort ?? defaultSort(search.view)} onChange={(event) => set({ sort: event.target.value === defaultSort(search.view) ? undefined : (event.target.value as SortName) })}>
               {SORTS.map((name) => (
                 <option key={name} value={name}>
                   {t(`sort.${name}`)}
