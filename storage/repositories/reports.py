@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import DriverStatement
+from storage.models.reports import NO_AGENT
 
 # `report_ticket_durations.measure`.
 FIRST_RESPONSE, RESOLUTION = 1, 2
@@ -393,6 +394,13 @@ def _columns(rows: Iterable[Sequence[Any]], names: Sequence[str]) -> dict[str, l
     return columns
 
 
+# What the columns a day level sums over hold (`server.reports.fold`).
+_SUMMED: dict[int, dict[str, Any]] = {
+    WHOLE_DESK: {"agent_id": NO_AGENT, "category": "", "priority": 0},
+    PER_AGENT: {"category": "", "priority": 0},
+    PER_CATEGORY: {"agent_id": NO_AGENT, "priority": 0},
+    PER_PRIORITY: {"agent_id": NO_AGENT, "category": ""},
+}
 # The days a report reads, with the bucket each belongs to (`_wanted_days`).
 _WANTED_DAYS = (
     "unnest(CAST(:want_offsets AS smallint[]), CAST(:want_days AS date[]), CAST(:want_buckets AS int[]))"
@@ -724,6 +732,11 @@ class ReportRepository:
             "measures": [measure for _, measure in series],
         }
         where = _where(scope, params).replace(" AND ", " AND r.")
+        # The columns the level sums over hold one value: naming it lets the key's index find the latest day.
+        for name, value in _SUMMED[level].items():
+            if name not in params:
+                where += f" AND r.{name} = :fixed_{name}"
+                params[f"fixed_{name}"] = value
         column = GROUP_COLUMNS[group_by]
         # The level's other group columns hold their one summed value; no breakdown: one series per measure.
         same_group = f" AND r.{column} = k.grp" if group_by else ""
