@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -165,23 +166,31 @@ def _profile_callgrind(stack: ServedTarget, name: str, profile: LoadProfile, out
     # Instrumentation on for setup and warm-up (the code paths get translated), counters zeroed at
     # the window's start and dumped at its end: the dump holds exactly the window's instructions.
     _callgrind(control, pid, "--instr=on")
+    # What the server executes with no calls at all (timers, pings, the poller thread) over as
+    # long a window: subtracted, so that a slow window with few calls does not inflate the figure.
+    _callgrind(control, pid, "--zero")
+    time.sleep(profile.duration_s)
+    _callgrind(control, pid, f"--dump={name}-idle")
+    idle = _last_dump_total(out, pid)
 
     def on_window(edge: str) -> None:
         _callgrind(control, pid, "--zero" if edge == "start" else f"--dump={name}")
 
     result = measure(stack, scenario=name, profile=profile, run=0, role="scenario", on_window=on_window)
     _callgrind(control, pid, "--instr=off")
-    dumps = sorted(out.glob(f"callgrind.{pid}.*"), key=lambda p: p.stat().st_mtime)
-    if not dumps:
-        print(f"== {name}: no callgrind dump found in {out}")
-        return
-    match = _TOTALS.search(dumps[-1].read_text(errors="replace"))
-    instructions = int(match.group(1)) if match else 0
-    per_call = instructions / result.ok_calls if result.ok_calls else float("nan")
+    instructions = _last_dump_total(out, pid)
+    busy = instructions - idle
+    per_call = busy / result.ok_calls if result.ok_calls else float("nan")
     print(
-        f"== {name}: {result.ok_calls} calls, {instructions / 1e9:.3f} G instructions, "
-        f"{per_call / 1e6:.3f} M instructions/call; dump: {dumps[-1]}"
+        f"== {name}: {result.ok_calls} calls, {instructions / 1e9:.3f} G instructions "
+        f"({idle / 1e9:.3f} G idle), {per_call / 1e6:.3f} M instructions/call"
     )
+
+
+def _last_dump_total(out: Path, pid: int) -> int:
+    dumps = sorted(out.glob(f"callgrind.{pid}.*"), key=lambda p: p.stat().st_mtime)
+    match = _TOTALS.search(dumps[-1].read_text(errors="replace")) if dumps else None
+    return int(match.group(1)) if match else 0
 
 
 if __name__ == "__main__":

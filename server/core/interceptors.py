@@ -35,7 +35,7 @@ from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
 from server.core.access import AccessPolicy, AccessRule
-from server.core.call_metadata import client_address, metadata_value
+from server.core.call_metadata import Metadata, client_address, metadata_value
 from server.core.context import CallInfo, Principal, current_principal, set_call, set_principal
 from server.core.errors import (
     DeadlineExceeded,
@@ -141,10 +141,20 @@ class _Method:
 class _Call:
     """The per-call facts kept between entering and leaving a call."""
 
-    __slots__ = ("client_ip", "deadline", "peer", "request_id", "started")
+    __slots__ = ("client_ip", "deadline", "metadata", "peer", "request_id", "started")
 
-    def __init__(self, started: float, peer: str, request_id: str, client_ip: str, deadline: float | None) -> None:
+    def __init__(
+        self,
+        started: float,
+        peer: str,
+        request_id: str,
+        client_ip: str,
+        deadline: float | None,
+        metadata: grpc.aio.Metadata | Metadata | None,
+    ) -> None:
         self.started = started
+        # The request's metadata: grpc builds a new tuple each time it is asked for.
+        self.metadata = metadata
         self.peer = peer
         self.request_id = request_id
         self.client_ip = client_ip
@@ -215,7 +225,7 @@ class ServerInterceptor:
             )
         )
         set_principal(None)
-        call = _Call(time.perf_counter(), peer, request_id, client_ip, _deadline(context))
+        call = _Call(time.perf_counter(), peer, request_id, client_ip, _deadline(context), metadata)
         if method.streaming:
             # Streams answer with headers at once (before counting the call in flight: if the
             # caller is already gone this raises, and nothing would take the count back). Unary
@@ -231,7 +241,7 @@ class ServerInterceptor:
         """Authenticates the caller, charges the rate limits and checks the access rule."""
         rule = method.rule
         if not rule.credential_in_request:
-            header = metadata_value(context.invocation_metadata(), "authorization")
+            header = metadata_value(call.metadata, "authorization")
             if header:
                 # An invalid credential is refused, not ignored.
                 scheme, _, token = header.partition(" ")
