@@ -15,7 +15,12 @@ from bench.scenarios.knowledge import (
     SearchArticlesColdScenario,
     SearchArticlesWarmScenario,
 )
-from bench.scenarios.reports import TicketReportByAgentScenario, TicketReportScenario
+from bench.scenarios.reports import (
+    TicketReportByAgentScenario,
+    TicketReportByAgentWeekScenario,
+    TicketReportScenario,
+    TicketReportWeekScenario,
+)
 from bench.scenarios.tickets import CreateTicketScenario, GetTicketScenario, ListTicketsQueueScenario
 
 BASELINE: Scenario = EchoScenario()
@@ -36,12 +41,21 @@ SCENARIOS: dict[str, Scenario] = {
         SendChatMessageScenario(),
         TicketReportScenario(),
         TicketReportByAgentScenario(),
+        TicketReportWeekScenario(),
+        TicketReportByAgentWeekScenario(),
     )
 }
 
 # Run only when named: their setup seeds a million tickets and folds five million changes (tens of
 # minutes), so the default run (`make bench`) measures the per-call scenarios alone.
-ON_REQUEST: frozenset[str] = frozenset({TicketReportScenario.name, TicketReportByAgentScenario.name})
+ON_REQUEST: frozenset[str] = frozenset(
+    {
+        TicketReportScenario.name,
+        TicketReportByAgentScenario.name,
+        TicketReportWeekScenario.name,
+        TicketReportByAgentWeekScenario.name,
+    }
+)
 
 
 def get_scenario(name: str) -> Scenario:

@@ -13,6 +13,7 @@ Seeding and folding run once per database, under an advisory lock. Times go to
 - `TicketReport`: an administrator's ticket report over the last 90 days in day buckets of
   America/Sao_Paulo, no breakdown (90 points).
 - `TicketReportByAgent`: the same broken down by agent (50 series of 90 points).
+- `TicketReportWeek`, `TicketReportByAgentWeek`: both in week buckets.
 """
 
 from __future__ import annotations
@@ -252,11 +253,11 @@ async def seed_report_desk(database_url: str, *, tickets: int) -> None:
         await engine.dispose()
 
 
-def _request(*, by_agent: bool) -> report_service_pb2.GetTicketReportRequest:
+def _request(*, by_agent: bool, week: bool = False) -> report_service_pb2.GetTicketReportRequest:
     now = datetime.now(UTC)
     query = report_pb2.ReportQuery(
         time_zone="America/Sao_Paulo",
-        bucket=report_pb2.REPORT_BUCKET_DAY,
+        bucket=report_pb2.REPORT_BUCKET_WEEK if week else report_pb2.REPORT_BUCKET_DAY,
         group_by=report_pb2.REPORT_DIMENSION_AGENT if by_agent else report_pb2.REPORT_DIMENSION_UNSPECIFIED,
     )
     query.start_time.FromDatetime(now - timedelta(days=90))
@@ -303,13 +304,14 @@ def _calls(
     metadata: tuple[tuple[str, str], ...],
     *,
     by_agent: bool,
+    week: bool = False,
 ) -> list[CallFn]:
     stubs = [report_service_pb2_grpc.ReportServiceStub(channel) for channel in channels]
 
     def call(caller: int) -> Awaitable[object]:
         # A fresh "last 90 days" each call, as a dashboard refreshing asks.
         return stubs[caller % len(stubs)].GetTicketReport(
-            _request(by_agent=by_agent), metadata=metadata, timeout=call_timeout_s
+            _request(by_agent=by_agent, week=week), metadata=metadata, timeout=call_timeout_s
         )
 
     return [functools.partial(call, caller) for caller in callers]
@@ -343,3 +345,33 @@ class TicketReportByAgentScenario:
         """Seeds and folds (once); every call asks for the last 90 days per agent."""
         metadata = await _prepare(channels, call_timeout_s)
         return _calls(channels, callers, call_timeout_s, metadata, by_agent=True)
+
+
+class TicketReportWeekScenario:
+    """The whole desk's report over the same 90 days in week buckets (14 points)."""
+
+    name = "TicketReportWeek"
+    target = Target.HELPDESK
+    profile = REPORT_PROFILE
+
+    async def setup(
+        self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
+    ) -> list[CallFn]:
+        """Seeds and folds (once); every call asks for the last 90 days by week."""
+        metadata = await _prepare(channels, call_timeout_s)
+        return _calls(channels, callers, call_timeout_s, metadata, by_agent=False, week=True)
+
+
+class TicketReportByAgentWeekScenario:
+    """The same by week, broken down by agent (50 series of 14 points)."""
+
+    name = "TicketReportByAgentWeek"
+    target = Target.HELPDESK
+    profile = REPORT_PROFILE
+
+    async def setup(
+        self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
+    ) -> list[CallFn]:
+        """Seeds and folds (once); every call asks for the last 90 days by week per agent."""
+        metadata = await _prepare(channels, call_timeout_s)
+        return _calls(channels, callers, call_timeout_s, metadata, by_agent=True, week=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from operator import add, sub
 from typing import Any, TypeVar
 
 from domain.roles import Role
@@ -38,14 +39,17 @@ from storage.repositories.reports import (
     FIRST_RESPONSE,
     FOREVER,
     TICKETS_CURSOR,
-    DurationStatsRow,
     Scope,
-    TicketSums,
     rollup_level,
 )
 from storage.unit_of_work import UnitOfWork
 
 P = TypeVar("P")
+DAY = timedelta(days=1)
+# Shaped as TicketSums (bucket, group, six counters) and DurationStatsRow (bucket, group, measure,
+# count, median bin, p90 bin): plain tuples where a report by agent builds thousands.
+SumsRow = tuple[int, Any, int, int, int, int, int, int]
+StatsRow = tuple[int, Any, int, int, int, int]
 
 
 def _scope(principal: Principal, report_range: ReportRange) -> Scope:
@@ -93,7 +97,7 @@ async def _ask_offsets(database: Database, offsets: set[int]) -> None:
 
 async def _counter_sums(
     uow: UnitOfWork, plan: Pieces, *, bounds: Sequence[datetime], group_by: str, scope: Scope
-) -> list[TicketSums]:
+) -> Sequence[SumsRow]:
     """Counter sums per bucket (n+1: after the range, the backlog's changes since) and group value.
 
     The whole days of the plan are one row each of the day rollups; the rest of the range, and
@@ -101,61 +105,111 @@ async def _counter_sums(
     """
     if not plan.days:
         return await uow.reports.ticket_sums(boundaries=bounds, group_by=group_by, scope=scope)
-    first, last = min(day for _, day in plan.days), max(day for _, day in plan.days)
-    offsets = {offset for offset, _ in plan.days}
-    sums: list[TicketSums] = [
-        TicketSums(plan.days[(row.utc_offset, row.day)] + 1, *row[2:])
-        for row in await uow.reports.day_sums(offsets=offsets, first=first, last=last, group_by=group_by, scope=scope)
-        if (row.utc_offset, row.day) in plan.days
-    ]
+    sums: list[SumsRow] = list(
+        await uow.reports.day_sums(  # type: ignore[arg-type]
+            days={key: index + 1 for key, index in plan.days.items()}, group_by=group_by, scope=scope
+        )
+    )
     hours = [*plan.hours, (bounds[-1], FOREVER)]
     sums += await uow.reports.piece_sums(boundaries=bounds, pieces=hours, group_by=group_by, scope=scope)
     return sums
 
 
+def _runs(days: Iterable[tuple[int, date]]) -> list[tuple[int, date, date]]:
+    """Consecutive local days of one UTC offset, as (offset, first, last), from days in time order."""
+    runs: list[tuple[int, date, date]] = []
+    for offset, day in days:
+        if runs and runs[-1][0] == offset and runs[-1][2] + DAY == day:
+            runs[-1] = (offset, runs[-1][1], day)
+        else:
+            runs.append((offset, day, day))
+    return runs
+
+
+def _between(later: tuple[int, list[int]] | None, earlier: tuple[int, list[int]] | None) -> list[int]:
+    """A running histogram minus an earlier one of the same series, indexed by bin."""
+    histogram = [0] * (MAX_BIN + 1)
+    if later is not None:
+        add_into(histogram, *later)
+    if earlier is not None:
+        lo, counts = earlier
+        histogram[lo : lo + len(counts)] = map(sub, histogram[lo : lo + len(counts)], counts)
+    return histogram
+
+
 async def _duration_stats(
     uow: UnitOfWork, plan: Pieces, *, bounds: Sequence[datetime], group_by: str, scope: Scope
-) -> list[DurationStatsRow]:
+) -> Sequence[StatsRow]:
     """Count, median and p90 bins per bucket (0: the whole range), group value and measure.
 
-    From hours alone, the histograms are summed and ranked in PostgreSQL. With days, each whole
-    day is one array row; the arrays (and the hours of the other buckets) are summed and ranked here.
+    From hours alone, the histograms are summed and ranked in PostgreSQL. With days: a bucket of
+    one day reads that day's count and percentile bins, kept with its histogram; a bucket of
+    several consecutive days of one offset (a week), and the range's total, the difference of two
+    running histograms per run of days; a bucket with hours (a day the clocks change, or a week
+    holding one) sums its days' histograms and its hours' bins, here.
     """
     if not plan.days:
         return await uow.reports.duration_stats(boundaries=bounds, group_by=group_by, scope=scope)
     n = len(bounds) - 1
-    first, last = min(day for _, day in plan.days), max(day for _, day in plan.days)
-    offsets = {offset for offset, _ in plan.days}
-    # Per (bucket, group, measure) the histograms to add up: (first bin, counts) pairs.
-    parts: dict[tuple[int, Any, int], list[tuple[int, Sequence[int]]]] = defaultdict(list)
+    by_bucket: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for key, index in sorted(plan.days.items(), key=lambda item: (item[1], item[0][1])):
+        by_bucket[index].append(key)
+    stats = await uow.reports.day_stats(
+        days={key: index + 1 for key, index in plan.days.items()}, group_by=group_by, scope=scope
+    )
+    durations: list[StatsRow] = []
+    # The series (group value, measure) with durations in the range; the days of one-day buckets as they are.
+    keys: dict[tuple[Any, int], None] = {}
+    singles = {index + 1 for index, days in by_bucket.items() if len(days) == 1 and index not in plan.hour_buckets}
+    for row in stats:
+        keys[(row[1], row[2])] = None
+        if row[0] in singles:
+            durations.append(row)  # type: ignore[arg-type]
+    # Runs of days: each multi-day bucket's, and the range's (its total).
+    bucket_runs = {
+        index: runs[0]
+        for index, days in by_bucket.items()
+        if len(days) > 1 and index not in plan.hour_buckets and len(runs := _runs(days)) == 1
+    }
+    total_runs = _runs(key for index in sorted(by_bucket) for key in by_bucket[index])
+    points = sorted(
+        {(offset, day) for offset, start, end in (*bucket_runs.values(), *total_runs) for day in (start - DAY, end)}
+    )
+    point_index = {point: i for i, point in enumerate(points)}
+    series = list(keys)
+    running = await uow.reports.running_at(points=points, series=series, group_by=group_by, scope=scope)
+
+    def run_histogram(offset: int, start: date, end: date, key_index: int) -> list[int]:
+        return _between(
+            running.get((point_index[(offset, end)], key_index)),
+            running.get((point_index[(offset, start - DAY)], key_index)),
+        )
+
+    for index, (offset, start, end) in bucket_runs.items():
+        for key_index, (group, measure) in enumerate(series):
+            histogram = run_histogram(offset, start, end, key_index)
+            if any(histogram):
+                durations.append((index + 1, group, measure, *ranked(0, histogram)))
+    # Buckets with hours: their days' histograms and their hours' bins, added up.
+    mixed = [index for index in by_bucket if index in plan.hour_buckets or len(by_bucket[index]) > 1]
+    mixed = [index for index in mixed if index not in bucket_runs] + sorted(plan.hour_buckets - by_bucket.keys())
+    parts: dict[tuple[int, Any, int], list[int]] = {}
     for day in await uow.reports.day_histograms(
-        offsets=offsets, first=first, last=last, group_by=group_by, scope=scope
+        days=(key for index in mixed for key in by_bucket.get(index, [])), group_by=group_by, scope=scope
     ):
-        index = plan.days.get((day.utc_offset, day.day))
-        if index is not None:
-            parts[(index + 1, day.group, day.measure)].append((day.lo, day.counts))
-    hour_bins: dict[tuple[int, Any, int], dict[int, int]] = defaultdict(dict)
-    for row in await uow.reports.piece_bins(boundaries=bounds, pieces=plan.hours, group_by=group_by, scope=scope):
-        if 1 <= row.bucket <= n:
-            hour_bins[(row.bucket, row.group, row.measure)][row.bin] = row.hits
-    for key, bins in hour_bins.items():
-        lo = min(bins)
-        parts[key].append((lo, [bins.get(index, 0) for index in range(lo, max(bins) + 1)]))
-    durations: list[DurationStatsRow] = []
+        part = (plan.days[(day.utc_offset, day.day)] + 1, day.group, day.measure)
+        add_into(parts.setdefault(part, [0] * (MAX_BIN + 1)), day.lo, day.counts)
     totals: dict[tuple[Any, int], list[int]] = {}
-    for (bucket, group, measure), found in parts.items():
-        total = totals.get((group, measure))
-        if total is None:
-            total = totals[(group, measure)] = [0] * (MAX_BIN + 1)
-        if len(found) == 1:
-            lo, counts = found[0]
-        else:
-            lo, counts = 0, [0] * (MAX_BIN + 1)
-            for part_lo, part in found:
-                add_into(counts, part_lo, part)
-        add_into(total, lo, counts)
-        durations.append(DurationStatsRow(bucket, group, measure, *ranked(lo, counts)))
-    durations += [DurationStatsRow(0, group, measure, *ranked(0, total)) for (group, measure), total in totals.items()]
+    for hour in await uow.reports.piece_bins(boundaries=bounds, pieces=plan.hours, group_by=group_by, scope=scope):
+        if 1 <= hour.bucket <= n:
+            parts.setdefault((hour.bucket, hour.group, hour.measure), [0] * (MAX_BIN + 1))[hour.bin] += hour.hits
+            totals.setdefault((hour.group, hour.measure), [0] * (MAX_BIN + 1))[hour.bin] += hour.hits
+    durations += [(bucket, group, measure, *ranked(0, found)) for (bucket, group, measure), found in parts.items()]
+    for key_index, series_key in enumerate(series):
+        total = totals.setdefault(series_key, [0] * (MAX_BIN + 1))
+        for offset, start, end in total_runs:
+            total[:] = map(add, total, run_histogram(offset, start, end, key_index))
+    durations += [(0, group, measure, *ranked(0, total)) for (group, measure), total in totals.items() if any(total)]
     return durations
 
 
@@ -202,29 +256,29 @@ class Reports:
             sums = await _counter_sums(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
             durations = await _duration_stats(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by=dimension, scope=scope)
-            values = {row.group for row in sums} | {row.group for row in durations} | set(backlog_now)
+            values = {row[1] for row in sums} | {row[1] for row in durations} | set(backlog_now)
             if not dimension:
                 values.add(None)
             labels = await _labels(uow, dimension, values)
         await _ask_offsets(self._database, missing)
         points = {value: [TicketPoint(start_time=bounds[i]) for i in range(n)] for value in values}
         after: dict[Any, int] = defaultdict(int)
-        for row in sums:
-            if row.bucket > n:
-                after[row.group] += row.backlog_delta
+        for bucket, group, created, resolved, reopened, backlog_delta, sla_met, sla_breached in sums:
+            if bucket > n:
+                after[group] += backlog_delta
                 continue
-            point = points[row.group][row.bucket - 1]
-            point.created += row.created
-            point.resolved += row.resolved
-            point.reopened += row.reopened
-            point.backlog += row.backlog_delta  # the delta for now; turned into the level below
-            point.sla_met += row.sla_met
-            point.sla_breached += row.sla_breached
+            point = points[group][bucket - 1]
+            point.created += created
+            point.resolved += resolved
+            point.reopened += reopened
+            point.backlog += backlog_delta  # the delta for now; turned into the level below
+            point.sla_met += sla_met
+            point.sla_breached += sla_breached
         totals: dict[Any, TicketPoint] = {value: TicketPoint(start_time=bounds[0]) for value in values}
-        for stats in durations:
-            target = totals[stats.group] if stats.bucket == 0 else points[stats.group][stats.bucket - 1]
-            summary = DurationStats.of_bins(stats.durations, stats.median_bin, stats.p90_bin)
-            if stats.measure == FIRST_RESPONSE:
+        for bucket, group, measure, count, median_bin, p90_bin in durations:
+            target = totals[group] if bucket == 0 else points[group][bucket - 1]
+            summary = DurationStats.of_bins(count, median_bin, p90_bin)
+            if measure == FIRST_RESPONSE:
                 target.first_response = summary
             else:
                 target.resolution = summary
@@ -332,13 +386,13 @@ class Reports:
             chats = await uow.reports.chats_accepted_between(
                 start=bounds[1] if n else bounds[0], end=max(now, bounds[-1]), agent_id=scope.agent_id
             )
-            values = {row.group for row in sums} | set(backlog_now) | {agent for agent, _, _ in chats}
+            values = {row[1] for row in sums} | set(backlog_now) | {agent for agent, _, _ in chats}
             values.discard(NO_AGENT)
             labels = await _labels(uow, "agent", values)
         await _ask_offsets(self._database, missing)
         deltas: dict[Any, list[int]] = defaultdict(lambda: [0] * (n + 1))
-        for row in sums:
-            deltas[row.group][row.bucket - 1] += row.backlog_delta
+        for bucket, group, *_, backlog_delta, _met, _breached in sums:
+            deltas[group][bucket - 1] += backlog_delta
         points = {value: [LoadPoint(start_time=bounds[i]) for i in range(n)] for value in values}
         totals = {value: LoadPoint(start_time=now) for value in values}
         for value, series in points.items():

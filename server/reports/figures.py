@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from server.reports.histogram import percentile, representative
+from server.reports.histogram import REPRESENTATIVES, percentile
 
 P = TypeVar("P")
 
@@ -28,7 +29,13 @@ class DurationStats:
     @classmethod
     def of_bins(cls, count: int, median_bin: int, p90_bin: int) -> DurationStats:
         """The statistics from the bins holding the median and the 90th percentile."""
-        return cls(count, representative(median_bin), representative(p90_bin))
+        return _of_bins(count, median_bin, p90_bin)
+
+
+# Reports by agent build thousands; the same count and bins recur from bucket to bucket.
+@functools.lru_cache(maxsize=65536)
+def _of_bins(count: int, median_bin: int, p90_bin: int) -> DurationStats:
+    return DurationStats(count, REPRESENTATIVES[median_bin], REPRESENTATIVES[p90_bin])
 
 
 @dataclass(frozen=True, slots=True)

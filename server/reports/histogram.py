@@ -86,3 +86,7 @@ def ranked(lo: int, counts: Sequence[int]) -> tuple[int, int, int]:
     running = list(accumulate(counts))
     total = running[-1]
     return total, lo + bisect_left(running, (total + 1) // 2), lo + bisect_left(running, (9 * total + 9) // 10)
+
+
+# Each bin's representative, looked up by index.
+REPRESENTATIVES = tuple(representative(index) for index in range(MAX_BIN + 1))

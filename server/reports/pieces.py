@@ -28,6 +28,8 @@ class Pieces:
     hours: list[tuple[datetime, datetime]] = field(default_factory=list)
     # Every offset a whole day of the range was at, kept or not: those the rollup should keep.
     offsets: set[int] = field(default_factory=set)
+    # The buckets (indexes) with hours among their pieces.
+    hour_buckets: set[int] = field(default_factory=set)
 
     def add_hours(self, start: datetime, end: datetime) -> None:
         """Reads [start, end) from the hours (joined to the previous stretch when they touch)."""
@@ -72,4 +74,5 @@ def pieces(
                 found.days[(offset, local.date())] = index
             else:
                 found.add_hours(first, last)
+                found.hour_buckets.add(index)
     return found

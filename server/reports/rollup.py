@@ -24,6 +24,7 @@ import random
 from collections.abc import Awaitable, Callable
 
 from server.reports.fold import DONE_STATUSES, fold_changes
+from server.reports.running import advanced, changed_series, running_of_days
 from storage.db import Database
 from storage.repositories.reports import TICKETS_CURSOR
 
@@ -62,6 +63,8 @@ class TicketRollup:
             for offset in sorted(offset for offset, ready in offsets.items() if not ready):
                 # The hourly rows hold every change up to the locked cursor: the days start equal to them.
                 await uow.reports.fill_day_offset(offset=offset)
+                days = await uow.reports.offset_day_histograms(offset=offset)
+                await uow.reports.put_running(rows=running_of_days(days))
                 _log.info("reports: local days of UTC offset %+d min filled from the hourly rollups", offset)
             changes = await uow.ticket_changes.list_after(position=cursor.position, limit=self._batch)
             if not changes:
@@ -92,6 +95,17 @@ class TicketRollup:
                 days=fold.days,
                 day_durations=fold.day_durations,
             )
+            changed = changed_series(fold.day_durations)
+            if changed:
+                series = list(changed)
+                stored = await uow.reports.running_from(series=[(key, min(changed[key])) for key in series])
+                await uow.reports.put_running(
+                    rows=[
+                        row
+                        for key, rows in zip(series, stored, strict=True)
+                        for row in advanced(changed[key], rows, series=key)
+                    ]
+                )
             last = changes[-1]
             await uow.reports.advance_cursor(name=TICKETS_CURSOR, position=last.position, data_time=last.commit_time)
             return len(changes)

@@ -24,7 +24,9 @@ whichever replica folds it and whenever a fold is cut short.
   once it is `ready`. A 90-day report by day in São Paulo reads 90 rows per series instead of
   2,160 hours of rows per bin. A histogram is one row: `counts[1]` is bin `lo`, the next element
   the next bin. Reports ask for the offsets they need; the job fills an offset's days from the
-  hourly rows once, under its cursor, then keeps them with every fold.
+  hourly rows once, under its cursor, then keeps them with every fold. Each day's histogram row
+  also holds its count and percentile bins, and `report_ticket_day_running` the running sum of
+  the histograms up to each day, so that a run of days (a week, a whole range) is two rows.
 
 A ticket without an assignee is counted under the nil UUID (primary keys cannot hold NULL).
 """
@@ -154,6 +156,30 @@ class ReportTicketDayDuration(Base):
     category: Mapped[str] = mapped_column(Text, primary_key=True)
     priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    lo: Mapped[int] = mapped_column(SmallInteger)
+    counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    # Kept from `counts` by a trigger (`report_rank_day`): the count and the bins of the median and p90.
+    hits: Mapped[int] = mapped_column(Integer)
+    median_bin: Mapped[int] = mapped_column(SmallInteger)
+    p90_bin: Mapped[int] = mapped_column(SmallInteger)
+
+
+class ReportTicketDayRunning(Base):
+    """The histogram of one measure over every local day up to `day` of one UTC offset and group.
+
+    A row exists for each day with durations; the running histogram at any day is the row of the
+    latest day at or before it, and a run of days is the difference of two of them.
+    """
+
+    __tablename__ = "report_ticket_day_running"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(Text, primary_key=True)
+    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
     lo: Mapped[int] = mapped_column(SmallInteger)
     counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
 

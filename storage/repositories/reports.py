@@ -11,6 +11,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import DriverStatement
+from storage.models.reports import NO_AGENT
+
 # `report_ticket_durations.measure`.
 FIRST_RESPONSE, RESOLUTION = 1, 2
 # The rollup levels (`storage.models.reports`): per group, and summed over all but one column or all.
@@ -69,6 +72,31 @@ class DayDurationKey(NamedTuple):
     category: str
     priority: int
     measure: int
+
+
+class RunningSeries(NamedTuple):
+    """Whose running histogram: level, UTC offset, group and measure."""
+
+    level: int
+    utc_offset: int
+    agent_id: uuid.UUID
+    category: str
+    priority: int
+    measure: int
+
+
+class RunningRow(NamedTuple):
+    """The histogram of a series over every day up to `day`: counts from bin `lo` on."""
+
+    level: int
+    utc_offset: int
+    agent_id: uuid.UUID
+    category: str
+    priority: int
+    measure: int
+    day: date
+    lo: int
+    counts: list[int]
 
 
 class TicketFact(NamedTuple):
@@ -151,6 +179,21 @@ class DayHistogram(NamedTuple):
     counts: list[int]
 
 
+class DayStats(NamedTuple):
+    """Count and percentile bins of one measure in one local day of one UTC offset and group (value and key)."""
+
+    utc_offset: int
+    day: date
+    group: Any
+    agent_id: uuid.UUID
+    category: str
+    priority: int
+    measure: int
+    hits: int
+    median_bin: int
+    p90_bin: int
+
+
 class BinSums(NamedTuple):
     """How many durations of one measure fell in one bin, in one bucket (1..n) and group value."""
 
@@ -204,6 +247,53 @@ _FILL_DAY_DURATIONS = text(
           GROUP BY level, 2, agent_id, category, priority, measure, bin) AS per_bin
     GROUP BY level, day, agent_id, category, priority, measure
     """  # noqa: S608 - a fixed expression
+)
+_OFFSET_DAY_HISTOGRAMS = text(
+    "SELECT level, agent_id, category, priority, measure, day, lo, counts FROM report_ticket_day_durations"
+    " WHERE utc_offset = :offset ORDER BY level, agent_id, category, priority, measure, day"
+)
+_PUT_RUNNING = text(
+    """
+    INSERT INTO report_ticket_day_running AS r
+        (level, utc_offset, agent_id, category, priority, measure, day, lo, counts)
+    SELECT level, utc_offset, agent_id, category, priority, measure, day, lo, CAST(counts AS int[]) FROM unnest(
+        CAST(:level AS smallint[]), CAST(:utc_offset AS smallint[]), CAST(:agent_id AS uuid[]),
+        CAST(:category AS text[]), CAST(:priority AS smallint[]), CAST(:measure AS smallint[]), CAST(:day AS date[]),
+        CAST(:lo AS smallint[]), CAST(:counts AS text[]))
+        AS d(level, utc_offset, agent_id, category, priority, measure, day, lo, counts)
+    ON CONFLICT (level, utc_offset, agent_id, category, priority, measure, day) DO UPDATE SET
+        lo = excluded.lo, counts = excluded.counts
+    """
+)
+_RUNNING_FROM = text(
+    """
+    SELECT k.i, r.day, r.lo, r.counts
+    FROM unnest(CAST(:level AS smallint[]), CAST(:utc_offset AS smallint[]), CAST(:agent_id AS uuid[]),
+        CAST(:category AS text[]), CAST(:priority AS smallint[]), CAST(:measure AS smallint[]), CAST(:first AS date[]))
+        WITH ORDINALITY AS k(level, utc_offset, agent_id, category, priority, measure, first, i)
+    CROSS JOIN LATERAL (
+        (SELECT day, lo, counts FROM report_ticket_day_running r
+         WHERE (r.level, r.utc_offset, r.agent_id, r.category, r.priority, r.measure)
+             = (k.level, k.utc_offset, k.agent_id, k.category, k.priority, k.measure) AND r.day < k.first
+         ORDER BY r.day DESC LIMIT 1)
+        UNION ALL
+        (SELECT day, lo, counts FROM report_ticket_day_running r
+         WHERE (r.level, r.utc_offset, r.agent_id, r.category, r.priority, r.measure)
+             = (k.level, k.utc_offset, k.agent_id, k.category, k.priority, k.measure) AND r.day >= k.first)) AS r
+    """
+)
+_RUNNING_AT = text(
+    """
+    SELECT p.i, k.i, r.lo, r.counts
+    FROM unnest(CAST(:offsets AS smallint[]), CAST(:days AS date[])) WITH ORDINALITY AS p(utc_offset, day, i)
+    CROSS JOIN unnest(CAST(:agent_id AS uuid[]), CAST(:category AS text[]), CAST(:priority AS smallint[]),
+        CAST(:measure AS smallint[])) WITH ORDINALITY AS k(agent_id, category, priority, measure, i)
+    CROSS JOIN LATERAL (
+        SELECT lo, counts FROM report_ticket_day_running r
+        WHERE r.level = :level AND r.utc_offset = p.utc_offset AND r.agent_id = k.agent_id
+            AND r.category = k.category AND r.priority = k.priority AND r.measure = k.measure AND r.day <= p.day
+        ORDER BY r.day DESC LIMIT 1) AS r
+    """
 )
 _OFFSET_READY = text("UPDATE report_day_offsets SET ready = true WHERE utc_offset = :offset")
 _UPSERT_DAYS = text(
@@ -302,6 +392,28 @@ def _columns(rows: Iterable[Sequence[Any]], names: Sequence[str]) -> dict[str, l
         for name, value in zip(names, row, strict=True):
             columns[name].append(value)
     return columns
+
+
+# What the columns a day level sums over hold (`server.reports.fold`).
+_SUMMED: dict[int, dict[str, Any]] = {
+    WHOLE_DESK: {"agent_id": NO_AGENT, "category": "", "priority": 0},
+    PER_AGENT: {"category": "", "priority": 0},
+    PER_CATEGORY: {"agent_id": NO_AGENT, "priority": 0},
+    PER_PRIORITY: {"agent_id": NO_AGENT, "category": ""},
+}
+# The days a report reads, with the bucket each belongs to (`_wanted_days`).
+_WANTED_DAYS = (
+    "unnest(CAST(:want_offsets AS smallint[]), CAST(:want_days AS date[]), CAST(:want_buckets AS int[]))"
+    " AS want(utc_offset, day, bucket)"
+)
+
+
+def _wanted_days(days: Mapping[tuple[int, date], int]) -> dict[str, list[Any]]:
+    return {
+        "want_offsets": [offset for offset, _ in days],
+        "want_days": [day for _, day in days],
+        "want_buckets": list(days.values()),
+    }
 
 
 def _dense(bins: Mapping[int, int]) -> tuple[int, str]:
@@ -511,44 +623,139 @@ class ReportRepository:
         await self._session.execute(_FILL_DAY_DURATIONS, params)
         await self._session.execute(_OFFSET_READY, {"offset": offset})
 
+    async def offset_day_histograms(self, *, offset: int) -> list[RunningRow]:
+        """Every day histogram of a UTC offset, series by series (level and group, measure), days in order."""
+        rows = await self._session.execute(_OFFSET_DAY_HISTOGRAMS, {"offset": offset})
+        return [RunningRow(row[0], offset, *row[1:]) for row in rows]
+
+    async def running_from(self, *, series: Sequence[tuple[RunningSeries, date]]) -> list[list[RunningRow]]:
+        """Per series: its running histogram of the latest day before `first`, and those of the days from `first` on."""
+        if not series:
+            return []
+        names = (*RunningSeries._fields, "first")
+        found: list[list[RunningRow]] = [[] for _ in series]
+        for row in await self._session.execute(
+            _RUNNING_FROM, _columns([(*key, first) for key, first in series], names)
+        ):
+            index = int(row[0]) - 1
+            found[index].append(RunningRow(*series[index][0], row[1], row[2], row[3]))
+        return found
+
+    async def put_running(self, *, rows: Iterable[RunningRow]) -> None:
+        """Stores running histograms (replacing those of the same series and day)."""
+        text_rows = [(*row[:7], row.lo, "{" + ",".join(map(str, row.counts)) + "}") for row in rows]
+        if text_rows:
+            await self._session.execute(_PUT_RUNNING, _columns(text_rows, RunningRow._fields))
+
+    async def _driver_rows(self, statement: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        # The hot reads of a report by agent (thousands of rows): run by the driver on this transaction's
+        # connection, skipping SQLAlchemy's per-row work, which costs more than the query.
+        compiled = DriverStatement.compile(text(statement))
+        connection = await self._session.connection()
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        rows: Sequence[Sequence[Any]] = await driver.fetch(compiled.sql, *compiled.arguments(params))
+        return rows
+
     async def day_sums(
-        self, *, offsets: Iterable[int], first: date, last: date, group_by: str, scope: Scope
-    ) -> list[DaySums]:
-        """Counter sums per local day (first..last) of the offsets and group value (a day level: see `DAY_LEVELS`)."""
-        params: dict[str, Any] = {
-            "offsets": sorted(set(offsets)),
-            "first": first,
-            "last": last,
-            "level": rollup_level(group_by, scope),
-        }
+        self, *, days: Mapping[tuple[int, date], int], group_by: str, scope: Scope
+    ) -> Sequence[Sequence[Any]]:
+        """Counter sums per bucket of local days ((UTC offset, date) -> bucket 1..n) and group value.
+
+        Rows shaped as `TicketSums`: bucket, group value, the six counters.
+        """
+        params: dict[str, Any] = {"level": rollup_level(group_by, scope), **_wanted_days(days)}
         where = _where(scope, params)
         group = GROUP_COLUMNS[group_by]
-        statement = text(
-            f"SELECT utc_offset, day, {group} AS grp, created, resolved, reopened, backlog_delta, sla_met, sla_breached"  # noqa: S608 - fixed column names, values bound
-            " FROM report_ticket_days WHERE level = :level AND utc_offset = ANY(CAST(:offsets AS smallint[]))"
-            f" AND day >= :first AND day <= :last{where}"
+        # A day level holds one row per offset, day and group value: the buckets of days, summed.
+        statement = (
+            f"SELECT want.bucket, {group} AS grp, sum(created), sum(resolved), sum(reopened), sum(backlog_delta),"  # noqa: S608 - fixed column names, values bound
+            " sum(sla_met), sum(sla_breached)"
+            f" FROM {_WANTED_DAYS} JOIN report_ticket_days AS d ON d.level = :level"
+            f" AND d.utc_offset = want.utc_offset AND d.day = want.day{where} GROUP BY 1, 2"
         )
-        # At a day level each offset, day and group value is one row: nothing to sum.
-        return [DaySums._make(row) for row in await self._session.execute(statement, params)]
+        return await self._driver_rows(statement, params)
+
+    async def day_stats(
+        self, *, days: Mapping[tuple[int, date], int], group_by: str, scope: Scope
+    ) -> Sequence[Sequence[Any]]:
+        """Count and percentile bins of local days ((UTC offset, date) -> bucket 1..n) per group value and measure.
+
+        Rows: bucket, group value, measure, count, median bin, p90 bin (each day its own row).
+        """
+        params: dict[str, Any] = {"level": rollup_level(group_by, scope), **_wanted_days(days)}
+        where = _where(scope, params)
+        group = GROUP_COLUMNS[group_by]
+        statement = (
+            f"SELECT want.bucket, {group} AS grp, measure, hits, median_bin, p90_bin"  # noqa: S608 - fixed column names, values bound
+            f" FROM {_WANTED_DAYS} JOIN report_ticket_day_durations AS d ON d.level = :level"
+            f" AND d.utc_offset = want.utc_offset AND d.day = want.day{where}"
+        )
+        return await self._driver_rows(statement, params)
 
     async def day_histograms(
-        self, *, offsets: Iterable[int], first: date, last: date, group_by: str, scope: Scope
+        self, *, days: Iterable[tuple[int, date]], group_by: str, scope: Scope
     ) -> list[DayHistogram]:
-        """The histograms per local day (first..last) of the offsets, group value and measure."""
+        """The histograms of these local days (UTC offset, date) per group and measure."""
+        wanted = sorted(set(days))
+        if not wanted:
+            return []
         params: dict[str, Any] = {
-            "offsets": sorted(set(offsets)),
-            "first": first,
-            "last": last,
+            "offsets": [offset for offset, _ in wanted],
+            "days": [day for _, day in wanted],
             "level": rollup_level(group_by, scope),
         }
         where = _where(scope, params)
         group = GROUP_COLUMNS[group_by]
         statement = text(
-            f"SELECT utc_offset, day, {group} AS grp, measure, lo, counts FROM report_ticket_day_durations"  # noqa: S608 - fixed column names, values bound
-            " WHERE level = :level AND utc_offset = ANY(CAST(:offsets AS smallint[]))"
-            f" AND day >= :first AND day <= :last{where}"
+            f"SELECT d.utc_offset, d.day, {group} AS grp, measure, lo, counts"  # noqa: S608 - fixed column names, values bound
+            " FROM unnest(CAST(:offsets AS smallint[]), CAST(:days AS date[])) AS want(utc_offset, day)"
+            " JOIN report_ticket_day_durations AS d ON d.utc_offset = want.utc_offset AND d.day = want.day"
+            f" WHERE level = :level{where}"
         )
         return [DayHistogram._make(row) for row in await self._session.execute(statement, params)]
+
+    async def running_at(
+        self, *, points: Sequence[tuple[int, date]], series: Sequence[tuple[Any, int]], group_by: str, scope: Scope
+    ) -> dict[tuple[int, int], tuple[int, list[int]]]:
+        """Running histograms at each point (UTC offset, day) of each series (group value, measure).
+
+        Keyed by (point index, series index); a series without durations up to a point has none.
+        """
+        if not points or not series:
+            return {}
+        level = rollup_level(group_by, scope)
+        params: dict[str, Any] = {
+            "level": level,
+            "offsets": [offset for offset, _ in points],
+            "days": [day for _, day in points],
+            "groups": [group for group, _ in series],
+            "measures": [measure for _, measure in series],
+        }
+        where = _where(scope, params).replace(" AND ", " AND r.")
+        # The columns the level sums over hold one value: naming it lets the key's index find the latest day.
+        for name, value in _SUMMED[level].items():
+            if name not in params:
+                where += f" AND r.{name} = :fixed_{name}"
+                params[f"fixed_{name}"] = value
+        column = GROUP_COLUMNS[group_by]
+        # The level's other group columns hold their one summed value; no breakdown: one series per measure.
+        same_group = f" AND r.{column} = k.grp" if group_by else ""
+        group_type = {"": "text", "agent": "uuid", "category": "text", "priority": "smallint"}[group_by]
+        statement = text(
+            f"""
+            SELECT p.i, k.i, r.lo, r.counts
+            FROM unnest(CAST(:offsets AS smallint[]), CAST(:days AS date[])) WITH ORDINALITY AS p(utc_offset, day, i)
+            CROSS JOIN unnest(CAST(:groups AS {group_type}[]), CAST(:measures AS smallint[]))
+                WITH ORDINALITY AS k(grp, measure, i)
+            CROSS JOIN LATERAL (
+                SELECT lo, counts FROM report_ticket_day_running r
+                WHERE r.level = :level AND r.utc_offset = p.utc_offset AND r.measure = k.measure{same_group}{where}
+                    AND r.day <= p.day
+                ORDER BY r.day DESC LIMIT 1) AS r
+            """  # noqa: S608 - fixed column names, values bound
+        )
+        rows = await self._session.execute(statement, params)
+        return {(int(row[0]) - 1, int(row[1]) - 1): (row[2], row[3]) for row in rows}
 
     async def piece_sums(
         self,

@@ -44,7 +44,12 @@ EXPECTED_TABLES |= {
     "report_ticket_facts",
 }
 # Issue 18 (reports: the day rollups per UTC offset).
-EXPECTED_TABLES |= {"report_day_offsets", "report_ticket_days", "report_ticket_day_durations"}
+EXPECTED_TABLES |= {
+    "report_day_offsets",
+    "report_ticket_days",
+    "report_ticket_day_durations",
+    "report_ticket_day_running",
+}
 
 
 async def _tables(url: str) -> set[str]:

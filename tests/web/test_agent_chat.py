@@ -258,6 +258,8 @@ async def test_transfer_hands_the_chat_to_another_agent_with_its_history(
     await expect(in_list).to_be_visible()
     theirs = pane(bruno_page, customer)
     await expect(messages_in(theirs)).to_have_count(1)
+    told = bruno_page.get_by_role("status").filter(has_text="Now yours")
+    await expect(told).to_have_text(f"Now yours: the chat with {customer.display_name}.")  # for screen readers
     await in_list.click()
     await theirs.get_by_role("textbox", name="Message").fill("Bruno here, refund on its way.")
     await theirs.get_by_role("textbox", name="Message").press("Enter")

@@ -123,7 +123,8 @@ async def write(database: Database, history: History, *, customer: uuid.UUID, st
         await session.execute(
             text(
                 "TRUNCATE report_ticket_hours, report_ticket_durations, report_ticket_backlog, report_ticket_facts,"
-                " report_ticket_days, report_ticket_day_durations, ticket_changes, tickets CASCADE"
+                " report_ticket_days, report_ticket_day_durations, report_ticket_day_running,"
+                " ticket_changes, tickets CASCADE"
             )
         )
         await session.execute(text("UPDATE report_cursors SET position = 0, data_time = NULL"))

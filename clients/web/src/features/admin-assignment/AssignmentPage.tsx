@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
+import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
 import { Card, ErrorBanner, Page, PageHeader, Spinner, TextField } from "@/components";
 import { describeError } from "@/lib/errors";
@@ -105,12 +106,11 @@ function SettingsForm({ settings, refetch }: { settings: AssignmentSettings; ref
   const { t } = useTranslation("adminAssignment");
   const { t: tc } = useTranslation();
   const [draft, setDraft] = useState(() => toDraft(settings));
-  const [etag, setEtag] = useState(settings.etag);
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [banner, setBanner] = useState<string>();
   const [saved, setSaved] = useState(false);
-  const [conflict, setConflict] = useState(false);
   const update = useUpdateAssignmentSettings();
+  const sync = useEtagConflict(settings.etag, { reload: refetch, take: (fresh) => setDraft(toDraft(fresh)) });
 
   useEffect(() => {
     const first = FIELDS.find((field) => errors[field]);
@@ -135,7 +135,7 @@ function SettingsForm({ settings, refetch }: { settings: AssignmentSettings; ref
     if (Object.keys(found).length > 0) return;
     try {
       const stored = await update.mutateAsync({
-        etag,
+        etag: sync.etag,
         fields: {
           ticketsEnabled: draft.ticketsEnabled,
           ticketCategories: parseCategories(draft.categories),
@@ -145,13 +145,12 @@ function SettingsForm({ settings, refetch }: { settings: AssignmentSettings; ref
         },
       });
       setDraft(toDraft(stored));
-      setEtag(stored.etag);
-      setConflict(false);
+      sync.saved(stored);
       setSaved(true);
     } catch (error) {
       const failure = HelpdeskError.from(error);
       if (failure.reason === "ETAG_MISMATCH") {
-        setConflict(true);
+        sync.clash();
         return;
       }
       if (failure.code === Code.InvalidArgument) {
@@ -169,14 +168,6 @@ function SettingsForm({ settings, refetch }: { settings: AssignmentSettings; ref
     }
   };
 
-  const resolveConflict = async (keepMine: boolean) => {
-    const fresh = await refetch();
-    if (!fresh) return;
-    setEtag(fresh.etag);
-    if (!keepMine) setDraft(toDraft(fresh));
-    setConflict(false);
-  };
-
   return (
     <Card className="p-5">
       <form
@@ -188,8 +179,8 @@ function SettingsForm({ settings, refetch }: { settings: AssignmentSettings; ref
         }}
       >
         <h2 className="text-base font-semibold text-fg">{t("settingsTitle")}</h2>
-        {conflict ? (
-          <ConflictChoice message={t("conflict")} keepMine={t("keepMine")} takeTheirs={t("showTheirs")} onKeepMine={() => void resolveConflict(true)} onTakeTheirs={() => void resolveConflict(false)} />
+        {sync.conflict ? (
+          <ConflictChoice message={t("conflict")} keepMine={t("keepMine")} takeTheirs={t("showTheirs")} onKeepMine={() => void sync.resolve(true)} onTakeTheirs={() => void sync.resolve(false)} />
         ) : null}
         {banner ? <ErrorBanner>{banner}</ErrorBanner> : null}
         <label className="flex items-center gap-2 text-sm text-fg">

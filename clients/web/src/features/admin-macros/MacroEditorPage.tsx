@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
+import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
 import { Button, buttonClasses, Card, ErrorBanner, NotFoundOrError, Page, PageHeader, PageSpinner, Select, TextField } from "@/components";
 import { describeError, translateViolation } from "@/lib/errors";
@@ -65,17 +66,16 @@ function MacroEditor({ loaded }: { loaded?: Macro }) {
   useDocumentTitle(title);
   const navigate = useNavigate();
   const [draft, setDraft] = useState<MacroDraft>(() => (loaded ? fromMacro(loaded) : emptyDraft()));
-  const [etag, setEtag] = useState(loaded?.etag);
   const [requestId] = useState(newRequestId);
   const [errors, setErrors] = useState<Errors>({});
   const [banner, setBanner] = useState<{ message: string; details: string[] }>();
   const [saved, setSaved] = useState(false);
-  const [conflict, setConflict] = useState(false);
   const [addKind, setAddKind] = useState<ActionKind>("reply");
   const [focusNext, setFocusNext] = useState<string>();
   const save = useSaveMacro();
   const agents = useAssignableAgents();
   const macroQuery = useMacro(loaded?.id ?? "", false);
+  const sync = useEtagConflict(loaded?.etag, { reload: async () => (await macroQuery.refetch()).data, take: (fresh) => setDraft(fromMacro(fresh)) });
 
   // Focus follows what the user did: the first field in error, a new step, a moved step's button.
   useEffect(() => {
@@ -152,20 +152,19 @@ function MacroEditor({ loaded }: { loaded?: Macro }) {
     // The server names steps by position: remember which step each position was when this was sent.
     const keys = draft.actions.map((step) => step.key);
     try {
-      const macro = await save.mutateAsync({ draft, id: loaded?.id, etag, requestId });
+      const macro = await save.mutateAsync({ draft, id: loaded?.id, etag: sync.etag, requestId });
       setErrors({});
-      setConflict(false);
       if (loaded === undefined) {
         void navigate({ to: "/admin/macros" });
         return;
       }
-      setEtag(macro.etag);
+      sync.saved(macro);
       setDraft(fromMacro(macro));
       setSaved(true);
     } catch (error) {
       const failure = HelpdeskError.from(error);
       if (failure.reason === "ETAG_MISMATCH") {
-        setConflict(true);
+        sync.clash();
         return;
       }
       if (failure.code === Code.InvalidArgument && Object.keys(failure.fieldViolations).length > 0) {
@@ -188,14 +187,6 @@ function MacroEditor({ loaded }: { loaded?: Macro }) {
 
   useShortcut("mod+s", () => void submit(), { description: t("editor.saveShortcut"), group: title, allowInInput: true });
 
-  const resolveConflict = async (keepMine: boolean) => {
-    const fresh = await macroQuery.refetch();
-    if (!fresh.data) return;
-    setEtag(fresh.data.etag);
-    if (!keepMine) setDraft(fromMacro(fresh.data));
-    setConflict(false);
-  };
-
   const full = draft.actions.length >= MAX_ACTIONS;
   return (
     <Page width="wide">
@@ -214,8 +205,8 @@ function MacroEditor({ loaded }: { loaded?: Macro }) {
             void submit();
           }}
         >
-          {conflict ? (
-            <ConflictChoice message={t("editor.conflict")} keepMine={t("editor.keepMine")} takeTheirs={t("editor.showTheirs")} onKeepMine={() => void resolveConflict(true)} onTakeTheirs={() => void resolveConflict(false)} />
+          {sync.conflict ? (
+            <ConflictChoice message={t("editor.conflict")} keepMine={t("editor.keepMine")} takeTheirs={t("editor.showTheirs")} onKeepMine={() => void sync.resolve(true)} onTakeTheirs={() => void sync.resolve(false)} />
           ) : null}
           {banner ? <ErrorBanner details={banner.details}>{banner.message}</ErrorBanner> : null}
           <Card className="flex flex-col gap-5 p-5">

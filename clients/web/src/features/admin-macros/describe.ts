@@ -9,7 +9,7 @@ import { parseTags, type ActionDraft } from "./model";
 
 type T = TFunction<"adminMacros">;
 
-/** An agent's name by id, or undefined when not among `agents` (deactivated, or not loaded yet). */
+/** An agent's name by id, or undefined when not among `agents` (deactivated, or not loaded yet: "another user" then). */
 export function agentName(agents: readonly Agent[] | undefined, id: string): string | undefined {
   return agents?.find((agent) => agent.id === id)?.displayName;
 }
@@ -36,7 +36,7 @@ export function shortStep(step: ActionDraft, t: T, agents?: readonly Agent[]): s
     case "removeTags":
       return t(`short.${step.kind}`, { tags: parseTags(step.tags).join(", ") });
     case "assignee":
-      return step.assignee === "me" ? t("short.assignMe") : step.assignee === "" ? t("short.unassign") : t("short.assign", { name: agentName(agents, step.assignee) ?? step.assignee });
+      return step.assignee === "me" ? t("short.assignMe") : step.assignee === "" ? t("short.unassign") : t("short.assign", { name: agentName(agents, step.assignee) ?? t("someone") });
   }
 }
 
@@ -75,7 +75,7 @@ export function previewSteps(steps: readonly ActionDraft[], t: T, agents?: reado
         return {
           key: step.key,
           sentence:
-            step.assignee === "me" ? t("does.assignMe") : step.assignee === "" ? t("does.unassign") : t("does.assign", { name: agentName(agents, step.assignee) ?? step.assignee }),
+            step.assignee === "me" ? t("does.assignMe") : step.assignee === "" ? t("does.unassign") : t("does.assign", { name: agentName(agents, step.assignee) ?? t("someone") }),
         };
     }
   });

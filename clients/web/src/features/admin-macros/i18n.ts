@@ -23,7 +23,7 @@ registerTranslations("adminMacros", {
     confirmDeleteTitle: "Delete the macro “{{name}}”?",
     confirmDeleteBody: "It disappears from every agent’s Macros menu. Tickets it was applied to keep what it did.",
     deleted: "The macro “{{name}}” was deleted.",
-    created: "The macro “{{name}}” was created.",
+    someone: "another user",
     short: {
       reply: "Reply",
       note: "Internal note",
@@ -137,7 +137,7 @@ registerTranslations("adminMacros", {
     confirmDeleteTitle: "Excluir a macro “{{name}}”?",
     confirmDeleteBody: "Ela some do menu Macros de todos os agentes. Os tickets em que foi aplicada mantêm o que ela fez.",
     deleted: "A macro “{{name}}” foi excluída.",
-    created: "A macro “{{name}}” foi criada.",
+    someone: "outro usuário",
     short: {
       reply: "Resposta",
       note: "Nota interna",

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
+import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
 import { Card, ErrorBanner, Page, PageHeader, PageSpinner, TextField } from "@/components";
 import { describeError, translateViolation } from "@/lib/errors";
@@ -55,12 +56,11 @@ function RetentionForm({ policy, refetch }: { policy: RetentionPolicy; refetch: 
   const { t, i18n } = useTranslation("adminRetention");
   const { t: tc } = useTranslation();
   const [draft, setDraft] = useState(() => toDraft(policy));
-  const [etag, setEtag] = useState(policy.etag);
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [banner, setBanner] = useState<string>();
   const [saved, setSaved] = useState(false);
-  const [conflict, setConflict] = useState(false);
   const update = useUpdateRetentionPolicy();
+  const sync = useEtagConflict(policy.etag, { reload: refetch, take: (fresh) => setDraft(toDraft(fresh)) });
 
   const change = (field: Field, period: Partial<Period>) => {
     setDraft((previous) => ({ ...previous, [field]: { ...previous[field], ...period } }));
@@ -83,16 +83,15 @@ function RetentionForm({ policy, refetch }: { policy: RetentionPolicy; refetch: 
       return;
     }
     try {
-      const stored = await update.mutateAsync({ closedTicketDays: values.tickets, endedChatDays: values.chats, etag });
+      const stored = await update.mutateAsync({ closedTicketDays: values.tickets, endedChatDays: values.chats, etag: sync.etag });
       setDraft(toDraft(stored));
-      setEtag(stored.etag);
+      sync.saved(stored);
       setErrors({});
-      setConflict(false);
       setSaved(true);
     } catch (error) {
       const failure = HelpdeskError.from(error);
       if (failure.reason === "ETAG_MISMATCH") {
-        setConflict(true);
+        sync.clash();
         return;
       }
       if (failure.code === Code.InvalidArgument) {
@@ -113,14 +112,6 @@ function RetentionForm({ policy, refetch }: { policy: RetentionPolicy; refetch: 
     }
   };
 
-  const resolveConflict = async (keepMine: boolean) => {
-    const fresh = await refetch();
-    if (!fresh) return;
-    setEtag(fresh.etag);
-    if (!keepMine) setDraft(toDraft(fresh));
-    setConflict(false);
-  };
-
   return (
     <form
       noValidate
@@ -130,8 +121,8 @@ function RetentionForm({ policy, refetch }: { policy: RetentionPolicy; refetch: 
         void submit();
       }}
     >
-      {conflict ? (
-        <ConflictChoice message={t("conflict")} keepMine={t("keepMine")} takeTheirs={t("showTheirs")} onKeepMine={() => void resolveConflict(true)} onTakeTheirs={() => void resolveConflict(false)} />
+      {sync.conflict ? (
+        <ConflictChoice message={t("conflict")} keepMine={t("keepMine")} takeTheirs={t("showTheirs")} onKeepMine={() => void sync.resolve(true)} onTakeTheirs={() => void sync.resolve(false)} />
       ) : null}
       {banner ? <ErrorBanner>{banner}</ErrorBanner> : null}
       <Card className="flex flex-col gap-6 p-5">

@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
+import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
 import { buttonClasses, Card, ErrorBanner, NotFoundOrError, Page, PageHeader, PageSpinner, Select, TextField } from "@/components";
 import { describeError, translateViolation } from "@/lib/errors";
@@ -81,14 +82,13 @@ function SlaPolicyEditor({ loaded }: { loaded?: SlaPolicy }) {
   useDocumentTitle(loaded ? t("editor.editTitle") : t("editor.newTitle"));
   const navigate = useNavigate();
   const [draft, setDraft] = useState<PolicyDraft>(() => (loaded ? fromPolicy(loaded) : emptyDraft()));
-  const [etag, setEtag] = useState(loaded?.etag);
   const [requestId] = useState(newRequestId);
   const [errors, setErrors] = useState<Errors>({});
   const [banner, setBanner] = useState<{ message: string; details: string[] }>();
   const [saved, setSaved] = useState(false);
-  const [conflict, setConflict] = useState(false);
   const save = useSaveSlaPolicy();
   const policyQuery = useSlaPolicy(loaded?.id ?? "", false);
+  const sync = useEtagConflict(loaded?.etag, { reload: async () => (await policyQuery.refetch()).data, take: (fresh) => setDraft(fromPolicy(fresh)) });
 
   useEffect(() => {
     const first = ORDER.find((key) => errors[key]) ?? Object.keys(errors).find((key) => errors[key]);
@@ -118,20 +118,19 @@ function SlaPolicyEditor({ loaded }: { loaded?: SlaPolicy }) {
       return;
     }
     try {
-      const policy = await save.mutateAsync({ draft, id: loaded?.id, etag, requestId });
+      const policy = await save.mutateAsync({ draft, id: loaded?.id, etag: sync.etag, requestId });
       setErrors({});
-      setConflict(false);
       if (loaded === undefined) {
         void navigate({ to: "/admin/sla" });
         return;
       }
-      setEtag(policy.etag);
+      sync.saved(policy);
       setDraft(fromPolicy(policy));
       setSaved(true);
     } catch (error) {
       const failure = HelpdeskError.from(error);
       if (failure.reason === "ETAG_MISMATCH") {
-        setConflict(true);
+        sync.clash();
         return;
       }
       if (failure.reason === "SLA_POLICY_EXISTS") {
@@ -154,14 +153,6 @@ function SlaPolicyEditor({ loaded }: { loaded?: SlaPolicy }) {
     }
   };
 
-  const resolveConflict = async (keepMine: boolean) => {
-    const fresh = await policyQuery.refetch();
-    if (!fresh.data) return;
-    setEtag(fresh.data.etag);
-    if (!keepMine) setDraft(fromPolicy(fresh.data));
-    setConflict(false);
-  };
-
   const title = loaded ? t("editor.editTitle") : t("editor.newTitle");
   return (
     <Page>
@@ -179,8 +170,8 @@ function SlaPolicyEditor({ loaded }: { loaded?: SlaPolicy }) {
           void submit();
         }}
       >
-        {conflict ? (
-          <ConflictChoice message={t("editor.conflict")} keepMine={t("editor.keepMine")} takeTheirs={t("editor.showTheirs")} onKeepMine={() => void resolveConflict(true)} onTakeTheirs={() => void resolveConflict(false)} />
+        {sync.conflict ? (
+          <ConflictChoice message={t("editor.conflict")} keepMine={t("editor.keepMine")} takeTheirs={t("editor.showTheirs")} onKeepMine={() => void sync.resolve(true)} onTakeTheirs={() => void sync.resolve(false)} />
         ) : null}
         {banner ? <ErrorBanner details={banner.details}>{banner.message}</ErrorBanner> : null}
         <Card className="flex flex-col gap-5 p-5">

@@ -77,6 +77,7 @@ function Console({ viewer }: { viewer: User }) {
     soundOn.current = alerts.sound;
   }, [alerts.sound]);
   const [open, setOpen] = useState<OpenChats>();
+  const [handedOver, setHandedOver] = useState("");
   const { queue, connection } = useQueue(
     () => {
       if (soundOn.current) {
@@ -89,8 +90,11 @@ function Console({ viewer }: { viewer: User }) {
         const arrived = newlyMine(queryClient.getQueryData<Chat[]>(agentChatKeys.mine), chats);
         queryClient.setQueryData(agentChatKeys.mine, chats);
         if (arrived.length > 0) {
-          // Handed over or assigned to this agent: the chat opens beside the others (not focused).
+          // Handed over or assigned to this agent: the chat opens beside the others (not focused),
+          // and a screen reader says so.
           setOpen((current) => (current === undefined ? current : arrived.reduce(openChat, current)));
+          const names = chats.filter((chat) => arrived.includes(chat.id)).map((chat) => chat.customerDisplayName || t("pane.customer"));
+          setHandedOver(t("mine.handedOver", { names: names.join(", ") }));
         }
       });
     },
@@ -172,6 +176,9 @@ function Console({ viewer }: { viewer: User }) {
       <div className="mx-auto flex h-[calc(100dvh-3.5rem)] w-full max-w-6xl gap-4 px-4 py-4 sm:px-6">
         <aside className="flex w-72 shrink-0 flex-col gap-6 overflow-y-auto pr-1">
           <h1 className="text-lg font-semibold text-fg">{t("title")}</h1>
+          <p role="status" className="sr-only">
+            {handedOver}
+          </p>
           {settings}
           {queuePanel}
           <MyChatsList chats={myChats} shown={shown} unreadOf={unreadOf} onOpen={focus} />
@@ -209,6 +216,9 @@ function Console({ viewer }: { viewer: User }) {
   return (
     <div className="flex h-[calc(100dvh-3.5rem)] flex-col">
       <h1 className="sr-only">{t("title")}</h1>
+      <p role="status" className="sr-only">
+        {handedOver}
+      </p>
       <ConsoleTabs tabs={tabs} selected={selected} onSelect={(id) => (id === QUEUE_TAB ? setTab(QUEUE_TAB) : show(id))}>
         {selected === QUEUE_TAB ? (
           <div className="flex w-full max-w-xl flex-col gap-6 overflow-y-auto px-4 py-4 sm:px-6">

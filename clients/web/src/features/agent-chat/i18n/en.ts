@@ -42,6 +42,7 @@ const en = {
     tabs: "Open chats",
     queueTab: "Queue",
     empty: "Accept a chat from the queue to start.",
+    handedOver: "Now yours: the chat with {{names}}.",
     unread_one: "{{count}} unread",
     unread_other: "{{count}} unread",
   },

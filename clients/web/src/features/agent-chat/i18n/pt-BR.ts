@@ -44,6 +44,7 @@ const ptBR: typeof en = {
     tabs: "Chats abertos",
     queueTab: "Fila",
     empty: "Aceite um chat da fila para começar.",
+    handedOver: "Agora é seu: o chat com {{names}}.",
     unread_one: "{{count}} não lida",
     unread_other: "{{count}} não lidas",
   },
