@@ -330,6 +330,9 @@ async def test_the_macro_pages_pass_axe_fit_every_size_and_screenshots(
     await check_page(
         page, name="admin-macro-error", heading="Edit macro", scheme=scheme, axe_script=axe_script, problems=problems
     )
+    # The header marks "Admin" on every admin section, not only on the users page.
+    admin_link = page.get_by_role("banner").get_by_role("link", name="Admin", exact=True)
+    await expect(admin_link).to_have_attribute("aria-current", "page")
     # The admin sections on a phone (and a tablet): one button naming the section, opening the list of them.
     await page.set_viewport_size({"width": 390, "height": 844})
     await page.goto("/admin/sla")

@@ -6,7 +6,7 @@ import { buttonClasses, ErrorBanner, LanguageSwitcher, ThemeSwitcher } from "@/c
 import { dismissSessionNotice, useSession } from "@/lib/client";
 
 import { useShortcut } from "@/lib/shortcuts";
-import { navItems } from "./nav";
+import { isCurrent, navItems, type NavItem } from "./nav";
 import { UserMenu } from "./UserMenu";
 
 // The live-chat launcher, loaded only when shown (customers on the help center and ticket pages).
@@ -45,6 +45,8 @@ export function AppShell() {
 
   const linkClasses = "rounded-md px-3 py-2 text-sm font-medium whitespace-nowrap text-muted hover:bg-subtle hover:text-fg";
   const activeClasses = "bg-subtle text-fg";
+  // Marked by path, not by the router's match of `to`: the admin entry stands for every admin section.
+  const navClasses = (item: NavItem) => (isCurrent(item, pathname) ? `${linkClasses} ${activeClasses}` : linkClasses);
   const notice = state.status === "signedOut" ? state.notice : undefined;
   const showLauncher = user !== undefined && !isStaff && (pathname.startsWith("/help") || pathname.startsWith("/tickets"));
 
@@ -63,7 +65,7 @@ export function AppShell() {
           </Link>
           <nav aria-label={t("nav.main")} className="hidden items-center gap-1 lg:flex">
             {nav.map((item) => (
-              <Link key={item.to} to={item.to} className={linkClasses} activeProps={{ className: activeClasses, "aria-current": "page" }}>
+              <Link key={item.to} to={item.to} className={navClasses(item)} aria-current={isCurrent(item, pathname) ? "page" : undefined}>
                 {item.label}
               </Link>
             ))}
@@ -100,7 +102,7 @@ export function AppShell() {
         <div id="mobile-menu" hidden={!menuOpen} className="border-t border-border px-4 pt-2 pb-4 xl:hidden">
           <nav aria-label={t("nav.main")} className="flex flex-col gap-1 lg:hidden">
             {nav.map((item) => (
-              <Link key={item.to} to={item.to} className={linkClasses} activeProps={{ className: activeClasses, "aria-current": "page" }}>
+              <Link key={item.to} to={item.to} className={navClasses(item)} aria-current={isCurrent(item, pathname) ? "page" : undefined}>
                 {item.label}
               </Link>
             ))}

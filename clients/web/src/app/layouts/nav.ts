@@ -18,6 +18,17 @@ export type NavPath =
 export interface NavItem {
   to: NavPath;
   label: string;
+  /** Path prefixes whose pages also belong to this entry (the admin sections live on several paths). */
+  sections?: readonly string[];
+}
+
+// An admin's canned responses are one of the admin sections (the header has no entry of its own for them).
+const ADMIN_SECTIONS = ["/admin/", "/agent/canned-responses"] as const;
+
+/** Whether the page at `pathname` belongs to `item`: its own path or one of its sections. */
+export function isCurrent(item: NavItem, pathname: string): boolean {
+  const within = (prefix: string) => pathname === prefix || pathname.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`);
+  return within(item.to) || (item.sections ?? []).some(within);
 }
 
 /** The header's links for a role (signed out: UNSPECIFIED). */
@@ -33,7 +44,7 @@ export function navItems(role: Role, t: TFunction): NavItem[] {
         ...(role === Role.AGENT ? [{ to: "/agent/canned-responses" as const, label: t("nav.responses") }] : []),
         { to: "/help", label: t("nav.help") },
         { to: "/reports", label: t("nav.reports") },
-        ...(role === Role.ADMIN ? [{ to: "/admin/users" as const, label: t("nav.admin") }] : []),
+        ...(role === Role.ADMIN ? [{ to: "/admin/users" as const, label: t("nav.admin"), sections: ADMIN_SECTIONS }] : []),
       ];
     case Role.CUSTOMER:
       return [
