@@ -121,11 +121,15 @@ async def _counter_sums(
     return sums
 
 
-def _check_quarters(plan: Pieces, *, start: datetime, cursor: CursorState) -> None:
-    """Refuses a range needing quarter-hour rows from before the rollup kept them (an install upgraded since)."""
-    since = cursor.quarters_since
-    needs_quarters = plan.quarters or any(offset % 60 for offset, _ in plan.days)
-    if since is not None and start < since and needs_quarters:
+async def _check_quarters(uow: UnitOfWork, plan: Pieces, *, start: datetime, cursor: CursorState | None = None) -> None:
+    """Refuses a range needing quarter-hour rows from before the rollup kept them (an install upgraded since).
+
+    Reads the cursor (unless given) only for a range that needs quarter-hours: whole-hour zones never do.
+    """
+    if not plan.quarters and not any(offset % 60 for offset, _ in plan.days):
+        return
+    since = (cursor or await uow.reports.cursor(name=TICKETS_CURSOR)).quarters_since
+    if since is not None and start < since:
         checks = FieldChecks()
         checks.add(
             "query.start_time",
@@ -279,7 +283,7 @@ class Reports:
             await uow.reports.read_one_snapshot()
             cursor = await uow.reports.cursor(name=TICKETS_CURSOR)
             plan, missing = await _plan(uow, report_range, group_by=dimension, scope=scope)
-            _check_quarters(plan, start=bounds[0], cursor=cursor)
+            await _check_quarters(uow, plan, start=bounds[0], cursor=cursor)
             sums = await _counter_sums(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
             durations = await _duration_stats(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by=dimension, scope=scope)
@@ -408,7 +412,7 @@ class Reports:
         async with self._database.unit_of_work() as uow:
             await uow.reports.read_one_snapshot()
             plan, missing = await _plan(uow, report_range, group_by="agent", scope=scope)
-            _check_quarters(plan, start=bounds[0], cursor=await uow.reports.cursor(name=TICKETS_CURSOR))
+            await _check_quarters(uow, plan, start=bounds[0])
             sums = await _counter_sums(uow, plan, bounds=bounds, group_by="agent", scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by="agent", scope=scope)
             chats = await uow.reports.chats_accepted_between(

@@ -76,9 +76,10 @@ async def test_an_upgraded_install_answers_zones_of_half_hours_from_its_upgrade_
     def query(zone: str, start: datetime) -> QueryInput:
         return QueryInput(start_time=start, end_time=end, time_zone=zone, bucket=2)
 
-    with pytest.raises(InvalidArgument) as refused:
-        await reports.tickets(principal=admin, query=query("Asia/Kolkata", base))
-    assert [violation.field for violation in refused.value.violations] == ["query.start_time"]
+    for read in (reports.tickets, reports.agent_load):
+        with pytest.raises(InvalidArgument) as refused:
+            await read(principal=admin, query=query("Asia/Kolkata", base))
+        assert [violation.field for violation in refused.value.violations] == ["query.start_time"]
     # A whole-hour zone reads its whole history.
     whole = await reports.tickets(principal=admin, query=query("America/Sao_Paulo", base))
     _check(whole, history, ZoneInfo("America/Sao_Paulo"))
