@@ -46,6 +46,44 @@ from storage.models.tickets import Ticket
 NO_AGENT = uuid.UUID(int=0)
 
 
+# The column blocks the rollup tables share. A mixin's columns would follow the table's own; `sort_order`
+# keeps each key in the order the migrations created it (level and time first, then the group).
+
+
+class _Group:
+    """The group a row counts: an agent (nil UUID: unassigned), a category, a priority; part of the key."""
+
+    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, sort_order=-1)
+    category: Mapped[str] = mapped_column(Text, primary_key=True, sort_order=-1)
+    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-1)
+
+
+class _Counters:
+    """The ticket counters of a row (`server.reports.fold`)."""
+
+    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    resolved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    backlog_delta: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sla_met: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sla_breached: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class _HourKey:
+    """A row of an hour: the rollup level and the UTC hour, first in the key."""
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-3)
+    hour: Mapped[datetime] = mapped_column(primary_key=True, sort_order=-2)
+
+
+class _DayKey:
+    """A row of a local day: the rollup level, the UTC offset and the day, first in the key."""
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-4)
+    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-3)
+    day: Mapped[date] = mapped_column(primary_key=True, sort_order=-2)
+
+
 class ReportCursor(Base):
     """How far a rollup has folded its log (the last position counted)."""
 
@@ -58,50 +96,30 @@ class ReportCursor(Base):
     data_time: Mapped[datetime | None]
 
 
-class ReportTicketHour(Base):
+class ReportTicketHour(_HourKey, _Group, _Counters, Base):
     """Ticket counts of one UTC hour for one agent, category and priority."""
 
     __tablename__ = "report_ticket_hours"
     # Reports narrowed to one agent, below the agent level (an agent's own figures by category).
     __table_args__ = (Index("ix_report_ticket_hours_agent_id_hour", "agent_id", "hour"),)
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    resolved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    backlog_delta: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    sla_met: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    sla_breached: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
-
-class ReportTicketDuration(Base):
+class ReportTicketDuration(_HourKey, _Group, Base):
     """How many durations of one measure fell in one histogram bin, in one UTC hour and group."""
 
     __tablename__ = "report_ticket_durations"
     __table_args__ = (Index("ix_report_ticket_durations_agent_id_hour", "agent_id", "hour"),)
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
-class ReportTicketBacklog(Base):
+class ReportTicketBacklog(_Group, Base):
     """Unresolved tickets of one group now."""
 
     __tablename__ = "report_ticket_backlog"
 
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     open_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
@@ -125,36 +143,17 @@ class ReportDayOffset(Base):
     request_time: Mapped[datetime]
 
 
-class ReportTicketDay(Base):
+class ReportTicketDay(_DayKey, _Group, _Counters, Base):
     """Ticket counts of one local day of one UTC offset for one group (at a summed level)."""
 
     __tablename__ = "report_ticket_days"
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    resolved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    backlog_delta: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    sla_met: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    sla_breached: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
-
-class ReportTicketDayDuration(Base):
+class ReportTicketDayDuration(_DayKey, _Group, Base):
     """The histogram of one measure in one local day of one UTC offset and group: counts from bin `lo` on."""
 
     __tablename__ = "report_ticket_day_durations"
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     lo: Mapped[int] = mapped_column(SmallInteger)
     counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
@@ -164,7 +163,7 @@ class ReportTicketDayDuration(Base):
     p90_bin: Mapped[int] = mapped_column(SmallInteger)
 
 
-class ReportTicketDayRunning(Base):
+class ReportTicketDayRunning(_Group, Base):
     """The histogram of one measure over every local day up to `day` of one UTC offset and group.
 
     A row exists for each day with durations; the running histogram at any day is the row of the
@@ -173,11 +172,8 @@ class ReportTicketDayRunning(Base):
 
     __tablename__ = "report_ticket_day_running"
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-3)
+    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-2)
     measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     lo: Mapped[int] = mapped_column(SmallInteger)

@@ -209,6 +209,8 @@ DAY_LEVELS = (WHOLE_DESK, PER_AGENT, PER_CATEGORY, PER_PRIORITY)
 # Later than any hour: the end of the range "from the report's end on" (backlog changes since).
 FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 
+# The counters of a rollup row, summed.
+_SUMS = "sum(created), sum(resolved), sum(reopened), sum(backlog_delta), sum(sla_met), sum(sla_breached)"
 # What a breakdown groups by: a column of the rollup, or one constant group.
 GROUP_COLUMNS = {"": "NULL", "agent": "agent_id", "category": "category", "priority": "priority"}
 
@@ -229,8 +231,7 @@ _FILL_DAYS = text(
     f"""
     INSERT INTO report_ticket_days (level, utc_offset, day, agent_id, category, priority, created, resolved,
         reopened, backlog_delta, sla_met, sla_breached)
-    SELECT level, CAST(:offset AS smallint), {_LOCAL_DAY}, agent_id, category, priority, sum(created),
-           sum(resolved), sum(reopened), sum(backlog_delta), sum(sla_met), sum(sla_breached)
+    SELECT level, CAST(:offset AS smallint), {_LOCAL_DAY}, agent_id, category, priority, {_SUMS}
     FROM report_ticket_hours WHERE level = ANY(CAST(:levels AS smallint[]))
     GROUP BY level, 3, agent_id, category, priority
     """  # noqa: S608 - a fixed expression
@@ -432,7 +433,7 @@ def rollup_level(group_by: str, scope: Scope) -> int:
 
 
 def _range_params(boundaries: Sequence[datetime]) -> dict[str, Any]:
-    """The bound parameters of a query over raw rows: the bucket boundaries, the range's start and end."""
+    """The bound parameters of a query over a range: the bucket boundaries, the range's start and end."""
     return {"bounds": list(boundaries), "start": boundaries[0], "end": boundaries[-1]}
 
 
@@ -448,6 +449,58 @@ def _where(scope: Scope, params: dict[str, Any]) -> str:
         clauses.append("priority = :priority")
         params["priority"] = scope.priority
     return "".join(f" AND {clause}" for clause in clauses)
+
+
+def _scoped(group_by: str, scope: Scope, params: dict[str, Any]) -> tuple[str, str]:
+    """Binds the level of a breakdown within a scope; the breakdown's group column and the scope's conditions."""
+    params["level"] = rollup_level(group_by, scope)
+    return GROUP_COLUMNS[group_by], _where(scope, params)
+
+
+def _days_query(
+    columns: str,
+    table: str,
+    wanted: tuple[Mapping[tuple[int, date], int], str, Scope],
+    *,
+    keys: str = "want.bucket",
+    tail: str = "",
+) -> tuple[str, dict[str, Any]]:
+    """A query of a day table's rows of local days ((UTC offset, date) -> bucket), in a breakdown (group by) and scope.
+
+    Selects `keys`, the group value and `columns`.
+    """
+    days, group_by, scope = wanted
+    params: dict[str, Any] = _wanted_days(days)
+    group, where = _scoped(group_by, scope, params)
+    statement = (
+        f"SELECT {keys}, {group} AS grp, {columns} FROM {_WANTED_DAYS} JOIN {table} AS d"  # noqa: S608 - fixed column names, values bound
+        f" ON d.level = :level AND d.utc_offset = want.utc_offset AND d.day = want.day{where}{tail}"
+    )
+    return statement, params
+
+
+def _piece_query(
+    columns: str,
+    *,
+    table: str,
+    boundaries: Sequence[datetime],
+    pieces: Sequence[tuple[datetime, datetime]],
+    group_by: str,
+    scope: Scope,
+) -> tuple[str, dict[str, Any]]:
+    """A query of the rows of an hour table within `pieces` (UTC ranges): bucket of `boundaries`, group, `columns`."""
+    params: dict[str, Any] = {
+        "bounds": list(boundaries),
+        "starts": [start for start, _ in pieces],
+        "ends": [end for _, end in pieces],
+    }
+    group, where = _scoped(group_by, scope, params)
+    statement = (
+        f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, {columns}"  # noqa: S608 - fixed column names, values bound
+        " FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS piece(s, e)"
+        f" JOIN {table} ON hour >= piece.s AND hour < piece.e WHERE level = :level{where}"
+    )
+    return statement, params
 
 
 class ReportRepository:
@@ -541,16 +594,10 @@ class ReportRepository:
 
     async def ticket_sums(self, *, boundaries: Sequence[datetime], group_by: str, scope: Scope) -> list[TicketSums]:
         """Counter sums per bucket of `boundaries` and group, from the first boundary on (bucket n+1: after)."""
-        params: dict[str, Any] = {
-            "bounds": list(boundaries),
-            "start": boundaries[0],
-            "level": rollup_level(group_by, scope),
-        }
-        where = _where(scope, params)
-        group = GROUP_COLUMNS[group_by]
+        params: dict[str, Any] = {"bounds": list(boundaries), "start": boundaries[0]}
+        group, where = _scoped(group_by, scope, params)
         statement = text(
-            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp,"  # noqa: S608 - fixed column names, values bound
-            " sum(created), sum(resolved), sum(reopened), sum(backlog_delta), sum(sla_met), sum(sla_breached)"
+            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, {_SUMS}"  # noqa: S608 - fixed column names, values bound
             f" FROM report_ticket_hours WHERE level = :level AND hour >= :start{where} GROUP BY 1, 2"
         )
         return [
@@ -565,14 +612,8 @@ class ReportRepository:
 
         The histograms are summed and ranked in PostgreSQL: a few rows come back, not every bin.
         """
-        params: dict[str, Any] = {
-            "bounds": list(boundaries),
-            "start": boundaries[0],
-            "end": boundaries[-1],
-            "level": rollup_level(group_by, scope),
-        }
-        where = _where(scope, params)
-        group = GROUP_COLUMNS[group_by]
+        params = _range_params(boundaries)
+        group, where = _scoped(group_by, scope, params)
         statement = text(
             f"""
             WITH bins AS (
@@ -663,16 +704,8 @@ class ReportRepository:
 
         Rows shaped as `TicketSums`: bucket, group value, the six counters.
         """
-        params: dict[str, Any] = {"level": rollup_level(group_by, scope), **_wanted_days(days)}
-        where = _where(scope, params)
-        group = GROUP_COLUMNS[group_by]
         # A day level holds one row per offset, day and group value: the buckets of days, summed.
-        statement = (
-            f"SELECT want.bucket, {group} AS grp, sum(created), sum(resolved), sum(reopened), sum(backlog_delta),"  # noqa: S608 - fixed column names, values bound
-            " sum(sla_met), sum(sla_breached)"
-            f" FROM {_WANTED_DAYS} JOIN report_ticket_days AS d ON d.level = :level"
-            f" AND d.utc_offset = want.utc_offset AND d.day = want.day{where} GROUP BY 1, 2"
-        )
+        statement, params = _days_query(_SUMS, "report_ticket_days", (days, group_by, scope), tail=" GROUP BY 1, 2")
         return await self._driver_rows(statement, params)
 
     async def day_stats(
@@ -682,13 +715,8 @@ class ReportRepository:
 
         Rows: bucket, group value, measure, count, median bin, p90 bin (each day its own row).
         """
-        params: dict[str, Any] = {"level": rollup_level(group_by, scope), **_wanted_days(days)}
-        where = _where(scope, params)
-        group = GROUP_COLUMNS[group_by]
-        statement = (
-            f"SELECT want.bucket, {group} AS grp, measure, hits, median_bin, p90_bin"  # noqa: S608 - fixed column names, values bound
-            f" FROM {_WANTED_DAYS} JOIN report_ticket_day_durations AS d ON d.level = :level"
-            f" AND d.utc_offset = want.utc_offset AND d.day = want.day{where}"
+        statement, params = _days_query(
+            "measure, hits, median_bin, p90_bin", "report_ticket_day_durations", (days, group_by, scope)
         )
         return await self._driver_rows(statement, params)
 
@@ -696,23 +724,16 @@ class ReportRepository:
         self, *, days: Iterable[tuple[int, date]], group_by: str, scope: Scope
     ) -> list[DayHistogram]:
         """The histograms of these local days (UTC offset, date) per group and measure."""
-        wanted = sorted(set(days))
+        wanted = dict.fromkeys(sorted(set(days)), 0)
         if not wanted:
             return []
-        params: dict[str, Any] = {
-            "offsets": [offset for offset, _ in wanted],
-            "days": [day for _, day in wanted],
-            "level": rollup_level(group_by, scope),
-        }
-        where = _where(scope, params)
-        group = GROUP_COLUMNS[group_by]
-        statement = text(
-            f"SELECT d.utc_offset, d.day, {group} AS grp, measure, lo, counts"  # noqa: S608 - fixed column names, values bound
-            " FROM unnest(CAST(:offsets AS smallint[]), CAST(:days AS date[])) AS want(utc_offset, day)"
-            " JOIN report_ticket_day_durations AS d ON d.utc_offset = want.utc_offset AND d.day = want.day"
-            f" WHERE level = :level{where}"
+        statement, params = _days_query(
+            "measure, lo, counts",
+            "report_ticket_day_durations",
+            (wanted, group_by, scope),
+            keys="want.utc_offset, want.day",
         )
-        return [DayHistogram._make(row) for row in await self._session.execute(statement, params)]
+        return [DayHistogram._make(row) for row in await self._session.execute(text(statement), params)]
 
     async def running_at(
         self, *, points: Sequence[tuple[int, date]], series: Sequence[tuple[Any, int]], group_by: str, scope: Scope
@@ -766,27 +787,13 @@ class ReportRepository:
         scope: Scope,
     ) -> list[TicketSums]:
         """Counter sums of the hours within `pieces` (UTC ranges), per bucket of `boundaries` and group."""
-        if not pieces:
-            return []
-        params: dict[str, Any] = {
-            "bounds": list(boundaries),
-            "starts": [start for start, _ in pieces],
-            "ends": [end for _, end in pieces],
-            "level": rollup_level(group_by, scope),
-        }
-        where = _where(scope, params)
-        group = GROUP_COLUMNS[group_by]
-        statement = text(
-            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp,"  # noqa: S608 - fixed column names, values bound
-            " sum(created), sum(resolved), sum(reopened), sum(backlog_delta), sum(sla_met), sum(sla_breached)"
-            " FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS piece(s, e)"
-            " JOIN report_ticket_hours ON hour >= piece.s AND hour < piece.e"
-            f" WHERE level = :level{where} GROUP BY 1, 2"
+        rows = await self._piece_rows(
+            _SUMS,
+            table="report_ticket_hours",
+            keys=2,
+            query=(boundaries, pieces, group_by, scope),
         )
-        return [
-            TicketSums(*(row[:2]), *(int(value) for value in row[2:]))
-            for row in await self._session.execute(statement, params)
-        ]
+        return [TicketSums(*(row[:2]), *(int(value) for value in row[2:])) for row in rows]
 
     async def piece_bins(
         self,
@@ -797,24 +804,31 @@ class ReportRepository:
         scope: Scope,
     ) -> list[BinSums]:
         """Histogram bins of the hours within `pieces` (UTC ranges), summed per bucket, group and measure."""
+        rows = await self._piece_rows(
+            "measure, bin, CAST(sum(count) AS bigint)",
+            table="report_ticket_durations",
+            keys=4,
+            query=(boundaries, pieces, group_by, scope),
+        )
+        return [BinSums._make(row) for row in rows]
+
+    async def _piece_rows(
+        self,
+        columns: str,
+        *,
+        table: str,
+        keys: int,
+        query: tuple[Sequence[datetime], Sequence[tuple[datetime, datetime]], str, Scope],
+    ) -> Sequence[Sequence[Any]]:
+        # Bucket, group value, then `columns`, summed over the first `keys` columns.
+        boundaries, pieces, group_by, scope = query
         if not pieces:
             return []
-        params: dict[str, Any] = {
-            "bounds": list(boundaries),
-            "starts": [start for start, _ in pieces],
-            "ends": [end for _, end in pieces],
-            "level": rollup_level(group_by, scope),
-        }
-        where = _where(scope, params)
-        group = GROUP_COLUMNS[group_by]
-        statement = text(
-            f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, measure, bin,"  # noqa: S608 - fixed column names, values bound
-            " CAST(sum(count) AS bigint)"
-            " FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS piece(s, e)"
-            " JOIN report_ticket_durations ON hour >= piece.s AND hour < piece.e"
-            f" WHERE level = :level{where} GROUP BY 1, 2, 3, 4"
+        statement, params = _piece_query(
+            columns, table=table, boundaries=boundaries, pieces=pieces, group_by=group_by, scope=scope
         )
-        return [BinSums._make(row) for row in await self._session.execute(statement, params)]
+        statement += " GROUP BY " + ", ".join(str(index) for index in range(1, keys + 1))
+        return list(await self._session.execute(text(statement), params))
 
     async def display_names(self, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Display names of those users that exist."""
