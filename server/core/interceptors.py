@@ -319,7 +319,7 @@ class ServerInterceptor:
         method.line(status, level).emit(
             duration_ms=round(seconds * 1000, 2),
             request_id=call.request_id,
-            user_id=str(principal.user_id) if principal else None,
+            user_id=principal.user_id_text if principal else None,
             peer=call.peer,
             client_ip=call.client_ip,
         )
