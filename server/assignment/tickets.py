@@ -10,7 +10,7 @@ from server.tickets.changes import ChangeListener, log_change
 from server.tickets.domain import reread
 from storage.db import Database
 from storage.models import AssignmentSettings
-from storage.repositories.assignment import Candidate
+from storage.repositories.assignment import Candidate, TicketSettings
 from storage.repositories.ticket_records import NewEvent
 from storage.unit_of_work import UnitOfWork
 
@@ -18,7 +18,7 @@ from storage.unit_of_work import UnitOfWork
 BATCH = 50
 
 
-def assigns_tickets(settings: AssignmentSettings, *, category: str | None = None) -> bool:
+def assigns_tickets(settings: AssignmentSettings | TicketSettings, *, category: str | None = None) -> bool:
     """Whether new tickets (of `category`; None: of some category) are assigned automatically."""
     if settings.tickets_enabled:
         return True

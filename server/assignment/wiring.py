@@ -18,10 +18,11 @@ from server.assignment.chats import ChatAcceptor, ChatAssigner
 from server.assignment.domain import AssignmentDesk
 from server.assignment.online import OnlineAgents
 from server.assignment.servicer import AssignmentServicer
-from server.assignment.tickets import TicketAssigner
+from server.assignment.tickets import TicketAssigner, assigns_tickets
 from server.settings import Settings
 from server.tickets.changes import ChangeListener
 from storage.db import Database
+from storage.repositories.assignment import TicketSettings
 from storage.unit_of_work import UnitOfWork
 
 _log = logging.getLogger(__name__)
@@ -47,6 +48,10 @@ class Assignment:
         self.chats.connect(acceptor=chat_acceptor)
 
     # --- the hooks of tickets (TicketAssignmentHook) and chat (ChatAssignmentHook) -----------
+
+    def assigns_new_ticket(self, settings: TicketSettings, *, category: str) -> bool:
+        """Whether a new ticket of `category` is opted in to automatic assignment under `settings`."""
+        return assigns_tickets(settings, category=category)
 
     async def ticket_opened(self, uow: UnitOfWork, *, ticket_id: uuid.UUID, category: str) -> None:
         """Assigns a new ticket within its creating transaction, when it is opted in."""

@@ -138,6 +138,27 @@ class ChatFanout:
         self._dispatch_chat_event(chat_id, event)
         await self._publish(self._wakeups.publish_chat(chat_id, event.SerializeToString()))
 
+    async def publish_message(
+        self, chat_id: uuid.UUID, event: chat_event_pb2.ChatEvent, *, agent_id: uuid.UUID | None, sender_id: uuid.UUID
+    ) -> bool:
+        """A committed message: `publish_chat_event` and `publish_my_chats_changed` in one round trip.
+
+        The same round trip clears the sender's typing indicator; returns whether one was showing.
+        """
+        self._dispatch_chat_event(chat_id, event)
+        agents = () if agent_id is None else (agent_id,)
+        if agents:
+            self._dispatch_queue_event(MyChatsChanged(frozenset(agents)))
+        try:
+            return await self._wakeups.publish_message(
+                chat_id, event.SerializeToString(), agent_ids=agents, typing_of=sender_id
+            )
+        except RedisUnavailable:
+            # The message is committed; other replicas find it by polling PostgreSQL, and an
+            # indicator left showing lapses by itself.
+            _log.warning("chat fan-out: publishing to Redis failed; replicas will catch up by polling")
+            return False
+
     async def publish_queue_event(self, event: chat_event_pb2.QueueEvent) -> None:
         """Delivers a queue change to local queue watchers and to other replicas."""
         self._dispatch_queue_event(event)

@@ -8,6 +8,7 @@ lock and the later ones find the first one's message (UNIQUE (chat_id, request_i
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2
@@ -20,7 +21,7 @@ from server.core.context import Principal
 from server.core.errors import AlreadyExists, InvalidArgument, NotFound
 from storage.db import Database
 from storage.pagination import decode_page_token, encode_page_token, resolve_page_size
-from storage.repositories.chat import MessageView
+from storage.repositories.chat import MessageView, send_message
 from storage.unit_of_work import UnitOfWork
 
 DEFAULT_PAGE_SIZE = 50
@@ -60,18 +61,32 @@ async def append_message(
         chat_id=chat.id, seq=chat.last_seq, sender_id=principal.user_id, body=body, request_id=request_id
     )
     view = MessageView(row, sender.display_name, sender.role)
-    event = chat_event_pb2.ChatEvent(message=message_to_proto(view))
-    user_id = principal.user_id
     # The chat's agent counts the customer's messages unread in their list of chats (WatchQueue).
-    agent_id = chat.agent_id if chat.agent_id != user_id else None
-
-    async def deliver() -> None:
-        await fanout.publish_chat_event(chat_id, event)
-        await fanout.publish_my_chats_changed(agent_id)
-        await typing.clear_after_send(chat_id=chat_id, user_id=user_id)
-
-    uow.after_commit(deliver)
+    agent_id = chat.agent_id if chat.agent_id != principal.user_id else None
+    uow.after_commit(
+        functools.partial(
+            deliver, view=view, message=message_to_proto(view), agent_id=agent_id, fanout=fanout, typing=typing
+        )
+    )
     return view
+
+
+async def deliver(
+    *,
+    view: MessageView,
+    message: chat_pb2.ChatMessage,
+    agent_id: uuid.UUID | None,
+    fanout: ChatFanout,
+    typing: TypingIndicators,
+) -> None:
+    """Tells the chat's streams of the committed `message` (and its agent's list, if `agent_id`); clears typing.
+
+    One round trip to Redis for all three; a fourth only if the sender's typing indicator was showing.
+    """
+    chat_id, sender_id = view.message.chat_id, view.message.sender_id
+    event = chat_event_pb2.ChatEvent(message=message)
+    if await fanout.publish_message(chat_id, event, agent_id=agent_id, sender_id=sender_id):
+        await typing.announce_cleared(chat_id=chat_id, user_id=sender_id)
 
 
 async def _view(uow: UnitOfWork, chat_id: uuid.UUID, seq: int) -> MessageView:
@@ -92,6 +107,22 @@ class ChatMessages:
         parsed = parse_chat_id(chat_id, field="chat_id")
         text = check_body(body, field="body")
         key = check_request_id(request_id)
+        async with self._database.read_connection() as connection:
+            sent = await send_message(
+                connection, chat_id=parsed, sender_id=principal.user_id, body=text, request_id=key
+            )
+        if sent is not None:
+            view, agent = sent
+            message = message_to_proto(view)
+            await deliver(
+                view=view,
+                message=message,
+                agent_id=agent if agent != principal.user_id else None,
+                fanout=self._fanout,
+                typing=self._typing,
+            )
+            return message
+        # Not the plain case (or a concurrent retry): the general way gives the precise answer.
         async with self._database.unit_of_work() as uow:
             view = await append_message(
                 uow,

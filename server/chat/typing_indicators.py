@@ -49,13 +49,7 @@ class TypingIndicators:
         await self._fanout.publish_chat_event(chat_id, chat_event_pb2.ChatEvent(typing=indicator))
         return indicator
 
-    async def clear_after_send(self, *, chat_id: uuid.UUID, user_id: uuid.UUID) -> None:
-        """Clears the sender's indicator, if one is showing, once their message is committed."""
-        try:
-            removed = await self._keys.clear(chat_id=chat_id, user_id=user_id)
-        except RedisUnavailable:
-            # Fail open: the send is committed; a stale indicator lapses by itself.
-            return
-        if removed:
-            indicator = chat_event_pb2.TypingIndicator(user_id=str(user_id), typing=False)
-            await self._fanout.publish_chat_event(chat_id, chat_event_pb2.ChatEvent(typing=indicator))
+    async def announce_cleared(self, *, chat_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        """Tells the chat's streams that the participant's indicator was cleared (`typing = false`)."""
+        indicator = chat_event_pb2.TypingIndicator(user_id=str(user_id), typing=False)
+        await self._fanout.publish_chat_event(chat_id, chat_event_pb2.ChatEvent(typing=indicator))

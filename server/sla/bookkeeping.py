@@ -16,6 +16,7 @@ from typing import Any
 from server.sla.business_hours import add_working_time, working_time_between
 from server.sla.clock import Clock
 from server.sla.targets import SlaState, targets_of
+from storage.repositories.sla_policies import PolicyTargets
 from storage.repositories.ticket_records import TicketRecord
 from storage.unit_of_work import UnitOfWork
 
@@ -31,7 +32,10 @@ class SlaBookkeeping:
 
     async def for_new_ticket(self, uow: UnitOfWork, *, priority: int, category: str) -> dict[str, Any]:
         """The SLA columns of a ticket being opened now (none without a policy)."""
-        policy = await uow.sla_policies.matching(priority=priority, category=category)
+        return self.new_ticket_columns(await uow.sla_policies.matching(priority=priority, category=category))
+
+    def new_ticket_columns(self, policy: PolicyTargets | None) -> dict[str, Any]:
+        """The SLA columns of a ticket opened now under `policy`, the one matching it (none without one)."""
         if policy is None:
             return {}
         return SlaState().retarget(targets_of(policy), clock_start=self.clock()).columns()

@@ -25,6 +25,7 @@ from server.tickets.listing import (
     encode_position,
     token_filters,
 )
+from server.tickets.opening import OpeningRulesCache
 from server.tickets.transitions import Priority, Status, check_transition
 from server.tickets.validation import (
     check_category,
@@ -40,7 +41,7 @@ from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
 from storage.repositories import TicketRepository
 from storage.repositories.ticket_records import NewEvent, TicketRecord
-from storage.repositories.tickets import NOW
+from storage.repositories.tickets import NOW, NewTicket
 from storage.repositories.users import read_user
 from storage.unit_of_work import UnitOfWork
 
@@ -54,6 +55,21 @@ UPDATABLE_FIELDS = ("subject", "description", "priority", "category", "tags")
 CUSTOMER_FIELDS = frozenset({"subject", "description"})
 # Named in an update mask, these have their own methods.
 OWN_METHOD_FIELDS = {"status": "ChangeTicketStatus", "assignee_id": "AssignTicket"}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketOpening:
+    """A checked CreateTicket request: what to open, for whom, under which idempotency scope and request id."""
+
+    principal: Principal
+    subject: str
+    description: str
+    priority: Priority
+    category: str
+    tags: list[str]
+    customer_id: uuid.UUID
+    scope: str
+    request_id: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +134,9 @@ class TicketDesk:
         self._changes = changes
         self._sla = sla
         self._assignment = assignment
+        self._opening = OpeningRulesCache(
+            database=database, policies=sla is not None, assignment=assignment is not None
+        )
 
     async def create_ticket(
         self,
@@ -155,10 +174,70 @@ class TicketDesk:
         assert clean_tags is not None
         assert owner is not None
 
-        scope = f"{CREATE_TICKET_SCOPE}/{principal.user_id}"
+        opening = TicketOpening(
+            principal=principal,
+            subject=clean_subject,
+            description=clean_description,
+            priority=priority or Priority.MEDIUM,
+            category=clean_category,
+            tags=clean_tags,
+            customer_id=owner,
+            scope=f"{CREATE_TICKET_SCOPE}/{principal.user_id}",
+            request_id=key,
+        )
+        ticket = await self._open_at_once(opening)
+        if ticket is None:
+            return await self._open_in_unit_of_work(opening)
+        _log.info("ticket #%d opened by %s", ticket.number, principal.user_id)
+        return ticket
+
+    async def _open_at_once(self, opening: TicketOpening) -> TicketRecord | None:
+        """Opens the ticket in one statement when the kept settings say nothing else is to be done.
+
+        None (nothing written) when the ticket is to be assigned automatically, the kept settings
+        turn out changed, the request id was used before or a staff member named no customer:
+        `_open_in_unit_of_work` answers those, reading everything in its transaction.
+        """
+        rules = await self._opening.rules()
+        level, category = int(opening.priority), opening.category
+        if self._assignment is not None:
+            assert rules.assignment is not None
+            if self._assignment.assigns_new_ticket(rules.assignment, category=category):
+                return None
+        sla = {} if self._sla is None else self._sla.new_ticket_columns(rules.policy(priority=level, category=category))
+        guard, guard_parameters = rules.guard(priority=level, category=category)
+        principal = opening.principal
+        async with self._database.read_connection() as connection:
+            ticket = NewTicket(
+                uuid.uuid4(), opening.subject, opening.description, level, category, opening.tags, opening.customer_id
+            )
+            opened = await TicketRepository(connection).open(
+                ticket,
+                actor_id=principal.user_id,
+                sla=sla,
+                key=None if opening.request_id is None else (opening.scope, opening.request_id),
+                check_customer=principal.is_staff,
+                guard=guard,
+                guard_parameters=guard_parameters,
+            )
+        if opened is None:
+            # Most likely the settings changed (else a retry, or a bad customer): read them again next time.
+            self._opening.forget(rules)
+            return None
+        record, position = opened
+        if self._changes is not None:
+            try:
+                await self._changes.committed(position)
+            except Exception:  # noqa: BLE001 - the ticket is committed; waking watchers must not undo the reply
+                _log.exception("waking the watchers of ticket #%d failed", record.number)
+        return record
+
+    async def _open_in_unit_of_work(self, opening: TicketOpening) -> TicketRecord:
+        """Opens the ticket reading the settings in its transaction (or answers with the earlier one)."""
+        principal, owner, key = opening.principal, opening.customer_id, opening.request_id
         async with self._database.unit_of_work() as uow:
             ticket_id = uuid.uuid4()
-            winner = await uow.idempotency.earlier(scope=scope, request_id=key, resource_id=str(ticket_id))
+            winner = await uow.idempotency.earlier(scope=opening.scope, request_id=key, resource_id=str(ticket_id))
             if winner is not None:
                 # An earlier (or concurrent, now committed) attempt won: answer with its ticket.
                 earlier = await uow.tickets.get(ticket_id=uuid.UUID(winner))
@@ -171,19 +250,19 @@ class TicketDesk:
                     raise InvalidArgument.field(
                         "ticket.customer_id", "must name a customer", reason="CUSTOMER_NOT_FOUND"
                     )
-            level = priority or Priority.MEDIUM
+            level = opening.priority
             sla = (
                 None
                 if self._sla is None
-                else await self._sla.for_new_ticket(uow, priority=int(level), category=clean_category)
+                else await self._sla.for_new_ticket(uow, priority=int(level), category=opening.category)
             )
             await uow.tickets.add(
                 ticket_id=ticket_id,
-                subject=clean_subject,
-                description=clean_description,
+                subject=opening.subject,
+                description=opening.description,
                 priority=int(level),
-                category=clean_category,
-                tags=clean_tags,
+                category=opening.category,
+                tags=opening.tags,
                 customer_id=owner,
                 sla=sla,
             )
@@ -199,7 +278,7 @@ class TicketDesk:
                 ]
             )
             if self._assignment is not None:
-                await self._assignment.ticket_opened(uow, ticket_id=ticket_id, category=clean_category)
+                await self._assignment.ticket_opened(uow, ticket_id=ticket_id, category=opening.category)
             ticket = await reread(uow, ticket_id)
             await log_change(uow, listener=self._changes, kind="created", before=None, after=ticket)
         _log.info("ticket #%d opened by %s", ticket.number, principal.user_id)

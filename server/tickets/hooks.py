@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol
 
+from storage.repositories.assignment import TicketSettings
+from storage.repositories.sla_policies import PolicyTargets
 from storage.repositories.ticket_records import TicketRecord
 from storage.unit_of_work import UnitOfWork
 
@@ -14,6 +16,9 @@ class TicketSlaHook(Protocol):
 
     async def for_new_ticket(self, uow: UnitOfWork, *, priority: int, category: str) -> dict[str, Any]:
         """The SLA columns of a ticket being opened now."""
+
+    def new_ticket_columns(self, policy: PolicyTargets | None) -> dict[str, Any]:
+        """The SLA columns of a ticket being opened now under `policy` (the one matching it; None: none does)."""
 
     async def for_new_targets(
         self, uow: UnitOfWork, *, ticket_id: uuid.UUID, priority: int, category: str
@@ -29,6 +34,9 @@ class TicketSlaHook(Protocol):
 
 class TicketAssignmentHook(Protocol):
     """Told about new tickets (in their transaction) and about capacity freed (after commit)."""
+
+    def assigns_new_ticket(self, settings: TicketSettings, *, category: str) -> bool:
+        """Whether `ticket_opened` may assign a new ticket of `category` under `settings` (False: it never does)."""
 
     async def ticket_opened(self, uow: UnitOfWork, *, ticket_id: uuid.UUID, category: str) -> None:
         """May assign the ticket just added in `uow`, before its change is logged."""

@@ -12,6 +12,10 @@ whichever replica folds it and whenever a fold is cut short.
   instead of every group's. `backlog_delta` is the change of the number
   of unresolved tickets of the group during the hour (the backlog at any time is the current
   backlog minus the deltas after it).
+- `report_ticket_quarters` and `report_ticket_quarter_durations`: the same counts and histograms per
+  UTC quarter-hour, for the zones whose offset is not a whole number of hours: a bucket of +5:30
+  starts at half past a UTC hour, and the two halves of that hour come from these rows. Reports
+  in whole-hour zones never read them.
 - `report_ticket_durations`: first response and resolution times as a histogram per hour and
   group (`measure` 1 first response, 2 resolution; `bin` from `server.reports.histogram`), which
   sums over any set of hours.
@@ -46,6 +50,59 @@ from storage.models.tickets import Ticket
 NO_AGENT = uuid.UUID(int=0)
 
 
+# The column blocks the rollup tables share. A mixin's columns would follow the table's own; `sort_order`
+# keeps each key in the order the migrations created it (level and time first, then the group).
+
+
+class _Group:
+    """The group a row counts: an agent (nil UUID: unassigned), a category, a priority; part of the key."""
+
+    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, sort_order=-1)
+    category: Mapped[str] = mapped_column(Text, primary_key=True, sort_order=-1)
+    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-1)
+
+
+class _Counters:
+    """The ticket counters of a row (`server.reports.fold`)."""
+
+    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    resolved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    backlog_delta: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sla_met: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    sla_breached: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class _HourKey:
+    """A row of an hour: the rollup level and the UTC hour, first in the key."""
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-3)
+    hour: Mapped[datetime] = mapped_column(primary_key=True, sort_order=-2)
+
+
+class _QuarterKey:
+    """A row of a quarter-hour: the rollup level and the UTC quarter-hour's start, first in the key."""
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-3)
+    quarter: Mapped[datetime] = mapped_column(primary_key=True, sort_order=-2)
+
+
+class _Bin:
+    """A histogram bin's count of one measure (`measure` 1 first response, 2 resolution), keyed by measure and bin."""
+
+    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class _DayKey:
+    """A row of a local day: the rollup level, the UTC offset and the day, first in the key."""
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-4)
+    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-3)
+    day: Mapped[date] = mapped_column(primary_key=True, sort_order=-2)
+
+
 class ReportCursor(Base):
     """How far a rollup has folded its log (the last position counted)."""
 
@@ -56,52 +113,46 @@ class ReportCursor(Base):
     # When the last fold committed, and the commit time of the last change it counted.
     update_time: Mapped[datetime | None]
     data_time: Mapped[datetime | None]
+    # From when the quarter-hour rows hold every change (NULL: from the log's start). An install
+    # upgraded from hourly rows alone keeps quarter-hours from its first fold after the upgrade on.
+    quarters_since: Mapped[datetime | None]
 
 
-class ReportTicketHour(Base):
+class ReportTicketHour(_HourKey, _Group, _Counters, Base):
     """Ticket counts of one UTC hour for one agent, category and priority."""
 
     __tablename__ = "report_ticket_hours"
     # Reports narrowed to one agent, below the agent level (an agent's own figures by category).
     __table_args__ = (Index("ix_report_ticket_hours_agent_id_hour", "agent_id", "hour"),)
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    resolved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    backlog_delta: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    sla_met: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    sla_breached: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
-
-class ReportTicketDuration(Base):
+class ReportTicketDuration(_HourKey, _Group, _Bin, Base):
     """How many durations of one measure fell in one histogram bin, in one UTC hour and group."""
 
     __tablename__ = "report_ticket_durations"
     __table_args__ = (Index("ix_report_ticket_durations_agent_id_hour", "agent_id", "hour"),)
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+class ReportTicketQuarter(_QuarterKey, _Group, _Counters, Base):
+    """Ticket counts of one UTC quarter-hour for one group, at every level: the hour's split.
+
+    Read only where a bucket or a local day starts inside a UTC hour (offsets of +5:30, +5:45...).
+    """
+
+    __tablename__ = "report_ticket_quarters"
 
 
-class ReportTicketBacklog(Base):
+class ReportTicketQuarterDuration(_QuarterKey, _Group, _Bin, Base):
+    """How many durations of one measure fell in one histogram bin, in one UTC quarter-hour and group."""
+
+    __tablename__ = "report_ticket_quarter_durations"
+
+
+class ReportTicketBacklog(_Group, Base):
     """Unresolved tickets of one group now."""
 
     __tablename__ = "report_ticket_backlog"
 
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     open_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
@@ -125,36 +176,17 @@ class ReportDayOffset(Base):
     request_time: Mapped[datetime]
 
 
-class ReportTicketDay(Base):
+class ReportTicketDay(_DayKey, _Group, _Counters, Base):
     """Ticket counts of one local day of one UTC offset for one group (at a summed level)."""
 
     __tablename__ = "report_ticket_days"
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    resolved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    reopened: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    backlog_delta: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    sla_met: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    sla_breached: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
-
-class ReportTicketDayDuration(Base):
+class ReportTicketDayDuration(_DayKey, _Group, Base):
     """The histogram of one measure in one local day of one UTC offset and group: counts from bin `lo` on."""
 
     __tablename__ = "report_ticket_day_durations"
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     lo: Mapped[int] = mapped_column(SmallInteger)
     counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
@@ -164,7 +196,7 @@ class ReportTicketDayDuration(Base):
     p90_bin: Mapped[int] = mapped_column(SmallInteger)
 
 
-class ReportTicketDayRunning(Base):
+class ReportTicketDayRunning(_Group, Base):
     """The histogram of one measure over every local day up to `day` of one UTC offset and group.
 
     A row exists for each day with durations; the running histogram at any day is the row of the
@@ -173,11 +205,8 @@ class ReportTicketDayRunning(Base):
 
     __tablename__ = "report_ticket_day_running"
 
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    agent_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    category: Mapped[str] = mapped_column(Text, primary_key=True)
-    priority: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-3)
+    utc_offset: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-2)
     measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     lo: Mapped[int] = mapped_column(SmallInteger)

@@ -112,9 +112,30 @@ class ChatWakeups:
         """Wakes the other replicas' queue watchers of these agents: their own chats changed."""
         await self._publish(redis_keys.chat_agent_events(), " ".join(str(agent) for agent in agent_ids).encode())
 
+    async def publish_message(
+        self, chat_id: uuid.UUID, payload: bytes, *, agent_ids: Iterable[uuid.UUID], typing_of: uuid.UUID
+    ) -> bool:
+        """A sent message in one round trip: wakes its chat's streams and these agents' queue watchers.
+
+        The same round trip clears the sender's typing indicator; returns whether one was showing.
+        """
+        agents = " ".join(str(agent) for agent in agent_ids)
+        with unavailable_as_one_error():
+            async with self._publisher.pipeline(transaction=False) as pipe:
+                pipe.publish(redis_keys.chat_events(chat_id), self._tagged(payload))
+                if agents:
+                    pipe.publish(redis_keys.chat_agent_events(), self._tagged(agents.encode()))
+                pipe.delete(redis_keys.chat_typing(chat_id, typing_of))
+                replies = await pipe.execute()
+        return bool(replies[-1])
+
+    def _tagged(self, payload: bytes) -> str:
+        # The origin lets this process recognise (and skip) its own messages.
+        return f"{self._origin}:{base64.b64encode(payload).decode()}"
+
     async def _publish(self, channel: str, payload: bytes) -> None:
         with unavailable_as_one_error():
-            await self._publisher.publish(channel, f"{self._origin}:{base64.b64encode(payload).decode()}")
+            await self._publisher.publish(channel, self._tagged(payload))
 
     def listener(self) -> WakeupListener:
         """A new subscriber connection (connects on its first subscription)."""

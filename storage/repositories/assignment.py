@@ -11,13 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roles import Role
+from storage.db import ReadConnection
 from storage.models import AssignmentAgent, AssignmentSettings, Chat, ChatState, Ticket, User
 from storage.models.assignment import ASSIGNMENT_TURN_SEQUENCE
 from storage.repositories.ticket_records import TicketRecord, select_tickets
@@ -51,6 +52,32 @@ class CapacityRow:
     chat_limit: int | None
     open_ticket_count: int
     active_chat_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSettings:
+    """What decides whether a new ticket is assigned automatically, with the row's stamp (its xmin)."""
+
+    tickets_enabled: bool
+    ticket_categories: Sequence[str]
+    stamp: str
+
+
+# True while the settings row is still the one stamped :assignment_stamp (any update changes xmin).
+TICKET_SETTINGS_GUARD = "(SELECT xmin::text FROM assignment_settings WHERE id = 1) = :assignment_stamp"
+
+
+async def stamped_ticket_settings(connection: ReadConnection) -> TicketSettings:
+    """The ticket half of the settings with its stamp (kept in process, checked by `TICKET_SETTINGS_GUARD`)."""
+    row = cast(
+        "Sequence[Any] | None",
+        await connection.fetchrow(
+            "SELECT tickets_enabled, ticket_categories, xmin::text FROM assignment_settings WHERE id = 1"
+        ),
+    )
+    if row is None:
+        raise LookupError("the assignment settings row is missing")
+    return TicketSettings(row[0], tuple(row[1]), row[2])
 
 
 def _staff() -> ColumnElement[bool]:

@@ -6,14 +6,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, cast
 
+import asyncpg
 from sqlalchemy import Select, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.roles import Role
+from storage.db import ReadConnection
 from storage.models import Chat, ChatMessage, ChatState, User
 
 ChatOrderField = Literal["create_time", "update_time"]
@@ -28,11 +30,23 @@ class ChatView:
     agent_name: str
 
 
+class SentMessage(NamedTuple):
+    """A message as `send_message` wrote it: the columns of `ChatMessage` a reader uses."""
+
+    id: uuid.UUID
+    chat_id: uuid.UUID
+    seq: int
+    sender_id: uuid.UUID
+    body: str
+    request_id: str | None
+    create_time: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class MessageView:
     """A message with its sender's display name and role."""
 
-    message: ChatMessage
+    message: ChatMessage | SentMessage
     sender_name: str
     sender_role: Role
 
@@ -71,6 +85,65 @@ def _view_select() -> Select[Chat, str, str]:
 
 def _bump() -> dict[str, Any]:
     return {"version": Chat.version + 1, "update_time": func.now()}
+
+
+# SendChatMessage in one statement, in autocommit on a driver connection: the chat row's UPDATE
+# takes its lock and next seq, the INSERT writes the message, the statement's commit releases the
+# lock (seqs stay in commit order and gap-free: the statement is all or nothing). It writes only
+# for the plain case: the sender exists and takes part in the chat, which has not ended, and no
+# message of the chat has the request id. Anything else writes nothing and goes the general way,
+# which gives the precise answer (NotFound, NOT_A_PARTICIPANT, CHAT_ENDED, the earlier message).
+_SEND = """
+    WITH sender AS (
+        SELECT display_name, role FROM users WHERE id = $3::uuid
+    ), chat AS (
+        UPDATE chats SET last_seq = last_seq + 1, update_time = now()
+        WHERE id = $1::uuid AND status <> 'ended' AND (customer_id = $3 OR agent_id = $3)
+          AND EXISTS (SELECT 1 FROM sender) {earlier}
+        RETURNING id, last_seq, agent_id
+    ), message AS (
+        INSERT INTO chat_messages (id, chat_id, seq, sender_id, body, request_id)
+        SELECT $2::uuid, chat.id, chat.last_seq, $3::uuid, $4::text, $5::text FROM chat
+        RETURNING id, chat_id, seq, sender_id, body, request_id, create_time
+    )
+    SELECT m.id, m.chat_id, m.seq, m.sender_id, m.body, m.request_id, m.create_time,
+           sender.display_name, sender.role, chat.agent_id
+    FROM message AS m, chat, sender
+"""
+_SEND_WITH_KEY = _SEND.format(
+    earlier="AND NOT EXISTS (SELECT 1 FROM chat_messages WHERE chat_id = $1::uuid AND request_id = $5::text)"
+)
+_SEND_WITHOUT_KEY = _SEND.format(earlier="")
+
+
+async def send_message(
+    connection: ReadConnection,
+    *,
+    chat_id: uuid.UUID,
+    sender_id: uuid.UUID,
+    body: str,
+    request_id: str | None,
+) -> tuple[MessageView, uuid.UUID | None] | None:
+    """Commits a message in one statement: the message with its sender, and the chat's agent.
+
+    None, with nothing written, unless it is the plain case (see `_SEND`). A concurrent send with
+    the same request id that committed while this one waited for the chat's lock makes the
+    INSERT break the (chat_id, request_id) uniqueness: also None, nothing written, so that the
+    general way finds that message and answers with it.
+    """
+    statement = _SEND_WITHOUT_KEY if request_id is None else _SEND_WITH_KEY
+    try:
+        # asyncpg's Record reads by position, as a Row does.
+        row = cast(
+            "Sequence[Any] | None",
+            await connection.fetchrow(statement, chat_id, uuid.uuid4(), sender_id, body, request_id),
+        )
+    except asyncpg.UniqueViolationError:
+        return None
+    if row is None:
+        return None
+    message = SentMessage(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+    return MessageView(message, row[7], Role(row[8])), row[9]
 
 
 class ChatRepository:

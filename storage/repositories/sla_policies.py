@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Text, bindparam, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import ReadConnection
 from storage.models import SlaPolicy
 
 _UNIQUE_VIOLATION = "23505"
@@ -37,6 +39,57 @@ _MATCHING = (
     .order_by(SlaPolicy.category.desc())
     .limit(1)
 )
+
+
+class StampedPolicy(NamedTuple):
+    """A policy's key and targets with its stamp: `id:xmin`, which any change of the row (or a new row) changes."""
+
+    priority: int
+    category: str
+    stamp: str
+    targets: PolicyTargets
+
+
+_STAMPED = """
+    SELECT priority, category, id::text || ':' || xmin::text, id, version, first_response_seconds,
+           resolution_seconds, warning_seconds, business_hours::text
+    FROM sla_policies
+"""
+
+# True while the policies a ticket of (:priority, :category) would get are still those stamped
+# :sla_stamp (`matching_stamp`): the same rows, none changed since, none added. One index probe.
+MATCHING_STAMP_GUARD = """
+    (SELECT coalesce(string_agg(id::text || ':' || xmin::text, ',' ORDER BY category = ''), '')
+     FROM sla_policies WHERE priority = :priority AND category IN (:category, '')) = :sla_stamp
+"""
+
+
+async def stamped_policies(connection: ReadConnection) -> list[StampedPolicy]:
+    """Every policy with its stamp (a handful of rows: kept in process, checked by `MATCHING_STAMP_GUARD`)."""
+    rows = cast("Sequence[Sequence[Any]]", await connection.fetch(_STAMPED))
+    return [
+        StampedPolicy(
+            priority,
+            category,
+            stamp,
+            PolicyTargets(policy_id, version, first, resolution, warning, None if hours is None else json.loads(hours)),
+        )
+        for priority, category, stamp, policy_id, version, first, resolution, warning, hours in rows
+    ]
+
+
+def matching_stamp(policies: Mapping[tuple[int, str], StampedPolicy], *, priority: int, category: str) -> str:
+    """What `MATCHING_STAMP_GUARD` reads for (priority, category) while `policies` are current."""
+    keys = [(priority, category), (priority, "")] if category else [(priority, "")]
+    return ",".join(policies[key].stamp for key in keys if key in policies)
+
+
+def matching_policy(
+    policies: Mapping[tuple[int, str], StampedPolicy], *, priority: int, category: str
+) -> PolicyTargets | None:
+    """`SlaPolicyRepository.matching` over kept policies: of the priority and category, else of the empty category."""
+    found = policies.get((priority, category)) or policies.get((priority, ""))
+    return None if found is None else found.targets
 
 
 class SlaPolicyRepository:

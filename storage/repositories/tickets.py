@@ -9,16 +9,19 @@ per-call machinery, which cost several times what PostgreSQL spends on these ind
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Text, bindparam, delete, func, insert, literal, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import ReadConnection, StatementRunner
 from storage.models import Ticket, TicketEvent, TicketMessage
+from storage.models.sla import BREACHED
 from storage.repositories.ticket_listing import TicketFilter, build_count_statement, build_list_statement
 from storage.repositories.ticket_records import (
     EventRecord,
@@ -80,6 +83,140 @@ def _insert_ticket(sla_columns: tuple[str, ...]) -> Any:
     return insert(Ticket).from_select([*names, "search_public", "search_staff"], values)
 
 
+# --- CreateTicket in one statement -------------------------------------------------------------
+#
+# Opening a ticket writes five rows: the idempotency key, the ticket with its search documents,
+# the CREATED event and the change log's slot and entry. As one statement on a driver connection
+# in autocommit they are one round trip and one commit (a unit of work costs BEGIN, a statement
+# each and COMMIT, and SQLAlchemy's session machinery several times what PostgreSQL spends). The
+# statement writes nothing unless `guard` (the caller's check that what it decided from cached
+# settings still holds, read in the statement's own snapshot) and, for staff, the customer check
+# pass, and nothing past the key unless the key was claimed here: every refusal leaves no trace,
+# and the caller answers it the slower, general way.
+
+# What the statement returns of the new ticket: `TicketRecord`'s fields in order (the customer's
+# display name joined; a new ticket has no assignee), then the change's log position.
+_OPENED_COLUMNS = """
+    t.id, t.number, t.subject, t.description, t.priority, t.status, t.category, t.tags, t.customer_id,
+    customer.display_name, t.assignee_id, '', t.public_message_count, t.message_count, t.create_time,
+    t.update_time, t.resolve_time, t.close_time, t.version, t.sla_policy_id, t.sla_paused_since,
+    t.first_response_time, t.first_response_due_time, t.first_response_sla, t.resolution_due_time,
+    t.resolution_sla, t.sla_due_time, t.rating, coalesce(t.rating_comment, ''), t.rate_time, t.source_chat_id,
+    (SELECT position FROM change)
+"""
+# The statement's parameters and their types; SLA columns take their column's, any other (the guard's) text.
+_OPEN_PARAMETER_TYPES = {
+    "id": "uuid",
+    "subject": "text",
+    "description": "text",
+    "priority": "smallint",
+    "category": "text",
+    "tags": "text[]",
+    "customer_id": "uuid",
+    "document_text": "text",
+    "actor_id": "uuid",
+    "scope": "text",
+    "request_id": "text",
+}
+
+
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def _parameter_type(name: str) -> str:
+    if name in _OPEN_PARAMETER_TYPES:
+        return _OPEN_PARAMETER_TYPES[name]
+    if name in Ticket.__table__.c:
+        return str(Ticket.__table__.c[name].type.compile(dialect=_DIALECT))
+    return "text"
+
+
+class NewTicket(NamedTuple):
+    """What a new ticket is opened with (it starts OPEN and unassigned)."""
+
+    id: uuid.UUID
+    subject: str
+    description: str
+    priority: int
+    category: str
+    tags: Sequence[str]
+    customer_id: uuid.UUID
+
+
+def _new_ticket_parameters(ticket: NewTicket, sla: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of a new ticket's INSERT (both search documents are of `document_text`)."""
+    return {
+        **sla,
+        **ticket._asdict(),
+        "tags": list(ticket.tags),
+        "document_text": f"{ticket.subject} {ticket.description}",
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def open_ticket_statement(
+    *, sla_columns: tuple[str, ...], claims_key: bool, checks_customer: bool, guard: str
+) -> tuple[str, tuple[str, ...]]:
+    """The SQL (asyncpg's `$n`) opening a ticket in one statement, and its parameter names in order.
+
+    `guard` is a boolean SQL expression over named parameters written `:name` (the caller's own,
+    passed along with the ticket's); `sla_columns` are the SLA columns set besides the defaults.
+    """
+    names: list[str] = []
+
+    def param(name: str) -> str:
+        if name not in names:
+            names.append(name)
+        return f"CAST(${names.index(name) + 1} AS {_parameter_type(name)})"
+
+    ticket_id = param("id")
+    conditions = [re.sub(r"(?<!:):(\w+)", lambda match: param(match.group(1)), guard)]
+    if checks_customer:
+        customer = param("customer_id")
+        conditions.append(f"EXISTS (SELECT 1 FROM users WHERE id = {customer} AND role = 'customer')")  # noqa: S608 - values bound
+    where = " AND ".join(f"({condition})" for condition in conditions)
+    if claims_key:
+        claim = f"""
+            INSERT INTO idempotency_keys (scope, request_id, resource_id)
+            SELECT {param("scope")}, {param("request_id")}, {ticket_id}::text WHERE {where}
+            ON CONFLICT (scope, request_id) DO NOTHING
+            RETURNING 1"""
+    else:
+        claim = f"SELECT 1 WHERE {where}"
+    columns = ["id", "subject", "description", "priority", "category", "tags", "customer_id", *sla_columns]
+    values = [ticket_id] + [param(name) for name in columns[1:]]
+    document = f"to_tsvector('english'::regconfig, unaccent({param('document_text')}))"
+    breached = f"(t.first_response_sla = {BREACHED} OR t.resolution_sla = {BREACHED})"
+    sql = f"""
+        WITH claim AS ({claim}
+        ), ticket AS (
+            INSERT INTO tickets ({", ".join(columns)}, search_public, search_staff)
+            SELECT {", ".join(values)}, doc.document, doc.document
+            FROM (SELECT {document} AS document) AS doc
+            WHERE EXISTS (SELECT 1 FROM claim)
+            RETURNING *
+        ), event AS (
+            INSERT INTO ticket_events (ticket_id, type, actor_id, new_status, new_priority)
+            SELECT id, 'created', {param("actor_id")}, status, priority FROM ticket
+        ), slot AS (
+            -- The change log's one row: its lock orders the appends by commit (this statement's end).
+            UPDATE ticket_change_log SET last_position = last_position + 1
+            WHERE id = 1 AND EXISTS (SELECT 1 FROM ticket)
+            RETURNING last_position
+        ), change AS (
+            INSERT INTO ticket_changes (position, ticket_id, kind, customer_id, internal, new_status,
+                                        new_priority, new_assignee_id, new_category, new_tags, new_sla_breached)
+            SELECT slot.last_position, t.id, 'created', t.customer_id, false, t.status, t.priority,
+                   t.assignee_id, t.category, t.tags, {breached}
+            FROM slot, ticket AS t
+            RETURNING position
+        )
+        SELECT {_OPENED_COLUMNS}
+        FROM ticket AS t JOIN users AS customer ON customer.id = t.customer_id
+    """  # noqa: S608 - fixed column names, values bound
+    return sql, tuple(names)
+
+
 class TicketRepository:
     """Tickets with their conversation and audit trail. Visibility rules are the caller's (domain's) job."""
 
@@ -133,19 +270,41 @@ class TicketRepository:
     ) -> None:
         """Inserts an OPEN, unassigned ticket with its search documents (and its SLA columns, if any)."""
         extra = dict(sla or {})
-        parameters: dict[str, Any] = {
-            "id": ticket_id,
-            "subject": subject,
-            "description": description,
-            "priority": priority,
-            "category": category,
-            "tags": list(tags),
-            "customer_id": customer_id,
-            "document_text": f"{subject} {description}",
-            **extra,
-        }
+        ticket = NewTicket(ticket_id, subject, description, priority, category, tags, customer_id)
         connection = await self._session.connection()
-        await connection.execute(_insert_ticket(tuple(sorted(extra))), parameters)
+        await connection.execute(_insert_ticket(tuple(sorted(extra))), _new_ticket_parameters(ticket, extra))
+
+    async def open(
+        self,
+        ticket: NewTicket,
+        *,
+        actor_id: uuid.UUID,
+        sla: Mapping[str, Any],
+        key: tuple[str, str] | None,
+        check_customer: bool,
+        guard: str,
+        guard_parameters: Mapping[str, str],
+    ) -> tuple[TicketRecord, int] | None:
+        """Opens `ticket` in one statement on a driver connection (autocommit): the ticket and its log position.
+
+        Writes the idempotency `key` (scope, request id) if given, the ticket with its search
+        documents and `sla` columns, the CREATED event and the change log entry, all or nothing.
+        None, with nothing written, if `guard` (SQL over `:name` parameters) is false, if
+        `check_customer` and the customer is no customer, or if the key was claimed before.
+        """
+        if isinstance(self._source, AsyncSession):
+            raise TypeError("opening a ticket in one statement runs on a driver connection, not in a unit of work")
+        sql, names = open_ticket_statement(
+            sla_columns=tuple(sorted(sla)), claims_key=key is not None, checks_customer=check_customer, guard=guard
+        )
+        parameters = {**guard_parameters, **_new_ticket_parameters(ticket, sla), "actor_id": actor_id}
+        if key is not None:
+            parameters["scope"], parameters["request_id"] = key
+        # asyncpg's Record reads by position, as a Row does.
+        row = cast("Sequence[Any] | None", await self._source.fetchrow(sql, *(parameters[name] for name in names)))
+        if row is None:
+            return None
+        return TicketRecord._make(row[:-1]), int(row[-1])
 
     async def update(self, *, ticket_id: uuid.UUID, changes: Mapping[str, Any], public: bool = True) -> bool:
         """Sets `changes` (column -> value); a public change also bumps `version` and `update_time`.

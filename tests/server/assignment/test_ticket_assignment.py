@@ -154,6 +154,23 @@ async def test_only_opted_in_categories_are_assigned(desk: Desk) -> None:
     assert (billing.assignee_id, other.assignee_id, bare.assignee_id) == (agent.user_id, "", "")
 
 
+async def test_turning_assignment_on_or_off_on_one_replica_holds_for_the_next_ticket_on_the_other(
+    desk: Desk,
+) -> None:
+    # The second replica opens a ticket first, so it holds the settings read then (assignment off).
+    agent = await desk.agent()
+    await desk.online(agent)
+    customer = await desk.customer()
+    before = await desk.open_ticket(customer, replica=1)
+
+    await desk.configure(tickets_enabled=True)
+    during = await desk.open_ticket(customer, replica=1)
+    await desk.configure(tickets_enabled=False)
+    after = await desk.open_ticket(customer, replica=1)
+
+    assert (before.assignee_id, during.assignee_id, after.assignee_id) == ("", agent.user_id, "")
+
+
 async def test_turning_assignment_on_hands_out_the_backlog(desk: Desk) -> None:
     first, second = await desk.agent(), await desk.agent()
     await desk.online(first, second)

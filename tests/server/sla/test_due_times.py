@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from google.protobuf import field_mask_pb2, timestamp_pb2
+from sqlalchemy import text
 
 from helpdesk.v1 import sla_policy_pb2, ticket_pb2, ticket_service_pb2
+from storage.db import Database
 from tests.server.sla.sla_support import HOUR, FakeClock, SlaStub, make_policy, new_category
 from tests.server.tickets.helpers import Cast, TicketStub, move_to, open_ticket
 
@@ -73,6 +75,35 @@ async def test_the_category_policy_wins_over_the_catch_all_and_no_policy_means_n
     unmanaged = await staff_view(ticket_stub, nothing.id, cast)
     assert not unmanaged.HasField("first_response_due_time")
     assert not unmanaged.HasField("resolution_due_time")
+
+
+async def test_a_policy_changed_straight_in_the_database_applies_to_the_very_next_ticket(
+    ticket_stub: TicketStub, cast: Cast, clock: FakeClock, database: Database
+) -> None:
+    # Servers keep the policies in process; no server hears of these writes, made in SQL. Each
+    # must still apply to the next ticket (the update bumps the version, as every writer does).
+    category = new_category()
+
+    async def sql(statement: str) -> None:
+        async with database.unit_of_work() as uow:
+            await uow.session.execute(text(statement), {"category": category})
+
+    async def first_response_due() -> datetime | None:
+        created = await open_ticket(ticket_stub, cast.customer_a, category=category)
+        ticket = await staff_view(ticket_stub, created.id, cast)
+        return due(ticket, "first_response_due_time") if ticket.HasField("first_response_due_time") else None
+
+    assert await first_response_due() is None
+    await sql(
+        "INSERT INTO sla_policies (display_name, priority, category, first_response_seconds, resolution_seconds)"
+        " VALUES ('Written in SQL', 2, :category, 600, 3600)"
+    )
+    assert await first_response_due() == clock.now + timedelta(minutes=10)
+    assert await first_response_due() == clock.now + timedelta(minutes=10)
+    await sql("UPDATE sla_policies SET first_response_seconds = 1200, version = version + 1 WHERE category = :category")
+    assert await first_response_due() == clock.now + timedelta(minutes=20)
+    await sql("DELETE FROM sla_policies WHERE category = :category")
+    assert await first_response_due() is None
 
 
 async def test_business_hours_skip_the_night_and_the_weekend(

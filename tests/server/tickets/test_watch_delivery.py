@@ -66,6 +66,14 @@ async def test_a_change_on_replica_a_reaches_a_watcher_on_replica_b(
         changes = await watcher.wait_for(20, within=5)
         assert kinds(changes) == [CREATED] + [MESSAGE_ADDED] * 19
         assert [c.message.body for c in changes[1:]] == [f"from A {i}" for i in range(19)]
+        # Opened at once, each in one statement taking its log position in commit order: B hears
+        # of all of them through Redis, each once (its safety poll, every 10 s, comes far later).
+        opened = await asyncio.gather(
+            *(open_ticket(ticket_stub, cast.customer_a, subject=f"Together {i}") for i in range(30))
+        )
+        together = (await watcher.wait_for(50, within=5))[20:]
+        assert kinds(together) == [CREATED] * 30
+        assert sorted(c.ticket.id for c in together) == sorted(t.id for t in opened)
         await watcher.close()
 
 
