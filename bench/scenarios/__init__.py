@@ -18,6 +18,7 @@ from bench.scenarios.knowledge import (
 from bench.scenarios.reports import (
     TicketReportByAgentScenario,
     TicketReportByAgentWeekScenario,
+    TicketReportKolkataScenario,
     TicketReportScenario,
     TicketReportWeekScenario,
 )
@@ -43,6 +44,7 @@ SCENARIOS: dict[str, Scenario] = {
         TicketReportByAgentScenario(),
         TicketReportWeekScenario(),
         TicketReportByAgentWeekScenario(),
+        TicketReportKolkataScenario(),
     )
 }
 
@@ -54,6 +56,7 @@ ON_REQUEST: frozenset[str] = frozenset(
         TicketReportByAgentScenario.name,
         TicketReportWeekScenario.name,
         TicketReportByAgentWeekScenario.name,
+        TicketReportKolkataScenario.name,
     }
 )
 

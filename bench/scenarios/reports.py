@@ -14,6 +14,8 @@ Seeding and folding run once per database, under an advisory lock. Times go to
   America/Sao_Paulo, no breakdown (90 points).
 - `TicketReportByAgent`: the same broken down by agent (50 series of 90 points).
 - `TicketReportWeek`, `TicketReportByAgentWeek`: both in week buckets.
+- `TicketReportKolkata`: the whole desk's report by day in Asia/Kolkata (+5:30): its days start at
+  18:30 UTC, read from the day rows of that offset, filled from the quarter-hour rows.
 """
 
 from __future__ import annotations
@@ -253,10 +255,14 @@ async def seed_report_desk(database_url: str, *, tickets: int) -> None:
         await engine.dispose()
 
 
-def _request(*, by_agent: bool, week: bool = False) -> report_service_pb2.GetTicketReportRequest:
+SAO_PAULO = "America/Sao_Paulo"
+KOLKATA = "Asia/Kolkata"
+
+
+def _request(*, by_agent: bool, week: bool = False, zone: str = SAO_PAULO) -> report_service_pb2.GetTicketReportRequest:
     now = datetime.now(UTC)
     query = report_pb2.ReportQuery(
-        time_zone="America/Sao_Paulo",
+        time_zone=zone,
         bucket=report_pb2.REPORT_BUCKET_WEEK if week else report_pb2.REPORT_BUCKET_DAY,
         group_by=report_pb2.REPORT_DIMENSION_AGENT if by_agent else report_pb2.REPORT_DIMENSION_UNSPECIFIED,
     )
@@ -265,7 +271,9 @@ def _request(*, by_agent: bool, week: bool = False) -> report_service_pb2.GetTic
     return report_service_pb2.GetTicketReportRequest(query=query)
 
 
-async def _prepare(channels: Sequence[grpc.aio.Channel], call_timeout_s: float) -> tuple[tuple[str, str], ...]:
+async def _prepare(
+    channels: Sequence[grpc.aio.Channel], call_timeout_s: float, *, zone: str = SAO_PAULO
+) -> tuple[tuple[str, str], ...]:
     database_url = os.environ.get(DATABASE_URL_ENV)
     log_path = os.environ.get(POSTGRES_LOG_ENV)
     if not database_url or not log_path:
@@ -280,20 +288,21 @@ async def _prepare(channels: Sequence[grpc.aio.Channel], call_timeout_s: float) 
     )
     metadata = (("authorization", f"Bearer {login.access_token}"),)
     stub = report_service_pb2_grpc.ReportServiceStub(channels[0])
-    # A first report asks the rollup to keep São Paulo's local days; the job fills them from the
+    # A first report asks the rollup to keep the zone's local days; the job fills them from the
     # hourly rows (once per database) and the measured calls read them, as on a live desk.
     for by_agent in (False, True):
-        await stub.GetTicketReport(_request(by_agent=by_agent), metadata=metadata, timeout=_FOLD_TIMEOUT_S)
+        await stub.GetTicketReport(_request(by_agent=by_agent, zone=zone), metadata=metadata, timeout=_FOLD_TIMEOUT_S)
     await _days_wait(database_url, tickets=tickets)
     report: list[str] = []
     for by_agent in (False, True):
-        during = functools.partial(stub.GetTicketReport, _request(by_agent=by_agent), metadata=metadata)
+        during = functools.partial(stub.GetTicketReport, _request(by_agent=by_agent, zone=zone), metadata=metadata)
         plans = await served_plans(database_url, Path(log_path), during=during, mentioning="report_ticket")
         breakdown = "by agent" if by_agent else "no breakdown"
-        report.append(f"-- GetTicketReport, 90 days by day, {breakdown}: {len(plans)} statement(s)")
+        report.append(f"-- GetTicketReport, 90 days by day in {zone}, {breakdown}: {len(plans)} statement(s)")
         for plan in plans:
             report += [*plan, ""]
-    write_note(f"report-explain-{tickets}.txt", "\n".join(report) + "\n")
+    suffix = "" if zone == SAO_PAULO else "-" + zone.rsplit("/", 1)[-1].lower()
+    write_note(f"report-explain-{tickets}{suffix}.txt", "\n".join(report) + "\n")
     return metadata
 
 
@@ -305,13 +314,14 @@ def _calls(
     *,
     by_agent: bool,
     week: bool = False,
+    zone: str = SAO_PAULO,
 ) -> list[CallFn]:
     stubs = [report_service_pb2_grpc.ReportServiceStub(channel) for channel in channels]
 
     def call(caller: int) -> Awaitable[object]:
         # A fresh "last 90 days" each call, as a dashboard refreshing asks.
         return stubs[caller % len(stubs)].GetTicketReport(
-            _request(by_agent=by_agent, week=week), metadata=metadata, timeout=call_timeout_s
+            _request(by_agent=by_agent, week=week, zone=zone), metadata=metadata, timeout=call_timeout_s
         )
 
     return [functools.partial(call, caller) for caller in callers]
@@ -375,3 +385,18 @@ class TicketReportByAgentWeekScenario:
         """Seeds and folds (once); every call asks for the last 90 days by week per agent."""
         metadata = await _prepare(channels, call_timeout_s)
         return _calls(channels, callers, call_timeout_s, metadata, by_agent=True, week=True)
+
+
+class TicketReportKolkataScenario:
+    """The whole desk's report, 90 days by day in Asia/Kolkata (+5:30: days start inside UTC hours)."""
+
+    name = "TicketReportKolkata"
+    target = Target.HELPDESK
+    profile = REPORT_PROFILE
+
+    async def setup(
+        self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
+    ) -> list[CallFn]:
+        """Seeds and folds (once); every call asks for the last 90 days in Kolkata."""
+        metadata = await _prepare(channels, call_timeout_s, zone=KOLKATA)
+        return _calls(channels, callers, call_timeout_s, metadata, by_agent=False, zone=KOLKATA)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.errors import Unauthenticated
 from domain.roles import Role
@@ -32,6 +32,12 @@ class Principal:
     user_id: uuid.UUID
     role: Role
     session_id: uuid.UUID
+    # `str(user_id)`, made once: every call's log line names the caller, and a UUID's text is built
+    # anew each time it is asked for. A principal is made once per session per few seconds (cached).
+    user_id_text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "user_id_text", str(self.user_id))
 
     @property
     def is_staff(self) -> bool:

@@ -46,6 +46,7 @@ from server.core.errors import (
     to_rpc_status,
 )
 from server.core.intercepted_server import Handler, InterceptedServer
+from server.core.logging import CallLine
 from server.core.metrics import Metrics
 from server.core.rate_limit import RateLimiter
 from storage.unavailable import as_unavailable
@@ -114,7 +115,17 @@ class _DeadlineExceeded(Exception):
 class _Method:
     """What the interceptor needs to know about one method, worked out once."""
 
-    __slots__ = ("_durations", "_requests", "label", "log_level", "path", "rate_limited", "rule", "streaming")
+    __slots__ = (
+        "_durations",
+        "_lines",
+        "_requests",
+        "label",
+        "log_level",
+        "path",
+        "rate_limited",
+        "rule",
+        "streaming",
+    )
 
     def __init__(self, path: str, *, rule: AccessRule, streaming: bool, rate_limited: bool) -> None:
         self.path = path
@@ -127,6 +138,8 @@ class _Method:
         # Labelled children by status name: `.labels()` takes a lock and builds a tuple each time.
         self._requests: dict[str, Counter] = {}
         self._durations: dict[str, Histogram] = {}
+        # The log line of a call ending with each status, its fixed parts worked out once.
+        self._lines: dict[str, CallLine] = {}
 
     def record(self, metrics: Metrics, code: str, seconds: float) -> None:
         """Counts one finished call with status `code` that took `seconds`."""
@@ -136,6 +149,13 @@ class _Method:
             self._durations[code] = metrics.rpc_duration.labels(method=self.label, code=code)
         counter.inc()
         self._durations[code].observe(seconds)
+
+    def line(self, code: str, level: int) -> CallLine:
+        """The log line of a call ending with status `code` (always logged at `level`)."""
+        line = self._lines.get(code)
+        if line is None:
+            line = self._lines[code] = CallLine(_log, level, self.path, code)
+        return line
 
 
 class _Call:
@@ -296,20 +316,12 @@ class ServerInterceptor:
         if not _log.isEnabledFor(level):
             return
         principal = current_principal()
-        _log.log(
-            level,
-            "%s %s",
-            method.path,
-            status,
-            extra={
-                "rpc_method": method.path,
-                "rpc_status": status,
-                "duration_ms": round(seconds * 1000, 2),
-                "request_id": call.request_id,
-                "user_id": str(principal.user_id) if principal else None,
-                "peer": call.peer,
-                "client_ip": call.client_ip,
-            },
+        method.line(status, level).emit(
+            duration_ms=round(seconds * 1000, 2),
+            request_id=call.request_id,
+            user_id=principal.user_id_text if principal else None,
+            peer=call.peer,
+            client_ip=call.client_ip,
         )
 
     # -- the wrapped behaviours ----------------------------------------------------------------

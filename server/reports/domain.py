@@ -1,6 +1,6 @@
 """Reports: who may see which figures, and the figures of a range, from the rollups and the live tables.
 
-Ticket figures come from the hourly rollups (`server.reports.rollup`); chat, satisfaction and
+Ticket figures come from the hourly, quarter-hour and day rollups (`server.reports.rollup`); chat, satisfaction and
 chat-load figures are read from `chats` and `tickets` by their indexed times. An agent's
 figures are those of the tickets assigned to them and the chats they took; an administrator
 reads anyone's.
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from domain.roles import Role
 from server.core.context import Principal
 from server.core.errors import PermissionDenied
+from server.core.validation import FieldChecks
 from server.reports.figures import (
     ChatPoint,
     DurationStats,
@@ -39,7 +40,9 @@ from storage.repositories.reports import (
     FIRST_RESPONSE,
     FOREVER,
     TICKETS_CURSOR,
+    CursorState,
     Scope,
+    Stretches,
     rollup_level,
 )
 from storage.unit_of_work import UnitOfWork
@@ -101,18 +104,39 @@ async def _counter_sums(
     """Counter sums per bucket (n+1: after the range, the backlog's changes since) and group value.
 
     The whole days of the plan are one row each of the day rollups; the rest of the range, and
-    the hours after it, are read from the hourly rollups.
+    the hours after it, are read from the hourly rollups (and the quarter-hour ones where a
+    bucket starts or ends inside an hour).
     """
-    if not plan.days:
+    if not plan.days and not plan.quarters:
         return await uow.reports.ticket_sums(boundaries=bounds, group_by=group_by, scope=scope)
-    sums: list[SumsRow] = list(
-        await uow.reports.day_sums(  # type: ignore[arg-type]
+    sums: list[SumsRow] = []
+    if plan.days:
+        sums += await uow.reports.day_sums(  # type: ignore[arg-type]
             days={key: index + 1 for key, index in plan.days.items()}, group_by=group_by, scope=scope
         )
+    everything = plan.with_after(bounds[-1], FOREVER)
+    sums += await uow.reports.piece_sums(
+        boundaries=bounds, stretches=Stretches(everything.hours, everything.quarters, group_by), scope=scope
     )
-    hours = [*plan.hours, (bounds[-1], FOREVER)]
-    sums += await uow.reports.piece_sums(boundaries=bounds, pieces=hours, group_by=group_by, scope=scope)
     return sums
+
+
+async def _check_quarters(uow: UnitOfWork, plan: Pieces, *, start: datetime, cursor: CursorState | None = None) -> None:
+    """Refuses a range needing quarter-hour rows from before the rollup kept them (an install upgraded since).
+
+    Reads the cursor (unless given) only for a range that needs quarter-hours: whole-hour zones never do.
+    """
+    if not plan.quarters and not any(offset % 60 for offset, _ in plan.days):
+        return
+    since = (cursor or await uow.reports.cursor(name=TICKETS_CURSOR)).quarters_since
+    if since is not None and start < since:
+        checks = FieldChecks()
+        checks.add(
+            "query.start_time",
+            f"must be at or after {since.isoformat()} in this time zone: its local hours and days start inside"
+            " UTC hours, and the figures of such zones are kept from then on",
+        )
+        checks.raise_if_any()
 
 
 def _runs(days: Iterable[tuple[int, date]]) -> list[tuple[int, date, date]]:
@@ -148,14 +172,18 @@ async def _duration_stats(
     running histograms per run of days; a bucket with hours (a day the clocks change, or a week
     holding one) sums its days' histograms and its hours' bins, here.
     """
-    if not plan.days:
+    if not plan.days and not plan.quarters:
         return await uow.reports.duration_stats(boundaries=bounds, group_by=group_by, scope=scope)
     n = len(bounds) - 1
     by_bucket: dict[int, list[tuple[int, date]]] = defaultdict(list)
     for key, index in sorted(plan.days.items(), key=lambda item: (item[1], item[0][1])):
         by_bucket[index].append(key)
-    stats = await uow.reports.day_stats(
-        days={key: index + 1 for key, index in plan.days.items()}, group_by=group_by, scope=scope
+    stats = (
+        await uow.reports.day_stats(
+            days={key: index + 1 for key, index in plan.days.items()}, group_by=group_by, scope=scope
+        )
+        if plan.days
+        else []
     )
     durations: list[StatsRow] = []
     # The series (group value, measure) with durations in the range; the days of one-day buckets as they are.
@@ -200,7 +228,9 @@ async def _duration_stats(
         part = (plan.days[(day.utc_offset, day.day)] + 1, day.group, day.measure)
         add_into(parts.setdefault(part, [0] * (MAX_BIN + 1)), day.lo, day.counts)
     totals: dict[tuple[Any, int], list[int]] = {}
-    for hour in await uow.reports.piece_bins(boundaries=bounds, pieces=plan.hours, group_by=group_by, scope=scope):
+    for hour in await uow.reports.piece_bins(
+        boundaries=bounds, stretches=Stretches(plan.hours, plan.quarters, group_by), scope=scope
+    ):
         if 1 <= hour.bucket <= n:
             parts.setdefault((hour.bucket, hour.group, hour.measure), [0] * (MAX_BIN + 1))[hour.bin] += hour.hits
             totals.setdefault((hour.group, hour.measure), [0] * (MAX_BIN + 1))[hour.bin] += hour.hits
@@ -253,6 +283,7 @@ class Reports:
             await uow.reports.read_one_snapshot()
             cursor = await uow.reports.cursor(name=TICKETS_CURSOR)
             plan, missing = await _plan(uow, report_range, group_by=dimension, scope=scope)
+            await _check_quarters(uow, plan, start=bounds[0], cursor=cursor)
             sums = await _counter_sums(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
             durations = await _duration_stats(uow, plan, bounds=bounds, group_by=dimension, scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by=dimension, scope=scope)
@@ -381,6 +412,7 @@ class Reports:
         async with self._database.unit_of_work() as uow:
             await uow.reports.read_one_snapshot()
             plan, missing = await _plan(uow, report_range, group_by="agent", scope=scope)
+            await _check_quarters(uow, plan, start=bounds[0])
             sums = await _counter_sums(uow, plan, bounds=bounds, group_by="agent", scope=scope)
             backlog_now = await uow.reports.backlog_now(group_by="agent", scope=scope)
             chats = await uow.reports.chats_accepted_between(

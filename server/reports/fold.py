@@ -16,20 +16,22 @@ resolved ticket:
   recorded either target breached by then.
 
 Every figure is counted in the UTC hour of the change's commit and under the ticket's group
-after the change (before it, for a deletion), and again, at the summed levels, in the local day
-of the commit for each UTC offset whose days the rollup keeps (`offsets`).
+after the change (before it, for a deletion), again in the UTC quarter-hour of the commit (the
+hour's split, for zones whose offset is not whole hours), and again, at the summed levels, in the
+local day of the commit for each UTC offset whose days the rollup keeps (`offsets`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from server.reports.histogram import bin_of
 from storage.models.reports import NO_AGENT
 from storage.repositories.reports import (
+    COUNTERS,
     FINE,
     FIRST_RESPONSE,
     PER_AGENT,
@@ -42,6 +44,7 @@ from storage.repositories.reports import (
     DurationKey,
     Group,
     HourKey,
+    RollupDeltas,
     SlaOutcome,
     TicketFact,
 )
@@ -50,30 +53,22 @@ from storage.repositories.ticket_changes import ChangeRecord
 OPEN_STATUSES = frozenset({"open", "in_progress", "waiting_on_customer"})
 DONE_STATUSES = frozenset({"resolved", "closed"})
 STAFF_ROLES = frozenset({"agent", "admin"})
-COUNTERS = ("created", "resolved", "reopened", "backlog_delta", "sla_met", "sla_breached")
 
 
 @dataclass(slots=True)
-class Fold:
+class Fold(RollupDeltas):
     """The deltas of a batch of changes, ready to add to the rollup tables."""
 
-    hours: dict[HourKey, dict[str, int]] = field(default_factory=dict)
-    durations: dict[DurationKey, int] = field(default_factory=dict)
-    backlog: dict[Group, int] = field(default_factory=dict)
-    facts: dict[uuid.UUID, TicketFact] = field(default_factory=dict)
-    # The UTC offsets (minutes) whose local days are kept, and their deltas: counters, and per
-    # histogram the count of each bin.
+    # The UTC offsets (minutes) whose local days are kept.
     offsets: tuple[int, ...] = ()
-    days: dict[DayKey, dict[str, int]] = field(default_factory=dict)
-    day_durations: dict[DayDurationKey, dict[int, int]] = field(default_factory=dict)
 
     def count(self, moment: datetime, group: Group, counter: str, amount: int = 1) -> None:
-        """Adds `amount` to one counter of the hour (and local days) of `moment` and a group, at every level."""
-        hour = hour_of(moment)
+        """Adds `amount` to one counter of the hour, quarter-hour (and local days) of `moment` and a group."""
         levels = _levels(group)
-        for level, row_group in levels:
-            counters = self.hours.setdefault(HourKey(level, hour, *row_group), dict.fromkeys(COUNTERS, 0))
-            counters[counter] += amount
+        for rows, start in ((self.hours, hour_of(moment)), (self.quarters, quarter_of(moment))):
+            for level, row_group in levels:
+                counters = rows.setdefault(HourKey(level, start, *row_group), dict.fromkeys(COUNTERS, 0))
+                counters[counter] += amount
         for offset, day in self._days(moment):
             for level, row_group in levels[1:]:
                 counters = self.days.setdefault(DayKey(level, offset, day, *row_group), dict.fromkeys(COUNTERS, 0))
@@ -82,13 +77,13 @@ class Fold:
             self.backlog[group] = self.backlog.get(group, 0) + amount
 
     def measure(self, moment: datetime, group: Group, measure: int, seconds: float) -> None:
-        """Adds one duration to a histogram of the hour (and local days) of `moment`, at every level."""
-        hour = hour_of(moment)
+        """Adds one duration to a histogram of the hour, quarter-hour (and local days) of `moment`."""
         index = bin_of(seconds)
         levels = _levels(group)
-        for level, row_group in levels:
-            key = DurationKey(level, hour, *row_group, measure, index)
-            self.durations[key] = self.durations.get(key, 0) + 1
+        for rows, start in ((self.durations, hour_of(moment)), (self.quarter_durations, quarter_of(moment))):
+            for level, row_group in levels:
+                key = DurationKey(level, start, *row_group, measure, index)
+                rows[key] = rows.get(key, 0) + 1
         for offset, day in self._days(moment):
             for level, row_group in levels[1:]:
                 bins = self.day_durations.setdefault(DayDurationKey(level, offset, day, *row_group, measure), {})
@@ -112,6 +107,11 @@ def _levels(group: Group) -> tuple[tuple[int, Group], ...]:
 def hour_of(moment: datetime) -> datetime:
     """The UTC hour holding `moment`."""
     return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def quarter_of(moment: datetime) -> datetime:
+    """The UTC quarter-hour holding `moment`."""
+    return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
 
 
 def _group(agent_id: uuid.UUID | None, category: str | None, priority: int | None) -> Group:

@@ -9,8 +9,9 @@ short (a crash, a restart, PostgreSQL gone) rolls back whole, rollup rows and cu
 and the next fold on any replica starts again from the same cursor.
 
 Reports ask for the local days of the UTC offsets they read (`report_day_offsets`); a fold finding
-one asked for fills its days from the hourly rows first, in the same transaction, and from then
-on adds each change to the days of every offset as well as to its hour.
+one asked for fills its days from the hourly rows first (from the quarter-hour rows for an offset
+that is not whole hours, whose days start inside UTC hours), in the same transaction, and from
+then on adds each change to the days of every offset as well as to its hour and quarter-hour.
 
 The log keeps changes for `ticket_change_retention_seconds` (7 days by default): a rollup left
 without any running replica for longer misses the pruned changes, and says so in the log.
@@ -65,7 +66,7 @@ class TicketRollup:
                 await uow.reports.fill_day_offset(offset=offset)
                 days = await uow.reports.offset_day_histograms(offset=offset)
                 await uow.reports.put_running(rows=running_of_days(days))
-                _log.info("reports: local days of UTC offset %+d min filled from the hourly rollups", offset)
+                _log.info("reports: local days of UTC offset %+d min filled from the rollups", offset)
             changes = await uow.ticket_changes.list_after(position=cursor.position, limit=self._batch)
             if not changes:
                 return 0
@@ -87,14 +88,7 @@ class TicketRollup:
                 ticket_ids=(change.ticket_id for change in changes if change.new_status in DONE_STATUSES)
             )
             fold = fold_changes(changes, facts=facts, staff_messages=staff, sla=sla, offsets=sorted(offsets))
-            await uow.reports.apply(
-                hours=fold.hours,
-                durations=fold.durations,
-                backlog=fold.backlog,
-                facts=fold.facts.values(),
-                days=fold.days,
-                day_durations=fold.day_durations,
-            )
+            await uow.reports.apply(deltas=fold)
             changed = changed_series(fold.day_durations)
             if changed:
                 series = list(changed)

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.core.validation import FieldChecks, check_category, reject_nul
-from server.reports.buckets import MAX_BUCKETS, Bucket, NotWholeHours, boundaries
+from server.reports.buckets import MAX_BUCKETS, Bucket, NotQuarterHours, boundaries
 
 # `helpdesk.v1.ReportDimension` -> the rollup column a breakdown groups by.
 DIMENSIONS = {0: "", 1: "agent", 2: "category", 3: "priority"}
@@ -95,10 +95,10 @@ def check_query(query: QueryInput) -> ReportRange:
     points: list[datetime] = []
     try:
         points = boundaries(start=query.start_time, end=query.end_time, zone=zone, bucket=bucket, limit=limit)
-    except NotWholeHours:
+    except NotQuarterHours:
         checks.add(
             "query.time_zone",
-            f"{zone.key} has an offset that is not a whole number of hours in this range: not supported",
+            f"{zone.key} has an offset that is not a whole number of quarter-hours in this range: not supported",
         )
     except OverflowError:
         checks.add("query.end_time", f"the range holds more than {limit} {BUCKET_NAMES[bucket]} buckets")

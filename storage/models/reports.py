@@ -12,6 +12,10 @@ whichever replica folds it and whenever a fold is cut short.
   instead of every group's. `backlog_delta` is the change of the number
   of unresolved tickets of the group during the hour (the backlog at any time is the current
   backlog minus the deltas after it).
+- `report_ticket_quarters` and `report_ticket_quarter_durations`: the same counts and histograms per
+  UTC quarter-hour, for the zones whose offset is not a whole number of hours: a bucket of +5:30
+  starts at half past a UTC hour, and the two halves of that hour come from these rows. Reports
+  in whole-hour zones never read them.
 - `report_ticket_durations`: first response and resolution times as a histogram per hour and
   group (`measure` 1 first response, 2 resolution; `bin` from `server.reports.histogram`), which
   sums over any set of hours.
@@ -76,6 +80,21 @@ class _HourKey:
     hour: Mapped[datetime] = mapped_column(primary_key=True, sort_order=-2)
 
 
+class _QuarterKey:
+    """A row of a quarter-hour: the rollup level and the UTC quarter-hour's start, first in the key."""
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, sort_order=-3)
+    quarter: Mapped[datetime] = mapped_column(primary_key=True, sort_order=-2)
+
+
+class _Bin:
+    """A histogram bin's count of one measure (`measure` 1 first response, 2 resolution), keyed by measure and bin."""
+
+    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
 class _DayKey:
     """A row of a local day: the rollup level, the UTC offset and the day, first in the key."""
 
@@ -94,6 +113,9 @@ class ReportCursor(Base):
     # When the last fold committed, and the commit time of the last change it counted.
     update_time: Mapped[datetime | None]
     data_time: Mapped[datetime | None]
+    # From when the quarter-hour rows hold every change (NULL: from the log's start). An install
+    # upgraded from hourly rows alone keeps quarter-hours from its first fold after the upgrade on.
+    quarters_since: Mapped[datetime | None]
 
 
 class ReportTicketHour(_HourKey, _Group, _Counters, Base):
@@ -104,15 +126,26 @@ class ReportTicketHour(_HourKey, _Group, _Counters, Base):
     __table_args__ = (Index("ix_report_ticket_hours_agent_id_hour", "agent_id", "hour"),)
 
 
-class ReportTicketDuration(_HourKey, _Group, Base):
+class ReportTicketDuration(_HourKey, _Group, _Bin, Base):
     """How many durations of one measure fell in one histogram bin, in one UTC hour and group."""
 
     __tablename__ = "report_ticket_durations"
     __table_args__ = (Index("ix_report_ticket_durations_agent_id_hour", "agent_id", "hour"),)
 
-    measure: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    bin: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+class ReportTicketQuarter(_QuarterKey, _Group, _Counters, Base):
+    """Ticket counts of one UTC quarter-hour for one group, at every level: the hour's split.
+
+    Read only where a bucket or a local day starts inside a UTC hour (offsets of +5:30, +5:45...).
+    """
+
+    __tablename__ = "report_ticket_quarters"
+
+
+class ReportTicketQuarterDuration(_QuarterKey, _Group, _Bin, Base):
+    """How many durations of one measure fell in one histogram bin, in one UTC quarter-hour and group."""
+
+    __tablename__ = "report_ticket_quarter_durations"
 
 
 class ReportTicketBacklog(_Group, Base):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import DriverStatement
@@ -30,7 +30,7 @@ class Group(NamedTuple):
 
 
 class HourKey(NamedTuple):
-    """One row of `report_ticket_hours`."""
+    """One row of `report_ticket_hours` (or of `report_ticket_quarters`, `hour` holding the quarter-hour's start)."""
 
     level: int
     hour: datetime
@@ -40,7 +40,7 @@ class HourKey(NamedTuple):
 
 
 class DurationKey(NamedTuple):
-    """One row of `report_ticket_durations`."""
+    """One row of `report_ticket_durations` (or of `report_ticket_quarter_durations`, as `HourKey`)."""
 
     level: int
     hour: datetime
@@ -115,10 +115,45 @@ class SlaOutcome(NamedTuple):
 
 
 class CursorState(NamedTuple):
-    """How far a rollup has folded: the last position and the commit time of that change."""
+    """How far a rollup has folded: the last position and the commit time of that change.
+
+    `quarters_since`: from when the quarter-hour rows hold every change (None: from the start).
+    """
 
     position: int
     data_time: datetime | None
+    quarters_since: datetime | None = None
+
+
+# The counters of `report_ticket_hours` and the tables like it.
+COUNTERS = ("created", "resolved", "reopened", "backlog_delta", "sla_met", "sla_breached")
+
+
+@dataclass(slots=True)
+class RollupDeltas:
+    """What a fold adds to the rollups: counters, histograms, backlog per group, new or changed facts.
+
+    Counters per hour, quarter-hour (`HourKey`, `hour` holding the quarter-hour's start) and local
+    day; histogram bin counts likewise.
+    """
+
+    hours: dict[HourKey, dict[str, int]] = field(default_factory=dict)
+    durations: dict[DurationKey, int] = field(default_factory=dict)
+    quarters: dict[HourKey, dict[str, int]] = field(default_factory=dict)
+    quarter_durations: dict[DurationKey, int] = field(default_factory=dict)
+    backlog: dict[Group, int] = field(default_factory=dict)
+    facts: dict[uuid.UUID, TicketFact] = field(default_factory=dict)
+    days: dict[DayKey, dict[str, int]] = field(default_factory=dict)
+    # Per day histogram, the count of each bin.
+    day_durations: dict[DayDurationKey, dict[int, int]] = field(default_factory=dict)
+
+
+class Stretches(NamedTuple):
+    """UTC ranges a report reads from the hourly rows and from the quarter-hour rows, in a breakdown (group by)."""
+
+    hours: Sequence[tuple[datetime, datetime]]
+    quarters: Sequence[tuple[datetime, datetime]]
+    group_by: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,7 +251,7 @@ GROUP_COLUMNS = {"": "NULL", "agent": "agent_id", "category": "category", "prior
 
 _LOCK_CURSOR = text("SELECT position, data_time FROM report_cursors WHERE name = :name FOR UPDATE")
 _TRY_LOCK_CURSOR = text("SELECT position, data_time FROM report_cursors WHERE name = :name FOR UPDATE SKIP LOCKED")
-_READ_CURSOR = text("SELECT position, data_time FROM report_cursors WHERE name = :name")
+_READ_CURSOR = text("SELECT position, data_time, quarters_since FROM report_cursors WHERE name = :name")
 _ADVANCE_CURSOR = text(
     "UPDATE report_cursors SET position = :position, data_time = :data_time, update_time = clock_timestamp()"
     " WHERE name = :name"
@@ -225,29 +260,6 @@ _DAY_OFFSETS = text("SELECT utc_offset, ready FROM report_day_offsets")
 _REQUEST_OFFSETS = text(
     "INSERT INTO report_day_offsets (utc_offset, request_time)"
     " SELECT unnest(CAST(:offsets AS smallint[])), clock_timestamp() ON CONFLICT DO NOTHING"
-)
-_LOCAL_DAY = "CAST((hour AT TIME ZONE 'UTC') + make_interval(mins => CAST(:offset AS smallint)) AS date)"
-_FILL_DAYS = text(
-    f"""
-    INSERT INTO report_ticket_days (level, utc_offset, day, agent_id, category, priority, created, resolved,
-        reopened, backlog_delta, sla_met, sla_breached)
-    SELECT level, CAST(:offset AS smallint), {_LOCAL_DAY}, agent_id, category, priority, {_SUMS}
-    FROM report_ticket_hours WHERE level = ANY(CAST(:levels AS smallint[]))
-    GROUP BY level, 3, agent_id, category, priority
-    """  # noqa: S608 - a fixed expression
-)
-_FILL_DAY_DURATIONS = text(
-    f"""
-    INSERT INTO report_ticket_day_durations (level, utc_offset, day, agent_id, category, priority, measure, lo,
-        counts)
-    SELECT level, CAST(:offset AS smallint), day, agent_id, category, priority, measure, min(bin),
-           report_dense_bins(array_agg(bin ORDER BY bin), array_agg(hits ORDER BY bin))
-    FROM (SELECT level, {_LOCAL_DAY} AS day, agent_id, category, priority, measure, bin,
-                 CAST(sum(count) AS int) AS hits
-          FROM report_ticket_durations WHERE level = ANY(CAST(:levels AS smallint[]))
-          GROUP BY level, 2, agent_id, category, priority, measure, bin) AS per_bin
-    GROUP BY level, day, agent_id, category, priority, measure
-    """  # noqa: S608 - a fixed expression
 )
 _OFFSET_DAY_HISTOGRAMS = text(
     "SELECT level, agent_id, category, priority, measure, day, lo, counts FROM report_ticket_day_durations"
@@ -297,24 +309,18 @@ _RUNNING_AT = text(
     """
 )
 _OFFSET_READY = text("UPDATE report_day_offsets SET ready = true WHERE utc_offset = :offset")
+# The counters' deltas as bound arrays, and each added to the row's value.
+_COUNTER_ARRAYS = ", ".join(f"CAST(:{name} AS int[])" for name in COUNTERS)
+_ADD_COUNTERS = ", ".join(f"{name} = r.{name} + excluded.{name}" for name in COUNTERS)
 _UPSERT_DAYS = text(
-    """
+    f"""
     INSERT INTO report_ticket_days AS r
-        (level, utc_offset, day, agent_id, category, priority, created, resolved, reopened, backlog_delta, sla_met,
-         sla_breached)
+        (level, utc_offset, day, agent_id, category, priority, {", ".join(COUNTERS)})
     SELECT * FROM unnest(
         CAST(:level AS smallint[]), CAST(:utc_offset AS smallint[]), CAST(:day AS date[]),
-        CAST(:agent_id AS uuid[]), CAST(:category AS text[]), CAST(:priority AS smallint[]),
-        CAST(:created AS int[]), CAST(:resolved AS int[]), CAST(:reopened AS int[]), CAST(:backlog_delta AS int[]),
-        CAST(:sla_met AS int[]), CAST(:sla_breached AS int[]))
-    ON CONFLICT (level, utc_offset, day, agent_id, category, priority) DO UPDATE SET
-        created = r.created + excluded.created,
-        resolved = r.resolved + excluded.resolved,
-        reopened = r.reopened + excluded.reopened,
-        backlog_delta = r.backlog_delta + excluded.backlog_delta,
-        sla_met = r.sla_met + excluded.sla_met,
-        sla_breached = r.sla_breached + excluded.sla_breached
-    """
+        CAST(:agent_id AS uuid[]), CAST(:category AS text[]), CAST(:priority AS smallint[]), {_COUNTER_ARRAYS})
+    ON CONFLICT (level, utc_offset, day, agent_id, category, priority) DO UPDATE SET {_ADD_COUNTERS}
+    """  # noqa: S608 - fixed column names
 )
 # Each histogram's counts travel as array text ('{1,0,2}'): unnest cannot return arrays of unequal length.
 _UPSERT_DAY_DURATIONS = text(
@@ -339,35 +345,70 @@ _SLA_OUTCOMES = text(
     "SELECT id, sla_policy_id IS NOT NULL OR resolution_due_time IS NOT NULL,"
     " first_response_sla = 2 OR resolution_sla = 2 FROM tickets WHERE id = ANY(:ids)"
 )
-_UPSERT_HOURS = text(
-    """
-    INSERT INTO report_ticket_hours AS r
-        (level, hour, agent_id, category, priority, created, resolved, reopened, backlog_delta, sla_met,
-         sla_breached)
-    SELECT * FROM unnest(
-        CAST(:level AS smallint[]), CAST(:hour AS timestamptz[]), CAST(:agent_id AS uuid[]), CAST(:category AS text[]),
-        CAST(:priority AS smallint[]), CAST(:created AS int[]), CAST(:resolved AS int[]),
-        CAST(:reopened AS int[]), CAST(:backlog_delta AS int[]), CAST(:sla_met AS int[]),
-        CAST(:sla_breached AS int[]))
-    ON CONFLICT (level, hour, agent_id, category, priority) DO UPDATE SET
-        created = r.created + excluded.created,
-        resolved = r.resolved + excluded.resolved,
-        reopened = r.reopened + excluded.reopened,
-        backlog_delta = r.backlog_delta + excluded.backlog_delta,
-        sla_met = r.sla_met + excluded.sla_met,
-        sla_breached = r.sla_breached + excluded.sla_breached
-    """
-)
-_UPSERT_DURATIONS = text(
-    """
-    INSERT INTO report_ticket_durations AS r (level, hour, agent_id, category, priority, measure, bin, count)
-    SELECT * FROM unnest(
-        CAST(:level AS smallint[]), CAST(:hour AS timestamptz[]), CAST(:agent_id AS uuid[]), CAST(:category AS text[]),
-        CAST(:priority AS smallint[]), CAST(:measure AS smallint[]), CAST(:bin AS smallint[]),
-        CAST(:count AS int[]))
-    ON CONFLICT (level, hour, agent_id, category, priority, measure, bin) DO UPDATE SET count = r.count + excluded.count
-    """
-)
+
+
+def _upsert_counters(table: str, time: str) -> TextClause:
+    """Adds counter deltas to the rows of an hour or quarter-hour table (`time` its time column)."""
+    return text(
+        f"""
+        INSERT INTO {table} AS r (level, {time}, agent_id, category, priority, {", ".join(COUNTERS)})
+        SELECT * FROM unnest(
+            CAST(:level AS smallint[]), CAST(:at AS timestamptz[]), CAST(:agent_id AS uuid[]),
+            CAST(:category AS text[]), CAST(:priority AS smallint[]), {_COUNTER_ARRAYS})
+        ON CONFLICT (level, {time}, agent_id, category, priority) DO UPDATE SET {_ADD_COUNTERS}
+        """  # noqa: S608 - fixed table and column names
+    )
+
+
+def _upsert_bins(table: str, time: str) -> TextClause:
+    """Adds histogram bin counts to the rows of an hour or quarter-hour table (`time` its time column)."""
+    return text(
+        f"""
+        INSERT INTO {table} AS r (level, {time}, agent_id, category, priority, measure, bin, count)
+        SELECT * FROM unnest(
+            CAST(:level AS smallint[]), CAST(:at AS timestamptz[]), CAST(:agent_id AS uuid[]),
+            CAST(:category AS text[]), CAST(:priority AS smallint[]), CAST(:measure AS smallint[]),
+            CAST(:bin AS smallint[]), CAST(:count AS int[]))
+        ON CONFLICT (level, {time}, agent_id, category, priority, measure, bin) DO UPDATE SET
+            count = r.count + excluded.count
+        """  # noqa: S608 - fixed table and column names
+    )
+
+
+# The hourly rows, and their split in quarter-hours (zones of +5:30 and the like): counters and histogram bins.
+_HOURS = ("report_ticket_hours", "report_ticket_durations", "hour")
+_QUARTERS = ("report_ticket_quarters", "report_ticket_quarter_durations", "quarter")
+_UPSERTS = {
+    grain[2]: (_upsert_counters(grain[0], grain[2]), _upsert_bins(grain[1], grain[2])) for grain in (_HOURS, _QUARTERS)
+}
+
+
+def _fill(counters: str, bins: str, time: str) -> tuple[TextClause, TextClause]:
+    """The statements filling the day rollups of one UTC offset from the rows of an hour or quarter-hour table."""
+    local_day = f"CAST(({time} AT TIME ZONE 'UTC') + make_interval(mins => CAST(:offset AS smallint)) AS date)"
+    days = f"""
+        INSERT INTO report_ticket_days (level, utc_offset, day, agent_id, category, priority, created, resolved,
+            reopened, backlog_delta, sla_met, sla_breached)
+        SELECT level, CAST(:offset AS smallint), {local_day}, agent_id, category, priority, {_SUMS}
+        FROM {counters} WHERE level = ANY(CAST(:levels AS smallint[]))
+        GROUP BY level, 3, agent_id, category, priority
+        """  # noqa: S608 - fixed table and column names
+    day_durations = f"""
+        INSERT INTO report_ticket_day_durations (level, utc_offset, day, agent_id, category, priority, measure, lo,
+            counts)
+        SELECT level, CAST(:offset AS smallint), day, agent_id, category, priority, measure, min(bin),
+               report_dense_bins(array_agg(bin ORDER BY bin), array_agg(hits ORDER BY bin))
+        FROM (SELECT level, {local_day} AS day, agent_id, category, priority, measure, bin,
+                     CAST(sum(count) AS int) AS hits
+              FROM {bins} WHERE level = ANY(CAST(:levels AS smallint[]))
+              GROUP BY level, 2, agent_id, category, priority, measure, bin) AS per_bin
+        GROUP BY level, day, agent_id, category, priority, measure
+        """  # noqa: S608 - fixed table and column names
+    return text(days), text(day_durations)
+
+
+# A day of a whole-hour offset is whole hours; one of +5:30 starts and ends inside hours.
+_FILLS = {grain[2]: _fill(*grain) for grain in (_HOURS, _QUARTERS)}
 _UPSERT_BACKLOG = text(
     """
     INSERT INTO report_ticket_backlog AS r (agent_id, category, priority, open_count)
@@ -483,12 +524,16 @@ def _piece_query(
     columns: str,
     *,
     table: str,
+    time: str,
     boundaries: Sequence[datetime],
     pieces: Sequence[tuple[datetime, datetime]],
     group_by: str,
     scope: Scope,
 ) -> tuple[str, dict[str, Any]]:
-    """A query of the rows of an hour table within `pieces` (UTC ranges): bucket of `boundaries`, group, `columns`."""
+    """A query of the rows of an hour or quarter-hour table (`time` its time column) within `pieces` (UTC ranges).
+
+    Selects the bucket of `boundaries` a row starts in, the group value and `columns`.
+    """
     params: dict[str, Any] = {
         "bounds": list(boundaries),
         "starts": [start for start, _ in pieces],
@@ -496,9 +541,9 @@ def _piece_query(
     }
     group, where = _scoped(group_by, scope, params)
     statement = (
-        f"SELECT width_bucket(hour, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, {columns}"  # noqa: S608 - fixed column names, values bound
+        f"SELECT width_bucket({time}, CAST(:bounds AS timestamptz[])) AS bucket, {group} AS grp, {columns}"  # noqa: S608 - fixed column names, values bound
         " FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[])) AS piece(s, e)"
-        f" JOIN {table} ON hour >= piece.s AND hour < piece.e WHERE level = :level{where}"
+        f" JOIN {table} ON {time} >= piece.s AND {time} < piece.e WHERE level = :level{where}"
     )
     return statement, params
 
@@ -522,7 +567,7 @@ class ReportRepository:
     async def cursor(self, *, name: str) -> CursorState:
         """The cursor as committed."""
         row = (await self._session.execute(_READ_CURSOR, {"name": name})).one()
-        return CursorState(int(row[0]), row[1])
+        return CursorState(int(row[0]), row[1], row[2])
 
     async def advance_cursor(self, *, name: str, position: int, data_time: datetime | None) -> None:
         """Moves the (locked) cursor to `position`."""
@@ -551,42 +596,35 @@ class ReportRepository:
         rows = await self._session.execute(_SLA_OUTCOMES, {"ids": ids})
         return {row[0]: SlaOutcome(bool(row[1]), bool(row[2])) for row in rows}
 
-    async def apply(
-        self,
-        *,
-        hours: Mapping[HourKey, Mapping[str, int]],
-        durations: Mapping[DurationKey, int],
-        backlog: Mapping[Group, int],
-        facts: Iterable[TicketFact],
-        days: Mapping[DayKey, Mapping[str, int]] | None = None,
-        day_durations: Mapping[DayDurationKey, Mapping[int, int]] | None = None,
-    ) -> None:
+    async def apply(self, *, deltas: RollupDeltas) -> None:
         """Adds counter, histogram and backlog deltas to the rollups and stores new or changed facts."""
-        counters = ("created", "resolved", "reopened", "backlog_delta", "sla_met", "sla_breached")
-        if days:
-            rows = [(*key, *(values[name] for name in counters)) for key, values in days.items()]
+        counters = COUNTERS
+        if deltas.days:
+            rows = [(*key, *(values[name] for name in counters)) for key, values in deltas.days.items()]
             await self._session.execute(_UPSERT_DAYS, _columns(rows, (*DayKey._fields, *counters)))
-        if day_durations:
-            rows = [(*key, *_dense(bins)) for key, bins in day_durations.items()]
+        if deltas.day_durations:
+            rows = [(*key, *_dense(bins)) for key, bins in deltas.day_durations.items()]
             await self._session.execute(
                 _UPSERT_DAY_DURATIONS, _columns(rows, (*DayDurationKey._fields, "lo", "counts"))
             )
-        if hours:
-            names = ("level", "hour", "agent_id", "category", "priority")
-            rows = [(*key, *(values[name] for name in counters)) for key, values in hours.items()]
-            await self._session.execute(_UPSERT_HOURS, _columns(rows, (*names, *counters)))
-        if durations:
-            rows = [(*key, count) for key, count in durations.items()]
-            await self._session.execute(
-                _UPSERT_DURATIONS,
-                _columns(rows, ("level", "hour", "agent_id", "category", "priority", "measure", "bin", "count")),
-            )
-        changed = [(*group, delta) for group, delta in backlog.items() if delta]
+        group = ("level", "at", "agent_id", "category", "priority")
+        for time, counts, bins in (
+            ("hour", deltas.hours, deltas.durations),
+            ("quarter", deltas.quarters, deltas.quarter_durations),
+        ):
+            upsert_counters, upsert_bins = _UPSERTS[time]
+            if counts:
+                rows = [(*key, *(values[name] for name in counters)) for key, values in counts.items()]
+                await self._session.execute(upsert_counters, _columns(rows, (*group, *counters)))
+            if bins:
+                rows = [(*key, count) for key, count in bins.items()]
+                await self._session.execute(upsert_bins, _columns(rows, (*group, "measure", "bin", "count")))
+        changed = [(*group, delta) for group, delta in deltas.backlog.items() if delta]
         if changed:
             await self._session.execute(
                 _UPSERT_BACKLOG, _columns(changed, ("agent_id", "category", "priority", "open_count"))
             )
-        fact_rows = list(facts)
+        fact_rows = list(deltas.facts.values())
         if fact_rows:
             await self._session.execute(
                 _UPSERT_FACTS, _columns(fact_rows, ("ticket_id", "create_time", "first_response_time"))
@@ -658,10 +696,14 @@ class ReportRepository:
         await self._session.execute(_REQUEST_OFFSETS, {"offsets": sorted(set(offsets))})
 
     async def fill_day_offset(self, *, offset: int) -> None:
-        """Fills the days of a UTC offset from the hourly rollups and marks it ready (call under the locked cursor)."""
+        """Fills the days of a UTC offset from the rollups and marks it ready (call under the locked cursor).
+
+        From the hourly rows for a whole-hour offset, else from the quarter-hour rows: from when
+        they hold every change (`CursorState.quarters_since`) on, the days are exact.
+        """
         params = {"offset": offset, "levels": list(DAY_LEVELS)}
-        await self._session.execute(_FILL_DAYS, params)
-        await self._session.execute(_FILL_DAY_DURATIONS, params)
+        for statement in _FILLS["hour" if offset % 60 == 0 else "quarter"]:
+            await self._session.execute(statement, params)
         await self._session.execute(_OFFSET_READY, {"offset": offset})
 
     async def offset_day_histograms(self, *, offset: int) -> list[RunningRow]:
@@ -779,56 +821,41 @@ class ReportRepository:
         return {(int(row[0]) - 1, int(row[1]) - 1): (row[2], row[3]) for row in rows}
 
     async def piece_sums(
-        self,
-        *,
-        boundaries: Sequence[datetime],
-        pieces: Sequence[tuple[datetime, datetime]],
-        group_by: str,
-        scope: Scope,
+        self, *, boundaries: Sequence[datetime], stretches: Stretches, scope: Scope
     ) -> list[TicketSums]:
-        """Counter sums of the hours within `pieces` (UTC ranges), per bucket of `boundaries` and group."""
-        rows = await self._piece_rows(
-            _SUMS,
-            table="report_ticket_hours",
-            keys=2,
-            query=(boundaries, pieces, group_by, scope),
-        )
+        """Counter sums of the hours and quarter-hours within `stretches`, per bucket of `boundaries` and group."""
+        rows = await self._piece_rows(_SUMS, counters=True, keys=2, query=(boundaries, stretches, scope))
         return [TicketSums(*(row[:2]), *(int(value) for value in row[2:])) for row in rows]
 
-    async def piece_bins(
-        self,
-        *,
-        boundaries: Sequence[datetime],
-        pieces: Sequence[tuple[datetime, datetime]],
-        group_by: str,
-        scope: Scope,
-    ) -> list[BinSums]:
-        """Histogram bins of the hours within `pieces` (UTC ranges), summed per bucket, group and measure."""
+    async def piece_bins(self, *, boundaries: Sequence[datetime], stretches: Stretches, scope: Scope) -> list[BinSums]:
+        """Histogram bins of the hours and quarter-hours within `stretches`, summed per bucket, group and measure."""
         rows = await self._piece_rows(
-            "measure, bin, CAST(sum(count) AS bigint)",
-            table="report_ticket_durations",
-            keys=4,
-            query=(boundaries, pieces, group_by, scope),
+            "measure, bin, CAST(sum(count) AS bigint)", counters=False, keys=4, query=(boundaries, stretches, scope)
         )
         return [BinSums._make(row) for row in rows]
 
     async def _piece_rows(
-        self,
-        columns: str,
-        *,
-        table: str,
-        keys: int,
-        query: tuple[Sequence[datetime], Sequence[tuple[datetime, datetime]], str, Scope],
-    ) -> Sequence[Sequence[Any]]:
-        # Bucket, group value, then `columns`, summed over the first `keys` columns.
-        boundaries, pieces, group_by, scope = query
-        if not pieces:
-            return []
-        statement, params = _piece_query(
-            columns, table=table, boundaries=boundaries, pieces=pieces, group_by=group_by, scope=scope
-        )
-        statement += " GROUP BY " + ", ".join(str(index) for index in range(1, keys + 1))
-        return list(await self._session.execute(text(statement), params))
+        self, columns: str, *, counters: bool, keys: int, query: tuple[Sequence[datetime], Stretches, Scope]
+    ) -> list[Sequence[Any]]:
+        # Bucket, group value, then `columns`, summed over the first `keys` columns: one statement per grain
+        # read (the quarter-hours only in zones whose offset is not whole hours; a bucket sums both).
+        boundaries, stretches, scope = query
+        rows: list[Sequence[Any]] = []
+        for grain, pieces in ((_HOURS, stretches.hours), (_QUARTERS, stretches.quarters)):
+            if not pieces:
+                continue
+            statement, params = _piece_query(
+                columns,
+                table=grain[0] if counters else grain[1],
+                time=grain[2],
+                boundaries=boundaries,
+                pieces=pieces,
+                group_by=stretches.group_by,
+                scope=scope,
+            )
+            statement += " GROUP BY " + ", ".join(str(index) for index in range(1, keys + 1))
+            rows += await self._session.execute(text(statement), params)
+        return rows
 
     async def display_names(self, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         """Display names of those users that exist."""

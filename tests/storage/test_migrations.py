@@ -50,6 +50,8 @@ EXPECTED_TABLES |= {
     "report_ticket_day_durations",
     "report_ticket_day_running",
 }
+# Issue 18 (reports: the quarter-hour rollups for zones at +5:30, +5:45...).
+EXPECTED_TABLES |= {"report_ticket_quarters", "report_ticket_quarter_durations"}
 
 
 async def _tables(url: str) -> set[str]:

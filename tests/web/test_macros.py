@@ -1,6 +1,7 @@
 """The ticket page's macro menu: a macro applied from the browser changes status, tags and the
 conversation at once; applied on a ticket someone else changed meanwhile, it is refused with the
-"changed by someone else" notice and the fresh ticket, and applies on the fresh version.
+"changed by someone else" notice and the fresh ticket, and applies on the fresh version; its
+assignee steps read whom they assign to, in English and Portuguese.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from playwright.async_api import Page, expect
 from helpdesk.v1 import macro_pb2, macro_service_pb2, ticket_pb2, ticket_service_pb2
 from server.core.context import Role
 from tests.web.conftest import Account, OpenTab, sign_in
-from tests.web.test_workspace import WATCH, open_ticket
+from tests.web.test_admin_settings import sign_in_pt
+from tests.web.test_workspace import WATCH, open_ticket, user_id
 
 pytestmark = pytest.mark.slow
 
 MakeAccount = Callable[..., Awaitable[Account]]
+SignIn = Callable[..., Awaitable[None]]
 
 
 async def refund_macro(admin: Account) -> macro_pb2.Macro:
@@ -109,3 +112,38 @@ async def test_a_macro_on_a_ticket_changed_meanwhile_shows_the_fresh_ticket(
     await expect(conversation.get_by_role("listitem")).to_have_count(2)
     stored = await bob.client.tickets.GetTicket(ticket_service_pb2.GetTicketRequest(id=ticket.id))
     assert (stored.status, stored.priority) == (ticket_pb2.TICKET_STATUS_RESOLVED, ticket_pb2.TICKET_PRIORITY_HIGH)
+
+
+async def test_the_menu_names_whom_a_macro_assigns_to(open_tab: OpenTab, accounts: MakeAccount) -> None:
+    admin = await accounts(Role.ADMIN)
+    customer = await accounts(display_name="Rita Customer")
+    agent = await accounts(Role.AGENT, display_name="Kim Agent")
+    nina = await accounts(Role.AGENT, display_name="Nina Nova")
+    steps = {
+        f"To Nina {uuid.uuid4().hex[:6]}": user_id(nina),
+        f"To me {uuid.uuid4().hex[:6]}": "me",
+        f"To nobody {uuid.uuid4().hex[:6]}": "",
+    }
+    for name, assignee in steps.items():
+        await admin.client.macros.CreateMacro(
+            macro_service_pb2.CreateMacroRequest(
+                macro=macro_pb2.Macro(
+                    name=name,
+                    actions=[macro_pb2.MacroAction(set_assignee=macro_pb2.MacroAssignee(assignee_id=assignee))],
+                ),
+                request_id=str(uuid.uuid4()),
+            )
+        )
+    ticket = await open_ticket(customer, "Who takes this one")
+
+    read: dict[str, tuple[SignIn, str, list[str]]] = {
+        "en-US": (sign_in, "Apply a macro", ["Assign to Nina Nova", "Assign to me", "Unassign"]),
+        "pt-BR": (sign_in_pt, "Aplicar uma macro", ["Atribuir a Nina Nova", "Atribuir a mim", "Remover responsável"]),
+    }
+    for locale, (sign, title, described) in read.items():
+        page = (await open_tab(locale=locale)).page
+        await sign(page, agent, then=f"/agent/tickets/{ticket.id}")
+        await page.get_by_role("button", name="Macros").click()
+        macros = page.get_by_role("dialog", name=title).get_by_role("list", name="Macros")
+        for name, words in zip(steps, described, strict=True):
+            await expect(macros.get_by_role("button", name=name)).to_contain_text(words)

@@ -1,7 +1,8 @@
 """The reports page against the real stack: tickets and chats seeded through the API, every chart and
 its table view rendered, the tables' numbers equal to what ReportService answers, the range kept in
 the URL, the CSV downloaded through the streaming export, an agent seeing only their own figures (in
-Portuguese), and a bad range refused by the server at the field it names."""
+Portuguese), a bad range refused by the server at the field it names, and a browser in India (+05:30) reading
+its own local hours."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 from google.protobuf import timestamp_pb2
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from helpdesk.v1 import (
     chat_service_pb2,
@@ -276,6 +277,43 @@ async def test_an_agent_sees_only_their_own_figures_in_portuguese_and_a_bad_rang
     await page.goto(f"/reports?from={start.isoformat()}&to={today.isoformat()}&bucket=hour")
     to_field = page.get_by_label("Até", exact=True)
     await expect(to_field).to_have_attribute("aria-invalid", "true")
+
+
+async def test_a_browser_in_kolkata_reads_its_own_local_hours(
+    browser: Browser, base_url: str, accounts: Callable[..., Awaitable[Account]]
+) -> None:
+    # India is at +05:30: the page asks for the browser's zone as it is, and its hours start at :30 UTC.
+    admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    agent = await accounts(Role.AGENT, display_name="Alex Agent")
+    customer = await accounts(display_name="Maria Silva")
+    context = await browser.new_context(base_url=base_url, locale="en-US", timezone_id="Asia/Kolkata")
+    try:
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await sign_in(page, admin)
+        today, zone = await browser_day_and_zone(page)
+        # Chromium names it by the older link, which the server's time zone database knows too.
+        assert zone in ("Asia/Kolkata", "Asia/Calcutta")
+        query = report_query(today, today, zone)
+        query.bucket = report_pb2.REPORT_BUCKET_HOUR
+        created, resolved = await ticket_totals(admin, query)
+        await seed(customer, agent)
+        await settled(admin, query, created=created + 3, resolved=resolved + 1)
+        report = await reports(admin).GetTicketReport(report_service_pb2.GetTicketReportRequest(query=query))
+        starts = [point.start_time.ToDatetime() for point in report.series[0].points]
+        assert len(starts) == 24
+        assert {start.minute for start in starts} == {30}
+
+        await page.goto(f"/reports?from={today.isoformat()}&to={today.isoformat()}&bucket=hour")
+        await expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+        expected = await expected_rows(admin, query)
+        assert sum(row[0] for row in expected["ticket-volume"]) >= 3
+        assert await table_rows(chart(page, "ticket-volume")) == expected["ticket-volume"]
+        assert await table_rows(chart(page, "ticket-backlog")) == expected["ticket-backlog"]
+        assert not errors
+    finally:
+        await context.close()
 
 
 async def test_customers_are_sent_home_from_reports(

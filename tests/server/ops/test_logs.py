@@ -14,7 +14,7 @@ import grpc.aio
 import pytest
 
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
-from server.core.logging import ConsoleFormatter, JsonFormatter, configure_logging
+from server.core.logging import CALL_LINE_FIELDS, CallLine, ConsoleFormatter, JsonFormatter, configure_logging
 from server.settings import Settings
 from tests.support import unique_email
 
@@ -127,3 +127,55 @@ def test_errors_carry_a_redacted_stack_trace() -> None:
     for text in (json.dumps(payload), console):
         for secret in ("hunter2hunter2", "opaque123", "abc.def.ghi"):
             assert secret not in text
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.mark.parametrize(
+    ("user_id", "request_id", "peer"),
+    [
+        (str(uuid.uuid4()), uuid.uuid4().hex, "ipv4:127.0.0.1:50312"),
+        # Anonymous call; a client-chosen id needing JSON escapes (quotes, backslash, non-ASCII, control).
+        (None, 'id "quoted" \\ é ✓ \n\t', "ipv6:[::1]:40000"),
+    ],
+)
+def test_a_call_line_is_the_record_json_formatter_would_write_field_by_field(
+    user_id: str | None, request_id: str, peer: str
+) -> None:
+    logger = logging.getLogger(f"helpdesk.rpc.check-{uuid.uuid4().hex}")
+    kept = _Kept()
+    logger.addHandler(kept)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    line = CallLine(logger, logging.INFO, "/helpdesk.v1.AuthService/GetCurrentUser", "OK")
+    line.emit(duration_ms=1.37, request_id=request_id, user_id=user_id, peer=peer, client_ip="10.0.0.7")
+    line.emit(duration_ms=12.0, request_id=request_id, user_id=user_id, peer=peer, client_ip="10.0.0.7")
+
+    formatter = JsonFormatter()
+    for record in kept.records:
+        # The same fields on a plain LogRecord take JsonFormatter's general path.
+        plain = logging.makeLogRecord(vars(record))
+        assert type(plain) is logging.LogRecord
+        assert formatter.format(record) == formatter.format(plain)
+        payload = json.loads(formatter.format(record))
+        assert payload["message"] == "/helpdesk.v1.AuthService/GetCurrentUser OK"
+        assert payload["level"] == "INFO"
+        assert payload["request_id"] == request_id
+        assert payload.get("user_id") == user_id
+        assert payload["peer"] == peer
+        assert [key for key in payload if key in CALL_LINE_FIELDS] == [
+            key for key in CALL_LINE_FIELDS if key != "user_id" or user_id is not None
+        ]
+        # Any other formatter sees an ordinary record with the fields as attributes.
+        console = ConsoleFormatter().format(record)
+        assert "/helpdesk.v1.AuthService/GetCurrentUser OK" in console
+        assert "client_ip=10.0.0.7" in console
+    assert [json.loads(formatter.format(r))["duration_ms"] for r in kept.records] == [1.37, 12.0]
+    assert kept.records[0].created <= kept.records[1].created

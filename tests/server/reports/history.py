@@ -123,11 +123,12 @@ async def write(database: Database, history: History, *, customer: uuid.UUID, st
         await session.execute(
             text(
                 "TRUNCATE report_ticket_hours, report_ticket_durations, report_ticket_backlog, report_ticket_facts,"
+                " report_ticket_quarters, report_ticket_quarter_durations,"
                 " report_ticket_days, report_ticket_day_durations, report_ticket_day_running,"
                 " ticket_changes, tickets CASCADE"
             )
         )
-        await session.execute(text("UPDATE report_cursors SET position = 0, data_time = NULL"))
+        await session.execute(text("UPDATE report_cursors SET position = 0, data_time = NULL, quarters_since = NULL"))
         # The offsets earlier reports asked for stay asked: the fold fills their days again, then adds to them.
         await session.execute(text("UPDATE report_day_offsets SET ready = false"))
         await session.execute(text("UPDATE ticket_change_log SET last_position = :n"), {"n": len(history.steps)})
@@ -206,10 +207,16 @@ async def write(database: Database, history: History, *, customer: uuid.UUID, st
 
 
 def bucket_key(moment: datetime, zone: ZoneInfo, bucket: str) -> Any:
-    """Which bucket a moment is in: its UTC hour, local date, or the local date of its week's Monday."""
+    """Which bucket a moment is in: its local hour (the clock's hour and the UTC offset), local date, or
+    the local date of its week's Monday.
+
+    The offset tells apart the hours a clock change repeats, and the local hour a change by half an
+    hour jumps into (Lord Howe Island) from the one before it.
+    """
+    local_time = moment.astimezone(zone)
     if bucket == "hour":
-        return moment.replace(minute=0, second=0, microsecond=0)
-    local: date = moment.astimezone(zone).date()
+        return (local_time.replace(minute=0, second=0, microsecond=0, tzinfo=None), local_time.utcoffset())
+    local: date = local_time.date()
     return local if bucket == "day" else local - timedelta(days=local.weekday())
 
 

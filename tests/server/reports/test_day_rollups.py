@@ -27,22 +27,6 @@ from tests.server.reports.history import build, write
 KINDS = ["create", "create", "create", "status", "status", "assign", "category", "priority", "message", "message"]
 
 
-@pytest.fixture(scope="module")
-async def people(database: Database) -> dict[str, uuid.UUID]:
-    """A customer, two agents and an administrator as rows."""
-    ids = {name: uuid.uuid4() for name in ("customer", "agent", "agent_b", "admin")}
-    async with database.unit_of_work() as uow:
-        for name, user_id in ids.items():
-            await uow.session.execute(
-                text(
-                    "INSERT INTO users (id, email, display_name, role, password_hash)"
-                    " VALUES (:id, :email, :name, :role, 'x')"
-                ),
-                {"id": user_id, "email": f"{user_id}@example.com", "name": name, "role": name.removesuffix("_b")},
-            )
-    return ids
-
-
 async def _asked(database: Database) -> dict[int, bool]:
     async with database.unit_of_work() as uow:
         return await uow.reports.day_offsets()

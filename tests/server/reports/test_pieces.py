@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from server.reports.buckets import Bucket, boundaries
@@ -11,6 +12,8 @@ from server.reports.pieces import pieces
 
 NEW_YORK = ZoneInfo("America/New_York")
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+KOLKATA = ZoneInfo("Asia/Kolkata")
+LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 
 
 def _bounds(start: datetime, end: datetime, zone: ZoneInfo, bucket: Bucket) -> list[datetime]:
@@ -62,6 +65,57 @@ def test_hour_buckets_and_finer_levels_read_hours() -> None:
     daily = _bounds(start, end, SAO_PAULO, Bucket.DAY)
     fine = pieces(daily, zone=SAO_PAULO, bucket=Bucket.DAY, kept={-180}, use_days=False)
     assert (fine.hours, fine.days) == ([(start, end)], {})
+
+
+def test_whole_hour_zones_read_no_quarter_hours() -> None:
+    start, end = datetime(2026, 3, 1, 5, tzinfo=UTC), datetime(2026, 11, 30, 5, tzinfo=UTC)
+    for bucket in Bucket:
+        # Hours: the ten days around the spring change.
+        last = start + timedelta(days=10) if bucket is Bucket.HOUR else end
+        bounds = _bounds(start, last, NEW_YORK, bucket)
+        for use_days in (True, False):
+            found = pieces(bounds, zone=NEW_YORK, bucket=bucket, kept={-300}, use_days=use_days)
+            assert found.quarters == []
+            assert found.with_after(bounds[-1], datetime(9999, 1, 1, tzinfo=UTC)).quarters == []
+
+
+def test_days_of_a_half_hour_offset_not_kept_are_whole_hours_between_two_half_hours() -> None:
+    # Kolkata's days start at 18:30 UTC: the hour 18:00-19:00 holds the end of one day and the start of the next.
+    bounds = _bounds(datetime(2026, 12, 1, 12, tzinfo=UTC), datetime(2026, 12, 3, 12, tzinfo=UTC), KOLKATA, Bucket.DAY)
+    assert [bound.strftime("%d %H:%M") for bound in bounds] == ["30 18:30", "01 18:30", "02 18:30", "03 18:30"]
+    found = pieces(bounds, zone=KOLKATA, bucket=Bucket.DAY, kept=set(), use_days=True)
+    assert found.offsets == {330}
+    half = timedelta(minutes=30)
+    assert found.hours == [(first + half, last - half) for first, last in pairwise(bounds)]
+    # The quarter-hour rows cover the rest: the first and last half hours, and each hour a day boundary cuts.
+    assert found.quarters == [
+        (bounds[0], bounds[0] + half),
+        *((bound - half, bound + half) for bound in bounds[1:-1]),
+        (bounds[-1] - half, bounds[-1]),
+    ]
+    kept = pieces(bounds, zone=KOLKATA, bucket=Bucket.DAY, kept={330}, use_days=True)
+    assert (kept.hours, kept.quarters, len(kept.days)) == ([], [], 3)
+
+
+def test_hours_of_a_half_hour_zone_are_quarter_hours_and_the_backlog_after_them_hours() -> None:
+    start = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)
+    bounds = _bounds(start, start + timedelta(hours=5), KOLKATA, Bucket.HOUR)
+    found = pieces(bounds, zone=KOLKATA, bucket=Bucket.HOUR, kept={330}, use_days=True)
+    assert (found.hours, found.quarters) == ([], [(bounds[0], bounds[-1])])
+    forever = datetime(9999, 1, 1, tzinfo=UTC)
+    after = found.with_after(bounds[-1], forever)
+    assert after.quarters == [(bounds[0], bounds[-1] + timedelta(minutes=30))]
+    assert after.hours == [(bounds[-1] + timedelta(minutes=30), forever)]
+
+
+def test_lord_howe_days_of_a_half_hour_change_are_read_from_hours_and_quarters() -> None:
+    # Lord Howe falls back by half an hour on 2026-04-05 (a 24.5-hour day): +11:00 before, +10:30 after.
+    bounds = _bounds(datetime(2026, 4, 3, tzinfo=UTC), datetime(2026, 4, 7, tzinfo=UTC), LORD_HOWE, Bucket.DAY)
+    found = pieces(bounds, zone=LORD_HOWE, bucket=Bucket.DAY, kept={660, 630}, use_days=True)
+    change_day = datetime(2026, 4, 4, 13, tzinfo=UTC)
+    assert found.hours == [(change_day, change_day + timedelta(hours=24))]
+    assert found.quarters == [(change_day + timedelta(hours=24), change_day + timedelta(hours=24, minutes=30))]
+    assert found.offsets == {660, 630}
 
 
 def test_ranked_bins_are_the_nearest_rank_percentiles() -> None:

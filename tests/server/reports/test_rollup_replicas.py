@@ -1,5 +1,6 @@
 """The rollup across replicas: two servers folding while both take writes count each change once; a fold cut
-short (a replica dying mid-transaction) leaves nothing behind, and the next fold counts everything."""
+short (a replica dying mid-transaction) leaves nothing behind, and the next fold counts everything; in zones of
+whole-hour offsets and in those whose hours and days start inside UTC hours alike."""
 
 from __future__ import annotations
 
@@ -50,15 +51,22 @@ async def _raw_figures(database: Database) -> tuple[int, int, dict[uuid.UUID | N
         return int(created), int(resolved), {row[0]: int(row[1]) for row in rows}
 
 
-async def _report_figures(database: Database, admin: str) -> tuple[int, int, dict[uuid.UUID | None, int]]:
+# The zones and buckets each report is read in: UTC days, and zones whose days (+5:30) and hours (+5:45) start
+# inside UTC hours, read from the quarter-hour rows as well.
+ZONES = (("UTC", 2), ("Asia/Kolkata", 2), ("Asia/Kathmandu", 1))
+
+
+async def _report_figures(
+    database: Database, admin: str, zone: str = "UTC", bucket: int = 2
+) -> tuple[int, int, dict[uuid.UUID | None, int]]:
     now = datetime.now(UTC)
     report = await Reports(database=database).tickets(
         principal=Principal(user_id=uuid.UUID(admin), role=Role.ADMIN, session_id=uuid.uuid4()),
         query=QueryInput(
             start_time=now - timedelta(days=1),
             end_time=now + timedelta(hours=1),
-            time_zone="UTC",
-            bucket=2,
+            time_zone=zone,
+            bucket=bucket,
             group_by=AGENT,
         ),
     )
@@ -105,7 +113,8 @@ async def test_two_replicas_folding_under_writes_count_each_change_once(
             await replica.stop(grace=1.0)
     created, resolved, backlog = await _raw_figures(database)
     assert created >= 36
-    assert await _report_figures(database, cast.admin.user_id) == (created, resolved, backlog)
+    for zone, bucket in ZONES:
+        assert await _report_figures(database, cast.admin.user_id, zone, bucket) == (created, resolved, backlog), zone
 
 
 async def test_a_fold_cut_short_leaves_nothing_and_the_next_counts_all(
@@ -139,8 +148,10 @@ async def test_a_fold_cut_short_leaves_nothing_and_the_next_counts_all(
         )
         assert waiting.scalar_one() == 0
     # Nothing of the cut fold was kept.
-    assert await _report_figures(database, cast.admin.user_id) == before
+    for zone, bucket in ZONES:
+        assert await _report_figures(database, cast.admin.user_id, zone, bucket) == before, zone
     assert await rollup.run_once(wait=True) == 3
     created, resolved, backlog = await _raw_figures(database)
-    assert await _report_figures(database, cast.admin.user_id) == (created, resolved, backlog)
+    for zone, bucket in ZONES:
+        assert await _report_figures(database, cast.admin.user_id, zone, bucket) == (created, resolved, backlog), zone
     assert created == before[0] + 3

@@ -3,8 +3,9 @@
 Each example writes a random history of tickets straight into the tables (`history.py`), folds
 it with the rollup job in random batch sizes, asks the report for a random zone, bucket length
 and breakdown, and compares every point with the figures computed from the timeline by brute
-force. Histories start on days when clocks change (New York, London, Sydney) and their steps
-often fall on whole hours, so local midnights and DST edges are hit.
+force. Histories start on days when clocks change (New York, London, Sydney, and Newfoundland,
+Adelaide, Lord Howe, Chatham whose offsets are not whole hours) and their steps often fall on whole
+hours or quarter-hours, so local midnights, half-hour bucket edges and DST edges are hit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
 from domain.roles import Role
 from server.core.context import Principal
@@ -37,14 +37,30 @@ from tests.server.reports.history import (
     write,
 )
 
-# Midnights (UTC) before clock changes: US spring forward, EU fall back, Sydney spring forward, US fall back.
+# Midnights (UTC) before clock changes: US and Newfoundland spring forward, EU fall back, Sydney, Adelaide and
+# Lord Howe (by half an hour) spring forward, US and Newfoundland fall back, Lord Howe (half an hour), Adelaide and
+# Chatham fall back, Chatham springs forward.
 BASES = [
     datetime(2026, 3, 7, tzinfo=UTC),
     datetime(2026, 10, 24, tzinfo=UTC),
     datetime(2026, 10, 3, tzinfo=UTC),
     datetime(2026, 10, 31, 20, tzinfo=UTC),
+    datetime(2026, 4, 4, tzinfo=UTC),
+    datetime(2026, 9, 26, tzinfo=UTC),
 ]
-ZONES = ["UTC", "America/New_York", "Europe/London", "Australia/Sydney", "America/Sao_Paulo", "Asia/Tokyo"]
+WHOLE_HOUR_ZONES = ["UTC", "America/New_York", "Europe/London", "Australia/Sydney", "America/Sao_Paulo", "Asia/Tokyo"]
+# Offsets of half and quarter hours, some with daylight-saving time (Lord Howe's moves by half an hour).
+FRACTIONAL_ZONES = [
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "Asia/Tehran",
+    "Australia/Adelaide",
+    "Australia/Darwin",
+]
+ZONES = WHOLE_HOUR_ZONES + FRACTIONAL_ZONES
 BUCKETS = {1: "hour", 2: "day", 3: "week"}
 DIMENSIONS = {0: "", 1: "agent", 2: "category", 3: "priority"}
 # 2 ** (1/32) - 1: half a bin of 16 per doubling, as a ratio.
@@ -56,30 +72,18 @@ operations = st.lists(
             ["create", "create", "status", "status", "assign", "category", "priority", "message", "message", "delete"]
         ),
         st.integers(0, 50),
-        # Gaps of whole hours half of the time: steps land exactly on bucket edges.
-        st.one_of(st.integers(1, 40).map(lambda hours: hours * 3600), st.integers(1, 30 * 3600)),
+        # Gaps of whole hours or quarter-hours two times out of three: steps land exactly on bucket edges, those
+        # of the zones at +5:30 or +5:45 too.
+        st.one_of(
+            st.integers(1, 40).map(lambda hours: hours * 3600),
+            st.integers(1, 160).map(lambda quarters: quarters * 900),
+            st.integers(1, 30 * 3600),
+        ),
         st.integers(0, 11),
     ),
     min_size=1,
     max_size=25,
 )
-
-
-@pytest.fixture(scope="module")
-async def people(database: Database) -> dict[str, uuid.UUID]:
-    """A customer, two agents and an administrator as rows."""
-    ids = {name: uuid.uuid4() for name in ("customer", "agent", "agent_b", "admin")}
-    async with database.unit_of_work() as uow:
-        for name, user_id in ids.items():
-            role = name.removesuffix("_b")
-            await uow.session.execute(
-                text(
-                    "INSERT INTO users (id, email, display_name, role, password_hash)"
-                    " VALUES (:id, :email, :name, :role, 'x')"
-                ),
-                {"id": user_id, "email": f"{user_id}@example.com", "name": name, "role": role},
-            )
-    return ids
 
 
 def _key(label: GroupLabel, dimension: str) -> Any:
@@ -163,11 +167,15 @@ async def _report(database: Database, history: History, people: dict[str, uuid.U
 
 def _start(key: Any, zone: ZoneInfo, name: str) -> datetime:
     if name == "hour":
-        moment: datetime = key
-        return moment
+        # The local hour's hh:00 at its offset (after a half-hour change, half an hour before the bucket starts).
+        wall: datetime = key[0]
+        offset: timedelta = key[1]
+        return (wall - offset).replace(tzinfo=UTC)
     return datetime(key.year, key.month, key.day, tzinfo=zone).astimezone(UTC)
 
 
+# 60 examples each write, fold and read a history: minutes on a loaded machine, not the default 120 s.
+@pytest.mark.timeout(300)
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )

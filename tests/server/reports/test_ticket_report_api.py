@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import TypeAlias
 
 import grpc
@@ -144,8 +145,9 @@ async def test_a_customer_gets_nothing(report_stub: ReportStub, cast: Cast) -> N
     [
         ({"time_zone": ""}, {"query.time_zone"}),
         ({"time_zone": "Mars/Olympus_Mons"}, {"query.time_zone"}),
-        # Half-hour offsets cannot be cut from UTC hours.
-        ({"time_zone": "Asia/Kolkata"}, {"query.time_zone"}),
+        # Half- and quarter-hour offsets are answered (their hours are cut from UTC quarter-hours).
+        ({"time_zone": "Asia/Kolkata"}, set()),
+        ({"time_zone": "Asia/Kathmandu", "bucket": report_pb2.REPORT_BUCKET_HOUR}, set()),
         ({"bucket": report_pb2.REPORT_BUCKET_UNSPECIFIED}, {"query.bucket"}),
         ({"agent_id": "not-a-uuid", "time_zone": "Nowhere/Else"}, {"query.agent_id", "query.time_zone"}),
         ({"bucket": report_pb2.REPORT_BUCKET_HOUR, "time_zone": "UTC"}, set()),
@@ -164,15 +166,50 @@ async def test_bad_queries_name_their_fields(
     assert bad_fields(refused.value) == bad
 
 
-async def test_too_many_buckets_are_refused(report_stub: ReportStub, cast: Cast) -> None:
-    query = _query(bucket=report_pb2.REPORT_BUCKET_HOUR)
-    query.start_time.FromDatetime(datetime(2026, 1, 1, tzinfo=UTC))
-    query.end_time.FromDatetime(datetime(2026, 3, 1, tzinfo=UTC))
+@pytest.mark.parametrize(("zone", "minute"), [("Asia/Kolkata", 30), ("Asia/Kathmandu", 15), ("America/St_Johns", 30)])
+async def test_hours_of_a_fractional_zone_are_its_local_hours(
+    report_stub: ReportStub, cast: Cast, history: dict[str, int], zone: str, minute: int
+) -> None:
+    hourly = _query(time_zone=zone, bucket=report_pb2.REPORT_BUCKET_HOUR)
+    report = await report_stub.GetTicketReport(
+        report_service_pb2.GetTicketReportRequest(query=hourly), metadata=cast.admin.metadata
+    )
+    (series,) = report.series
+    # Each point starts at a local hh:00, i.e. at `minute` past a UTC hour, an hour after the previous one.
+    starts = [point.start_time.ToDatetime(tzinfo=UTC) for point in series.points]
+    assert {start.minute for start in starts} == {minute}
+    assert all(later - earlier == timedelta(hours=1) for earlier, later in pairwise(starts))
+    # The same tickets as the report in UTC over the same instants.
+    utc = _query(time_zone="UTC", bucket=report_pb2.REPORT_BUCKET_HOUR)
+    utc.start_time.FromDatetime(starts[0] - timedelta(minutes=minute))
+    utc.end_time.FromDatetime(starts[-1] + timedelta(hours=1))
+    whole = await report_stub.GetTicketReport(
+        report_service_pb2.GetTicketReportRequest(query=utc), metadata=cast.admin.metadata
+    )
+    assert series.total.created == whole.series[0].total.created >= 4
+    assert series.total.resolved == whole.series[0].total.resolved >= 2
+
+
+@pytest.mark.parametrize(
+    ("zone", "bucket", "start", "end", "bad"),
+    [
+        # More than 744 hours.
+        ("America/Sao_Paulo", report_pb2.REPORT_BUCKET_HOUR, datetime(2026, 1, 1), datetime(2026, 3, 1), "end_time"),
+        # Kolkata's clocks ran at +5:21:10 until 1906: no bucket of those days starts on a UTC quarter-hour.
+        ("Asia/Kolkata", report_pb2.REPORT_BUCKET_DAY, datetime(1900, 1, 1), datetime(1900, 1, 8), "time_zone"),
+    ],
+)
+async def test_ranges_the_rollups_cannot_cut_are_refused(
+    report_stub: ReportStub, cast: Cast, zone: str, bucket: int, start: datetime, end: datetime, bad: str
+) -> None:
+    query = _query(time_zone=zone, bucket=bucket)
+    query.start_time.FromDatetime(start.replace(tzinfo=UTC))
+    query.end_time.FromDatetime(end.replace(tzinfo=UTC))
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await report_stub.GetTicketReport(
             report_service_pb2.GetTicketReportRequest(query=query), metadata=cast.admin.metadata
         )
-    assert bad_fields(refused.value) == {"query.end_time"}
+    assert bad_fields(refused.value) == {f"query.{bad}"}
 
 
 async def test_the_csv_export_holds_the_report(report_stub: ReportStub, cast: Cast, history: dict[str, int]) -> None:

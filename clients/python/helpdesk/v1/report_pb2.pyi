@@ -141,8 +141,9 @@ class ReportQuery(_message.Message):
     PRIORITY_FIELD_NUMBER: _builtins.int
     time_zone: _builtins.str
     """IANA time zone the buckets follow, for example `America/Sao_Paulo`.
-    Zones whose offset is not a whole number of hours (`Asia/Kolkata`) are
-    refused: the figures are kept per UTC hour.
+    Hour buckets are the zone's local hours: in `Asia/Kolkata` (+05:30) they
+    start at half past each UTC hour. Offsets that are not whole quarter-hours
+    (19th-century local mean times) are refused.
     """
     bucket: Global___ReportBucket.ValueType
     """Length of each point."""

@@ -1,5 +1,5 @@
 import { BookOpen } from "lucide-react";
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 import type { ArticleLinkOption } from "@/lib/article-links";
 import { useDebounced } from "@/lib/debounce";
@@ -71,11 +71,14 @@ export function ArticleLinkDialog({
   onClose,
   search,
   onPick,
+  returnFocus,
 }: {
   open: boolean;
   onClose: () => void;
   search: (query: string, signal?: AbortSignal) => Promise<ArticleLinkOption[]>;
   onPick: (article: ArticleLinkOption) => void;
+  /** Where focus goes as the dialog closes (the reply box the link goes into). */
+  returnFocus?: RefObject<HTMLElement | null>;
 }) {
   const { t } = useTranslation("articleLinks");
   const { t: tc } = useTranslation();
@@ -123,7 +126,7 @@ export function ArticleLinkDialog({
   };
 
   return (
-    <Dialog open={open} onClose={close} title={t("title")} description={t("description")}>
+    <Dialog open={open} onClose={close} title={t("title")} description={t("description")} returnFocus={returnFocus}>
       <div onKeyDown={onKeyDown}>
         <div id={searchBox}>
           <SearchInput label={t("search")} value={query} onChange={setQuery} placeholder={t("placeholder")} />

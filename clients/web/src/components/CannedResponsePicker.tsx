@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { MessageSquareText } from "lucide-react";
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 import type { CannedResponseOption } from "@/lib/canned-responses";
 import { useDebounced } from "@/lib/debounce";
@@ -59,6 +59,7 @@ export function CannedResponseDialog({
   onClose,
   search,
   onPick,
+  returnFocus,
 }: {
   open: boolean;
   /** What the search box starts with when the dialog opens (the `/word` typed, or ""). */
@@ -66,10 +67,12 @@ export function CannedResponseDialog({
   onClose: () => void;
   search: (query: string, signal?: AbortSignal) => Promise<CannedResponseOption[]>;
   onPick: (response: CannedResponseOption) => void;
+  /** Where focus goes as the dialog closes (the reply box the response goes into). */
+  returnFocus?: RefObject<HTMLElement | null>;
 }) {
   const { t } = useTranslation();
   return (
-    <Dialog open={open} onClose={onClose} title={t("cannedResponses.title")} description={t("cannedResponses.description")}>
+    <Dialog open={open} onClose={onClose} title={t("cannedResponses.title")} description={t("cannedResponses.description")} returnFocus={returnFocus}>
       {/* Mounted only while open, so each opening starts from its own query. */}
       {open ? <PickerBody initialQuery={query} search={search} onPick={onPick} onClose={onClose} /> : null}
     </Dialog>

@@ -1,10 +1,11 @@
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useId, useLayoutEffect, useRef, type ReactNode, type RefObject } from "react";
 import { X } from "lucide-react";
 import { useTranslation } from "react-i18next";
 
 /**
  * A modal dialog on the native <dialog> element: focus trapping, Escape and the top layer come
  * from the browser. Open and close it with `open`; `onClose` is called on Escape or the close button.
+ * Closed, it hands focus back to what had it before, or to `returnFocus` when given.
  */
 export function Dialog({
   open,
@@ -13,9 +14,12 @@ export function Dialog({
   description,
   children,
   footer,
+  returnFocus,
 }: {
   open: boolean;
   onClose: () => void;
+  /** Where focus goes as the dialog closes (a reply box its picks were typed into). */
+  returnFocus?: RefObject<HTMLElement | null>;
   title: ReactNode;
   description?: ReactNode;
   children?: ReactNode;
@@ -24,12 +28,22 @@ export function Dialog({
   const { t } = useTranslation();
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
+  // In the commit itself, so that focus is where it belongs before the browser handles another key:
+  // a key typed between the dialog closing and a later focus would go to the wrong element.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (open && !dialog.open) dialog.showModal();
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+    if (!open && dialog.open) {
+      dialog.close();
+      const target = returnFocus?.current;
+      if (!target) return;
+      // Chromium hands focus back to a text box the dialog was opened from without its caret: keys
+      // reach the box yet do not edit it until it is focused anew.
+      if (document.activeElement === target) target.blur();
+      target.focus();
+    }
+  }, [open, returnFocus]);
   return (
     <dialog
       ref={ref}

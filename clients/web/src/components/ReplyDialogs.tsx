@@ -1,6 +1,7 @@
 // The dialogs behind ReplyTools and what picking in them does to the reply box: loaded on first use.
 
 import type { RefObject } from "react";
+import { flushSync } from "react-dom";
 import { useTranslation } from "react-i18next";
 import { articleLink, insertAtCursor, type ArticleLinkOption } from "@/lib/article-links";
 import { searchPublishedArticles } from "@/lib/article-search";
@@ -35,16 +36,12 @@ export interface ReplyState {
 }
 
 /**
- * Back into the box after a dialog: the browser hands focus back to it as the dialog closes, yet
- * in Chromium keys typed then reach it without editing it until it is focused anew.
+ * The box's new text and cursor, at once: React writes the text now (not on its next render), so
+ * the cursor is placed in that text and a key typed next lands after what was inserted.
  */
-function refocus(box: HTMLTextAreaElement | null, cursor?: number): void {
-  requestAnimationFrame(() => {
-    if (!box) return;
-    if (document.activeElement === box) box.blur();
-    box.focus();
-    if (cursor !== undefined) box.setSelectionRange(cursor, cursor);
-  });
+function place(box: HTMLTextAreaElement | null, setText: (text: string) => void, next: { text: string; cursor: number }): void {
+  flushSync(() => setText(next.text));
+  box?.setSelectionRange(next.cursor, next.cursor);
 }
 
 function render(option: CannedResponseOption, context: ReplyContext): Promise<string> {
@@ -74,10 +71,7 @@ export function ReplyDialogs({
   onFailed: (message: string) => void;
 }) {
   const { t } = useTranslation("replyDialogs");
-  const put = (next: { text: string; cursor: number }) => {
-    setText(next.text);
-    refocus(box.current, next.cursor);
-  };
+  const put = (next: { text: string; cursor: number }) => place(box.current, setText, next);
 
   const pickArticle = (option: ArticleLinkOption) => {
     const current = state.current.text;
@@ -92,7 +86,6 @@ export function ReplyDialogs({
       body = await render(option, context);
     } catch {
       onFailed(t("renderFailed"));
-      refocus(box.current);
       return;
     }
     const current = state.current.text;
@@ -101,15 +94,18 @@ export function ReplyDialogs({
     put(found ? replaceSlashQuery(current, found, end, body) : insertAtCursor(current, box.current?.selectionStart ?? end, end, body));
   };
 
-  const close = () => {
-    onClose();
-    refocus(box.current);
-  };
-
+  // Each dialog hands focus back to the box as it closes, within the key or click that closed it.
   return (
     <>
-      <ArticleLinkDialog open={open === "article"} onClose={close} search={searchPublishedArticles} onPick={pickArticle} />
-      <CannedResponseDialog open={open === "canned"} query={query} onClose={close} search={searchCannedResponses} onPick={(option) => void pickCanned(option)} />
+      <ArticleLinkDialog open={open === "article"} onClose={onClose} search={searchPublishedArticles} onPick={pickArticle} returnFocus={box} />
+      <CannedResponseDialog
+        open={open === "canned"}
+        query={query}
+        onClose={onClose}
+        search={searchCannedResponses}
+        onPick={(option) => void pickCanned(option)}
+        returnFocus={box}
+      />
     </>
   );
 }
