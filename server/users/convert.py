@@ -17,6 +17,8 @@ _ROLE_TO_PROTO = {
     Role.ADMIN: user_pb2.ROLE_ADMIN,
 }
 _ROLE_FROM_PROTO = {value: key for key, value in _ROLE_TO_PROTO.items()}
+# By stored text, which a Role (a StrEnum) also finds: a record's role needs no Role(...) call.
+_ROLE_TEXT_TO_PROTO: dict[str, user_pb2.Role.ValueType] = {role.value: value for role, value in _ROLE_TO_PROTO.items()}
 
 
 def role_from_proto(value: int, *, field: str, required: bool) -> Role | None:
@@ -37,7 +39,7 @@ def user_to_proto(user: User | UserRecord) -> user_pb2.User:
         id=str(user.id),
         email=user.email,
         display_name=user.display_name,
-        role=_ROLE_TO_PROTO[Role(user.role)],
+        role=_ROLE_TEXT_TO_PROTO[user.role],
         active=user.active,
         etag=user.etag,
         create_time=timestamp_fields(user.create_time),
