@@ -20,7 +20,6 @@ from helpdesk.v1 import (
     auth_service_pb2_grpc,
     canned_response_service_pb2_grpc,
     chat_service_pb2_grpc,
-    knowledge_service_pb2_grpc,
     macro_service_pb2_grpc,
     privacy_service_pb2_grpc,
     report_service_pb2_grpc,
@@ -203,7 +202,7 @@ class HelpdeskApp:
         )
         sla_service_pb2_grpc.add_SlaServiceServicer_to_server(sla.servicer, server)
         knowledge = Knowledge.create(settings=settings, database=resources.database, redis=resources.redis)
-        knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(knowledge.servicer, server)
+        knowledge.add_to_server(server)
         chat = LiveChat(settings=settings, database=resources.database, redis=resources.redis, assignment=assignment)
         chat_service_pb2_grpc.add_ChatServiceServicer_to_server(
             ChatServicer(chat=chat, tickets=assignment.chat_tickets), server

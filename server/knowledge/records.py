@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -106,7 +107,12 @@ class ArticleData:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """One search hit: the article and an HTML-safe snippet with `<mark>`ed matches."""
+    """One search hit: the article and an HTML-safe snippet with `<mark>`ed matches.
 
-    article: ArticleData
+    `article` is the search statement's row, read by column name (the article's columns and
+    `author_display_name`; see `storage.repositories.article_search.SearchHit`): a page of hits
+    becomes its answer without an `ArticleData` per hit.
+    """
+
+    article: Mapping[str, Any]
     snippet: str

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import grpc
 from redis.asyncio import Redis
 
 from server.knowledge.cache import KnowledgeCache, RedisGuard
 from server.knowledge.domain import KnowledgeBase
 from server.knowledge.search import ArticleSearch
-from server.knowledge.servicer import KnowledgeServicer
+from server.knowledge.servicer import KnowledgeServicer, register
 from server.knowledge.view_counter import ViewCounter
 from server.settings import Settings
 from storage.db import Database
@@ -39,6 +40,10 @@ class Knowledge:
         search = ArticleSearch(database=database, cache=cache)
         servicer = KnowledgeServicer(knowledge=knowledge, search=search)
         return cls(knowledge=knowledge, search=search, cache=cache, views=views, servicer=servicer)
+
+    def add_to_server(self, server: grpc.aio.Server) -> None:
+        """Serves the KnowledgeService on `server` (see `servicer.register`)."""
+        register(self.servicer, server)
 
     def start(self) -> None:
         """Starts the background view flush."""

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 
 from redis.asyncio import Redis
+from redis.client import NEVER_DECODE
 
 from storage import redis_keys
 from storage.redis.errors import unavailable_as_one_error
@@ -63,15 +64,22 @@ class KnowledgeCacheKeys:
         with unavailable_as_one_error():
             await self._redis.delete(redis_keys.knowledge_slug(slug))
 
-    async def get_encoded_page(self, scope: str, digest: str) -> tuple[int, str | None]:
-        """The scope's version and the stored page entry (text, or None), in one MGET."""
+    async def get_encoded_page(self, scope: str, digest: str) -> tuple[int, bytes | None]:
+        """The scope's version and the stored page entry (bytes, or None), in one MGET.
+
+        Read undecoded (the client decodes replies as UTF-8 text otherwise): the entry is an
+        encoded answer, handed on as it is.
+        """
         keys = (redis_keys.knowledge_version(scope), redis_keys.knowledge_encoded_page(scope, digest))
         with unavailable_as_one_error():
-            raw_version, entry = await self._redis.mget(keys)
-        return int(raw_version or 0), entry if isinstance(entry, str) else None
+            # redis-py leaves execute_command unannotated; `mget` cannot pass NEVER_DECODE.
+            raw_version, entry = await self._redis.execute_command(  # type: ignore[no-untyped-call]
+                "MGET", *keys, **{NEVER_DECODE: True}
+            )
+        return int(raw_version or 0), entry
 
-    async def put_encoded_page(self, scope: str, digest: str, entry: str) -> None:
-        """Stores a page entry (text) under the scope and digest."""
+    async def put_encoded_page(self, scope: str, digest: str, entry: bytes) -> None:
+        """Stores a page entry (bytes) under the scope and digest."""
         with unavailable_as_one_error():
             await self._redis.set(redis_keys.knowledge_encoded_page(scope, digest), entry, ex=self._ttl)
 

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import DriverStatement, ReadConnection
 from storage.models import Article, ArticleState, User
 from storage.repositories.article_snippets import snippet
-from storage.repositories.articles import ARTICLE_COLUMNS, ArticleRow
+from storage.repositories.articles import ARTICLE_COLUMNS
 
 # What a body-only hit ranks as, before the boost: below any title (A, ~0.6) or tag (B, ~0.24) hit
 # even when the boost favours the body-only article most (x1.6 against x0.6).
@@ -57,9 +57,14 @@ _LEXEME_PATTERN = "'((?:[^']|'')+)'"
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One search result: the article, its score and the raw headline (with match markers)."""
+    """One search result: the article, its score and the raw headline (with match markers).
 
-    row: ArticleRow
+    `row` is the statement's row as the driver returns it, read by column name: the article's
+    columns (ARTICLE_COLUMNS) and `author_display_name`. A page is turned into its answer
+    straight from these rows; a model instance per hit cost more than the rest of that.
+    """
+
+    row: Mapping[str, Any]
     score: float
     headline: str
 
@@ -206,10 +211,9 @@ def search_call(
 
 
 def search_hit(row: Mapping[str, Any], *, headline: bool = True) -> SearchHit:
-    """A search statement's row as a hit (the article as a detached model instance), with its snippet if `headline`."""
-    article = Article(**{name: row[name] for name in ARTICLE_COLUMNS})
-    text = snippet(article.body, row["lexemes"]) if headline else ""
-    return SearchHit(ArticleRow(article, row["author_display_name"]), float(row["score"]), text)
+    """A search statement's row as a hit, with its snippet if `headline`."""
+    text = snippet(row["body"], row["lexemes"]) if headline else ""
+    return SearchHit(row, float(row["score"]), text)
 
 
 async def explain_search(session: AsyncSession, *, query: str, analyze: bool = False, limit: int = 11) -> list[str]:

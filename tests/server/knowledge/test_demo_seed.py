@@ -22,5 +22,5 @@ async def test_seed_creates_the_demo_articles_once(database: Database) -> None:
         hits = await search_on(connection, query="senha", limit=10, offset=0, states=[ArticleState.PUBLISHED])
     async with database.unit_of_work() as uow:
         drafts = await uow.articles.list_page(limit=50, states=[ArticleState.DRAFT], order_by="title", descending=False)
-    assert hits[0].row.article.title == "Como redefinir sua senha"
+    assert hits[0].row["title"] == "Como redefinir sua senha"
     assert len(drafts) == sum(1 for a in DEMO_ARTICLES if a.state is ArticleState.DRAFT) >= 2
