@@ -108,6 +108,11 @@ def knowledge_pending_views() -> str:
     return f"{PREFIX}kb:views:pending"
 
 
+def knowledge_view_marker(view_id: str) -> str:
+    """Marks one view as counted (short-lived): the same view sent again is not counted twice."""
+    return f"{PREFIX}kb:views:seen:{view_id}"
+
+
 def knowledge_flushing_views(token: str) -> str:
     """Views taken from the pending hash by one flush in progress (renamed, so new views go on)."""
     return f"{PREFIX}kb:views:flushing:{token}"

@@ -4,25 +4,33 @@ A view is one `HINCRBY` on a hash shared by all replicas. Every `interval` secon
 a flush RENAMEs the hash to a key of its own (atomic: views counted meanwhile go to a fresh hash),
 adds the counts to `articles.view_count` in one UPDATE, deletes the renamed key, and bumps the
 cache versions of the articles it touched and of the list pages (popularity order). If
-PostgreSQL fails, the counts are merged back into the pending hash for the next flush. If Redis
-is unavailable, a view is added to PostgreSQL directly (one UPDATE per view: slower, nothing lost).
+PostgreSQL fails, the counts are merged back into the pending hash for the next flush. While Redis
+is known to be unavailable (the breaker is open, or it refuses connections), a view is added to
+PostgreSQL directly (one UPDATE per view: slower, nothing lost).
+
+A view whose increment Redis did not answer (a timeout, a dropped connection) may or may not have
+been counted there, so it is not written to PostgreSQL as well: it is kept in the process under its
+own id and sent again before the next flush, and Redis counts an id once (see `PendingViews`).
 
 A clean stop flushes after the server has drained, so no view is lost. A process killed in the
 middle of a flush leaves its renamed hash behind (`kb:views:flushing:*`): those views are lost
-from the counter, never counted twice.
+from the counter, never counted twice; so are unanswered views a killed process had not sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 
 from server.knowledge.cache import BROWSE, KnowledgeCache, RedisGuard
 from storage.db import Database
 from storage.redis import RedisUnavailable
-from storage.redis.view_counts import PendingViews
+from storage.redis.errors import refused
+from storage.redis.view_counts import VIEW_MARKER_SECONDS, PendingViews
 
 _log = logging.getLogger(__name__)
 
@@ -41,12 +49,26 @@ class ViewCounter:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._flush_lock = asyncio.Lock()
+        # View ids: unique across replicas (the process's own prefix) without a random draw per view.
+        self._view_prefix = uuid.uuid4().hex
+        self._view_numbers = itertools.count()
+        # Views Redis did not answer: (article, view id, when) to send again before the next flush.
+        self._unanswered: list[tuple[uuid.UUID, str, float]] = []
 
     async def record(self, article_id: uuid.UUID) -> None:
-        """Counts one view of the article (in Redis, or in PostgreSQL directly without Redis)."""
-        ok, _ = await self._guard.run(lambda: self._views.add(article_id))
-        if ok:
-            return
+        """Counts one view of the article (in Redis, or in PostgreSQL directly while Redis is unavailable)."""
+        if self._guard.available:
+            view_id = f"{self._view_prefix}:{next(self._view_numbers)}"
+            try:
+                await self._views.add(article_id, view_id)
+                return
+            except RedisUnavailable as error:
+                self._guard.trip(error)
+                if not refused(error):
+                    # Redis may have counted it before the answer was lost: send it again later under
+                    # the same id (counted once either way) rather than count it in PostgreSQL too.
+                    self._unanswered.append((article_id, view_id, time.monotonic()))
+                    return
         # Fail open: without Redis the view goes straight to PostgreSQL (slower, nothing lost).
         async with self._database.unit_of_work() as uow:
             await uow.articles.add_views(counts={article_id: 1})
@@ -70,12 +92,18 @@ class ViewCounter:
             await self.flush()
         except Exception:  # noqa: BLE001 - shutdown goes on; the counts stay in Redis for the next flush
             _log.exception("final view flush failed")
+        if self._unanswered:
+            _log.error(
+                "%d views unanswered by redis were not counted (they may have been, once)", len(self._unanswered)
+            )
+            self._unanswered.clear()
 
     async def flush(self) -> int:
         """Writes the pending views to PostgreSQL; returns how many views were written."""
         async with self._flush_lock:
             token = uuid.uuid4().hex
             try:
+                await self._send_unanswered_again()
                 counts = await self._views.take(token)
             except RedisUnavailable as error:
                 _log.warning("view flush skipped, redis unavailable: %s", error)
@@ -98,6 +126,23 @@ class ViewCounter:
             total = sum(counts.values())
             _log.debug("flushed %d views of %d articles", total, len(counts))
             return total
+
+    async def _send_unanswered_again(self) -> None:
+        """Sends the views Redis did not answer once more (each counted at most once); keeps them if it fails."""
+        if not self._unanswered:
+            return
+        views, self._unanswered = self._unanswered, []
+        # A view older than its marker could be counted a second time: dropped instead.
+        fresh_after = time.monotonic() - VIEW_MARKER_SECONDS + 60
+        expired = sum(1 for _, _, when in views if when < fresh_after)
+        if expired:
+            _log.error("%d views unanswered by redis for too long were not counted", expired)
+        resend = [(article_id, view_id) for article_id, view_id, when in views if when >= fresh_after]
+        try:
+            await self._views.add_again(resend)
+        except RedisUnavailable:
+            self._unanswered = [view for view in views if view[2] >= fresh_after] + self._unanswered
+            raise
 
     async def _give_back(self, token: str, counts: Mapping[uuid.UUID, int]) -> None:
         ok, _ = await self._guard.run(lambda: self._views.give_back(token, counts))

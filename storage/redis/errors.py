@@ -23,3 +23,17 @@ def unavailable_as_one_error() -> Iterator[None]:
         yield
     except REDIS_FAILURES as exc:
         raise RedisUnavailable(str(exc) or type(exc).__name__) from exc
+
+
+def refused(error: BaseException) -> bool:
+    """True if Redis refused the connection (nothing listens): the command cannot have reached it.
+
+    Any other failure (a timeout, a connection dropped after the command was written) leaves it
+    unknown whether Redis ran the command.
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

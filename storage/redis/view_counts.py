@@ -1,10 +1,16 @@
-"""Article views counted in one Redis hash shared by every replica, taken whole by each flush."""
+"""Article views counted in one Redis hash shared by every replica, taken whole by each flush.
+
+Each view carries an id of its own and is counted by a script that first claims a short-lived
+marker under that id (`SET NX`): sending the same view again counts nothing. That is what lets a
+caller whose increment went unanswered (a timeout: Redis may or may not have applied it) send it
+again later instead of counting it somewhere else, so a view is never counted twice.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from redis.asyncio import Redis
 
@@ -13,17 +19,47 @@ from storage.redis.errors import REDIS_FAILURES, unavailable_as_one_error
 
 _log = logging.getLogger(__name__)
 
+# How long a view's marker outlives its increment: a view left unanswered must be sent again
+# within this time (a flush does it within seconds), or it is dropped rather than risk a second count.
+VIEW_MARKER_SECONDS = 600
+
+# KEYS[1] the pending hash, KEYS[2] this view's marker; ARGV[1] article id, ARGV[2] marker lifetime.
+# 1 if the view was counted now, 0 if it had been counted already.
+_COUNT_ONCE = """
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+  return 1
+end
+return 0
+"""
+
 
 class PendingViews:
     """Counts views and hands them to a flush; raises RedisUnavailable when Redis cannot answer."""
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        self._count_once = redis.register_script(_COUNT_ONCE)
 
-    async def add(self, article_id: uuid.UUID) -> None:
-        """Counts one view (HINCRBY on the pending hash)."""
+    async def add(self, article_id: uuid.UUID, view_id: str) -> None:
+        """Counts the view `view_id` of the article, unless a view under that id was counted already."""
         with unavailable_as_one_error():
-            await self._redis.hincrby(redis_keys.knowledge_pending_views(), str(article_id), 1)
+            await self._count_once(
+                keys=[redis_keys.knowledge_pending_views(), redis_keys.knowledge_view_marker(view_id)],
+                args=[str(article_id), VIEW_MARKER_SECONDS],
+            )
+
+    async def add_again(self, views: Sequence[tuple[uuid.UUID, str]]) -> None:
+        """Sends views whose first `add` went unanswered, in one round trip; each is counted at most once."""
+        with unavailable_as_one_error():
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for article_id, view_id in views:
+                    await self._count_once(
+                        keys=[redis_keys.knowledge_pending_views(), redis_keys.knowledge_view_marker(view_id)],
+                        args=[str(article_id), VIEW_MARKER_SECONDS],
+                        client=pipe,
+                    )
+                await pipe.execute()
 
     async def take(self, token: str) -> dict[uuid.UUID, int]:
         """Moves the pending hash to a key of its own (RENAME: atomic) and returns its counts ({} if none)."""

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 
 import grpc.aio
 import pytest
+import redis.asyncio as aioredis
 from sqlalchemy import text
 
-from helpdesk.v1 import auth_service_pb2_grpc, knowledge_service_pb2, knowledge_service_pb2_grpc
+from helpdesk.v1 import article_pb2, auth_service_pb2_grpc, knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.app import HelpdeskApp, open_database
 from server.core.context import Role
 from server.settings import Settings
 from storage import redis_keys
 from storage.redis import create_redis
-from tests.server.knowledge.kb_support import create_article
+from tests.server.knowledge.kb_support import KnowledgeStub, create_article
 from tests.support import sign_in_as
 
 VIEWS = 1000
@@ -33,29 +36,42 @@ async def _views_in_postgres(settings: Settings, article_id: str) -> int:
     return int(value)
 
 
+@contextlib.asynccontextmanager
+async def _running(settings: Settings, flush_seconds: float) -> AsyncIterator[HelpdeskApp]:
+    """A server for one test, stopped gracefully on the way out (the stop flushes the views)."""
+    app = await HelpdeskApp.create(settings.replace(knowledge_view_flush_seconds=flush_seconds))
+    await app.start()
+    try:
+        yield app
+    except BaseException:
+        await app.stop(grace=1.0)
+        raise
+    await app.stop(grace=5.0)
+
+
+def _channel(app: HelpdeskApp) -> grpc.aio.Channel:
+    return grpc.aio.insecure_channel(f"127.0.0.1:{app.port}")
+
+
+async def _published_article(
+    app: HelpdeskApp, channel: grpc.aio.Channel, title: str
+) -> tuple[KnowledgeStub, article_pb2.Article]:
+    stub = knowledge_service_pb2_grpc.KnowledgeServiceStub(channel)
+    agent = await sign_in_as(app, auth_service_pb2_grpc.AuthServiceStub(channel), Role.AGENT)
+    return stub, await create_article(stub, agent, title=f"{title} {uuid.uuid4().hex[:6]}", publish=True)
+
+
 # A long interval: every view reaches PostgreSQL through the flush on shutdown. A short one:
 # periodic flushes run while the calls are counted, and none is lost or counted twice.
 @pytest.mark.parametrize("flush_seconds", [600.0, 0.05], ids=["flushed-on-stop", "flushed-while-counting"])
 async def test_views_are_exact_after_concurrent_reads_and_a_graceful_stop(
     settings: Settings, flush_seconds: float
 ) -> None:
-    app = await HelpdeskApp.create(settings.replace(knowledge_view_flush_seconds=flush_seconds))
-    await app.start()
-    stopped = False
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-            auth_stub = auth_service_pb2_grpc.AuthServiceStub(channel)
-            stub = knowledge_service_pb2_grpc.KnowledgeServiceStub(channel)
-            agent = await sign_in_as(app, auth_stub, Role.AGENT)
-            article = await create_article(stub, agent, title=f"Counted {uuid.uuid4().hex[:6]}", publish=True)
-            request = knowledge_service_pb2.GetArticleRequest(id=article.slug)
-            answers = await asyncio.gather(*(stub.GetArticle(request, timeout=60) for _ in range(VIEWS)))
-            assert len(answers) == VIEWS
-        await app.stop(grace=5.0)
-        stopped = True
-    finally:
-        if not stopped:
-            await app.stop(grace=1.0)
+    async with _running(settings, flush_seconds) as app, _channel(app) as channel:
+        stub, article = await _published_article(app, channel, "Counted")
+        request = knowledge_service_pb2.GetArticleRequest(id=article.slug)
+        answers = await asyncio.gather(*(stub.GetArticle(request, timeout=60) for _ in range(VIEWS)))
+        assert len(answers) == VIEWS
 
     assert await _views_in_postgres(settings, article.id) == VIEWS
     redis = create_redis(settings.redis_url)
@@ -64,3 +80,42 @@ async def test_views_are_exact_after_concurrent_reads_and_a_graceful_stop(
         assert await redis.keys(redis_keys.knowledge_flushing_views("*")) == []
     finally:
         await redis.aclose()
+
+
+# Keeps Redis busy for `ARGV[1]` seconds: it reads no socket and answers nobody until the script ends.
+_BUSY = """
+local start = redis.call('TIME')
+while true do
+  local now = redis.call('TIME')
+  if (now[1] - start[1]) + (now[2] - start[2]) / 1e6 >= tonumber(ARGV[1]) then return 1 end
+end
+"""
+
+
+async def test_views_redis_answers_too_late_are_counted_once(settings: Settings) -> None:
+    """Redis busy past the client's timeout: the views it could not answer in time are counted once.
+
+    Redis runs each increment after the script, though the client gave up on it (and retried it on a
+    new connection): such a view was counted both in Redis and in PostgreSQL before.
+    """
+    busy_redis = aioredis.Redis.from_url(settings.redis_url)  # no timeout: it waits for its script
+    try:
+        async with _running(settings, 600.0) as app:
+            async with _channel(app) as channel:
+                _, article = await _published_article(app, channel, "Late")
+            assert app.knowledge is not None
+            views = app.knowledge.views
+            article_id = uuid.UUID(article.id)
+            await asyncio.gather(*(views.record(article_id) for _ in range(5)))  # answered at once
+
+            async def keep_redis_busy() -> object:
+                return await busy_redis.eval(_BUSY, 0, "3")
+
+            busy = asyncio.create_task(keep_redis_busy())
+            await asyncio.sleep(0.3)  # the script is running
+            await asyncio.gather(*(views.record(article_id) for _ in range(5)))  # each unanswered within 1 s
+            assert await busy == 1
+    finally:
+        await busy_redis.aclose()
+
+    assert await _views_in_postgres(settings, article.id) == 10
