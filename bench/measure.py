@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bench import probe
-from bench.loadgen import SETUP_TIMEOUT_S, LoadFailure, LoadResult, LoadSpec, child_main
+from bench.loadgen import SETUP_BARRIER_TIMEOUT_S, LoadFailure, LoadResult, LoadSpec, child_main
 from bench.probe import ServedTarget
 from bench.profile import LoadProfile
 from bench.stats import LatencySummary
@@ -104,7 +104,7 @@ def measure(
         process.start()
     try:
         try:
-            start.wait(SETUP_TIMEOUT_S)
+            start.wait(SETUP_BARRIER_TIMEOUT_S)
         except threading.BrokenBarrierError:
             raise LoadgenError(_first_failure(results, timeout_s=10.0)) from None
         window_start = time.monotonic() + profile.warmup_s

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import shlex
 import shutil
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -37,6 +38,7 @@ from devstack.seed import DEMO_USERS, seed_demo_data
 from devstack.static import DEFAULT_WEB_ROOT, StaticSite, app_routes
 from server.gateway import DEFAULT_DESCRIPTOR_PATH, GatewayOptions, check_cors_origins
 from server.settings import Settings
+from server.shutdown import shutdown_step
 
 if TYPE_CHECKING:
     from server.app import HelpdeskApp
@@ -134,17 +136,17 @@ class DevStack:
         """Stops the server (gracefully), then Envoy, Redis and PostgreSQL; safe to call twice."""
         extra_apps, self._extra_apps = self._extra_apps, []
         for extra in extra_apps:
-            await _run_step("gRPC server replica", extra.stop())
+            await shutdown_step("gRPC server replica", extra.stop(), seconds=math.inf)
         if self._app is not None:
             app, self._app = self._app, None
-            await _run_step("gRPC server", app.stop())
+            await shutdown_step("gRPC server", app.stop(), seconds=math.inf)
         if self.envoy is not None:
-            await _run_step("Envoy", asyncio.to_thread(self.envoy.stop))
-        await _run_step("web file server", asyncio.to_thread(self.static_site.stop))
-        await _run_step("Redis", asyncio.to_thread(self.redis.stop))
+            await shutdown_step("Envoy", asyncio.to_thread(self.envoy.stop), seconds=math.inf)
+        await shutdown_step("web file server", asyncio.to_thread(self.static_site.stop), seconds=math.inf)
+        await shutdown_step("Redis", asyncio.to_thread(self.redis.stop), seconds=math.inf)
         if self._postgres_ours:
             self._postgres_ours = False
-            await _run_step("PostgreSQL", asyncio.to_thread(self.postgres.stop))
+            await shutdown_step("PostgreSQL", asyncio.to_thread(self.postgres.stop), seconds=math.inf)
         self._lock.release()
 
     def banner(self) -> str:
@@ -314,11 +316,3 @@ def port_is_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-async def _run_step(what: str, step: Awaitable[object]) -> None:
-    """Awaits one shutdown step; a failure is logged so the remaining steps still run."""
-    try:
-        await step
-    except Exception:  # noqa: BLE001 - shutdown goes on whatever one step does
-        _log.exception("stopping %s failed", what)

@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
@@ -47,6 +47,7 @@ from server.reflection import enable_reflection
 from server.reports.wiring import ReportParts
 from server.responses.wiring import Responses
 from server.settings import Settings
+from server.shutdown import shutdown_step
 from server.sla.bookkeeping import SlaBookkeeping
 from server.sla.clock import Clock, system_clock
 from server.sla.wiring import Sla
@@ -61,8 +62,6 @@ _log = logging.getLogger(__name__)
 
 # How long past the grace period grpc may take to confirm a stop.
 _STOP_CONFIRM_SECONDS = 3.0
-# How long any other shutdown step may take (a flush, closing a pool) before the stop goes on without it.
-_STOP_STEP_SECONDS = 10.0
 
 
 def open_database(settings: Settings) -> Database:
@@ -311,7 +310,7 @@ class HelpdeskApp:
         test's teardown) from ending, nor keep the pools from closing.
         """
         grace = self.settings.shutdown_grace_seconds if grace is None else grace
-        await _bounded_step("health", self.health.shutdown())
+        await shutdown_step("health", self.health.shutdown())
         if self.chat is not None:
             # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq).
             self.chat.end_streams()
@@ -320,26 +319,26 @@ class HelpdeskApp:
         # grpc.aio's stop now and then never completes (grpcio 1.85, seen in tests when a server is
         # stopped a moment after it started): by then the listener is closed and calls are
         # cancelled, so a bounded wait keeps the shutdown going (the view flush, closing pools).
-        await _bounded_step("gRPC server", self.server.stop(grace), seconds=grace + _STOP_CONFIRM_SECONDS)
+        await shutdown_step("gRPC server", self.server.stop(grace), seconds=grace + _STOP_CONFIRM_SECONDS)
         if self.assignment is not None:
-            await _bounded_step("assignment sweep", self.assignment.stop())
+            await shutdown_step("assignment sweep", self.assignment.stop())
         if self.chat is not None:
-            await _bounded_step("chat fan-out", self.chat.stop())
-            await _bounded_step("chat Redis clients", self.chat.close())
+            await shutdown_step("chat fan-out", self.chat.stop())
+            await shutdown_step("chat Redis clients", self.chat.close())
         if self.sla is not None:
-            await _bounded_step("SLA breach job", self.sla.stop())
+            await shutdown_step("SLA breach job", self.sla.stop())
         if self.tickets is not None:
-            await _bounded_step("ticket feed", self.tickets.live.stop())
+            await shutdown_step("ticket feed", self.tickets.live.stop())
         if self.privacy is not None:
-            await _bounded_step("retention job", self.privacy.stop())
+            await shutdown_step("retention job", self.privacy.stop())
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.
-            await _bounded_step("view counter flush", self.knowledge.stop())
+            await shutdown_step("view counter flush", self.knowledge.stop())
         if self._metrics_server is not None:
-            await _bounded_step("metrics endpoint", asyncio.to_thread(self._metrics_server.stop))
+            await shutdown_step("metrics endpoint", asyncio.to_thread(self._metrics_server.stop))
             self._metrics_server = None
-        await _bounded_step("auth", self.auth.close())
-        await _bounded_step("pools", self.resources.close())
+        await shutdown_step("auth", self.auth.close())
+        await shutdown_step("pools", self.resources.close())
         _log.info("server stopped")
 
     async def wait_for_termination(self) -> None:
@@ -380,20 +379,3 @@ async def serve(settings: Settings, *, on_started: Callable[[int], None] | None 
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
         await app.stop()
-
-
-async def _bounded_step(what: str, step: Awaitable[object], *, seconds: float | None = None) -> None:
-    """Awaits one shutdown step for at most `seconds`; an overrun or a failure is logged, never raised.
-
-    Not `asyncio.wait_for`: it waits for the cancelled step to finish, which is exactly what a stuck
-    step never does.
-    """
-    seconds = _STOP_STEP_SECONDS if seconds is None else seconds
-    task = asyncio.ensure_future(step)
-    done, _ = await asyncio.wait({task}, timeout=seconds)
-    if not done:
-        _log.warning("shutdown: %s did not finish within %.1fs; going on without it", what, seconds)
-        task.cancel()
-        return
-    if not task.cancelled() and (error := task.exception()) is not None:
-        _log.error("shutdown: stopping %s failed", what, exc_info=error)

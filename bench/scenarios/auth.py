@@ -25,8 +25,8 @@ LOGIN_PROFILE = LoadProfile(concurrency=2, channels=1, warmup_s=2.0, duration_s=
 
 
 # Setup is not measured: registering callers' accounts queues on bcrypt, which on a loaded machine
-# takes far longer than a measured call may, so setup calls get their own deadline.
-SETUP_TIMEOUT_S = 120.0
+# takes far longer than a measured call may, so each setup call gets this deadline of its own.
+SETUP_CALL_TIMEOUT_S = 120.0
 
 
 def account_email(scenario: str, index: int) -> str:
@@ -68,7 +68,7 @@ class GetCurrentUserScenario:
         accounts = range(min(CURRENT_USER_ACCOUNTS, len(callers)))
         tokens = await asyncio.gather(
             *(
-                sign_in(stubs[0], email=account_email(self.name, callers[i]), timeout_s=SETUP_TIMEOUT_S)
+                sign_in(stubs[0], email=account_email(self.name, callers[i]), timeout_s=SETUP_CALL_TIMEOUT_S)
                 for i in accounts
             )
         )
@@ -97,7 +97,7 @@ class LoginScenario:
         """Seeds one account per caller, so no account or token family is shared between callers."""
         stubs = _stubs(channels)
         emails = [account_email(self.name, caller) for caller in callers]
-        await asyncio.gather(*(sign_in(stubs[0], email=email, timeout_s=SETUP_TIMEOUT_S) for email in emails))
+        await asyncio.gather(*(sign_in(stubs[0], email=email, timeout_s=SETUP_CALL_TIMEOUT_S) for email in emails))
         return [
             functools.partial(
                 stubs[caller % len(stubs)].Login,

@@ -26,7 +26,7 @@ import grpc.aio
 import psutil
 
 from bench.profile import LoadProfile
-from bench.scenarios.auth import SETUP_TIMEOUT_S, account_email, sign_in
+from bench.scenarios.auth import SETUP_CALL_TIMEOUT_S, account_email, sign_in
 from bench.scenarios.base import CallFn, Target
 from helpdesk.v1 import auth_service_pb2_grpc, chat_service_pb2, chat_service_pb2_grpc
 
@@ -47,7 +47,10 @@ class SendChatMessageScenario:
         auth = auth_service_pb2_grpc.AuthServiceStub(channels[0])
         stubs = [chat_service_pb2_grpc.ChatServiceStub(channel) for channel in channels]
         tokens = await asyncio.gather(
-            *(sign_in(auth, email=account_email(self.name, caller), timeout_s=SETUP_TIMEOUT_S) for caller in callers)
+            *(
+                sign_in(auth, email=account_email(self.name, caller), timeout_s=SETUP_CALL_TIMEOUT_S)
+                for caller in callers
+            )
         )
         calls: list[CallFn] = []
         for index, (caller, token) in enumerate(zip(callers, tokens, strict=True)):

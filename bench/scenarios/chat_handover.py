@@ -28,7 +28,7 @@ import grpc
 import grpc.aio
 
 from bench.scenarios.auth import account_email, sign_in
-from bench.scenarios.ticket_watch import _auth, _login, _percentile, _seed_agents
+from bench.scenarios.watch_agents import agent_email, bearer, login, sample_percentile, seed_agents
 from bench.stack import DATABASE_URL_ENV
 from helpdesk.v1 import auth_service_pb2_grpc, chat_service_pb2, chat_service_pb2_grpc
 
@@ -63,7 +63,7 @@ async def measure(
     database_url = os.environ.get(DATABASE_URL_ENV)
     if not database_url:
         raise RuntimeError(f"{DATABASE_URL_ENV} is not set: run through bench.stack")
-    await _seed_agents(database_url, agents)
+    await seed_agents(database_url, agents)
     channels = [grpc.aio.insecure_channel(address) for _ in range(4)]
     try:
         auth = auth_service_pb2_grpc.AuthServiceStub(channels[0])
@@ -71,10 +71,7 @@ async def measure(
         logins: list[tuple[str, str]] = []
         for start in range(0, agents, 25):
             logins += await asyncio.gather(
-                *(
-                    _login(auth, f"bench-watch-agent-{i}@bench.example.com")
-                    for i in range(start, min(agents, start + 25))
-                )
+                *(login(auth, agent_email(i)) for i in range(start, min(agents, start + 25)))
             )
         customer_tokens = await asyncio.gather(
             *(sign_in(auth, email=account_email("ChatHandover", i), timeout_s=30) for i in range(chats))
@@ -89,7 +86,7 @@ async def measure(
         async def follow(agent: int) -> None:
             nonlocal ready
             call: Any = stubs[agent % len(stubs)].WatchQueue(
-                chat_service_pb2.WatchQueueRequest(), metadata=_auth(logins[agent][0])
+                chat_service_pb2.WatchQueueRequest(), metadata=bearer(logins[agent][0])
             )
             counted = False
             try:
@@ -119,10 +116,10 @@ async def measure(
         holder: dict[str, int] = {}
         customers: dict[str, tuple[tuple[str, str], ...]] = {}
         for index, token in enumerate(customer_tokens):
-            metadata = _auth(token)
+            metadata = bearer(token)
             chat = (await stubs[0].StartChat(chat_service_pb2.StartChatRequest(), metadata=metadata)).chat
             agent = index % agents
-            await stubs[0].AcceptChat(chat_service_pb2.AcceptChatRequest(id=chat.id), metadata=_auth(logins[agent][0]))
+            await stubs[0].AcceptChat(chat_service_pb2.AcceptChatRequest(id=chat.id), metadata=bearer(logins[agent][0]))
             holder[chat.id] = agent
             customers[chat.id] = metadata
         await asyncio.sleep(1.0)
@@ -141,7 +138,7 @@ async def measure(
             try:
                 await stubs[target % len(stubs)].TransferChat(
                     chat_service_pb2.TransferChatRequest(id=chat_id, agent_id=logins[target][1]),
-                    metadata=_auth(logins[source][0]),
+                    metadata=bearer(logins[source][0]),
                     timeout=10,
                 )
                 holder[chat_id] = target
@@ -201,8 +198,8 @@ async def measure(
             duration_s=elapsed,
             handovers=handovers,
             arrived=len(latencies),
-            p50_ms=_percentile(latencies, 0.5) * 1000,
-            p99_ms=_percentile(latencies, 0.99) * 1000,
+            p50_ms=sample_percentile(latencies, 0.5) * 1000,
+            p99_ms=sample_percentile(latencies, 0.99) * 1000,
             max_ms=max(latencies, default=float("nan")) * 1000,
             messages=messages,
             stream_errors=len(errors),

@@ -28,20 +28,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-import bcrypt
 import grpc
 import grpc.aio
 import psutil
 from google.protobuf import field_mask_pb2
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
-from bench.scenarios.auth import BENCH_PASSWORD, account_email, sign_in
+from bench.scenarios.auth import account_email, sign_in
 from bench.scenarios.chat import measure_server as measure_chat
+from bench.scenarios.watch_agents import agent_email, bearer, login, sample_percentile, seed_agents
 from bench.stack import DATABASE_URL_ENV
 from helpdesk.v1 import (
-    auth_service_pb2,
     auth_service_pb2_grpc,
     ticket_change_pb2,
     ticket_pb2,
@@ -84,43 +80,9 @@ class WatchResult:
     out_of_order_or_repeated: int = 0
 
 
-def _percentile(samples: list[float], fraction: float) -> float:
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
 def _cpu_seconds(process: psutil.Process) -> float:
     times = process.cpu_times()
     return float(times.user + times.system)
-
-
-async def _seed_agents(database_url: str, count: int) -> None:
-    # Cost 4, as the bench server is configured: seeding is not what is measured.
-    password_hash = bcrypt.hashpw(BENCH_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-    engine = create_async_engine(database_url, poolclass=NullPool)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "INSERT INTO users (email, display_name, role, password_hash) "
-                    "SELECT 'bench-watch-agent-' || i || '@bench.example.com', 'Watch agent ' || i, 'agent', :hash "
-                    "FROM generate_series(0, :n - 1) AS i ON CONFLICT DO NOTHING"
-                ),
-                {"n": count, "hash": password_hash},
-            )
-    finally:
-        await engine.dispose()
-
-
-async def _login(stub: auth_service_pb2_grpc.AuthServiceAsyncStub, email: str) -> tuple[str, str]:
-    answer = await stub.Login(auth_service_pb2.LoginRequest(email=email, password=BENCH_PASSWORD), timeout=30)
-    return answer.access_token, answer.user.id
-
-
-def _auth(token: str) -> tuple[tuple[str, str], ...]:
-    return (("authorization", f"Bearer {token}"),)
 
 
 async def measure(
@@ -131,7 +93,7 @@ async def measure(
     if not database_url:
         raise RuntimeError(f"{DATABASE_URL_ENV} is not set: run under bench.stack")
     process = psutil.Process(server_pid)
-    await _seed_agents(database_url, streams)
+    await seed_agents(database_url, streams)
     channels = [grpc.aio.insecure_channel(address) for _ in range(max(1, min(8, streams // 125)))]
     try:
         auth = auth_service_pb2_grpc.AuthServiceStub(channels[0])
@@ -139,10 +101,7 @@ async def measure(
         agents: list[tuple[str, str]] = []
         for start in range(0, streams, 50):
             agents += await asyncio.gather(
-                *(
-                    _login(auth, f"bench-watch-agent-{i}@bench.example.com")
-                    for i in range(start, min(streams, start + 50))
-                )
+                *(login(auth, agent_email(i)) for i in range(start, min(streams, start + 50)))
             )
         customers = [await sign_in(auth, email=account_email("TicketWatch", i), timeout_s=30) for i in range(CUSTOMERS)]
         writer = stubs[0]
@@ -156,12 +115,12 @@ async def measure(
                     ticket_service_pb2.CreateTicketRequest(
                         ticket=ticket_pb2.Ticket(subject=f"Agent {agent}'s ticket", description="Assigned")
                     ),
-                    metadata=_auth(customers[agent % CUSTOMERS]),
+                    metadata=bearer(customers[agent % CUSTOMERS]),
                     timeout=30,
                 )
                 await writer.AssignTicket(
                     ticket_service_pb2.AssignTicketRequest(id=ticket.id, assignee_id="me"),
-                    metadata=_auth(agents[agent][0]),
+                    metadata=bearer(agents[agent][0]),
                     timeout=30,
                 )
                 assigned[agent] = ticket.id
@@ -183,7 +142,7 @@ async def measure(
                 request = ticket_service_pb2.WatchTicketsRequest(statuses=QUEUE_STATUSES, assignee_id="none")
             else:
                 request = ticket_service_pb2.WatchTicketsRequest(assignee_id="me")
-            call = stubs[index % len(stubs)].WatchTickets(request, metadata=_auth(token))
+            call = stubs[index % len(stubs)].WatchTickets(request, metadata=bearer(token))
             try:
                 async for change in call:
                     if change.kind in MARKERS:
@@ -219,7 +178,7 @@ async def measure(
                         ticket_service_pb2.CreateTicketRequest(
                             ticket=ticket_pb2.Ticket(subject=f"New ticket {i}", description="For the queue")
                         ),
-                        metadata=_auth(customers[i % CUSTOMERS]),
+                        metadata=bearer(customers[i % CUSTOMERS]),
                         timeout=10,
                     )
                     for view in range(queue_views):
@@ -230,7 +189,7 @@ async def measure(
                 if i % 2:
                     await writer.AddTicketMessage(
                         ticket_service_pb2.AddTicketMessageRequest(ticket_id=assigned[agent], body=f"Reply {i}"),
-                        metadata=_auth(token),
+                        metadata=bearer(token),
                         timeout=10,
                     )
                 else:
@@ -240,7 +199,7 @@ async def measure(
                     ticket = ticket_pb2.Ticket(id=assigned[agent], priority=level)
                     await writer.UpdateTicket(
                         ticket_service_pb2.UpdateTicketRequest(ticket=ticket, update_mask=PRIORITY_MASK),
-                        metadata=_auth(token),
+                        metadata=bearer(token),
                         timeout=10,
                     )
                 expected[agent] += 1
@@ -288,8 +247,8 @@ async def measure(
             received_deliveries=total,
             duplicates_or_strays=strays,
             deliveries_per_s=round(total / duration_s, 1),
-            p50_ms=round(_percentile(latencies, 0.5), 2),
-            p99_ms=round(_percentile(latencies, 0.99), 2),
+            p50_ms=round(sample_percentile(latencies, 0.5), 2),
+            p99_ms=round(sample_percentile(latencies, 0.99), 2),
             max_ms=round(max(latencies, default=float("nan")), 1),
             server_rss_mib=rss,
             server_cpu_s=round(cpu, 2),

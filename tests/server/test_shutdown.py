@@ -14,7 +14,7 @@ import grpc
 import grpc.aio
 import pytest
 
-import server.app as app_module
+import server.shutdown as shutdown_module
 from helpdesk.v1 import knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.settings import Settings
@@ -33,7 +33,7 @@ async def _answers(port: int) -> bool:
 async def test_a_hung_and_a_failing_job_do_not_keep_the_server_from_stopping(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(app_module, "_STOP_STEP_SECONDS", 0.5)
+    monkeypatch.setattr(shutdown_module, "STOP_STEP_SECONDS", 0.5)
     app = await HelpdeskApp.create(settings)
     port = await app.start()
     assert await _answers(port)
