@@ -89,32 +89,45 @@ def ticket_fields(ticket: TicketRecord, *, staff: bool) -> dict[str, Any]:
     """`ticket_to_proto`'s fields as keyword arguments, to build a ticket in place in a repeated field.
 
     `response.tickets.add(**fields)` builds the message where it will live; appending a finished
-    Ticket copies it, which for a page of 50 costs about as much as building them did.
+    Ticket copies it, which for a page of 50 costs about as much as building them did. Fields at
+    their default (no assignee, no rating, not resolved...) are left out rather than passed as
+    "", 0 or None: the message is the same (Ticket has no presence-tracked scalars), and every
+    keyword costs a field lookup by name, a third of a page's conversion when they were all passed.
     """
-    fields = dict(
-        id=str(ticket.id),
-        number=ticket.number,
-        subject=ticket.subject,
-        description=ticket.description,
-        priority=ticket_pb2.TicketPriority.ValueType(ticket.priority),
-        status=_STATUS_BY_TEXT[ticket.status],
-        category=ticket.category,
-        tags=ticket.tags,
-        customer_id=str(ticket.customer_id),
-        customer_display_name=ticket.customer_display_name,
-        assignee_id=str(ticket.assignee_id) if ticket.assignee_id else "",
-        assignee_display_name=ticket.assignee_display_name,
-        message_count=ticket.message_count if staff else ticket.public_message_count,
-        create_time=_stamp_fields(ticket.create_time),
-        update_time=_stamp_fields(ticket.update_time),
-        resolve_time=None if ticket.resolve_time is None else _stamp_fields(ticket.resolve_time),
-        close_time=None if ticket.close_time is None else _stamp_fields(ticket.close_time),
-        etag=ticket.etag,
-        rating=ticket.rating or 0,
-        rating_comment=ticket.rating_comment,
-        rate_time=None if ticket.rate_time is None else _stamp_fields(ticket.rate_time),
-        source_chat_id=str(ticket.source_chat_id) if ticket.source_chat_id else "",
-    )
+    fields: dict[str, Any] = {
+        "id": str(ticket.id),
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "priority": ticket.priority,
+        "status": _STATUS_BY_TEXT[ticket.status],
+        "customer_id": str(ticket.customer_id),
+        "customer_display_name": ticket.customer_display_name,
+        "message_count": ticket.message_count if staff else ticket.public_message_count,
+        "create_time": _stamp_fields(ticket.create_time),
+        "update_time": _stamp_fields(ticket.update_time),
+        "etag": ticket.etag,
+    }
+    if ticket.category:
+        fields["category"] = ticket.category
+    if ticket.tags:
+        fields["tags"] = ticket.tags
+    if ticket.assignee_id:
+        fields["assignee_id"] = str(ticket.assignee_id)
+    if ticket.assignee_display_name:
+        fields["assignee_display_name"] = ticket.assignee_display_name
+    if ticket.resolve_time is not None:
+        fields["resolve_time"] = _stamp_fields(ticket.resolve_time)
+    if ticket.close_time is not None:
+        fields["close_time"] = _stamp_fields(ticket.close_time)
+    if ticket.rating:
+        fields["rating"] = ticket.rating
+    if ticket.rating_comment:
+        fields["rating_comment"] = ticket.rating_comment
+    if ticket.rate_time is not None:
+        fields["rate_time"] = _stamp_fields(ticket.rate_time)
+    if ticket.source_chat_id:
+        fields["source_chat_id"] = str(ticket.source_chat_id)
     if staff and (
         ticket.sla_policy_id is not None or ticket.resolution_due_time is not None or ticket.first_response_time
     ):

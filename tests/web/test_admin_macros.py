@@ -277,6 +277,23 @@ async def test_an_admin_finds_and_deletes_a_macro_after_confirming_and_agents_ar
     await expect(agent_page.get_by_role("navigation", name="Admin sections")).to_have_count(0)
 
 
+async def test_a_missing_macro_or_policy_opens_as_not_found_with_a_way_back_to_its_list(
+    open_tab: OpenTab, accounts: MakeAccount
+) -> None:
+    admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    page = (await open_tab()).page
+    await sign_in(page, admin)
+    for address, gone, back in [
+        ("/admin/macros", "This macro does not exist or was deleted.", "Macros"),
+        ("/admin/sla", "This policy does not exist or was deleted.", "Service levels"),
+    ]:
+        await page.goto(f"{address}/{uuid.uuid4()}")
+        await expect(page.get_by_role("heading", name=gone)).to_be_visible()
+        await page.get_by_role("link", name=back, exact=True).click()
+        await expect(page.get_by_role("heading", name=back, exact=True)).to_be_visible()
+        assert page.url.endswith(address)
+
+
 # Two pages and their states at three sizes each, with axe: longer than the default limit on a busy machine.
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -6,9 +6,10 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
+import { LoadedItem } from "@/components/admin/LoadedItem";
 import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
-import { Button, buttonClasses, Card, ErrorBanner, NotFoundOrError, Page, PageHeader, PageSpinner, Select, TextField } from "@/components";
+import { Button, Card, ErrorBanner, Page, PageHeader, Select, TextField } from "@/components";
 import { describeError, translateViolation } from "@/lib/errors";
 import { newRequestId } from "@/lib/ids";
 import { useShortcut } from "@/lib/shortcuts";
@@ -34,23 +35,11 @@ export function MacroEditorPage() {
   const { macroId } = route.useParams();
   const { t } = useTranslation("adminMacros");
   const macro = useMacro(macroId);
-  if (macro.isPending) return <PageSpinner />;
-  if (macro.isError) {
-    return (
-      <NotFoundOrError
-        error={macro.error}
-        onRetry={() => void macro.refetch()}
-        title={t("editor.notFound")}
-        body=""
-        action={
-          <Link to="/admin/macros" className={buttonClasses("secondary")}>
-            {t("editor.back")}
-          </Link>
-        }
-      />
-    );
-  }
-  return <MacroEditor key={macro.data.id} loaded={macro.data} />;
+  return (
+    <LoadedItem query={macro} notFound={t("editor.notFound")} back={t("editor.back")} list="/admin/macros">
+      {(loaded) => <MacroEditor key={loaded.id} loaded={loaded} />}
+    </LoadedItem>
+  );
 }
 
 /** The DOM id of a field key (`step.<key>.<part>` → the step's control). */

@@ -6,9 +6,10 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminTabs } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
+import { LoadedItem } from "@/components/admin/LoadedItem";
 import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
-import { buttonClasses, Card, ErrorBanner, NotFoundOrError, Page, PageHeader, PageSpinner, Select, TextField } from "@/components";
+import { Card, ErrorBanner, Page, PageHeader, Select, TextField } from "@/components";
 import { describeError, translateViolation } from "@/lib/errors";
 import { newRequestId } from "@/lib/ids";
 import { PRIORITY_BY_NAME, PRIORITY_NAMES } from "@/lib/ticket-names";
@@ -34,23 +35,11 @@ export function SlaPolicyEditorPage() {
   const { policyId } = route.useParams();
   const { t } = useTranslation("adminSla");
   const policy = useSlaPolicy(policyId);
-  if (policy.isPending) return <PageSpinner />;
-  if (policy.isError) {
-    return (
-      <NotFoundOrError
-        error={policy.error}
-        onRetry={() => void policy.refetch()}
-        title={t("editor.notFound")}
-        body=""
-        action={
-          <Link to="/admin/sla" className={buttonClasses("secondary")}>
-            {t("editor.back")}
-          </Link>
-        }
-      />
-    );
-  }
-  return <SlaPolicyEditor key={policy.data.id} loaded={policy.data} />;
+  return (
+    <LoadedItem query={policy} notFound={t("editor.notFound")} back={t("editor.back")} list="/admin/sla">
+      {(loaded) => <SlaPolicyEditor key={loaded.id} loaded={loaded} />}
+    </LoadedItem>
+  );
 }
 
 function TargetField({ id, label, hint, value, error, onChange }: { id: string; label: string; hint: string; value: Target; error?: string; onChange: (value: Target) => void }) {
