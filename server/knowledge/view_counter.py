@@ -1,9 +1,10 @@
 """Article view counts: counted in Redis, written to PostgreSQL in batches.
 
-A view is one `HINCRBY` on a hash shared by all replicas. Every `interval` seconds (and on stop)
-a flush RENAMEs the hash to a key of its own (atomic: views counted meanwhile go to a fresh hash),
-adds the counts to `articles.view_count` in one UPDATE, deletes the renamed key, and bumps the
-cache versions of the articles it touched and of the list pages (popularity order). If
+A view is one increment of a hash shared by all replicas (counted once per view id, see
+`PendingViews`). Every `interval` seconds (and on stop) a flush RENAMEs the hash to a key of its
+own (atomic: views counted meanwhile go to a fresh hash), adds the counts to `articles.view_count`
+in one UPDATE, deletes the renamed key, and bumps the cache versions of the articles it touched
+and of the list pages (popularity order). If
 PostgreSQL fails, the counts are merged back into the pending hash for the next flush. While Redis
 is known to be unavailable (the breaker is open, or it refuses connections), a view is added to
 PostgreSQL directly (one UPDATE per view: slower, nothing lost).
@@ -33,6 +34,9 @@ from storage.redis.errors import refused
 from storage.redis.view_counts import VIEW_MARKER_SECONDS, PendingViews
 
 _log = logging.getLogger(__name__)
+
+# An unanswered view is sent again only while its marker has at least this long to live.
+_RESEND_MARGIN_SECONDS = 60
 
 
 class ViewCounter:
@@ -133,15 +137,16 @@ class ViewCounter:
             return
         views, self._unanswered = self._unanswered, []
         # A view older than its marker could be counted a second time: dropped instead.
-        fresh_after = time.monotonic() - VIEW_MARKER_SECONDS + 60
-        expired = sum(1 for _, _, when in views if when < fresh_after)
-        if expired:
-            _log.error("%d views unanswered by redis for too long were not counted", expired)
-        resend = [(article_id, view_id) for article_id, view_id, when in views if when >= fresh_after]
+        fresh_after = time.monotonic() - (VIEW_MARKER_SECONDS - _RESEND_MARGIN_SECONDS)
+        fresh = [view for view in views if view[2] >= fresh_after]
+        if len(fresh) < len(views):
+            _log.error("%d views unanswered by redis for too long were not counted", len(views) - len(fresh))
+        if not fresh:
+            return
         try:
-            await self._views.add_again(resend)
+            await self._views.add_again([(article_id, view_id) for article_id, view_id, _ in fresh])
         except RedisUnavailable:
-            self._unanswered = [view for view in views if view[2] >= fresh_after] + self._unanswered
+            self._unanswered = fresh + self._unanswered
             raise
 
     async def _give_back(self, token: str, counts: Mapping[uuid.UUID, int]) -> None:

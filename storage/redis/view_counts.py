@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from storage import redis_keys
 from storage.redis.errors import REDIS_FAILURES, unavailable_as_one_error
@@ -44,22 +45,22 @@ class PendingViews:
     async def add(self, article_id: uuid.UUID, view_id: str) -> None:
         """Counts the view `view_id` of the article, unless a view under that id was counted already."""
         with unavailable_as_one_error():
-            await self._count_once(
-                keys=[redis_keys.knowledge_pending_views(), redis_keys.knowledge_view_marker(view_id)],
-                args=[str(article_id), VIEW_MARKER_SECONDS],
-            )
+            await self._count(article_id, view_id, self._redis)
 
     async def add_again(self, views: Sequence[tuple[uuid.UUID, str]]) -> None:
         """Sends views whose first `add` went unanswered, in one round trip; each is counted at most once."""
         with unavailable_as_one_error():
             async with self._redis.pipeline(transaction=False) as pipe:
                 for article_id, view_id in views:
-                    await self._count_once(
-                        keys=[redis_keys.knowledge_pending_views(), redis_keys.knowledge_view_marker(view_id)],
-                        args=[str(article_id), VIEW_MARKER_SECONDS],
-                        client=pipe,
-                    )
+                    await self._count(article_id, view_id, pipe)
                 await pipe.execute()
+
+    async def _count(self, article_id: uuid.UUID, view_id: str, client: Redis | Pipeline) -> None:
+        await self._count_once(
+            keys=[redis_keys.knowledge_pending_views(), redis_keys.knowledge_view_marker(view_id)],
+            args=[str(article_id), VIEW_MARKER_SECONDS],
+            client=client,
+        )
 
     async def take(self, token: str) -> dict[uuid.UUID, int]:
         """Moves the pending hash to a key of its own (RENAME: atomic) and returns its counts ({} if none)."""
