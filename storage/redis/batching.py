@@ -2,9 +2,11 @@
 
 Every chat message and every ticket change publishes a wake-up after its commit. Sent one
 pipeline per caller, each is a round trip with its own write, connection checkout and reply
-parsing; under load most of them find another still in flight. `CommandBatcher` sends a
-caller's commands at once when nothing is in flight, and otherwise queues them for the next
-pipeline, which leaves as soon as the one in flight is answered. Each caller still waits for
+parsing (the socket write alone costs more than the rest); under load
+most of them find another ready at the same moment or still in flight. `CommandBatcher` sends
+a caller's commands when nothing is in flight, together with those of every caller that gets
+there in the same turn of the event loop, and otherwise queues them for the next pipeline,
+which leaves as soon as the one in flight is answered. Each caller still waits for
 its own replies, so nothing returns before Redis has its commands, and a failure reaches every
 caller whose commands were in the failed pipeline. Commands of one caller stay in order, and
 stay in order with the commands of anyone who called before (pipelines leave one at a time).
@@ -70,10 +72,12 @@ class CommandBatcher:
             # Shielded: a caller that stops waiting does not cancel the others' pipeline.
             replies = await asyncio.shield(batch.replies)
         else:
-            # Nothing in flight: this caller sends at once.
-            self._queued = None
+            # Nothing in flight: this caller sends, once the callers ready in this turn of the event
+            # loop (requests whose commits were answered together) have joined its pipeline.
             self._busy = True
             try:
+                await asyncio.sleep(0)
+                self._queued = None
                 await self._send(batch)
             finally:
                 self._sent()

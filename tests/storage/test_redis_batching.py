@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import pytest
+from redis.asyncio.client import PubSub
 
 from devstack.redis import free_port
 from storage import redis_keys
@@ -41,21 +42,29 @@ async def test_merged_ticket_wakeups_name_the_latest_position(redis_url: str) ->
     try:
         await pubsub.subscribe(redis_keys.ticket_changes())
         assert (await pubsub.get_message(timeout=2.0) or {}).get("type") == "subscribe"
-        # The first is sent at once; the two that come while it is in flight leave as one, naming the latest.
+        # Wake-ups of changes committed in the same turn of the event loop leave as one, naming the latest.
         await asyncio.gather(publisher.publish(1), publisher.publish(3), publisher.publish(2))
-        heard = []
-        while (message := await pubsub.get_message(timeout=0.5)) is not None:
-            heard.append(message["data"])
-        assert heard == ["writer:1", "writer:3"]
-        # Alone, a wake-up goes out at once.
-        await publisher.publish(4)
-        message = await pubsub.get_message(timeout=2.0)
-        assert message is not None
-        assert message["data"] == "writer:4"
+        assert await _heard(pubsub) == ["writer:3"]
+        # Those that come while one is in flight leave together as soon as it is answered.
+        first = asyncio.ensure_future(publisher.publish(4))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        await asyncio.gather(first, publisher.publish(6), publisher.publish(5))
+        assert await _heard(pubsub) == ["writer:4", "writer:6"]
+        # Alone, a wake-up goes out by itself.
+        await publisher.publish(7)
+        assert await _heard(pubsub) == ["writer:7"]
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         await publisher.close()
         await client.aclose()
+
+
+async def _heard(pubsub: PubSub) -> list[str]:
+    heard = []
+    while (message := await pubsub.get_message(timeout=0.5)) is not None:
+        heard.append(message["data"])
+    return heard
 
 
 async def test_each_sender_learns_whether_their_own_typing_indicator_was_showing(redis_url: str) -> None:
@@ -99,7 +108,7 @@ async def test_a_caller_that_stops_waiting_does_not_cancel_the_others(redis_url:
     try:
         first = asyncio.ensure_future(batcher.execute([("RPUSH", key, "first")]))
         await asyncio.sleep(0)
-        # These two queue behind the first; one of them gives up, the other still gets its reply.
+        # These two join the first one's pipeline; one of them gives up, the other still gets its reply.
         quitter = asyncio.ensure_future(batcher.execute([("RPUSH", key, "quitter")]))
         stayer = asyncio.ensure_future(batcher.execute([("RPUSH", key, "stayer")]))
         await asyncio.sleep(0)
