@@ -1,7 +1,9 @@
 """Ticket-change wake-ups between replicas on Redis pub/sub: one channel, the change's log position as payload.
 
 Each message carries the publishing process's origin tag, so a process recognises (and skips)
-its own. PostgreSQL's change log holds the truth: these only say "read the log".
+its own. PostgreSQL's change log holds the truth: these only say "read the log". So wake-ups of
+changes committed while one is in flight merge into the next one (`CommandBatcher`), which names
+the latest position: it comes after each of their commits and wakes the readers for all of them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
 from storage import redis_keys
+from storage.redis.batching import CommandBatcher
 from storage.redis.errors import unavailable_as_one_error
 
 
@@ -54,16 +57,20 @@ class TicketWakeups:
 
     def __init__(self, url: str, *, publisher: aioredis.Redis, origin: str) -> None:
         self._origin = origin
-        self._publisher = publisher
+        self._publishing = CommandBatcher(publisher)
+        # The latest position published or waiting to be: a merged wake-up names it.
+        self._latest = 0
         # Pub/sub reads block between events: no read timeout on this connection.
         self._subscriber_client = aioredis.Redis.from_url(
             url, decode_responses=True, socket_connect_timeout=1.0, client_name="helpdesk-ticket-feed"
         )
 
     async def publish(self, position: int) -> None:
-        """Tells the other replicas that the change at `position` committed."""
+        """Tells the other replicas that the change at `position` committed (returns once Redis has it)."""
+        self._latest = max(self._latest, position)
+        command = ("PUBLISH", redis_keys.ticket_changes(), f"{self._origin}:{self._latest}")
         with unavailable_as_one_error():
-            await self._publisher.publish(redis_keys.ticket_changes(), f"{self._origin}:{position}")
+            await self._publishing.execute([command], merge="wakeup")
 
     def listener(self) -> TicketWakeupListener:
         """A new subscriber connection (connects on its subscription)."""
@@ -71,4 +78,5 @@ class TicketWakeups:
 
     async def close(self) -> None:
         """Closes the subscriber client (the publisher is the process's shared client)."""
+        await self._publishing.close()
         await self._subscriber_client.aclose()
