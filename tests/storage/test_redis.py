@@ -7,22 +7,13 @@ import time
 import uuid
 
 import pytest
-import redis.asyncio as aioredis
 import redis.exceptions
 
 from devstack.redis import free_port
 from storage import redis_keys
 from storage.redis import create_redis
 from storage.redis.client import PipelinedConnection, pack_command
-
-# Keeps Redis busy for `ARGV[1]` seconds: it reads no socket and answers nobody until the script ends.
-_BUSY = """
-local start = redis.call('TIME')
-while true do
-  local now = redis.call('TIME')
-  if (now[1] - start[1]) + (now[2] - start[2]) / 1e6 >= tonumber(ARGV[1]) then return 1 end
-end
-"""
+from tests.support import redis_busy
 
 
 async def test_the_client_round_trips_text(redis_url: str) -> None:
@@ -72,27 +63,19 @@ async def test_a_pipelined_connection_gives_each_caller_its_own_reply(redis_url:
 async def test_a_pipelined_connection_gives_up_after_the_timeout_and_connects_again(redis_url: str) -> None:
     client = create_redis(redis_url)
     connection = PipelinedConnection(client)
-    busy_client = aioredis.Redis.from_url(redis_url)  # no timeout: it waits for its script
     key = f"helpdesk:test:{uuid.uuid4().hex}"
     try:
         await connection.execute(pack_command("SET", key, "before"))
-
-        async def keep_redis_busy() -> object:
-            return await busy_client.eval(_BUSY, 0, "1.6")
-
-        busy = asyncio.create_task(keep_redis_busy())
-        await asyncio.sleep(0.3)  # the script is running
-        started = time.monotonic()
-        with pytest.raises(redis.exceptions.TimeoutError):
-            await asyncio.gather(*(connection.execute(pack_command("GET", key)) for _ in range(3)))
-        assert 0.9 < time.monotonic() - started < 1.3
-        assert await busy == 1
+        async with redis_busy(redis_url, 2.5):
+            started = time.monotonic()
+            with pytest.raises(redis.exceptions.TimeoutError):
+                await asyncio.gather(*(connection.execute(pack_command("GET", key)) for _ in range(3)))
+            assert 0.9 < time.monotonic() - started < 1.8
         # Nothing late is handed to a newer command: the next one gets its own reply.
         assert await connection.execute(pack_command("SET", key, "after")) == b"OK"
         assert await connection.execute(pack_command("GET", key)) == b"after"
     finally:
         await connection.aclose()
-        await busy_client.aclose()
         await client.aclose()
 
 
