@@ -42,7 +42,7 @@ CHROMIUM_ARGS = (
 
 
 async def wait_serving(port: int, alive: Callable[[], str | None], *, within: float = 30.0) -> None:
-    """Waits until the server on `port` reports SERVING; `alive()` returns why not (its log) once it has exited."""
+    """Waits until the server on `port` reports SERVING; `alive()` returns why not (its log) once it has failed."""
     async with asyncio.timeout(within), grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         health = health_pb2_grpc.HealthStub(channel)
         while True:
