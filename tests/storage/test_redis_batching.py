@@ -35,29 +35,51 @@ async def test_concurrent_callers_each_get_their_own_replies_in_order(redis_url:
         await client.aclose()
 
 
-async def test_merged_ticket_wakeups_name_the_latest_position(redis_url: str) -> None:
+async def test_ticket_wakeups_of_changes_committed_meanwhile_go_out_as_one_naming_the_latest(redis_url: str) -> None:
     client = create_redis(redis_url)
     publisher = TicketWakeups(redis_url, publisher=client, origin="writer")
     pubsub = client.pubsub()
     try:
         await pubsub.subscribe(redis_keys.ticket_changes())
         assert (await pubsub.get_message(timeout=2.0) or {}).get("type") == "subscribe"
-        # Wake-ups of changes committed in the same turn of the event loop leave as one, naming the latest.
-        await asyncio.gather(publisher.publish(1), publisher.publish(3), publisher.publish(2))
+        # Committed in the same turn of the event loop: one wake-up, naming the latest.
+        publisher.wake(1)
+        publisher.wake(3)
+        publisher.wake(2)
+        await publisher.flushed()
         assert await _heard(pubsub) == ["writer:3"]
-        # Those that come while one is in flight leave together as soon as it is answered.
-        first = asyncio.ensure_future(publisher.publish(4))
+        # Committed while one is in flight: one more, as soon as it is answered.
+        publisher.wake(4)
         await asyncio.sleep(0)
-        await asyncio.sleep(0)
-        await asyncio.gather(first, publisher.publish(6), publisher.publish(5))
+        publisher.wake(6)
+        publisher.wake(5)
+        await publisher.flushed()
         assert await _heard(pubsub) == ["writer:4", "writer:6"]
-        # Alone, a wake-up goes out by itself.
-        await publisher.publish(7)
+        # Alone, a change gets its own.
+        publisher.wake(7)
+        await publisher.flushed()
         assert await _heard(pubsub) == ["writer:7"]
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         await publisher.close()
         await client.aclose()
+
+
+async def test_a_ticket_wakeup_redis_cannot_take_is_reported_and_the_next_one_is_sent(redis_url: str) -> None:
+    failures: list[RedisUnavailable] = []
+    dead = create_redis(f"redis://127.0.0.1:{free_port()}/0")
+    publisher = TicketWakeups(redis_url, publisher=dead, origin="writer", on_failure=failures.append)
+    try:
+        publisher.wake(1)
+        await publisher.flushed()
+        publisher.wake(2)
+        await publisher.flushed()
+        # Each failed wake-up is reported once; neither is retried for ever.
+        assert len(failures) == 2
+        assert all(isinstance(failure, RedisUnavailable) for failure in failures)
+    finally:
+        await publisher.close()
+        await dead.aclose()
 
 
 async def _heard(pubsub: PubSub) -> list[str]:
