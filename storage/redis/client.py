@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import MaxConnectionsError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # A healthy Redis answers in well under a millisecond; a second means it is gone.
@@ -60,13 +60,69 @@ class _Connection(aioredis.Connection):
             raise
 
 
+class _WaitingPool(aioredis.ConnectionPool):
+    """redis-py's pool, except that a command finding every connection in use waits for one.
+
+    redis-py (8.1) refuses a command outright ("Too many connections") once `max_connections`
+    (100 by default) are in use, so a burst of concurrent calls would read a merely busy Redis as
+    a failed one: cached reads falling back to PostgreSQL all at once (and exhausting its pool),
+    Redis-backed checks failing. Here such a command waits for a connection to come back, for at
+    most the socket timeout, as it would wait for a reply. Until the pool is full nothing differs:
+    taking and returning a connection is redis-py's own code, plus one check for waiters.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._wait_seconds: float = self.connection_kwargs.get("socket_timeout") or READ_TIMEOUT_SECONDS
+
+    async def get_connection(self, command_name: Any = None, *keys: Any, **options: Any) -> Any:
+        """A connected connection, waiting (within the socket timeout) while all of them are in use."""
+        deadline: float | None = None
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                return await super().get_connection()  # type: ignore[no-untyped-call] # redis-py leaves it unannotated
+            except MaxConnectionsError:
+                if deadline is None:
+                    deadline = loop.time() + self._wait_seconds
+                if loop.time() >= deadline:
+                    raise
+            freed = loop.create_future()
+            self._waiters.append(freed)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await freed
+            except TimeoutError:
+                raise MaxConnectionsError("Too many connections") from None
+            except BaseException:
+                # Woken, then cancelled before taking the connection: the next waiter takes it.
+                if freed.done() and not freed.cancelled():
+                    self._wake_one()
+                raise
+
+    async def release(self, connection: Any) -> None:
+        """Returns `connection` to the pool and wakes the longest-waiting command, if any."""
+        await super().release(connection)
+        if self._waiters:
+            self._wake_one()
+
+    def _wake_one(self) -> None:
+        while self._waiters:
+            freed = self._waiters.popleft()
+            if not freed.done():
+                freed.set_result(None)
+                return
+
+
 def create_redis(url: str, *, max_connections: int | None = None) -> aioredis.Redis:
     """A client for `url` (`redis://host:port/db`) returning `str` values. Connects lazily.
 
     One immediate retry covers a connection dropped while idle; anything longer is the caller's
-    decision (fail closed, fall back to PostgreSQL). The caller closes it with `await aclose()`.
+    decision (fail closed, fall back to PostgreSQL). A command finding all `max_connections`
+    (default 100) in use waits for one (`_WaitingPool`). The caller closes it with `await aclose()`.
     """
-    return aioredis.Redis.from_url(
+    pool = _WaitingPool.from_url(
         url,
         decode_responses=True,
         socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -77,6 +133,7 @@ def create_redis(url: str, *, max_connections: int | None = None) -> aioredis.Re
         client_name="helpdesk",
         connection_class=_Connection,
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 class PipelinedConnection:

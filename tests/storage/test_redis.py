@@ -36,6 +36,22 @@ async def test_an_unreachable_redis_fails_fast() -> None:
     assert time.monotonic() - started < 2.5
 
 
+async def test_a_burst_beyond_the_connection_limit_waits_for_connections(redis_url: str) -> None:
+    """More commands at once than the client has connections: they wait their turn, none is refused."""
+    client = create_redis(redis_url, max_connections=2)
+    key = f"test:burst:{uuid.uuid4().hex}"
+    try:
+        # Each BLPOP holds its connection 0.2 s (nothing is pushed): four need two turns of two.
+        started = time.monotonic()
+        replies = await asyncio.gather(*(client.blpop([f"{key}:{i}"], timeout=0.2) for i in range(4)))
+        assert replies == [None] * 4
+        assert time.monotonic() - started >= 0.4
+        # The connections came back: the client still answers.
+        assert await client.ping()
+    finally:
+        await client.aclose()
+
+
 async def test_a_pipelined_connection_gives_each_caller_its_own_reply(redis_url: str) -> None:
     client = create_redis(f"{redis_url.rsplit('/', 1)[0]}/3")  # not db 0: the URL's db is selected
     assert PipelinedConnection.supports(client)
