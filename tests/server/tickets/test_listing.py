@@ -260,7 +260,8 @@ async def test_add_message_is_idempotent(ticket_stub: TicketStub, cast: Cast) ->
 async def test_a_listed_ticket_is_the_same_bytes_as_get_ticket_returns(
     ticket_stub: TicketStub, cast: Cast, order_by: str
 ) -> None:
-    # Varied tickets: plain; tagged and categorised; assigned with a reply and an internal note; resolved; closed and rated.
+    # Varied tickets: plain; tagged and categorised; assigned with a reply and an internal note;
+    # resolved; closed and rated.
     category = f"same-bytes-{uuid.uuid4().hex[:8]}"
     plain = await open_ticket(ticket_stub, cast.customer_a, category=category)
     tagged = await open_ticket(
@@ -305,5 +306,7 @@ async def test_a_listed_ticket_is_the_same_bytes_as_get_ticket_returns(
         by_id = {t.id: t for t in listed}
         # Internal notes count for staff only; the customer's view of the same ticket counts the reply alone.
         assert by_id[worked.id].message_count == (1 if caller is cast.customer_a else 2)
-        assert by_id[closed.id].rating == 4 and by_id[closed.id].HasField("close_time")
-        assert by_id[resolved.id].HasField("resolve_time") and by_id[worked.id].assignee_id == cast.agent_a.user_id
+        assert by_id[closed.id].rating == 4
+        assert by_id[closed.id].HasField("close_time")
+        assert by_id[resolved.id].HasField("resolve_time")
+        assert by_id[worked.id].assignee_id == cast.agent_a.user_id
