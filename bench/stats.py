@@ -19,6 +19,18 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
+def sample_percentile(samples: list[float], fraction: float) -> float:
+    """The sample at rank round(fraction x n) of the unsorted `samples`; NaN when there are none.
+
+    Rounded, not `percentile`'s ceiling: the chat and watch benchmarks' published figures were
+    computed this way.
+    """
+    if not samples:
+        return math.nan
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
 @dataclass(frozen=True, slots=True)
 class LatencySummary:
     """Latency distribution of the successful calls of one measurement, in milliseconds."""

@@ -23,6 +23,11 @@ def login_failures_for_ip(client_ip: str) -> str:
     return f"{PREFIX}login-failures:ip:{client_ip}"
 
 
+def login_counter_update(update_id: str) -> str:
+    """Marks one update of sign-in counters (an attempt counted, one taken back) as applied (short-lived)."""
+    return f"{PREFIX}login-failures:applied:{update_id}"
+
+
 def principal(session_id: uuid.UUID) -> str:
     """Cached caller (user id and current role) of one signed-in session."""
     return f"{PREFIX}principal:{session_id}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 import subprocess
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 
 import grpc
 import grpc.aio
+import redis.asyncio as aioredis
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -39,7 +42,7 @@ CHROMIUM_ARGS = (
 
 
 async def wait_serving(port: int, alive: Callable[[], str | None], *, within: float = 30.0) -> None:
-    """Waits until the server on `port` reports SERVING; `alive()` returns why not (its log) once it has exited."""
+    """Waits until the server on `port` reports SERVING; `alive()` returns why not (its log) once it has failed."""
     async with asyncio.timeout(within), grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         health = health_pb2_grpc.HealthStub(channel)
         while True:
@@ -52,6 +55,60 @@ async def wait_serving(port: int, alive: Callable[[], str | None], *, within: fl
             except grpc.aio.AioRpcError:
                 pass
             await asyncio.sleep(0.1)
+
+
+# Keeps Redis busy for `ARGV[1]` seconds: it reads no socket and answers nobody until the script ends.
+_BUSY = """
+local start = redis.call('TIME')
+while true do
+  local now = redis.call('TIME')
+  if (now[1] - start[1]) + (now[2] - start[2]) / 1e6 >= tonumber(ARGV[1]) then return 1 end
+end
+"""
+
+
+@asynccontextmanager
+async def redis_busy(redis_url: str, seconds: float) -> AsyncIterator[None]:
+    """Redis runs a script `seconds` long, started 0.3 s before the block: calls sent inside wait for its end.
+
+    Past the client's 1 s timeout, redis-py gives up on such a call and sends it again on a new
+    connection (its one retry), and Redis runs both after the script.
+    """
+    busy_redis = aioredis.Redis.from_url(redis_url)  # no timeout: it waits for its script
+
+    async def keep_redis_busy() -> object:
+        return await busy_redis.eval(_BUSY, 0, str(seconds))
+
+    try:
+        busy = asyncio.create_task(keep_redis_busy())
+        await asyncio.sleep(0.3)  # the script is running
+        yield
+        assert await busy == 1
+    finally:
+        await busy_redis.aclose()
+
+
+async def cpu_time_ratio(
+    measured: Callable[[], Awaitable[object]], reference: Callable[[], Awaitable[object]], *, rounds: int
+) -> float:
+    """Median CPU time of `measured` over that of `reference`, each run `rounds` times, in turns.
+
+    CPU time of this process (its threads included: the server under test runs in it), because
+    it is the work the code does, while the wall time of the same work on a shared machine grows
+    with whatever else runs. Taking turns keeps a change of load from favouring one side.
+    """
+
+    async def cpu_seconds(call: Callable[[], Awaitable[object]]) -> float:
+        started = time.process_time()
+        await call()
+        return time.process_time() - started
+
+    measured_seconds: list[float] = []
+    reference_seconds: list[float] = []
+    for _ in range(rounds):
+        measured_seconds.append(await cpu_seconds(measured))
+        reference_seconds.append(await cpu_seconds(reference))
+    return statistics.median(measured_seconds) / statistics.median(reference_seconds)
 
 
 # Fixed so that every import of this module (pytest may load test helpers twice) agrees on it.

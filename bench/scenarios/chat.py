@@ -28,6 +28,7 @@ import psutil
 from bench.profile import LoadProfile
 from bench.scenarios.auth import SETUP_CALL_TIMEOUT_S, account_email, sign_in
 from bench.scenarios.base import CallFn, Target
+from bench.stats import sample_percentile
 from helpdesk.v1 import auth_service_pb2_grpc, chat_service_pb2, chat_service_pb2_grpc
 
 SEND_PROFILE = LoadProfile(concurrency=16, channels=4, warmup_s=2.0, duration_s=10.0)
@@ -101,13 +102,6 @@ class FanoutResult:
     server_cpu_us_per_delivery: float = 0.0
 
 
-def _percentile(samples: list[float], fraction: float) -> float:
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
 async def _paced(rate: float, duration_s: float, send: object) -> int:
     """Calls `send(i)` at a steady rate for `duration_s`; returns how many were started."""
     assert callable(send)
@@ -163,8 +157,8 @@ async def measure_in_process(*, subscribers: int, chats: int, rate: float, durat
         received / elapsed,
         sent * per_chat,
         received,
-        _percentile(latencies, 0.5),
-        _percentile(latencies, 0.99),
+        sample_percentile(latencies, 0.5),
+        sample_percentile(latencies, 0.99),
         max(latencies, default=float("nan")),
         0.0,
         0.0,
@@ -282,8 +276,8 @@ async def measure_server(
             received / elapsed,
             (sent - errors) * per_chat,
             received,
-            _percentile(latencies, 0.5),
-            _percentile(latencies, 0.99),
+            sample_percentile(latencies, 0.5),
+            sample_percentile(latencies, 0.99),
             max(latencies, default=float("nan")),
             rss_start,
             rss_end,

@@ -28,8 +28,9 @@ import grpc
 import grpc.aio
 
 from bench.scenarios.auth import account_email, sign_in
-from bench.scenarios.watch_agents import agent_email, bearer, login, sample_percentile, seed_agents
+from bench.scenarios.watch_agents import agent_email, bearer, login, seed_agents
 from bench.stack import DATABASE_URL_ENV
+from bench.stats import sample_percentile
 from helpdesk.v1 import auth_service_pb2_grpc, chat_service_pb2, chat_service_pb2_grpc
 
 # Long enough for a handover stuck behind a reconnect to still count as late rather than lost.

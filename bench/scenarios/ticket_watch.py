@@ -35,8 +35,9 @@ from google.protobuf import field_mask_pb2
 
 from bench.scenarios.auth import account_email, sign_in
 from bench.scenarios.chat import measure_server as measure_chat
-from bench.scenarios.watch_agents import agent_email, bearer, login, sample_percentile, seed_agents
+from bench.scenarios.watch_agents import agent_email, bearer, login, seed_agents
 from bench.stack import DATABASE_URL_ENV
+from bench.stats import sample_percentile
 from helpdesk.v1 import (
     auth_service_pb2_grpc,
     ticket_change_pb2,

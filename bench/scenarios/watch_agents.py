@@ -48,15 +48,3 @@ async def login(stub: auth_service_pb2_grpc.AuthServiceAsyncStub, email: str) ->
 def bearer(token: str) -> tuple[tuple[str, str], ...]:
     """The call metadata that authenticates as `token`'s user."""
     return (("authorization", f"Bearer {token}"),)
-
-
-def sample_percentile(samples: list[float], fraction: float) -> float:
-    """The sample at rank round(fraction x n) of the unsorted `samples`; NaN when there are none.
-
-    Rounded, not `bench.stats.percentile`'s ceiling: the figures these benchmarks have published
-    were computed this way.
-    """
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]

@@ -2,8 +2,10 @@
 
 Every attempt is counted BEFORE the password is checked, atomically with the check of the limit
 (one Lua script), so that concurrent guesses cannot slip past the limit between a read and a
-write. A successful sign-in then clears the account's counter and takes its attempt back from the
-address's. Counters live in fixed windows that start at the first failure.
+write, and once only: a count Redis answers too late, which the client sends again, is not
+counted twice (nor is a take-back taken twice). A successful sign-in then clears the account's
+counter and takes its attempt back from the address's. Counters live in fixed windows that start
+at the first failure.
 
 If Redis cannot be reached, sign-in FAILS CLOSED: without the limiter, passwords could be guessed
 at full speed.

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from server.reports.histogram import bin_of
@@ -57,40 +57,69 @@ STAFF_ROLES = frozenset({"agent", "admin"})
 
 @dataclass(slots=True)
 class Fold(RollupDeltas):
-    """The deltas of a batch of changes, ready to add to the rollup tables."""
+    """The deltas of a batch of changes, ready to add to the rollup tables once `spread`.
+
+    `count` and `measure` add to the change's quarter-hour and group only; `spread` then adds
+    each of those sums to its hour, quarter-hour and local days at every level at once. A batch
+    holds thousands of changes but few quarter-hours and groups, so a change costs one addition,
+    not one per row it reaches. Quarter-hours split every kept day exactly: the UTC offsets whose
+    days are kept are whole quarter-hours (`server.reports.validation`).
+    """
 
     # The UTC offsets (minutes) whose local days are kept.
     offsets: tuple[int, ...] = ()
+    # Counters and histogram bins per quarter-hour and group, not yet spread.
+    by_quarter: dict[tuple[datetime, Group], dict[str, int]] = field(default_factory=dict)
+    bins_by_quarter: dict[tuple[datetime, Group, int, int], int] = field(default_factory=dict)
 
     def count(self, moment: datetime, group: Group, counter: str, amount: int = 1) -> None:
-        """Adds `amount` to one counter of the hour, quarter-hour (and local days) of `moment` and a group."""
-        levels = _levels(group)
-        for rows, start in ((self.hours, hour_of(moment)), (self.quarters, quarter_of(moment))):
-            for level, row_group in levels:
-                counters = rows.setdefault(HourKey(level, start, *row_group), dict.fromkeys(COUNTERS, 0))
-                counters[counter] += amount
-        for offset, day in self._days(moment):
-            for level, row_group in levels[1:]:
-                counters = self.days.setdefault(DayKey(level, offset, day, *row_group), dict.fromkeys(COUNTERS, 0))
-                counters[counter] += amount
+        """Adds `amount` to one counter of the quarter-hour of `moment` and a group."""
+        key = (quarter_of(moment), group)
+        counters = self.by_quarter.get(key)
+        if counters is None:
+            counters = self.by_quarter[key] = dict.fromkeys(COUNTERS, 0)
+        counters[counter] += amount
         if counter == "backlog_delta":
             self.backlog[group] = self.backlog.get(group, 0) + amount
 
     def measure(self, moment: datetime, group: Group, measure: int, seconds: float) -> None:
-        """Adds one duration to a histogram of the hour, quarter-hour (and local days) of `moment`."""
-        index = bin_of(seconds)
-        levels = _levels(group)
-        for rows, start in ((self.durations, hour_of(moment)), (self.quarter_durations, quarter_of(moment))):
-            for level, row_group in levels:
-                key = DurationKey(level, start, *row_group, measure, index)
-                rows[key] = rows.get(key, 0) + 1
-        for offset, day in self._days(moment):
-            for level, row_group in levels[1:]:
-                bins = self.day_durations.setdefault(DayDurationKey(level, offset, day, *row_group, measure), {})
-                bins[index] = bins.get(index, 0) + 1
+        """Adds one duration to a histogram of the quarter-hour of `moment` and a group."""
+        key = (quarter_of(moment), group, measure, bin_of(seconds))
+        self.bins_by_quarter[key] = self.bins_by_quarter.get(key, 0) + 1
+
+    def spread(self) -> None:
+        """Adds the sums kept per quarter-hour and group to the hours, quarter-hours and local days of every level."""
+        for (quarter, group), added in self.by_quarter.items():
+            levels = _levels(group)
+            for rows, start in ((self.hours, hour_of(quarter)), (self.quarters, quarter)):
+                for level, row_group in levels:
+                    _add_counters(rows.setdefault(HourKey(level, start, *row_group), dict.fromkeys(COUNTERS, 0)), added)
+            for offset, day in self._days(quarter):
+                for level, row_group in levels[1:]:
+                    day_key = DayKey(level, offset, day, *row_group)
+                    _add_counters(self.days.setdefault(day_key, dict.fromkeys(COUNTERS, 0)), added)
+        for (quarter, group, measure, index), hits in self.bins_by_quarter.items():
+            levels = _levels(group)
+            for bins, start in ((self.durations, hour_of(quarter)), (self.quarter_durations, quarter)):
+                for level, row_group in levels:
+                    key = DurationKey(level, start, *row_group, measure, index)
+                    bins[key] = bins.get(key, 0) + hits
+            for offset, day in self._days(quarter):
+                for level, row_group in levels[1:]:
+                    histogram = self.day_durations.setdefault(
+                        DayDurationKey(level, offset, day, *row_group, measure), {}
+                    )
+                    histogram[index] = histogram.get(index, 0) + hits
+        self.by_quarter.clear()
+        self.bins_by_quarter.clear()
 
     def _days(self, moment: datetime) -> list[tuple[int, date]]:
         return [(offset, (moment + timedelta(minutes=offset)).date()) for offset in self.offsets]
+
+
+def _add_counters(counters: dict[str, int], added: Mapping[str, int]) -> None:
+    for name, amount in added.items():
+        counters[name] += amount
 
 
 def _levels(group: Group) -> tuple[tuple[int, Group], ...]:
@@ -173,4 +202,5 @@ def fold_changes(
             answered = fact._replace(first_response_time=change.commit_time)
             known[change.ticket_id] = answered
             fold.facts[change.ticket_id] = answered
+    fold.spread()
     return fold

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
 from storage import redis_keys
+from storage.redis.batching import Command, CommandBatcher
 from storage.redis.client import create_redis
 from storage.redis.errors import unavailable_as_one_error
 
@@ -95,6 +96,8 @@ class ChatWakeups:
     def __init__(self, url: str, *, origin: str) -> None:
         self._origin = origin
         self._publisher = create_redis(url)
+        # Messages sent while another's wake-ups are in flight share the next round trip.
+        self._messages = CommandBatcher(self._publisher)
         # Pub/sub reads block between events: no read timeout on this connection.
         self._subscriber_client = aioredis.Redis.from_url(
             url, decode_responses=True, socket_connect_timeout=1.0, client_name="helpdesk-chat-fanout"
@@ -120,13 +123,12 @@ class ChatWakeups:
         The same round trip clears the sender's typing indicator; returns whether one was showing.
         """
         agents = " ".join(str(agent) for agent in agent_ids)
+        commands: list[Command] = [("PUBLISH", redis_keys.chat_events(chat_id), self._tagged(payload))]
+        if agents:
+            commands.append(("PUBLISH", redis_keys.chat_agent_events(), self._tagged(agents.encode())))
+        commands.append(("DEL", redis_keys.chat_typing(chat_id, typing_of)))
         with unavailable_as_one_error():
-            async with self._publisher.pipeline(transaction=False) as pipe:
-                pipe.publish(redis_keys.chat_events(chat_id), self._tagged(payload))
-                if agents:
-                    pipe.publish(redis_keys.chat_agent_events(), self._tagged(agents.encode()))
-                pipe.delete(redis_keys.chat_typing(chat_id, typing_of))
-                replies = await pipe.execute()
+            replies = await self._messages.execute(commands)
         return bool(replies[-1])
 
     def _tagged(self, payload: bytes) -> str:
@@ -143,6 +145,7 @@ class ChatWakeups:
 
     async def close(self) -> None:
         """Closes both clients."""
+        await self._messages.close()
         await self._publisher.aclose()
         await self._subscriber_client.aclose()
 

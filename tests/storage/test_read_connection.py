@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 
 from server.core.errors import Unavailable
 from server.settings import Settings
@@ -104,3 +106,82 @@ async def test_a_connection_the_server_terminated_fails_as_unavailable_and_is_re
             assert await _backend_pid(one_connection) != victim
     finally:
         await admin.dispose()
+
+
+async def test_a_read_waits_for_a_connection_in_use_then_gives_up_as_unavailable(settings: Settings) -> None:
+    """Reads share the one pool (and its budget) with units of work: they wait for a connection, within bounds."""
+    small = Database.create(url=settings.database_url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+    try:
+        held = await _backend_pid(small)
+        async with small.unit_of_work() as holding:
+            await holding.session.execute(text("SELECT 1"))
+            started = time.monotonic()
+            with pytest.raises(Unavailable):
+                await _backend_pid(small)
+            assert time.monotonic() - started < 2
+
+            waiting = asyncio.ensure_future(_backend_pid(small))
+            await asyncio.sleep(0.1)
+            assert not waiting.done()
+        # The unit of work returned its connection: the waiting read gets it, no second connection.
+        assert await waiting == held
+    finally:
+        await small.dispose()
+
+
+async def test_reads_and_units_of_work_together_stay_within_the_pool_budget(settings: Settings) -> None:
+    name = f"budget-{uuid.uuid4().hex[:8]}"
+    small = Database.create(
+        url=settings.database_url, pool_size=2, max_overflow=1, pool_timeout=10.0, application_name=name
+    )
+    seen: list[int] = []
+
+    async def read() -> None:
+        async with small.read_connection() as connection:
+            row = await connection.fetchrow(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", name
+            )
+            assert row is not None
+            seen.append(int(row["n"]))
+            await connection.fetchrow("SELECT pg_sleep(0.02)")
+
+    async def write() -> None:
+        async with small.unit_of_work() as uow:
+            await uow.session.execute(text("SELECT pg_sleep(0.02)"))
+
+    try:
+        await asyncio.gather(*(read() if i % 2 else write() for i in range(60)))
+        assert seen
+        assert max(seen) <= 3
+    finally:
+        await small.dispose()
+
+
+async def test_after_the_server_dropped_every_connection_one_failure_renews_the_idle_ones(
+    settings: Settings,
+) -> None:
+    """A restart of PostgreSQL costs one failed call, not one per pooled connection.
+
+    The first statement to hit a dead connection marks every older pooled connection stale; a read
+    then gets a fresh connection instead of the next dead one.
+    """
+    two = Database.create(url=settings.database_url, pool_size=2, max_overflow=0, pool_timeout=5.0)
+    admin = Database.create(url=settings.database_url, pool_size=1, max_overflow=0, pool_timeout=5.0)
+    try:
+        async with two.read_connection() as first, two.read_connection() as second:
+            pids = set()
+            for connection in (first, second):
+                row = await connection.fetchrow("SELECT pg_backend_pid() AS pid")
+                assert row is not None
+                pids.add(int(row["pid"]))
+        assert len(pids) == 2
+        async with admin.read_connection() as connection:
+            await connection.fetch("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(pids))
+        await asyncio.sleep(0.3)
+        with pytest.raises(Unavailable):
+            async with two.unit_of_work() as uow:
+                await uow.session.execute(text("SELECT 1"))
+        assert await _backend_pid(two) not in pids
+    finally:
+        await admin.dispose()
+        await two.dispose()

@@ -14,6 +14,7 @@ from devstack.redis import free_port
 from server.auth.login_limiter import LoginLimiter
 from server.core.errors import ResourceExhausted, Unavailable
 from storage.redis import create_redis
+from tests.support import redis_busy
 
 
 @pytest.fixture
@@ -105,3 +106,47 @@ async def test_an_unreachable_redis_fails_closed(caplog: pytest.LogCaptureFixtur
         await limiter.attempt_succeeded(email=_email(), client_ip=_ip())
     finally:
         await dead.aclose()
+
+
+async def _warm(limiter: LoginLimiter, connections: int) -> None:
+    """Loads the limiter's scripts and opens the client's connections while Redis answers.
+
+    Only the calls under test then wait for Redis (a script Redis does not know yet is refused
+    without effect, and redis-py loads it and runs it once).
+    """
+
+    async def attempt_and_abandon() -> None:
+        email = _email()
+        await limiter.begin_attempt(email=email, client_ip="")
+        await limiter.attempt_abandoned(email=email, client_ip="")
+
+    await asyncio.gather(*(attempt_and_abandon() for _ in range(connections)))
+
+
+async def test_attempts_redis_answers_too_late_are_counted_once(limiter: LoginLimiter, redis_url: str) -> None:
+    """An attempt whose answer came too late is neither counted twice nor refused after being counted."""
+    email = _email()
+    await _warm(limiter, 30)
+    async with redis_busy(redis_url, 1.5):
+        results = await asyncio.gather(
+            *(limiter.begin_attempt(email=email, client_ip="") for _ in range(30)), return_exceptions=True
+        )
+    allowed = [r for r in results if r is None]
+    refused = [r for r in results if isinstance(r, ResourceExhausted)]
+    assert (len(allowed), len(refused)) == (5, 25)
+
+
+async def test_an_abandoned_attempt_redis_answers_too_late_is_taken_back_once(
+    limiter: LoginLimiter, redis_url: str
+) -> None:
+    email, ip = _email(), ""
+    for _ in range(4):
+        await limiter.begin_attempt(email=email, client_ip=ip)
+    await _warm(limiter, 1)
+    async with redis_busy(redis_url, 1.5):
+        await limiter.attempt_abandoned(email=email, client_ip=ip)
+    # Three failures counted: two more attempts, not three.
+    for _ in range(2):
+        await limiter.begin_attempt(email=email, client_ip=ip)
+    with pytest.raises(ResourceExhausted):
+        await limiter.begin_attempt(email=email, client_ip=ip)

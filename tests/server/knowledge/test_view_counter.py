@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import grpc.aio
 import pytest
-import redis.asyncio as aioredis
 from sqlalchemy import text
 
 from helpdesk.v1 import article_pb2, auth_service_pb2_grpc, knowledge_service_pb2, knowledge_service_pb2_grpc
@@ -19,7 +18,7 @@ from server.settings import Settings
 from storage import redis_keys
 from storage.redis import create_redis
 from tests.server.knowledge.kb_support import KnowledgeStub, create_article
-from tests.support import sign_in_as
+from tests.support import redis_busy, sign_in_as
 
 VIEWS = 1000
 
@@ -82,40 +81,20 @@ async def test_views_are_exact_after_concurrent_reads_and_a_graceful_stop(
         await redis.aclose()
 
 
-# Keeps Redis busy for `ARGV[1]` seconds: it reads no socket and answers nobody until the script ends.
-_BUSY = """
-local start = redis.call('TIME')
-while true do
-  local now = redis.call('TIME')
-  if (now[1] - start[1]) + (now[2] - start[2]) / 1e6 >= tonumber(ARGV[1]) then return 1 end
-end
-"""
-
-
 async def test_views_redis_answers_too_late_are_counted_once(settings: Settings) -> None:
     """Redis busy past the client's timeout: the views it could not answer in time are counted once.
 
     Redis runs each increment after the script, though the client gave up on it (and retried it on a
     new connection): such a view was counted both in Redis and in PostgreSQL before.
     """
-    busy_redis = aioredis.Redis.from_url(settings.redis_url)  # no timeout: it waits for its script
-    try:
-        async with _running(settings, 600.0) as app:
-            async with _channel(app) as channel:
-                _, article = await _published_article(app, channel, "Late")
-            assert app.knowledge is not None
-            views = app.knowledge.views
-            article_id = uuid.UUID(article.id)
-            await asyncio.gather(*(views.record(article_id) for _ in range(5)))  # answered at once
-
-            async def keep_redis_busy() -> object:
-                return await busy_redis.eval(_BUSY, 0, "3")
-
-            busy = asyncio.create_task(keep_redis_busy())
-            await asyncio.sleep(0.3)  # the script is running
+    async with _running(settings, 600.0) as app:
+        async with _channel(app) as channel:
+            _, article = await _published_article(app, channel, "Late")
+        assert app.knowledge is not None
+        views = app.knowledge.views
+        article_id = uuid.UUID(article.id)
+        await asyncio.gather(*(views.record(article_id) for _ in range(5)))  # answered at once
+        async with redis_busy(settings.redis_url, 3.0):
             await asyncio.gather(*(views.record(article_id) for _ in range(5)))  # each unanswered within 1 s
-            assert await busy == 1
-    finally:
-        await busy_redis.aclose()
 
     assert await _views_in_postgres(settings, article.id) == 10
