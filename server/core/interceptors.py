@@ -32,7 +32,6 @@ from typing import Any, Protocol, TypeAlias, TypeVar
 import grpc
 import grpc.aio
 from grpc_status import rpc_status
-from prometheus_client import Counter, Histogram
 
 from server.core.access import AccessPolicy, AccessRule
 from server.core.call_metadata import Metadata, client_address, metadata_value
@@ -47,7 +46,7 @@ from server.core.errors import (
 )
 from server.core.intercepted_server import Handler, InterceptedServer
 from server.core.logging import CallLine
-from server.core.metrics import Metrics
+from server.core.metrics import Metrics, RpcSeries
 from server.core.rate_limit import RateLimiter
 from storage.unavailable import as_unavailable
 
@@ -119,9 +118,8 @@ class _Method:
     """What the interceptor needs to know about one method, worked out once."""
 
     __slots__ = (
-        "_durations",
         "_lines",
-        "_requests",
+        "_series",
         "label",
         "log_level",
         "path",
@@ -138,20 +136,17 @@ class _Method:
         self.rate_limited = rate_limited
         # Health probes every few seconds would drown the log.
         self.log_level = logging.DEBUG if path.startswith("/grpc.") else logging.INFO
-        # Labelled children by status name: `.labels()` takes a lock and builds a tuple each time.
-        self._requests: dict[str, Counter] = {}
-        self._durations: dict[str, Histogram] = {}
+        # Figures by status name, found with one dict lookup.
+        self._series: dict[str, RpcSeries] = {}
         # The log line of a call ending with each status, its fixed parts worked out once.
         self._lines: dict[str, CallLine] = {}
 
     def record(self, metrics: Metrics, code: str, seconds: float) -> None:
         """Counts one finished call with status `code` that took `seconds`."""
-        counter = self._requests.get(code)
-        if counter is None:
-            counter = self._requests[code] = metrics.rpc_requests.labels(method=self.label, code=code)
-            self._durations[code] = metrics.rpc_duration.labels(method=self.label, code=code)
-        counter.inc()
-        self._durations[code].observe(seconds)
+        series = self._series.get(code)
+        if series is None:
+            series = self._series[code] = metrics.rpc_calls.series(self.label, code)
+        series.observe(seconds)
 
     def line(self, code: str, level: int) -> CallLine:
         """The log line of a call ending with status `code` (always logged at `level`)."""
