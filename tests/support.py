@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 import subprocess
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +42,7 @@ CHROMIUM_ARGS = (
 
 
 async def wait_serving(port: int, alive: Callable[[], str | None], *, within: float = 30.0) -> None:
-    """Waits until the server on `port` reports SERVING; `alive()` returns why not (its log) once it has exited."""
+    """Waits until the server on `port` reports SERVING; `alive()` returns why not (its log) once it has failed."""
     async with asyncio.timeout(within), grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         health = health_pb2_grpc.HealthStub(channel)
         while True:
@@ -84,6 +86,29 @@ async def redis_busy(redis_url: str, seconds: float) -> AsyncIterator[None]:
         assert await busy == 1
     finally:
         await busy_redis.aclose()
+
+
+async def cpu_time_ratio(
+    measured: Callable[[], Awaitable[object]], reference: Callable[[], Awaitable[object]], *, rounds: int
+) -> float:
+    """Median CPU time of `measured` over that of `reference`, each run `rounds` times, in turns.
+
+    CPU time of this process (its threads included: the server under test runs in it), because
+    it is the work the code does, while the wall time of the same work on a shared machine grows
+    with whatever else runs. Taking turns keeps a change of load from favouring one side.
+    """
+
+    async def cpu_seconds(call: Callable[[], Awaitable[object]]) -> float:
+        started = time.process_time()
+        await call()
+        return time.process_time() - started
+
+    measured_seconds: list[float] = []
+    reference_seconds: list[float] = []
+    for _ in range(rounds):
+        measured_seconds.append(await cpu_seconds(measured))
+        reference_seconds.append(await cpu_seconds(reference))
+    return statistics.median(measured_seconds) / statistics.median(reference_seconds)
 
 
 # Fixed so that every import of this module (pytest may load test helpers twice) agrees on it.

@@ -9,6 +9,7 @@ from google.protobuf import timestamp_pb2
 
 from helpdesk.v1 import chat_event_pb2, chat_pb2, user_pb2
 from server.core.context import Role
+from server.core.timestamps import to_timestamp
 from storage.models import ChatState
 from storage.repositories.chat import ChatView, MessageView
 
@@ -73,8 +74,9 @@ def message_to_proto(view: MessageView) -> chat_pb2.ChatMessage:
         sender_role=ROLE_TO_PROTO[view.sender_role],
         body=row.body,
         request_id=row.request_id or "",
+        # Built by arithmetic: Timestamp.FromDatetime costs several times more, on every message sent.
+        create_time=to_timestamp(row.create_time),
     )
-    message.create_time.FromDatetime(row.create_time)
     return message
 
 

@@ -86,6 +86,10 @@ class KnowledgeCache:
             return self._guard.available
         return await self.invalidate(self._stale_articles, scopes=self._stale_scopes)
 
+    async def aclose(self) -> None:
+        """Closes the cache's own Redis connection (the client it was given stays open)."""
+        await self._keys.aclose()
+
     # ---- versions ----------------------------------------------------------------------------
 
     async def page_version(self, scope: str) -> int | None:

@@ -51,4 +51,7 @@ class Knowledge:
 
     async def stop(self) -> None:
         """Stops the flush and writes the remaining views (call after the server has drained)."""
-        await self.views.stop()
+        try:
+            await self.views.stop()
+        finally:
+            await self.cache.aclose()

@@ -76,7 +76,12 @@ class TicketRollup:
                     cursor.position + 1,
                     changes[0].position - 1,
                 )
-            facts = await uow.reports.facts(ticket_ids=(change.ticket_id for change in changes))
+            # A ticket created in the batch has no fact yet (the fold makes it): only the others' are read,
+            # which spares thousands of index probes a batch when most changes are new tickets.
+            created = {change.ticket_id for change in changes if change.kind == "created"}
+            facts = await uow.reports.facts(
+                ticket_ids=(change.ticket_id for change in changes if change.ticket_id not in created)
+            )
             staff = await uow.reports.staff_messages(
                 message_ids=(
                     change.message_id

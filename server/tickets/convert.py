@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,9 +75,9 @@ def time_from_proto(value: timestamp_pb2.Timestamp, *, field: str) -> datetime:
 _stamp = to_timestamp
 
 
-def _stamp_fields(value: datetime) -> Any:
-    # Typed Any: the stubs only accept a Timestamp for a message field, the runtime a mapping too.
-    return timestamp_fields(value)
+# Typed as returning Any: the stubs only accept a Timestamp for a message field, the runtime a
+# mapping too. An alias rather than a wrapper: a page of 50 tickets makes 100+ of them.
+_stamp_fields: Callable[[datetime], Any] = timestamp_fields
 
 
 def ticket_to_proto(ticket: TicketRecord, *, staff: bool) -> ticket_pb2.Ticket:

@@ -92,7 +92,9 @@ class TicketChangeFeed:
         self._changes_read = metrics.ticket_feed_changes
         self._redis_errors = metrics.redis_errors.labels(component="tickets")
         self._database = database
-        self._wakeups = TicketWakeups(settings.redis_url, publisher=publisher, origin=uuid.uuid4().hex[:12])
+        self._wakeups = TicketWakeups(
+            settings.redis_url, publisher=publisher, origin=uuid.uuid4().hex[:12], on_failure=self._publish_failed
+        )
         # Each stream's inbox and what it wants: a change goes only to the streams it concerns, so
         # a change wakes its few viewers, not every stream of the process.
         self._watchers: dict[Subscription, Callable[[ResolvedChange], bool]] = {}
@@ -147,14 +149,14 @@ class TicketChangeFeed:
     # --- waking (after commit) --------------------------------------------------------------
 
     async def committed(self, position: int) -> None:
-        """A change committed here: deliver it locally now, and wake the other replicas through Redis."""
+        """A change committed here: deliver it locally now, and wake the other replicas through Redis (soon)."""
         self._wake.set()
-        try:
-            await self._wakeups.publish(position)
-        except RedisUnavailable:
-            # The change is committed; other replicas find it by polling PostgreSQL.
-            self._redis_errors.inc()
-            _log.warning("ticket feed: publishing to Redis failed; replicas will catch up by polling")
+        self._wakeups.wake(position)
+
+    def _publish_failed(self, error: RedisUnavailable) -> None:
+        # The changes are committed; other replicas find them by polling PostgreSQL.
+        self._redis_errors.inc()
+        _log.warning("ticket feed: publishing to Redis failed (%s); replicas will catch up by polling", error)
 
     # --- subscribing ------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Redis behind adapters: one module per concern, the key names of `storage.redis_keys`, one failure type.
 
-    client.py             create_redis: the process's client (short timeouts: a dead Redis fails fast)
+    client.py             create_redis: the process's client (short timeouts: a dead Redis fails fast);
+                          PipelinedConnection: one shared connection for a few hot commands
     chat_wakeups.py       chat and queue wake-ups between replicas (pub/sub, origin-tagged)
     errors.py             RedisUnavailable: what every adapter raises when Redis cannot answer
     knowledge_cache.py    the knowledge base's cached articles and pages and their version keys

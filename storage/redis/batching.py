@@ -1,10 +1,12 @@
 """Redis commands of concurrent callers sent together: one pipeline in flight, what comes meanwhile goes in the next.
 
-Every chat message and every ticket change publishes a wake-up after its commit. Sent one
+Every chat message publishes its wake-ups (and clears its sender's typing indicator) after its commit. Sent one
 pipeline per caller, each is a round trip with its own write, connection checkout and reply
-parsing; under load most of them find another still in flight. `CommandBatcher` sends a
-caller's commands at once when nothing is in flight, and otherwise queues them for the next
-pipeline, which leaves as soon as the one in flight is answered. Each caller still waits for
+parsing (the socket write alone costs more than the rest); under load
+most of them find another ready at the same moment or still in flight. `CommandBatcher` sends
+a caller's commands when nothing is in flight, together with those of every caller that gets
+there in the same turn of the event loop, and otherwise queues them for the next pipeline,
+which leaves as soon as the one in flight is answered. Each caller still waits for
 its own replies, so nothing returns before Redis has its commands, and a failure reaches every
 caller whose commands were in the failed pipeline. Commands of one caller stay in order, and
 stay in order with the commands of anyone who called before (pipelines leave one at a time).
@@ -13,7 +15,7 @@ stay in order with the commands of anyone who called before (pipelines leave one
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -24,23 +26,16 @@ Command = tuple[Any, ...]
 class _Batch:
     """The commands of one pipeline and the future of its replies."""
 
-    __slots__ = ("commands", "merged", "replies")
+    __slots__ = ("commands", "replies")
 
     def __init__(self) -> None:
         self.commands: list[Command] = []
         self.replies: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         # A caller left waiting (cancelled) must not leave an exception nobody retrieves.
         self.replies.add_done_callback(lambda done: done.cancelled() or done.exception())
-        self.merged: dict[Hashable, int] = {}
 
-    def add(self, commands: Sequence[Command], merge: Hashable | None) -> int:
-        """Adds `commands` (or, with `merge`, replaces the queued command of that key); the index of the first."""
-        if merge is not None:
-            index = self.merged.get(merge)
-            if index is not None:
-                self.commands[index] = commands[0]
-                return index
-            self.merged[merge] = len(self.commands)
+    def add(self, commands: Sequence[Command]) -> int:
+        """Adds `commands`; the index of the first."""
         index = len(self.commands)
         self.commands.extend(commands)
         return index
@@ -55,25 +50,22 @@ class CommandBatcher:
         self._busy = False
         self._drain: asyncio.Task[None] | None = None
 
-    async def execute(self, commands: Sequence[Command], *, merge: Hashable | None = None) -> list[Any]:
-        """The replies to `commands`, in order; raises what redis-py raised for their pipeline.
-
-        With `merge` (one command only), a command of the same key still queued is replaced by
-        this one and both callers get its reply: for messages where the latest says all.
-        """
-        assert merge is None or len(commands) == 1, "only a single command merges"
+    async def execute(self, commands: Sequence[Command]) -> list[Any]:
+        """The replies to `commands`, in order; raises what redis-py raised for their pipeline."""
         batch = self._queued
         if batch is None:
             batch = self._queued = _Batch()
-        index = batch.add(commands, merge)
+        index = batch.add(commands)
         if self._busy:
             # Shielded: a caller that stops waiting does not cancel the others' pipeline.
             replies = await asyncio.shield(batch.replies)
         else:
-            # Nothing in flight: this caller sends at once.
-            self._queued = None
+            # Nothing in flight: this caller sends, once the callers ready in this turn of the event
+            # loop (requests whose commits were answered together) have joined its pipeline.
             self._busy = True
             try:
+                await asyncio.sleep(0)
+                self._queued = None
                 await self._send(batch)
             finally:
                 self._sent()

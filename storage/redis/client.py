@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import Iterable
+from typing import Any, cast
 
+import hiredis
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import MaxConnectionsError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # A healthy Redis answers in well under a millisecond; a second means it is gone.
@@ -56,13 +60,69 @@ class _Connection(aioredis.Connection):
             raise
 
 
+class _WaitingPool(aioredis.ConnectionPool):
+    """redis-py's pool, except that a command finding every connection in use waits for one.
+
+    redis-py (8.1) refuses a command outright ("Too many connections") once `max_connections`
+    (100 by default) are in use, so a burst of concurrent calls would read a merely busy Redis as
+    a failed one: cached reads falling back to PostgreSQL all at once (and exhausting its pool),
+    Redis-backed checks failing. Here such a command waits for a connection to come back, for at
+    most the socket timeout, as it would wait for a reply. Until the pool is full nothing differs:
+    taking and returning a connection is redis-py's own code, plus one check for waiters.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._wait_seconds: float = self.connection_kwargs.get("socket_timeout") or READ_TIMEOUT_SECONDS
+
+    async def get_connection(self, command_name: Any = None, *keys: Any, **options: Any) -> Any:
+        """A connected connection, waiting (within the socket timeout) while all of them are in use."""
+        deadline: float | None = None
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                return await super().get_connection()  # type: ignore[no-untyped-call] # redis-py leaves it unannotated
+            except MaxConnectionsError:
+                if deadline is None:
+                    deadline = loop.time() + self._wait_seconds
+                if loop.time() >= deadline:
+                    raise
+            freed = loop.create_future()
+            self._waiters.append(freed)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await freed
+            except TimeoutError:
+                raise MaxConnectionsError("Too many connections") from None
+            except BaseException:
+                # Woken, then cancelled before taking the connection: the next waiter takes it.
+                if freed.done() and not freed.cancelled():
+                    self._wake_one()
+                raise
+
+    async def release(self, connection: Any) -> None:
+        """Returns `connection` to the pool and wakes the longest-waiting command, if any."""
+        await super().release(connection)
+        if self._waiters:
+            self._wake_one()
+
+    def _wake_one(self) -> None:
+        while self._waiters:
+            freed = self._waiters.popleft()
+            if not freed.done():
+                freed.set_result(None)
+                return
+
+
 def create_redis(url: str, *, max_connections: int | None = None) -> aioredis.Redis:
     """A client for `url` (`redis://host:port/db`) returning `str` values. Connects lazily.
 
     One immediate retry covers a connection dropped while idle; anything longer is the caller's
-    decision (fail closed, fall back to PostgreSQL). The caller closes it with `await aclose()`.
+    decision (fail closed, fall back to PostgreSQL). A command finding all `max_connections`
+    (default 100) in use waits for one (`_WaitingPool`). The caller closes it with `await aclose()`.
     """
-    return aioredis.Redis.from_url(
+    pool = _WaitingPool.from_url(
         url,
         decode_responses=True,
         socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
@@ -73,3 +133,161 @@ def create_redis(url: str, *, max_connections: int | None = None) -> aioredis.Re
         client_name="helpdesk",
         connection_class=_Connection,
     )
+    return aioredis.Redis.from_pool(pool)
+
+
+class PipelinedConnection:
+    """One Redis connection shared by every caller, commands pipelined on it: for a few small, hot commands.
+
+    redis-py spends more on each command than the command costs: a pooled connection taken and
+    given back under a lock, its observability hooks, its retry wrapper, the reply read through
+    asyncio streams and parsed field by field. Here a command is one write of bytes packed once
+    (`pack_command`) and a future; hiredis' reader turns what arrives into replies, and Redis
+    answers in the order it was written to, so each reply belongs to the oldest command waiting.
+
+    Failures read as redis-py's (callers map them with `unavailable_as_one_error`): a reply not
+    back within the socket timeout closes the connection and fails every command in flight with
+    TimeoutError; a dropped connection fails them with ConnectionError; an error reply raises
+    ResponseError. There is no retry: the next command connects again (a connection Redis closed
+    while idle is seen closed before anything is written on it, so that case costs nothing).
+
+    Only a plain TCP client's settings (`supports`) are used: host, port, db, credentials, name
+    and timeouts. Close it with `aclose`.
+    """
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        options = redis.connection_pool.connection_kwargs
+        self._host: str = options.get("host", "localhost")
+        self._port = int(options.get("port", 6379))
+        self._connect_timeout: float = options.get("socket_connect_timeout") or CONNECT_TIMEOUT_SECONDS
+        self._timeout: float = options.get("socket_timeout") or READ_TIMEOUT_SECONDS
+        self._handshake: list[bytes] = []
+        if options.get("password"):
+            credentials = [options["username"]] if options.get("username") else []
+            self._handshake.append(pack_command("AUTH", *credentials, options["password"]))
+        if int(options.get("db") or 0):
+            self._handshake.append(pack_command("SELECT", int(options["db"])))
+        if options.get("client_name"):
+            self._handshake.append(pack_command("CLIENT", "SETNAME", options["client_name"]))
+        self._protocol: _ReplyProtocol | None = None
+        self._connecting = asyncio.Lock()
+
+    @staticmethod
+    def supports(redis: aioredis.Redis) -> bool:
+        """Whether `redis` connects over plain TCP (not TLS, not a Unix socket), which is all this speaks."""
+        pool = redis.connection_pool
+        return pool.connection_class is _Connection and not pool.connection_kwargs.get("credential_provider")
+
+    async def execute(self, packed: bytes) -> Any:
+        """The reply to one packed command (bytes as Redis sent them, never decoded)."""
+        protocol = self._protocol
+        if protocol is None or protocol.closed:
+            protocol = await self._connect()
+        reply = await protocol.request(packed)
+        if isinstance(reply, hiredis.ReplyError):
+            raise ResponseError(str(reply))
+        return reply
+
+    async def aclose(self) -> None:
+        """Closes the connection (commands in flight fail with ConnectionError)."""
+        if self._protocol is not None:
+            self._protocol.close(RedisConnectionError("Connection closed by the client."))
+            self._protocol = None
+
+    async def _connect(self) -> _ReplyProtocol:
+        async with self._connecting:
+            if self._protocol is not None and not self._protocol.closed:
+                return self._protocol
+            loop = asyncio.get_running_loop()
+            try:
+                async with asyncio.timeout(self._connect_timeout):
+                    _, protocol = await loop.create_connection(
+                        lambda: _ReplyProtocol(reply_timeout=self._timeout), self._host, self._port
+                    )
+            except TimeoutError:
+                raise RedisTimeoutError(f"Timeout connecting to {self._host}:{self._port}.") from None
+            except OSError as e:
+                raise RedisConnectionError(f"Error connecting to {self._host}:{self._port}. {e}.") from e
+            try:
+                for command in self._handshake:
+                    reply = await protocol.request(command)
+                    if isinstance(reply, hiredis.ReplyError):
+                        raise RedisConnectionError(f"Redis refused the connection's setup: {reply}")
+            except BaseException:
+                protocol.close(RedisConnectionError("Connection setup failed."))
+                raise
+            self._protocol = protocol
+            return protocol
+
+
+def pack_command(*args: str | bytes | int) -> bytes:
+    """A command in the Redis protocol (RESP), ready to write: text as UTF-8, numbers in decimal."""
+    parts = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        data = arg if isinstance(arg, bytes) else str(arg).encode()
+        parts.append(b"$%d\r\n%b\r\n" % (len(data), data))
+    return b"".join(parts)
+
+
+class _ReplyProtocol(asyncio.Protocol):
+    """The socket of a `PipelinedConnection`: writes commands, hands each reply to the oldest waiting future."""
+
+    def __init__(self, *, reply_timeout: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._reply_timeout = reply_timeout
+        self._reader = hiredis.Reader()
+        self._waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self._transport: asyncio.Transport | None = None
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keeps the transport to write commands on."""
+        self._transport = cast(asyncio.Transport, transport)
+
+    async def request(self, packed: bytes) -> Any:
+        """Writes one command and waits for its reply; no reply within the reply timeout closes the connection."""
+        if self.closed or self._transport is None:
+            raise RedisConnectionError("Connection closed by server.")
+        reply = self._loop.create_future()
+        self._waiting.append(reply)
+        self._transport.write(packed)
+        expiry = self._loop.call_later(self._reply_timeout, self._expire, reply)
+        try:
+            return await reply
+        finally:
+            expiry.cancel()
+
+    def data_received(self, data: bytes) -> None:
+        """Resolves the oldest waiting commands with the complete replies in `data`."""
+        self._reader.feed(data)
+        try:
+            reply = self._reader.gets()
+            while reply is not False:
+                waiting = self._waiting.popleft()
+                if not waiting.done():  # its caller was cancelled: the reply is dropped
+                    waiting.set_result(reply)
+                reply = self._reader.gets()
+        except (hiredis.ProtocolError, IndexError) as e:
+            # Unreadable bytes, or a reply nobody asked for: nothing after it can be matched.
+            self.close(RedisConnectionError(f"Protocol error: {e!r}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Fails the commands still waiting."""
+        self._fail(RedisConnectionError("Connection closed by server."))
+
+    def close(self, error: Exception) -> None:
+        """Fails the commands still waiting with `error` and drops the connection."""
+        self._fail(error)
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _expire(self, reply: asyncio.Future[Any]) -> None:
+        if not reply.done():
+            self.close(RedisTimeoutError("Timeout reading from socket"))
+
+    def _fail(self, error: Exception) -> None:
+        self.closed = True
+        while self._waiting:
+            waiting = self._waiting.popleft()
+            if not waiting.done():
+                waiting.set_exception(error)

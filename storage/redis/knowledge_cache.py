@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from redis.client import NEVER_DECODE
 
 from storage import redis_keys
+from storage.redis.client import PipelinedConnection, pack_command
 from storage.redis.errors import unavailable_as_one_error
 
 
@@ -18,6 +19,14 @@ class KnowledgeCacheKeys:
     def __init__(self, redis: Redis, *, ttl_seconds: int) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
+        # Encoded pages (every search) go through a pipelined connection of their own where the
+        # client allows it: a third of what the same command costs through redis-py.
+        self._pages = PipelinedConnection(redis) if PipelinedConnection.supports(redis) else None
+
+    async def aclose(self) -> None:
+        """Closes the pages' own connection (the shared client is its owner's to close)."""
+        if self._pages is not None:
+            await self._pages.aclose()
 
     async def page_version(self, scope: str) -> int:
         """The current version of a page scope (0 before its first bump)."""
@@ -72,6 +81,9 @@ class KnowledgeCacheKeys:
         """
         keys = (redis_keys.knowledge_version(scope), redis_keys.knowledge_encoded_page(scope, digest))
         with unavailable_as_one_error():
+            if self._pages is not None:
+                raw_version, entry = await self._pages.execute(pack_command("MGET", *keys))
+                return int(raw_version or 0), entry
             # redis-py leaves execute_command unannotated; `mget` cannot pass NEVER_DECODE.
             raw_version, entry = await self._redis.execute_command(  # type: ignore[no-untyped-call]
                 "MGET", *keys, **{NEVER_DECODE: True}
@@ -80,8 +92,12 @@ class KnowledgeCacheKeys:
 
     async def put_encoded_page(self, scope: str, digest: str, entry: bytes) -> None:
         """Stores a page entry (bytes) under the scope and digest."""
+        key = redis_keys.knowledge_encoded_page(scope, digest)
         with unavailable_as_one_error():
-            await self._redis.set(redis_keys.knowledge_encoded_page(scope, digest), entry, ex=self._ttl)
+            if self._pages is not None:
+                await self._pages.execute(pack_command("SET", key, entry, "EX", self._ttl))
+                return
+            await self._redis.set(key, entry, ex=self._ttl)
 
     async def get_page(self, scope: str, version: int, digest: str) -> str | None:
         """A cached page (JSON text) at `version` of `scope`."""

@@ -1,21 +1,25 @@
 """Ticket-change wake-ups between replicas on Redis pub/sub: one channel, the change's log position as payload.
 
 Each message carries the publishing process's origin tag, so a process recognises (and skips)
-its own. PostgreSQL's change log holds the truth: these only say "read the log". So wake-ups of
-changes committed while one is in flight merge into the next one (`CommandBatcher`), which names
-the latest position: it comes after each of their commits and wakes the readers for all of them.
+its own. PostgreSQL's change log holds the truth: these only say "read the log", and a reader
+reads everything after its own position. So one wake-up is in flight at a time, and the changes
+committed meanwhile are announced by the next one, which names the latest position: it leaves
+after each of their commits and wakes the readers for all of them. The writer does not wait for
+it: where it once waited for a round trip to Redis on every change, it now only notes the
+position (a wake-up lost with Redis is made up by the readers' polling, as before).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import Callable
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
 from storage import redis_keys
-from storage.redis.batching import CommandBatcher
-from storage.redis.errors import unavailable_as_one_error
+from storage.redis.errors import RedisUnavailable, unavailable_as_one_error
 
 
 class TicketWakeupListener:
@@ -53,30 +57,57 @@ class TicketWakeupListener:
 
 
 class TicketWakeups:
-    """Publishes ticket-change wake-ups and opens listeners; raises RedisUnavailable when Redis cannot answer."""
+    """Publishes ticket-change wake-ups and opens listeners; a publish Redis cannot take goes to `on_failure`."""
 
-    def __init__(self, url: str, *, publisher: aioredis.Redis, origin: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        publisher: aioredis.Redis,
+        origin: str,
+        on_failure: Callable[[RedisUnavailable], None] = lambda error: None,
+    ) -> None:
         self._origin = origin
-        self._publishing = CommandBatcher(publisher)
-        # The latest position published or waiting to be: a merged wake-up names it.
+        self._publisher = publisher
+        self._on_failure = on_failure
+        # The latest position committed here, and the latest one a wake-up went out for (or failed).
         self._latest = 0
+        self._announced = 0
+        self._sending: asyncio.Task[None] | None = None
         # Pub/sub reads block between events: no read timeout on this connection.
         self._subscriber_client = aioredis.Redis.from_url(
             url, decode_responses=True, socket_connect_timeout=1.0, client_name="helpdesk-ticket-feed"
         )
 
-    async def publish(self, position: int) -> None:
-        """Tells the other replicas that the change at `position` committed (returns once Redis has it)."""
+    def wake(self, position: int) -> None:
+        """Tells the other replicas that the change at `position` committed: at once, or after the one in flight."""
         self._latest = max(self._latest, position)
-        command = ("PUBLISH", redis_keys.ticket_changes(), f"{self._origin}:{self._latest}")
-        with unavailable_as_one_error():
-            await self._publishing.execute([command], merge="wakeup")
+        if self._sending is None:
+            self._sending = asyncio.create_task(self._send(), name="ticket-wakeups")
+
+    async def flushed(self) -> None:
+        """Returns once every position passed to `wake` so far has gone out (or failed)."""
+        while self._sending is not None:
+            await asyncio.shield(self._sending)
+
+    async def _send(self) -> None:
+        try:
+            while self._announced < self._latest:
+                position = self._latest
+                try:
+                    with unavailable_as_one_error():
+                        await self._publisher.publish(redis_keys.ticket_changes(), f"{self._origin}:{position}")
+                except RedisUnavailable as error:
+                    self._on_failure(error)
+                self._announced = position
+        finally:
+            self._sending = None
 
     def listener(self) -> TicketWakeupListener:
         """A new subscriber connection (connects on its subscription)."""
         return TicketWakeupListener(self._subscriber_client.pubsub(), self._origin)
 
     async def close(self) -> None:
-        """Closes the subscriber client (the publisher is the process's shared client)."""
-        await self._publishing.close()
+        """Sends the wake-up still due, then closes the subscriber client (the publisher is shared)."""
+        await self.flushed()
         await self._subscriber_client.aclose()

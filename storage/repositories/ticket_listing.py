@@ -170,7 +170,8 @@ def _statement(shape: _Shape, limit: int) -> AnySelect:
     # much as running the queue query); with it known, the prepared statement's generic plan is
     # as cheap as a custom one and is kept.
     keys = full_order(shape.order)
-    statement = select_tickets().where(*_conditions(shape))
+    sorted_by_due_time = any(key.name == "due_time" for key in shape.order)
+    statement = select_tickets(due_time=sorted_by_due_time).where(*_conditions(shape))
     if shape.after:
         statement = statement.where(_after(keys))
     order = [column.desc() if descending else column.asc() for column, descending in keys]

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import shutil
-import signal
 import socket
-import subprocess
-import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -19,9 +14,6 @@ from typing import TypeVar
 import grpc
 import grpc.aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-from devstack.redis import free_port
-from tests.support import TEST_JWT_SECRET, wait_serving
 
 T = TypeVar("T")
 
@@ -46,65 +38,6 @@ def quiet_port(host: str = "127.0.0.1") -> int:
                 continue
             return port
     raise RuntimeError("no free port below the ephemeral range")
-
-
-class ServeProcess:
-    """`helpdesk serve` as a child process on a fixed port, configured only by its environment."""
-
-    def __init__(
-        self, *, database_url: str, redis_url: str, log_path: Path, extra_env: Mapping[str, str] | None = None
-    ) -> None:
-        self.port = free_port()
-        self._database_url = database_url
-        self._redis_url = redis_url
-        self._log_path = log_path
-        self._extra_env = dict(extra_env or {})
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def alive(self) -> bool:
-        """Whether the process is running."""
-        return self._process is not None and self._process.poll() is None
-
-    def start(self) -> None:
-        """Starts the process (it serves once `wait_serving` returns)."""
-        script = Path(sys.executable).with_name("helpdesk")
-        command = [str(script)] if script.exists() else [shutil.which("helpdesk") or "helpdesk"]
-        # The parent's own configuration must not leak into the child: it gets exactly this.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HELPDESK_", "DATABASE_", "REDIS_"))}
-        env.update(
-            {
-                "DATABASE_URL": self._database_url,
-                "REDIS_URL": self._redis_url,
-                "HELPDESK_JWT_SECRET": TEST_JWT_SECRET,
-                "HELPDESK_GRPC_PORT": str(self.port),
-                "HELPDESK_BCRYPT_COST": "4",
-                "HELPDESK_LOG_LEVEL": "WARNING",
-                # Two replicas must not both claim the default /metrics port.
-                "HELPDESK_METRICS_PORT": "-1",
-                "HELPDESK_SHUTDOWN_GRACE_SECONDS": "1",
-                **self._extra_env,
-            }
-        )
-        with self._log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                [*command, "serve"], env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def kill(self) -> None:
-        """SIGKILL: no drain, no NOT_SERVING, no goodbye to clients."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGKILL)
-            self._process.wait()
-        self._process = None
-
-    def log_tail(self, chars: int = 3000) -> str:
-        """The end of the process's output, for failure messages."""
-        return self._log_path.read_text(errors="replace")[-chars:] if self._log_path.exists() else ""
-
-    async def wait_serving(self, within: float = 30.0) -> None:
-        """Waits until the process reports SERVING on its health service."""
-        await wait_serving(self.port, lambda: None if self.alive else self.log_tail(), within=within)
 
 
 @dataclass(frozen=True, slots=True)

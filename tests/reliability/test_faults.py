@@ -55,11 +55,11 @@ from tests.reliability.fault_support import (
     NOT_SERVING,
     SERVING,
     CallLog,
-    ServeProcess,
     eventually,
     quiet_port,
     wait_for_health,
 )
+from tests.serve_process import ServeProcess
 from tests.server.chat.chat_support import next_event, reason, send_request
 from tests.server.knowledge.kb_support import create_article, search
 from tests.support import SignedIn, local_gateway_options, register, running_gateway, sign_in_as

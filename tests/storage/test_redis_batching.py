@@ -6,6 +6,7 @@ import asyncio
 import uuid
 
 import pytest
+from redis.asyncio.client import PubSub
 
 from devstack.redis import free_port
 from storage import redis_keys
@@ -34,28 +35,58 @@ async def test_concurrent_callers_each_get_their_own_replies_in_order(redis_url:
         await client.aclose()
 
 
-async def test_merged_ticket_wakeups_name_the_latest_position(redis_url: str) -> None:
+async def test_ticket_wakeups_of_changes_committed_meanwhile_go_out_as_one_naming_the_latest(redis_url: str) -> None:
     client = create_redis(redis_url)
     publisher = TicketWakeups(redis_url, publisher=client, origin="writer")
     pubsub = client.pubsub()
     try:
         await pubsub.subscribe(redis_keys.ticket_changes())
         assert (await pubsub.get_message(timeout=2.0) or {}).get("type") == "subscribe"
-        # The first is sent at once; the two that come while it is in flight leave as one, naming the latest.
-        await asyncio.gather(publisher.publish(1), publisher.publish(3), publisher.publish(2))
-        heard = []
-        while (message := await pubsub.get_message(timeout=0.5)) is not None:
-            heard.append(message["data"])
-        assert heard == ["writer:1", "writer:3"]
-        # Alone, a wake-up goes out at once.
-        await publisher.publish(4)
-        message = await pubsub.get_message(timeout=2.0)
-        assert message is not None
-        assert message["data"] == "writer:4"
+        # Committed in the same turn of the event loop: one wake-up, naming the latest.
+        publisher.wake(1)
+        publisher.wake(3)
+        publisher.wake(2)
+        await publisher.flushed()
+        assert await _heard(pubsub) == ["writer:3"]
+        # Committed while one is in flight: one more, as soon as it is answered.
+        publisher.wake(4)
+        await asyncio.sleep(0)
+        publisher.wake(6)
+        publisher.wake(5)
+        await publisher.flushed()
+        assert await _heard(pubsub) == ["writer:4", "writer:6"]
+        # Alone, a change gets its own.
+        publisher.wake(7)
+        await publisher.flushed()
+        assert await _heard(pubsub) == ["writer:7"]
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         await publisher.close()
         await client.aclose()
+
+
+async def test_a_ticket_wakeup_redis_cannot_take_is_reported_and_the_next_one_is_sent(redis_url: str) -> None:
+    failures: list[RedisUnavailable] = []
+    dead = create_redis(f"redis://127.0.0.1:{free_port()}/0")
+    publisher = TicketWakeups(redis_url, publisher=dead, origin="writer", on_failure=failures.append)
+    try:
+        publisher.wake(1)
+        await publisher.flushed()
+        publisher.wake(2)
+        await publisher.flushed()
+        # Each failed wake-up is reported once; neither is retried for ever.
+        assert len(failures) == 2
+        assert all(isinstance(failure, RedisUnavailable) for failure in failures)
+    finally:
+        await publisher.close()
+        await dead.aclose()
+
+
+async def _heard(pubsub: PubSub) -> list[str]:
+    heard = []
+    while (message := await pubsub.get_message(timeout=0.5)) is not None:
+        heard.append(message["data"])
+    return heard
 
 
 async def test_each_sender_learns_whether_their_own_typing_indicator_was_showing(redis_url: str) -> None:
@@ -99,7 +130,7 @@ async def test_a_caller_that_stops_waiting_does_not_cancel_the_others(redis_url:
     try:
         first = asyncio.ensure_future(batcher.execute([("RPUSH", key, "first")]))
         await asyncio.sleep(0)
-        # These two queue behind the first; one of them gives up, the other still gets its reply.
+        # These two join the first one's pipeline; one of them gives up, the other still gets its reply.
         quitter = asyncio.ensure_future(batcher.execute([("RPUSH", key, "quitter")]))
         stayer = asyncio.ensure_future(batcher.execute([("RPUSH", key, "stayer")]))
         await asyncio.sleep(0)

@@ -160,3 +160,28 @@ async def test_a_batch_reads_changes_tickets_and_messages_in_one_snapshot(databa
         assert [c.position for c in changes] == [position]
         assert ticket.id in await reader.ticket_changes.tickets(ticket_ids=[ticket.id])
         assert message_id in await reader.ticket_changes.messages(message_ids=[message_id])
+
+
+async def test_a_change_reads_the_same_whether_its_read_begins_the_transaction_or_not(database: Database) -> None:
+    customer = await _customer(database)
+    ticket = await _ticket(database, customer)
+    moved = ticket._replace(status="in_progress", priority=4, category="billing", tags=["a", "b"])
+    async with database.unit_of_work() as uow:
+        position = await uow.ticket_changes.append(kind="updated", before=ticket, after=moved)
+    async with database.unit_of_work() as uow:
+        first = await uow.ticket_changes.list_after(position=position - 1, limit=1)
+    async with database.unit_of_work() as uow:
+        await uow.ticket_changes.read_one_snapshot()
+        later = await uow.ticket_changes.list_after(position=position - 1, limit=1)
+    assert first == later
+    [change] = later
+    assert (change.ticket_id, change.customer_id) == (ticket.id, customer.id)
+    assert isinstance(change.ticket_id, uuid.UUID)
+    assert (change.old_status, change.new_status, change.old_priority, change.new_priority) == (
+        "open",
+        "in_progress",
+        2,
+        4,
+    )
+    assert (change.old_tags, change.new_tags, change.new_category) == (["a"], ["a", "b"], "billing")
+    assert change.commit_time.tzinfo is not None

@@ -6,13 +6,14 @@ dialog closes land in the box, however late the page's next frame comes.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import pytest
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, Page, Route, expect
 
 from helpdesk.v1 import canned_response_pb2, canned_response_service_pb2
 from server.core.context import Role
@@ -218,3 +219,80 @@ async def test_the_chat_composer_inserts_canned_responses_and_article_links(
     await expect(customer_messages.nth(1)).to_contain_text("Hello Clara, Alex Agent here. One moment.")
     link = customer_messages.nth(2).get_by_role("link", name=link_text)
     await expect(link).to_have_attribute("href", f"/help/{article.slug}")
+
+
+async def test_keys_typed_while_a_canned_response_is_filled_in_go_after_it(
+    open_tab: OpenTab, accounts: MakeAccount
+) -> None:
+    customer = await accounts(display_name="Patient Customer")
+    agent = await accounts(Role.AGENT, display_name="Kim Agent")
+    word = f"late{uuid.uuid4().hex[:6]}"
+    await canned(agent, f"On its way {word}", "Hi {{customer.first_name}}, ticket #{{ticket.number}} is on its way.")
+    ticket = await open_ticket(customer, "Where is my order?")
+
+    page = (await open_tab()).page
+    await sign_in(page, agent, then=f"/agent/tickets/{ticket.id}")
+    box = page.get_by_label("Reply to")
+    await box.fill("Thanks. ")
+    # The response is filled in by the server: its answer waits until the keys are typed.
+    answer = asyncio.Event()
+
+    async def held(route: Route) -> None:
+        await answer.wait()
+        await route.continue_()
+
+    await page.route("**/helpdesk.v1.CannedResponseService/RenderCannedResponse", held)
+    await page.keyboard.type("/")
+    dialog = page.get_by_role("dialog", name="Insert a canned response")
+    await expect(dialog.get_by_role("searchbox", name="Search canned responses")).to_be_focused()
+    await page.keyboard.type(word)
+    await expect(dialog.get_by_role("list", name="Canned responses")).to_contain_text(f"On its way {word}")
+    await page.keyboard.press("Enter")
+    await expect(dialog).to_be_hidden()
+    await expect(box).to_be_focused()
+    await page.keyboard.type(" More soon")
+    await expect(box).to_have_value("Thanks. / More soon")
+    answer.set()
+    filled = f"Thanks. Hi Patient, ticket #{ticket.number} is on its way. More soon"
+    await expect(box).to_have_value(filled)
+    # The cursor is still after what was typed.
+    await page.keyboard.type(".")
+    await expect(box).to_have_value(f"{filled}.")
+
+
+async def test_the_pickers_search_boxes_take_the_keys_typed_as_they_open(
+    open_tab: OpenTab, accounts: MakeAccount
+) -> None:
+    customer = await accounts(display_name="Quick Customer")
+    agent = await accounts(Role.AGENT, display_name="Kim Agent")
+    ticket = await open_ticket(customer, "Typing fast")
+
+    page = (await open_tab()).page
+    await page.clock.install()
+    await sign_in(page, agent, then=f"/agent/tickets/{ticket.id}")
+    box = page.get_by_label("Reply to")
+    await box.fill("Hello ")
+    canned_dialog = page.get_by_role("dialog", name="Insert a canned response")
+    canned_search = canned_dialog.get_by_role("searchbox", name="Search canned responses")
+    # Opened once, so that the dialogs are loaded.
+    await page.keyboard.type("/")
+    await expect(canned_search).to_be_focused()
+    await page.keyboard.press("Escape")
+    await page.keyboard.press("Backspace")
+    await expect(box).to_have_value("Hello ")
+    # The keys after the `/` (or after the click) come before the page's next frame.
+    async with frames_held(page):
+        await page.keyboard.type("/refund")
+        await expect(canned_search).to_have_value("refund")
+        await expect(canned_search).to_be_focused()
+    await canned_dialog.get_by_role("button", name="Close").click()
+    await expect(canned_dialog).to_be_hidden()
+    await expect(box).to_have_value("Hello /")
+
+    link_dialog = page.get_by_role("dialog", name="Insert a help article link")
+    link_search = link_dialog.get_by_role("searchbox", name="Search published articles")
+    async with frames_held(page):
+        await page.get_by_role("button", name="Article link").click()
+        await page.keyboard.type("router")
+        await expect(link_search).to_have_value("router")
+        await expect(link_search).to_be_focused()

@@ -9,11 +9,6 @@ acknowledged message was received exactly once, in seq order, per chat.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,13 +16,13 @@ import grpc
 import grpc.aio
 import pytest
 
-from devstack.redis import free_port
 from helpdesk.v1 import auth_service_pb2_grpc, chat_service_pb2, chat_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.settings import Settings
+from tests.serve_process import ServeProcess
 from tests.server.chat.chat_support import send_request
-from tests.support import TEST_JWT_SECRET, SignedIn, register, sign_in_as, wait_serving
+from tests.support import SignedIn, register, sign_in_as
 
 CHATS = 20
 MESSAGES = 200
@@ -36,61 +31,15 @@ SENDERS_PER_CHAT = 2
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-class ServeProcess:
-    """`helpdesk serve` as a child process on a fixed port, which a test may SIGKILL and restart."""
-
-    def __init__(self, settings: Settings, log_path: Path) -> None:
-        self.port = free_port()
-        self._settings = settings
-        self._log_path = log_path
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Starts the process (it serves once `wait_serving` returns)."""
-        script = Path(sys.executable).with_name("helpdesk")
-        command = [str(script)] if script.exists() else [shutil.which("helpdesk") or "helpdesk"]
-        env = {
-            key: value for key, value in os.environ.items() if not key.startswith(("HELPDESK_", "DATABASE_", "REDIS_"))
-        }
-        env.update(
-            {
-                "DATABASE_URL": self._settings.database_url,
-                "REDIS_URL": self._settings.redis_url,
-                "HELPDESK_JWT_SECRET": TEST_JWT_SECRET,
-                "HELPDESK_GRPC_PORT": str(self.port),
-                "HELPDESK_BCRYPT_COST": "4",
-                "HELPDESK_LOG_LEVEL": "WARNING",
-                "HELPDESK_CHAT_HEARTBEAT_SECONDS": "1",
-                "HELPDESK_SHUTDOWN_GRACE_SECONDS": "1",
-                # Any free port: the default one may be held by another server on this machine.
-                "HELPDESK_METRICS_PORT": "0",
-            }
-        )
-        with self._log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                [*command, "serve"], env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def kill(self) -> None:
-        """SIGKILL: no drain, no goodbye to clients."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGKILL)
-            self._process.wait()
-        self._process = None
-
-    async def wait_serving(self, within: float = 30.0) -> None:
-        """Waits until the process reports SERVING on its health service."""
-        process = self._process
-        assert process is not None
-        await wait_serving(
-            self.port, lambda: None if process.poll() is None else self._log_path.read_text()[-3000:], within=within
-        )
-
-
 @pytest.fixture
 def serve_process(settings: Settings, tmp_path: Path) -> Iterator[ServeProcess]:
     """A `helpdesk serve` child on the module's stores; killed at the end whatever happens."""
-    process = ServeProcess(settings, tmp_path / "serve.log")
+    process = ServeProcess(
+        database_url=settings.database_url,
+        redis_url=settings.redis_url,
+        log_path=tmp_path / "serve.log",
+        extra_env={"HELPDESK_CHAT_HEARTBEAT_SECONDS": "1"},
+    )
     try:
         yield process
     finally:

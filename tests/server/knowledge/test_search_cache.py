@@ -34,6 +34,7 @@ async def test_any_bytes_round_trip_and_only_at_the_current_version(redis_client
     # A reader that read the old version before a write stores its (old) answer late: never served.
     await cache.put_encoded_page(SEARCH, version, digest, b"stale")
     assert await cache.get_encoded_page(SEARCH, digest) == (version + 1, None)
+    await cache.aclose()
 
 
 async def test_a_cached_search_is_one_redis_round_trip(

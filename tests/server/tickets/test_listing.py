@@ -254,3 +254,59 @@ async def test_add_message_is_idempotent(ticket_stub: TicketStub, cast: Cast) ->
         ticket_service_pb2.GetTicketRequest(id=ticket.id), metadata=cast.customer_a.metadata
     )
     assert current.message_count == 1
+
+
+@pytest.mark.parametrize("order_by", ["", "due_time", "priority desc, create_time"])
+async def test_a_listed_ticket_is_the_same_bytes_as_get_ticket_returns(
+    ticket_stub: TicketStub, cast: Cast, order_by: str
+) -> None:
+    # Varied tickets: plain; tagged and categorised; assigned with a reply and an internal note;
+    # resolved; closed and rated.
+    category = f"same-bytes-{uuid.uuid4().hex[:8]}"
+    plain = await open_ticket(ticket_stub, cast.customer_a, category=category)
+    tagged = await open_ticket(
+        ticket_stub, cast.customer_a, category=category, tags=("printer", "floor-2"), priority=P.TICKET_PRIORITY_URGENT
+    )
+    worked, resolved, closed = [
+        await open_ticket(ticket_stub, cast.customer_a, category=category, subject=f"Worked {i} ü ✓") for i in range(3)
+    ]
+    for ticket in (worked, resolved, closed):
+        await ticket_stub.AssignTicket(
+            ticket_service_pb2.AssignTicketRequest(id=ticket.id, assignee_id=cast.agent_a.user_id),
+            metadata=cast.agent_a.metadata,
+        )
+        await ticket_stub.AddTicketMessage(
+            ticket_service_pb2.AddTicketMessageRequest(ticket_id=ticket.id, body="On it"),
+            metadata=cast.agent_a.metadata,
+        )
+        await ticket_stub.AddTicketMessage(
+            ticket_service_pb2.AddTicketMessageRequest(ticket_id=ticket.id, body="Note", internal=True),
+            metadata=cast.agent_a.metadata,
+        )
+    await move_to(ticket_stub, resolved.id, P.TICKET_STATUS_RESOLVED, cast.agent_a)
+    await move_to(ticket_stub, closed.id, P.TICKET_STATUS_RESOLVED, cast.agent_a)
+    await ticket_stub.RateTicket(
+        ticket_service_pb2.RateTicketRequest(id=closed.id, rating=4, comment="Quick"), metadata=cast.customer_a.metadata
+    )
+    await move_to(ticket_stub, closed.id, P.TICKET_STATUS_CLOSED, cast.agent_a)
+    ids = {t.id for t in (plain, tagged, worked, resolved, closed)}
+
+    for caller in (cast.customer_a, cast.agent_b):
+        listed = await _walk(
+            ticket_stub,
+            caller,
+            ticket_service_pb2.ListTicketsRequest(category=category, order_by=order_by, page_size=2),
+        )
+        assert {t.id for t in listed} == ids
+        for ticket in listed:
+            got = await ticket_stub.GetTicket(
+                ticket_service_pb2.GetTicketRequest(id=ticket.id), metadata=caller.metadata
+            )
+            assert ticket.SerializeToString(deterministic=True) == got.SerializeToString(deterministic=True)
+        by_id = {t.id: t for t in listed}
+        # Internal notes count for staff only; the customer's view of the same ticket counts the reply alone.
+        assert by_id[worked.id].message_count == (1 if caller is cast.customer_a else 2)
+        assert by_id[closed.id].rating == 4
+        assert by_id[closed.id].HasField("close_time")
+        assert by_id[resolved.id].HasField("resolve_time")
+        assert by_id[worked.id].assignee_id == cast.agent_a.user_id

@@ -23,7 +23,7 @@ from helpdesk.v1 import (
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.settings import Settings
-from tests.server.chat.test_chat_kill_restart import ServeProcess
+from tests.serve_process import ServeProcess
 from tests.server.tickets.helpers import Cast, TicketStub, error_info, open_ticket
 from tests.server.tickets.watch_support import CREATED, MESSAGE_ADDED, Watcher, kinds
 from tests.support import SignedIn, sign_in_as
@@ -130,7 +130,9 @@ async def test_resume_and_live_delivery_go_on_through_a_redis_outage(
 async def test_a_watcher_resumes_after_its_server_is_killed_and_loses_nothing(
     ticket_stub: TicketStub, cast: Cast, settings: Settings, tmp_path: Path
 ) -> None:
-    serve = ServeProcess(settings, tmp_path / "serve.log")
+    serve = ServeProcess(
+        database_url=settings.database_url, redis_url=settings.redis_url, log_path=tmp_path / "serve.log"
+    )
     serve.start()
     try:
         await serve.wait_serving()

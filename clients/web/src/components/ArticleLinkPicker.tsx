@@ -1,5 +1,5 @@
 import { BookOpen } from "lucide-react";
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 import type { ArticleLinkOption } from "@/lib/article-links";
 import { useDebounced } from "@/lib/debounce";
@@ -84,7 +84,8 @@ export function ArticleLinkDialog({
   const { t: tc } = useTranslation();
   const [query, setQuery] = useState("");
   const settled = useDebounced(query.trim(), 250);
-  const searchBox = useId();
+  // Focused as the dialog opens.
+  const searchInput = useRef<HTMLInputElement>(null);
   const list = useRef<HTMLUListElement>(null);
   const [results, setResults] = useState<{ query: string; options?: ArticleLinkOption[]; failed?: boolean }>({ query: "" });
   const [attempt, setAttempt] = useState(0);
@@ -100,12 +101,6 @@ export function ArticleLinkDialog({
     );
     return () => controller.abort();
   }, [open, settled, search, attempt]);
-  // Opened, the dialog puts the cursor in its search box (after the browser's own dialog focus).
-  useEffect(() => {
-    if (!open) return;
-    const frame = requestAnimationFrame(() => document.getElementById(searchBox)?.querySelector("input")?.focus());
-    return () => cancelAnimationFrame(frame);
-  }, [open, searchBox]);
   const current = results.query === settled ? results : { query: settled };
   const options = current.options ?? [];
 
@@ -121,16 +116,14 @@ export function ArticleLinkDialog({
     const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
     const next = event.key === "ArrowDown" ? Math.min(at + 1, buttons.length - 1) : at - 1;
     event.preventDefault();
-    if (next < 0) document.getElementById(searchBox)?.querySelector("input")?.focus();
+    if (next < 0) searchInput.current?.focus();
     else buttons[next]?.focus();
   };
 
   return (
-    <Dialog open={open} onClose={close} title={t("title")} description={t("description")} returnFocus={returnFocus}>
+    <Dialog open={open} onClose={close} title={t("title")} description={t("description")} returnFocus={returnFocus} initialFocus={searchInput}>
       <div onKeyDown={onKeyDown}>
-        <div id={searchBox}>
-          <SearchInput label={t("search")} value={query} onChange={setQuery} placeholder={t("placeholder")} />
-        </div>
+        <SearchInput label={t("search")} value={query} onChange={setQuery} placeholder={t("placeholder")} inputRef={searchInput} />
         <div className="mt-3 min-h-24" aria-live="polite">
           {current.failed ? (
             <ErrorBanner onRetry={() => setAttempt((count) => count + 1)}>{t("failed")}</ErrorBanner>

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { MessageSquareText } from "lucide-react";
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from "react";
+import { useRef, useState, type KeyboardEvent, type RefObject } from "react";
 import { useTranslation } from "react-i18next";
 import type { CannedResponseOption } from "@/lib/canned-responses";
 import { useDebounced } from "@/lib/debounce";
@@ -71,10 +71,20 @@ export function CannedResponseDialog({
   returnFocus?: RefObject<HTMLElement | null>;
 }) {
   const { t } = useTranslation();
+  // Focused as the dialog opens, the cursor at its end: a `/word` typed in the reply box goes on
+  // being typed here.
+  const searchInput = useRef<HTMLInputElement>(null);
   return (
-    <Dialog open={open} onClose={onClose} title={t("cannedResponses.title")} description={t("cannedResponses.description")} returnFocus={returnFocus}>
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title={t("cannedResponses.title")}
+      description={t("cannedResponses.description")}
+      returnFocus={returnFocus}
+      initialFocus={searchInput}
+    >
       {/* Mounted only while open, so each opening starts from its own query. */}
-      {open ? <PickerBody initialQuery={query} search={search} onPick={onPick} onClose={onClose} /> : null}
+      {open ? <PickerBody initialQuery={query} search={search} onPick={onPick} onClose={onClose} searchInput={searchInput} /> : null}
     </Dialog>
   );
 }
@@ -84,16 +94,17 @@ function PickerBody({
   search,
   onPick,
   onClose,
+  searchInput,
 }: {
   initialQuery: string;
   search: (query: string, signal?: AbortSignal) => Promise<CannedResponseOption[]>;
   onPick: (response: CannedResponseOption) => void;
   onClose: () => void;
+  searchInput: RefObject<HTMLInputElement | null>;
 }) {
   const { t } = useTranslation();
   const [query, setQuery] = useState(initialQuery);
   const settled = useDebounced(query.trim(), 200);
-  const searchBox = useId();
   const list = useRef<HTMLUListElement>(null);
   const results = useQuery({
     queryKey: ["canned-response-picker", settled],
@@ -102,17 +113,6 @@ function PickerBody({
     staleTime: 30_000,
   });
   const options = results.data ?? [];
-  // The cursor goes to the end of the search box (after the browser's own dialog focus), so a
-  // `/word` typed in the reply box goes on being typed here.
-  useEffect(() => {
-    const frame = requestAnimationFrame(() => {
-      const input = document.getElementById(searchBox)?.querySelector("input");
-      input?.focus();
-      input?.setSelectionRange(input.value.length, input.value.length);
-    });
-    return () => cancelAnimationFrame(frame);
-  }, [searchBox]);
-
   // Arrow keys move between the search box and the results; Enter in the box takes the first one.
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const buttons = Array.from(list.current?.querySelectorAll("button") ?? []);
@@ -127,15 +127,19 @@ function PickerBody({
     const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
     const next = event.key === "ArrowDown" ? Math.min(at + 1, buttons.length - 1) : at - 1;
     event.preventDefault();
-    if (next < 0) document.getElementById(searchBox)?.querySelector("input")?.focus();
+    if (next < 0) searchInput.current?.focus();
     else buttons[next]?.focus();
   };
 
   return (
     <div onKeyDown={onKeyDown}>
-      <div id={searchBox}>
-        <SearchInput label={t("cannedResponses.search")} value={query} onChange={setQuery} placeholder={t("cannedResponses.placeholder")} />
-      </div>
+      <SearchInput
+        label={t("cannedResponses.search")}
+        value={query}
+        onChange={setQuery}
+        placeholder={t("cannedResponses.placeholder")}
+        inputRef={searchInput}
+      />
       <div className="mt-3 min-h-24" aria-live="polite">
         {results.isError ? (
           <ErrorBanner onRetry={() => void results.refetch()}>{t("cannedResponses.failed")}</ErrorBanner>

@@ -15,11 +15,14 @@ export function Dialog({
   children,
   footer,
   returnFocus,
+  initialFocus,
 }: {
   open: boolean;
   onClose: () => void;
   /** Where focus goes as the dialog closes (a reply box its picks were typed into). */
   returnFocus?: RefObject<HTMLElement | null>;
+  /** What gets focus as the dialog opens (a search box), with the cursor after its text. */
+  initialFocus?: RefObject<HTMLInputElement | null>;
   title: ReactNode;
   description?: ReactNode;
   children?: ReactNode;
@@ -33,7 +36,14 @@ export function Dialog({
   useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // After the browser's own dialog focus (its first button), in the same commit: a key typed
+      // right after the one that opened the dialog goes into the box.
+      const target = initialFocus?.current;
+      target?.focus();
+      target?.setSelectionRange(target.value.length, target.value.length);
+    }
     if (!open && dialog.open) {
       dialog.close();
       const target = returnFocus?.current;
@@ -43,7 +53,7 @@ export function Dialog({
       if (document.activeElement === target) target.blur();
       target.focus();
     }
-  }, [open, returnFocus]);
+  }, [open, returnFocus, initialFocus]);
   return (
     <dialog
       ref={ref}

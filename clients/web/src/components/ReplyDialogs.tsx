@@ -81,6 +81,11 @@ export function ReplyDialogs({
   };
 
   const pickCanned = async (option: CannedResponseOption) => {
+    // The `/word` as it is when picked: keys typed while the response comes from the server go on
+    // after it, and after the response once it replaces the `/word`.
+    const picked = state.current.text;
+    const pickedEnd = box.current?.selectionEnd ?? picked.length;
+    const slash = slashQuery(picked, pickedEnd);
     let body: string;
     try {
       body = await render(option, context);
@@ -90,6 +95,13 @@ export function ReplyDialogs({
     }
     const current = state.current.text;
     const end = box.current?.selectionEnd ?? current.length;
+    if (slash !== undefined && current.startsWith(picked.slice(0, pickedEnd))) {
+      const replaced = replaceSlashQuery(current, slash, pickedEnd, body);
+      // A cursor after the `/word` moves with the text after it; one inside it goes after the response.
+      const cursor = end >= pickedEnd ? end + replaced.cursor - pickedEnd : end <= slash.start ? end : replaced.cursor;
+      put({ text: replaced.text, cursor });
+      return;
+    }
     const found = slashQuery(current, end);
     put(found ? replaceSlashQuery(current, found, end, body) : insertAtCursor(current, box.current?.selectionStart ?? end, end, body));
   };

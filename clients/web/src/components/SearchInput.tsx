@@ -1,5 +1,5 @@
 import { Search } from "lucide-react";
-import { useId } from "react";
+import { useId, type Ref } from "react";
 import { cx } from "@/lib/cx";
 
 /** A search box with a magnifier and a visually hidden label. */
@@ -10,6 +10,7 @@ export function SearchInput({
   placeholder,
   size = "md",
   className,
+  inputRef,
 }: {
   label: string;
   value: string;
@@ -17,6 +18,7 @@ export function SearchInput({
   placeholder?: string;
   size?: "md" | "lg";
   className?: string;
+  inputRef?: Ref<HTMLInputElement>;
 }) {
   const id = useId();
   return (
@@ -26,6 +28,7 @@ export function SearchInput({
       </label>
       <Search aria-hidden="true" className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-muted" />
       <input
+        ref={inputRef}
         id={id}
         type="search"
         value={value}
