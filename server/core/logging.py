@@ -103,9 +103,9 @@ class _CallRecord(logging.LogRecord):
         )
 
 
-def _json_text(value: str) -> str:
-    # The JSON encoder's own escaping (ensure_ascii), without building an encoder call per value.
-    return encode_basestring_ascii(value)
+# The JSON encoder's own escaping (ensure_ascii), called directly: no encoder call per value, and
+# no Python function around it (four values per call line).
+_json_text = encode_basestring_ascii
 
 
 # The fields of a call line, in the order JsonFormatter writes a record's extra fields.

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import grpc
 import grpc.aio
 import pytest
+from google.rpc import error_details_pb2
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -27,7 +28,7 @@ from helpdesk.v1 import (
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.settings import Settings
-from tests.support import register, sign_in_as
+from tests.support import error_details, register, sign_in_as
 
 _BLOCKED_BY_A_LOCK = text(
     "SELECT count(*) FROM pg_stat_activity "
@@ -159,3 +160,47 @@ async def test_a_stream_past_its_deadline_ends_and_is_counted_as_such(
         return ended == 1 and registry.get_sample_value("helpdesk_rpc_open_streams", {"method": method}) == 0
 
     assert await _eventually(counted)
+
+
+@pytest.mark.parametrize("deadline_s", [0.6, 3.0])
+async def test_a_handler_outliving_the_deadline_is_stopped_and_answered_by_the_server(
+    settings: Settings, deadline_s: float
+) -> None:
+    # Short deadlines get their timer at once; longer ones only as the moment nears: both end the
+    # handler just before the deadline with the server's own status (ErrorInfo, request id).
+    stopped = asyncio.Event()
+
+    async def stall(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            stopped.set()
+        return request
+
+    handler: grpc.RpcMethodHandler[bytes, bytes] = grpc.unary_unary_rpc_method_handler(stall)
+    app = await HelpdeskApp.create(settings)
+    app.server.add_registered_method_handlers("test.Stall", {"Forever": handler})
+    await app.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+            call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
+            started = time.monotonic()
+            with pytest.raises(grpc.aio.AioRpcError) as raised:
+                await call(b"", metadata=(("x-request-id", "stall-1"),), timeout=deadline_s)
+            waited = time.monotonic() - started
+            assert await _eventually(lambda: _is_set(stopped), within=2.0)
+        registry = app.resources.metrics.registry
+        labels = {"method": "test.Stall/Forever", "code": "DEADLINE_EXCEEDED"}
+        assert registry.get_sample_value("helpdesk_rpc_requests_total", labels) == 1
+        assert registry.get_sample_value("helpdesk_rpc_in_flight_requests") == 0
+    finally:
+        await app.stop(grace=0.5)
+    assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert waited < deadline_s
+    infos = [d for d in error_details(raised.value) if isinstance(d, error_details_pb2.ErrorInfo)]
+    assert [i.reason for i in infos] == ["DEADLINE_EXCEEDED"]
+    assert ("x-request-id", "stall-1") in tuple(raised.value.trailing_metadata() or ())
+
+
+async def _is_set(event: asyncio.Event) -> bool:
+    return event.is_set()
