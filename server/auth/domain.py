@@ -32,6 +32,7 @@ from server.users.passwords import PasswordHasher, check_password_rules
 from server.users.validation import check_display_name, check_email, normalize_email
 from storage.db import Database
 from storage.models import AuthSession, User
+from storage.repositories.sessions import read_session_caller
 from storage.repositories.users import UserRecord, read_user
 from storage.unit_of_work import UnitOfWork
 
@@ -311,14 +312,11 @@ class AuthDomain:
             if cached.user_id != claims.user_id:
                 raise Unauthenticated(INVALID_SESSION)
             return cached
-        async with self._database.read_only() as uow:
-            found = await uow.sessions.get_with_user(session_id=claims.session_id)
-        if found is None:
+        async with self._database.read_connection() as connection:
+            caller = await read_session_caller(connection, session_id=claims.session_id)
+        if caller is None or caller.revoked or caller.user_id != claims.user_id or not caller.active:
             raise Unauthenticated(INVALID_SESSION)
-        session, user = found
-        if session.revoked or session.user_id != claims.user_id or not user.active:
-            raise Unauthenticated(INVALID_SESSION)
-        principal = Principal(user_id=user.id, role=user.role, session_id=session.id)
+        principal = Principal(user_id=caller.user_id, role=Role(caller.role), session_id=claims.session_id)
         await self._principals.put(principal)
         return principal
 

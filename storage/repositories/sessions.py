@@ -3,11 +3,49 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import ReadConnection, StatementRunner
 from storage.models import AuthSession, User
+
+
+class SessionCaller(NamedTuple):
+    """What the per-call authentication check needs of a session and its user, read without the ORM.
+
+    `role` is the stored text (`Role(caller.role)` for the enum): the driver returns the column as is.
+    """
+
+    user_id: uuid.UUID
+    revoked: bool
+    role: str
+    active: bool
+
+
+# In the record's order.
+_SESSION_CALLER_COLUMNS: tuple[Any, ...] = (
+    AuthSession.user_id,
+    AuthSession.revoke_time.is_not(None),
+    User.role,
+    User.active,
+)
+_GET_SESSION_CALLER = (
+    select(*_SESSION_CALLER_COLUMNS)
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.id == bindparam("session_id"))
+)
+
+
+async def read_session_caller(connection: ReadConnection, *, session_id: uuid.UUID) -> SessionCaller | None:
+    """The session's user, whether it ended, and the user's role and active flag: one joined primary-key read.
+
+    On `Database.read_connection()`: every call whose session is in no cache pays it (a caller quieter
+    than the cache's TTL, or Redis down), and the ORM's per-execution work costs several times the read.
+    """
+    row = await StatementRunner(connection).first(_GET_SESSION_CALLER, {"session_id": session_id})
+    return None if row is None else SessionCaller._make(row)
 
 
 class AuthSessionRepository:
