@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from domain.errors import Unauthenticated
 from domain.roles import Role
@@ -45,9 +46,12 @@ class Principal:
         return self.role in (Role.AGENT, Role.ADMIN)
 
 
-@dataclass(frozen=True, slots=True)
-class CallInfo:
-    """Transport facts about the current call that domain code may need (rate limits, audit)."""
+class CallInfo(NamedTuple):
+    """Transport facts about the current call that domain code may need (rate limits, audit).
+
+    A named tuple rather than a frozen dataclass: one is made for every call, and a frozen
+    dataclass sets each field through `object.__setattr__` (9k instructions, against 5k).
+    """
 
     method: str
     request_id: str
