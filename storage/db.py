@@ -259,8 +259,8 @@ class _ReadLease:
     driver and never opens a transaction, so there is nothing to reset on return, and no pool
     event or pre-ping is set up on this engine (`Database.create`) for the checkout to run. Only
     what may do I/O goes through SQLAlchemy in a greenlet, as its own checkout would: waiting for
-    a connection when none is idle (bounded by the pool timeout), connecting, reconnecting a
-    connection due for recycling or invalidated, and discarding a connection in doubt.
+    a connection when none is idle (bounded by the pool timeout), connecting, and reconnecting a
+    connection due for recycling or invalidated.
     """
 
     __slots__ = ("_engine", "_record")
@@ -300,7 +300,12 @@ class _ReadLease:
         )
         try:
             if not healthy:
-                await greenlet_spawn(record.invalidate)
+                # Outside a greenlet, SQLAlchemy closes it at once (the socket is aborted) rather than
+                # waiting, up to seconds, for a graceful goodbye from a connection in doubt: nothing
+                # here awaits, so a second cancellation or a discarded coroutine cannot stop this
+                # block before the record is back in the pool. PostgreSQL ends what the connection
+                # was running when it sees the socket gone (`client_connection_check_interval`).
+                record.invalidate()
         except Exception:  # noqa: BLE001 - best effort; the record reconnects on its next checkout
             _log.warning("discarding a database connection failed", exc_info=True)
         finally:
