@@ -34,7 +34,7 @@ import grpc.aio
 from grpc_status import rpc_status
 
 from server.core.access import AccessPolicy, AccessRule
-from server.core.call_metadata import Metadata, client_address, metadata_value
+from server.core.call_metadata import call_headers, client_address
 from server.core.context import CallInfo, Principal, current_principal, set_call, set_principal
 from server.core.errors import (
     DeadlineExceeded,
@@ -159,7 +159,7 @@ class _Method:
 class _Call:
     """The per-call facts kept between entering and leaving a call."""
 
-    __slots__ = ("client_ip", "deadline", "metadata", "peer", "request_id", "started")
+    __slots__ = ("authorization", "client_ip", "deadline", "peer", "request_id", "started")
 
     def __init__(
         self,
@@ -168,11 +168,11 @@ class _Call:
         request_id: str,
         client_ip: str,
         deadline: float | None,
-        metadata: grpc.aio.Metadata | Metadata | None,
+        authorization: str | None,
     ) -> None:
         self.started = started
-        # The request's metadata: grpc builds a new tuple each time it is asked for.
-        self.metadata = metadata
+        # The request's `authorization` header, if any.
+        self.authorization = authorization
         self.peer = peer
         self.request_id = request_id
         self.client_ip = client_ip
@@ -239,20 +239,20 @@ class ServerInterceptor:
 
     def _enter(self, method: _Method, context: _Context) -> _Call:
         """Sets the call facts (a plain function: a unary call has nothing to await before its handler)."""
-        metadata = context.invocation_metadata()
-        request_id = (metadata_value(metadata, "x-request-id") or _new_request_id())[:128]
+        headers = call_headers(context.invocation_metadata())
+        request_id = (headers.get("x-request-id") or _new_request_id())[:128]
         peer = context.peer()
-        client_ip = client_address(peer, metadata_value(metadata, "x-forwarded-for"), self._trusted_proxy_hops)
+        client_ip = client_address(peer, headers.get("x-forwarded-for"), self._trusted_proxy_hops)
         set_call(
             CallInfo(
                 method=method.path,
                 request_id=request_id,
                 client_ip=client_ip,
-                user_agent=(metadata_value(metadata, "user-agent") or "")[:256],
+                user_agent=(headers.get("user-agent") or "")[:256],
             )
         )
         set_principal(None)
-        return _Call(time.perf_counter(), peer, request_id, client_ip, _deadline(context), metadata)
+        return _Call(time.perf_counter(), peer, request_id, client_ip, _deadline(context), headers.get("authorization"))
 
     async def _open_stream(self, method: _Method, context: _Context, call: _Call) -> None:
         """Echoes the request id in the stream's headers, counts the stream as open and in flight."""
@@ -267,7 +267,7 @@ class ServerInterceptor:
         """Authenticates the caller, charges the rate limits and checks the access rule."""
         rule = method.rule
         if not rule.credential_in_request:
-            header = metadata_value(call.metadata, "authorization")
+            header = call.authorization
             if header:
                 # An invalid credential is refused, not ignored.
                 scheme, _, token = header.partition(" ")
