@@ -146,10 +146,18 @@ async def test_every_api_method_is_served(app: HelpdeskApp, channel: grpc.aio.Ch
             if method.client_streaming:
                 bidi = channel.stream_stream(path, request_serializer=serialize, response_deserializer=deserialize)
                 call = bidi(iter([request_class()]), metadata=admin.metadata, timeout=2)
-                await call.read()
+                try:
+                    await call.read()
+                finally:
+                    # A stream answered once is done with here: it must not outlive the test's server.
+                    call.cancel()
             elif method.server_streaming:
                 stream = channel.unary_stream(path, request_serializer=serialize, response_deserializer=deserialize)
-                await stream(request_class(), metadata=admin.metadata, timeout=2).read()
+                server_stream = stream(request_class(), metadata=admin.metadata, timeout=2)
+                try:
+                    await server_stream.read()
+                finally:
+                    server_stream.cancel()
             else:
                 unary = channel.unary_unary(path, request_serializer=serialize, response_deserializer=deserialize)
                 await unary(request_class(), metadata=admin.metadata, timeout=5)
