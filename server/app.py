@@ -290,9 +290,7 @@ class HelpdeskApp:
         if self.sla is not None:
             self.sla.start()
         if self.reports is not None:
-            # The job ends with the server: it folds in its own transactions, so stopping it at any
-            # point loses nothing.
-            self.reports.start(until=self.server.wait_for_termination)
+            self.reports.start()
         _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
         metrics_port = self.settings.metrics_port
         if metrics_port is not None and metrics_port >= 0:
@@ -331,6 +329,9 @@ class HelpdeskApp:
             await shutdown_step("ticket feed", self.tickets.live.stop())
         if self.privacy is not None:
             await shutdown_step("retention job", self.privacy.stop())
+        if self.reports is not None:
+            # It folds in its own transactions, so stopping it at any point loses nothing.
+            await shutdown_step("report rollup", self.reports.stop())
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.
             await shutdown_step("view counter flush", self.knowledge.stop())

@@ -83,6 +83,8 @@ class ChatFanout:
         # Queue watchers and whose they are: an agent's own-chats wake-ups go to that agent's only.
         self._queue_watchers: dict[Subscription, uuid.UUID] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        # Gap repairs under way (a released feed's repair is cancelled but may still be ending).
+        self._repairs: set[asyncio.Task[None]] = set()
         self._poll_now = asyncio.Event()
         # Stream set-ups, replays and repairs share half of the connection pool: a reconnect storm
         # (a replica restarted, 1,000 streams coming back) queues here instead of starving unary calls.
@@ -118,12 +120,12 @@ class ChatFanout:
 
     async def stop(self) -> None:
         """Stops the background tasks and ends any stream still open."""
-        for task in self._tasks:
+        # Repairs read PostgreSQL: each is awaited to its end (its connection back in the pool),
+        # including those of feeds already released, whose cancellation nobody waited for.
+        tasks = [*self._tasks, *self._repairs]
+        for task in tasks:
             task.cancel()
-        for feed in self._feeds.values():
-            if feed.repair is not None:
-                feed.repair.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks = []
         self.end_streams()
 
@@ -287,6 +289,8 @@ class ChatFanout:
     def _start_repair(self, feed: _ChatFeed) -> None:
         if feed.repair is None:
             feed.repair = asyncio.get_running_loop().create_task(self._repair(feed), name="chat-fanout-repair")
+            self._repairs.add(feed.repair)
+            feed.repair.add_done_callback(self._repairs.discard)
 
     async def _repair(self, feed: _ChatFeed) -> None:
         """Reads the messages between what was delivered and the newest seen from PostgreSQL."""
