@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.core.context import Principal
@@ -15,10 +15,11 @@ from server.tickets.transitions import Priority, Status
 from server.tickets.validation import MAX_QUERY, check_tag_filter, parse_user_id
 from storage.pagination import decode_page_token, encode_page_token
 from storage.repositories.ticket_listing import SORT_COLUMNS, SortKey, TicketFilter
-from storage.repositories.ticket_records import TicketRecord
+from storage.repositories.ticket_records import TicketView
 
 DEFAULT_ORDER = (SortKey("create_time", descending=True),)
 _TIME_KEYS = {"create_time", "update_time", "due_time"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +122,17 @@ def token_filters(query: ListTicketsQuery) -> dict[str, object]:
     }
 
 
-def encode_position(record: TicketRecord, order: Sequence[SortKey], filters: dict[str, object]) -> str:
-    """The next-page token after `record`."""
+def encode_position(ticket: TicketView, order: Sequence[SortKey], filters: dict[str, object]) -> str:
+    """The next-page token after `ticket`."""
     values: list[str] = []
     for key in order:
-        value = getattr(record, key.name)
-        values.append(value.isoformat() if isinstance(value, datetime) else str(value))
-    values.append(str(record.id))
+        value = getattr(ticket, key.name)
+        if key.name in _TIME_KEYS:
+            # The ISO text of the aware UTC datetime, as tokens have always carried it.
+            values.append((_EPOCH + timedelta(microseconds=value)).isoformat())
+        else:
+            values.append(str(value))
+    values.append(str(ticket.id))
     return encode_page_token(position=values, filters=filters)
 
 
