@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,8 +41,26 @@ class ListTicketsQuery:
     sla_breached: bool = False
 
 
+# `order_by` texts are few (a client names one of a handful of orders), and every list call parses
+# one: each is parsed once and kept. Bounded in count and in length (a longer text, which no
+# client's order needs, is parsed on every call); refusals are never kept, so they repeat alike.
+_KEPT_ORDERS = 256
+_KEPT_ORDER_LENGTH = 128
+
+
 def parse_order_by(value: str, *, field: str = "order_by") -> tuple[SortKey, ...]:
     """AIP-132 `order_by`: comma-separated keys of SORT_COLUMNS, each optionally ` desc` (or ` asc`)."""
+    if len(value) <= _KEPT_ORDER_LENGTH:
+        return _kept_order(value, field)
+    return _parse_order_by(value, field)
+
+
+@functools.lru_cache(maxsize=_KEPT_ORDERS)
+def _kept_order(value: str, field: str) -> tuple[SortKey, ...]:
+    return _parse_order_by(value, field)
+
+
+def _parse_order_by(value: str, field: str) -> tuple[SortKey, ...]:
     if not value.strip():
         return DEFAULT_ORDER
     keys: list[SortKey] = []
