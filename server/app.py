@@ -306,11 +306,17 @@ class HelpdeskApp:
         Every step is bounded: a step that overruns is named in the log and left behind, and the
         remaining steps still run, so a stuck background job can never keep the process (or a
         test's teardown) from ending, nor keep the pools from closing.
+
+        Every background job using PostgreSQL or Redis is stopped and awaited to its end before the
+        pools close, and closing the PostgreSQL pool waits briefly for connections still in use
+        (calls grpc cancelled, still rolling back) and terminates any left: no connection outlives
+        the stop, and PostgreSQL sees every backend of this process end.
         """
         grace = self.settings.shutdown_grace_seconds if grace is None else grace
         await shutdown_step("health", self.health.shutdown())
         if self.chat is not None:
-            # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq).
+            # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq),
+            # those in the middle of a read included.
             self.chat.end_streams()
         if self.tickets is not None:
             self.tickets.live.end_streams()

@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import DriverStatement, ReadConnection
 from storage.models import Article, ArticleState, User
-from storage.repositories.article_snippets import snippet
+from storage.repositories.article_snippets import snippet_html
 from storage.repositories.articles import ARTICLE_COLUMNS
 
 # What a body-only hit ranks as, before the boost: below any title (A, ~0.6) or tag (B, ~0.24) hit
@@ -57,7 +57,7 @@ _LEXEME_PATTERN = "'((?:[^']|'')+)'"
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One search result: the article, its score and the raw headline (with match markers).
+    """One search result: the article, its score and its snippet (HTML: the text escaped, the matches `<mark>`ed).
 
     `row` is the statement's row as the driver returns it, read by column name: the article's
     columns (ARTICLE_COLUMNS) and `author_display_name`. A page is turned into its answer
@@ -212,7 +212,7 @@ def search_call(
 
 def search_hit(row: Mapping[str, Any], *, headline: bool = True) -> SearchHit:
     """A search statement's row as a hit, with its snippet if `headline`."""
-    text = snippet(row["body"], row["lexemes"]) if headline else ""
+    text = snippet_html(row["body"], row["lexemes"]) if headline else ""
     return SearchHit(row, float(row["score"]), text)
 
 
