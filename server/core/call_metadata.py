@@ -17,20 +17,29 @@ def metadata_value(metadata: grpc.aio.Metadata | Metadata | None, key: str) -> s
     return None
 
 
-# The headers every call's interceptor reads.
-CALL_HEADERS = frozenset({"x-request-id", "x-forwarded-for", "user-agent", "authorization"})
+def call_headers(
+    metadata: grpc.aio.Metadata | Metadata | None,
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """The first values of x-request-id, x-forwarded-for, user-agent and authorization in `metadata`, in one pass.
 
-
-def call_headers(metadata: grpc.aio.Metadata | Metadata | None) -> dict[str, str]:
-    """The first value of each of CALL_HEADERS present in `metadata`, as text, in one pass.
-
-    What `metadata_value` gives for each, without walking the metadata once per header.
+    What `metadata_value` gives for each, without walking the metadata once per header. grpc
+    gives every value as text but those of `-bin` keys, which these are not.
     """
-    found: dict[str, str] = {}
+    request_id = forwarded_for = user_agent = authorization = None
     for name, value in metadata or ():
-        if name in CALL_HEADERS and name not in found:
-            found[name] = value.decode() if isinstance(value, bytes) else value
-    return found
+        # In the order of how often they come (user-agent on every call, authorization on most).
+        if name == "user-agent":
+            if user_agent is None:
+                user_agent = value
+        elif name == "authorization":
+            if authorization is None:
+                authorization = value
+        elif name == "x-request-id":
+            if request_id is None:
+                request_id = value
+        elif name == "x-forwarded-for" and forwarded_for is None:
+            forwarded_for = value
+    return request_id, forwarded_for, user_agent, authorization  # type: ignore[return-value] # text, as above
 
 
 def client_address(peer: str, forwarded_for: str | None, trusted_hops: int) -> str:
@@ -50,3 +59,29 @@ def client_address(peer: str, forwarded_for: str | None, trusted_hops: int) -> s
     if kind == "ipv4":
         return rest.rpartition(":")[0]
     return peer
+
+
+class ClientAddresses:
+    """`client_address` for one server's trusted proxy hops, remembered for the peers and proxies seen lately.
+
+    Every call asks, and the answer depends only on the peer and the x-forwarded-for header, which
+    repeat from call to call (a connection's peer; a client behind its proxies).
+    """
+
+    # Past this many different answers, the remembered ones are forgotten and learned again.
+    _REMEMBERED = 4096
+
+    def __init__(self, trusted_hops: int) -> None:
+        self._trusted_hops = trusted_hops
+        self._known: dict[str | tuple[str, str], str] = {}
+
+    def client_address(self, peer: str, forwarded_for: str | None) -> str:
+        """`client_address(peer, forwarded_for, trusted_hops)`."""
+        # The header counts only behind trusted proxies.
+        key: str | tuple[str, str] = (peer, forwarded_for) if forwarded_for and self._trusted_hops else peer
+        address = self._known.get(key)
+        if address is None:
+            if len(self._known) >= self._REMEMBERED:
+                self._known.clear()
+            address = self._known[key] = client_address(peer, forwarded_for, self._trusted_hops)
+        return address

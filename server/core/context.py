@@ -1,7 +1,7 @@
-"""Per-call state kept in contextvars: who is calling, and the request id.
+"""Per-call state kept in a contextvar: the call's facts (request id, client address...) and who is calling.
 
-The interceptors set these before a handler runs; domain code reads them through the accessors
-below instead of threading them through every signature.
+The interceptor sets it before a handler runs; domain code reads it through the accessors below
+instead of threading it through every signature.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from domain.errors import Unauthenticated
 from domain.roles import Role
@@ -46,31 +45,46 @@ class Principal:
         return self.role in (Role.AGENT, Role.ADMIN)
 
 
-class CallInfo(NamedTuple):
-    """Transport facts about the current call that domain code may need (rate limits, audit).
+class CallInfo:
+    """Transport facts about the current call that domain code may need (rate limits, audit), and its caller.
 
-    A named tuple rather than a frozen dataclass: one is made for every call, and a frozen
-    dataclass sets each field through `object.__setattr__` (9k instructions, against 5k).
+    One object per call, in one contextvar, made by the interceptor (a subclass holds its own
+    per-call bookkeeping): a named tuple and a second contextvar for the caller cost a fifth more
+    per call. Domain code reads it; only the interceptor sets `principal`, once authenticated.
     """
+
+    __slots__ = ("client_ip", "method", "principal", "request_id", "user_agent")
 
     method: str
     request_id: str
     client_ip: str
     user_agent: str
+    # The authenticated caller, or None for an anonymous call.
+    principal: Principal | None
+
+    def __init__(
+        self, *, method: str, request_id: str, client_ip: str, user_agent: str, principal: Principal | None = None
+    ) -> None:
+        self.method = method
+        self.request_id = request_id
+        self.client_ip = client_ip
+        self.user_agent = user_agent
+        self.principal = principal
 
 
-_principal: ContextVar[Principal | None] = ContextVar("helpdesk_principal", default=None)
 _call: ContextVar[CallInfo | None] = ContextVar("helpdesk_call", default=None)
 
 
 def current_principal() -> Principal | None:
     """The authenticated caller, or None for an anonymous call."""
-    return _principal.get()
+    call = _call.get()
+    return None if call is None else call.principal
 
 
 def require_principal() -> Principal:
     """The authenticated caller; raises Unauthenticated for an anonymous call."""
-    principal = _principal.get()
+    call = _call.get()
+    principal = None if call is None else call.principal
     if principal is None:
         raise Unauthenticated("authentication required")
     return principal
@@ -82,10 +96,14 @@ def current_call() -> CallInfo:
 
 
 def set_principal(principal: Principal | None) -> None:
-    """Sets the caller for the rest of this call (interceptors only)."""
-    _principal.set(principal)
+    """Sets the caller for the rest of this call (interceptors only); outside of a call, starts a placeholder call."""
+    call = _call.get()
+    if call is None:
+        call = CallInfo(method="", request_id="", client_ip="", user_agent="")
+        _call.set(call)
+    call.principal = principal
 
 
 def set_call(info: CallInfo) -> None:
-    """Sets the call facts for the rest of this call (interceptors only)."""
+    """Makes `info` (with its caller, if any) the current call for the rest of this call (interceptors only)."""
     _call.set(info)

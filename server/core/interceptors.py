@@ -25,8 +25,9 @@ import inspect
 import logging
 import math
 import random
-import time
+from bisect import bisect_left
 from collections.abc import AsyncIterator, Awaitable, Callable
+from time import perf_counter
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 import grpc
@@ -34,8 +35,8 @@ import grpc.aio
 from grpc_status import rpc_status
 
 from server.core.access import AccessPolicy, AccessRule
-from server.core.call_metadata import call_headers, client_address
-from server.core.context import CallInfo, Principal, current_principal, set_call, set_principal
+from server.core.call_metadata import ClientAddresses, call_headers
+from server.core.context import CallInfo, Principal, set_call
 from server.core.errors import (
     DeadlineExceeded,
     HelpdeskError,
@@ -46,7 +47,7 @@ from server.core.errors import (
 )
 from server.core.intercepted_server import Handler, InterceptedServer
 from server.core.logging import CallLine
-from server.core.metrics import Metrics, RpcSeries
+from server.core.metrics import DURATION_BUCKETS, Metrics, RpcSeries
 from server.core.rate_limit import RateLimiter
 from storage.unavailable import as_unavailable
 
@@ -66,7 +67,7 @@ _DEADLINE_SLACK_SECONDS = 0.25
 # these bounds), so that our DEADLINE_EXCEEDED with its ErrorInfo is sent before grpc's own bare
 # one at the deadline itself, even when a busy event loop wakes the timer late.
 _DEADLINE_REPLY_SECONDS = (0.05, 0.25)
-# How often far deadlines are looked at, and how far ahead of its moment a guard's timer is armed.
+# How often far deadlines are looked at, and how far ahead of its moment a call's timer is armed.
 _DEADLINE_SWEEP_SECONDS = 0.5
 _DEADLINE_ARM_AHEAD_SECONDS = 2 * _DEADLINE_SWEEP_SECONDS
 
@@ -119,12 +120,12 @@ class _Method:
 
     __slots__ = (
         "_lines",
-        "_series",
         "label",
         "log_level",
         "path",
         "rate_limited",
         "rule",
+        "series",
         "streaming",
     )
 
@@ -137,16 +138,14 @@ class _Method:
         # Health probes every few seconds would drown the log.
         self.log_level = logging.DEBUG if path.startswith("/grpc.") else logging.INFO
         # Figures by status name, found with one dict lookup.
-        self._series: dict[str, RpcSeries] = {}
+        self.series: dict[str, RpcSeries] = {}
         # The log line of a call ending with each status, its fixed parts worked out once.
         self._lines: dict[str, CallLine] = {}
 
-    def record(self, metrics: Metrics, code: str, seconds: float) -> None:
-        """Counts one finished call with status `code` that took `seconds`."""
-        series = self._series.get(code)
-        if series is None:
-            series = self._series[code] = metrics.rpc_calls.series(self.label, code)
-        series.observe(seconds)
+    def new_series(self, metrics: Metrics, code: str) -> RpcSeries:
+        """The figures of calls ending with status `code`, kept in `series` from now on."""
+        series = self.series[code] = metrics.rpc_calls.series(self.label, code)
+        return series
 
     def line(self, code: str, level: int) -> CallLine:
         """The log line of a call ending with status `code` (always logged at `level`)."""
@@ -156,28 +155,107 @@ class _Method:
         return line
 
 
-class _Call:
-    """The per-call facts kept between entering and leaving a call."""
+_new = object.__new__
 
-    __slots__ = ("authorization", "client_ip", "deadline", "peer", "request_id", "started")
 
-    def __init__(
-        self,
-        started: float,
-        peer: str,
-        request_id: str,
-        client_ip: str,
-        deadline: float | None,
-        authorization: str | None,
-    ) -> None:
-        self.started = started
-        # The request's `authorization` header, if any.
-        self.authorization = authorization
-        self.peer = peer
-        self.request_id = request_id
-        self.client_ip = client_ip
-        # The caller's deadline on the event loop's clock (None: the caller set none).
-        self.deadline = deadline
+class _Call(CallInfo):
+    """One call: the facts domain code reads (`CallInfo`, in the call's contextvar) and the interceptor's own.
+
+    It is also the unary handler's deadline timer, which cancels the call's task at
+    `_reply_by(deadline)`: what `asyncio.timeout_at` does, in less. Used inline around the
+    awaited handler (`start_timer` before it, `raise_if_expired` in its CancelledError handler,
+    `stop_timer` in its finally). As with asyncio.timeout, only the timer's own cancellation
+    becomes _DeadlineExceeded: a cancellation from elsewhere (the caller went away) stays one.
+
+    The timer is armed only once the moment comes near (see `_DeadlineWatch`): most calls carry a
+    deadline of many seconds and end in milliseconds, and a loop timer armed and cancelled on
+    every call cost about a tenth of a bare call.
+
+    One object for all of it, made without `__init__` (`_enter`): a call's facts, its caller and
+    its timer were four objects and two contextvars, a fifth of the interceptor's cost.
+    """
+
+    __slots__ = (
+        "_cancelling",
+        "_handle",
+        "_settled",
+        "_task",
+        "_watch",
+        "authorization",
+        "deadline",
+        "expired",
+        "peer",
+        "reply_by",
+        "started",
+    )
+
+    # perf_counter() when the call started.
+    started: float
+    # The request's `authorization` header, if any.
+    authorization: str | None
+    peer: str
+    # The caller's deadline on the event loop's clock (None: the caller set none).
+    deadline: float | None
+    # When the timer stops the handler (loop clock), and whether it has.
+    reply_by: float
+    expired: bool
+    # The call's task while the timer runs (the call is in the task's context: kept longer, a cycle).
+    _task: asyncio.Task[Any] | None
+    _cancelling: int
+    # Whether the cancellation request the timer made has been taken back (uncancel).
+    _settled: bool
+    _watch: _DeadlineWatch
+    _handle: asyncio.TimerHandle | None
+
+    def start_timer(self, watch: _DeadlineWatch) -> None:
+        """Arms the timer for the call's deadline, or has `watch` arm it when the moment comes near."""
+        assert self.deadline is not None
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self._cancelling = task.cancelling()
+        self.expired = False
+        self._settled = False
+        self._watch = watch
+        self._handle = None
+        now = watch.loop.time()
+        self.reply_by = reply_by = _reply_by(self.deadline, now)
+        if reply_by - now <= _DEADLINE_ARM_AHEAD_SECONDS:
+            self.arm()
+        else:
+            watch.watched[self] = None
+            if not watch.sweeping:
+                watch.start_sweeping()
+
+    def arm(self) -> None:
+        """Starts the loop timer (at once if the moment has passed)."""
+        self._handle = self._watch.loop.call_at(self.reply_by, self._expire)
+
+    def _expire(self) -> None:
+        assert self._task is not None
+        self.expired = True
+        self._task.cancel()
+
+    def raise_if_expired(self) -> None:
+        """Turns the timer's own cancellation into _DeadlineExceeded (call while handling CancelledError)."""
+        if self.expired and not self._settled:
+            assert self._task is not None
+            self._settled = True
+            if self._task.uncancel() <= self._cancelling:
+                raise _DeadlineExceeded
+
+    def stop_timer(self) -> None:
+        """Stops the timer (the handler finished, one way or another)."""
+        if self._handle is None:
+            self._watch.watched.pop(self, None)
+        else:
+            self._handle.cancel()
+        if self.expired and not self._settled:
+            assert self._task is not None
+            # The handler swallowed the cancellation: take the request back, as asyncio.timeout does.
+            self._settled = True
+            self._task.uncancel()
+        self._task = None
 
 
 class ServerInterceptor:
@@ -201,7 +279,7 @@ class ServerInterceptor:
         self._authenticator = authenticator
         self._metrics = metrics
         self._limiter = limiter
-        self._trusted_proxy_hops = trusted_proxy_hops
+        self._addresses = ClientAddresses(trusted_proxy_hops)
         self._cache: dict[str, tuple[Handler, Handler]] = {}
         self._watch: _DeadlineWatch | None = None
 
@@ -227,32 +305,34 @@ class ServerInterceptor:
         self._cache[path] = (handler, wrapped)
         return wrapped
 
-    def _deadline_watch(self) -> _DeadlineWatch:
-        """The deadline watch of the running event loop (one loop serves; tests run several in turn)."""
-        loop = asyncio.get_running_loop()
-        watch = self._watch
-        if watch is None or watch.loop is not loop:
-            watch = self._watch = _DeadlineWatch(loop)
-        return watch
-
     # -- one call, in steps --------------------------------------------------------------------
 
     def _enter(self, method: _Method, context: _Context) -> _Call:
-        """Sets the call facts (a plain function: a unary call has nothing to await before its handler)."""
-        headers = call_headers(context.invocation_metadata())
-        request_id = (headers.get("x-request-id") or _new_request_id())[:128]
-        peer = context.peer()
-        client_ip = client_address(peer, headers.get("x-forwarded-for"), self._trusted_proxy_hops)
-        set_call(
-            CallInfo(
-                method=method.path,
-                request_id=request_id,
-                client_ip=client_ip,
-                user_agent=(headers.get("user-agent") or "")[:256],
-            )
-        )
-        set_principal(None)
-        return _Call(time.perf_counter(), peer, request_id, client_ip, _deadline(context), headers.get("authorization"))
+        """Starts the call and makes it the current one (a plain function: a unary call has nothing to await first)."""
+        request_id, forwarded_for, user_agent, authorization = call_headers(context.invocation_metadata())
+        call: _Call = _new(_Call)
+        call.method = method.path
+        call.request_id = request_id[:128] if request_id else _new_request_id()
+        call.peer = peer = context.peer()
+        call.client_ip = self._addresses.client_address(peer, forwarded_for)
+        call.user_agent = user_agent[:256] if user_agent else ""
+        call.principal = None
+        call.authorization = authorization
+        # The loop's clock is read first, so the deadline worked out is never later than grpc's own.
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        remaining = context.time_remaining()
+        if remaining is None or remaining >= _NO_DEADLINE_SECONDS:
+            call.deadline = None
+        else:
+            call.deadline = now + remaining
+            watch = self._watch
+            if watch is None or watch.loop is not loop:
+                # One watch per event loop (one loop serves; tests run several in turn).
+                watch = self._watch = _DeadlineWatch(loop)
+        set_call(call)
+        call.started = perf_counter()
+        return call
 
     async def _open_stream(self, method: _Method, context: _Context, call: _Call) -> None:
         """Echoes the request id in the stream's headers, counts the stream as open and in flight."""
@@ -263,26 +343,15 @@ class ServerInterceptor:
         self._metrics.rpcs_in_flight += 1
         self._metrics.open_streams.labels(method=method.label).inc()
 
-    async def _admit(self, method: _Method, context: _Context, call: _Call) -> None:
-        """Authenticates the caller, charges the rate limits and checks the access rule."""
-        rule = method.rule
-        if not rule.credential_in_request:
-            header = call.authorization
-            if header:
-                # An invalid credential is refused, not ignored.
-                scheme, _, token = header.partition(" ")
-                if scheme.lower() != "bearer" or not token.strip():
-                    raise Unauthenticated("authorization must be 'Bearer <access token>'")
-                set_principal(await self._authenticator.authenticate(access_token=token.strip()))
-        if method.rate_limited:
-            assert self._limiter is not None
-            principal = current_principal()
-            await self._limiter.check(
-                method=method.path,
-                client_ip=call.client_ip,
-                user_id=principal.user_id if principal is not None else None,
-            )
-        rule.check(current_principal())
+    async def _limit(self, method: _Method, call: _Call) -> None:
+        """Charges the call to the rate limits (raises ResourceExhausted past them)."""
+        assert self._limiter is not None
+        principal = call.principal
+        await self._limiter.check(
+            method=method.path,
+            client_ip=call.client_ip,
+            user_id=principal.user_id if principal is not None else None,
+        )
 
     async def _fail(self, method: _Method, context: _Context, call: _Call, exc: Exception) -> None:
         """Turns an exception escaping the handler into the call's status (always raises)."""
@@ -303,7 +372,7 @@ class ServerInterceptor:
 
     def _leave(self, method: _Method, context: _Context, call: _Call, error: BaseException | None) -> None:
         """Records the call's outcome: metrics and one log line."""
-        seconds = time.perf_counter() - call.started
+        seconds = perf_counter() - call.started
         status = _status_name(context, error)
         if (
             status == "CANCELLED"
@@ -314,16 +383,20 @@ class ServerInterceptor:
             # racing the handler's own timeout: count it as what the caller saw.
             status = "DEADLINE_EXCEEDED"
         metrics = self._metrics
-        method.record(metrics, status, seconds)
+        series = method.series.get(status) or method.new_series(metrics, status)
+        # RpcSeries.observe, inline (every call).
+        series.buckets[bisect_left(DURATION_BUCKETS, seconds)] += 1
+        series.seconds += seconds
         metrics.rpcs_in_flight -= 1
         if method.streaming:
             metrics.open_streams.labels(method=method.label).dec()
         level = logging.ERROR if status in ("INTERNAL", "UNKNOWN", "DATA_LOSS") else method.log_level
         if not _log.isEnabledFor(level):
             return
-        principal = current_principal()
+        principal = call.principal
         method.line(status, level).emit(
-            duration_ms=round(seconds * 1000, 2),
+            # Milliseconds to the hundredth, as round(ms, 2) gives them, in a third of its steps.
+            duration_ms=int(seconds * 100_000 + 0.5) / 100,
             request_id=call.request_id,
             user_id=principal.user_id_text if principal else None,
             peer=call.peer,
@@ -356,29 +429,39 @@ class ServerInterceptor:
         return factory(behaviour, handler.request_deserializer, handler.response_serializer)
 
     def _unary_behaviour(self, method: _Method, inner: Callable[..., Any]) -> Callable[..., Any]:
+        metrics = self._metrics
+        authenticate = self._authenticator.authenticate
+        rule = method.rule
+        # Whether the `authorization` header is read (not for methods whose credential is in the request).
+        reads_header = not rule.credential_in_request
+
         async def behaviour(request: Any, context: _Context) -> Any:
             call = self._enter(method, context)
             if method.streaming:
                 await self._open_stream(method, context, call)
             else:
-                self._metrics.rpcs_in_flight += 1
+                metrics.rpcs_in_flight += 1
             error: BaseException | None = None
             try:
                 try:
-                    await self._admit(method, context, call)
+                    # Admission, inline (a coroutine of its own cost more than the checks): the
+                    # caller authenticated, the rate limits charged, the access rule checked.
+                    if reads_header and call.authorization:
+                        call.principal = await authenticate(access_token=_bearer_token(call.authorization))
+                    if method.rate_limited:
+                        await self._limit(method, call)
+                    rule.check(call.principal)
                     if call.deadline is None:
                         response = await inner(request, context)
                     else:
-                        # Inline rather than `_before`: one coroutine and one asyncio.Timeout
-                        # fewer on every call that carries a deadline (most do).
-                        guard = _DeadlineGuard(call.deadline, self._deadline_watch())
+                        call.start_timer(self._watch)  # type: ignore[arg-type] # set with the deadline
                         try:
                             response = await inner(request, context)
                         except asyncio.CancelledError:
-                            guard.raise_if_expired()
+                            call.raise_if_expired()
                             raise
                         finally:
-                            guard.disarm()
+                            call.stop_timer()
                     if not method.streaming:
                         # The id goes in the trailers, which travel in the same write as the
                         # response. Sending headers of our own would cost a write of their own (a
@@ -398,13 +481,21 @@ class ServerInterceptor:
         return behaviour
 
     def _stream_behaviour(self, method: _Method, inner: Callable[..., Any]) -> Callable[..., Any]:
+        authenticate = self._authenticator.authenticate
+        rule = method.rule
+        reads_header = not rule.credential_in_request
+
         async def behaviour(request: Any, context: _Context) -> AsyncIterator[Any]:
             call = self._enter(method, context)
             await self._open_stream(method, context, call)
             error: BaseException | None = None
             try:
                 try:
-                    await self._admit(method, context, call)
+                    if reads_header and call.authorization:
+                        call.principal = await authenticate(access_token=_bearer_token(call.authorization))
+                    if method.rate_limited:
+                        await self._limit(method, call)
+                    rule.check(call.principal)
                     deadline = call.deadline
                     responses = inner(request, context)
                     if deadline is None:
@@ -433,76 +524,25 @@ class ServerInterceptor:
         return behaviour
 
 
+def _bearer_token(header: str) -> str:
+    """The access token of an `authorization` header; an invalid credential is refused, not ignored."""
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("authorization must be 'Bearer <access token>'")
+    return token
+
+
 def _reply_by(deadline: float, now: float) -> float:
     """When a handler running against `deadline` is stopped (loop clock): a little before it."""
     shortest, longest = _DEADLINE_REPLY_SECONDS
     return deadline - min(longest, max(shortest, (deadline - now) / 10))
 
 
-class _DeadlineGuard:
-    """Cancels the current task at `_reply_by(deadline)`; what `asyncio.timeout_at` does, in less.
-
-    Used inline around the awaited handler (`raise_if_expired` in its CancelledError handler,
-    `disarm` in its finally). As with asyncio.timeout, only the guard's own cancellation becomes
-    _DeadlineExceeded: a cancellation from elsewhere (the caller went away) stays one.
-
-    Its timer is armed only once the moment comes near (see `_DeadlineWatch`): most calls carry
-    a deadline of many seconds and end in milliseconds, and a loop timer armed and cancelled on
-    every call cost about a tenth of a bare call.
-    """
-
-    __slots__ = ("_cancelling", "_handle", "_settled", "_task", "_watch", "expired", "reply_by")
-
-    def __init__(self, deadline: float, watch: _DeadlineWatch) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._task = task
-        self._cancelling = task.cancelling()
-        self.expired = False
-        # Whether the cancellation request the guard made has been taken back (uncancel).
-        self._settled = False
-        self._watch = watch
-        self._handle: asyncio.TimerHandle | None = None
-        now = watch.loop.time()
-        self.reply_by = _reply_by(deadline, now)
-        if self.reply_by - now <= _DEADLINE_ARM_AHEAD_SECONDS:
-            self.arm()
-        else:
-            watch.watched[self] = None
-            if not watch.sweeping:
-                watch.start_sweeping()
-
-    def arm(self) -> None:
-        """Starts the timer (at once if the moment has passed)."""
-        self._handle = self._watch.loop.call_at(self.reply_by, self._expire)
-
-    def _expire(self) -> None:
-        self.expired = True
-        self._task.cancel()
-
-    def raise_if_expired(self) -> None:
-        """Turns the guard's own cancellation into _DeadlineExceeded (call while handling CancelledError)."""
-        if self.expired and not self._settled:
-            self._settled = True
-            if self._task.uncancel() <= self._cancelling:
-                raise _DeadlineExceeded
-
-    def disarm(self) -> None:
-        """Stops the timer (the handler finished, one way or another)."""
-        if self._handle is None:
-            self._watch.watched.pop(self, None)
-        else:
-            self._handle.cancel()
-        if self.expired and not self._settled:
-            # The handler swallowed the cancellation: take the request back, as asyncio.timeout does.
-            self._settled = True
-            self._task.uncancel()
-
-
 class _DeadlineWatch:
-    """The guards of one event loop whose moment is still far: armed by a sweep when it comes near.
+    """The deadline timers of one event loop whose moment is still far: armed by a sweep when it comes near.
 
-    The sweep runs every `_DEADLINE_SWEEP_SECONDS` while any guard waits, and arms each guard
+    The sweep runs every `_DEADLINE_SWEEP_SECONDS` while any timer waits, and arms each one
     whose moment falls within `_DEADLINE_ARM_AHEAD_SECONDS` (two sweeps): every timer is armed
     before its moment and fires exactly when it would have had it been armed at the call's start.
     """
@@ -511,22 +551,22 @@ class _DeadlineWatch:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        # An insertion-ordered set: adding and removing a guard is one dict operation each.
-        self.watched: dict[_DeadlineGuard, None] = {}
-        # Whether a sweep is scheduled (it stops when no guard waits).
+        # An insertion-ordered set: adding and removing a call is one dict operation each.
+        self.watched: dict[_Call, None] = {}
+        # Whether a sweep is scheduled (it stops when no timer waits).
         self.sweeping = False
 
     def start_sweeping(self) -> None:
-        """Schedules the sweep (call after adding a guard while none is scheduled)."""
+        """Schedules the sweep (call after adding a call while none is scheduled)."""
         self.sweeping = True
         self.loop.call_later(_DEADLINE_SWEEP_SECONDS, self._sweep)
 
     def _sweep(self) -> None:
         horizon = self.loop.time() + _DEADLINE_ARM_AHEAD_SECONDS
-        due = [guard for guard in self.watched if guard.reply_by <= horizon]
-        for guard in due:
-            del self.watched[guard]
-            guard.arm()
+        due = [call for call in self.watched if call.reply_by <= horizon]
+        for call in due:
+            del self.watched[call]
+            call.arm()
         if self.watched:
             self.loop.call_later(_DEADLINE_SWEEP_SECONDS, self._sweep)
         else:
@@ -544,13 +584,3 @@ async def _before(deadline: float, step: Awaitable[_T]) -> _T:
         if scope.expired():
             raise _DeadlineExceeded from exc
         raise
-
-
-def _deadline(context: _Context) -> float | None:
-    """The caller's deadline on the event loop's clock, or None when the caller set none."""
-    # The clock is read first, so the deadline computed is never later than grpc's own.
-    now = asyncio.get_running_loop().time()
-    remaining = context.time_remaining()
-    if remaining is None or remaining >= _NO_DEADLINE_SECONDS:
-        return None
-    return now + remaining

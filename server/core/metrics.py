@@ -39,9 +39,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 _log = logging.getLogger(__name__)
 
 # Unary RPCs take milliseconds; bcrypt-bound sign-ins a few hundred; streams land in +Inf.
-_DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # The `le` labels as prometheus_client writes them (Go's float formatting: these bounds print as repr).
-_BUCKET_LABELS = (*(repr(bound) for bound in _DURATION_BUCKETS), "+Inf")
+_BUCKET_LABELS = (*(repr(bound) for bound in DURATION_BUCKETS), "+Inf")
 
 
 class Metrics:
@@ -142,13 +142,13 @@ class RpcSeries:
 
     def __init__(self) -> None:
         # Calls by the first bucket bound their duration does not exceed (the last: +Inf).
-        self.buckets = [0] * (len(_DURATION_BUCKETS) + 1)
+        self.buckets = [0] * (len(DURATION_BUCKETS) + 1)
         self.seconds = 0.0
         self.created = time.time()
 
     def observe(self, seconds: float) -> None:
         """Counts one call that took `seconds`."""
-        self.buckets[bisect_left(_DURATION_BUCKETS, seconds)] += 1
+        self.buckets[bisect_left(DURATION_BUCKETS, seconds)] += 1
         self.seconds += seconds
 
 
