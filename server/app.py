@@ -290,9 +290,7 @@ class HelpdeskApp:
         if self.sla is not None:
             self.sla.start()
         if self.reports is not None:
-            # The job ends with the server: it folds in its own transactions, so stopping it at any
-            # point loses nothing.
-            self.reports.start(until=self.server.wait_for_termination)
+            self.reports.start()
         _log.info("serving gRPC%s on %s:%d", " over TLS" if credentials else "", self.settings.grpc_host, self.port)
         metrics_port = self.settings.metrics_port
         if metrics_port is not None and metrics_port >= 0:
@@ -308,11 +306,17 @@ class HelpdeskApp:
         Every step is bounded: a step that overruns is named in the log and left behind, and the
         remaining steps still run, so a stuck background job can never keep the process (or a
         test's teardown) from ending, nor keep the pools from closing.
+
+        Every background job using PostgreSQL or Redis is stopped and awaited to its end before the
+        pools close, and closing the PostgreSQL pool waits briefly for connections still in use
+        (calls grpc cancelled, still rolling back) and terminates any left: no connection outlives
+        the stop, and PostgreSQL sees every backend of this process end.
         """
         grace = self.settings.shutdown_grace_seconds if grace is None else grace
         await shutdown_step("health", self.health.shutdown())
         if self.chat is not None:
-            # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq).
+            # Ends open chat streams at once (UNAVAILABLE: clients resume elsewhere with after_seq),
+            # those in the middle of a read included.
             self.chat.end_streams()
         if self.tickets is not None:
             self.tickets.live.end_streams()
@@ -331,6 +335,9 @@ class HelpdeskApp:
             await shutdown_step("ticket feed", self.tickets.live.stop())
         if self.privacy is not None:
             await shutdown_step("retention job", self.privacy.stop())
+        if self.reports is not None:
+            # It folds in its own transactions, so stopping it at any point loses nothing.
+            await shutdown_step("report rollup", self.reports.stop())
         if self.knowledge is not None:
             # After the drain: every view counted by a finished call is flushed to PostgreSQL.
             await shutdown_step("view counter flush", self.knowledge.stop())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -13,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import asyncpg
-from sqlalchemy import ClauseElement, Engine, Select, text
+from sqlalchemy import ClauseElement, Engine, Select, event, text
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import QueuePool
@@ -32,6 +34,9 @@ _log = logging.getLogger(__name__)
 # Nothing may wait on the database forever: statements, lock waits and connecting are bounded.
 DEFAULT_STATEMENT_TIMEOUT_SECONDS = 30.0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
+# How long `dispose` waits for connections in use to come back before closing them anyway.
+DISPOSE_WAIT_SECONDS = 2.0
+_DISPOSE_POLL_SECONDS = 0.01
 
 
 class ReadConnection(Protocol):
@@ -176,6 +181,8 @@ class Database:
         self._read_sessionmaker = async_sessionmaker(
             engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
         )
+        # Every driver connection the pool opens (a connect event: it runs on connecting, never on checkout).
+        self._opened = _remember_connections(engine)
 
     @classmethod
     def create(
@@ -245,9 +252,30 @@ class Database:
             _raise_translated(exc)
             raise
 
-    async def dispose(self) -> None:
-        """Closes every pooled connection."""
-        await self._engine.dispose()
+    async def dispose(self, *, wait_seconds: float = DISPOSE_WAIT_SECONDS) -> None:
+        """Closes every connection of the pool, those still in use included: none is left to the garbage collector.
+
+        SQLAlchemy's dispose closes the idle connections only. One still in use (a call or a job
+        cancelled by the stop and rolling back) would be returned afterwards to the disposed pool
+        and stay open there until the garbage collector found it unclosed (a ResourceWarning, and
+        a backend PostgreSQL keeps until then). So connections in use get `wait_seconds` to come
+        back first, and any still open once the pool is disposed is terminated: its socket is
+        closed, PostgreSQL rolls back what it was doing and ends its backend.
+        """
+        pool = self._engine.sync_engine.pool
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        try:
+            # Polled: a checkin event would tell at once, but would cost every call its dispatch.
+            while isinstance(pool, QueuePool) and pool.checkedout() > 0 and loop.time() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(_DISPOSE_POLL_SECONDS)
+            await self._engine.dispose()
+        finally:
+            # Synchronous: neither a cancelled dispose (a stop step that overran) nor a connection
+            # that never answers can keep this from running.
+            for connection in list(self._opened):
+                if not connection.is_closed():
+                    connection.terminate()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
@@ -417,6 +445,17 @@ def _checkout(pool: QueuePool) -> _ConnectionRecord:
     record = cast(_ConnectionRecord, pool._do_get())
     _connect(record)
     return record
+
+
+def _remember_connections(engine: AsyncEngine) -> weakref.WeakSet[asyncpg.Connection]:
+    """A set that every driver connection `engine` opens from now on joins (held weakly)."""
+    opened: weakref.WeakSet[asyncpg.Connection] = weakref.WeakSet()
+
+    def remember(dbapi_connection: Any, record: _ConnectionRecord) -> None:
+        opened.add(dbapi_connection.driver_connection)
+
+    event.listen(engine.sync_engine, "connect", remember)
+    return opened
 
 
 def _unit_of_work_class() -> type[UnitOfWork]:

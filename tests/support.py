@@ -27,6 +27,7 @@ from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.gateway import GatewayOptions
+from server.settings import Settings
 from tests.log_scan import remember_secrets
 
 # Debian's Chromium (`make browser-deps`), driven by Playwright, which never downloads a browser here.
@@ -166,6 +167,28 @@ async def sign_in_as(
     response = await auth_stub.Login(auth_service_pb2.LoginRequest(email=email, password=password))
     remember_secrets(password, response.access_token, response.refresh_token)
     return SignedIn(response.user.id, email, password, response.access_token, response.refresh_token)
+
+
+@asynccontextmanager
+async def app_serving(
+    settings: Settings,
+    method: str,
+    behaviour: Callable[[bytes, grpc.aio.ServicerContext[bytes, bytes]], Awaitable[bytes]],
+) -> AsyncIterator[HelpdeskApp]:
+    """A started app that also answers the unary `method` ("/test.Service/Method", bytes in and out) with `behaviour`.
+
+    The method lies outside the API package: an infrastructure method, open to everyone, behind the
+    same interceptor as every call. The app stops (0.5 s grace) when the block ends.
+    """
+    service, name = method.strip("/").split("/")
+    handler: grpc.RpcMethodHandler[bytes, bytes] = grpc.unary_unary_rpc_method_handler(behaviour)
+    app = await HelpdeskApp.create(settings)
+    app.server.add_registered_method_handlers(service, {name: handler})
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop(grace=0.5)
 
 
 def error_details(error: grpc.aio.AioRpcError) -> list[Message]:

@@ -31,6 +31,7 @@ from server.chat.convert import STATE_FROM_PROTO, STATE_TO_PROTO, chat_to_proto,
 from server.core.errors import HelpdeskError, Unavailable
 from server.core.subscription import RESYNC, Subscription
 from server.settings import Settings
+from server.shutdown import StreamReads
 from storage.db import Database
 from storage.models import ChatState
 from storage.redis import RedisUnavailable
@@ -44,6 +45,10 @@ REPAIR_BATCH = 200
 # Longest wait for Redis to confirm a new channel subscription before a stream starts anyway.
 SUBSCRIBE_CONFIRM_SECONDS = 1.0
 RECONNECT_DELAY_SECONDS = 0.5
+
+
+def _stopping() -> Unavailable:
+    return Unavailable("the server is shutting down; reconnect with after_seq", reason="SERVER_STOPPING")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +88,25 @@ class ChatFanout:
         # Queue watchers and whose they are: an agent's own-chats wake-ups go to that agent's only.
         self._queue_watchers: dict[Subscription, uuid.UUID] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        # Gap repairs under way (a released feed's repair is cancelled but may still be ending).
+        self._repairs: set[asyncio.Task[None]] = set()
         self._poll_now = asyncio.Event()
         # Stream set-ups, replays and repairs share half of the connection pool: a reconnect storm
         # (a replica restarted, 1,000 streams coming back) queues here instead of starving unary calls.
         self._read_slots = asyncio.Semaphore(max(2, settings.db_pool_size // 2))
+        self._stream_reads = StreamReads()
         self.redis_healthy = False
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:
         """A short read-only unit of work for streams, within the streams' share of the pool."""
         async with self._read_slots, self._database.unit_of_work() as uow:
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def stream_reading(self) -> AsyncIterator[UnitOfWork]:
+        """`reading` for a stream's own reads: the stop cuts them short (the stream ends SERVER_STOPPING)."""
+        async with self._stream_reads.read(), self.reading() as uow:
             yield uow
 
     @property
@@ -108,24 +122,30 @@ class ChatFanout:
         ]
 
     def end_streams(self) -> None:
-        """Ends every local stream at once (UNAVAILABLE: clients resume elsewhere with after_seq)."""
-        closing = Unavailable("the server is shutting down; reconnect with after_seq", reason="SERVER_STOPPING")
+        """Ends every local stream at once (UNAVAILABLE: clients resume elsewhere with after_seq).
+
+        Streams waiting for events are woken; those inside a read have the read cut short.
+        """
+        closing = _stopping()
         for feed in list(self._feeds.values()):
             for subscriber in list(feed.subscribers):
                 subscriber.close(closing)
         for watcher in list(self._queue_watchers):
             watcher.close(closing)
+        self._stream_reads.end(_stopping)
 
     async def stop(self) -> None:
         """Stops the background tasks and ends any stream still open."""
-        for task in self._tasks:
+        # Repairs read PostgreSQL: each is awaited to its end (its connection back in the pool),
+        # including those of feeds already released, whose cancellation nobody waited for.
+        tasks = [*self._tasks, *self._repairs]
+        for task in tasks:
             task.cancel()
-        for feed in self._feeds.values():
-            if feed.repair is not None:
-                feed.repair.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks = []
         self.end_streams()
+        # The reads cut short have given their connections back before the pool closes.
+        await self._stream_reads.wait()
 
     async def close(self) -> None:
         """Closes the Redis clients (after `stop`, once no call can publish any more)."""
@@ -227,7 +247,7 @@ class ChatFanout:
                     await asyncio.wait_for(feed.confirmed.wait(), SUBSCRIBE_CONFIRM_SECONDS)
             except RedisUnavailable:
                 _log.warning("chat fan-out: subscribing to chat %s failed; polling covers it", feed.chat_id)
-        async with self.reading() as uow:
+        async with self.stream_reading() as uow:
             pulses = await uow.chats.pulses(chat_ids=[feed.chat_id])
         if pulses:
             feed.delivered_seq = pulses[0].last_seq
@@ -287,6 +307,8 @@ class ChatFanout:
     def _start_repair(self, feed: _ChatFeed) -> None:
         if feed.repair is None:
             feed.repair = asyncio.get_running_loop().create_task(self._repair(feed), name="chat-fanout-repair")
+            self._repairs.add(feed.repair)
+            feed.repair.add_done_callback(self._repairs.discard)
 
     async def _repair(self, feed: _ChatFeed) -> None:
         """Reads the messages between what was delivered and the newest seen from PostgreSQL."""

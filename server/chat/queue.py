@@ -21,7 +21,6 @@ from server.core.context import Principal
 from server.core.stream_limits import StreamSlots
 from server.core.subscription import RESYNC
 from server.settings import Settings
-from storage.db import Database
 from storage.models import ChatState
 
 # More waiting chats than this is an outage of the support team, not a list to stream.
@@ -37,14 +36,12 @@ class ChatQueue:
         self,
         *,
         settings: Settings,
-        database: Database,
         fanout: ChatFanout,
         presence: AgentPresence,
         slots: StreamSlots,
     ) -> None:
         self._heartbeat = settings.chat_heartbeat_seconds
         self._slots = slots
-        self._database = database
         self._fanout = fanout
         self._presence = presence
 
@@ -95,7 +92,7 @@ class ChatQueue:
                         yield item
 
     async def _my_chats(self, principal: Principal) -> list[chat_pb2.Chat]:
-        async with self._fanout.reading() as uow:
+        async with self._fanout.stream_reading() as uow:
             views = await uow.chats.list_page(
                 limit=MAX_MY_CHATS,
                 order_field="create_time",
@@ -106,7 +103,7 @@ class ChatQueue:
         return [chat_to_proto(view) for view in views]
 
     async def _snapshot(self) -> tuple[list[str], chat_event_pb2.QueueEvent]:
-        async with self._database.unit_of_work() as uow:
+        async with self._fanout.stream_reading() as uow:
             views = await uow.chats.list_waiting(limit=MAX_SNAPSHOT)
         chats = [chat_to_proto(view, queue_position=i + 1) for i, view in enumerate(views)]
         snapshot = chat_event_pb2.QueueEvent(snapshot=chat_event_pb2.QueueSnapshot(chats=chats))

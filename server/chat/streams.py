@@ -158,7 +158,7 @@ class ChatStreams:
         after_seq: int,
         on_subscribed: Callable[[Subscription], None] | None,
     ) -> AsyncGenerator[chat_event_pb2.ChatEvent]:
-        async with self._fanout.reading() as uow:
+        async with self._fanout.stream_reading() as uow:
             ensure_visible(await uow.chats.get(chat_id=parsed), principal)
         viewer = principal.user_id
         async with self._fanout.watch_chat(parsed) as subscription:
@@ -204,7 +204,7 @@ class ChatStreams:
     async def _replay(self, chat_id: uuid.UUID, *, after_seq: int) -> AsyncIterator[chat_event_pb2.ChatEvent]:
         last = after_seq
         while True:
-            async with self._fanout.reading() as uow:
+            async with self._fanout.stream_reading() as uow:
                 views = await uow.chats.list_messages(chat_id=chat_id, after_seq=last, limit=REPLAY_PAGE)
             for view in views:
                 last = view.message.seq
@@ -213,6 +213,6 @@ class ChatStreams:
                 return
 
     async def _has_ended(self, chat_id: uuid.UUID) -> bool:
-        async with self._fanout.reading() as uow:
+        async with self._fanout.stream_reading() as uow:
             chat = await uow.chats.get(chat_id=chat_id)
         return chat is None or chat.status is ChatState.ENDED

@@ -48,9 +48,7 @@ class LiveChat:
             messages=self.messages,
             slots=self.stream_slots,
         )
-        self.queue = ChatQueue(
-            settings=settings, database=database, fanout=self.fanout, presence=self.presence, slots=self.stream_slots
-        )
+        self.queue = ChatQueue(settings=settings, fanout=self.fanout, presence=self.presence, slots=self.stream_slots)
 
     async def start(self) -> None:
         """Starts the fan-out's Redis subscriber and PostgreSQL poller."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
 
 from server.reports.fold import DONE_STATUSES, fold_changes
 from server.reports.running import advanced, changed_series, running_of_days
@@ -109,26 +108,22 @@ class TicketRollup:
             await uow.reports.advance_cursor(name=TICKETS_CURSOR, position=last.position, data_time=last.commit_time)
             return len(changes)
 
-    def start(self, *, until: Callable[[], Awaitable[object]]) -> None:
-        """Runs the job every interval (jittered, so that replicas spread out) until `until()` returns."""
-        self._task = asyncio.create_task(self._run_until(until), name="report-rollup")
+    def start(self) -> None:
+        """Runs the job every interval (jittered, so that replicas spread out) until `stop`."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="report-rollup")
 
     async def stop(self) -> None:
-        """Stops the job (a fold in progress rolls back; the next one redoes it)."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        """Stops the job and waits for it to end (a fold in progress rolls back; the next one redoes it).
 
-    async def _run_until(self, until: Callable[[], Awaitable[object]]) -> None:
-        loop = asyncio.ensure_future(self._loop())
-        ended = asyncio.ensure_future(until())
-        try:
-            await asyncio.wait({loop, ended}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (loop, ended):
-                task.cancel()
-            await asyncio.gather(loop, ended, return_exceptions=True)
+        Awaited to its end, so that the fold's connection is back in the pool (or closed) before
+        the pool is: a fold left to finish its rollback after the pool closed would leave its
+        connection to the garbage collector.
+        """
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def _loop(self) -> None:
         while True:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from server.reports.domain import Reports
@@ -31,6 +30,10 @@ class ReportParts:
         )
         return cls(reports=reports, rollup=rollup, servicer=ReportServicer(reports=reports))
 
-    def start(self, *, until: Callable[[], Awaitable[object]]) -> None:
-        """Starts the rollup job, to run until `until()` returns (the server's termination)."""
-        self.rollup.start(until=until)
+    def start(self) -> None:
+        """Starts the rollup job."""
+        self.rollup.start()
+
+    async def stop(self) -> None:
+        """Stops the rollup job and waits for it to end."""
+        await self.rollup.stop()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.core.context import Principal
@@ -15,10 +16,11 @@ from server.tickets.transitions import Priority, Status
 from server.tickets.validation import MAX_QUERY, check_tag_filter, parse_user_id
 from storage.pagination import decode_page_token, encode_page_token
 from storage.repositories.ticket_listing import SORT_COLUMNS, SortKey, TicketFilter
-from storage.repositories.ticket_records import TicketRecord
+from storage.repositories.ticket_records import TicketView
 
 DEFAULT_ORDER = (SortKey("create_time", descending=True),)
 _TIME_KEYS = {"create_time", "update_time", "due_time"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +41,26 @@ class ListTicketsQuery:
     sla_breached: bool = False
 
 
+# `order_by` texts are few (a client names one of a handful of orders), and every list call parses
+# one: each is parsed once and kept. Bounded in count and in length (a longer text, which no
+# client's order needs, is parsed on every call); refusals are never kept, so they repeat alike.
+_KEPT_ORDERS = 256
+_KEPT_ORDER_LENGTH = 128
+
+
 def parse_order_by(value: str, *, field: str = "order_by") -> tuple[SortKey, ...]:
     """AIP-132 `order_by`: comma-separated keys of SORT_COLUMNS, each optionally ` desc` (or ` asc`)."""
+    if len(value) <= _KEPT_ORDER_LENGTH:
+        return _kept_order(value, field)
+    return _parse_order_by(value, field)
+
+
+@functools.lru_cache(maxsize=_KEPT_ORDERS)
+def _kept_order(value: str, field: str) -> tuple[SortKey, ...]:
+    return _parse_order_by(value, field)
+
+
+def _parse_order_by(value: str, field: str) -> tuple[SortKey, ...]:
     if not value.strip():
         return DEFAULT_ORDER
     keys: list[SortKey] = []
@@ -121,13 +141,17 @@ def token_filters(query: ListTicketsQuery) -> dict[str, object]:
     }
 
 
-def encode_position(record: TicketRecord, order: Sequence[SortKey], filters: dict[str, object]) -> str:
-    """The next-page token after `record`."""
+def encode_position(ticket: TicketView, order: Sequence[SortKey], filters: dict[str, object]) -> str:
+    """The next-page token after `ticket`."""
     values: list[str] = []
     for key in order:
-        value = getattr(record, key.name)
-        values.append(value.isoformat() if isinstance(value, datetime) else str(value))
-    values.append(str(record.id))
+        value = getattr(ticket, key.name)
+        if key.name in _TIME_KEYS:
+            # The ISO text of the aware UTC datetime, as tokens have always carried it.
+            values.append((_EPOCH + timedelta(microseconds=value)).isoformat())
+        else:
+            values.append(str(value))
+    values.append(str(ticket.id))
     return encode_page_token(position=values, filters=filters)
 
 

@@ -26,9 +26,10 @@ from server.tickets.convert import (
     priority_from_proto,
     status_from_proto,
     statuses_from_proto,
-    ticket_fields,
     ticket_to_proto,
     time_from_proto,
+    view_fields,
+    view_to_proto,
 )
 from server.tickets.domain import UPDATABLE_FIELDS, TicketDesk, TicketEdit
 from server.tickets.listing import ListTicketsQuery
@@ -76,7 +77,7 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
         """Returns one ticket the caller may see."""
         principal = require_principal()
         ticket = await self._desk.get_ticket(principal=principal, ticket_id=request.id)
-        return ticket_to_proto(ticket, staff=principal.is_staff)
+        return view_to_proto(ticket, staff=principal.is_staff)
 
     async def ListTickets(
         self, request: ticket_service_pb2.ListTicketsRequest, context: _Context
@@ -109,7 +110,7 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
             response.total_size = await self._desk.count_tickets(principal=principal, query=query)
         add, staff = response.tickets.add, principal.is_staff
         for ticket in tickets:
-            add(**ticket_fields(ticket, staff=staff))
+            add(**view_fields(ticket, staff=staff))
         return response
 
     async def UpdateTicket(

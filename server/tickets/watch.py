@@ -102,7 +102,7 @@ class TicketWatch:
             sessions = self._by_session[principal.session_id]
             sessions.add(subscription)
             try:
-                async with self._feed.reading() as uow:
+                async with self._feed.stream_reading() as uow:
                     state = await uow.ticket_changes.state()
                 if after is None:
                     last = state.last_position
@@ -146,7 +146,7 @@ class TicketWatch:
     async def _replay(self, after: int) -> AsyncIterator[ResolvedChange]:
         last = after
         while True:
-            async with self._feed.reading() as uow:
+            async with self._feed.stream_reading() as uow:
                 page = await read_changes(uow, after=last, limit=REPLAY_PAGE)
             for resolved in page:
                 if resolved.change.position != last + 1:
@@ -161,7 +161,7 @@ class TicketWatch:
         if self._principals.local_layer_live:
             return
         # Revocations are not announced right now: ask PostgreSQL.
-        async with self._feed.reading() as uow:
+        async with self._feed.stream_reading() as uow:
             found = await uow.sessions.get_with_user(session_id=principal.session_id)
         if found is None or found[0].revoked or not found[1].active or found[1].role != principal.role:
             raise Unauthenticated(SESSION_ENDED)

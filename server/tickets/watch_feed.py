@@ -32,6 +32,7 @@ from server.core.errors import HelpdeskError, Unavailable
 from server.core.metrics import Metrics
 from server.core.subscription import Subscription
 from server.settings import Settings
+from server.shutdown import StreamReads
 from storage.db import Database
 from storage.redis import RedisUnavailable
 from storage.redis.ticket_wakeups import TicketWakeups
@@ -45,6 +46,10 @@ _log = logging.getLogger(__name__)
 READ_BATCH = 500
 RECONNECT_DELAY_SECONDS = 0.5
 PRUNE_INTERVAL_SECONDS = 3600.0
+
+
+def _stopping() -> Unavailable:
+    return Unavailable("the server is shutting down; reconnect with after_cursor", reason="SERVER_STOPPING")
 
 
 @dataclass(slots=True, eq=False)
@@ -107,11 +112,18 @@ class TicketChangeFeed:
         # Stream replays share half of the connection pool: a reconnect storm (a replica
         # restarted, 1,000 streams coming back) queues here instead of starving unary calls.
         self._read_slots = asyncio.Semaphore(max(2, settings.db_pool_size // 2))
+        self._stream_reads = StreamReads()
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:
         """A short read-only unit of work for streams, within the streams' share of the pool."""
         async with self._read_slots, self._database.unit_of_work() as uow:
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def stream_reading(self) -> AsyncIterator[UnitOfWork]:
+        """`reading` for a stream's own reads: the stop cuts them short (the stream ends SERVER_STOPPING)."""
+        async with self._stream_reads.read(), self.reading() as uow:
             yield uow
 
     @property
@@ -129,10 +141,14 @@ class TicketChangeFeed:
         ]
 
     def end_streams(self) -> None:
-        """Ends every local stream at once (UNAVAILABLE: clients resume elsewhere with their cursor)."""
-        closing = Unavailable("the server is shutting down; reconnect with after_cursor", reason="SERVER_STOPPING")
+        """Ends every local stream at once (UNAVAILABLE: clients resume elsewhere with their cursor).
+
+        Streams waiting for changes are woken; those inside a read have the read cut short.
+        """
+        closing = _stopping()
         for watcher in list(self._watchers):
             watcher.close(closing)
+        self._stream_reads.end(_stopping)
 
     async def stop(self) -> None:
         """Stops the background tasks and ends any stream still open."""
@@ -141,6 +157,8 @@ class TicketChangeFeed:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         self.end_streams()
+        # The reads cut short have given their connections back before the pool closes.
+        await self._stream_reads.wait()
 
     async def close(self) -> None:
         """Closes the subscriber's Redis client (after `stop`)."""
@@ -174,7 +192,7 @@ class TicketChangeFeed:
             async with self._resync:
                 if self.delivered is None:
                     # The first stream of an idle feed: start from where the log stands now.
-                    async with self.reading() as uow:
+                    async with self.stream_reading() as uow:
                         self.delivered = (await uow.ticket_changes.state()).last_position
             yield subscription
         finally:

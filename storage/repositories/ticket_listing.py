@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from storage.models import Ticket
-from storage.repositories.ticket_records import AnySelect, search_query, select_tickets
+from storage.repositories.ticket_records import AnySelect, search_query, select_ticket_views
 
 # Sort keys a caller may name, mapped to their columns.
 SORT_COLUMNS: dict[str, Any] = {
@@ -171,7 +171,7 @@ def _statement(shape: _Shape, limit: int) -> AnySelect:
     # as cheap as a custom one and is kept.
     keys = full_order(shape.order)
     sorted_by_due_time = any(key.name == "due_time" for key in shape.order)
-    statement = select_tickets(due_time=sorted_by_due_time).where(*_conditions(shape))
+    statement = select_ticket_views(due_time=sorted_by_due_time).where(*_conditions(shape))
     if shape.after:
         statement = statement.where(_after(keys))
     order = [column.desc() if descending else column.asc() for column, descending in keys]

@@ -10,11 +10,24 @@ below is checked at import to produce exactly its record's fields, in order.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, Generic, NamedTuple, TypeAlias, TypeVar
 
-from sqlalchemy import ColumnElement, FromClause, Select, cast, func, literal_column, null, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    FromClause,
+    Select,
+    cast,
+    extract,
+    func,
+    literal_column,
+    null,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from storage.etags import etag_for_version
@@ -38,8 +51,14 @@ def search_query(value: ColumnElement[Any] | str) -> ColumnElement[Any]:
     return func.plainto_tsquery(SEARCH_CONFIG, func.unaccent(value))
 
 
-class TicketRecord(NamedTuple):
-    """A ticket as read, with the display names of its customer and assignee."""
+_Time = TypeVar("_Time")
+
+
+class TicketRow(NamedTuple, Generic[_Time]):
+    """A ticket as read, with the display names of its customer and assignee; timestamps of type `_Time`.
+
+    Two readings of the same row (see TicketRecord and TicketView), field for field the same.
+    """
 
     id: uuid.UUID
     number: int
@@ -55,24 +74,24 @@ class TicketRecord(NamedTuple):
     assignee_display_name: str
     public_message_count: int
     message_count: int
-    create_time: datetime
-    update_time: datetime
-    resolve_time: datetime | None
-    close_time: datetime | None
+    create_time: _Time
+    update_time: _Time
+    resolve_time: _Time | None
+    close_time: _Time | None
     version: int
     # SLA bookkeeping (see storage.models.sla).
     sla_policy_id: uuid.UUID | None
-    sla_paused_since: datetime | None
-    first_response_time: datetime | None
-    first_response_due_time: datetime | None
+    sla_paused_since: _Time | None
+    first_response_time: _Time | None
+    first_response_due_time: _Time | None
     first_response_sla: int
-    resolution_due_time: datetime | None
+    resolution_due_time: _Time | None
     resolution_sla: int
     # The "due soonest" sort key (`tickets.sla_due_time`); None from a list page not sorted by it.
-    due_time: datetime | None
+    due_time: _Time | None
     rating: int | None
     rating_comment: str
-    rate_time: datetime | None
+    rate_time: _Time | None
     # The chat the ticket was made from (ChatService.CreateTicketFromChat).
     source_chat_id: uuid.UUID | None
 
@@ -80,6 +99,22 @@ class TicketRecord(NamedTuple):
     def etag(self) -> str:
         """The etag of this version of the ticket (AIP-154)."""
         return etag_for_version(self.version)
+
+
+class TicketRecord(TicketRow[datetime]):
+    """A ticket with its timestamps as aware datetimes: what writes, the SLA clock and the watch feed use."""
+
+    __slots__ = ()
+
+
+class TicketView(TicketRow[int]):
+    """A ticket as GetTicket and ListTickets show it: each timestamp is whole microseconds since the epoch.
+
+    Read from PostgreSQL as an integer: asyncpg builds a datetime for every timestamp it reads,
+    the dearest part of reading a list page, and the API wants seconds and nanos anyway.
+    """
+
+    __slots__ = ()
 
 
 class MessageRecord(NamedTuple):
@@ -217,6 +252,33 @@ def select_tickets(*, due_time: bool = True) -> AnySelect:
     Without `due_time`, the records' `due_time` is None.
     """
     return _SELECT_TICKETS if due_time else _SELECT_TICKETS_NO_DUE_TIME
+
+
+def _microseconds(column: Any) -> Any:
+    # Exact: EXTRACT gives a numeric (PostgreSQL 14+), not a float, so no timestamp loses a microsecond.
+    # The factor is written into the SQL, not bound: one parameter less per timestamp to send.
+    return cast(extract("epoch", column) * literal_column("1000000"), BigInteger).label(column.key)
+
+
+def _as_view(columns: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(_microseconds(column) if isinstance(column.type, DateTime) else column for column in columns)
+
+
+_SELECT_VIEWS = _matching(select(*_as_view(TICKET_COLUMNS)).select_from(TICKET_FROM), TicketView)
+_SELECT_VIEWS_NO_DUE_TIME = _matching(
+    select(
+        *(
+            cast(null(), BigInteger).label("due_time") if column.key == "due_time" else column
+            for column in _as_view(TICKET_COLUMNS)
+        )
+    ).select_from(TICKET_FROM),
+    TicketView,
+)
+
+
+def select_ticket_views(*, due_time: bool = True) -> AnySelect:
+    """`select_tickets` for `TicketView` rows (timestamps as microseconds): read rows with `TicketView._make`."""
+    return _SELECT_VIEWS if due_time else _SELECT_VIEWS_NO_DUE_TIME
 
 
 _author = aliased(User, name="author")

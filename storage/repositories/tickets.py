@@ -24,13 +24,16 @@ from storage.models import Ticket, TicketEvent, TicketMessage
 from storage.models.sla import BREACHED
 from storage.repositories.ticket_listing import TicketFilter, build_count_statement, build_list_statement
 from storage.repositories.ticket_records import (
+    AnySelect,
     EventRecord,
     MessageRecord,
     NewEvent,
     TicketRecord,
+    TicketView,
     search_document,
     select_events,
     select_messages,
+    select_ticket_views,
     select_tickets,
 )
 
@@ -51,10 +54,12 @@ _REBUILD_SEARCH = text(
     """
 )
 
-# GetTicket's statements, built once.
 GET_TICKET = select_tickets().where(Ticket.id == bindparam("ticket_id"))
 GET_OWN_TICKET = GET_TICKET.where(Ticket.customer_id == bindparam("customer_id"))
 _LOCK_TICKET = GET_TICKET.with_for_update(of=Ticket.__table__, key_share=True)
+# GetTicket's statements, built once.
+_VIEW_TICKET = select_ticket_views().where(Ticket.id == bindparam("ticket_id"))
+_VIEW_OWN_TICKET = _VIEW_TICKET.where(Ticket.customer_id == bindparam("customer_id"))
 
 # Stands for "the transaction's time" in `TicketRepository.update` changes (resolve/close stamps).
 NOW: Any = func.now()
@@ -233,16 +238,25 @@ class TicketRepository:
 
     async def get(self, *, ticket_id: uuid.UUID, customer_id: uuid.UUID | None = None) -> TicketRecord | None:
         """The ticket, if it exists (and, with `customer_id`, belongs to that customer): one indexed query."""
-        if customer_id is None:
-            row = await self._rows.first(GET_TICKET, {"ticket_id": ticket_id})
-        else:
-            row = await self._rows.first(GET_OWN_TICKET, {"ticket_id": ticket_id, "customer_id": customer_id})
+        row = await self._one(GET_TICKET, GET_OWN_TICKET, ticket_id=ticket_id, customer_id=customer_id)
         return None if row is None else TicketRecord._make(row)
 
-    async def list_page(self, *, spec: TicketFilter, after: Sequence[Any] | None, limit: int) -> list[TicketRecord]:
+    async def view(self, *, ticket_id: uuid.UUID, customer_id: uuid.UUID | None = None) -> TicketView | None:
+        """`get` as GetTicket shows it (timestamps as microseconds)."""
+        row = await self._one(_VIEW_TICKET, _VIEW_OWN_TICKET, ticket_id=ticket_id, customer_id=customer_id)
+        return None if row is None else TicketView._make(row)
+
+    async def _one(
+        self, anyones: AnySelect, owned: AnySelect, *, ticket_id: uuid.UUID, customer_id: uuid.UUID | None
+    ) -> Sequence[Any] | None:
+        if customer_id is None:
+            return await self._rows.first(anyones, {"ticket_id": ticket_id})
+        return await self._rows.first(owned, {"ticket_id": ticket_id, "customer_id": customer_id})
+
+    async def list_page(self, *, spec: TicketFilter, after: Sequence[Any] | None, limit: int) -> list[TicketView]:
         """Up to `limit` tickets matching `spec` in its order, strictly after the keyset position `after`."""
         statement, parameters = build_list_statement(spec, after=after, limit=limit)
-        return [TicketRecord._make(row) for row in await self._rows.all(statement, parameters)]
+        return [TicketView._make(row) for row in await self._rows.all(statement, parameters)]
 
     async def count(self, *, spec: TicketFilter) -> int:
         """How many tickets match `spec` in all."""

@@ -65,6 +65,36 @@ async def test_ticket_wakeups_of_changes_committed_meanwhile_go_out_as_one_namin
         await client.aclose()
 
 
+async def test_a_burst_of_ticket_changes_wakes_the_replicas_once_per_interval_naming_the_latest(
+    redis_url: str,
+) -> None:
+    client = create_redis(redis_url)
+    interval = 0.02
+    publisher = TicketWakeups(redis_url, publisher=client, origin="writer", min_interval=interval)
+    pubsub = client.pubsub()
+    try:
+        await pubsub.subscribe(redis_keys.ticket_changes())
+        assert (await pubsub.get_message(timeout=2.0) or {}).get("type") == "subscribe"
+        # A change a millisecond, for at least 0.1 s: far more changes than intervals.
+        started = asyncio.get_running_loop().time()
+        for position in range(1, 101):
+            publisher.wake(position)
+            await asyncio.sleep(0.001)
+        await publisher.flushed()
+        elapsed = asyncio.get_running_loop().time() - started
+        heard = await _heard(pubsub)
+        # The first went out at once, then one per interval at most, and the last names the latest.
+        assert heard[0] == "writer:1"
+        assert heard[-1] == "writer:100"
+        assert len(heard) <= elapsed / interval + 1
+        positions = [int(message.removeprefix("writer:")) for message in heard]
+        assert positions == sorted(set(positions))
+    finally:
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await publisher.close()
+        await client.aclose()
+
+
 async def test_a_ticket_wakeup_redis_cannot_take_is_reported_and_the_next_one_is_sent(redis_url: str) -> None:
     failures: list[RedisUnavailable] = []
     dead = create_redis(f"redis://127.0.0.1:{free_port()}/0")

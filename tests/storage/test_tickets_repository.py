@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -13,7 +14,9 @@ from storage.db import Database
 from storage.models import User
 from storage.repositories import TicketRepository
 from storage.repositories.ticket_listing import SortKey, TicketFilter
-from storage.repositories.ticket_records import NewEvent
+from storage.repositories.ticket_records import NewEvent, TicketRecord, TicketView
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def _user(database: Database, role: Role) -> User:
@@ -118,7 +121,8 @@ async def test_queue_order_and_keyset(database: Database) -> None:
         reads = TicketRepository(connection)
         first = await reads.list_page(spec=spec, after=None, limit=2)
         last = first[-1]
-        rest = await reads.list_page(spec=spec, after=[last.priority, last.create_time, last.id], limit=10)
+        created = _EPOCH + timedelta(microseconds=last.create_time)
+        rest = await reads.list_page(spec=spec, after=[last.priority, created, last.id], limit=10)
     ordered = [t.id for t in first + rest]
     assert ordered == [ids[1], ids[3], ids[4], ids[2], ids[0]]
 
@@ -164,3 +168,58 @@ async def test_on_delete_rules(database: Database) -> None:
             text("SELECT count(*) FROM ticket_events WHERE ticket_id = :id"), {"id": ticket_id}
         )
     assert left == 0
+
+
+def _microseconds(value: datetime | None) -> int | None:
+    return None if value is None else (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def _as_view(record: TicketRecord) -> TicketView:
+    return TicketView._make(_microseconds(v) if isinstance(v, datetime) else v for v in record)
+
+
+async def test_the_read_view_is_the_record_with_its_timestamps_in_microseconds(database: Database) -> None:
+    # Timestamps with and without a fraction, before 1970, at the epoch, far ahead, and NULL,
+    # read in another time zone than UTC: GetTicket and ListTickets read them as integers.
+    customer = await _user(database, Role.CUSTOMER)
+    agent = await _user(database, Role.AGENT)
+    ticket_id = await _ticket(database, customer)
+    bare_id = await _ticket(database, customer, subject="Nothing set")
+    async with database.unit_of_work() as uow:
+        await uow.session.execute(
+            text(
+                """
+                UPDATE tickets SET assignee_id = :agent, status = 'closed', rating = 4, rating_comment = 'ok',
+                    create_time = '1969-12-31 23:59:59.999999+00', update_time = '1970-01-01 00:00:00+00',
+                    resolve_time = '2026-03-08 02:30:00.5-03', close_time = '2026-03-08 05:30:00.000001+00',
+                    rate_time = '2026-03-09 10:00:00.123456+00', sla_paused_since = '1900-01-01 00:00:00.25+00',
+                    first_response_time = '2026-03-07 12:00:00+00',
+                    first_response_due_time = '2026-03-07 12:00:00.999999+00',
+                    resolution_due_time = '9999-01-01 00:00:00+00', sla_due_time = '2031-06-15 08:00:00.000042+00',
+                    first_response_sla = 2, resolution_sla = 1
+                WHERE id = :id
+                """
+            ),
+            {"id": ticket_id, "agent": agent.id},
+        )
+    async with database.unit_of_work() as uow:
+        records = [await uow.tickets.get(ticket_id=i) for i in (ticket_id, bare_id)]
+    async with database.read_connection() as connection:
+        await connection.fetch("SET TIME ZONE 'America/Sao_Paulo'")
+        try:
+            reads = TicketRepository(connection)
+            views = [await reads.view(ticket_id=i) for i in (ticket_id, bare_id)]
+            listed = await reads.list_page(
+                spec=TicketFilter(customer_id=customer.id, order=(SortKey("due_time", descending=False),)),
+                after=None,
+                limit=10,
+            )
+        finally:
+            await connection.fetch("RESET TIME ZONE")
+    assert all(record is not None for record in records)
+    expected = [_as_view(record) for record in records if record is not None]
+    assert views == expected
+    assert sorted(listed) == sorted(expected)
+    assert (expected[0].create_time, expected[0].update_time) == (-1, 0)
+    assert expected[0].resolve_time == _microseconds(datetime(2026, 3, 8, 5, 30, 0, 500000, tzinfo=UTC))
+    assert (expected[1].resolve_time, expected[1].rate_time) == (None, None)

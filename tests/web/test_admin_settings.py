@@ -42,7 +42,7 @@ async def _policies(admin: Account) -> list[sla_policy_pb2.SlaPolicy]:
     return list(listed.sla_policies)
 
 
-async def test_an_admin_creates_a_business_hours_policy_with_a_holiday_then_edits_its_target(
+async def test_an_admin_creates_a_business_hours_policy_with_a_holiday_edits_its_target_and_deletes_it(
     open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]]
 ) -> None:
     admin = await accounts(Role.ADMIN, display_name="Ada Admin")
@@ -98,6 +98,15 @@ async def test_an_admin_creates_a_business_hours_policy_with_a_holiday_then_edit
     assert edited.resolution_target.seconds == 2 * 86400
     assert edited.etag != stored.etag
     assert list(edited.business_hours.holidays) == ["2026-12-25"]
+
+    # Deleted from the list once confirmed: gone from the list and from the API.
+    await page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Service levels").click()
+    await row.get_by_role("button", name="Delete Urgent billing").click()
+    confirm = page.get_by_role("dialog", name="Delete the policy Urgent billing?")
+    await confirm.get_by_role("button", name="Delete").click()
+    await expect(page.get_by_role("status").filter(has_text="The policy Urgent billing was deleted.")).to_be_visible()
+    await expect(row).to_have_count(0)
+    assert [policy for policy in await _policies(admin) if policy.category == category] == []
 
 
 async def test_the_apis_field_errors_show_at_their_fields_in_portuguese_and_a_stale_edit_is_kept_by_choice(

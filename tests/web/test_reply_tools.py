@@ -21,7 +21,7 @@ from tests.web.conftest import Account, OpenTab, sign_in
 from tests.web.test_agent_chat import messages_in, open_console, pane
 from tests.web.test_chat import start_chat
 from tests.web.test_help_center import publish
-from tests.web.test_workspace import open_ticket
+from tests.web.test_workspace import drafting, open_ticket
 
 pytestmark = pytest.mark.slow
 
@@ -87,10 +87,7 @@ async def test_an_article_link_in_a_ticket_reply_reaches_the_customer_as_a_link(
     ticket = await open_ticket(customer, "Router will not connect")
 
     page = (await open_tab()).page
-    await page.clock.install()
-    await sign_in(page, agent, then=f"/agent/tickets/{ticket.id}")
-    box = page.get_by_label("Reply to")
-    await box.fill("Hi Linda, this should help:")
+    box = await drafting(page, agent, ticket, "Hi Linda, this should help:")
     # The dialog, opened by its button, hands focus to the box as it closes, not on a later frame
     # (a key reaching the button would open the dialog again).
     dialog = await find_article_link(page, f"router {tag}", article.title)
@@ -231,9 +228,7 @@ async def test_keys_typed_while_a_canned_response_is_filled_in_go_after_it(
     ticket = await open_ticket(customer, "Where is my order?")
 
     page = (await open_tab()).page
-    await sign_in(page, agent, then=f"/agent/tickets/{ticket.id}")
-    box = page.get_by_label("Reply to")
-    await box.fill("Thanks. ")
+    box = await drafting(page, agent, ticket, "Thanks. ")
     # The response is filled in by the server: its answer waits until the keys are typed.
     answer = asyncio.Event()
 
@@ -268,10 +263,7 @@ async def test_the_pickers_search_boxes_take_the_keys_typed_as_they_open(
     ticket = await open_ticket(customer, "Typing fast")
 
     page = (await open_tab()).page
-    await page.clock.install()
-    await sign_in(page, agent, then=f"/agent/tickets/{ticket.id}")
-    box = page.get_by_label("Reply to")
-    await box.fill("Hello ")
+    box = await drafting(page, agent, ticket, "Hello ")
     canned_dialog = page.get_by_role("dialog", name="Insert a canned response")
     canned_search = canned_dialog.get_by_role("searchbox", name="Search canned responses")
     # Opened once, so that the dialogs are loaded.

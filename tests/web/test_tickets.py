@@ -16,6 +16,7 @@ from playwright.async_api import Route, expect
 from helpdesk.v1 import ticket_pb2, ticket_service_pb2
 from server.core.context import Role
 from tests.web.conftest import Account, OpenTab, sign_in
+from tests.web.test_workspace import open_ticket
 
 pytestmark = pytest.mark.slow
 
@@ -115,3 +116,31 @@ async def test_my_tickets_lists_them_and_filters_live_in_the_url(
     await page.reload()
     await expect(page.get_by_role("link", name="Invoice missing")).to_be_visible()
     await expect(page.get_by_role("link", name="Printer on fire")).to_have_count(0)
+
+
+async def test_a_missing_ticket_or_another_customers_opens_as_not_found_with_a_way_back(
+    open_tab: OpenTab, accounts: Callable[..., Awaitable[Account]]
+) -> None:
+    owner = await accounts(display_name="Owner Customer")
+    stranger = await accounts(display_name="Other Customer")
+    agent = await accounts(Role.AGENT, display_name="Kim Agent")
+    theirs = await open_ticket(owner, "My router is broken")
+
+    # Someone else's ticket reads exactly like one that does not exist.
+    page = (await open_tab()).page
+    await sign_in(page, stranger)
+    for ticket_id in (theirs.id, str(uuid.uuid4())):
+        await page.goto(f"/tickets/{ticket_id}")
+        await expect(page.get_by_role("heading", name="Ticket not found")).to_be_visible()
+        await expect(page.get_by_text("It may not exist, or it belongs to another account.")).to_be_visible()
+        await expect(page.get_by_text(theirs.subject)).to_have_count(0)
+    await page.get_by_role("link", name="All tickets", exact=True).click()
+    await expect(page.get_by_role("heading", name="My tickets", exact=True)).to_be_visible()
+    assert page.url.endswith("/tickets")
+
+    desk = (await open_tab()).page
+    await sign_in(desk, agent, then=f"/agent/tickets/{uuid.uuid4()}")
+    await expect(desk.get_by_role("heading", name="Ticket not found")).to_be_visible()
+    await expect(desk.get_by_text("It may have been deleted.")).to_be_visible()
+    await desk.get_by_role("link", name="Back to tickets", exact=True).click()
+    await expect(desk).to_have_url(re.compile(r"/agent/tickets$"))

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from helpdesk.v1 import ticket_pb2, ticket_service_pb2
 from server.core.context import Role
@@ -56,6 +56,19 @@ async def open_ticket(customer: Account, subject: str, *, tags: tuple[str, ...] 
             request_id=str(uuid.uuid4()),
         )
     )
+
+
+async def drafting(page: Page, agent: Account, ticket: ticket_pb2.Ticket, draft: str) -> Locator:
+    """`agent` signed in on `ticket`'s page with `draft` in its reply box; the box.
+
+    The page's clock is installed before the page loads, so that the test can hold its frames and
+    timers later (`page.clock.pause_at`); until then it runs as usual.
+    """
+    await page.clock.install()
+    await sign_in(page, agent, then=f"/agent/tickets/{ticket.id}")
+    box = page.get_by_label("Reply to")
+    await box.fill(draft)
+    return box
 
 
 async def mark(page: Page) -> None:
@@ -130,10 +143,9 @@ async def test_a_stale_etag_shows_the_fresh_ticket_and_keeps_the_draft(
     # No live updates on this page: it keeps the version it loaded, as a page would while its
     # stream is down, so that its next change carries a stale etag.
     await page.route(WATCH, lambda route: route.abort())
-    await sign_in(page, alice, then=f"/agent/tickets/{ticket.id}")
-    await expect(page.get_by_label("Status")).to_have_value("open")
     draft = "Hi! Could you send me a screenshot of the export dialog?"
-    await page.get_by_label("Reply to").fill(draft)
+    box = await drafting(page, alice, ticket, draft)
+    await expect(page.get_by_label("Status")).to_have_value("open")
 
     await bob.client.tickets.ChangeTicketStatus(
         ticket_service_pb2.ChangeTicketStatusRequest(
@@ -144,7 +156,7 @@ async def test_a_stale_etag_shows_the_fresh_ticket_and_keeps_the_draft(
     await expect(page.get_by_role("status").filter(has_text="Someone else changed this ticket")).to_be_visible()
     await expect(page.get_by_label("Status")).to_have_value("in_progress")
     await expect(page.get_by_label("Priority")).to_have_value("medium")
-    await expect(page.get_by_label("Reply to")).to_have_value(draft)
+    await expect(box).to_have_value(draft)
     # Made again on the fresh version, the change goes through.
     await page.get_by_label("Priority").select_option(label="Urgent")
     await expect(page.get_by_label("Priority")).to_have_value("urgent")

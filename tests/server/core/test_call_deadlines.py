@@ -28,7 +28,7 @@ from helpdesk.v1 import (
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.settings import Settings
-from tests.support import error_details, register, sign_in_as
+from tests.support import app_serving, error_details, register, sign_in_as
 
 _BLOCKED_BY_A_LOCK = text(
     "SELECT count(*) FROM pg_stat_activity "
@@ -177,11 +177,7 @@ async def test_a_handler_outliving_the_deadline_is_stopped_and_answered_by_the_s
             stopped.set()
         return request
 
-    handler: grpc.RpcMethodHandler[bytes, bytes] = grpc.unary_unary_rpc_method_handler(stall)
-    app = await HelpdeskApp.create(settings)
-    app.server.add_registered_method_handlers("test.Stall", {"Forever": handler})
-    await app.start()
-    try:
+    async with app_serving(settings, "/test.Stall/Forever", stall) as app:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
             call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
             started = time.monotonic()
@@ -193,8 +189,6 @@ async def test_a_handler_outliving_the_deadline_is_stopped_and_answered_by_the_s
         labels = {"method": "test.Stall/Forever", "code": "DEADLINE_EXCEEDED"}
         assert registry.get_sample_value("helpdesk_rpc_requests_total", labels) == 1
         assert registry.get_sample_value("helpdesk_rpc_in_flight_requests") == 0
-    finally:
-        await app.stop(grace=0.5)
     assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert waited < deadline_s
     infos = [d for d in error_details(raised.value) if isinstance(d, error_details_pb2.ErrorInfo)]

@@ -17,10 +17,9 @@ import pytest
 from google.rpc import error_details_pb2
 
 from helpdesk.v1 import error_reason_pb2
-from server.app import HelpdeskApp
 from server.core.errors import DeadlineExceeded, FailedPrecondition, Internal, to_rpc_status
 from server.settings import Settings
-from tests.support import error_details
+from tests.support import app_serving, error_details
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -63,18 +62,13 @@ async def test_an_internal_error_carries_error_info_and_only_the_request_id(sett
     async def crash(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
         raise RuntimeError("database password is hunter2")
 
-    handler: grpc.RpcMethodHandler[bytes, bytes] = grpc.unary_unary_rpc_method_handler(crash)
-    app = await HelpdeskApp.create(settings)
-    # Outside the API package: an infrastructure method, open to everyone, behind the same interceptor.
-    app.server.add_registered_method_handlers("test.Crash", {"Now": handler})
-    await app.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-            call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Crash/Now")
-            with pytest.raises(grpc.aio.AioRpcError) as raised:
-                await call(b"", metadata=(("x-request-id", "crash-1"),))
-    finally:
-        await app.stop(grace=0.5)
+    async with (
+        app_serving(settings, "/test.Crash/Now", crash) as app,
+        grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel,
+    ):
+        call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Crash/Now")
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await call(b"", metadata=(("x-request-id", "crash-1"),))
     assert raised.value.code() == grpc.StatusCode.INTERNAL
     assert "hunter2" not in (raised.value.details() or "")
     assert "crash-1" in (raised.value.details() or "")

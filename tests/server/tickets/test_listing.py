@@ -283,13 +283,21 @@ async def test_a_listed_ticket_is_the_same_bytes_as_get_ticket_returns(
             ticket_service_pb2.AddTicketMessageRequest(ticket_id=ticket.id, body="Note", internal=True),
             metadata=cast.agent_a.metadata,
         )
-    await move_to(ticket_stub, resolved.id, P.TICKET_STATUS_RESOLVED, cast.agent_a)
+    resolved_reply = await move_to(ticket_stub, resolved.id, P.TICKET_STATUS_RESOLVED, cast.agent_a)
     await move_to(ticket_stub, closed.id, P.TICKET_STATUS_RESOLVED, cast.agent_a)
     await ticket_stub.RateTicket(
         ticket_service_pb2.RateTicketRequest(id=closed.id, rating=4, comment="Quick"), metadata=cast.customer_a.metadata
     )
-    await move_to(ticket_stub, closed.id, P.TICKET_STATUS_CLOSED, cast.agent_a)
+    closed_reply = await move_to(ticket_stub, closed.id, P.TICKET_STATUS_CLOSED, cast.agent_a)
     ids = {t.id for t in (plain, tagged, worked, resolved, closed)}
+    # What the last write of a ticket answered, as the customer and as staff see it: reads and
+    # writes build the message from differently read rows, and must agree to the byte.
+    written = {
+        (cast.customer_a.user_id, plain.id): plain,
+        (cast.customer_a.user_id, tagged.id): tagged,
+        (cast.agent_b.user_id, resolved.id): resolved_reply,
+        (cast.agent_b.user_id, closed.id): closed_reply,
+    }
 
     for caller in (cast.customer_a, cast.agent_b):
         listed = await _walk(
@@ -298,11 +306,17 @@ async def test_a_listed_ticket_is_the_same_bytes_as_get_ticket_returns(
             ticket_service_pb2.ListTicketsRequest(category=category, order_by=order_by, page_size=2),
         )
         assert {t.id for t in listed} == ids
+        compared = 0
         for ticket in listed:
             got = await ticket_stub.GetTicket(
                 ticket_service_pb2.GetTicketRequest(id=ticket.id), metadata=caller.metadata
             )
             assert ticket.SerializeToString(deterministic=True) == got.SerializeToString(deterministic=True)
+            if (caller.user_id, ticket.id) in written:
+                reply = written[caller.user_id, ticket.id].SerializeToString(deterministic=True)
+                assert got.SerializeToString(deterministic=True) == reply
+                compared += 1
+        assert compared == 2
         by_id = {t.id: t for t in listed}
         # Internal notes count for staff only; the customer's view of the same ticket counts the reply alone.
         assert by_id[worked.id].message_count == (1 if caller is cast.customer_a else 2)

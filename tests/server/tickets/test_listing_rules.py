@@ -8,7 +8,7 @@ import pytest
 
 from server.core.context import Principal, Role
 from server.core.errors import InvalidArgument
-from server.tickets.listing import ListTicketsQuery, build_filter, parse_order_by
+from server.tickets.listing import ListTicketsQuery, _kept_order, build_filter, parse_order_by
 from storage.repositories.ticket_listing import SortKey
 
 
@@ -31,8 +31,25 @@ def test_order_by(value: str, expected: tuple[SortKey, ...]) -> None:
 
 @pytest.mark.parametrize("value", ["subject", "priority up", "priority, priority", "create_time desc extra", ","])
 def test_bad_order_by(value: str) -> None:
+    # Refused every time it is named, not only the first.
+    for _ in range(2):
+        with pytest.raises(InvalidArgument):
+            parse_order_by(value)
+
+
+def test_order_by_of_any_length_and_many_texts() -> None:
+    long = "priority desc," + " " * 300 + "create_time"
+    assert parse_order_by(long) == (SortKey("priority", True), SortKey("create_time", False))
     with pytest.raises(InvalidArgument):
-        parse_order_by(value)
+        parse_order_by(long + ", subject")
+    # Thousands of distinct texts all parse, and what is kept of them stays bounded.
+    for before in range(40):
+        for after in range(40):
+            text = "number" + " " * before + "," + " " * after + "priority desc"
+            assert parse_order_by(text) == (SortKey("number", False), SortKey("priority", True))
+    kept = _kept_order.cache_info()
+    assert kept.maxsize is not None
+    assert kept.currsize <= kept.maxsize
 
 
 def test_customers_always_see_only_their_own() -> None:

@@ -19,4 +19,5 @@ export { SearchInput } from "./SearchInput";
 export { PriorityBadge, StatusBadge } from "./TicketBadges";
 export { Kbd } from "./Kbd";
 export { NotFoundOrError } from "./NotFoundOrError";
+export { LoadedItem } from "./LoadedItem";
 export { MessageText } from "./MessageText";
