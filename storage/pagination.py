@@ -36,14 +36,21 @@ def filters_digest(filters: Mapping[str, object]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def encode_page_token(*, position: Sequence[str], filters: Mapping[str, object]) -> str:
+def _digest_of(filters: Mapping[str, object] | str) -> str:
+    # A caller that keeps the digest of its filters (`filters_digest`) may pass it for them.
+    return filters if isinstance(filters, str) else filters_digest(filters)
+
+
+def encode_page_token(*, position: Sequence[str], filters: Mapping[str, object] | str) -> str:
     """A token for the page after `position` (the sort key of the last row served, as text)."""
-    payload = {"v": TOKEN_VERSION, "p": list(position), "f": filters_digest(filters)}
+    payload = {"v": TOKEN_VERSION, "p": list(position), "f": _digest_of(filters)}
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_page_token(token: str, *, filters: Mapping[str, object], field: str = "page_token") -> list[str] | None:
+def decode_page_token(
+    token: str, *, filters: Mapping[str, object] | str, field: str = "page_token"
+) -> list[str] | None:
     """The position in `token` (None for an empty token = first page).
 
     Raises InvalidArgument on `field` for a malformed token or one issued for other filters.
@@ -64,7 +71,7 @@ def decode_page_token(token: str, *, filters: Mapping[str, object], field: str =
         or not all(isinstance(item, str) for item in payload["p"])
     ):
         raise InvalidArgument.field(field, "is not a page token returned by this method")
-    if payload.get("f") != filters_digest(filters):
+    if payload.get("f") != _digest_of(filters):
         raise InvalidArgument.field(field, "was issued for a request with other filters; start again without it")
     return list(payload["p"])
 

@@ -6,6 +6,7 @@ that looks like a credential from free text before it is written.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -94,13 +95,20 @@ class _CallRecord(logging.LogRecord):
 
     def json_line(self) -> str:
         """What `JsonFormatter` writes for this record, from the fixed part and the call's own values."""
-        user_id = self.user_id
-        return (
-            f'{{"time": "{_utc_stamp(self.created)}"{self._json_head}{self.duration_ms!r}, '
-            f'"request_id": {_json_text(self.request_id)}'
-            + ("" if user_id is None else f', "user_id": {_json_text(user_id)}')
-            + f', "peer": {_json_text(self.peer)}, "client_ip": {_json_text(self.client_ip)}}}'
+        return _call_json(
+            self.created, self._json_head, self.duration_ms, self.request_id, self.user_id, self.peer, self.client_ip
         )
+
+
+def _call_json(
+    created: float, head: str, duration_ms: float, request_id: str, user_id: str | None, peer: str, client_ip: str
+) -> str:
+    """A call line as `JsonFormatter` writes it: `head` is its fixed part (`CallLine`), the rest the call's own."""
+    return (
+        f'{{"time": "{_utc_stamp(created)}"{head}{duration_ms!r}, "request_id": {_json_text(request_id)}'
+        + ("" if user_id is None else f', "user_id": {_json_text(user_id)}')
+        + f', "peer": {_json_text(peer)}, "client_ip": {_json_text(client_ip)}}}'
+    )
 
 
 # The JSON encoder's own escaping (ensure_ascii), called directly: no encoder call per value, and
@@ -117,18 +125,24 @@ class CallLine:
 
     Every RPC writes one line when it ends. Through `Logger.log` with `extra=` that line cost more
     than a bare grpc call altogether: a LogRecord built field by field, a dict of its fields, a
-    secret scan of the message and a JSON encoding of the dict. Everything that does not change
-    from call to call is worked out here once: the record's standard fields (a template copied per
-    call) and the JSON line up to the duration. The record still goes through the logger's
-    handlers as any other (levels, filters, every handler and formatter see an ordinary
-    LogRecord with the same fields); `JsonFormatter` writes it from the fixed part, byte for byte
-    what it would write from the fields (tested).
+    secret scan of the fixed message and a JSON encoding of the dict. Everything that does not
+    change from call to call is worked out here once: the record's standard fields (a template
+    copied per call) and the JSON line up to the duration.
+
+    While logging is set up as `configure_logging` leaves it for production (JSON lines, one
+    handler on the root logger, no filters, nothing else attached on the way), the line is written
+    straight to that handler's stream under its lock: what the handler would write, byte for byte
+    (tested), without a LogRecord or the logger's and handler's dispatch, half of the line's cost.
+    Any other set-up (another handler, a filter, the console format, a test capturing records)
+    gets an ordinary LogRecord with the same fields through the logger's handlers, which
+    `JsonFormatter` writes from the fixed part.
     """
 
-    __slots__ = ("_json_head", "_logger", "_template")
+    __slots__ = ("_json_head", "_level", "_logger", "_template")
 
     def __init__(self, logger: logging.Logger, level: int, method: str, status: str) -> None:
         self._logger = logger
+        self._level = level
         # Caller lookup is off in production (`skip_unused_record_fields`); a line of its own has
         # no useful caller anyway.
         record = logger.makeRecord(
@@ -150,10 +164,38 @@ class CallLine:
         )
 
     def emit(self, *, duration_ms: float, request_id: str, user_id: str | None, peer: str, client_ip: str) -> None:
-        """Hands one call's line to the logger's handlers (the caller checked the level)."""
+        """Writes one call's line (the caller checked the level)."""
+        logger = self._logger
+        handlers = logging.root.handlers
+        if (
+            len(handlers) == 1
+            and type(handler := handlers[0]) is _LineHandler
+            and type(handler.formatter) is JsonFormatter
+            and not handler.filters
+            and handler.level <= self._level
+            and logger.parent is logging.root
+            and logger.propagate
+            and not logger.handlers
+            and not logger.filters
+        ):
+            now = time.time()
+            line = _call_json(now, self._json_head, duration_ms, request_id, user_id, peer, client_ip)
+            try:
+                with handler.lock:  # type: ignore[union-attr] # a StreamHandler always has its lock
+                    handler.write_line(line)
+            except RecursionError:
+                raise
+            except Exception:  # noqa: BLE001 - as logging's own handlers: report, never raise into the caller
+                handler.handleError(self._record(now, duration_ms, request_id, user_id, peer, client_ip))
+            return
+        logger.handle(self._record(time.time(), duration_ms, request_id, user_id, peer, client_ip))
+
+    def _record(
+        self, now: float, duration_ms: float, request_id: str, user_id: str | None, peer: str, client_ip: str
+    ) -> _CallRecord:
+        """The call's LogRecord, made at `now`: the template's fields with the call's own."""
         record = _CallRecord.__new__(_CallRecord)
         fields = self._template.copy()
-        now = time.time()
         fields["created"] = now
         fields["msecs"] = int((now - int(now)) * 1000) + 0.0
         fields["relativeCreated"] = (now - _LOGGING_START) * 1000
@@ -164,7 +206,7 @@ class CallLine:
         fields["client_ip"] = client_ip
         record.__dict__ = fields
         record._json_head = self._json_head
-        self._logger.handle(record)
+        return record
 
 
 # When the logging module was loaded: what LogRecord.relativeCreated counts from.
@@ -211,14 +253,33 @@ class _LineHandler(logging.StreamHandler[TextIO]):
         """Writes `record` as one line and flushes it."""
         try:
             formatter = self.formatter
-            line = formatter.format(record) if formatter is not None else self.format(record)
-            stream = self.stream
-            stream.write(line + self.terminator)
-            stream.flush()
+            self.write_line(formatter.format(record) if formatter is not None else self.format(record))
         except RecursionError:
             raise
         except Exception:  # noqa: BLE001 - as logging's own handlers: report, never raise into the caller
             self.handleError(record)
+
+    # The stream last written to, and whether it passes each line to the OS as it is written.
+    _checked_stream: TextIO | None = None
+    _flushes_itself = False
+
+    def write_line(self, line: str) -> None:
+        """Writes `line` and the terminator, and flushes them (the caller holds the lock)."""
+        stream = self.stream
+        stream.write(line + self.terminator)
+        if stream is not self._checked_stream:
+            self._checked_stream = stream
+            self._flushes_itself = _flushes_each_line(stream)
+        if not self._flushes_itself:
+            stream.flush()
+
+
+def _flushes_each_line(stream: TextIO) -> bool:
+    """Whether `stream` hands each line to the OS as it is written (stderr does), a flush after it being a no-op."""
+    if getattr(stream, "line_buffering", False):
+        return True
+    # PYTHONUNBUFFERED (the image sets it): text straight to the unbuffered file.
+    return bool(getattr(stream, "write_through", False)) and isinstance(getattr(stream, "buffer", None), io.RawIOBase)
 
 
 def configure_logging(settings: Settings) -> None:

@@ -8,7 +8,6 @@ caller with the same effective states.
 from __future__ import annotations
 
 import hashlib
-import html
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
@@ -25,7 +24,6 @@ from storage.db import Database
 from storage.models import ArticleState
 from storage.pagination import decode_page_token, encode_page_token, filters_digest, resolve_page_size
 from storage.repositories.article_search import search_on
-from storage.repositories.article_snippets import MATCH_END, MATCH_START
 from storage.repositories.articles import SORT_FIELDS
 
 SEARCH_DEFAULT_PAGE_SIZE = 10
@@ -53,11 +51,6 @@ def effective_states(principal: Principal | None, requested: Collection[ArticleS
     if not can_see_unpublished(principal):
         states &= {ArticleState.PUBLISHED}
     return sorted(states, key=lambda s: s.value)
-
-
-def snippet_html(headline: str) -> str:
-    """The headline HTML-escaped, with the match markers turned into `<mark>` elements."""
-    return html.escape(headline, quote=True).replace(MATCH_START, "<mark>").replace(MATCH_END, "</mark>")
 
 
 def parse_order_by(order_by: str) -> tuple[str, bool]:
@@ -138,7 +131,7 @@ class ArticleSearch:
                 tag=clean_tag,
                 headlines=size,
             )
-        results = [SearchResult(hit.row, snippet_html(hit.headline)) for hit in hits[:size]]
+        results = [SearchResult(hit.row, hit.headline) for hit in hits[:size]]
         next_offset = offset + size
         more = len(hits) > size and next_offset < SEARCH_MAX_OFFSET
         next_token = encode_page_token(position=[str(next_offset)], filters=filters) if more else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +14,7 @@ from server.core.errors import InvalidArgument
 from server.core.validation import reject_nul
 from server.tickets.transitions import Priority, Status
 from server.tickets.validation import MAX_QUERY, check_tag_filter, parse_user_id
-from storage.pagination import decode_page_token, encode_page_token
+from storage.pagination import decode_page_token, encode_page_token, filters_digest
 from storage.repositories.ticket_listing import SORT_COLUMNS, SortKey, TicketFilter
 from storage.repositories.ticket_records import TicketView
 
@@ -123,25 +123,53 @@ def build_filter(query: ListTicketsQuery, *, principal: Principal) -> TicketFilt
     )
 
 
-def token_filters(query: ListTicketsQuery) -> dict[str, object]:
-    """What a page token is bound to: every request field but the page size and token."""
-    return {
-        "statuses": sorted(status.value for status in query.statuses),
-        "priorities": sorted(int(priority) for priority in query.priorities),
-        "assignee_id": query.assignee_id,
-        "customer_id": query.customer_id,
-        "tag": query.tag,
-        "category": query.category,
-        "create_time_start": query.create_time_start.isoformat() if query.create_time_start else "",
-        "create_time_end": query.create_time_end.isoformat() if query.create_time_end else "",
-        "query": query.query,
-        "order_by": query.order_by,
-        "number": query.number,
-        "sla_breached": query.sla_breached,
-    }
+# Digests of the filters of recent list calls: a client pages through one filter at a time, and
+# the digest (canonical JSON, then SHA-256) costs more than the rest of the token. Bounded in
+# count and in the text a kept entry holds (longer filters are digested on every call).
+_KEPT_DIGESTS = 256
+_KEPT_DIGEST_TEXT = 256
 
 
-def encode_position(ticket: TicketView, order: Sequence[SortKey], filters: dict[str, object]) -> str:
+def token_filters(query: ListTicketsQuery) -> str:
+    """What a page token is bound to: the digest of every request field but the page size and token."""
+    text = (
+        query.assignee_id,
+        query.customer_id,
+        query.tag,
+        query.category,
+        query.query,
+        query.order_by,
+    )
+    fields = (
+        ("statuses", tuple(sorted(status.value for status in query.statuses))),
+        ("priorities", tuple(sorted(int(priority) for priority in query.priorities))),
+        ("assignee_id", query.assignee_id),
+        ("customer_id", query.customer_id),
+        ("tag", query.tag),
+        ("category", query.category),
+        ("create_time_start", query.create_time_start.isoformat() if query.create_time_start else ""),
+        ("create_time_end", query.create_time_end.isoformat() if query.create_time_end else ""),
+        ("query", query.query),
+        ("order_by", query.order_by),
+        ("number", query.number),
+        ("sla_breached", query.sla_breached),
+    )
+    if sum(map(len, text)) <= _KEPT_DIGEST_TEXT:
+        return _kept_digest(fields)
+    return _digest(fields)
+
+
+@functools.lru_cache(maxsize=_KEPT_DIGESTS)
+def _kept_digest(fields: tuple[tuple[str, object], ...]) -> str:
+    return _digest(fields)
+
+
+def _digest(fields: tuple[tuple[str, object], ...]) -> str:
+    # Tuples are JSON arrays: the digest of the lists tokens were always bound to.
+    return filters_digest(dict(fields))
+
+
+def encode_position(ticket: TicketView, order: Sequence[SortKey], filters: Mapping[str, object] | str) -> str:
     """The next-page token after `ticket`."""
     values: list[str] = []
     for key in order:
@@ -155,7 +183,7 @@ def encode_position(ticket: TicketView, order: Sequence[SortKey], filters: dict[
     return encode_page_token(position=values, filters=filters)
 
 
-def decode_position(token: str, order: Sequence[SortKey], filters: dict[str, object]) -> list[Any] | None:
+def decode_position(token: str, order: Sequence[SortKey], filters: Mapping[str, object] | str) -> list[Any] | None:
     """The keyset position in `token` (typed per sort key); None for the first page."""
     raw = decode_page_token(token, filters=filters)
     if raw is None:

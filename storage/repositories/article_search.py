@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Float,
     Integer,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    extract,
     func,
     literal,
     literal_column,
@@ -38,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import DriverStatement, ReadConnection
 from storage.models import Article, ArticleState, User
-from storage.repositories.article_snippets import snippet
+from storage.repositories.article_snippets import snippet_html
 from storage.repositories.articles import ARTICLE_COLUMNS
 
 # What a body-only hit ranks as, before the boost: below any title (A, ~0.6) or tag (B, ~0.24) hit
@@ -53,15 +55,18 @@ TITLE_CANDIDATES = 200
 BODY_CANDIDATES = 100
 # The quoted lexemes of a tsquery's text form ('' escapes a quote inside one).
 _LEXEME_PATTERN = "'((?:[^']|'')+)'"
+# Read as microseconds since the epoch, under the column's name + "_us" (see `search_statement`).
+TIME_COLUMNS = ("create_time", "update_time", "publish_time")
 
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One search result: the article, its score and the raw headline (with match markers).
+    """One search result: the article, its score and its snippet (HTML: the text escaped, the matches `<mark>`ed).
 
     `row` is the statement's row as the driver returns it, read by column name: the article's
-    columns (ARTICLE_COLUMNS) and `author_display_name`. A page is turned into its answer
-    straight from these rows; a model instance per hit cost more than the rest of that.
+    columns (ARTICLE_COLUMNS, the TIME_COLUMNS as `<name>_us`) and `author_display_name`. A page
+    is turned into its answer straight from these rows; a model instance per hit cost more than
+    the rest of that.
     """
 
     row: Mapping[str, Any]
@@ -172,7 +177,17 @@ def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
-    columns = [Article.__table__.c[name] for name in ARTICLE_COLUMNS]
+    # The timestamps come as integers (microseconds since the epoch; `extract` gives an exact
+    # numeric): an answer's Timestamps are made from them by arithmetic, where the driver would
+    # first build a datetime for each of a page's thirty.
+    columns = [
+        Article.__table__.c[name]
+        if name not in TIME_COLUMNS
+        else cast(extract("epoch", Article.__table__.c[name]) * literal_column("1000000"), BigInteger).label(
+            f"{name}_us"
+        )
+        for name in ARTICLE_COLUMNS
+    ]
     return (
         select(
             *columns,
@@ -212,7 +227,7 @@ def search_call(
 
 def search_hit(row: Mapping[str, Any], *, headline: bool = True) -> SearchHit:
     """A search statement's row as a hit, with its snippet if `headline`."""
-    text = snippet(row["body"], row["lexemes"]) if headline else ""
+    text = snippet_html(row["body"], row["lexemes"]) if headline else ""
     return SearchHit(row, float(row["score"]), text)
 
 

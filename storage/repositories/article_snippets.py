@@ -17,10 +17,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-# Private-use characters marking matches; replaced by <mark> after the rest of the text is
-# HTML-escaped. Stripped from the body first, so that a body can never forge a mark.
-MATCH_START = "\ue000"
-MATCH_END = "\ue001"
 FRAGMENT_DELIMITER = " … "
 # At most this many fragments, each about FRAGMENT_CHARS long (some 30 words), opening LEAD_CHARS
 # before its first match; a body without a match (the title or tags matched) shows its first
@@ -29,18 +25,30 @@ MAX_FRAGMENTS = 2
 FRAGMENT_CHARS = 200
 LEAD_CHARS = 40
 OPENING_CHARS = 120
+# While a snippet is built, its marks and the gaps between its fragments are held by these Latin-1
+# stand-ins: the text stays one byte per character (the body's own width, for Portuguese or English),
+# so escaping it and putting the `<mark>` elements in are a few byte scans. NUL, their lead, cannot
+# be stored in PostgreSQL text and is dropped from any other body, so a body can never forge a mark.
+_HOLE = "\x00"
+_OPEN = "\x00["
+_CLOSE = "\x00]"
+_GAP = "\x00|"
 
 
 def _fold_table() -> bytes:
     # Latin-1 to lower case, and its accented letters to their unaccented ASCII letter (Ç, ç -> c).
+    # A newline folds to a space, and nothing else does (the no-break space and the spacing accents,
+    # which decompose to one, keep their own bytes): a fragment ends at a space or a newline, and
+    # each bound is then one search of the folded text. Neither is a word byte, nor in any lexeme.
     table = bytearray(range(256))
     for code in range(0x41, 0x100):
         lowered = chr(code).lower()
         base = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
-        if len(base) == 1 and base.isascii():
+        if len(base) == 1 and base.isascii() and base != " ":
             table[code] = ord(base)
         elif len(lowered) == 1 and ord(lowered) < 0x100:
             table[code] = ord(lowered)
+    table[ord("\n")] = ord(" ")
     return bytes(table)
 
 
@@ -59,32 +67,72 @@ def fold(text: str) -> bytes:
     return text.encode("latin-1", "replace").translate(_FOLD)
 
 
-def snippet(body: str, lexemes: Sequence[str]) -> str:
-    """The body around its first matches of `lexemes` (folded query stems), each match between the markers.
+def snippet_html(body: str, lexemes: Sequence[str]) -> str:
+    """The body around its first matches of `lexemes` (folded query stems), as HTML: text escaped, matches `<mark>`ed.
 
     Up to MAX_FRAGMENTS fragments joined by FRAGMENT_DELIMITER, cut at whitespace; a body
     without a match gives its opening. Only the fragments' stretch of the body is searched.
     """
-    text = body.replace(MATCH_START, "").replace(MATCH_END, "")
+    text = body
+    # The two private-use characters are dropped, as they always were (snippets read as before),
+    # and NUL, which leads the stand-ins below.
+    if "\ue000" in text or "\ue001" in text or _HOLE in text:
+        text = text.replace("\ue000", "").replace("\ue001", "").replace(_HOLE, "")
+    # Most bodies hold nothing HTML escapes: their snippets are put together with the `<mark>`
+    # elements in place. The others get stand-ins, replaced once the whole snippet is escaped.
+    plain = not ("&" in text or "<" in text or ">" in text or '"' in text or "'" in text)
+    opening, closing = ("<mark>", "</mark>") if plain else (_OPEN, _CLOSE)
     folded = fold(text)
-    prefixes = _prefixes(tuple(lexemes))
+    # Only the lexemes the body holds are looked for again at every match.
+    prefixes = [prefix for prefix in _prefixes(tuple(lexemes)) if prefix in folded]
     fragments: list[str] = []
     covered = 0
-    while len(fragments) < MAX_FRAGMENTS:
-        hit = _next_match(folded, prefixes, covered, len(folded))
-        if hit is None:
+    hit = _next_match(folded, prefixes, 0, len(folded)) if prefixes else None
+    while hit is not None:
+        start, end = hit
+        # From the start of the word LEAD_CHARS before the match (not before the last fragment's
+        # end) to the end of the word FRAGMENT_CHARS further on, at least past the match.
+        first = max(covered, folded.rfind(b" ", 0, start - LEAD_CHARS) + 1 if start > LEAD_CHARS else 0)
+        last = folded.find(b" ", max(end, first + FRAGMENT_CHARS))
+        if last == -1:
+            last = len(folded)
+        # Every match up to `last`: none runs past it, which is whitespace or the end.
+        parts = [text[first:start], opening, text[start:end], closing]
+        hit = _next_match(folded, prefixes, end, last)
+        while hit is not None:
+            parts += (text[end : hit[0]], opening, text[hit[0] : hit[1]], closing)
+            end = hit[1]
+            hit = _next_match(folded, prefixes, end, last)
+        parts.append(text[end:last])
+        fragments.append("".join(parts).strip())
+        if len(fragments) == MAX_FRAGMENTS:
             break
-        first = max(covered, _word_start(text, hit[0] - LEAD_CHARS))
-        last = _word_end(text, max(hit[1], first + FRAGMENT_CHARS))
-        hits = []
-        while hit is not None and hit[1] <= last:
-            hits.append(hit)
-            hit = _next_match(folded, prefixes, hit[1], last)
-        fragments.append(_marked(text, first, last, hits))
         covered = last
+        hit = _next_match(folded, prefixes, last, len(folded))
     if not fragments:
-        return text[: _word_end(text, OPENING_CHARS)].strip()
-    return FRAGMENT_DELIMITER.join(fragments)
+        last = folded.find(b" ", OPENING_CHARS)
+        shown = (text if last == -1 else text[:last]).strip()
+        return shown if plain else _escaped(shown)
+    if plain:
+        return FRAGMENT_DELIMITER.join(fragments)
+    # Escaped while still one byte per character (the delimiter is not: it is put in last).
+    marked = _escaped(_GAP.join(fragments)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    return marked.replace(_GAP, FRAGMENT_DELIMITER)
+
+
+def _escaped(text: str) -> str:
+    """`html.escape(text)`: each replacement made only where its character occurs (a search is cheaper)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "'" in text:
+        text = text.replace("'", "&#x27;")
+    return text
 
 
 @functools.lru_cache(maxsize=256)
@@ -111,29 +159,3 @@ def _next_match(folded: bytes, prefixes: Sequence[bytes], start: int, stop: int)
         return None
     rest = _WORD_REST.match(folded, best + length)
     return best, rest.end() if rest is not None else best + length
-
-
-def _word_start(text: str, position: int) -> int:
-    """The start of the word at `position` (0 at or before the text's start)."""
-    if position <= 0:
-        return 0
-    return max(text.rfind(" ", 0, position), text.rfind("\n", 0, position)) + 1
-
-
-def _word_end(text: str, position: int) -> int:
-    """The end of the word at `position` (the text's end at or past it)."""
-    space, newline = text.find(" ", position), text.find("\n", position)
-    if space == -1 or newline == -1:
-        return len(text) if space == newline else max(space, newline)
-    return min(space, newline)
-
-
-def _marked(text: str, first: int, last: int, hits: list[tuple[int, int]]) -> str:
-    """`text[first:last]`, trimmed, with every hit between the markers."""
-    parts: list[str] = []
-    position = first
-    for start, end in hits:
-        parts += (text[position:start], MATCH_START, text[start:end], MATCH_END)
-        position = end
-    parts.append(text[position:last])
-    return "".join(parts).strip()

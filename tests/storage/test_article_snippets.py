@@ -2,64 +2,69 @@
 
 from __future__ import annotations
 
-from storage.repositories.article_snippets import (
-    FRAGMENT_DELIMITER,
-    MATCH_END,
-    MATCH_START,
-    MAX_FRAGMENTS,
-    snippet,
-)
+from storage.repositories.article_snippets import FRAGMENT_DELIMITER, MAX_FRAGMENTS, snippet_html
 
 
 def _shown(text: str) -> str:
-    return text.replace(MATCH_START, "[").replace(MATCH_END, "]")
+    return text.replace("<mark>", "[").replace("</mark>", "]")
 
 
 def test_a_stem_marks_the_whole_accented_word() -> None:
     body = "Ajuste as configurações de notificação da sua conta."
-    assert _shown(snippet(body, ["configur"])) == "Ajuste as [configurações] de notificação da sua conta."
+    assert _shown(snippet_html(body, ["configur"])) == "Ajuste as [configurações] de notificação da sua conta."
 
 
 def test_case_and_accents_are_folded_and_only_word_starts_match() -> None:
     body = "SENHA, Senhas e contrassenha."
-    assert _shown(snippet(body, ["senh"])) == "[SENHA], [Senhas] e contrassenha."
+    assert _shown(snippet_html(body, ["senh"])) == "[SENHA], [Senhas] e contrassenha."
 
 
 def test_characters_outside_latin_1_keep_the_marks_on_the_right_words() -> None:
     body = "Пароль 🔑 — redefina a senha İstanbul aqui."
-    assert _shown(snippet(body, ["senh", "aqui"])) == "Пароль 🔑 — redefina a [senha] İstanbul [aqui]."
+    assert _shown(snippet_html(body, ["senh", "aqui"])) == "Пароль 🔑 — redefina a [senha] İstanbul [aqui]."
 
 
-def test_markers_in_the_body_are_dropped_and_markup_stays_text() -> None:
-    body = f"Texto {MATCH_START}falso{MATCH_END} com <b>senha</b> & mais."
-    shown = snippet(body, ["senh"])
-    assert shown == f"Texto falso com <b>{MATCH_START}senha{MATCH_END}</b> & mais."
+def test_markup_in_the_body_stays_text_and_cannot_forge_a_mark() -> None:
+    body = 'Texto \x00[falso\x00] com <mark>senha</mark> & "mais" \ue000d\'agua\ue001.'
+    shown = snippet_html(body, ["senh"])
+    assert shown == (
+        "Texto [falso] com &lt;mark&gt;<mark>senha</mark>&lt;/mark&gt; &amp; &quot;mais&quot; d&#x27;agua."
+    )
+
+
+def test_a_body_with_markup_and_two_fragments_is_escaped_around_its_marks() -> None:
+    body = " ".join(f"<i>senha{i}</i> & co" if i % 60 == 0 else f"palavra{i}" for i in range(400))
+    result = snippet_html(body, ["senh"])
+    assert result.count(FRAGMENT_DELIMITER) == MAX_FRAGMENTS - 1
+    assert result.startswith("&lt;i&gt;<mark>senha0</mark>&lt;/i&gt; &amp; co palavra1 ")
+    assert "&lt;i&gt;<mark>senha60</mark>&lt;/i&gt; &amp; co" in result
+    assert "<i>" not in result
 
 
 def test_a_long_body_gives_fragments_around_far_matches() -> None:
     word = "zorbex"
     body = "Texto comum de enchimento. " * 80 + f"Digite o código {word} na tela." + " Mais texto." * 40
-    result = snippet(body, [word])
-    assert f"{MATCH_START}{word}{MATCH_END}" in result
+    result = snippet_html(body, [word])
+    assert f"<mark>{word}</mark>" in result
     assert len(result) < 600
     assert result.startswith("enchimento.") or result.startswith("Texto")
 
 
 def test_at_most_two_fragments_joined_by_the_delimiter() -> None:
     body = " ".join(f"palavra{i} senha" if i % 60 == 0 else f"palavra{i}" for i in range(400))
-    result = snippet(body, ["senh"])
+    result = snippet_html(body, ["senh"])
     assert result.count(FRAGMENT_DELIMITER) == MAX_FRAGMENTS - 1
-    assert result.count(MATCH_START) == MAX_FRAGMENTS
+    assert result.count("<mark>") == MAX_FRAGMENTS
 
 
 def test_a_body_without_a_match_gives_its_opening() -> None:
     body = "Primeiras palavras do artigo. " * 30
-    result = snippet(body, ["inexistente"])
+    result = snippet_html(body, ["inexistente"])
     assert result.startswith("Primeiras palavras do artigo.")
-    assert MATCH_START not in result
+    assert "<mark>" not in result
     assert len(result) < 200
 
 
 def test_no_lexemes_and_an_empty_body() -> None:
-    assert snippet("", ["senh"]) == ""
-    assert snippet("Só texto.", []) == "Só texto."
+    assert snippet_html("", ["senh"]) == ""
+    assert snippet_html("Só <texto>.", []) == "Só &lt;texto&gt;."

@@ -16,11 +16,20 @@ from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import field_mask_pb2
+from google.protobuf import duration_pb2, field_mask_pb2
 from playwright.async_api import Page, expect
 
 from helpdesk.client import HelpdeskError
-from helpdesk.v1 import macro_pb2, macro_service_pb2, ticket_pb2, ticket_service_pb2
+from helpdesk.v1 import (
+    canned_response_pb2,
+    canned_response_service_pb2,
+    macro_pb2,
+    macro_service_pb2,
+    sla_policy_pb2,
+    sla_service_pb2,
+    ticket_pb2,
+    ticket_service_pb2,
+)
 from server.core.context import Role
 from tests.web.conftest import ARTIFACTS, Account, OpenTab, sign_in
 from tests.web.test_admin_settings import sign_in_pt
@@ -292,6 +301,53 @@ async def test_a_missing_macro_or_policy_opens_as_not_found_with_a_way_back_to_i
         await page.get_by_role("link", name=back, exact=True).click()
         await expect(page.get_by_role("heading", name=back, exact=True)).to_be_visible()
         assert page.url.endswith(address)
+
+
+async def test_a_name_of_one_long_word_wraps_on_a_phone_in_the_admin_lists(
+    open_tab: OpenTab, accounts: MakeAccount
+) -> None:
+    admin = await accounts(Role.ADMIN, display_name="Ada Admin")
+    word = f"Pneumonoultramicroscopicsilicovolcanoconiosis{uuid.uuid4().hex}"
+    await create_macro(admin, word, [add_tags("long")])
+    await admin.client.sla.CreateSlaPolicy(
+        sla_service_pb2.CreateSlaPolicyRequest(
+            sla_policy=sla_policy_pb2.SlaPolicy(
+                display_name=word,
+                priority=ticket_pb2.TICKET_PRIORITY_LOW,
+                category=f"long-{uuid.uuid4().hex[:8]}",
+                first_response_target=duration_pb2.Duration(seconds=3600),
+                resolution_target=duration_pb2.Duration(seconds=86400),
+            ),
+            request_id=str(uuid.uuid4()),
+        )
+    )
+    await admin.client.canned_responses.CreateCannedResponse(
+        canned_response_service_pb2.CreateCannedResponseRequest(
+            canned_response=canned_response_pb2.CannedResponse(
+                title=word, body="Hello.", scope=canned_response_pb2.CANNED_RESPONSE_SCOPE_SHARED
+            ),
+            request_id=str(uuid.uuid4()),
+        )
+    )
+    page = (await open_tab()).page
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await sign_in(page, admin)
+    for path, label in (
+        ("/admin/macros", "Macros"),
+        ("/admin/sla", "SLA policies"),
+        ("/agent/canned-responses", "Canned responses"),
+    ):
+        await page.goto(path)
+        row = page.get_by_role("list", name=label).get_by_role("listitem").filter(has_text=word)
+        await expect(row).to_be_visible()
+        # The whole name is on the screen, and nothing scrolls sideways.
+        name = row.get_by_text(word, exact=True)
+        box = await name.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0, (path, box)
+        assert box["x"] + box["width"] <= 390, (path, box)
+        overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow == 0, (path, overflow)
 
 
 # Two pages and their states at three sizes each, with axe: longer than the default limit on a busy machine.

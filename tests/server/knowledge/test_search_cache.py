@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+import grpc
 from redis.asyncio import Redis
 
-from helpdesk.v1 import knowledge_service_pb2
+from helpdesk.v1 import article_pb2, knowledge_service_pb2
 from server.app import HelpdeskApp
 from server.knowledge.cache import SEARCH, KnowledgeCache, RedisGuard
 from tests.server.knowledge.kb_support import KbCast, KnowledgeStub, create_article, update_article
@@ -64,3 +65,34 @@ async def test_a_cached_search_is_one_redis_round_trip(
     await update_article(kb_stub, cast.agent, got, ["title"])
     third = await kb_stub.SearchArticles(request)
     assert [r.article.title for r in third.results] == [f"Renamed {word}"]
+
+
+async def test_a_cached_answer_is_the_computed_one_byte_for_byte_and_holds_what_get_article_shows(
+    app: HelpdeskApp, channel: grpc.aio.Channel, kb_stub: KnowledgeStub, cast: KbCast
+) -> None:
+    word = "bb" + uuid.uuid4().hex[:8]
+    ids = [
+        (await create_article(kb_stub, cast.agent, title=f"{word} {n}", body=body, tags=tags, publish=True)).id
+        for n, (body, tags) in enumerate(
+            ((f"Texto <b>{word}</b> & 'mais'.", ("a", "b")), (f"Plain {word} text.\nSecond line {word}.", ()))
+        )
+    ]
+    raw: grpc.aio.UnaryUnaryMultiCallable[knowledge_service_pb2.SearchArticlesRequest, bytes] = channel.unary_unary(
+        "/helpdesk.v1.KnowledgeService/SearchArticles",
+        request_serializer=knowledge_service_pb2.SearchArticlesRequest.SerializeToString,
+        response_deserializer=None,
+    )
+    request = knowledge_service_pb2.SearchArticlesRequest(query=word)
+    computed = await raw(request)  # a miss: PostgreSQL
+    cached = await raw(request)  # a hit: the bytes Redis holds
+
+    assert isinstance(computed, bytes)
+    assert cached == computed
+    answer = knowledge_service_pb2.SearchArticlesResponse.FromString(computed)
+    assert sorted(r.article.id for r in answer.results) == sorted(ids)
+    for result in answer.results:
+        shown = await kb_stub.GetArticle(
+            knowledge_service_pb2.GetArticleRequest(id=result.article.id, view=article_pb2.ARTICLE_VIEW_BASIC)
+        )
+        assert result.article == shown
+        assert result.article.HasField("publish_time")

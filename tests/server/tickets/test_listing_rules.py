@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from server.core.context import Principal, Role
 from server.core.errors import InvalidArgument
-from server.tickets.listing import ListTicketsQuery, _kept_order, build_filter, parse_order_by
+from server.tickets.listing import ListTicketsQuery, _kept_order, build_filter, parse_order_by, token_filters
+from server.tickets.transitions import Priority, Status
+from storage.pagination import filters_digest
 from storage.repositories.ticket_listing import SortKey
 
 
@@ -70,3 +74,49 @@ def test_staff_aliases() -> None:
     nobody = build_filter(ListTicketsQuery(assignee_id="none"), principal=agent)
     assert nobody is not None
     assert nobody.unassigned
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        ListTicketsQuery(),
+        ListTicketsQuery(
+            statuses=[Status.IN_PROGRESS, Status.OPEN],
+            priorities=[Priority.URGENT, Priority.LOW],
+            assignee_id="none",
+            order_by="priority desc, create_time",
+        ),
+        ListTicketsQuery(
+            customer_id=str(uuid.uuid4()),
+            tag="printer",
+            category="hardware",
+            create_time_start=datetime(2026, 1, 1, tzinfo=UTC),
+            create_time_end=datetime(2026, 2, 1, 12, 30, 0, 5, tzinfo=UTC),
+            query="paper jam",
+            number=1042,
+            sla_breached=True,
+        ),
+        ListTicketsQuery(query="printer " * 60, category="c" * 64),
+    ],
+    ids=["none", "queue", "every filter", "long text"],
+)
+def test_page_tokens_stay_bound_to_the_same_filters(query: ListTicketsQuery) -> None:
+    # The digest every token issued so far carries: tokens in clients' hands keep working.
+    always = {
+        "statuses": sorted(status.value for status in query.statuses),
+        "priorities": sorted(int(priority) for priority in query.priorities),
+        "assignee_id": query.assignee_id,
+        "customer_id": query.customer_id,
+        "tag": query.tag,
+        "category": query.category,
+        "create_time_start": query.create_time_start.isoformat() if query.create_time_start else "",
+        "create_time_end": query.create_time_end.isoformat() if query.create_time_end else "",
+        "query": query.query,
+        "order_by": query.order_by,
+        "number": query.number,
+        "sla_breached": query.sla_breached,
+    }
+    for _ in range(2):
+        assert token_filters(query) == filters_digest(always)
+    other = dataclasses.replace(query, order_by="number")
+    assert token_filters(other) != token_filters(query)

@@ -2,12 +2,14 @@
 // the lazily loaded admin pages use it. On a wide screen, a row of tabs (wrapping rather than
 // scrolling sideways if it ever runs out of room); on a phone or tablet, where seven tabs do not fit
 // on one line, one button naming the current section that opens the list of sections under it.
+// AdminPage is the frame of every admin page: the tabs, then the page.
 import { Link, useLocation } from "@tanstack/react-router";
 import { ChevronDown } from "lucide-react";
-import { useId, useState } from "react";
+import { useId, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { cx } from "@/lib/cx";
 import { registerTranslations } from "@/lib/i18n";
+import { Page } from "./Page";
 
 registerTranslations("adminTabs", {
   en: {
@@ -101,5 +103,19 @@ export function AdminTabs() {
         ))}
       </ul>
     </nav>
+  );
+}
+
+/**
+ * An admin page under the tabs. Every admin page has the same width, so that the tabs stay where
+ * they are from one section to the next; a form page (`narrow`) keeps its lines to a readable
+ * length, left-aligned under them.
+ */
+export function AdminPage({ narrow = false, children }: { narrow?: boolean; children: ReactNode }) {
+  return (
+    <Page width="wide">
+      <AdminTabs />
+      {narrow ? <div className="max-w-4xl">{children}</div> : children}
+    </Page>
   );
 }

@@ -26,6 +26,7 @@ export function FieldFrame({
   hint,
   error,
   optional,
+  labelHidden = false,
   children,
 }: {
   ids: FieldIds;
@@ -33,12 +34,14 @@ export function FieldFrame({
   hint?: ReactNode;
   error?: string;
   optional?: boolean;
+  /** For screen readers only (the control's place says what it is): the label takes no room. */
+  labelHidden?: boolean;
   children: ReactNode;
 }) {
   const { t } = useTranslation();
   return (
     <div className="flex flex-col gap-1.5">
-      <label htmlFor={ids.inputId} className="text-[13px] font-medium text-fg">
+      <label htmlFor={ids.inputId} className={labelHidden ? "sr-only" : LABEL}>
         {label}
         {optional ? <span className="ml-1 font-normal text-muted">({t("common.optional")})</span> : null}
       </label>
@@ -57,6 +60,9 @@ export function FieldFrame({
     </div>
   );
 }
+
+/** The classes of a field's label. */
+export const LABEL = "text-[13px] font-medium text-fg";
 
 /** Classes of text-like controls, with the error state. */
 export function controlClasses(invalid: boolean): string {

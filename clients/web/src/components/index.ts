@@ -8,7 +8,7 @@ export { Dialog } from "./Dialog";
 export { EmptyState } from "./EmptyState";
 export { ErrorBanner } from "./ErrorBanner";
 export { Card, Page, PageHeader } from "./Page";
-export { Select, type SelectOption } from "./Select";
+export { Select, SelectControl, type SelectOption } from "./Select";
 export { PageSpinner, Spinner } from "./Spinner";
 export { TextArea, TextField } from "./TextField";
 export { Highlighted } from "./Highlighted";

@@ -10,11 +10,11 @@ import { Plus, type LucideIcon } from "lucide-react";
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { useDocumentTitle } from "@/lib/title";
-import { AdminTabs } from "../AdminTabs";
+import { AdminPage } from "../AdminTabs";
 import { Button, buttonClasses } from "../Button";
 import { ConfirmDialog } from "../ConfirmDialog";
 import { ErrorBanner } from "../ErrorBanner";
-import { Page, PageHeader } from "../Page";
+import { PageHeader } from "../Page";
 import { ItemList, ItemRow, ListStates } from "./ItemList";
 import { useDeleteConfirm } from "./useDeleteConfirm";
 
@@ -29,7 +29,7 @@ export function AdminList<T extends { id: string }>({
   edit,
   remove,
   nameOf,
-  title,
+  badges,
   about,
 }: {
   ns: string;
@@ -49,8 +49,8 @@ export function AdminList<T extends { id: string }>({
   /** Deletes the item (a rejection is shown in the dialog). */
   remove: (item: T) => Promise<unknown>;
   nameOf: (item: T) => string;
-  /** A row's title line (its name and badges) and what is said under it. */
-  title: (item: T) => ReactNode;
+  /** A row's badges, after its name on the title line, and what is said under it. */
+  badges: (item: T) => ReactNode;
   about: (item: T) => ReactNode;
 }) {
   const { t } = useTranslation(ns);
@@ -60,8 +60,7 @@ export function AdminList<T extends { id: string }>({
   const deletion = useDeleteConfirm({ remove, onDeleted: (item) => setNotice(t("deleted", { name: nameOf(item) })) });
 
   return (
-    <Page width="wide">
-      <AdminTabs />
+    <AdminPage>
       <PageHeader
         title={t("title")}
         description={t("subtitle")}
@@ -84,7 +83,13 @@ export function AdminList<T extends { id: string }>({
             {shown.map((item) => (
               <ItemRow
                 key={item.id}
-                title={title(item)}
+                title={
+                  <>
+                    {/* A name of one long word wraps rather than pushing the page sideways on a phone. */}
+                    <span className="min-w-0 font-medium wrap-anywhere text-fg">{nameOf(item)}</span>
+                    {badges(item)}
+                  </>
+                }
                 about={about(item)}
                 actions={
                   <>
@@ -109,6 +114,6 @@ export function AdminList<T extends { id: string }>({
         confirmLabel={t("delete")}
         pendingLabel={t("deleting")}
       />
-    </Page>
+    </AdminPage>
   );
 }

@@ -2,11 +2,11 @@ import { Code } from "@connectrpc/connect";
 import { HelpdeskError, type AssignmentSettings } from "@helpdesk/client";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { AdminTabs } from "@/components/AdminTabs";
+import { AdminPage } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
 import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
-import { Card, ErrorBanner, Page, PageHeader, Spinner, TextField } from "@/components";
+import { Card, ErrorBanner, PageHeader, Spinner, TextField } from "@/components";
 import { describeError } from "@/lib/errors";
 import { useDocumentTitle } from "@/lib/title";
 import { useAgentCapacities, useAssignmentSettings, useUpdateAssignmentSettings } from "./api";
@@ -50,8 +50,7 @@ export function AssignmentPage() {
   const [agentNotice, setAgentNotice] = useState<string>();
 
   return (
-    <Page>
-      <AdminTabs />
+    <AdminPage narrow>
       <PageHeader title={t("title")} description={t("subtitle")} />
       <div className="flex flex-col gap-6">
         {settings.isPending ? (
@@ -98,7 +97,7 @@ export function AssignmentPage() {
           )}
         </Card>
       </div>
-    </Page>
+    </AdminPage>
   );
 }
 

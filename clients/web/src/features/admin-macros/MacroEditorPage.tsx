@@ -4,11 +4,11 @@ import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowLeft, Plus } from "lucide-react";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { AdminTabs } from "@/components/AdminTabs";
+import { AdminPage } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
 import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
-import { Button, Card, ErrorBanner, LoadedItem, Page, PageHeader, Select, TextField } from "@/components";
+import { Button, Card, ErrorBanner, LoadedItem, PageHeader, Select, TextField } from "@/components";
 import { describeError, translateViolation } from "@/lib/errors";
 import { newRequestId } from "@/lib/ids";
 import { useShortcut } from "@/lib/shortcuts";
@@ -177,8 +177,7 @@ function MacroEditor({ loaded }: { loaded?: Macro }) {
 
   const full = draft.actions.length >= MAX_ACTIONS;
   return (
-    <Page width="wide">
-      <AdminTabs />
+    <AdminPage>
       <Link to="/admin/macros" className="mb-3 inline-flex items-center gap-1 text-sm text-muted hover:text-fg">
         <ArrowLeft aria-hidden="true" className="size-4" />
         {t("editor.back")}
@@ -276,6 +275,6 @@ function MacroEditor({ loaded }: { loaded?: Macro }) {
           <MacroPreview steps={draft.actions} agents={agents.data ?? []} />
         </aside>
       </div>
-    </Page>
+    </AdminPage>
   );
 }

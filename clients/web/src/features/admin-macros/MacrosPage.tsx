@@ -35,16 +35,11 @@ export function MacrosPage() {
       edit={(macro) => ({ to: "/admin/macros/$macroId", params: { macroId: macro.id } })}
       remove={remove.mutateAsync}
       nameOf={(macro) => macro.name}
-      title={(macro) => (
-        <>
-          <span className="font-medium break-words text-fg">{macro.name}</span>
-          <Badge>{t("steps", { count: macro.actions.length })}</Badge>
-        </>
-      )}
+      badges={(macro) => <Badge>{t("steps", { count: macro.actions.length })}</Badge>}
       about={(macro) => (
         <>
-          {macro.description ? <p className="mt-1 text-sm break-words text-muted">{macro.description}</p> : null}
-          <p className="mt-1 text-xs break-words text-muted">
+          {macro.description ? <p className="mt-1 text-sm wrap-anywhere text-muted">{macro.description}</p> : null}
+          <p className="mt-1 text-xs wrap-anywhere text-muted">
             {fromMacro(macro)
               .actions.map((step) => shortStep(step, t, agents.data))
               .join(" · ")}

@@ -3,11 +3,11 @@ import { HelpdeskError } from "@helpdesk/client";
 import { TriangleAlert } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { AdminTabs } from "@/components/AdminTabs";
+import { AdminPage } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
 import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
-import { Card, ErrorBanner, Page, PageHeader, PageSpinner, TextField } from "@/components";
+import { Card, ErrorBanner, PageHeader, PageSpinner, TextField } from "@/components";
 import { describeError, translateViolation } from "@/lib/errors";
 import { formatRelative } from "@/lib/format";
 import { useDocumentTitle } from "@/lib/title";
@@ -38,8 +38,7 @@ export function RetentionPage() {
   useDocumentTitle(t("title"));
   const policy = useRetentionPolicy();
   return (
-    <Page>
-      <AdminTabs />
+    <AdminPage narrow>
       <PageHeader title={t("title")} description={t("subtitle")} />
       {policy.isPending ? (
         <PageSpinner />
@@ -48,7 +47,7 @@ export function RetentionPage() {
       ) : (
         <RetentionForm policy={policy.data} refetch={async () => (await policy.refetch()).data} />
       )}
-    </Page>
+    </AdminPage>
   );
 }
 

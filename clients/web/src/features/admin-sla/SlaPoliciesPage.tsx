@@ -22,15 +22,14 @@ export function SlaPoliciesPage() {
       edit={(policy) => ({ to: "/admin/sla/$policyId", params: { policyId: policy.id } })}
       remove={remove.mutateAsync}
       nameOf={(policy) => policy.displayName}
-      title={(policy) => (
+      badges={(policy) => (
         <>
-          <span className="font-medium text-fg">{policy.displayName}</span>
           <Badge tone="accent">{priorityLabel(policy.priority, t)}</Badge>
           <Badge>{policy.category || t("anyCategory")}</Badge>
         </>
       )}
       about={(policy) => (
-        <p className="mt-1 text-sm text-muted">
+        <p className="mt-1 text-sm wrap-anywhere text-muted">
           {t("firstResponseShort", { target: targetLabel(policy.firstResponseTarget, t) })}
           {", "}
           {t("resolutionShort", { target: targetLabel(policy.resolutionTarget, t) })}

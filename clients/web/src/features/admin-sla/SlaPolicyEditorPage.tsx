@@ -4,11 +4,12 @@ import { getRouteApi, Link, useNavigate } from "@tanstack/react-router";
 import { ArrowLeft } from "lucide-react";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { AdminTabs } from "@/components/AdminTabs";
+import { AdminPage } from "@/components/AdminTabs";
 import { ConflictChoice } from "@/components/admin/ConflictChoice";
 import { useEtagConflict } from "@/components/admin/useEtagConflict";
 import { SaveBar } from "@/components/admin/SaveBar";
-import { Card, ErrorBanner, LoadedItem, Page, PageHeader, Select, TextField } from "@/components";
+import { Card, ErrorBanner, LoadedItem, PageHeader, Select, SelectControl, TextField } from "@/components";
+import { controlClasses, FieldFrame, useFieldIds } from "@/components/Field";
 import { describeError, translateViolation } from "@/lib/errors";
 import { newRequestId } from "@/lib/ids";
 import { PRIORITY_BY_NAME, PRIORITY_NAMES } from "@/lib/ticket-names";
@@ -41,26 +42,32 @@ export function SlaPolicyEditorPage() {
   );
 }
 
+/** An amount and its unit on one line, under the amount's label and over its hint. */
 function TargetField({ id, label, hint, value, error, onChange }: { id: string; label: string; hint: string; value: Target; error?: string; onChange: (value: Target) => void }) {
   const { t } = useTranslation("adminSla");
+  const ids = useFieldIds(id, hint, error);
   return (
-    <div className="grid grid-cols-[1fr_8rem] items-start gap-2">
-      <TextField id={id} label={label} hint={hint} inputMode="decimal" autoComplete="off" value={value.amount} error={error} onChange={(event) => onChange({ ...value, amount: event.target.value })} />
-      <div className="pt-[26px]">
-        <select
+    <FieldFrame ids={ids} label={label} hint={hint} error={error}>
+      <div className="flex gap-2">
+        <input
+          id={ids.inputId}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={ids.describedBy}
+          className={`${controlClasses(Boolean(error))} h-10 min-w-0 flex-1`}
+          inputMode="decimal"
+          autoComplete="off"
+          value={value.amount}
+          onChange={(event) => onChange({ ...value, amount: event.target.value })}
+        />
+        <SelectControl
           aria-label={t("editor.unitOf", { field: label })}
+          className="w-32 shrink-0"
           value={value.unit}
+          options={UNITS.map((unit) => ({ value: unit, label: t(`unit.${unit}`) }))}
           onChange={(event) => onChange({ ...value, unit: event.target.value as Target["unit"] })}
-          className="h-10 w-full rounded-lg border border-border-strong bg-surface px-3 text-sm text-fg shadow-xs"
-        >
-          {UNITS.map((unit) => (
-            <option key={unit} value={unit}>
-              {t(`unit.${unit}`)}
-            </option>
-          ))}
-        </select>
+        />
       </div>
-    </div>
+    </FieldFrame>
   );
 }
 
@@ -143,8 +150,7 @@ function SlaPolicyEditor({ loaded }: { loaded?: SlaPolicy }) {
 
   const title = loaded ? t("editor.editTitle") : t("editor.newTitle");
   return (
-    <Page>
-      <AdminTabs />
+    <AdminPage narrow>
       <Link to="/admin/sla" className="mb-3 inline-flex items-center gap-1 text-sm text-muted hover:text-fg">
         <ArrowLeft aria-hidden="true" className="size-4" />
         {t("editor.back")}
@@ -209,6 +215,6 @@ function SlaPolicyEditor({ loaded }: { loaded?: SlaPolicy }) {
         </Card>
         <SaveBar saved={saved} savedLabel={t("editor.saved")} label={loaded ? t("editor.save") : t("editor.create")} pending={save.isPending} />
       </form>
-    </Page>
+    </AdminPage>
   );
 }

@@ -1,8 +1,8 @@
 import { Link } from "@tanstack/react-router";
 import { Activity, CircleCheck, CircleX, ExternalLink, RefreshCw, TriangleAlert, Users } from "lucide-react";
 import { useTranslation } from "react-i18next";
-import { AdminTabs } from "@/components/AdminTabs";
-import { Badge, Button, buttonClasses, Card, ErrorBanner, Page, PageHeader, PageSpinner, type BadgeTone } from "@/components";
+import { AdminPage } from "@/components/AdminTabs";
+import { Badge, Button, buttonClasses, Card, ErrorBanner, PageHeader, PageSpinner, type BadgeTone } from "@/components";
 import { describeError } from "@/lib/errors";
 import { useDocumentTitle } from "@/lib/title";
 import { useHealth } from "./api";
@@ -25,8 +25,7 @@ export function AdminStatusPage() {
   const iconTone = headline === "operational" ? "text-success" : headline === "degraded" ? "text-warning" : "text-danger";
   const host = window.location.hostname;
   return (
-    <Page width="default">
-      <AdminTabs />
+    <AdminPage narrow>
       <PageHeader
         title={t("title")}
         description={t("subtitle")}
@@ -75,7 +74,12 @@ export function AdminStatusPage() {
           <Activity aria-hidden="true" className="size-4 text-accent" />
           {t("metrics.title")}
         </h2>
-        <p className="mt-1 text-sm text-muted">{t("metrics.body")}</p>
+        <p className="mt-1 text-sm text-muted">
+          {/* `…` in the text marks a name to type (a port's variable, a command): shown as code. */}
+          {t("metrics.body")
+            .split("`")
+            .map((part, index) => (index % 2 ? <code key={index} className="font-mono text-[13px] text-fg">{part}</code> : part))}
+        </p>
         <ul className="mt-3 flex flex-col gap-2 text-sm">
           {[
             { href: `http://${host}:9901/stats/prometheus`, label: t("metrics.gateway") },
@@ -91,6 +95,6 @@ export function AdminStatusPage() {
           ))}
         </ul>
       </Card>
-    </Page>
+    </AdminPage>
   );
 }

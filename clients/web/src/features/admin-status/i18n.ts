@@ -31,7 +31,7 @@ registerTranslations("adminStatus", {
     replicas: "Each check reaches one server through the gateway; with several servers, checks may land on different ones.",
     metrics: {
       title: "Metrics and references",
-      body: "Each server serves its Prometheus metrics (calls by method and status, latency, cache hits, pool use, live streams) at /metrics on its own port: HELPDESK_METRICS_PORT, 9464 by default; `make run` prints the address of each. The gateway’s statistics come from Envoy’s admin port, open on the gateway’s machine only.",
+      body: "Each server serves its Prometheus metrics (calls by method and status, latency, cache hits, pool use, live streams) at `/metrics` on its own port: `HELPDESK_METRICS_PORT`, 9464 by default; `make run` prints the address of each. The gateway’s statistics come from Envoy’s admin port, open on the gateway’s machine only.",
       gateway: "Gateway statistics, Prometheus format (Envoy admin, on the gateway’s machine)",
       api: "API reference",
     },
@@ -65,7 +65,7 @@ registerTranslations("adminStatus", {
     replicas: "Cada verificação chega a um servidor através do gateway; com vários servidores, elas podem cair em servidores diferentes.",
     metrics: {
       title: "Métricas e referências",
-      body: "Cada servidor expõe suas métricas Prometheus (chamadas por método e status, latência, acertos de cache, uso do pool, streams ativos) em /metrics na própria porta: HELPDESK_METRICS_PORT, 9464 por padrão; `make run` mostra o endereço de cada um. As estatísticas do gateway vêm da porta de administração do Envoy, aberta só na máquina do gateway.",
+      body: "Cada servidor expõe suas métricas Prometheus (chamadas por método e status, latência, acertos de cache, uso do pool, streams ativos) em `/metrics` na própria porta: `HELPDESK_METRICS_PORT`, 9464 por padrão; `make run` mostra o endereço de cada um. As estatísticas do gateway vêm da porta de administração do Envoy, aberta só na máquina do gateway.",
       gateway: "Estatísticas do gateway, formato Prometheus (admin do Envoy, na máquina do gateway)",
       api: "Referência da API",
     },

@@ -3,8 +3,8 @@ import { getRouteApi, Link } from "@tanstack/react-router";
 import { Activity, UserPlus, Users } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { AdminTabs } from "@/components/AdminTabs";
-import { Button, buttonClasses, Dialog, EmptyState, ErrorBanner, Page, PageHeader, SearchInput, Select, Spinner } from "@/components";
+import { AdminPage } from "@/components/AdminTabs";
+import { Button, buttonClasses, Dialog, EmptyState, ErrorBanner, PageHeader, SearchInput, Select, Spinner } from "@/components";
 import { useSession } from "@/lib/client";
 import { describeError } from "@/lib/errors";
 import { roleKey } from "@/lib/roles";
@@ -61,8 +61,7 @@ export function AdminUsersPage() {
   const rows = users.data?.pages.flatMap((page) => page.users) ?? [];
   const pendingName = pending?.user.displayName ?? "";
   return (
-    <Page width="wide">
-      <AdminTabs />
+    <AdminPage>
       <PageHeader
         title={t("title")}
         description={t("subtitle")}
@@ -180,6 +179,6 @@ export function AdminUsersPage() {
           {pending && "role" in pending ? t("confirmRoleBody", { name: pendingName }) : t("confirmDeactivateBody", { name: pendingName })}
         </p>
       </Dialog>
-    </Page>
+    </AdminPage>
   );
 }

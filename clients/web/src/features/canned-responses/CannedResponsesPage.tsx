@@ -59,14 +59,14 @@ export function CannedResponsesPage() {
                 key={response.id}
                 title={
                   <>
-                    <span className="font-medium text-fg">{response.title}</span>
+                    <span className="min-w-0 font-medium wrap-anywhere text-fg">{response.title}</span>
                     <Badge tone={response.scope === CannedResponseScope.SHARED ? "accent" : "neutral"}>
                       {response.scope === CannedResponseScope.SHARED ? t("shared") : t("personal")}
                     </Badge>
                     <span className="text-xs text-muted">{t("by", { name: response.authorDisplayName })}</span>
                   </>
                 }
-                about={<p className="mt-1 line-clamp-2 text-sm whitespace-pre-line text-muted">{response.body}</p>}
+                about={<p className="mt-1 line-clamp-2 text-sm wrap-anywhere text-muted">{response.body}</p>}
                 actions={
                   editable(response) ? (
                     <>

@@ -70,7 +70,8 @@ export function StepEditor({
         <div className="order-last min-w-0 basis-full sm:order-none sm:flex-1 sm:basis-auto">
           <Select
             id={id("kind")}
-            label={<span className="sr-only">{t("editor.kindOf", { n })}</span>}
+            label={t("editor.kindOf", { n })}
+            labelHidden
             value={step.kind}
             error={error("kind")}
             options={ACTION_KINDS.map((kind) => ({ value: kind, label: t(`kind.${kind}`) }))}

@@ -2,6 +2,7 @@ import { Plus, X } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, Select, TextField } from "@/components";
+import { LabelSpace } from "@/components/LabelSpace";
 import { WEEKDAYS, type PolicyDraft, type Span } from "../model";
 
 type Errors = Record<string, string | undefined>;
@@ -87,14 +88,17 @@ export function ScheduleFields({
                   error={errors[`span.${index}.end`]}
                   onChange={(event) => setSpan(index, { end: event.target.value }, "end")}
                 />
-                <div className="col-span-2 flex justify-end sm:col-span-1 sm:pt-7">
-                  <Button
-                    variant="ghost"
-                    size="sm"
-                    aria-label={t("editor.removeSpan", { n })}
-                    icon={<X aria-hidden="true" className="size-4" />}
-                    onClick={() => onChange({ spans: draft.spans.filter((_, at) => at !== index) }, Object.keys(errors).filter((key) => key.startsWith("span.")))}
-                  />
+                <div className="col-span-2 flex flex-col items-end gap-1.5 sm:col-span-1">
+                  <LabelSpace className="hidden sm:block" />
+                  <div className="flex items-center sm:h-10">
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      aria-label={t("editor.removeSpan", { n })}
+                      icon={<X aria-hidden="true" className="size-4" />}
+                      onClick={() => onChange({ spans: draft.spans.filter((_, at) => at !== index) }, Object.keys(errors).filter((key) => key.startsWith("span.")))}
+                    />
+                  </div>
                 </div>
               </li>
             );
