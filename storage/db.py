@@ -7,6 +7,7 @@ import functools
 import logging
 import time
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -84,6 +85,60 @@ def compiled_for_driver(statement: ClauseElement) -> DriverStatement:
     return DriverStatement.compile(statement)
 
 
+async def first_row(connection: ReadConnection, statement: DriverStatement, arguments: Sequence[Any]) -> Any:
+    """The first row of `statement` with its positional `arguments` on a driver connection, or None.
+
+    As `connection.fetchrow`, more cheaply (`_prepared`). asyncpg's Record iterates its values in
+    column order, as a Row does.
+    """
+    driver: Any = connection
+    prepared = _prepared(driver, statement.sql)
+    if prepared is not None:
+        try:
+            # No timeout given: the connection's command timeout applies, as in `fetchrow`.
+            rows = await driver._protocol.bind_execute(prepared, arguments, "", 1, False, None)
+            return rows[0] if rows else None
+        except asyncpg.InvalidCachedStatementError:
+            pass
+    return await driver.fetchrow(statement.sql, *arguments)
+
+
+async def all_rows(connection: ReadConnection, statement: DriverStatement, arguments: Sequence[Any]) -> Any:
+    """Every row of `statement` with its positional `arguments` on a driver connection.
+
+    As `connection.fetch`, more cheaply (`_prepared`).
+    """
+    driver: Any = connection
+    prepared = _prepared(driver, statement.sql)
+    if prepared is not None:
+        try:
+            return await driver._protocol.bind_execute(prepared, arguments, "", 0, False, None)
+        except asyncpg.InvalidCachedStatementError:
+            pass
+    return await driver.fetch(statement.sql, *arguments)
+
+
+def _prepared(connection: Any, sql: str) -> Any:
+    """The asyncpg connection's prepared statement for `sql`, if the caller may run it on the protocol directly.
+
+    asyncpg's `fetch`/`fetchrow` end in its protocol's `bind_execute`, under four layers of calls
+    and coroutines (open check, exclusive section, query logging, timeout arithmetic, statement
+    cache lookup) which cost a fifth of a one-row read. Once the connection has the statement
+    prepared, the callers run it there directly; whatever is out of the ordinary goes through
+    `fetch`/`fetchrow` themselves: the statement's first run on the connection (asyncpg prepares
+    and caches it), a closed connection (its error), query loggers, and a statement PostgreSQL
+    re-planned with another result type (a migration ran; it was not executed, so asyncpg may run
+    it again: it drops the stale statements and prepares it afresh). A second statement started
+    on the same connection before the first ended fails in the protocol, as through `fetch`.
+    The private parts relied on are checked by tests/storage/test_read_connection.py.
+    """
+    # asyncpg's own cache key: the query, the record class and `ignore_custom_codec`.
+    statement = connection._stmt_cache.get((sql, connection._protocol.get_record_class(), False))
+    if statement is None or connection._query_loggers or connection.is_closed():
+        return None
+    return statement
+
+
 class StatementRunner:
     """Runs prebuilt Core statements on a unit of work's session or straight on a pooled driver connection.
 
@@ -101,9 +156,8 @@ class StatementRunner:
             first: Sequence[Any] | None = (await connection.execute(statement, parameters)).first()
             return first
         compiled = compiled_for_driver(statement)
-        # asyncpg's Record iterates its values in column order, as a Row does.
-        row = await self._source.fetchrow(compiled.sql, *compiled.arguments(parameters))
-        return cast("Sequence[Any] | None", row)
+        row: Sequence[Any] | None = await first_row(self._source, compiled, compiled.arguments(parameters))
+        return row
 
     async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         """Every row of `statement`."""
@@ -112,8 +166,8 @@ class StatementRunner:
             every: Sequence[Sequence[Any]] = (await connection.execute(statement, parameters)).all()
             return every
         compiled = compiled_for_driver(statement)
-        rows = await self._source.fetch(compiled.sql, *compiled.arguments(parameters))
-        return cast("Sequence[Sequence[Any]]", rows)
+        rows: Sequence[Sequence[Any]] = await all_rows(self._source, compiled, compiled.arguments(parameters))
+        return rows
 
 
 class Database:
@@ -159,8 +213,9 @@ class Database:
             # No pre-ping: it costs a round trip on every checkout (every RPC). A connection that died
             # with the server fails its first statement instead (UNAVAILABLE, safe to retry), and
             # SQLAlchemy then invalidates every older pooled connection at once, so one call sees it.
-            # (`read_connection` takes idle connections without SQLAlchemy's checkout, which would
-            # run a pre-ping or checkout events: neither may be set up on this engine.)
+            # (`read_connection` takes and returns idle connections without SQLAlchemy's checkout
+            # and checkin, which would run a pre-ping or checkout/checkin events: none may be set up
+            # on this engine.)
             pool_pre_ping=False,
             pool_recycle=1800,
             connect_args={
@@ -281,37 +336,57 @@ class _ReadLease:
     """`Database.read_connection()`: a class, not a generator-based context manager, as it runs on every hot call.
 
     It takes a connection record straight from SQLAlchemy's pool, the one pool of the process
-    (same budget, same figures in the pool metrics), without a greenlet or a `PoolProxiedConnection`
-    around it: the greenlet alone cost an eighth of a GetCurrentUser call. An idle connection that
-    needs nothing is taken and put back without awaiting anything: the statement runs on the
-    driver and never opens a transaction, so there is nothing to reset on return, and no pool
-    event or pre-ping is set up on this engine (`Database.create`) for the checkout to run. Only
-    what may do I/O goes through SQLAlchemy in a greenlet, as its own checkout would: waiting for
-    a connection when none is idle (bounded by the pool timeout), connecting, and reconnecting a
-    connection due for recycling or invalidated.
+    (same budget, same waiting, same figures in the pool metrics), without a greenlet or a
+    `PoolProxiedConnection` around it: the greenlet alone cost an eighth of a GetCurrentUser call.
+    An idle connection that needs nothing is taken from, and put back into, the deque behind the
+    pool's queue (what its `get_nowait`/`put_nowait` do, less their layers of calls, which cost
+    as much as the rest of the borrow): the statement runs on the driver and never opens a
+    transaction, so there is nothing to reset on return, and no pool event is set up on this
+    engine but `connect` (`Database.create`), so checkout and checkin have none to run. Only what
+    may do I/O or wake someone goes through SQLAlchemy, as its own checkout would: waiting for a
+    connection when none is idle (in a greenlet, bounded by the pool timeout), connecting,
+    reconnecting a connection due for recycling or invalidated, and returning a connection
+    while a caller waits for one (which wakes it).
     """
 
-    __slots__ = ("_engine", "_record")
+    __slots__ = ("_engine", "_pool", "_record")
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._pool: Any = None
         self._record: _ConnectionRecord | None = None
 
     async def __aenter__(self) -> ReadConnection:
-        pool = cast(QueuePool, self._engine.pool)
-        try:
-            if pool.checkedin():
-                # An idle connection is there: the pool's queue hands it over without awaiting.
-                record = cast(_ConnectionRecord, pool._do_get())
-                if _needs_connecting(pool, record):
+        # Private to SQLAlchemy (the pool's AsyncAdaptedQueue) and asyncio (Queue's deque):
+        # tests/storage/test_read_connection.py checks that they are what this relies on.
+        pool: Any = self._engine.pool
+        idle: deque[_ConnectionRecord] = pool._pool._queue._queue
+        if idle:
+            # First in, first out, as the pool's queue hands them over.
+            record = idle.popleft()
+            # What SQLAlchemy's checkout checks before handing a connection over (`get_connection`).
+            started = record.starttime
+            if (
+                record.dbapi_connection is None
+                or pool._invalidate_time > started
+                or record._soft_invalidate_time > started
+                or (pool._recycle > -1 and time.time() - started > pool._recycle)
+            ):
+                try:
                     await greenlet_spawn(_connect, record)
-            else:
+                except Exception as exc:
+                    _raise_translated(exc)
+                    raise
+        else:
+            try:
                 record = await greenlet_spawn(_checkout, pool)
-        except Exception as exc:
-            _raise_translated(exc)
-            raise
+            except Exception as exc:
+                _raise_translated(exc)
+                raise
+        self._pool = pool
         self._record = record
-        return cast(ReadConnection, record.driver_connection)
+        # The asyncpg connection inside SQLAlchemy's adapter (what `record.driver_connection` returns).
+        return cast(ReadConnection, record.dbapi_connection._connection)  # type: ignore[union-attr]
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
@@ -326,6 +401,16 @@ class _ReadLease:
             or isinstance(exc, HelpdeskError)
             or (isinstance(exc, asyncpg.PostgresError) and not isinstance(translate_database_error(exc), Unavailable))
         )
+        if healthy:
+            # The pool this record came from (a dispose since then replaced the engine's).
+            adapted = self._pool._pool
+            queue = adapted._queue
+            if not queue._getters and len(queue._queue) < adapted.maxsize and not record.finalize_callback:
+                # Nobody waits for a connection: straight back among the idle ones.
+                queue._queue.append(record)
+                if isinstance(exc, Exception):
+                    _raise_translated(exc)
+                return
         try:
             if not healthy:
                 # Outside a greenlet, SQLAlchemy closes it at once (the socket is aborted) rather than
@@ -338,18 +423,12 @@ class _ReadLease:
             _log.warning("discarding a database connection failed", exc_info=True)
         finally:
             try:
+                # Through the pool's queue: it wakes a caller waiting for a connection.
                 record.checkin(_fairy_was_created=False)
             except Exception:  # noqa: BLE001 - best effort; the pool replaces a broken connection
                 _log.warning("returning a database connection failed", exc_info=True)
         if isinstance(exc, Exception):
             _raise_translated(exc)
-
-
-def _needs_connecting(pool: QueuePool, record: _ConnectionRecord) -> bool:
-    """Whether `record.get_connection()` would (re)connect: what SQLAlchemy's checkout checks."""
-    return record._is_hard_or_soft_invalidated() or (
-        pool._recycle > -1 and time.time() - record.starttime > pool._recycle
-    )
 
 
 def _connect(record: _ConnectionRecord) -> None:

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import ReadConnection, StatementRunner
+from storage.db import ReadConnection, compiled_for_driver, first_row
 from storage.models import AuthSession, User
 
 
@@ -36,6 +36,9 @@ _GET_SESSION_CALLER = (
     .join(User, User.id == AuthSession.user_id)
     .where(AuthSession.id == bindparam("session_id"))
 )
+# Its one parameter is the session id.
+_GET_SESSION_CALLER_ON_DRIVER = compiled_for_driver(_GET_SESSION_CALLER)
+assert _GET_SESSION_CALLER_ON_DRIVER.names == ("session_id",)
 
 
 async def read_session_caller(connection: ReadConnection, *, session_id: uuid.UUID) -> SessionCaller | None:
@@ -44,7 +47,7 @@ async def read_session_caller(connection: ReadConnection, *, session_id: uuid.UU
     On `Database.read_connection()`: every call whose session is in no cache pays it (a caller quieter
     than the cache's TTL, or Redis down), and the ORM's per-execution work costs several times the read.
     """
-    row = await StatementRunner(connection).first(_GET_SESSION_CALLER, {"session_id": session_id})
+    row = await first_row(connection, _GET_SESSION_CALLER_ON_DRIVER, (session_id,))
     return None if row is None else SessionCaller._make(row)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.roles import Role
-from storage.db import ReadConnection, StatementRunner
+from storage.db import ReadConnection, StatementRunner, compiled_for_driver, first_row
 from storage.etags import etag_for_version
 from storage.like import LIKE_ESCAPE, contains_pattern
 from storage.models import User
@@ -42,6 +42,9 @@ class UserRecord(NamedTuple):
 
 # The record's columns by name, so the row's order is the record's by construction.
 _GET_USER_RECORD = select(*(getattr(User, name) for name in UserRecord._fields)).where(User.id == bindparam("user_id"))
+# Its one parameter is the user id.
+_GET_USER_RECORD_ON_DRIVER = compiled_for_driver(_GET_USER_RECORD)
+assert _GET_USER_RECORD_ON_DRIVER.names == ("user_id",)
 
 
 async def read_user(source: AsyncSession | ReadConnection, *, user_id: uuid.UUID) -> UserRecord | None:
@@ -51,7 +54,10 @@ async def read_user(source: AsyncSession | ReadConnection, *, user_id: uuid.UUID
     state, per-execution compilation), which cost several times the indexed read itself; that is
     what the signed-in caller's every "who am I" (GetCurrentUser) pays.
     """
-    row = await StatementRunner(source).first(_GET_USER_RECORD, {"user_id": user_id})
+    if isinstance(source, AsyncSession):
+        row = await StatementRunner(source).first(_GET_USER_RECORD, {"user_id": user_id})
+    else:
+        row = await first_row(source, _GET_USER_RECORD_ON_DRIVER, (user_id,))
     return None if row is None else UserRecord._make(row)
 
 
