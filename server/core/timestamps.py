@@ -18,6 +18,15 @@ def timestamp_fields(value: datetime) -> dict[str, int]:
     return {"seconds": delta.days * 86_400 + delta.seconds, "nanos": delta.microseconds * 1_000}
 
 
+def micros_timestamp_fields(microseconds: int) -> dict[str, int]:
+    """`timestamp_fields` of a time read as whole microseconds since the epoch (`storage.timestamps`).
+
+    Floor division, as timedelta normalises: nanos stay in [0, 1e9) before 1970 too.
+    """
+    seconds, micros = divmod(microseconds, 1_000_000)
+    return {"seconds": seconds, "nanos": micros * 1_000}
+
+
 def to_timestamp(value: datetime) -> timestamp_pb2.Timestamp:
     """An aware datetime as a Timestamp."""
     delta = value - _EPOCH

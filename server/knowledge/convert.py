@@ -7,6 +7,7 @@ from typing import Any
 
 from helpdesk.v1 import article_pb2, knowledge_service_pb2
 from server.core.errors import InvalidArgument
+from server.core.timestamps import micros_timestamp_fields
 from server.knowledge.domain import Vote
 from server.knowledge.records import ArticleData, SearchResult
 from storage.etags import etag_for_version
@@ -83,16 +84,10 @@ def _search_article_fields(row: Mapping[str, Any], *, full: bool) -> dict[str, A
         "helpful_count": row["helpful_count"],
         "not_helpful_count": row["not_helpful_count"],
         "etag": etag_for_version(row["version"]),
-        "create_time": _timestamp_fields(row["create_time_us"]),
-        "update_time": _timestamp_fields(row["update_time_us"]),
-        "publish_time": None if publish_time is None else _timestamp_fields(publish_time),
+        "create_time": micros_timestamp_fields(row["create_time_us"]),
+        "update_time": micros_timestamp_fields(row["update_time_us"]),
+        "publish_time": None if publish_time is None else micros_timestamp_fields(publish_time),
     }
-
-
-def _timestamp_fields(microseconds: int) -> dict[str, int]:
-    """The Timestamp fields of a time given in microseconds since the epoch (floored: nanos never negative)."""
-    seconds, micros = divmod(microseconds, 1_000_000)
-    return {"seconds": seconds, "nanos": micros * 1_000}
 
 
 def states_from_proto(values: Iterable[int]) -> list[ArticleState]:

@@ -10,7 +10,7 @@ from google.protobuf import timestamp_pb2
 
 from helpdesk.v1 import ticket_event_pb2, ticket_message_pb2, ticket_pb2, user_pb2
 from server.core.errors import InvalidArgument
-from server.core.timestamps import timestamp_fields, to_timestamp
+from server.core.timestamps import micros_timestamp_fields, timestamp_fields, to_timestamp
 from server.tickets.transitions import Priority, Status
 from storage.etags import etag_for_version
 from storage.models.sla import BREACHED, WARNED
@@ -88,7 +88,7 @@ def ticket_to_proto(ticket: TicketRecord, *, staff: bool) -> ticket_pb2.Ticket:
 
 def view_to_proto(ticket: TicketView, *, staff: bool) -> ticket_pb2.Ticket:
     """`ticket_to_proto` of a ticket read as a TicketView (the same message for the same ticket)."""
-    return ticket_pb2.Ticket(**_fields(ticket, staff, _micros_fields))
+    return ticket_pb2.Ticket(**_fields(ticket, staff, micros_timestamp_fields))
 
 
 def ticket_fields(ticket: TicketRecord, *, staff: bool) -> dict[str, Any]:
@@ -102,13 +102,7 @@ def ticket_fields(ticket: TicketRecord, *, staff: bool) -> dict[str, Any]:
 
 def view_fields(ticket: TicketView, *, staff: bool) -> dict[str, Any]:
     """`ticket_fields` of a TicketView."""
-    return _fields(ticket, staff, _micros_fields)
-
-
-def _micros_fields(value: int) -> dict[str, int]:
-    # Floor division, as timedelta normalises: nanos stay in [0, 1e9) before 1970 too.
-    seconds, micros = divmod(value, 1_000_000)
-    return {"seconds": seconds, "nanos": micros * 1_000}
+    return _fields(ticket, staff, micros_timestamp_fields)
 
 
 def _fields(ticket: TicketRecord | TicketView, staff: bool, stamp: Callable[[Any], Any]) -> dict[str, Any]:

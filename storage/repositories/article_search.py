@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Float,
     Integer,
@@ -28,7 +27,6 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
-    extract,
     func,
     literal,
     literal_column,
@@ -42,6 +40,7 @@ from storage.db import DriverStatement, ReadConnection
 from storage.models import Article, ArticleState, User
 from storage.repositories.article_snippets import snippet_html
 from storage.repositories.articles import ARTICLE_COLUMNS
+from storage.timestamps import epoch_microseconds
 
 # What a body-only hit ranks as, before the boost: below any title (A, ~0.6) or tag (B, ~0.24) hit
 # even when the boost favours the body-only article most (x1.6 against x0.6).
@@ -177,15 +176,13 @@ def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
-    # The timestamps come as integers (microseconds since the epoch; `extract` gives an exact
-    # numeric): an answer's Timestamps are made from them by arithmetic, where the driver would
-    # first build a datetime for each of a page's thirty.
+    # The timestamps come as integers (microseconds since the epoch): an answer's Timestamps are
+    # made from them by arithmetic, where the driver would first build a datetime for each of a
+    # page's thirty.
     columns = [
         Article.__table__.c[name]
         if name not in TIME_COLUMNS
-        else cast(extract("epoch", Article.__table__.c[name]) * literal_column("1000000"), BigInteger).label(
-            f"{name}_us"
-        )
+        else epoch_microseconds(Article.__table__.c[name], label=f"{name}_us")
         for name in ARTICLE_COLUMNS
     ]
     return (

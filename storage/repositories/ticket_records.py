@@ -22,7 +22,6 @@ from sqlalchemy import (
     FromClause,
     Select,
     cast,
-    extract,
     func,
     literal_column,
     null,
@@ -33,6 +32,7 @@ from sqlalchemy.orm import aliased
 from storage.etags import etag_for_version
 from storage.models import Ticket, TicketEvent, TicketMessage, User
 from storage.models.tickets import EventType
+from storage.timestamps import epoch_microseconds
 
 # A SELECT of any columns (the row shape is the record dataclass's business).
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -254,14 +254,11 @@ def select_tickets(*, due_time: bool = True) -> AnySelect:
     return _SELECT_TICKETS if due_time else _SELECT_TICKETS_NO_DUE_TIME
 
 
-def _microseconds(column: Any) -> Any:
-    # Exact: EXTRACT gives a numeric (PostgreSQL 14+), not a float, so no timestamp loses a microsecond.
-    # The factor is written into the SQL, not bound: one parameter less per timestamp to send.
-    return cast(extract("epoch", column) * literal_column("1000000"), BigInteger).label(column.key)
-
-
 def _as_view(columns: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(_microseconds(column) if isinstance(column.type, DateTime) else column for column in columns)
+    return tuple(
+        epoch_microseconds(column, label=column.key) if isinstance(column.type, DateTime) else column
+        for column in columns
+    )
 
 
 _SELECT_VIEWS = _matching(select(*_as_view(TICKET_COLUMNS)).select_from(TICKET_FROM), TicketView)
