@@ -10,7 +10,7 @@ from google.protobuf import empty_pb2
 from helpdesk.v1 import article_pb2, knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.core.context import current_principal, require_principal
 from server.core.update_mask import effective_update_mask
-from server.knowledge.convert import article_to_proto, is_full, search_response, states_from_proto, vote_from_proto
+from server.knowledge.convert import SearchAnswers, article_to_proto, is_full, states_from_proto, vote_from_proto
 from server.knowledge.domain import UPDATABLE_FIELDS, KnowledgeBase
 from server.knowledge.search import ArticleSearch
 
@@ -23,6 +23,7 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
     def __init__(self, *, knowledge: KnowledgeBase, search: ArticleSearch) -> None:
         self._knowledge = knowledge
         self._search = search
+        self._answers = SearchAnswers()
 
     async def CreateArticle(
         self, request: knowledge_service_pb2.CreateArticleRequest, context: Context
@@ -86,7 +87,7 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
             tag=request.tag,
             states=states_from_proto(request.states),
             full=is_full(request.view, default_full=False),
-            render=search_response,
+            render=self._answers.encode,
         )
 
     async def UpdateArticle(
