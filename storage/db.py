@@ -182,7 +182,7 @@ class Database:
             engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
         )
         # Every driver connection the pool opens (a connect event: it runs on connecting, never on checkout).
-        self._opened = _remember_connections(engine)
+        self._opened = _OpenedConnections(engine)
 
     @classmethod
     def create(
@@ -273,9 +273,7 @@ class Database:
         finally:
             # Synchronous: neither a cancelled dispose (a stop step that overran) nor a connection
             # that never answers can keep this from running.
-            for connection in list(self._opened):
-                if not connection.is_closed():
-                    connection.terminate()
+            self._opened.terminate_all()
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
@@ -447,15 +445,29 @@ def _checkout(pool: QueuePool) -> _ConnectionRecord:
     return record
 
 
-def _remember_connections(engine: AsyncEngine) -> weakref.WeakSet[asyncpg.Connection]:
-    """A set that every driver connection `engine` opens from now on joins (held weakly)."""
-    opened: weakref.WeakSet[asyncpg.Connection] = weakref.WeakSet()
+class _OpenedConnections:
+    """Every driver connection an engine opens from now on (held weakly), and the means to end them all."""
 
-    def remember(dbapi_connection: Any, record: _ConnectionRecord) -> None:
-        opened.add(dbapi_connection.driver_connection)
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._opened: weakref.WeakSet[asyncpg.Connection] = weakref.WeakSet()
+        self._ended = False
+        event.listen(engine.sync_engine, "connect", self._remember)
 
-    event.listen(engine.sync_engine, "connect", remember)
-    return opened
+    def _remember(self, dbapi_connection: Any, record: _ConnectionRecord) -> None:
+        connection = dbapi_connection.driver_connection
+        if self._ended:
+            # Opened after the end (its connect was under way): the caller finds it closed and
+            # gets Unavailable, as every call does at that point, and no backend is left open.
+            connection.terminate()
+            return
+        self._opened.add(connection)
+
+    def terminate_all(self) -> None:
+        """Closes every connection still open, and any that finishes opening later, without waiting on PostgreSQL."""
+        self._ended = True
+        for connection in list(self._opened):
+            if not connection.is_closed():
+                connection.terminate()
 
 
 def _unit_of_work_class() -> type[UnitOfWork]:

@@ -8,7 +8,10 @@ look at `pg_stat_activity` and at the garbage collector's ResourceWarnings.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import shutil
+import tempfile
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -140,3 +143,71 @@ async def advisory_locked(database_url: str, key: int) -> AsyncIterator[Callable
             yield release
         finally:
             await release()
+
+
+class HeldDoor:
+    """A doorway to PostgreSQL that lets connections in but holds their bytes until it is opened.
+
+    A connection made through it stays in the middle of being opened (the driver has sent its
+    start-up message and waits for the answer) for exactly as long as the test wants.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.knocked = asyncio.Event()
+        self._open = asyncio.Event()
+
+    def open(self) -> None:
+        """Lets every waiting connection, and every later one, through."""
+        self._open.set()
+
+    async def pass_through(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, target: str) -> None:
+        self.knocked.set()
+        await self._open.wait()
+        upstream_reader, upstream_writer = await asyncio.open_unix_connection(target)
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except ConnectionError:
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+
+@asynccontextmanager
+async def held_door(database_url: str) -> AsyncIterator[HeldDoor]:
+    """A `HeldDoor` to the PostgreSQL of `database_url` (reached over its Unix socket)."""
+    # A short directory of its own: a socket's path must fit in 107 bytes.
+    directory = tempfile.mkdtemp(prefix="door-", dir="/tmp")
+    url = make_url(database_url)
+    socket_dir = url.query.get("host")
+    assert isinstance(socket_dir, str), "the test PostgreSQL listens on a socket"
+    assert socket_dir.startswith("/"), "the test PostgreSQL listens on a socket"
+    name = f".s.PGSQL.{url.port or 5432}"
+    door = HeldDoor(url.update_query_dict({"host": directory}).render_as_string(hide_password=False))
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        tasks.add(task)
+        # Cancelled when the door goes away: ending quietly (asyncio reports a cancelled
+        # connection task as an error in a callback).
+        with contextlib.suppress(asyncio.CancelledError):
+            await door.pass_through(reader, writer, f"{socket_dir}/{name}")
+        writer.close()
+
+    server = await asyncio.start_unix_server(accept, path=f"{directory}/{name}")
+    try:
+        yield door
+    finally:
+        server.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        shutil.rmtree(directory, ignore_errors=True)

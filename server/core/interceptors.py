@@ -8,7 +8,7 @@ One interceptor does all of it, in this order, around every handler:
     authentication    bearer JWT -> Principal in a contextvar
     rate limits       the general budgets (per client address and per user, in Redis), when enabled
     access            the RPC's declared access rule
-    deadline          the handler runs within the caller's deadline, if one was set
+    deadline          the handler runs within the caller's deadline, if one was set (`deadlines.py`)
 
 Each of these used to be its own interceptor wrapping the handler in an async context manager;
 six nested generator-based context managers cost more per call than the fastest handlers
@@ -26,9 +26,9 @@ import logging
 import math
 import random
 from bisect import bisect_left
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from time import perf_counter
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias
 
 import grpc
 import grpc.aio
@@ -36,7 +36,8 @@ from grpc_status import rpc_status
 
 from server.core.access import AccessPolicy, AccessRule
 from server.core.call_metadata import ClientAddresses, call_headers
-from server.core.context import CallInfo, Principal, set_call
+from server.core.context import Principal, set_call
+from server.core.deadlines import DeadlinePassed, DeadlineTimer, DeadlineWatch, before, call_deadline, expired_by_caller
 from server.core.errors import (
     DeadlineExceeded,
     HelpdeskError,
@@ -53,23 +54,7 @@ from storage.unavailable import as_unavailable
 
 _log = logging.getLogger("helpdesk.rpc")
 
-_T = TypeVar("_T")
-
 _Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
-
-# Past this, a "deadline" is the absence of one (grpc reports none as None, some clients send years).
-_NO_DEADLINE_SECONDS = 10 * 365 * 24 * 3600.0
-# A caller's deadline passes before ours by the time its request took to reach us (transit, queueing
-# on a busy server), and its expiry reaches us as a plain cancellation: one this close to our
-# deadline is counted as the expiry the caller saw.
-_DEADLINE_SLACK_SECONDS = 0.25
-# The handler is stopped a little before the caller's deadline (a tenth of the time left, within
-# these bounds), so that our DEADLINE_EXCEEDED with its ErrorInfo is sent before grpc's own bare
-# one at the deadline itself, even when a busy event loop wakes the timer late.
-_DEADLINE_REPLY_SECONDS = (0.05, 0.25)
-# How often far deadlines are looked at, and how far ahead of its moment a call's timer is armed.
-_DEADLINE_SWEEP_SECONDS = 0.5
-_DEADLINE_ARM_AHEAD_SECONDS = 2 * _DEADLINE_SWEEP_SECONDS
 
 
 class Authenticator(Protocol):
@@ -109,10 +94,6 @@ def _new_request_id() -> str:
     no cryptographic randomness, and uuid4 is a system call plus a UUID object on every call.
     """
     return "%032x" % random.getrandbits(128)  # noqa: UP031 - a third cheaper than the f-string
-
-
-class _DeadlineExceeded(Exception):
-    """The handler was stopped because the caller's deadline passed."""
 
 
 class _Method:
@@ -158,104 +139,20 @@ class _Method:
 _new = object.__new__
 
 
-class _Call(CallInfo):
-    """One call: the facts domain code reads (`CallInfo`, in the call's contextvar) and the interceptor's own.
+class _Call(DeadlineTimer):
+    """One call, in one object made without `__init__` (`_enter`).
 
-    It is also the unary handler's deadline timer, which cancels the call's task at
-    `_reply_by(deadline)`: what `asyncio.timeout_at` does, in less. Used inline around the
-    awaited handler (`start_timer` before it, `raise_if_expired` in its CancelledError handler,
-    `stop_timer` in its finally). As with asyncio.timeout, only the timer's own cancellation
-    becomes _DeadlineExceeded: a cancellation from elsewhere (the caller went away) stays one.
-
-    The timer is armed only once the moment comes near (see `_DeadlineWatch`): most calls carry a
-    deadline of many seconds and end in milliseconds, and a loop timer armed and cancelled on
-    every call cost about a tenth of a bare call.
-
-    One object for all of it, made without `__init__` (`_enter`): a call's facts, its caller and
-    its timer were four objects and two contextvars, a fifth of the interceptor's cost.
+    It holds the facts domain code reads (`CallInfo`, in the call's contextvar), the handler's
+    deadline timer (`DeadlineTimer`) and the interceptor's own facts.
     """
 
-    __slots__ = (
-        "_cancelling",
-        "_handle",
-        "_settled",
-        "_task",
-        "_watch",
-        "authorization",
-        "deadline",
-        "expired",
-        "peer",
-        "reply_by",
-        "started",
-    )
+    __slots__ = ("authorization", "peer", "started")
 
     # perf_counter() when the call started.
     started: float
     # The request's `authorization` header, if any.
     authorization: str | None
     peer: str
-    # The caller's deadline on the event loop's clock (None: the caller set none).
-    deadline: float | None
-    # When the timer stops the handler (loop clock), and whether it has.
-    reply_by: float
-    expired: bool
-    # The call's task while the timer runs (the call is in the task's context: kept longer, a cycle).
-    _task: asyncio.Task[Any] | None
-    _cancelling: int
-    # Whether the cancellation request the timer made has been taken back (uncancel).
-    _settled: bool
-    _watch: _DeadlineWatch
-    _handle: asyncio.TimerHandle | None
-
-    def start_timer(self, watch: _DeadlineWatch) -> None:
-        """Arms the timer for the call's deadline, or has `watch` arm it when the moment comes near."""
-        assert self.deadline is not None
-        task = asyncio.current_task()
-        assert task is not None
-        self._task = task
-        self._cancelling = task.cancelling()
-        self.expired = False
-        self._settled = False
-        self._watch = watch
-        self._handle = None
-        now = watch.loop.time()
-        self.reply_by = reply_by = _reply_by(self.deadline, now)
-        if reply_by - now <= _DEADLINE_ARM_AHEAD_SECONDS:
-            self.arm()
-        else:
-            watch.watched[self] = None
-            if not watch.sweeping:
-                watch.start_sweeping()
-
-    def arm(self) -> None:
-        """Starts the loop timer (at once if the moment has passed)."""
-        self._handle = self._watch.loop.call_at(self.reply_by, self._expire)
-
-    def _expire(self) -> None:
-        assert self._task is not None
-        self.expired = True
-        self._task.cancel()
-
-    def raise_if_expired(self) -> None:
-        """Turns the timer's own cancellation into _DeadlineExceeded (call while handling CancelledError)."""
-        if self.expired and not self._settled:
-            assert self._task is not None
-            self._settled = True
-            if self._task.uncancel() <= self._cancelling:
-                raise _DeadlineExceeded
-
-    def stop_timer(self) -> None:
-        """Stops the timer (the handler finished, one way or another)."""
-        if self._handle is None:
-            self._watch.watched.pop(self, None)
-        else:
-            self._handle.cancel()
-        if self.expired and not self._settled:
-            assert self._task is not None
-            # The handler swallowed the cancellation: take the request back, as asyncio.timeout does.
-            self._settled = True
-            self._task.uncancel()
-        self._task = None
 
 
 class ServerInterceptor:
@@ -281,7 +178,7 @@ class ServerInterceptor:
         self._limiter = limiter
         self._addresses = ClientAddresses(trusted_proxy_hops)
         self._cache: dict[str, tuple[Handler, Handler]] = {}
-        self._watch: _DeadlineWatch | None = None
+        self._watch: DeadlineWatch | None = None
 
     def around(self, server: grpc.aio.Server) -> InterceptedServer:
         """`server`, with every handler added to it wrapped; use it in place of `server`, everywhere.
@@ -318,18 +215,13 @@ class ServerInterceptor:
         call.user_agent = user_agent[:256] if user_agent else ""
         call.principal = None
         call.authorization = authorization
-        # The loop's clock is read first, so the deadline worked out is never later than grpc's own.
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        remaining = context.time_remaining()
-        if remaining is None or remaining >= _NO_DEADLINE_SECONDS:
-            call.deadline = None
-        else:
-            call.deadline = now + remaining
+        call.deadline = call_deadline(loop, context)
+        if call.deadline is not None:
             watch = self._watch
             if watch is None or watch.loop is not loop:
                 # One watch per event loop (one loop serves; tests run several in turn).
-                watch = self._watch = _DeadlineWatch(loop)
+                watch = self._watch = DeadlineWatch(loop)
         set_call(call)
         call.started = perf_counter()
         return call
@@ -359,7 +251,7 @@ class ServerInterceptor:
             await _abort(context, exc, call.request_id)
         if isinstance(exc, grpc.aio.AbortError):
             raise exc
-        if isinstance(exc, _DeadlineExceeded):
+        if isinstance(exc, DeadlinePassed):
             await _abort(context, DeadlineExceeded("deadline exceeded"), call.request_id)
         unavailable = as_unavailable(exc)
         if unavailable is not None:
@@ -374,11 +266,7 @@ class ServerInterceptor:
         """Records the call's outcome: metrics and one log line."""
         seconds = perf_counter() - call.started
         status = _status_name(context, error)
-        if (
-            status == "CANCELLED"
-            and call.deadline is not None
-            and asyncio.get_running_loop().time() >= call.deadline - _DEADLINE_SLACK_SECONDS
-        ):
+        if status == "CANCELLED" and expired_by_caller(call.deadline):
             # grpc itself cancels a call whose deadline passed (the caller sees DEADLINE_EXCEEDED),
             # racing the handler's own timeout: count it as what the caller saw.
             status = "DEADLINE_EXCEEDED"
@@ -507,7 +395,7 @@ class ServerInterceptor:
                         try:
                             while True:
                                 try:
-                                    response = await _before(deadline, anext(responses))
+                                    response = await before(deadline, anext(responses))
                                 except StopAsyncIteration:
                                     break
                                 yield response
@@ -531,56 +419,3 @@ def _bearer_token(header: str) -> str:
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("authorization must be 'Bearer <access token>'")
     return token
-
-
-def _reply_by(deadline: float, now: float) -> float:
-    """When a handler running against `deadline` is stopped (loop clock): a little before it."""
-    shortest, longest = _DEADLINE_REPLY_SECONDS
-    return deadline - min(longest, max(shortest, (deadline - now) / 10))
-
-
-class _DeadlineWatch:
-    """The deadline timers of one event loop whose moment is still far: armed by a sweep when it comes near.
-
-    The sweep runs every `_DEADLINE_SWEEP_SECONDS` while any timer waits, and arms each one
-    whose moment falls within `_DEADLINE_ARM_AHEAD_SECONDS` (two sweeps): every timer is armed
-    before its moment and fires exactly when it would have had it been armed at the call's start.
-    """
-
-    __slots__ = ("loop", "sweeping", "watched")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        # An insertion-ordered set: adding and removing a call is one dict operation each.
-        self.watched: dict[_Call, None] = {}
-        # Whether a sweep is scheduled (it stops when no timer waits).
-        self.sweeping = False
-
-    def start_sweeping(self) -> None:
-        """Schedules the sweep (call after adding a call while none is scheduled)."""
-        self.sweeping = True
-        self.loop.call_later(_DEADLINE_SWEEP_SECONDS, self._sweep)
-
-    def _sweep(self) -> None:
-        horizon = self.loop.time() + _DEADLINE_ARM_AHEAD_SECONDS
-        due = [call for call in self.watched if call.reply_by <= horizon]
-        for call in due:
-            del self.watched[call]
-            call.arm()
-        if self.watched:
-            self.loop.call_later(_DEADLINE_SWEEP_SECONDS, self._sweep)
-        else:
-            self.sweeping = False
-
-
-async def _before(deadline: float, step: Awaitable[_T]) -> _T:
-    """Awaits `step`, cancelling it just before `deadline` (loop clock) with _DeadlineExceeded."""
-    scope = asyncio.timeout_at(_reply_by(deadline, asyncio.get_running_loop().time()))
-    try:
-        async with scope:
-            return await step
-    except TimeoutError as exc:
-        # Only the deadline's own expiry: a TimeoutError of the handler's stays its own.
-        if scope.expired():
-            raise _DeadlineExceeded from exc
-        raise

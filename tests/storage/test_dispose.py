@@ -15,6 +15,7 @@ from storage.db import Database
 from tests.stop_support import (
     advisory_locked,
     assert_no_backend_left,
+    held_door,
     observer,
     server_backends,
     unclosed_connections,
@@ -64,5 +65,31 @@ async def test_a_connection_still_in_use_once_the_pool_has_waited_is_terminated(
                 with pytest.raises(Unavailable):
                     await reading
             assert await server_backends(watcher) == []
+            del database
+        assert unclosed == []
+
+
+async def _read_one(database: Database) -> int:
+    async with database.read_connection() as connection:
+        row = await connection.fetchrow("SELECT 7 AS answer")
+        assert row is not None
+        return int(row["answer"])
+
+
+async def test_a_connection_still_opening_when_the_pool_closes_is_closed_once_open(
+    database_url: str,
+) -> None:
+    async with observer(database_url) as watcher:
+        with unclosed_connections() as unclosed:
+            async with held_door(database_url) as door:
+                database = Database.create(url=door.url)
+                reading = asyncio.create_task(_read_one(database))
+                await door.knocked.wait()
+                await database.dispose(wait_seconds=0.1)
+                # PostgreSQL answers only now: the connection opens after the pool has closed.
+                door.open()
+                with pytest.raises(Unavailable):
+                    await reading
+                await assert_no_backend_left(watcher)
             del database
         assert unclosed == []
