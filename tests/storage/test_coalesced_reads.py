@@ -126,4 +126,3 @@ async def test_a_statement_takes_at_most_max_keys(database: Database) -> None:
     assert answers == [f"name {key}" for key in range(1, _ROWS + 1)]
     assert [len(keys) for keys in names.statements] == [16, 16, 8]
     assert sorted(key for keys in names.statements for key in keys) == list(range(1, _ROWS + 1))
-

@@ -6,6 +6,7 @@ import asyncio
 
 import grpc
 import grpc.aio
+from google.protobuf import field_mask_pb2
 
 from helpdesk.v1 import ticket_pb2, ticket_service_pb2
 from tests.server.tickets.helpers import Cast, TicketStub, open_ticket
@@ -56,10 +57,12 @@ async def test_concurrent_reads_of_the_same_tickets_answer_each_caller_by_their_
 
 async def test_a_read_right_after_a_change_shows_the_change(ticket_stub: TicketStub, cast: Cast) -> None:
     ticket = await open_ticket(ticket_stub, cast.customer_a)
-    for priority in (ticket_pb2.TICKET_PRIORITY_HIGH, ticket_pb2.TICKET_PRIORITY_LOW, ticket_pb2.TICKET_PRIORITY_URGENT):
+    priorities = (ticket_pb2.TICKET_PRIORITY_HIGH, ticket_pb2.TICKET_PRIORITY_LOW, ticket_pb2.TICKET_PRIORITY_URGENT)
+    for priority in priorities:
         changed = await ticket_stub.UpdateTicket(
             ticket_service_pb2.UpdateTicketRequest(
-                ticket=ticket_pb2.Ticket(id=ticket.id, priority=priority), update_mask={"paths": ["priority"]}
+                ticket=ticket_pb2.Ticket(id=ticket.id, priority=priority),
+                update_mask=field_mask_pb2.FieldMask(paths=["priority"]),
             ),
             metadata=cast.agent_a.metadata,
         )
