@@ -198,3 +198,75 @@ async def test_a_handler_outliving_the_deadline_is_stopped_and_answered_by_the_s
 
 async def _is_set(event: asyncio.Event) -> bool:
     return event.is_set()
+
+
+async def test_many_calls_each_end_at_their_own_deadline_and_calls_that_ended_leave_no_timer_behind(
+    settings: Settings,
+) -> None:
+    # Deadlines from 0.3 s (the timer armed at once) to 2.7 s (armed by the sweep as the moment
+    # nears), all running at once: each stalled handler is stopped a little before its own
+    # deadline, with the server's own status. Calls answered in time and calls their callers
+    # abandoned end first: their timers must never fire afterwards (one that did would cancel
+    # a task that is no longer the call's, and fail in the event loop).
+    count = 40
+    deadlines = [0.3 + 2.4 * index / (count - 1) for index in range(count)]
+    abandoned_deadlines = [1.0, 2.0, 3.0]
+
+    async def stall_or_answer(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        if request == b"answer":
+            return b"answered"
+        await asyncio.sleep(3600)
+        return request
+
+    loop = asyncio.get_running_loop()
+    failures: list[dict[str, object]] = []
+    previous_handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, failure: failures.append(failure))
+    try:
+        async with app_serving(settings, "/test.Stall/Forever", stall_or_answer) as app:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+                call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
+
+                async def stalled(index: int, deadline_s: float) -> tuple[float, grpc.aio.AioRpcError]:
+                    started = time.monotonic()
+                    with pytest.raises(grpc.aio.AioRpcError) as raised:
+                        await call(b"stall", metadata=(("x-request-id", f"stall-{index}"),), timeout=deadline_s)
+                    return time.monotonic() - started, raised.value
+
+                async def abandoned(deadline_s: float) -> None:
+                    pending = call(b"stall", timeout=deadline_s)
+                    await asyncio.sleep(0.2)
+                    pending.cancel()
+
+                started = time.monotonic()
+                ended, answers, _ = await asyncio.gather(
+                    asyncio.gather(*(stalled(index, deadline_s) for index, deadline_s in enumerate(deadlines))),
+                    asyncio.gather(*(call(b"answer", timeout=deadline_s) for deadline_s in deadlines)),
+                    asyncio.gather(*(abandoned(deadline_s) for deadline_s in abandoned_deadlines)),
+                )
+                # Past every deadline and another sweep: any timer left behind has fired by now.
+                await asyncio.sleep(max(abandoned_deadlines) + 0.6 - (time.monotonic() - started))
+            registry = app.resources.metrics.registry
+
+            def counted(code: str) -> float | None:
+                return registry.get_sample_value(
+                    "helpdesk_rpc_requests_total", {"method": "test.Stall/Forever", "code": code}
+                )
+
+            assert counted("DEADLINE_EXCEEDED") == count
+            assert counted("OK") == count
+            assert counted("CANCELLED") == len(abandoned_deadlines)
+            assert registry.get_sample_value("helpdesk_rpc_in_flight_requests") == 0
+    finally:
+        loop.set_exception_handler(previous_handler)
+
+    assert answers == [b"answered"] * count
+    assert failures == []
+    for index, (deadline_s, (waited, error)) in enumerate(zip(deadlines, ended, strict=True)):
+        assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        # The server's own status (grpc's at the deadline itself carries neither).
+        infos = [d for d in error_details(error) if isinstance(d, error_details_pb2.ErrorInfo)]
+        assert [i.reason for i in infos] == ["DEADLINE_EXCEEDED"], deadline_s
+        assert ("x-request-id", f"stall-{index}") in tuple(error.trailing_metadata() or ())
+        # Stopped a little before the deadline (at most a quarter of a second), never earlier.
+        assert deadline_s - 0.26 <= waited < deadline_s, (deadline_s, waited)
