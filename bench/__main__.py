@@ -1,5 +1,8 @@
 """Command line: `python -m bench [--scenarios a,b] [--duration S] [--warmup S] [--concurrency N] [--runs K] [--quick]`.
 
+`--old /path/to/checkout` measures that checkout's server beside this one's; `--no-floors` skips
+the floors (`echo-pg`, `echo-redis`) the scenarios name.
+
 Progress goes to stderr, the table to stdout, and the full results to `bench/results/*.json`
 (`--results-dir` elsewhere, `--no-save` nowhere).
 """
@@ -10,11 +13,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench.compare import CompareError
 from bench.measure import LoadgenError
 from bench.report import format_table, summarize, write_json
 from bench.results_dir import RESULTS_DIR, choose_results_dir
 from bench.runner import BenchOptions, run_benchmark
-from bench.scenarios import BASELINE, ON_REQUEST, SCENARIOS, get_scenario
+from bench.scenarios import BASELINE, FLOORS, ON_REQUEST, SCENARIOS, get_scenario
 from bench.stack import StackError
 
 DEFAULT_RUNS = 3
@@ -26,13 +30,14 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchOptions, Path | None
         prog="python -m bench",
         description="Benchmark Helpdesk RPCs against a bare grpc.aio echo server measured in the same run.",
     )
-    others = [name for name in SCENARIOS if name != BASELINE.name and name not in ON_REQUEST]
+    others = [name for name in SCENARIOS if name != BASELINE.name and name not in FLOORS and name not in ON_REQUEST]
     parser.add_argument(
         "--scenarios",
         default=",".join(others),
         help=(
             f"comma-separated, from: {', '.join(SCENARIOS)} (default: all but {', '.join(sorted(ON_REQUEST))},"
-            f" which seed millions of rows; '{BASELINE.name}' alone: baseline only)"
+            f" which seed millions of rows; '{BASELINE.name}' alone: baseline only; the floors"
+            f" {', '.join(FLOORS)} come with the scenarios that name them)"
         ),
     )
     parser.add_argument("--runs", type=int, help=f"repetitions; medians are taken across them (default {DEFAULT_RUNS})")
@@ -54,6 +59,20 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchOptions, Path | None
         default=[],
         metavar="NAME=VALUE",
         help="extra environment for `helpdesk serve`, e.g. HELPDESK_LOG_LEVEL=WARNING (repeatable)",
+    )
+    parser.add_argument(
+        "--no-floors",
+        action="store_true",
+        help="skip the floors the scenarios name (echo-pg, echo-redis): fewer measurements per run",
+    )
+    parser.add_argument(
+        "--old",
+        type=Path,
+        metavar="CHECKOUT",
+        help=(
+            "another Helpdesk checkout (with its .venv from `make install`, and the same migrations):"
+            " its server is measured beside this one's in every run"
+        ),
     )
     parser.add_argument(
         "--results-dir", type=Path, default=RESULTS_DIR, help="where the JSON results and the scenarios' notes go"
@@ -86,6 +105,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchOptions, Path | None
         processes=args.processes,
         echo_loop=args.echo_loop,
         server_env=server_env,
+        floors=not args.no_floors,
+        old_checkout=args.old,
     )
     return options, None if args.no_save else args.results_dir
 
@@ -96,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     choose_results_dir(results_dir)
     try:
         result = run_benchmark(options, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    except CompareError as error:
+        print(error, file=sys.stderr)
+        return 2
     except (LoadgenError, StackError) as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 1

@@ -11,15 +11,15 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def git_commit() -> tuple[str | None, bool | None]:
+def git_commit(checkout: Path = REPO_ROOT) -> tuple[str | None, bool | None]:
     """(HEAD commit hash, whether the work tree has uncommitted changes); Nones outside a git checkout."""
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=10
+            ["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True, check=True, timeout=10
         ).stdout.strip()
         status = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO_ROOT,
+            cwd=checkout,
             capture_output=True,
             text=True,
             check=True,

@@ -34,6 +34,7 @@ from bench.measure import measure
 from bench.probe import ServedTarget
 from bench.profile import LoadProfile
 from bench.results_dir import choose_results_dir
+from bench.runner import start_echo
 from bench.scenarios import Target, get_scenario
 from bench.stack import HelpdeskStack
 
@@ -112,17 +113,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ready_timeout_s = _CALLGRIND_READY_TIMEOUT_S if callgrind else 60.0
     with contextlib.ExitStack() as cleanup:
         targets: dict[Target, HelpdeskStack | EchoServer] = {}
-        if any(s.target is Target.HELPDESK for s in scenarios):
-            stack = HelpdeskStack(server_env=server_env, server_prefix=prefix, ready_timeout_s=ready_timeout_s)
+        stack: HelpdeskStack | None = None
+        if any(s.target is not Target.ECHO for s in scenarios):
+            # The floors read this stack's PostgreSQL or Redis (its server only is profiled).
+            profiled = prefix if any(s.target is Target.HELPDESK for s in scenarios) else []
+            stack = HelpdeskStack(server_env=server_env, server_prefix=profiled, ready_timeout_s=ready_timeout_s)
             stack.start()
             cleanup.callback(stack.stop)
             targets[Target.HELPDESK] = stack
-        if any(s.target is Target.ECHO for s in scenarios):
-            # The baseline, profiled the same way: its instructions per call are the floor.
-            echo = EchoServer(loop="uvloop", prefix=prefix, ready_timeout_s=ready_timeout_s)
-            echo.start()
-            cleanup.callback(echo.stop)
-            targets[Target.ECHO] = echo
+        for echoed in {s.target for s in scenarios} - {Target.HELPDESK}:
+            # The baseline and the floors, profiled the same way: their instructions per call are the floors.
+            targets[echoed] = start_echo(
+                echoed, "uvloop", stack, cleanup, prefix=prefix, ready_timeout_s=ready_timeout_s
+            )
         for scenario in scenarios:
             profile = LoadProfile(
                 concurrency=args.concurrency or (8 if callgrind else scenario.profile.concurrency),

@@ -17,7 +17,10 @@ from bench.probe import ServedTarget
 from bench.profile import LoadProfile
 from bench.stats import LatencySummary
 
-Role = Literal["baseline", "scenario"]
+# The baseline (bare echo), a floor (echo plus one store read), or a scenario of the product.
+Role = Literal["baseline", "floor", "scenario"]
+# Which server a scenario ran against when two versions are compared (`--old`); None otherwise.
+Version = Literal["new", "old"]
 # Slack for the load generators to cancel their last calls and report after the window closes.
 _REPORT_SLACK_S = 60.0
 
@@ -45,6 +48,7 @@ class Measurement:
     server_rss_start_bytes: int
     server_rss_end_bytes: int
     setup_s: float
+    version: Version | None = None
 
     @property
     def throughput(self) -> float:
@@ -81,6 +85,7 @@ def measure(
     profile: LoadProfile,
     run: int,
     role: Role,
+    version: Version | None = None,
     on_window: Callable[[Literal["start", "end"]], None] | None = None,
 ) -> Measurement:
     """Drives `scenario` against `target` with `profile` and returns the merged measurement.
@@ -127,7 +132,9 @@ def measure(
     if failures:
         raise LoadgenError(failures[0])
     loads = [outcome for outcome in outcomes if isinstance(outcome, LoadResult)]
-    return _merge(loads, before, after, scenario=scenario, profile=profile, run=run, role=role, target=target)
+    return _merge(
+        loads, before, after, scenario=scenario, profile=profile, run=run, role=role, version=version, target=target
+    )
 
 
 def split_callers(concurrency: int, processes: int) -> list[range]:
@@ -145,6 +152,7 @@ def _merge(
     profile: LoadProfile,
     run: int,
     role: Role,
+    version: Version | None,
     target: ServedTarget,
 ) -> Measurement:
     latencies = [latency for load in loads for latency in load.latencies_s]
@@ -168,6 +176,7 @@ def _merge(
         server_rss_start_bytes=before.server_rss_bytes,
         server_rss_end_bytes=after.server_rss_bytes,
         setup_s=max(load.setup_s for load in loads),
+        version=version,
     )
 
 

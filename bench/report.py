@@ -15,6 +15,7 @@ from bench.measure import Measurement
 from bench.profile import LoadProfile
 from bench.results_dir import RESULTS_DIR
 from bench.runner import BenchResult
+from bench.scenarios import SCENARIOS
 from bench.stats import median, spread_percent
 
 _MIB = 1024.0 * 1024.0
@@ -29,6 +30,8 @@ class SummaryRow:
     scenario: str
     role: str
     profile: LoadProfile
+    # `new` or `old` when two versions were compared (`--old`), else None.
+    version: str | None
     runs: int
     throughput: float
     throughput_spread_pct: float
@@ -45,25 +48,51 @@ class SummaryRow:
     server_cpu_s_per_1k: float
     # Median over runs of (server CPU per call / the echo server's in the same run).
     server_cpu_ratio: float
+    # The floor this scenario names, when it was measured beside it, and the median over runs of
+    # (server CPU per call / the floor's in the same run).
+    floor: str | None
+    floor_cpu_ratio: float
+    # On a `new` row: median over runs of (server CPU per call / the old version's in the same run).
+    old_cpu_ratio: float
     store_cpu_s_per_1k: float
     client_cpu_cores: float
     rss_start_mib: float
     rss_end_mib: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Beside:
+    """The measurements each one is compared with, by (profile, run): the baseline, the floors, the old version."""
+
+    baselines: dict[tuple[LoadProfile, int], Measurement]
+    floors: dict[tuple[LoadProfile, int, str], Measurement]
+    olds: dict[tuple[LoadProfile, int, str], Measurement]
+
+    @classmethod
+    def of(cls, measurements: list[Measurement]) -> _Beside:
+        return cls(
+            baselines={(m.profile, m.run): m for m in measurements if m.role == "baseline"},
+            floors={(m.profile, m.run, m.scenario): m for m in measurements if m.role == "floor"},
+            olds={(m.profile, m.run, m.scenario): m for m in measurements if m.version == "old"},
+        )
+
+
+_ROLE_ORDER = {"baseline": 0, "floor": 1, "scenario": 2}
+
+
 def summarize(measurements: list[Measurement]) -> list[SummaryRow]:
-    """One row per (profile, scenario), baseline first within each profile, in measurement order."""
-    groups: dict[tuple[LoadProfile, str], list[Measurement]] = {}
+    """One row per (profile, scenario, version): baseline, then floors, then scenarios within each profile."""
+    groups: dict[tuple[LoadProfile, str, str | None], list[Measurement]] = {}
     for item in measurements:
-        groups.setdefault((item.profile, item.scenario), []).append(item)
-    baselines = {(m.profile, m.run): m for m in measurements if m.role == "baseline"}
-    rows = [_row(items, baselines) for items in groups.values()]
-    # Keep each profile's rows together, baseline on top (the sort is stable).
+        groups.setdefault((item.profile, item.scenario, item.version), []).append(item)
+    beside = _Beside.of(measurements)
+    rows = [_row(items, beside) for items in groups.values()]
+    # Keep each profile's rows together, baseline on top, then the floors (the sort is stable).
     profiles = list(dict.fromkeys(row.profile for row in rows))
-    return sorted(rows, key=lambda row: (profiles.index(row.profile), row.role != "baseline"))
+    return sorted(rows, key=lambda row: (profiles.index(row.profile), _ROLE_ORDER[row.role]))
 
 
-def _row(items: list[Measurement], baselines: dict[tuple[LoadProfile, int], Measurement]) -> SummaryRow:
+def _row(items: list[Measurement], beside: _Beside) -> SummaryRow:
     first = items[0]
     errors_by_code: dict[str, int] = {}
     for item in items:
@@ -72,17 +101,28 @@ def _row(items: list[Measurement], baselines: dict[tuple[LoadProfile, int], Meas
     throughput_ratios: list[float] = []
     p50_ratios: list[float] = []
     cpu_ratios: list[float] = []
+    floor_ratios: list[float] = []
+    old_ratios: list[float] = []
+    floor = SCENARIOS[first.scenario].floor if first.role == "scenario" else None
     for item in items:
-        baseline = baselines.get((item.profile, item.run))
+        cpu = item.server_cpu_ms_per_call
+        floor_measured = beside.floors.get((item.profile, item.run, floor)) if floor else None
+        if floor_measured is not None:
+            floor_ratios.append(_ratio(cpu, floor_measured.server_cpu_ms_per_call))
+        old = beside.olds.get((item.profile, item.run, item.scenario)) if item.version == "new" else None
+        if old is not None:
+            old_ratios.append(_ratio(cpu, old.server_cpu_ms_per_call))
+        baseline = beside.baselines.get((item.profile, item.run))
         if baseline is None:
             continue
         throughput_ratios.append(_ratio(item.throughput, baseline.throughput))
         p50_ratios.append(_ratio(item.latency.p50_ms, baseline.latency.p50_ms))
-        cpu_ratios.append(_ratio(item.server_cpu_ms_per_call, baseline.server_cpu_ms_per_call))
+        cpu_ratios.append(_ratio(cpu, baseline.server_cpu_ms_per_call))
     return SummaryRow(
         scenario=first.scenario,
         role=first.role,
         profile=first.profile,
+        version=first.version,
         runs=len(items),
         throughput=median([m.throughput for m in items]),
         throughput_spread_pct=spread_percent([m.throughput for m in items]),
@@ -96,6 +136,9 @@ def _row(items: list[Measurement], baselines: dict[tuple[LoadProfile, int], Meas
         p50_ratio=median(p50_ratios),
         server_cpu_s_per_1k=median([m.server_cpu_ms_per_call for m in items]),
         server_cpu_ratio=median(cpu_ratios),
+        floor=floor if floor_ratios else None,
+        floor_cpu_ratio=median(floor_ratios),
+        old_cpu_ratio=median(old_ratios),
         store_cpu_s_per_1k=median([m.store_cpu_ms_per_call for m in items]),
         client_cpu_cores=median([m.client_cpu_utilisation for m in items]),
         rss_start_mib=median([m.server_rss_start_bytes / _MIB for m in items]),
@@ -120,36 +163,54 @@ _COLUMNS = (
     ("p50 vs echo", ">"),
     ("srv CPU s/1k", ">"),
     ("srv CPU vs echo", ">"),
+    ("floor", "<"),
+    ("srv CPU vs floor", ">"),
+    ("srv CPU new÷old", ">"),
     ("db CPU s/1k", ">"),
     ("goal", "<"),
     ("verdict", "<"),
     ("client CPU", ">"),
     ("srv RSS MiB", ">"),
 )
+# Printed only when two versions were compared.
+_COMPARE_COLUMN = "srv CPU new÷old"
 
 
 def format_table(result: BenchResult, rows: list[SummaryRow]) -> str:
     """The human-readable report: the table, then how to read it."""
-    cells = [[_cells_of(row)[index] for index in range(len(_COLUMNS))] for row in rows]
-    widths = [max(len(name), *(len(line[index]) for line in cells)) for index, (name, _) in enumerate(_COLUMNS)]
-    lines = [_join([name for name, _ in _COLUMNS], widths), _join(["-" * width for width in widths], widths)]
+    columns = [column for column in _COLUMNS if result.old is not None or column[0] != _COMPARE_COLUMN]
+    cells = [[_cells_of(row)[name] for name, _ in columns] for row in rows]
+    widths = [max(len(name), *(len(line[index]) for line in cells)) for index, (name, _) in enumerate(columns)]
+    lines = [
+        _join([name for name, _ in columns], widths, columns),
+        _join(["-" * width for width in widths], widths, columns),
+    ]
     previous: LoadProfile | None = None
     for row, line in zip(rows, cells, strict=True):
         if previous is not None and row.profile != previous:
             lines.append("")
         previous = row.profile
-        lines.append(_join(line, widths))
+        lines.append(_join(line, widths, columns))
     runs = max((row.runs for row in rows), default=0)
     notes = [
         "",
         f"Medians over {runs} run(s); ±% = (max - min) / median of calls/s across runs.",
         "vs echo = median over runs of (scenario / echo baseline measured in the same run with the same load).",
         "CPU s/1k = CPU seconds per 1,000 successful calls: srv = server process, db = PostgreSQL + Redis.",
+        "vs floor = the same against the floor the scenario names, measured in the same run: echo-pg (echo +",
+        "one primary-key row read through a bare asyncpg pool) or echo-redis (echo + one GET through redis-py);",
+        "the floors' own vs echo is what that one round trip costs any server at best (bench/README.md).",
         "goal = at most this server CPU per call vs echo's (x) and db CPU ms per call (bench/goals.py);",
         "verdict judges the medians above: the goals hold on a quiet machine, so a loaded one says little.",
         "client CPU = load generator cores used; near its process count means the client was the limit.",
         f"Event loops: helpdesk server {result.server_loop or '(not started)'}, echo baseline {result.echo_loop}.",
     ]
+    if result.old is not None:
+        commit = str(result.old.get("git_commit") or "?")[:12]
+        notes.append(
+            f"old = {result.old['path']} at {commit}, new = this checkout, measured back to back in every run;"
+            " new÷old = median over runs of (new server CPU per call / old's in the same run)."
+        )
     if any(row.min_samples < _P999_MIN_SAMPLES for row in rows):
         notes.append(f"* fewer than {_P999_MIN_SAMPLES:,} calls per run: p99.9 is the slowest call.")
     for row in rows:
@@ -159,12 +220,12 @@ def format_table(result: BenchResult, rows: list[SummaryRow]) -> str:
     return "\n".join(lines + notes)
 
 
-def _cells_of(row: SummaryRow) -> list[str]:
+def _cells_of(row: SummaryRow) -> dict[str, str]:
     is_baseline = row.role == "baseline"
     goal = goal_for(row.scenario)
     p999 = _num(row.p999_ms, 2) + ("*" if row.min_samples < _P999_MIN_SAMPLES else "")
-    return [
-        row.scenario,
+    cells = [
+        f"{row.scenario} ({row.version})" if row.version else row.scenario,
         row.profile.label(),
         _num(row.throughput, 1),
         _num(row.throughput_spread_pct, 0),
@@ -176,22 +237,26 @@ def _cells_of(row: SummaryRow) -> list[str]:
         "1" if is_baseline else _num(row.p50_ratio, 2),
         _num(row.server_cpu_s_per_1k, 3),
         "1" if is_baseline else _num(row.server_cpu_ratio, 2),
+        row.floor or "-",
+        _num(row.floor_cpu_ratio, 2) if row.floor else "-",
+        _num(row.old_cpu_ratio, 3) if row.version == "new" else "-",
         "-" if math.isnan(row.store_cpu_s_per_1k) else _num(row.store_cpu_s_per_1k, 3),
         goal.label(),
         goal.verdict(server_x_echo=row.server_cpu_ratio, db_ms_per_call=row.store_cpu_s_per_1k),
         _num(row.client_cpu_cores, 2),
         f"{row.rss_start_mib:.0f}→{row.rss_end_mib:.0f}",
     ]
+    return {name: cell for (name, _), cell in zip(_COLUMNS, cells, strict=True)}
 
 
 def _num(value: float, digits: int) -> str:
     return "n/a" if math.isnan(value) else f"{value:,.{digits}f}"
 
 
-def _join(cells: Iterable[str], widths: list[int]) -> str:
+def _join(cells: Iterable[str], widths: list[int], columns: list[tuple[str, str]]) -> str:
     parts = [
         cell.ljust(width) if align == "<" else cell.rjust(width)
-        for cell, width, (_, align) in zip(cells, widths, _COLUMNS, strict=True)
+        for cell, width, (_, align) in zip(cells, widths, columns, strict=True)
     ]
     return "  ".join(parts).rstrip()
 
@@ -204,7 +269,12 @@ def to_json(result: BenchResult, rows: list[SummaryRow]) -> dict[str, object]:
         "environment": result.environment,
         "server_loop": result.server_loop,
         "echo_loop": result.echo_loop,
-        "options": {**dataclasses.asdict(result.options), "server_env": dict(result.options.server_env)},
+        "old": result.old,
+        "options": {
+            **dataclasses.asdict(result.options),
+            "server_env": dict(result.options.server_env),
+            "old_checkout": str(result.options.old_checkout) if result.options.old_checkout else None,
+        },
         "summary": [_summary_entry(row) for row in rows],
         "measurements": [
             {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bench.scenarios.auth import GetCurrentUserScenario, LoginScenario
 from bench.scenarios.base import CallFn, Scenario, Target
 from bench.scenarios.chat import SendChatMessageScenario
-from bench.scenarios.echo import EchoScenario
+from bench.scenarios.echo import ECHO_POSTGRES, ECHO_REDIS, EchoScenario
 from bench.scenarios.knowledge import (
     SearchArticlesColdRareScenario,
     SearchArticlesColdScenario,
@@ -25,12 +25,18 @@ from bench.scenarios.reports import (
 from bench.scenarios.tickets import CreateTicketScenario, GetTicketScenario, ListTicketsQueueScenario
 
 BASELINE: Scenario = EchoScenario()
+# The floors: echo plus one store read per call, measured beside the scenarios that name them.
+FLOORS: dict[str, Scenario] = {
+    ECHO_POSTGRES: EchoScenario(ECHO_POSTGRES, Target.ECHO_POSTGRES),
+    ECHO_REDIS: EchoScenario(ECHO_REDIS, Target.ECHO_REDIS),
+}
 
 # Every scenario by name, in the order the report lists them.
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
         BASELINE,
+        *FLOORS.values(),
         GetCurrentUserScenario(),
         LoginScenario(),
         GetTicketScenario(),
@@ -69,4 +75,4 @@ def get_scenario(name: str) -> Scenario:
     raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
 
 
-__all__ = ["BASELINE", "ON_REQUEST", "SCENARIOS", "CallFn", "Scenario", "Target", "get_scenario"]
+__all__ = ["BASELINE", "FLOORS", "ON_REQUEST", "SCENARIOS", "CallFn", "Scenario", "Target", "get_scenario"]

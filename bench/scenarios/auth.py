@@ -10,7 +10,7 @@ import grpc
 
 from bench.profile import LoadProfile
 from bench.scenarios.base import CallFn, Target
-from bench.scenarios.echo import UNARY_PROFILE
+from bench.scenarios.echo import ECHO_POSTGRES, UNARY_PROFILE
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 
 # Seeded accounts share one password; seeding is idempotent, so later runs reuse the accounts.
@@ -59,6 +59,7 @@ class GetCurrentUserScenario:
     name = "GetCurrentUser"
     target = Target.HELPDESK
     profile = UNARY_PROFILE
+    floor = ECHO_POSTGRES
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
@@ -90,6 +91,8 @@ class LoginScenario:
     name = "Login"
     target = Target.HELPDESK
     profile = LOGIN_PROFILE
+    # None: bcrypt, not a store round trip, sets its cost.
+    floor = None
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float

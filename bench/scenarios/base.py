@@ -18,6 +18,9 @@ class Target(enum.Enum):
     """The server process a scenario drives."""
 
     ECHO = "echo"
+    # The echo server reading one row from the bench's PostgreSQL, or one key from its Redis, per call.
+    ECHO_POSTGRES = "echo-pg"
+    ECHO_REDIS = "echo-redis"
     HELPDESK = "helpdesk"
 
 
@@ -42,6 +45,15 @@ class Scenario(Protocol):
     @property
     def profile(self) -> LoadProfile:
         """Default load; the CLI may override parts of it."""
+        ...
+
+    @property
+    def floor(self) -> str | None:
+        """The floor measured beside this one (`echo-pg`, `echo-redis`), or None when none fits.
+
+        A floor is the least any call making this one's store round trip costs; the baseline and
+        the floors themselves name none.
+        """
         ...
 
     async def setup(

@@ -28,6 +28,7 @@ import psutil
 from bench.profile import LoadProfile
 from bench.scenarios.auth import SETUP_CALL_TIMEOUT_S, account_email, sign_in
 from bench.scenarios.base import CallFn, Target
+from bench.scenarios.echo import ECHO_POSTGRES
 from bench.stats import sample_percentile
 from helpdesk.v1 import auth_service_pb2_grpc, chat_service_pb2, chat_service_pb2_grpc
 
@@ -40,6 +41,8 @@ class SendChatMessageScenario:
     name = "SendChatMessage"
     target = Target.HELPDESK
     profile = SEND_PROFILE
+    # A loose floor: a send makes several round trips (lock, insert, commit) and a Redis PUBLISH.
+    floor = ECHO_POSTGRES
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float

@@ -1,4 +1,9 @@
-"""The baseline: one unary call to the bare echo server, measured beside every other scenario."""
+"""The baseline: one unary call to the bare echo server, measured beside every other scenario.
+
+The floors are the same call to the echo server reading from a store first (`bench/echo_server.py`):
+`echo-pg` one primary-key row from PostgreSQL, `echo-redis` one small key from Redis. A scenario
+names the floor that fits it (`floor`); the bench measures that floor beside it, like the baseline.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +24,22 @@ ECHO_PAYLOAD = b"x" * 128
 UNARY_PROFILE = LoadProfile(concurrency=32, channels=4, warmup_s=2.0, duration_s=10.0, call_timeout_s=10.0)
 
 
-class EchoScenario:
-    """Bytes in, the same bytes out: the cost of grpc.aio itself, with no serialization or handlers."""
+ECHO_POSTGRES = "echo-pg"
+ECHO_REDIS = "echo-redis"
 
-    name = "echo"
-    target = Target.ECHO
+
+class EchoScenario:
+    """Bytes in, the same bytes out: the cost of grpc.aio itself, with no serialization or handlers.
+
+    Against a floor's server (`target`), each call also costs that server's one read.
+    """
+
     profile = UNARY_PROFILE
+    floor = None
+
+    def __init__(self, name: str = "echo", target: Target = Target.ECHO) -> None:
+        self.name = name
+        self.target = target
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float

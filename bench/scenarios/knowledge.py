@@ -31,6 +31,7 @@ from bench.auto_explain import served_plans
 from bench.profile import LoadProfile
 from bench.results_dir import write_note
 from bench.scenarios.base import CallFn, Target
+from bench.scenarios.echo import ECHO_POSTGRES, ECHO_REDIS
 from bench.scenarios.knowledge_seed import (
     ARTICLES_ENV,
     DEFAULT_ARTICLES,
@@ -105,6 +106,7 @@ class SearchArticlesWarmScenario:
     name = "SearchArticlesWarm"
     target = Target.HELPDESK
     profile = KNOWLEDGE_PROFILE
+    floor = ECHO_REDIS
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
@@ -133,6 +135,7 @@ class SearchArticlesColdScenario:
     name = "SearchArticlesCold"
     target = Target.HELPDESK
     profile = KNOWLEDGE_PROFILE
+    floor = ECHO_POSTGRES
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
@@ -148,6 +151,7 @@ class SearchArticlesColdRareScenario:
     name = "SearchArticlesColdRare"
     target = Target.HELPDESK
     profile = KNOWLEDGE_PROFILE
+    floor = ECHO_POSTGRES
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float

@@ -27,6 +27,7 @@ from sqlalchemy.pool import NullPool
 from bench.profile import LoadProfile
 from bench.scenarios.auth import BENCH_PASSWORD
 from bench.scenarios.base import CallFn, Target
+from bench.scenarios.echo import ECHO_POSTGRES
 from bench.stack import DATABASE_URL_ENV
 from helpdesk.v1 import (
     auth_service_pb2,
@@ -212,6 +213,7 @@ class GetTicketScenario:
     name = "GetTicket"
     target = Target.HELPDESK
     profile = TICKETS_PROFILE
+    floor = ECHO_POSTGRES
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
@@ -245,6 +247,7 @@ class ListTicketsQueueScenario:
     name = "ListTickets"
     target = Target.HELPDESK
     profile = TICKETS_PROFILE
+    floor = ECHO_POSTGRES
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float
@@ -273,6 +276,7 @@ class CreateTicketScenario:
     name = "CreateTicket"
     target = Target.HELPDESK
     profile = TICKETS_PROFILE
+    floor = ECHO_POSTGRES
 
     async def setup(
         self, channels: Sequence[grpc.aio.Channel], *, callers: range, call_timeout_s: float

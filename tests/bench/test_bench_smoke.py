@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,14 +21,14 @@ pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def bench(*args: str) -> str:
+def bench(*args: str, timeout_s: float = 100) -> str:
     """`python -m bench --quick ...`'s table."""
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--warmup", "0.3", *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=100,
+        timeout=timeout_s,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
@@ -35,11 +36,15 @@ def bench(*args: str) -> str:
     return completed.stdout
 
 
-def run_bench(results_dir: Path, *args: str) -> dict[str, Any]:
-    bench("--results-dir", str(results_dir), *args)
+def run_bench(results_dir: Path, *args: str, timeout_s: float = 100) -> dict[str, Any]:
+    bench("--results-dir", str(results_dir), *args, timeout_s=timeout_s)
     [path] = results_dir.glob("*.json")
     result: dict[str, Any] = json.loads(path.read_text())
     return result
+
+
+def positive(value: float | None) -> bool:
+    return value is not None and math.isfinite(value) and value > 0
 
 
 def assert_sane(row: dict[str, Any]) -> None:
@@ -63,7 +68,7 @@ def test_echo_baseline_alone(tmp_path: Path) -> None:
 
 
 def test_get_current_user_beside_the_baseline(tmp_path: Path) -> None:
-    result = run_bench(tmp_path, "--scenarios", "GetCurrentUser", "--duration", "1.5")
+    result = run_bench(tmp_path, "--scenarios", "GetCurrentUser", "--duration", "1.5", "--no-floors")
 
     rows = {row["scenario"]: row for row in result["summary"]}
     assert set(rows) == {"echo", "GetCurrentUser"}
@@ -88,3 +93,82 @@ def test_no_save_writes_nothing(tmp_path: Path) -> None:
     table = bench("--scenarios", "echo", "--duration", "1", "--no-save")
     assert "results:" not in table
     assert {path: path.stat().st_mtime_ns for path in results.iterdir()} == before
+
+
+def test_floors_beside_the_scenarios_that_name_them(tmp_path: Path) -> None:
+    # GetCurrentUser names echo-pg; echo-redis is asked for by name.
+    result = run_bench(tmp_path, "--scenarios", "GetCurrentUser,echo-redis", "--duration", "1.5", timeout_s=150)
+
+    rows = {row["scenario"]: row for row in result["summary"]}
+    assert set(rows) == {"echo", "echo-pg", "echo-redis", "GetCurrentUser"}
+    for row in rows.values():
+        assert_sane(row)
+    # Floors come right after the baseline, each with its own cost against echo's.
+    assert [row["role"] for row in result["summary"]] == ["baseline", "floor", "floor", "scenario"]
+    for name in ("echo-pg", "echo-redis"):
+        assert positive(rows[name]["server_cpu_ratio"])
+        # Each call of a floor reads its store: the store's CPU shows, where bare echo has none.
+        assert positive(rows[name]["store_cpu_s_per_1k"])
+        assert rows[name]["floor"] is None
+    assert rows["echo"]["store_cpu_s_per_1k"] is None
+    scenario = rows["GetCurrentUser"]
+    assert scenario["floor"] == "echo-pg"
+    assert positive(scenario["floor_cpu_ratio"])
+    # One run (--quick): x echo = x floor * the floor's x echo, when each ratio pairs the run's own measurements.
+    assert math.isclose(
+        scenario["server_cpu_ratio"], scenario["floor_cpu_ratio"] * rows["echo-pg"]["server_cpu_ratio"], rel_tol=1e-6
+    )
+
+
+def test_two_versions_in_one_run(tmp_path: Path) -> None:
+    # This checkout against itself: both servers are the same code, started from the same venv.
+    result = run_bench(
+        tmp_path / "results",
+        *("--scenarios", "GetCurrentUser", "--duration", "1.5", "--no-floors", "--old", str(REPO_ROOT)),
+        timeout_s=150,
+    )
+
+    rows = {(row["scenario"], row["version"]): row for row in result["summary"]}
+    assert set(rows) == {("echo", None), ("GetCurrentUser", "new"), ("GetCurrentUser", "old")}
+    for row in rows.values():
+        assert_sane(row)
+    new, old = rows["GetCurrentUser", "new"], rows["GetCurrentUser", "old"]
+    assert positive(new["server_cpu_ratio"])
+    assert positive(old["server_cpu_ratio"])
+    assert positive(new["old_cpu_ratio"])
+    assert old["old_cpu_ratio"] is None
+    assert result["old"]["path"] == str(REPO_ROOT)
+    assert result["old"]["git_commit"] == result["environment"]["git_commit"]
+    # The two servers were distinct processes, each measured in the run.
+    measured = {(m["scenario"], m["version"]) for m in result["measurements"]}
+    assert measured == set(rows)
+
+
+def test_comparing_with_other_migrations_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(REPO_ROOT / "storage" / "migrations", other / "storage" / "migrations")
+    versions = other / "storage" / "migrations" / "versions"
+    first = sorted(versions.glob("0001_*.py"))[0]
+    first.write_text(first.read_text() + "\n# changed\n")
+    (versions / "9999_only_here.py").write_text('"""A migration the other checkout has and this one lacks."""\n')
+    results = tmp_path / "results"
+
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench", "--quick", "--scenarios", "GetCurrentUser"),
+            *("--old", str(other), "--results-dir", str(results)),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert completed.returncode == 2, completed.stderr
+    assert "migrations differ" in completed.stderr
+    assert f"changed: versions/{first.name}" in completed.stderr
+    assert "only in the old checkout: versions/9999_only_here.py" in completed.stderr
+    # Refused before any server started or any measurement was made.
+    assert "starting" not in completed.stderr
+    assert not results.exists()
