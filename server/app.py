@@ -35,6 +35,7 @@ from server.auth.servicer import AuthServicer
 from server.chat.servicer import ChatServicer
 from server.chat.wiring import LiveChat
 from server.core.access import AccessPolicy
+from server.core.encoded_answers import add_with_encoded_answers
 from server.core.errors import ConfigurationError
 from server.core.interceptors import ServerInterceptor
 from server.core.metrics import Metrics, MetricsServer
@@ -191,7 +192,12 @@ class HelpdeskApp:
             assignment=assignment,
             sla=bookkeeping,
         )
-        ticket_service_pb2_grpc.add_TicketServiceServicer_to_server(tickets.servicer, server)
+        add_with_encoded_answers(
+            ticket_service_pb2_grpc.add_TicketServiceServicer_to_server,
+            tickets.servicer,
+            server,
+            tickets.servicer.encoded_answers(),
+        )
         sla = Sla.create(
             settings=settings,
             database=resources.database,

@@ -17,6 +17,7 @@ from helpdesk.v1 import (
     ticket_service_pb2_grpc,
 )
 from server.core.context import require_principal
+from server.core.encoded_answers import EncodedAnswer
 from server.core.update_mask import effective_update_mask
 from server.tickets.conversation import TicketConversation
 from server.tickets.convert import (
@@ -28,10 +29,9 @@ from server.tickets.convert import (
     statuses_from_proto,
     ticket_to_proto,
     time_from_proto,
-    view_fields,
-    view_to_proto,
 )
 from server.tickets.domain import UPDATABLE_FIELDS, TicketDesk, TicketEdit
+from server.tickets.encoded import EncodedTickets, list_tail
 from server.tickets.listing import ListTicketsQuery
 from server.tickets.satisfaction import TicketSatisfaction
 from server.tickets.watch import TicketWatch
@@ -50,8 +50,10 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
         conversation: TicketConversation,
         watch: TicketWatch,
         satisfaction: TicketSatisfaction,
+        encoded: EncodedTickets,
     ) -> None:
         self._desk = desk
+        self._encoded = encoded
         self._conversation = conversation
         self._watch = watch
         self._satisfaction = satisfaction
@@ -74,15 +76,23 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
         return ticket_to_proto(ticket, staff=principal.is_staff)
 
     async def GetTicket(self, request: ticket_service_pb2.GetTicketRequest, context: _Context) -> ticket_pb2.Ticket:
-        """Returns one ticket the caller may see."""
+        """Returns one ticket the caller may see (served by `get_ticket_encoded`)."""
+        return ticket_pb2.Ticket.FromString(await self.get_ticket_encoded(request, context))
+
+    async def get_ticket_encoded(self, request: ticket_service_pb2.GetTicketRequest, context: _Context) -> bytes:
+        """GetTicket's reply, serialized: the ticket is read fresh, its message kept by content."""
         principal = require_principal()
         ticket = await self._desk.get_ticket(principal=principal, ticket_id=request.id)
-        return view_to_proto(ticket, staff=principal.is_staff)
+        return self._encoded.ticket(ticket, staff=principal.is_staff)
 
     async def ListTickets(
         self, request: ticket_service_pb2.ListTicketsRequest, context: _Context
     ) -> ticket_service_pb2.ListTicketsResponse:
-        """Lists the tickets the caller may see, filtered and ordered."""
+        """Lists the tickets the caller may see, filtered and ordered (served by `list_tickets_encoded`)."""
+        return ticket_service_pb2.ListTicketsResponse.FromString(await self.list_tickets_encoded(request, context))
+
+    async def list_tickets_encoded(self, request: ticket_service_pb2.ListTicketsRequest, context: _Context) -> bytes:
+        """ListTickets' reply, serialized: the page is read fresh, each ticket's message kept by content."""
         principal = require_principal()
         query = ListTicketsQuery(
             statuses=statuses_from_proto(request.statuses, field="statuses"),
@@ -105,13 +115,16 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
         tickets, next_page_token = await self._desk.list_tickets(
             principal=principal, query=query, page_size=request.page_size, page_token=request.page_token
         )
-        response = ticket_service_pb2.ListTicketsResponse(next_page_token=next_page_token)
+        total_size = 0
         if request.include_total_size:
-            response.total_size = await self._desk.count_tickets(principal=principal, query=query)
-        add, staff = response.tickets.add, principal.is_staff
-        for ticket in tickets:
-            add(**view_fields(ticket, staff=staff))
-        return response
+            total_size = await self._desk.count_tickets(principal=principal, query=query)
+        parts = self._encoded.page(tickets, staff=principal.is_staff)
+        parts.append(list_tail(next_page_token, total_size))
+        return b"".join(parts)
+
+    def encoded_answers(self) -> dict[str, EncodedAnswer]:
+        """The methods the server answers in bytes (`server.core.encoded_answers`), by name."""
+        return {"GetTicket": self.get_ticket_encoded, "ListTickets": self.list_tickets_encoded}
 
     async def UpdateTicket(
         self, request: ticket_service_pb2.UpdateTicketRequest, context: _Context

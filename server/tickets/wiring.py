@@ -10,11 +10,17 @@ from server.core.metrics import Metrics
 from server.settings import Settings
 from server.tickets.conversation import TicketConversation
 from server.tickets.domain import TicketDesk
+from server.tickets.encoded import EncodedTickets
 from server.tickets.hooks import TicketAssignmentHook, TicketSlaHook
 from server.tickets.live import LiveTickets
 from server.tickets.satisfaction import TicketSatisfaction
 from server.tickets.servicer import TicketServicer
 from storage.db import Database
+
+# Serialized tickets kept per process (server.tickets.encoded): a busy desk's open queue and the
+# tickets its agents have open come to a few thousand, at about a kilobyte each.
+ENCODED_TICKETS_MAX_ENTRIES = 20_000
+ENCODED_TICKETS_MAX_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,5 +48,13 @@ class Tickets:
         desk = TicketDesk(database=database, changes=live.feed, sla=sla, assignment=assignment)
         conversation = TicketConversation(database=database, changes=live.feed, sla=sla)
         satisfaction = TicketSatisfaction(database=database, changes=live.feed)
-        servicer = TicketServicer(desk=desk, conversation=conversation, watch=live.watch, satisfaction=satisfaction)
+        encoded = EncodedTickets(
+            max_entries=ENCODED_TICKETS_MAX_ENTRIES,
+            max_bytes=ENCODED_TICKETS_MAX_BYTES,
+            hits=metrics.cache_hits.labels(cache="encoded_tickets"),
+            misses=metrics.cache_misses.labels(cache="encoded_tickets"),
+        )
+        servicer = TicketServicer(
+            desk=desk, conversation=conversation, watch=live.watch, satisfaction=satisfaction, encoded=encoded
+        )
         return cls(desk=desk, conversation=conversation, live=live, servicer=servicer)

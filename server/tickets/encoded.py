@@ -1,0 +1,215 @@
+"""Tickets kept serialized, keyed by what their message is made of: GetTicket and ListTickets answered as bytes.
+
+Building a Ticket message from its row (thirty fields, up to seven Timestamps) and serializing
+it is most of what a list page costs beyond the call itself. The same ticket, read again
+unchanged, makes the same bytes: they are kept, keyed by everything of the fresh row that the
+message depends on and that its `version` does not already account for, so an entry never needs
+invalidating. A changed ticket has a new key; its old entry is simply never asked for again and
+ages out. The rows themselves are read from PostgreSQL on every call, as before: only the
+conversion of an unchanged row is skipped.
+
+What the key holds beyond the audience, and why (see `TicketRepository` and `storage.models.sla`):
+
+- `id`, `version`: every change of the ticket's own fields bumps the version (edits, status,
+  assignee, tags, public messages with their count, rating, erasure, and the SLA due times,
+  pause and first response, which are only written beside such a change).
+- the customer's and assignee's display names: they are the users', renamed without touching
+  the ticket.
+- for staff, `message_count`: an internal note counts without bumping the version, so that
+  customers cannot notice it.
+- for staff, the SLA stages (`first_response_sla`, `resolution_sla`): the breach job moves
+  them without bumping the version (SLA state is not an edit). Nothing in the message is
+  computed from the time of reading: the stages are stored.
+- for staff, `sla_policy_id`: deleting a policy clears it on its tickets (ON DELETE SET NULL).
+
+`KEYED_OR_VERSIONED` accounts for every field of the message; a test keeps it complete.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+from prometheus_client import Counter
+
+from helpdesk.v1 import ticket_pb2
+from server.tickets.convert import view_fields
+from storage.repositories.ticket_records import TicketView
+
+# The row's fields the message depends on beyond `version`, per audience (see the module docstring).
+CUSTOMER_KEY_FIELDS = ("id", "version", "customer_display_name", "assignee_display_name")
+STAFF_KEY_FIELDS = (
+    *CUSTOMER_KEY_FIELDS,
+    "message_count",
+    "first_response_sla",
+    "resolution_sla",
+    "sla_policy_id",
+)
+# Each Ticket message field, with what keeps it from going stale in a kept entry.
+KEYED_OR_VERSIONED = {
+    "id": "key",
+    "number": "version",
+    "subject": "version",
+    "description": "version",
+    "priority": "version",
+    "status": "version",
+    "category": "version",
+    "tags": "version",
+    "customer_id": "version",
+    "customer_display_name": "key",
+    "assignee_id": "version",
+    "assignee_display_name": "key",
+    "message_count": "key (staff), version (customers: public messages bump it)",
+    "create_time": "version",
+    "update_time": "version",
+    "resolve_time": "version",
+    "close_time": "version",
+    "etag": "key",
+    "first_response_due_time": "version",
+    "resolution_due_time": "version",
+    "first_response_time": "version",
+    "first_response_breached": "key",
+    "resolution_breached": "key",
+    "sla_paused": "version",
+    "sla_policy_id": "key",
+    "sla_at_risk": "key",
+    "rating": "version",
+    "rating_comment": "version",
+    "rate_time": "version",
+    "source_chat_id": "version",
+}
+
+
+def _key_getter(names: Sequence[str]) -> Any:
+    # One C call building the key tuple from the row by position.
+    return operator.itemgetter(*(TicketView._fields.index(name) for name in names))
+
+
+_CUSTOMER_KEY = _key_getter(CUSTOMER_KEY_FIELDS)
+_STAFF_KEY = _key_getter(STAFF_KEY_FIELDS)
+
+# ListTicketsResponse's fields (helpdesk/v1/ticket_service.proto): tickets = 1 (length-delimited),
+# next_page_token = 2 (length-delimited), total_size = 3 (varint).
+_TICKETS_TAG = b"\x0a"
+_NEXT_PAGE_TOKEN_TAG = b"\x12"
+_TOTAL_SIZE_TAG = b"\x18"
+
+
+def _varint(value: int) -> bytes:
+    """`value` (0 or more) as a protobuf base-128 varint."""
+    if value < 0x80:
+        return bytes((value,))
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def list_tail(next_page_token: str, total_size: int) -> bytes:
+    """The encoded ListTicketsResponse fields after its tickets (each left out at its default, as protobuf does)."""
+    tail = b""
+    if next_page_token:
+        token = next_page_token.encode()
+        tail = _NEXT_PAGE_TOKEN_TAG + _varint(len(token)) + token
+    if total_size:
+        tail += _TOTAL_SIZE_TAG + _varint(total_size)
+    return tail
+
+
+def encode_ticket(view: TicketView, *, staff: bool) -> bytes:
+    """The serialized Ticket message of `view` for the audience, built the usual way."""
+    return ticket_pb2.Ticket(**view_fields(view, staff=staff)).SerializeToString()
+
+
+class EncodedTickets:
+    """Serialized Ticket messages by exact content key, bounded in entries and bytes.
+
+    Each entry is the ticket as a ListTicketsResponse's `tickets` field (tag, length, message):
+    a page is their concatenation, and GetTicket's reply is the message part.
+
+    Recency is kept in two generations rather than by reordering on every hit: entries are
+    added to the young one, an entry found in the old one moves to the young one, and when the
+    young one reaches half the bounds it becomes the old one (the previous old one is dropped).
+    A hit in the young generation is one dict lookup; what was not read for a whole generation
+    goes. At most twice half the bounds are held.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_entries: int,
+        max_bytes: int,
+        hits: Counter | None = None,
+        misses: Counter | None = None,
+    ) -> None:
+        if max_entries < 2 or max_bytes < 2:
+            raise ValueError("the bounds hold at least two entries and two bytes")
+        self._generation_entries = max_entries // 2
+        self._generation_bytes = max_bytes // 2
+        # An entry larger than this is built on every read rather than kept: a few huge tickets
+        # would otherwise push out a whole generation.
+        self._max_entry_bytes = self._generation_bytes // 4
+        self._young: dict[tuple[Any, ...], bytes] = {}
+        self._young_bytes = 0
+        self._old: dict[tuple[Any, ...], bytes] = {}
+        self._hits = hits
+        self._misses = misses
+
+    def __len__(self) -> int:
+        return len(self._young) + len(self._old)
+
+    @property
+    def size_bytes(self) -> int:
+        """The bytes of the entries held (their encoded tickets)."""
+        return self._young_bytes + sum(map(len, self._old.values()))
+
+    def ticket(self, view: TicketView, *, staff: bool) -> bytes:
+        """The serialized Ticket message of `view` as `staff` (or a customer) sees it."""
+        framed = self.page((view,), staff=staff)[0]
+        # Skip the tag and the varint length in front of the message.
+        start = 2
+        while framed[start - 1] & 0x80:
+            start += 1
+        return framed[start:]
+
+    def page(self, views: Sequence[TicketView], *, staff: bool) -> list[bytes]:
+        """Each ticket of `views` as an encoded `tickets` field of ListTicketsResponse, in order."""
+        key_of = _STAFF_KEY if staff else _CUSTOMER_KEY
+        young = self._young.get
+        parts: list[bytes] = []
+        misses = 0
+        for view in views:
+            key = (staff, key_of(view))
+            framed = young(key)
+            if framed is None:
+                framed = self._old.pop(key, None)
+                if framed is None:
+                    misses += 1
+                    body = encode_ticket(view, staff=staff)
+                    framed = _TICKETS_TAG + _varint(len(body)) + body
+                    if len(framed) > self._max_entry_bytes:
+                        parts.append(framed)
+                        continue
+                self._keep(key, framed)
+                young = self._young.get
+            parts.append(framed)
+        self._count(len(parts) - misses, misses)
+        return parts
+
+    def _keep(self, key: tuple[Any, ...], framed: bytes) -> None:
+        young = self._young
+        if len(young) >= self._generation_entries or self._young_bytes + len(framed) > self._generation_bytes:
+            self._old = young
+            self._young = young = {}
+            self._young_bytes = 0
+        young[key] = framed
+        self._young_bytes += len(framed)
+
+    def _count(self, hits: int, misses: int) -> None:
+        if hits and self._hits is not None:
+            self._hits.inc(hits)
+        if misses and self._misses is not None:
+            self._misses.inc(misses)
