@@ -54,7 +54,7 @@ async def test_the_postgres_floor_makes_one_round_trip_per_call(empty_database_u
     await asyncio.to_thread(echo.start)
     try:
         async with grpc.aio.insecure_channel(echo.address) as channel:
-            call = channel.unary_unary(f"/{ECHO_SERVICE}/{ECHO_METHOD}")
+            call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(f"/{ECHO_SERVICE}/{ECHO_METHOD}")
             for _ in range(CALLS):
                 assert await call(ECHO_PAYLOAD, timeout=10) == ECHO_PAYLOAD
     finally:
