@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Text, bindparam, delete, func, insert, literal, select, text, update
+from sqlalchemy import Text, Uuid, bindparam, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import ReadConnection, StatementRunner
@@ -29,6 +30,7 @@ from storage.repositories.ticket_records import (
     MessageRecord,
     NewEvent,
     TicketRecord,
+    TicketStamp,
     TicketView,
     search_document,
     select_events,
@@ -60,6 +62,9 @@ _LOCK_TICKET = GET_TICKET.with_for_update(of=Ticket.__table__, key_share=True)
 # GetTicket's statements, built once.
 _VIEW_TICKET = select_ticket_views().where(Ticket.id == bindparam("ticket_id"))
 _VIEW_OWN_TICKET = _VIEW_TICKET.where(Ticket.customer_id == bindparam("customer_id"))
+_VIEW_TICKETS = select_ticket_views(due_time=False).where(
+    Ticket.id == func.any(bindparam("ticket_ids", type_=ARRAY(Uuid)))
+)
 
 # Stands for "the transaction's time" in `TicketRepository.update` changes (resolve/close stamps).
 NOW: Any = func.now()
@@ -257,6 +262,15 @@ class TicketRepository:
         """Up to `limit` tickets matching `spec` in its order, strictly after the keyset position `after`."""
         statement, parameters = build_list_statement(spec, after=after, limit=limit)
         return [TicketView._make(row) for row in await self._rows.all(statement, parameters)]
+
+    async def list_stamps(self, *, spec: TicketFilter, after: Sequence[Any] | None, limit: int) -> list[TicketStamp]:
+        """`list_page` reading only each ticket's `TicketStamp`."""
+        statement, parameters = build_list_statement(spec, after=after, limit=limit, stamps=True)
+        return [TicketStamp._make(row) for row in await self._rows.all(statement, parameters)]
+
+    async def views_of(self, *, ticket_ids: Sequence[uuid.UUID]) -> list[TicketView]:
+        """The tickets of `ticket_ids` that still exist, in no particular order (`due_time` not read)."""
+        return [TicketView._make(row) for row in await self._rows.all(_VIEW_TICKETS, {"ticket_ids": list(ticket_ids)})]
 
     async def count(self, *, spec: TicketFilter) -> int:
         """How many tickets match `spec` in all."""
