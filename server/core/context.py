@@ -7,6 +7,7 @@ instead of threading it through every signature.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -104,6 +105,6 @@ def set_principal(principal: Principal | None) -> None:
     call.principal = principal
 
 
-def set_call(info: CallInfo) -> None:
-    """Makes `info` (with its caller, if any) the current call for the rest of this call (interceptors only)."""
-    _call.set(info)
+# Makes a call (with its caller, if any) the current one for the rest of the call (interceptors
+# only): the contextvar's own method, without a function around it (every call runs it).
+set_call: Callable[[CallInfo], object] = _call.set

@@ -24,6 +24,7 @@ import asyncio
 import inspect
 import logging
 import math
+import os
 import random
 from bisect import bisect_left
 from collections.abc import AsyncIterator, Callable
@@ -87,21 +88,35 @@ async def _abort(context: _Context, error: HelpdeskError, request_id: str) -> No
     await context.abort(status.code, status.details, trailing_metadata)
 
 
+# Request ids made ahead, taken one per call that brings none.
+_spare_request_ids: list[str] = []
+_REQUEST_IDS_MADE_AT_ONCE = 256
+# A child process must not hand out the ids its parent made.
+os.register_at_fork(after_in_child=_spare_request_ids.clear)
+
+
 def _new_request_id() -> str:
     """32 random hex digits, like `uuid4().hex`, at a fraction of its cost.
 
     A request id is for correlating log lines, not a secret (callers choose their own): it needs
     no cryptographic randomness, and uuid4 is a system call plus a UUID object on every call.
+    Formatting 128 random bits per call still cost 2.5k instructions; cut from one long run of
+    random hex digits, made 256 ids at a time, an id costs a sixth of that.
     """
-    return "%032x" % random.getrandbits(128)  # noqa: UP031 - a third cheaper than the f-string
+    spare = _spare_request_ids
+    if not spare:
+        count = _REQUEST_IDS_MADE_AT_ONCE
+        digits = random.randbytes(16 * count).hex()  # noqa: S311 - for correlating lines, as the docstring says
+        spare.extend([digits[start : start + 32] for start in range(0, 32 * count, 32)])
+    return spare.pop()
 
 
 class _Method:
     """What the interceptor needs to know about one method, worked out once."""
 
     __slots__ = (
-        "_lines",
         "label",
+        "lines",
         "log_level",
         "path",
         "rate_limited",
@@ -121,18 +136,16 @@ class _Method:
         # Figures by status name, found with one dict lookup.
         self.series: dict[str, RpcSeries] = {}
         # The log line of a call ending with each status, its fixed parts worked out once.
-        self._lines: dict[str, CallLine] = {}
+        self.lines: dict[str, CallLine] = {}
 
     def new_series(self, metrics: Metrics, code: str) -> RpcSeries:
         """The figures of calls ending with status `code`, kept in `series` from now on."""
         series = self.series[code] = metrics.rpc_calls.series(self.label, code)
         return series
 
-    def line(self, code: str, level: int) -> CallLine:
-        """The log line of a call ending with status `code` (always logged at `level`)."""
-        line = self._lines.get(code)
-        if line is None:
-            line = self._lines[code] = CallLine(_log, level, self.path, code)
+    def new_line(self, code: str, level: int) -> CallLine:
+        """The log line of a call ending with status `code` (always logged at `level`), kept in `lines` from now on."""
+        line = self.lines[code] = CallLine(_log, level, self.path, code)
         return line
 
 
@@ -212,7 +225,8 @@ class ServerInterceptor:
         call.request_id = request_id[:128] if request_id else _new_request_id()
         call.peer = peer = context.peer()
         call.client_ip = self._addresses.client_address(peer, forwarded_for)
-        call.user_agent = user_agent[:256] if user_agent else ""
+        # Slicing costs even when there is nothing to cut.
+        call.user_agent = "" if not user_agent else user_agent if len(user_agent) <= 256 else user_agent[:256]
         call.principal = None
         call.authorization = authorization
         loop = asyncio.get_running_loop()
@@ -265,11 +279,15 @@ class ServerInterceptor:
     def _leave(self, method: _Method, context: _Context, call: _Call, error: BaseException | None) -> None:
         """Records the call's outcome: metrics and one log line."""
         seconds = perf_counter() - call.started
-        status = _status_name(context, error)
-        if status == "CANCELLED" and expired_by_caller(call.deadline):
-            # grpc itself cancels a call whose deadline passed (the caller sees DEADLINE_EXCEEDED),
-            # racing the handler's own timeout: count it as what the caller saw.
-            status = "DEADLINE_EXCEEDED"
+        if error is None and context.code() is None and not context.cancelled():
+            # What `_status_name` says of a call that ended without an error or a code set: most calls.
+            status = "OK"
+        else:
+            status = _status_name(context, error)
+            if status == "CANCELLED" and expired_by_caller(call.deadline):
+                # grpc itself cancels a call whose deadline passed (the caller sees DEADLINE_EXCEEDED),
+                # racing the handler's own timeout: count it as what the caller saw.
+                status = "DEADLINE_EXCEEDED"
         metrics = self._metrics
         series = method.series.get(status) or method.new_series(metrics, status)
         # RpcSeries.observe, inline (every call).
@@ -282,13 +300,13 @@ class ServerInterceptor:
         if not _log.isEnabledFor(level):
             return
         principal = call.principal
-        method.line(status, level).emit(
+        (method.lines.get(status) or method.new_line(status, level)).emit(
             # Milliseconds to the hundredth, as round(ms, 2) gives them, in a third of its steps.
-            duration_ms=int(seconds * 100_000 + 0.5) / 100,
-            request_id=call.request_id,
-            user_id=principal.user_id_text if principal else None,
-            peer=call.peer,
-            client_ip=call.client_ip,
+            int(seconds * 100_000 + 0.5) / 100,
+            call.request_id,
+            principal.user_id_text if principal else None,
+            call.peer,
+            call.client_ip,
         )
 
     # -- the wrapped behaviours ----------------------------------------------------------------

@@ -42,18 +42,47 @@ def redact(text: str) -> str:
     return text
 
 
-_last_second: list[Any] = [None, ""]  # [the second, its text]
+# The last second stamped and its text (one tuple, read and replaced whole: a thread logging at
+# the turn of a second never pairs one second with another's text).
+_second_cache: list[tuple[int | None, str]] = [(None, "")]
 # ".000+00:00" to ".999+00:00": the tail of a stamp, by millisecond (formatting it per line costs more).
 _MILLISECOND_TAILS = tuple(f".{ms:03d}+00:00" for ms in range(1000))
 
 
+def _second_text(second: int) -> str:
+    """`second` (since the epoch) as ISO 8601 UTC up to the second, remembered for the lines within it."""
+    cached_second, text = _second_cache[0]
+    if cached_second != second:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second_cache[0] = (second, text)
+    return text
+
+
 def _utc_stamp(created: float) -> str:
-    """`created` as ISO 8601 UTC with milliseconds; the part up to the second is reused within a second."""
+    """`created` as ISO 8601 UTC with milliseconds."""
     second = int(created)
-    if _last_second[0] != second:
-        _last_second[:] = [second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")]
-    text: str = _last_second[1]
-    return text + _MILLISECOND_TAILS[int((created - second) * 1000)]
+    return _second_text(second) + _MILLISECOND_TAILS[int((created - second) * 1000)]
+
+
+# ".0", ".01" ... ".99": what follows the whole milliseconds in the repr of a duration to the hundredth.
+_HUNDREDTHS = tuple(f".{cents:02d}".rstrip("0") if cents % 10 else f".{cents // 10}" for cents in range(100))
+# Below this (and not negative, not NaN), repr writes a float in positional notation.
+_POSITIONAL_BELOW = 1e15
+
+
+def _milliseconds(duration_ms: float) -> str:
+    """`repr(duration_ms)`, by integers for a value to the hundredth (what the interceptor logs): a third of the cost.
+
+    A float to the hundredth, h / 100, is the double nearest that decimal, and no shorter decimal
+    is nearer it: its repr, the shortest text that reads back as it, is h's digits with the point
+    before the last two and a trailing zero dropped (tested against repr).
+    """
+    if 0.0 <= duration_ms < _POSITIONAL_BELOW:
+        hundredths = int(duration_ms * 100 + 0.5)
+        if hundredths / 100 == duration_ms:
+            whole, cents = divmod(hundredths, 100)
+            return f"{whole}{_HUNDREDTHS[cents]}"
+    return repr(duration_ms)
 
 
 # One encoder for every line: `json.dumps(..., default=str)` would build a new one per call.
@@ -106,7 +135,7 @@ def _call_json(
     """A call line as `JsonFormatter` writes it: `head` is its fixed part (`CallLine`), the rest the call's own."""
     return (
         f'{{"time": "{_utc_stamp(created)}"{head}{duration_ms!r}, "request_id": {_json_text(request_id)}'
-        + ("" if user_id is None else f', "user_id": {_json_text(user_id)}')
+        + ("" if user_id is None else f"{_USER_ID_KEY}{_json_text(user_id)}")
         + f', "peer": {_json_text(peer)}, "client_ip": {_json_text(client_ip)}}}'
     )
 
@@ -114,6 +143,20 @@ def _call_json(
 # The JSON encoder's own escaping (ensure_ascii), called directly: no encoder call per value, and
 # no Python function around it (four values per call line).
 _json_text = encode_basestring_ascii
+
+# `_json_text` of the values that repeat from line to line (callers' ids, peers, client addresses),
+# up to `_KNOWN_TEXTS_KEPT` of them (then forgotten and learned again).
+_known_texts: dict[str, str] = {}
+_KNOWN_TEXTS_KEPT = 4096
+_USER_ID_KEY = ', "user_id": '
+
+
+def _known_text(value: str) -> str:
+    """`_json_text(value)`, remembered in `_known_texts`."""
+    if len(_known_texts) >= _KNOWN_TEXTS_KEPT:
+        _known_texts.clear()
+    text = _known_texts[value] = _json_text(value)
+    return text
 
 
 # The fields of a call line, in the order JsonFormatter writes a record's extra fields.
@@ -163,7 +206,7 @@ class CallLine:
             f'"rpc_method": {_json_text(method)}, "rpc_status": {_json_text(status)}, "duration_ms": '
         )
 
-    def emit(self, *, duration_ms: float, request_id: str, user_id: str | None, peer: str, client_ip: str) -> None:
+    def emit(self, duration_ms: float, request_id: str, user_id: str | None, peer: str, client_ip: str) -> None:
         """Writes one call's line (the caller checked the level)."""
         logger = self._logger
         handlers = logging.root.handlers
@@ -179,10 +222,25 @@ class CallLine:
             and not logger.filters
         ):
             now = time.time()
-            line = _call_json(now, self._json_head, duration_ms, request_id, user_id, peer, client_ip)
+            # What `_call_json` writes, and the line's end, in one step: the time as `_utc_stamp`
+            # gives it, the duration as repr does (`_milliseconds`), each value as `_json_text`
+            # escapes it. The caller's id, the peer and the client's address repeat from call to
+            # call: their escaped text is looked up rather than made again.
+            second = int(now)
+            cached_second, second_text = _second_cache[0]
+            if cached_second != second:
+                second_text = _second_text(second)
+            known = _known_texts
+            user = "" if user_id is None else _USER_ID_KEY + (known.get(user_id) or _known_text(user_id))
+            text = (
+                f'{{"time": "{second_text}{_MILLISECOND_TAILS[int((now - second) * 1000)]}"{self._json_head}'
+                f'{_milliseconds(duration_ms)}, "request_id": {_json_text(request_id)}{user}, '
+                f'"peer": {known.get(peer) or _known_text(peer)}, '
+                f'"client_ip": {known.get(client_ip) or _known_text(client_ip)}}}{handler.terminator}'
+            )
             try:
                 with handler.lock:  # type: ignore[union-attr] # a StreamHandler always has its lock
-                    handler.write_line(line)
+                    handler.write_text(text)
             except RecursionError:
                 raise
             except Exception:  # noqa: BLE001 - as logging's own handlers: report, never raise into the caller
@@ -253,7 +311,8 @@ class _LineHandler(logging.StreamHandler[TextIO]):
         """Writes `record` as one line and flushes it."""
         try:
             formatter = self.formatter
-            self.write_line(formatter.format(record) if formatter is not None else self.format(record))
+            line = formatter.format(record) if formatter is not None else self.format(record)
+            self.write_text(line + self.terminator)
         except RecursionError:
             raise
         except Exception:  # noqa: BLE001 - as logging's own handlers: report, never raise into the caller
@@ -263,10 +322,10 @@ class _LineHandler(logging.StreamHandler[TextIO]):
     _checked_stream: TextIO | None = None
     _flushes_itself = False
 
-    def write_line(self, line: str) -> None:
-        """Writes `line` and the terminator, and flushes them (the caller holds the lock)."""
+    def write_text(self, text: str) -> None:
+        """Writes `text` (whole lines, each with the terminator) and flushes it (the caller holds the lock)."""
         stream = self.stream
-        stream.write(line + self.terminator)
+        stream.write(text)
         if stream is not self._checked_stream:
             self._checked_stream = stream
             self._flushes_itself = _flushes_each_line(stream)

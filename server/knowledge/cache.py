@@ -181,6 +181,19 @@ class KnowledgeCache:
         entry = b"%d:%b" % (version, payload)
         await self._guard.run(lambda: self._keys.put_encoded_page(scope, digest, entry))
 
+    def fill_encoded_page(self, scope: str, version: int, digest: str, payload: bytes) -> bool:
+        """`put_encoded_page` without waiting for Redis's reply; False if that cannot be done now (then put it).
+
+        A cached page is a fill: no answer depends on its write, and a lost one costs a later miss,
+        so the caller need not wait a round trip for it. A failure seen when the reply comes trips
+        the breaker (and is logged) as an awaited put's would. While the breaker is open nothing
+        is sent, as `put_encoded_page` sends nothing.
+        """
+        if not self._guard.available:
+            return True
+        entry = b"%d:%b" % (version, payload)
+        return self._keys.fill_encoded_page(scope, digest, entry, self._guard.trip)
+
     async def get_page(self, scope: str, version: int, digest: str) -> Any:
         """A cached page (decoded JSON), None on a miss."""
         ok, value = await self._guard.run(lambda: self._keys.get_page(scope, version, digest))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from helpdesk.v1 import article_pb2, knowledge_service_pb2
+from helpdesk.v1 import article_pb2
 from server.core.errors import InvalidArgument
 from server.core.timestamps import micros_timestamp_fields
 from server.knowledge.domain import Vote
@@ -51,19 +51,75 @@ def article_to_proto(article: ArticleData) -> article_pb2.Article:
     return message
 
 
-def search_response(
-    results: Sequence[SearchResult], next_page_token: str, full: bool
-) -> knowledge_service_pb2.SearchArticlesResponse:
-    """A SearchArticles answer: each result's article (with its body if `full`) and snippet, and the next token.
+class SearchAnswers:
+    """Encodes SearchArticles answers, keeping each article's encoded part for the answers that follow.
 
-    Each result is built in place in the repeated field from keyword arguments (timestamps as
-    their fields): building messages and copying them in cost twice as much.
+    What a result says about its article does not depend on the query: an article found again
+    (a popular article is found by many searches) costs a dictionary look-up instead of a message
+    built from twenty fields. The part is kept under everything of the row that can change
+    without its `version` changing (the counters, the author's name), so a kept part is the
+    article as the row has it now, byte for byte what encoding it again would give (`answer ==
+    SearchArticlesResponse.FromString(answer).SerializeToString()` holds). Only the query's
+    snippet and the page's framing are encoded per answer.
     """
-    response = knowledge_service_pb2.SearchArticlesResponse(next_page_token=next_page_token)
-    add = response.results.add
-    for result in results:
-        add(article=_search_article_fields(result.article, full=full), snippet=result.snippet)
-    return response
+
+    def __init__(self, *, max_articles: int = 4096) -> None:
+        self._max_articles = max_articles
+        self._parts: dict[tuple[Any, ...], bytes] = {}
+
+    def encode(self, results: Sequence[SearchResult], next_page_token: str, full: bool) -> bytes:
+        """The serialized SearchArticlesResponse (fields in number order, as protobuf writes them)."""
+        parts = self._parts
+        chunks: list[bytes] = []
+        for result in results:
+            row = result.article
+            key = (
+                row["id"],
+                row["version"],
+                row["view_count"],
+                row["helpful_count"],
+                row["not_helpful_count"],
+                row["author_id"],
+                row["author_display_name"],
+                full,
+            )
+            article = parts.get(key)
+            if article is None:
+                article = _delimited(_RESULT_ARTICLE, _search_article(row, full=full))
+                if len(parts) >= self._max_articles:
+                    # The oldest first (dicts keep insertion order): enough for a bound.
+                    del parts[next(iter(parts))]
+                parts[key] = article
+            snippet = result.snippet
+            body = article + _delimited(_RESULT_SNIPPET, snippet.encode()) if snippet else article
+            chunks.append(_delimited(_RESPONSE_RESULTS, body))
+        if next_page_token:
+            chunks.append(_delimited(_RESPONSE_NEXT_PAGE_TOKEN, next_page_token.encode()))
+        return b"".join(chunks)
+
+
+# The keys (field number << 3 | wire type 2, length-delimited) of the fields written by hand.
+_RESPONSE_RESULTS = b"\x0a"  # SearchArticlesResponse.results = 1
+_RESPONSE_NEXT_PAGE_TOKEN = b"\x12"  # SearchArticlesResponse.next_page_token = 2
+_RESULT_ARTICLE = b"\x0a"  # SearchArticlesResult.article = 1
+_RESULT_SNIPPET = b"\x12"  # SearchArticlesResult.snippet = 2
+
+
+def _delimited(key: bytes, payload: bytes) -> bytes:
+    """A length-delimited field: its key, the payload's length as a varint, the payload."""
+    size = len(payload)
+    if size < 0x80:
+        return key + bytes((size,)) + payload
+    length = bytearray()
+    while size >= 0x80:
+        length.append(size & 0x7F | 0x80)
+        size >>= 7
+    length.append(size)
+    return key + length + payload
+
+
+def _search_article(row: Mapping[str, Any], *, full: bool) -> bytes:
+    return article_pb2.Article(**_search_article_fields(row, full=full)).SerializeToString()
 
 
 def _search_article_fields(row: Mapping[str, Any], *, full: bool) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from server.core.context import Principal
 from server.core.errors import InvalidArgument
@@ -36,10 +36,6 @@ CATEGORIES_DEFAULT_PAGE_SIZE = 50
 CATEGORIES_MAX_PAGE_SIZE = 200
 DEFAULT_ORDER_BY = "update_time desc"
 _INT_KEYS = {"view_count", "helpful_count"}
-
-
-class _Serializable(Protocol):
-    def SerializeToString(self) -> bytes: ...
 
 
 _TIME_KEYS = {"create_time", "update_time", "publish_time"}
@@ -86,12 +82,12 @@ class ArticleSearch:
         tag: str,
         states: Collection[ArticleState],
         full: bool,
-        render: Callable[[list[SearchResult], str, bool], _Serializable],
+        render: Callable[[list[SearchResult], str, bool], bytes],
     ) -> bytes:
         """A page of matches, best first, and the next page's token ("" on the last page): the encoded answer.
 
-        `render(results, next_page_token, full)` builds the answer; what this returns is the bytes
-        of its `SerializeToString()`, which is also what the cache keeps. A cached page therefore
+        `render(results, next_page_token, full)` encodes the answer; what this returns is those
+        bytes, which are also what the cache keeps. A cached page therefore
         costs one Redis round trip, and its bytes go back to the caller as they are: no parse,
         no message, no second serialization.
         """
@@ -112,7 +108,7 @@ class ArticleSearch:
         position = decode_page_token(page_token, filters=filters)
         offset = _offset(position)
         if not visible:
-            return render([], "", full).SerializeToString()
+            return render([], "", full)
 
         key = _search_page_key(clean_query, clean_category, clean_tag, state_values, size, offset, full)
         version, cached = await self._cache.get_encoded_page(SEARCH, key)
@@ -135,8 +131,9 @@ class ArticleSearch:
         next_offset = offset + size
         more = len(hits) > size and next_offset < SEARCH_MAX_OFFSET
         next_token = encode_page_token(position=[str(next_offset)], filters=filters) if more else ""
-        answer = render(results, next_token, full).SerializeToString()
-        if version is not None:
+        answer = render(results, next_token, full)
+        # Sent without waiting for Redis's reply where the connection allows (see `fill_encoded_page`).
+        if version is not None and not self._cache.fill_encoded_page(SEARCH, version, key, answer):
             await self._cache.put_encoded_page(SEARCH, version, key, answer)
         return answer
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
 
 from helpdesk.v1 import article_pb2, knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.core.context import current_principal, require_principal
+from server.core.encoded_answers import add_with_encoded_answers
 from server.core.update_mask import effective_update_mask
-from server.knowledge.convert import article_to_proto, is_full, search_response, states_from_proto, vote_from_proto
+from server.knowledge.convert import SearchAnswers, article_to_proto, is_full, states_from_proto, vote_from_proto
 from server.knowledge.domain import UPDATABLE_FIELDS, KnowledgeBase
 from server.knowledge.search import ArticleSearch
 
@@ -23,6 +24,7 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
     def __init__(self, *, knowledge: KnowledgeBase, search: ArticleSearch) -> None:
         self._knowledge = knowledge
         self._search = search
+        self._answers = SearchAnswers()
 
     async def CreateArticle(
         self, request: knowledge_service_pb2.CreateArticleRequest, context: Context
@@ -86,7 +88,7 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
             tag=request.tag,
             states=states_from_proto(request.states),
             full=is_full(request.view, default_full=False),
-            render=search_response,
+            render=self._answers.encode,
         )
 
     async def UpdateArticle(
@@ -150,34 +152,12 @@ class KnowledgeServicer(knowledge_service_pb2_grpc.KnowledgeServiceServicer):
 def register(servicer: KnowledgeServicer, server: grpc.aio.Server) -> None:
     """Adds the KnowledgeService to `server`, with SearchArticles answering in encoded bytes.
 
-    The generated handlers, except that SearchArticles runs `search_articles_encoded` with no
-    response serializer: grpc sends the bytes as they are. A page the cache holds is returned
-    as Redis gave it, without parsing it into a message for grpc to serialize again.
+    A page the cache holds is returned as Redis gave it, and a computed one as `SearchAnswers`
+    encoded it, without a message for grpc to serialize (`add_with_encoded_answers`).
     """
-    collected = _HandlerCollector()
-    # The generated function calls nothing of a server but the two methods the collector has.
-    knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server(servicer, cast(grpc.aio.Server, collected))
-    handlers = dict(collected.handlers)
-    generated = handlers["SearchArticles"]
-    handlers["SearchArticles"] = grpc.unary_unary_rpc_method_handler(
-        servicer.search_articles_encoded, request_deserializer=generated.request_deserializer
+    add_with_encoded_answers(
+        knowledge_service_pb2_grpc.add_KnowledgeServiceServicer_to_server,
+        servicer,
+        server,
+        {"SearchArticles": servicer.search_articles_encoded},
     )
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(_SERVICE, handlers),))
-    server.add_registered_method_handlers(_SERVICE, handlers)
-
-
-_SERVICE = "helpdesk.v1.KnowledgeService"
-
-
-class _HandlerCollector:
-    """Stands in for a server to collect the generated method handlers (nothing is served)."""
-
-    def __init__(self) -> None:
-        self.handlers: dict[str, Any] = {}
-
-    def add_generic_rpc_handlers(self, handlers: object) -> None:
-        """Ignored: the handlers are also given by name below."""
-
-    def add_registered_method_handlers(self, service_name: str, handlers: dict[str, Any]) -> None:
-        """Keeps the service's handlers by method name."""
-        self.handlers.update(handlers)

@@ -36,7 +36,8 @@ from server.tickets.validation import (
     parse_ticket_id,
     parse_user_id,
 )
-from storage.db import Database
+from storage.coalesced_reads import CoalescedReads
+from storage.db import Database, ReadConnection
 from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
 from storage.repositories import TicketRepository
@@ -123,13 +124,13 @@ async def check_assignee(uow: UnitOfWork, *, user_id: uuid.UUID, field: str) -> 
 _Listed = TypeVar("_Listed", TicketView, TicketStamp)
 
 
-async def _read_views(
+async def _read_page_views(
     tickets: TicketRepository, spec: TicketFilter, after: Sequence[Any] | None, limit: int
 ) -> list[TicketView]:
     return await tickets.list_page(spec=spec, after=after, limit=limit)
 
 
-async def _read_stamps(
+async def _read_page_stamps(
     tickets: TicketRepository, spec: TicketFilter, after: Sequence[Any] | None, limit: int
 ) -> list[TicketStamp]:
     return await tickets.list_stamps(spec=spec, after=after, limit=limit)
@@ -153,6 +154,8 @@ class TicketDesk:
         self._opening = OpeningRulesCache(
             database=database, policies=sla is not None, assignment=assignment is not None
         )
+        # GetTicket's reads: those of concurrent callers share a statement.
+        self._views: CoalescedReads[uuid.UUID, TicketView] = CoalescedReads(database, _read_views)
 
     async def create_ticket(
         self,
@@ -305,11 +308,9 @@ class TicketDesk:
     async def get_ticket(self, *, principal: Principal, ticket_id: str) -> TicketView:
         """One ticket; NotFound if it does not exist or is another customer's."""
         parsed = parse_ticket_id(ticket_id)
-        owner = None if principal.is_staff else principal.user_id
-        # One statement answers it: no transaction, straight on the driver (the hottest read).
-        async with self._database.read_connection() as connection:
-            ticket = await TicketRepository(connection).view(ticket_id=parsed, customer_id=owner)
-        if ticket is None:
+        # The hottest read: no transaction, straight on the driver, one statement for the callers of the moment.
+        ticket = await self._views.get(parsed)
+        if ticket is None or (not principal.is_staff and ticket.customer_id != principal.user_id):
             raise not_found()
         return ticket
 
@@ -317,19 +318,18 @@ class TicketDesk:
         self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
     ) -> tuple[list[TicketView], str]:
         """A page of tickets in the requested order and the next page's token ("" on the last page)."""
-        return await self._page(principal, query, page_size, page_token, _read_views)
+        return await self._page(principal, query, page_size, page_token, _read_page_views)
 
     async def list_ticket_stamps(
         self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
     ) -> tuple[list[TicketStamp], str]:
         """`list_tickets` reading only each ticket's stamp (whose message is kept already, mostly)."""
-        return await self._page(principal, query, page_size, page_token, _read_stamps)
+        return await self._page(principal, query, page_size, page_token, _read_page_stamps)
 
     async def ticket_views(self, *, ticket_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
         """The tickets of `ticket_ids` (of a page the caller was just given) by id; gone ones are left out."""
         async with self._database.read_connection() as connection:
-            views = await TicketRepository(connection).views_of(ticket_ids=ticket_ids)
-        return {view.id: view for view in views}
+            return await TicketRepository(connection).views(list(ticket_ids))
 
     async def _page(
         self,
@@ -561,3 +561,7 @@ async def move(
             )
         ]
     )
+
+
+async def _read_views(connection: ReadConnection, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
+    return await TicketRepository(connection).views(ticket_ids)

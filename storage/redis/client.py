@@ -188,6 +188,19 @@ class PipelinedConnection:
             raise ResponseError(str(reply))
         return reply
 
+    def send(self, packed: bytes) -> asyncio.Future[Any] | None:
+        """Writes one packed command now and returns the future of its reply, without waiting for it.
+
+        None when the connection is not open: connecting takes a wait (`execute` does it). An error
+        reply is the future's result (a hiredis.ReplyError), as it comes. The command has no timer
+        of its own: replies come in order, so one that never comes fails with the first later
+        command that times out, or with the connection when it is lost or closed.
+        """
+        protocol = self._protocol
+        if protocol is None or protocol.closed:
+            return None
+        return protocol.send(packed)
+
     async def aclose(self) -> None:
         """Closes the connection (commands in flight fail with ConnectionError)."""
         if self._protocol is not None:
@@ -256,6 +269,14 @@ class _ReplyProtocol(asyncio.Protocol):
             return await reply
         finally:
             expiry.cancel()
+
+    def send(self, packed: bytes) -> asyncio.Future[Any]:
+        """Writes one command; the future of its reply (see `PipelinedConnection.send`)."""
+        reply = self._loop.create_future()
+        self._waiting.append(reply)
+        assert self._transport is not None  # set before the protocol is handed out
+        self._transport.write(packed)
+        return reply
 
     def data_received(self, data: bytes) -> None:
         """Resolves the oldest waiting commands with the complete replies in `data`."""

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
+import hiredis
 from redis.asyncio import Redis
 from redis.client import NEVER_DECODE
+from redis.exceptions import ResponseError
 
 from storage import redis_keys
 from storage.redis.client import PipelinedConnection, pack_command
-from storage.redis.errors import unavailable_as_one_error
+from storage.redis.errors import RedisUnavailable, unavailable_as_one_error
 
 
 class KnowledgeCacheKeys:
@@ -99,6 +104,25 @@ class KnowledgeCacheKeys:
                 return
             await self._redis.set(key, entry, ex=self._ttl)
 
+    def fill_encoded_page(
+        self, scope: str, digest: str, entry: bytes, on_failure: Callable[[RedisUnavailable], None]
+    ) -> bool:
+        """Sends what `put_encoded_page` does without waiting for Redis's reply; False if it cannot now.
+
+        It cannot without an open pipelined connection (there is none yet, or the client is not
+        one it supports): the caller then puts the entry and waits. A failure seen later (an
+        error reply, a timeout, the connection lost) goes to `on_failure`, as RedisUnavailable.
+        """
+        if self._pages is None:
+            return False
+        reply = self._pages.send(
+            pack_command("SET", redis_keys.knowledge_encoded_page(scope, digest), entry, "EX", self._ttl)
+        )
+        if reply is None:
+            return False
+        reply.add_done_callback(functools.partial(_report_failure, on_failure))
+        return True
+
     async def get_page(self, scope: str, version: int, digest: str) -> str | None:
         """A cached page (JSON text) at `version` of `scope`."""
         with unavailable_as_one_error():
@@ -109,3 +133,20 @@ class KnowledgeCacheKeys:
         """Caches a page (JSON text) at `version` of `scope`."""
         with unavailable_as_one_error():
             await self._redis.set(redis_keys.knowledge_page(scope, version, digest), payload, ex=self._ttl)
+
+
+def _report_failure(on_failure: Callable[[RedisUnavailable], None], reply: asyncio.Future[Any]) -> None:
+    """Hands a sent command's failure to `on_failure` (an OK reply is dropped)."""
+    if reply.cancelled():
+        return
+    error = reply.exception()
+    if error is None:
+        result = reply.result()
+        if not isinstance(result, hiredis.ReplyError):
+            return
+        error = ResponseError(str(result))
+    try:
+        with unavailable_as_one_error():
+            raise error
+    except RedisUnavailable as unavailable:
+        on_failure(unavailable)

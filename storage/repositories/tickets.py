@@ -15,9 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Text, Uuid, bindparam, delete, func, insert, literal, select, text, update
+from sqlalchemy import Text, any_, bindparam, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import ReadConnection, StatementRunner
@@ -59,12 +58,9 @@ _REBUILD_SEARCH = text(
 GET_TICKET = select_tickets().where(Ticket.id == bindparam("ticket_id"))
 GET_OWN_TICKET = GET_TICKET.where(Ticket.customer_id == bindparam("customer_id"))
 _LOCK_TICKET = GET_TICKET.with_for_update(of=Ticket.__table__, key_share=True)
-# GetTicket's statements, built once.
-_VIEW_TICKET = select_ticket_views().where(Ticket.id == bindparam("ticket_id"))
-_VIEW_OWN_TICKET = _VIEW_TICKET.where(Ticket.customer_id == bindparam("customer_id"))
-_VIEW_TICKETS = select_ticket_views(due_time=False).where(
-    Ticket.id == func.any(bindparam("ticket_ids", type_=ARRAY(Uuid)))
-)
+# GetTicket's statement, built once: the tickets of many callers at a time (see storage.coalesced_reads).
+_TICKET_IDS = bindparam("ticket_ids", type_=postgresql.ARRAY(postgresql.UUID(as_uuid=True)))
+_VIEW_TICKETS = select_ticket_views().where(Ticket.id == any_(_TICKET_IDS))
 
 # Stands for "the transaction's time" in `TicketRepository.update` changes (resolve/close stamps).
 NOW: Any = func.now()
@@ -246,10 +242,10 @@ class TicketRepository:
         row = await self._one(GET_TICKET, GET_OWN_TICKET, ticket_id=ticket_id, customer_id=customer_id)
         return None if row is None else TicketRecord._make(row)
 
-    async def view(self, *, ticket_id: uuid.UUID, customer_id: uuid.UUID | None = None) -> TicketView | None:
-        """`get` as GetTicket shows it (timestamps as microseconds)."""
-        row = await self._one(_VIEW_TICKET, _VIEW_OWN_TICKET, ticket_id=ticket_id, customer_id=customer_id)
-        return None if row is None else TicketView._make(row)
+    async def views(self, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
+        """Tickets by id (anyone's) as GetTicket shows them (timestamps as microseconds): those that exist, by id."""
+        rows = await self._rows.all(_VIEW_TICKETS, {"ticket_ids": ticket_ids})
+        return {view.id: view for view in map(TicketView._make, rows)}
 
     async def _one(
         self, anyones: AnySelect, owned: AnySelect, *, ticket_id: uuid.UUID, customer_id: uuid.UUID | None
@@ -267,10 +263,6 @@ class TicketRepository:
         """`list_page` reading only each ticket's `TicketStamp`."""
         statement, parameters = build_list_statement(spec, after=after, limit=limit, stamps=True)
         return [TicketStamp._make(row) for row in await self._rows.all(statement, parameters)]
-
-    async def views_of(self, *, ticket_ids: Sequence[uuid.UUID]) -> list[TicketView]:
-        """The tickets of `ticket_ids` that still exist, in no particular order (`due_time` not read)."""
-        return [TicketView._make(row) for row in await self._rows.all(_VIEW_TICKETS, {"ticket_ids": list(ticket_ids)})]
 
     async def count(self, *, spec: TicketFilter) -> int:
         """How many tickets match `spec` in all."""

@@ -198,3 +198,82 @@ async def test_a_handler_outliving_the_deadline_is_stopped_and_answered_by_the_s
 
 async def _is_set(event: asyncio.Event) -> bool:
     return event.is_set()
+
+
+async def test_many_calls_each_end_at_their_own_deadline_and_calls_that_ended_leave_no_timer_behind(
+    settings: Settings,
+) -> None:
+    # Deadlines from 2.5 to 4 s, all running at once, their timers armed by the sweep as each
+    # moment nears: each stalled handler is stopped a little before its own deadline (a quarter
+    # of a second), with the server's own status. Calls answered in time and calls their callers
+    # abandoned end first: their timers must never fire afterwards (one that did would cancel
+    # a task that is no longer the call's, and fail in the event loop).
+    count = 30
+    deadlines = [2.5 + 1.5 * index / (count - 1) for index in range(count)]
+    # Long enough to be answered on a busy machine; the first ones armed at once.
+    answered_deadlines = [1.0 + 2.0 * index / (count - 1) for index in range(count)]
+    abandoned_deadlines = [1.1, 2.0, 3.0]
+    running: dict[bytes, asyncio.Event] = {f"abandoned-{s}".encode(): asyncio.Event() for s in abandoned_deadlines}
+
+    async def stall_or_answer(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        if request == b"answer":
+            return b"answered"
+        if request in running:
+            running[request].set()
+        await asyncio.sleep(3600)
+        return request
+
+    loop = asyncio.get_running_loop()
+    failures: list[dict[str, object]] = []
+    previous_handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, failure: failures.append(failure))
+    try:
+        async with app_serving(settings, "/test.Stall/Forever", stall_or_answer) as app:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+                call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
+
+                async def stalled(index: int, deadline_s: float) -> tuple[float, grpc.aio.AioRpcError]:
+                    started = time.monotonic()
+                    with pytest.raises(grpc.aio.AioRpcError) as raised:
+                        await call(b"stall", metadata=(("x-request-id", f"stall-{index}"),), timeout=deadline_s)
+                    return time.monotonic() - started, raised.value
+
+                async def abandoned(deadline_s: float) -> None:
+                    name = f"abandoned-{deadline_s}".encode()
+                    pending = call(name, timeout=deadline_s)
+                    # The caller goes away once its handler runs, long before the deadline.
+                    await running[name].wait()
+                    pending.cancel()
+
+                started = time.monotonic()
+                ended, answers, _ = await asyncio.gather(
+                    asyncio.gather(*(stalled(index, deadline_s) for index, deadline_s in enumerate(deadlines))),
+                    asyncio.gather(*(call(b"answer", timeout=deadline_s) for deadline_s in answered_deadlines)),
+                    asyncio.gather(*(abandoned(deadline_s) for deadline_s in abandoned_deadlines)),
+                )
+                # Past every deadline and another sweep: any timer left behind has fired by now.
+                await asyncio.sleep(max(abandoned_deadlines) + 0.6 - (time.monotonic() - started))
+            registry = app.resources.metrics.registry
+
+            def counted(code: str) -> float | None:
+                return registry.get_sample_value(
+                    "helpdesk_rpc_requests_total", {"method": "test.Stall/Forever", "code": code}
+                )
+
+            assert counted("DEADLINE_EXCEEDED") == count
+            assert counted("OK") == count
+            assert counted("CANCELLED") == len(abandoned_deadlines)
+            assert registry.get_sample_value("helpdesk_rpc_in_flight_requests") == 0
+    finally:
+        loop.set_exception_handler(previous_handler)
+
+    assert answers == [b"answered"] * count
+    assert failures == []
+    for index, (deadline_s, (waited, error)) in enumerate(zip(deadlines, ended, strict=True)):
+        assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        # The server's own status (grpc's at the deadline itself carries neither).
+        infos = [d for d in error_details(error) if isinstance(d, error_details_pb2.ErrorInfo)]
+        assert [i.reason for i in infos] == ["DEADLINE_EXCEEDED"], deadline_s
+        assert ("x-request-id", f"stall-{index}") in tuple(error.trailing_metadata() or ())
+        # Stopped a little before the deadline, never earlier.
+        assert deadline_s - 0.26 <= waited < deadline_s, (deadline_s, waited)

@@ -25,6 +25,10 @@ _CALLS = [
     # A client-chosen id needing JSON escapes (quotes, backslash, non-ASCII, control characters).
     (0.0, 'id "quoted" \\ é ✓ \n\t\x7f', str(uuid.uuid4()), 'unix:/run/helpdesk "grpc".sock', "203.0.113.9"),
     (1234.56, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1"),
+    # The same peer and address again (their text is remembered), and values needing escapes there.
+    (0.05, "r2", None, 'unix:/run/helpdesk "grpc".sock', "203.0.113.9"),
+    (0.1, "r3", 'user "é"', "ipv4:10.0.0.1:1", "\u2028\n"),
+    (0.1, "r4", 'user "é"', "ipv4:10.0.0.1:1", "\u2028\n"),
 ]
 
 
@@ -100,6 +104,31 @@ def test_the_production_line_is_the_line_every_other_set_up_writes(production_lo
         assert payload["request_id"] == request_id
         assert payload.get("user_id") == user_id
         assert (payload["peer"], payload["client_ip"]) == (peer, client_ip)
+
+
+def test_every_duration_is_written_as_the_record_path_writes_it(production_logging: logging.Handler) -> None:
+    # The interceptor logs milliseconds to the hundredth; the line prints them as repr would.
+    assert isinstance(production_logging, logging.StreamHandler)
+    durations = [hundredths / 100 for hundredths in range(0, 300_000, 7)]
+    durations += [hundredths / 100 for hundredths in (10**6 - 1, 10**9 + 5, 10**12 + 10, 10**15 - 1, 10**16 + 1)]
+    # Values not to the hundredth, and the far ends, whatever gives them.
+    durations += [1.234, 0.001, 1e-05, 2.5e-07, 123456789.123, 1e15, 1e16, 1.5e300]
+    direct, through_records = io.StringIO(), io.StringIO()
+    line = CallLine(logging.getLogger("helpdesk.rpc"), logging.INFO, "/helpdesk.v1.TicketService/GetTicket", "OK")
+    second = logging.StreamHandler(through_records)
+    second.setFormatter(JsonFormatter())
+    with _alone(production_logging):
+        production_logging.setStream(direct)
+        for duration_ms in durations:
+            line.emit(duration_ms, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1")
+        production_logging.setStream(io.StringIO())
+        logging.getLogger().addHandler(second)
+        for duration_ms in durations:
+            line.emit(duration_ms, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1")
+    written, formatted = _lines(direct), _lines(through_records)
+    assert len(written) == len(formatted) == len(durations)
+    assert [_untimed(text) for text in written] == [_untimed(text) for text in formatted]
+    assert [json.loads(text)["duration_ms"] for text in written] == durations
 
 
 def test_a_line_reaches_the_file_as_it_is_logged(production_logging: logging.Handler, tmp_path: Path) -> None:

@@ -131,3 +131,56 @@ async def test_an_edit_shows_in_the_very_next_search(app: HelpdeskApp, kb_stub: 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await kb_stub.GetArticle(knowledge_service_pb2.GetArticleRequest(id=article.slug))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_an_answer_is_protobufs_own_encoding_of_what_it_says(
+    channel: grpc.aio.Channel, kb_stub: KnowledgeStub, cast: KbCast
+) -> None:
+    """The answer's bytes are what protobuf itself writes for the message they hold, whatever the lengths."""
+    word = "en" + uuid.uuid4().hex[:8]
+    # Bodies whose lengths take one, two and three bytes to write (FULL answers carry them).
+    for size in (20, 2_000, 20_000):
+        body = f"{word} " + "palavra " * (size // 8)
+        await create_article(kb_stub, cast.agent, title=f"Encoded {size} {word}", body=body, publish=True)
+    raw: grpc.aio.UnaryUnaryMultiCallable[knowledge_service_pb2.SearchArticlesRequest, bytes] = channel.unary_unary(
+        "/helpdesk.v1.KnowledgeService/SearchArticles",
+        request_serializer=knowledge_service_pb2.SearchArticlesRequest.SerializeToString,
+        response_deserializer=None,
+    )
+    for view in (article_pb2.ARTICLE_VIEW_BASIC, article_pb2.ARTICLE_VIEW_FULL):
+        for page_size in (2, 10):
+            answer = await raw(knowledge_service_pb2.SearchArticlesRequest(query=word, view=view, page_size=page_size))
+            message = knowledge_service_pb2.SearchArticlesResponse.FromString(answer)
+            assert len(message.results) == min(page_size, 3)
+            assert bool(message.next_page_token) == (page_size == 2)
+            assert all(word in result.snippet for result in message.results)
+            assert answer == message.SerializeToString()
+
+
+async def test_counts_changed_since_an_article_was_last_found_show_in_the_next_search(
+    kb_stub: KnowledgeStub, cast: KbCast
+) -> None:
+    """A vote changes no article version, yet the next search (another query: not a cached page) shows it."""
+    word = "vc" + uuid.uuid4().hex[:8]
+    article = await create_article(kb_stub, cast.agent, title=f"Voted {word}", publish=True)
+    before = await kb_stub.SearchArticles(knowledge_service_pb2.SearchArticlesRequest(query=word))
+    assert [r.article.helpful_count for r in before.results] == [0]
+
+    await kb_stub.VoteArticle(
+        knowledge_service_pb2.VoteArticleRequest(id=article.id, vote=article_pb2.ARTICLE_VOTE_HELPFUL),
+        metadata=cast.customer.metadata,
+    )
+    after = await kb_stub.SearchArticles(knowledge_service_pb2.SearchArticlesRequest(query=f"{word} -zz{word}"))
+    assert [(r.article.id, r.article.helpful_count, r.article.etag) for r in after.results] == [
+        (article.id, 1, article.etag)
+    ]
+
+
+async def test_an_excluded_word_is_never_marked(kb_stub: KnowledgeStub, cast: KbCast) -> None:
+    """`-config` excludes the articles holding the word `config`, and marks nothing (not `configurações`)."""
+    word = "ex" + uuid.uuid4().hex[:8]
+    await create_article(
+        kb_stub, cast.agent, title=f"Aviso {word}", body=f"Ajuste as configurações do {word} aqui.", publish=True
+    )
+    response = await kb_stub.SearchArticles(knowledge_service_pb2.SearchArticlesRequest(query=f"{word} -config"))
+    assert [r.snippet for r in response.results] == [f"Ajuste as configurações do <mark>{word}</mark> aqui."]

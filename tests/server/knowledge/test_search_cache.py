@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import grpc
+import pytest
 from redis.asyncio import Redis
 
 from helpdesk.v1 import article_pb2, knowledge_service_pb2
@@ -96,3 +97,29 @@ async def test_a_cached_answer_is_the_computed_one_byte_for_byte_and_holds_what_
         )
         assert result.article == shown
         assert result.article.HasField("publish_time")
+
+
+async def test_a_page_fill_is_not_waited_for_and_a_refused_one_opens_the_breaker(
+    redis_client: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    guard = RedisGuard(redis_client)
+    cache = KnowledgeCache(guard, ttl_seconds=60)
+    digest = uuid.uuid4().hex
+    version, _ = await cache.get_encoded_page(SEARCH, digest)
+    assert version is not None
+    # Sent at once, no wait: the next read on the same connection already finds it.
+    assert cache.fill_encoded_page(SEARCH, version, digest, b"filled")
+    assert await cache.get_encoded_page(SEARCH, digest) == (version, b"filled")
+
+    # Redis refusing the write (out of memory) is seen when its reply comes, as an awaited write's failure is.
+    limit = str((await redis_client.config_get("maxmemory"))["maxmemory"])
+    await redis_client.config_set("maxmemory", 1)
+    try:
+        assert cache.fill_encoded_page(SEARCH, version, uuid.uuid4().hex, b"refused")
+        assert guard.available
+        await cache.get_encoded_page(SEARCH, digest)  # its reply comes after the refusal
+    finally:
+        await redis_client.config_set("maxmemory", limit)
+    assert not guard.available
+    assert "redis unavailable" in caplog.text
+    await cache.aclose()
