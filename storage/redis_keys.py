@@ -38,8 +38,12 @@ def revoked_session(session_id: uuid.UUID) -> str:
     return f"{PREFIX}revoked-session:{session_id}"
 
 
-def principal_revocations() -> str:
-    """Pub/sub channel announcing revoked sessions to every replica (payload: comma-separated session ids)."""
+def invalidations() -> str:
+    """Pub/sub channel announcing changes every replica drops from its in-process caches.
+
+    Payload `<kind>:<key>,...` (see storage.redis.invalidations). Named when it carried revoked
+    sessions only, whose bare id lists it still carries: replicas of either version hear each other.
+    """
     return f"{PREFIX}principal:revocations"
 
 

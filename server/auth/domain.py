@@ -79,6 +79,11 @@ class AuthDomain:
         self._limiter = LoginLimiter.from_settings(settings, redis)
         self._principals = PrincipalCache(redis, revocation_ttl=settings.access_token_ttl)
 
+    @property
+    def principals(self) -> PrincipalCache:
+        """The caches of callers (sessions and user records) this domain answers from."""
+        return self._principals
+
     def start(self) -> None:
         """Starts the in-process principal cache (it follows revocations made on every replica)."""
         self._principals.start()
@@ -152,6 +157,8 @@ class AuthDomain:
                 stamped = await uow.users.stamp_login(user_id=user.id)
                 if stamped is None:
                     raise Unauthenticated(INVALID_CREDENTIALS, reason="INVALID_CREDENTIALS")
+                # The record shows the sign-in time: copies of it are stale once this commits.
+                self._invalidate_after_commit(uow, [], user_ids=[user.id])
                 result = await self._start_session(uow, stamped, client_ip=client_ip, user_agent=user_agent)
         except Unauthenticated:
             # A failed attempt: it stays counted.
@@ -292,7 +299,7 @@ class AuthDomain:
                     "the password changed while this request was checked; try again", reason="CONCURRENT_CHANGE"
                 )
             ended = await uow.sessions.revoke_all_for_user(user_id=user.id, reason="password_change")
-            self._invalidate_after_commit(uow, {principal.session_id, *ended})
+            self._invalidate_after_commit(uow, {principal.session_id, *ended}, user_ids=[user.id])
             result = await self._start_session(uow, updated, client_ip=client_ip, user_agent=user_agent)
         _log.info("password changed; %d session(s) ended", len(ended), extra={"user_id": str(user.id)})
         return result
@@ -321,12 +328,28 @@ class AuthDomain:
         return principal
 
     async def current_user(self, *, principal: Principal) -> UserRecord:
-        """The signed-in caller's user record."""
+        """The signed-in caller's user record.
+
+        From this replica's memory when it holds the record (no round trip), else from one
+        primary-key read of PostgreSQL, then kept. Exactly as fresh as the caller's role (see
+        `PrincipalCache`): every write to a user row forgets the record on its replica before
+        the write is acknowledged and on the others as soon as its announcement arrives. Only
+        records of active users are kept, and a deactivation forgets the record and revokes the
+        sessions, so a deactivated user is refused at once as before.
+        """
+        records = self._principals.user_records
+        user = records.get(principal.user_id)
+        if user is not None:
+            return user
+        # Taken before the read: a write committed meanwhile forgets the record, and this read
+        # (maybe older than that write) is then not kept.
+        generation = records.generation
         # One primary-key read answers it: no transaction, straight on the driver.
         async with self._database.read_connection() as connection:
             user = await read_user(connection, user_id=principal.user_id)
         if user is None or not user.active:
             raise Unauthenticated(INVALID_SESSION)
+        records.put(user.id, user, generation=generation)
         return user
 
     async def _start_session(self, uow: UnitOfWork, user: User, *, client_ip: str, user_agent: str) -> AuthResult:
@@ -350,11 +373,18 @@ class AuthDomain:
             refresh_token_expire_time=refresh_expire_time,
         )
 
-    def _invalidate_after_commit(self, uow: UnitOfWork, session_ids: set[uuid.UUID] | list[uuid.UUID]) -> None:
+    def _invalidate_after_commit(
+        self,
+        uow: UnitOfWork,
+        session_ids: set[uuid.UUID] | list[uuid.UUID],
+        *,
+        user_ids: list[uuid.UUID] | None = None,
+    ) -> None:
         ids = list(session_ids)
+        users = user_ids or []
 
         async def invalidate() -> None:
-            await self._principals.invalidate(ids)
+            await self._principals.invalidate(ids, user_ids=users)
 
         uow.after_commit(invalidate)
 

@@ -13,6 +13,14 @@ Redis is an accelerator only. When it fails, `RedisGuard` opens for a few second
 Redis instead of each waiting for a timeout) and reads go straight to PostgreSQL. Bumps that
 could not be made are remembered and retried before the cache is trusted again, so a write made
 while Redis was down is not hidden behind a stale entry once it is back.
+
+Encoded search pages are also kept in each replica's memory (storage.redis.invalidations), with
+the version of their scope: a page answers without any round trip while that version is the one
+the replica holds. Every bump is announced, and each replica drops the scope versions named (the
+bumping replica before its write is acknowledged), so the page is never older than what Redis
+would give. Pages are kept only from a Redis hit, and only while the replica's subscription is
+live and Redis is trusted (breaker closed, no bump owed); both layers hold the same bytes under
+the same key, which names everything that decides the answer, audience included.
 """
 
 from __future__ import annotations
@@ -22,13 +30,14 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from redis.asyncio import Redis
 
 from server.knowledge.records import ArticleData
 from storage.redis import RedisUnavailable
-from storage.redis.knowledge_cache import KnowledgeCacheKeys
+from storage.redis.invalidations import LocalCache, invalidations_for
+from storage.redis.knowledge_cache import PAGE_SCOPES, KnowledgeCacheKeys
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -36,6 +45,21 @@ _T = TypeVar("_T")
 SEARCH = "search"
 BROWSE = "browse"
 ALL_SCOPES = frozenset({SEARCH, BROWSE})
+
+# In-process copies: a bound on how long one may outlive an announcement its writer failed to make.
+_LOCAL_TTL_SECONDS = 5.0
+_MAX_LOCAL_PAGES = 1_000
+# Larger pages (many full bodies) are read from Redis each time: the bound on memory stays small.
+_MAX_LOCAL_PAGE_BYTES = 32 * 1024
+# The invalidation kind of in-process pages, never announced: a page is checked against its scope's version.
+_LOCAL_PAGES = "kb-page"
+
+
+class _HeldPage(NamedTuple):
+    """An encoded page held in memory and the version of its scope it was computed at."""
+
+    version: int
+    payload: bytes
 
 
 class RedisGuard:
@@ -78,6 +102,23 @@ class KnowledgeCache:
         # Bumps that failed (Redis down): retried before the cache is read again.
         self._stale_scopes: set[str] = set()
         self._stale_articles: set[uuid.UUID] = set()
+        # This replica's copies (shared by every cache on the same Redis client): scope -> version,
+        # and (scope, digest) -> (version it was computed at, encoded page).
+        self._invalidations = invalidations_for(guard.redis)
+        self.local_versions = self._invalidations.cache(
+            PAGE_SCOPES, parse_key=str, value_type=int, ttl_seconds=_LOCAL_TTL_SECONDS, max_entries=64
+        )
+        self.local_pages: LocalCache[tuple[str, str], _HeldPage] = self._invalidations.cache(
+            _LOCAL_PAGES,
+            parse_key=None,
+            value_type=_HeldPage,
+            ttl_seconds=_LOCAL_TTL_SECONDS,
+            max_entries=_MAX_LOCAL_PAGES,
+        )
+
+    def start(self) -> None:
+        """Turns the in-process copies on (subscribes to announcements); without it, every read asks Redis."""
+        self._invalidations.start()
 
     async def _usable(self) -> bool:
         if not self.enabled:
@@ -87,7 +128,8 @@ class KnowledgeCache:
         return await self.invalidate(self._stale_articles, scopes=self._stale_scopes)
 
     async def aclose(self) -> None:
-        """Closes the cache's own Redis connection (the client it was given stays open)."""
+        """Stops what `start` started and closes the cache's own Redis connection (the client stays open)."""
+        await self._invalidations.stop()
         await self._keys.aclose()
 
     # ---- versions ----------------------------------------------------------------------------
@@ -112,8 +154,12 @@ class KnowledgeCache:
         bumped_scopes = set(scopes)
         if not self.enabled:
             return True
+        # Dropped here before the write is acknowledged, and again once Redis has the new version:
+        # a version this replica read in between (the old one) must not stay.
+        self.local_versions.drop(bumped_scopes)
         # While the breaker is open the bump is owed, not lost: `_usable` pays it before any read.
         ok, _ = await self._guard.run(lambda: self._keys.bump(scopes=bumped_scopes, article_ids=ids))
+        self.local_versions.drop(bumped_scopes)
         if ok:
             self._stale_scopes -= bumped_scopes
             self._stale_articles -= ids
@@ -152,29 +198,46 @@ class KnowledgeCache:
     # ---- pages -------------------------------------------------------------------------------
 
     async def get_encoded_page(self, scope: str, digest: str) -> tuple[int | None, bytes | None]:
-        """(version of `scope`, the cached encoded page or None) in ONE round trip; (None, None) = no cache.
+        """(version of `scope`, the cached encoded page or None) in at most ONE round trip; (None, None) = no cache.
 
         The page key carries no version: the value starts with the version it was computed at,
         and is a hit only if that is still the scope's version (both come from one MGET). A reader
         that raced a writer may overwrite a newer entry with an older one; the next reader then
         sees the version differ and recomputes: never stale, at worst one more miss.
 
+        A page this replica holds at the version it holds for the scope answers with no round
+        trip (see the module's docstring); a Redis hit is kept so, under the generations taken
+        before the MGET, so that a bump announced meanwhile keeps it out.
+
         The hottest read of the knowledge base (every cached search): written out rather than
         through `_usable` and `RedisGuard.run`, whose coroutine and closure per call cost as much
         as the rest of this method; what happens on a failure is the same.
         """
         fast = self.enabled and self._guard.available and not (self._stale_scopes or self._stale_articles)
-        if not fast and not await self._usable():
+        if fast:
+            version = self.local_versions.get(scope)
+            if version is not None:
+                page = self.local_pages.get((scope, digest))
+                if page is not None and page.version == version:
+                    return version, page.payload
+        elif not await self._usable():
             return None, None
+        versions_generation = self.local_versions.generation
+        pages_generation = self.local_pages.generation
         try:
             version, entry = await self._keys.get_encoded_page(scope, digest)
         except RedisUnavailable as error:
             self._guard.trip(error)
             return None, None
+        self.local_versions.put(scope, version, generation=versions_generation)
         if entry is None:
             return version, None
         stamp, _, payload = entry.partition(b":")
-        return version, payload if stamp == b"%d" % version else None
+        if stamp != b"%d" % version:
+            return version, None
+        if len(payload) <= _MAX_LOCAL_PAGE_BYTES:
+            self.local_pages.put((scope, digest), _HeldPage(version, payload), generation=pages_generation)
+        return version, payload
 
     async def put_encoded_page(self, scope: str, version: int, digest: str, payload: bytes) -> None:
         """Caches an encoded page (e.g. a serialized response) computed at `version` of `scope`."""

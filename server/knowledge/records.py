@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from storage.models import Article, ArticleState
 from storage.repositories.articles import ArticleRow
@@ -105,13 +105,12 @@ class ArticleData:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class SearchResult:
+class SearchResult(NamedTuple):
     """One search hit: the article and an HTML-safe snippet with `<mark>`ed matches.
 
     `article` is the search statement's row, read by column name (the article's columns and
     `author_display_name`; see `storage.repositories.article_search.SearchHit`): a page of hits
-    becomes its answer without an `ArticleData` per hit.
+    becomes its answer without an `ArticleData` per hit. A named tuple, as `SearchHit` is.
     """
 
     article: Mapping[str, Any]

@@ -5,9 +5,12 @@ A view is one increment of a hash shared by all replicas (counted once per view 
 own (atomic: views counted meanwhile go to a fresh hash), adds the counts to `articles.view_count`
 in one UPDATE, deletes the renamed key, and bumps the cache versions of the articles it touched
 and of the list pages (popularity order). If
-PostgreSQL fails, the counts are merged back into the pending hash for the next flush. While Redis
+PostgreSQL fails, the counts are merged back into the pending hash for the next flush. A take or a
+give-back Redis did not answer is asked again by the next flush under the same token, and runs once
+however often (and however late) Redis receives it (see `PendingViews.take`). While Redis
 is known to be unavailable (the breaker is open, or it refuses connections), a view is added to
-PostgreSQL directly (one UPDATE per view: slower, nothing lost).
+PostgreSQL directly (slower, nothing lost: the call returns once it is written), in one UPDATE with
+the views arriving meanwhile.
 
 A view whose increment Redis did not answer (a timeout, a dropped connection) may or may not have
 been counted there, so it is not written to PostgreSQL as well: it is kept in the process under its
@@ -25,7 +28,6 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import Mapping
 
 from server.knowledge.cache import BROWSE, KnowledgeCache, RedisGuard
 from storage.db import Database
@@ -37,6 +39,19 @@ _log = logging.getLogger(__name__)
 
 # An unanswered view is sent again only while its marker has at least this long to live.
 _RESEND_MARGIN_SECONDS = 60
+# A clean stop tries its last flush this many times while Redis or PostgreSQL fails it.
+_FINAL_FLUSH_ATTEMPTS = 3
+_FINAL_FLUSH_PAUSE_SECONDS = 0.5
+
+
+class _DirectViews:
+    """Views waiting to be written to PostgreSQL in one UPDATE, and that write's outcome."""
+
+    __slots__ = ("counts", "written")
+
+    def __init__(self) -> None:
+        self.counts: dict[uuid.UUID, int] = {}
+        self.written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
 
 class ViewCounter:
@@ -58,6 +73,14 @@ class ViewCounter:
         self._view_numbers = itertools.count()
         # Views Redis did not answer: (article, view id, when) to send again before the next flush.
         self._unanswered: list[tuple[uuid.UUID, str, float]] = []
+        # The token of a take whose counts are not yet written nor given back (its answer may have
+        # been lost): the next flush takes under it again. Keys of written counts left to delete.
+        self._taking: str | None = None
+        self._written: list[str] = []
+        # Views written to PostgreSQL directly (Redis unavailable): the next write's, one write at a time.
+        self._direct: _DirectViews | None = None
+        self._direct_lock = asyncio.Lock()
+        self._writers: set[asyncio.Task[None]] = set()
 
     async def record(self, article_id: uuid.UUID) -> None:
         """Counts one view of the article (in Redis, or in PostgreSQL directly while Redis is unavailable)."""
@@ -74,8 +97,41 @@ class ViewCounter:
                     self._unanswered.append((article_id, view_id, time.monotonic()))
                     return
         # Fail open: without Redis the view goes straight to PostgreSQL (slower, nothing lost).
-        async with self._database.unit_of_work() as uow:
-            await uow.articles.add_views(counts={article_id: 1})
+        await self._write_directly(article_id)
+
+    async def _write_directly(self, article_id: uuid.UUID) -> None:
+        """Adds the view to PostgreSQL with the others arriving meanwhile, returning once it is written.
+
+        One UPDATE per view, as it was, sent every view of a burst at once: hundreds of transactions
+        queued on the same article row held every pooled connection, until calls of any kind timed
+        out waiting for one ("the database is unavailable"). Here one write at a time takes one
+        connection; the views that arrive while it runs are the next write's.
+        """
+        batch = self._direct
+        if batch is None:
+            batch = self._direct = _DirectViews()
+            writer = asyncio.create_task(self._write_batch(batch), name="knowledge-view-direct-write")
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
+        batch.counts[article_id] = batch.counts.get(article_id, 0) + 1
+        # Shielded: a caller that goes away does not cancel the write of the others' views.
+        await asyncio.shield(batch.written)
+
+    async def _write_batch(self, batch: _DirectViews) -> None:
+        async with self._direct_lock:
+            if self._direct is batch:
+                self._direct = None  # views from now on go to the next write
+            try:
+                async with self._database.unit_of_work() as uow:
+                    await uow.articles.add_views(counts=batch.counts)
+            except asyncio.CancelledError:
+                batch.written.cancel()
+                raise
+            except Exception as error:  # noqa: BLE001 - each waiting caller raises it
+                batch.written.set_exception(error)
+                batch.written.exception()  # retrieved, even if every caller went away
+            else:
+                batch.written.set_result(None)
 
     def start(self) -> None:
         """Starts the periodic flush."""
@@ -85,6 +141,8 @@ class ViewCounter:
 
     async def stop(self) -> None:
         """Stops the periodic flush and flushes what is left (call after the server has drained)."""
+        # Direct writes whose callers went away meanwhile finish first.
+        await asyncio.gather(*self._writers, return_exceptions=True)
         if self._task is not None:
             # Not cancelled: a flush cancelled between taking the pending views and writing them
             # would leave them in its own key, where no later flush looks. The loop ends after
@@ -92,10 +150,19 @@ class ViewCounter:
             self._stopping.set()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        try:
-            await self.flush()
-        except Exception:  # noqa: BLE001 - shutdown goes on; the counts stay in Redis for the next flush
-            _log.exception("final view flush failed")
+        # What this process alone knows of (unanswered views, a take to ask again, keys to delete)
+        # is lost with it: a failed final flush is tried again, a few times.
+        for attempt in range(_FINAL_FLUSH_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(_FINAL_FLUSH_PAUSE_SECONDS)
+            try:
+                await self.flush()
+            except Exception:  # noqa: BLE001 - shutdown goes on; the counts stay in Redis for the next flush
+                _log.exception("final view flush failed")
+            if not (self._unanswered or self._taking or self._written):
+                break
+        if self._taking:
+            _log.error("views taken by flush %s were not written (left in redis)", self._taking)
         if self._unanswered:
             _log.error(
                 "%d views unanswered by redis were not counted (they may have been, once)", len(self._unanswered)
@@ -105,31 +172,42 @@ class ViewCounter:
     async def flush(self) -> int:
         """Writes the pending views to PostgreSQL; returns how many views were written."""
         async with self._flush_lock:
-            token = uuid.uuid4().hex
             try:
                 await self._send_unanswered_again()
+                await self._forget_written()
+                # A take left unanswered is asked again under its token: Redis may have run it.
+                token = self._taking = self._taking or uuid.uuid4().hex
                 counts = await self._views.take(token)
             except RedisUnavailable as error:
                 _log.warning("view flush skipped, redis unavailable: %s", error)
                 return 0
             if not counts:
+                self._taking = None
                 return 0
             try:
                 async with self._database.unit_of_work() as uow:
                     await uow.articles.add_views(counts=counts)
             except Exception:
-                await self._give_back(token, counts)
+                await self._give_back(token, sum(counts.values()))
                 raise
+            self._taking = None
             # Not through the guard: an open breaker (any Redis hiccup in the last seconds) would skip
             # the delete and leave the written counts behind in their own key.
             try:
                 await self._views.forget(token)
             except RedisUnavailable as error:
-                _log.warning("flushed views left in redis (flush %s): %s", token, error)
+                _log.warning("flushed views left in redis until the next flush (flush %s): %s", token, error)
+                self._written.append(token)
             await self._cache.invalidate(counts, scopes=[BROWSE])
             total = sum(counts.values())
             _log.debug("flushed %d views of %d articles", total, len(counts))
             return total
+
+    async def _forget_written(self) -> None:
+        """Deletes the keys of written counts that an earlier flush could not delete."""
+        while self._written:
+            await self._views.forget(self._written[-1])
+            self._written.pop()
 
     async def _send_unanswered_again(self) -> None:
         """Sends the views Redis did not answer once more (each counted at most once); keeps them if it fails."""
@@ -149,10 +227,15 @@ class ViewCounter:
             self._unanswered = fresh + self._unanswered
             raise
 
-    async def _give_back(self, token: str, counts: Mapping[uuid.UUID, int]) -> None:
-        ok, _ = await self._guard.run(lambda: self._views.give_back(token, counts))
-        if not ok:
-            _log.error("could not return %d unflushed views to redis (flush %s kept)", sum(counts.values()), token)
+    async def _give_back(self, token: str, views: int) -> None:
+        ok, _ = await self._guard.run(lambda: self._views.give_back(token))
+        if ok:
+            self._taking = None
+        else:
+            # Kept under the token: the next flush takes the same counts again.
+            _log.warning(
+                "could not return %d unflushed views to redis (flush %s kept for the next flush)", views, token
+            )
 
     async def _run(self) -> None:
         while True:

@@ -46,7 +46,8 @@ class Knowledge:
         register(self.servicer, server)
 
     def start(self) -> None:
-        """Starts the background view flush."""
+        """Starts the background view flush and the cache's in-process copies."""
+        self.cache.start()
         self.views.start()
 
     async def stop(self) -> None:

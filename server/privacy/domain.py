@@ -2,9 +2,10 @@
 
 Transport-free. The export is read in one snapshot. The erasure is one transaction: it locks the
 customer, anonymises what `PersonalDataRepository.erase_customer` lists, ends their sessions
-(forgotten by every replica's principal cache after commit, so access tokens stop at once),
-writes the one audit record and logs a change of each of their tickets, so that open ticket
-views (WatchTickets) show the anonymised text without a reload.
+(forgotten, with the copies of their user record, by every replica's caches after commit, so
+access tokens stop at once and no replica shows the erased record), writes the one audit record
+and logs a change of each of their tickets, so that open ticket views (WatchTickets) show the
+anonymised text without a reload.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ class PersonalData:
                     positions.append(await uow.ticket_changes.append(kind="updated", before=ticket, after=ticket))
 
             async def announce() -> None:
-                await self._sessions.invalidate(figures.sessions_ended)
+                await self._sessions.invalidate(figures.sessions_ended, user_ids=[customer_id])
                 if self._changes is not None and positions:
                     await self._changes.committed(max(positions))
 

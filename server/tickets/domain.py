@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
@@ -41,7 +41,8 @@ from storage.db import Database, ReadConnection
 from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
 from storage.repositories import TicketRepository
-from storage.repositories.ticket_records import NewEvent, TicketRecord, TicketView
+from storage.repositories.ticket_listing import TicketFilter
+from storage.repositories.ticket_records import NewEvent, TicketRecord, TicketStamp, TicketView
 from storage.repositories.tickets import NOW, NewTicket
 from storage.repositories.users import read_user
 from storage.unit_of_work import UnitOfWork
@@ -118,6 +119,21 @@ async def check_assignee(uow: UnitOfWork, *, user_id: uuid.UUID, field: str) -> 
         raise InvalidArgument.field(field, "must name an agent or administrator", reason="ASSIGNEE_NOT_AGENT")
     if not user.active:
         raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
+
+
+_Listed = TypeVar("_Listed", TicketView, TicketStamp)
+
+
+async def _read_page_views(
+    tickets: TicketRepository, spec: TicketFilter, after: Sequence[Any] | None, limit: int
+) -> list[TicketView]:
+    return await tickets.list_page(spec=spec, after=after, limit=limit)
+
+
+async def _read_page_stamps(
+    tickets: TicketRepository, spec: TicketFilter, after: Sequence[Any] | None, limit: int
+) -> list[TicketStamp]:
+    return await tickets.list_stamps(spec=spec, after=after, limit=limit)
 
 
 class TicketDesk:
@@ -302,6 +318,27 @@ class TicketDesk:
         self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
     ) -> tuple[list[TicketView], str]:
         """A page of tickets in the requested order and the next page's token ("" on the last page)."""
+        return await self._page(principal, query, page_size, page_token, _read_page_views)
+
+    async def list_ticket_stamps(
+        self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
+    ) -> tuple[list[TicketStamp], str]:
+        """`list_tickets` reading only each ticket's stamp (whose message is kept already, mostly)."""
+        return await self._page(principal, query, page_size, page_token, _read_page_stamps)
+
+    async def ticket_views(self, *, ticket_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
+        """The tickets of `ticket_ids` (of a page the caller was just given) by id; gone ones are left out."""
+        async with self._database.read_connection() as connection:
+            return await TicketRepository(connection).views(list(ticket_ids))
+
+    async def _page(
+        self,
+        principal: Principal,
+        query: ListTicketsQuery,
+        page_size: int,
+        page_token: str,
+        read: Callable[[TicketRepository, TicketFilter, Sequence[Any] | None, int], Awaitable[list[_Listed]]],
+    ) -> tuple[list[_Listed], str]:
         size = resolve_page_size(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
         spec = build_filter(query, principal=principal)
         filters = token_filters(query)
@@ -311,7 +348,7 @@ class TicketDesk:
             return [], ""
         after = decode_position(page_token, spec.order, filters)
         async with self._database.read_connection() as connection:
-            tickets = await TicketRepository(connection).list_page(spec=spec, after=after, limit=size + 1)
+            tickets = await read(TicketRepository(connection), spec, after, size + 1)
         if len(tickets) <= size:
             return tickets, ""
         return tickets[:size], encode_position(tickets[size - 1], spec.order, filters)

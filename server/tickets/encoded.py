@@ -28,14 +28,15 @@ What the key holds beyond the audience, and why (see `TicketRepository` and `sto
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
-from typing import Any
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, cast
 
 from prometheus_client import Counter
 
 from helpdesk.v1 import ticket_pb2
 from server.tickets.convert import view_fields
-from storage.repositories.ticket_records import TicketView
+from storage.repositories.ticket_records import TicketStamp, TicketView
 
 # The row's fields the message depends on beyond `version`, per audience (see the module docstring).
 CUSTOMER_KEY_FIELDS = ("id", "version", "customer_display_name", "assignee_display_name")
@@ -81,13 +82,15 @@ KEYED_OR_VERSIONED = {
 }
 
 
-def _key_getter(names: Sequence[str]) -> Any:
-    # One C call building the key tuple from the row by position.
-    return operator.itemgetter(*(TicketView._fields.index(name) for name in names))
+def _key_getter(record: type[TicketView | TicketStamp], names: Sequence[str]) -> Any:
+    # One C call building the key tuple from the row by position; the same tuple from either record.
+    return operator.itemgetter(*(record._fields.index(name) for name in names))
 
 
-_CUSTOMER_KEY = _key_getter(CUSTOMER_KEY_FIELDS)
-_STAFF_KEY = _key_getter(STAFF_KEY_FIELDS)
+_CUSTOMER_KEY = _key_getter(TicketView, CUSTOMER_KEY_FIELDS)
+_STAFF_KEY = _key_getter(TicketView, STAFF_KEY_FIELDS)
+_CUSTOMER_STAMP_KEY = _key_getter(TicketStamp, CUSTOMER_KEY_FIELDS)
+_STAFF_STAMP_KEY = _key_getter(TicketStamp, STAFF_KEY_FIELDS)
 
 # ListTicketsResponse's fields (helpdesk/v1/ticket_service.proto): tickets = 1 (length-delimited),
 # next_page_token = 2 (length-delimited), total_size = 3 (varint).
@@ -178,26 +181,64 @@ class EncodedTickets:
     def page(self, views: Sequence[TicketView], *, staff: bool) -> list[bytes]:
         """Each ticket of `views` as an encoded `tickets` field of ListTicketsResponse, in order."""
         key_of = _STAFF_KEY if staff else _CUSTOMER_KEY
-        young = self._young.get
         parts: list[bytes] = []
         misses = 0
         for view in views:
             key = (staff, key_of(view))
-            framed = young(key)
+            framed = self._young.get(key) or self._promoted(key)
             if framed is None:
-                framed = self._old.pop(key, None)
-                if framed is None:
-                    misses += 1
-                    body = encode_ticket(view, staff=staff)
-                    framed = _TICKETS_TAG + _varint(len(body)) + body
-                    if len(framed) > self._max_entry_bytes:
-                        parts.append(framed)
-                        continue
-                self._keep(key, framed)
-                young = self._young.get
+                misses += 1
+                framed = self._built(key, view, staff)
             parts.append(framed)
         self._count(len(parts) - misses, misses)
         return parts
+
+    async def page_of_stamps(
+        self,
+        stamps: Sequence[TicketStamp],
+        *,
+        staff: bool,
+        read: Callable[[list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, TicketView]]],
+    ) -> list[bytes]:
+        """`page` of a page read as stamps: the tickets not kept are read whole with `read` (their ids).
+
+        That second read is later than the stamps': a ticket changed in between shows as it is
+        then (never older than the page), and one deleted in between is left out of the page.
+        """
+        key_of = _STAFF_STAMP_KEY if staff else _CUSTOMER_STAMP_KEY
+        young = self._young.get
+        parts: list[bytes | None] = []
+        missing: list[int] = []
+        for stamp in stamps:
+            key = (staff, key_of(stamp))
+            framed = young(key) or self._promoted(key)
+            if framed is None:
+                missing.append(len(parts))
+            parts.append(framed)
+        if missing:
+            views = await read([stamps[index].id for index in missing])
+            view_key = _STAFF_KEY if staff else _CUSTOMER_KEY
+            for index in missing:
+                view = views.get(stamps[index].id)
+                if view is not None:
+                    parts[index] = self._built((staff, view_key(view)), view, staff)
+        self._count(len(parts) - len(missing), len(missing))
+        return [part for part in parts if part is not None] if missing else cast("list[bytes]", parts)
+
+    def _promoted(self, key: tuple[Any, ...]) -> bytes | None:
+        """The entry of `key` from the old generation, moved to the young one; None if not kept."""
+        framed = self._old.pop(key, None)
+        if framed is not None:
+            self._keep(key, framed)
+        return framed
+
+    def _built(self, key: tuple[Any, ...], view: TicketView, staff: bool) -> bytes:
+        """The entry of `view`, built and kept under `key` (unless too large to keep)."""
+        body = encode_ticket(view, staff=staff)
+        framed = _TICKETS_TAG + _varint(len(body)) + body
+        if len(framed) <= self._max_entry_bytes:
+            self._keep(key, framed)
+        return framed
 
     def _keep(self, key: tuple[Any, ...], framed: bytes) -> None:
         young = self._young

@@ -16,7 +16,7 @@ from server.tickets.transitions import Priority, Status
 from server.tickets.validation import MAX_QUERY, check_tag_filter, parse_user_id
 from storage.pagination import decode_page_token, encode_page_token, filters_digest
 from storage.repositories.ticket_listing import SORT_COLUMNS, SortKey, TicketFilter
-from storage.repositories.ticket_records import TicketView
+from storage.repositories.ticket_records import TicketStamp, TicketView
 
 DEFAULT_ORDER = (SortKey("create_time", descending=True),)
 _TIME_KEYS = {"create_time", "update_time", "due_time"}
@@ -169,7 +169,9 @@ def _digest(fields: tuple[tuple[str, object], ...]) -> str:
     return filters_digest(dict(fields))
 
 
-def encode_position(ticket: TicketView, order: Sequence[SortKey], filters: Mapping[str, object] | str) -> str:
+def encode_position(
+    ticket: TicketView | TicketStamp, order: Sequence[SortKey], filters: Mapping[str, object] | str
+) -> str:
     """The next-page token after `ticket`."""
     values: list[str] = []
     for key in order:

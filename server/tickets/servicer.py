@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -36,6 +37,7 @@ from server.tickets.listing import ListTicketsQuery
 from server.tickets.satisfaction import TicketSatisfaction
 from server.tickets.watch import TicketWatch
 from server.tickets.watch_filter import WatchFilter
+from storage.repositories.ticket_records import TicketView
 
 _Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -112,15 +114,18 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
             number=request.number,
             sla_breached=request.sla_breached,
         )
-        tickets, next_page_token = await self._desk.list_tickets(
+        stamps, next_page_token = await self._desk.list_ticket_stamps(
             principal=principal, query=query, page_size=request.page_size, page_token=request.page_token
         )
         total_size = 0
         if request.include_total_size:
             total_size = await self._desk.count_tickets(principal=principal, query=query)
-        parts = self._encoded.page(tickets, staff=principal.is_staff)
+        parts = await self._encoded.page_of_stamps(stamps, staff=principal.is_staff, read=self._ticket_views)
         parts.append(list_tail(next_page_token, total_size))
         return b"".join(parts)
+
+    async def _ticket_views(self, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
+        return await self._desk.ticket_views(ticket_ids=ticket_ids)
 
     def encoded_answers(self) -> dict[str, EncodedAnswer]:
         """The methods the server answers in bytes (`server.core.encoded_answers`), by name."""

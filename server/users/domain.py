@@ -124,10 +124,10 @@ async def _created_earlier(database: Database, request_id: str) -> User | None:
 
 
 class SessionCache(Protocol):
-    """Where the callers of sessions are cached (auth's principal cache), told when sessions end."""
+    """Where callers are cached (auth's principal cache), told when sessions end and user rows change."""
 
-    async def invalidate(self, session_ids: Iterable[uuid.UUID]) -> None:
-        """Forgets the sessions everywhere (called after their revocation commits)."""
+    async def invalidate(self, session_ids: Iterable[uuid.UUID], *, user_ids: Iterable[uuid.UUID] = ()) -> None:
+        """Forgets the sessions and the users' records everywhere (called after the change commits)."""
         ...
 
 
@@ -265,13 +265,15 @@ class UserAdmin:
             )
             if updated is None:
                 raise NotFound("user not found")
+            ended: list[uuid.UUID] = []
             if role_change is not None or active_change is False:
                 reason = "deactivated" if active_change is False else "role_changed"
                 ended = await uow.sessions.revoke_all_for_user(user_id=user.id, reason=reason)
                 _log.info("user %s: %s, ended %d session(s)", user.id, reason, len(ended))
 
-                async def invalidate() -> None:
-                    await self._principals.invalidate(ended)
+            # Every change of the row: copies of the user's record are stale once it commits.
+            async def invalidate() -> None:
+                await self._principals.invalidate(ended, user_ids=[user.id])
 
-                uow.after_commit(invalidate)
+            uow.after_commit(invalidate)
         return updated

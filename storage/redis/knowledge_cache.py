@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import hiredis
@@ -16,6 +16,10 @@ from redis.exceptions import ResponseError
 from storage import redis_keys
 from storage.redis.client import PipelinedConnection, pack_command
 from storage.redis.errors import RedisUnavailable, unavailable_as_one_error
+from storage.redis.invalidations import announce_in
+
+# The invalidation kind of page scopes: every bump of a scope's version is announced under it.
+PAGE_SCOPES = "kb-scope"
 
 
 class KnowledgeCacheKeys:
@@ -43,14 +47,20 @@ class KnowledgeCacheKeys:
         with unavailable_as_one_error():
             return int(await self._redis.get(redis_keys.knowledge_article_version(article_id)) or 0)
 
-    async def bump(self, *, scopes: Iterable[str], article_ids: Iterable[uuid.UUID]) -> None:
-        """Bumps the versions of these page scopes and articles (one round trip)."""
+    async def bump(self, *, scopes: Collection[str], article_ids: Iterable[uuid.UUID]) -> None:
+        """Bumps the versions of these page scopes and articles, then announces the scopes (one round trip).
+
+        Only scopes are announced: replicas keep page-scope versions in memory, never article versions.
+        """
         with unavailable_as_one_error():
             async with self._redis.pipeline(transaction=False) as pipe:
                 for scope in scopes:
                     pipe.incr(redis_keys.knowledge_version(scope))
                 for article_id in article_ids:
                     pipe.incr(redis_keys.knowledge_article_version(article_id))
+                # After the increments: a replica that drops its copy and reads again gets the new version.
+                if scopes:
+                    announce_in(pipe, PAGE_SCOPES, scopes)
                 await pipe.execute()
 
     async def article_id_for_slug(self, slug: str) -> str | None:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -58,14 +57,14 @@ _LEXEME_PATTERN = "'((?:[^']|'')+)'"
 TIME_COLUMNS = ("create_time", "update_time", "publish_time")
 
 
-@dataclass(frozen=True, slots=True)
-class SearchHit:
+class SearchHit(NamedTuple):
     """One search result: the article, its score and its snippet (HTML: the text escaped, the matches `<mark>`ed).
 
     `row` is the statement's row as the driver returns it, read by column name: the article's
     columns (ARTICLE_COLUMNS, the TIME_COLUMNS as `<name>_us`) and `author_display_name`. A page
     is turned into its answer straight from these rows; a model instance per hit cost more than
-    the rest of that.
+    the rest of that. A named tuple: one tuple built per hit, where a frozen dataclass sets each field
+    through `object.__setattr__`.
     """
 
     row: Mapping[str, Any]

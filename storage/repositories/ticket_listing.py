@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from storage.models import Ticket
-from storage.repositories.ticket_records import AnySelect, search_query, select_ticket_views
+from storage.repositories.ticket_records import AnySelect, search_query, select_ticket_stamps, select_ticket_views
 
 # Sort keys a caller may name, mapped to their columns.
 SORT_COLUMNS: dict[str, Any] = {
@@ -162,7 +162,7 @@ def _after(keys: Sequence[tuple[Any, bool]]) -> ColumnElement[bool]:
 
 
 @functools.lru_cache(maxsize=512)
-def _statement(shape: _Shape, limit: int) -> AnySelect:
+def _statement(shape: _Shape, limit: int, stamps: bool) -> AnySelect:
     # Built once per shape and page size, so SQLAlchemy computes its cache key once and reuses the
     # compiled SQL. The LIMIT is written into the statement (a page size, never user text): with
     # it a parameter, PostgreSQL prices the generic plan for an unknown row count, finds it
@@ -171,7 +171,8 @@ def _statement(shape: _Shape, limit: int) -> AnySelect:
     # as cheap as a custom one and is kept.
     keys = full_order(shape.order)
     sorted_by_due_time = any(key.name == "due_time" for key in shape.order)
-    statement = select_ticket_views(due_time=sorted_by_due_time).where(*_conditions(shape))
+    select_rows = select_ticket_stamps if stamps else select_ticket_views
+    statement = select_rows(due_time=sorted_by_due_time).where(*_conditions(shape))
     if shape.after:
         statement = statement.where(_after(keys))
     order = [column.desc() if descending else column.asc() for column, descending in keys]
@@ -191,11 +192,14 @@ def build_count_statement(spec: TicketFilter) -> tuple[AnySelect, dict[str, Any]
 
 
 def build_list_statement(
-    spec: TicketFilter, *, after: Sequence[Any] | None, limit: int
+    spec: TicketFilter, *, after: Sequence[Any] | None, limit: int, stamps: bool = False
 ) -> tuple[AnySelect, dict[str, Any]]:
-    """The SELECT of up to `limit` tickets matching `spec` strictly after `after`, and its parameters."""
+    """The SELECT of up to `limit` tickets matching `spec` strictly after `after`, and its parameters.
+
+    Of TicketView rows, or with `stamps` of TicketStamp rows.
+    """
     shape, parameters = _shape_of(spec, after=after)
-    return _statement(shape, limit), parameters
+    return _statement(shape, limit, stamps), parameters
 
 
 def _shape_of(spec: TicketFilter, *, after: Sequence[Any] | None) -> tuple[_Shape, dict[str, Any]]:

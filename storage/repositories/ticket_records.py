@@ -117,6 +117,30 @@ class TicketView(TicketRow[int]):
     __slots__ = ()
 
 
+class TicketStamp(NamedTuple):
+    """What a list page needs of a ticket whose message is kept already (see server.tickets.encoded).
+
+    Its identity and version, what its message depends on besides the version, and its sort keys.
+    A third of a full row's columns, and the dearest ones (the texts, tags, ids and most
+    timestamps) are not among them: a page of tickets whose messages are kept decodes only these.
+    Timestamps are whole microseconds since the epoch, as in TicketView.
+    """
+
+    id: uuid.UUID
+    version: int
+    customer_display_name: str
+    assignee_display_name: str
+    message_count: int
+    first_response_sla: int
+    resolution_sla: int
+    sla_policy_id: uuid.UUID | None
+    priority: int
+    number: int
+    create_time: int
+    update_time: int
+    due_time: int | None
+
+
 class MessageRecord(NamedTuple):
     """One message of a conversation, with its author's current display name."""
 
@@ -276,6 +300,22 @@ _SELECT_VIEWS_NO_DUE_TIME = _matching(
 def select_ticket_views(*, due_time: bool = True) -> AnySelect:
     """`select_tickets` for `TicketView` rows (timestamps as microseconds): read rows with `TicketView._make`."""
     return _SELECT_VIEWS if due_time else _SELECT_VIEWS_NO_DUE_TIME
+
+
+def _stamp_columns(*, due_time: bool) -> tuple[Any, ...]:
+    views = {column.key: column for column in _as_view(TICKET_COLUMNS)}
+    if not due_time:
+        views["due_time"] = cast(null(), BigInteger).label("due_time")
+    return tuple(views[name] for name in TicketStamp._fields)
+
+
+_SELECT_STAMPS = _matching(select(*_stamp_columns(due_time=True)).select_from(TICKET_FROM), TicketStamp)
+_SELECT_STAMPS_NO_DUE_TIME = _matching(select(*_stamp_columns(due_time=False)).select_from(TICKET_FROM), TicketStamp)
+
+
+def select_ticket_stamps(*, due_time: bool = True) -> AnySelect:
+    """`select_ticket_views` for `TicketStamp` rows: read rows with `TicketStamp._make`."""
+    return _SELECT_STAMPS if due_time else _SELECT_STAMPS_NO_DUE_TIME
 
 
 _author = aliased(User, name="author")

@@ -245,6 +245,17 @@ async def test_staff_pages_pass_axe_fit_every_size_and_screenshot(
             await expect(services).to_have_count(6)
             await expect(services.filter(has_text="Tickets")).to_contain_text("Serving")
         await check_page(page, name=name, heading=heading, scheme=scheme, axe_script=axe_script, problems=problems)
+        # The admin sections are linked once, by the tabs: the page's header adds no second way to one.
+        if name == "admin-users":
+            await expect(page.get_by_role("link", name="System status")).to_have_count(1)
+            # The role pickers line up from row to row, a deactivated user's (Reactivate) as any other's.
+            rows = page.get_by_role("list", name="Users").get_by_role("listitem")
+            await expect(rows.get_by_role("button", name="Reactivate Alex Agent").first).to_be_visible()
+            lefts = await rows.locator("select").evaluate_all("(all) => all.map((s) => s.getBoundingClientRect().left)")
+            assert len(lefts) >= 4
+            assert len(set(lefts)) == 1, lefts
+        if name == "admin-status":
+            await expect(page.get_by_role("link", name="Users")).to_have_count(1)
     # A customer's details, and the erasure's confirmation with the email typed.
     await page.set_viewport_size({"width": 1440, "height": 900})
     await page.goto(f"/admin/users?q={customer.email}")

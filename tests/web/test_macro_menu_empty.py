@@ -1,6 +1,7 @@
-"""The ticket page's macro menu before any macro exists (this module's database has none): an
-administrator is led to the macros page to create one, an agent reads that there are none, in
-English and Portuguese.
+"""Before anything is written (this module's database has no macro and no canned response): the
+ticket page's macro menu leads an administrator to the macros page to create one and tells an agent
+there are none, in English and Portuguese; the canned responses page offers no search until there
+is a response to search.
 """
 
 from __future__ import annotations
@@ -52,3 +53,28 @@ async def test_with_no_macros_an_admin_is_led_to_create_one_and_an_agent_reads_t
     await expect(english.get_by_role("dialog", name="Apply a macro")).to_contain_text(
         "No macros yet. An administrator can create them."
     )
+
+
+async def test_with_no_canned_responses_there_is_nothing_to_search_until_the_first_is_written(
+    open_tab: OpenTab, accounts: MakeAccount
+) -> None:
+    agent = await accounts(Role.AGENT, display_name="Kim Agent")
+    page = (await open_tab()).page
+    await sign_in(page, agent, then="/agent/canned-responses")
+    await expect(page.get_by_text("No canned responses yet")).to_be_visible()
+    search = page.get_by_role("searchbox", name="Search canned responses")
+    await expect(search).to_have_count(0)
+
+    await page.get_by_role("button", name="New canned response").click()
+    dialog = page.get_by_role("dialog", name="New canned response")
+    await dialog.get_by_label("Title").fill("Refund on its way")
+    await dialog.get_by_label("Text", exact=True).fill("Your refund is on its way.")
+    await dialog.get_by_role("button", name="Create").click()
+    await expect(page.get_by_role("list", name="Canned responses").get_by_role("listitem")).to_have_count(1)
+    await expect(search).to_be_visible()
+    # A search matching nothing keeps its box, to change or clear it.
+    await search.fill("chargeback")
+    await expect(page.get_by_text("No canned response matches.")).to_be_visible()
+    await expect(search).to_be_visible()
+    await search.fill("")
+    await expect(page.get_by_role("list", name="Canned responses").get_by_role("listitem")).to_have_count(1)

@@ -355,6 +355,15 @@ async def test_admin_settings_pages_pass_axe_fit_every_size_and_screenshot(
     # A field error from the server, shown at its field.
     await page.set_viewport_size({"width": 1440, "height": 900})
     await page.goto(edit_path)
+    # The weekly hours are a table on a wide screen, its columns named once; on a phone each span is
+    # a card with labels of its own (the rows' labels otherwise serve screen readers only).
+    starts = page.get_by_text("Starts", exact=True)
+    shown = "(all) => all.filter((label) => label.getBoundingClientRect().width > 1).length"
+    await expect(page.get_by_label("Start of span 5")).to_be_visible()
+    assert await starts.evaluate_all(shown) == 1
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await starts.evaluate_all(shown) == 5
+    await page.set_viewport_size({"width": 1440, "height": 900})
     await page.get_by_label("End of span 2").fill("08:00")
     await page.get_by_role("button", name="Save changes").click()
     await expect(page.get_by_text("Must end after it starts.")).to_be_visible()

@@ -10,13 +10,34 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from google.protobuf import field_mask_pb2
-from playwright.async_api import expect
+from playwright.async_api import Locator, expect
 
 from helpdesk.v1 import ticket_pb2, ticket_service_pb2, user_pb2, user_service_pb2
 from server.core.context import Role
 from tests.web.conftest import Account, OpenTab, sign_in
 
 pytestmark = pytest.mark.slow
+
+
+async def lines_taken_by(element: Locator, text: str) -> int:
+    """How many lines `text` takes where it is written inside `element` (0 if it is not there)."""
+    return int(
+        await element.evaluate(
+            """(element, text) => {
+                const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    const at = node.data.indexOf(text);
+                    if (at < 0) continue;
+                    const range = document.createRange();
+                    range.setStart(node, at);
+                    range.setEnd(node, at + text.length);
+                    return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+                }
+                return 0;
+            }""",
+            text,
+        )
+    )
 
 
 async def test_a_customer_downloads_their_data_as_one_json_file(
@@ -100,6 +121,11 @@ async def test_an_admin_downloads_a_customers_data_then_erases_them_and_their_op
     erase = confirm.get_by_role("button", name="Erase customer")
     await expect(erase).to_be_disabled()
     typed = confirm.get_by_label(f"To confirm, type their email: {customer.email}")
+    # On a phone the address moves to a line of its own rather than break at its hyphen.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    label = confirm.locator("label", has_text="To confirm, type their email:")
+    assert await lines_taken_by(label, customer.email) == 1
+    await page.set_viewport_size({"width": 1440, "height": 900})
     await typed.fill("someone-else@example.com")
     await expect(erase).to_be_disabled()
     await typed.fill(customer.email.upper())

@@ -21,6 +21,11 @@ from tests.server.knowledge.kb_support import KnowledgeStub, create_article
 from tests.support import redis_busy, sign_in_as
 
 VIEWS = 1000
+# Calls in flight at once. All 1,000 at once took more than the process's 100 Redis connections:
+# on a busy machine a call waited over a second for one, the knowledge base's breaker opened, and
+# the reads went to PostgreSQL, whose pool then refused some ("the database is unavailable"), which
+# is load shedding, not the counting these tests are about.
+IN_FLIGHT = 100
 
 
 async def _views_in_postgres(settings: Settings, article_id: str) -> int:
@@ -69,7 +74,13 @@ async def test_views_are_exact_after_concurrent_reads_and_a_graceful_stop(
     async with _running(settings, flush_seconds) as app, _channel(app) as channel:
         stub, article = await _published_article(app, channel, "Counted")
         request = knowledge_service_pb2.GetArticleRequest(id=article.slug)
-        answers = await asyncio.gather(*(stub.GetArticle(request, timeout=60) for _ in range(VIEWS)))
+        in_flight = asyncio.Semaphore(IN_FLIGHT)
+
+        async def read() -> article_pb2.Article:
+            async with in_flight:
+                return await stub.GetArticle(request, timeout=60)
+
+        answers = await asyncio.gather(*(read() for _ in range(VIEWS)))
         assert len(answers) == VIEWS
 
     assert await _views_in_postgres(settings, article.id) == VIEWS
@@ -98,3 +109,60 @@ async def test_views_redis_answers_too_late_are_counted_once(settings: Settings)
             await asyncio.gather(*(views.record(article_id) for _ in range(5)))  # each unanswered within 1 s
 
     assert await _views_in_postgres(settings, article.id) == 10
+
+
+async def test_views_a_flush_took_while_redis_answered_too_late_are_written_once(settings: Settings) -> None:
+    """Redis runs a flush's take of the pending views after the client gave up on it: a later flush writes them.
+
+    The take and redis-py's retry of it both run once Redis is free, the views counted after it
+    are taken by a later flush, and none is left in a key no flush reads, nor counted twice.
+    """
+    async with _running(settings, 600.0) as app:
+        async with _channel(app) as channel:
+            _, article = await _published_article(app, channel, "Taken late")
+        assert app.knowledge is not None
+        views = app.knowledge.views
+        article_id = uuid.UUID(article.id)
+        assert await views.flush() == 0  # nothing to take, and Redis has the take's script (a late run needs it)
+        await asyncio.gather(*(views.record(article_id) for _ in range(5)))
+        async with redis_busy(settings.redis_url, 3.0):
+            assert await views.flush() == 0  # unanswered (twice, within 1 s each): nothing written yet
+        await asyncio.gather(*(views.record(article_id) for _ in range(2)))  # counted after the late take ran
+        assert await views.flush() == 5
+
+    assert await _views_in_postgres(settings, article.id) == 7
+    redis = create_redis(settings.redis_url)
+    try:
+        assert await redis.keys(redis_keys.knowledge_flushing_views("*")) == []
+    finally:
+        await redis.aclose()
+
+
+async def test_a_burst_of_views_written_straight_to_postgres_shares_its_writes(settings: Settings) -> None:
+    """Redis unavailable, a burst of views goes to PostgreSQL: they wait on one write, not on the pool.
+
+    With the article's row locked past the pool's timeout (a long transaction), one UPDATE per
+    view held every connection and the rest of the burst failed ("the database is unavailable");
+    now one write waits for the lock, and every view is counted once it is released.
+    """
+    async with _running(settings.replace(db_pool_timeout_seconds=2.0), 600.0) as app:
+        async with _channel(app) as channel:
+            _, article = await _published_article(app, channel, "Burst")
+        assert app.knowledge is not None
+        views = app.knowledge.views
+        article_id = uuid.UUID(article.id)
+        database = open_database(settings)
+        try:
+            async with database.unit_of_work() as uow:
+                await uow.session.execute(text("SELECT 1 FROM articles WHERE id = :id FOR UPDATE"), {"id": article_id})
+                # Unanswered past the client's timeout and its retry (2 s): the breaker opens for 2 s.
+                async with redis_busy(settings.redis_url, 2.6):
+                    await views.record(article_id)
+                burst = asyncio.gather(*(views.record(article_id) for _ in range(200)))
+                await asyncio.sleep(3.0)  # past the pool's timeout
+                assert not burst.done()
+            await burst
+        finally:
+            await database.dispose()
+
+    assert await _views_in_postgres(settings, article.id) == 201

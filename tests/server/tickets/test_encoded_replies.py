@@ -31,6 +31,7 @@ from server.settings import Settings
 from server.tickets.convert import view_fields, view_to_proto
 from server.tickets.encoded import KEYED_OR_VERSIONED, EncodedTickets
 from server.tickets.listing import ListTicketsQuery
+from storage.repositories.ticket_records import TicketView
 from tests.server.sla.sla_support import HOUR, FakeClock, make_policy, new_category
 from tests.server.tickets.helpers import Cast, TicketStub, make_cast, move_to, open_ticket
 from tests.support import SignedIn
@@ -313,3 +314,43 @@ async def test_a_full_cache_drops_entries_and_still_answers_the_same_bytes(
 def test_every_ticket_field_is_accounted_for_by_the_key_or_the_version() -> None:
     """A field added to Ticket must be classified before kept entries can be trusted with it."""
     assert set(KEYED_OR_VERSIONED) == set(ticket_pb2.Ticket.DESCRIPTOR.fields_by_name)
+
+
+async def test_tickets_changed_or_deleted_between_the_page_and_its_whole_rows_show_as_they_are_then(
+    app: HelpdeskApp, ticket_stub: TicketStub, cast: Cast
+) -> None:
+    """A page is read as stamps; the tickets not kept are read whole after, and that later reading wins."""
+    category = new_category()
+    changed = await open_ticket(ticket_stub, cast.customer_b, category=category, subject="Will change")
+    deleted = await open_ticket(ticket_stub, cast.customer_b, category=category, subject="Will go")
+    kept = await open_ticket(ticket_stub, cast.customer_b, category=category, subject="Stays")
+    assert app.tickets is not None
+    desk = app.tickets.desk
+    principal = _principal(cast.agent_a, Role.AGENT)
+    query = ListTicketsQuery(category=category, order_by="create_time")
+    encoded = EncodedTickets(max_entries=100, max_bytes=1 << 20)
+    stamps, _ = await desk.list_ticket_stamps(principal=principal, query=query, page_size=10, page_token="")
+    assert [str(stamp.id) for stamp in stamps] == [changed.id, deleted.id, kept.id]
+    # Only the last one's message is kept when the page is assembled.
+    (kept_view,) = (await desk.ticket_views(ticket_ids=[stamps[2].id])).values()
+    encoded.page([kept_view], staff=True)
+
+    await move_to(ticket_stub, changed.id, ticket_pb2.TICKET_STATUS_IN_PROGRESS, cast.agent_a)
+    await ticket_stub.DeleteTicket(ticket_service_pb2.DeleteTicketRequest(id=deleted.id), metadata=cast.admin.metadata)
+    asked: list[list[uuid.UUID]] = []
+
+    async def read(ids: list[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
+        asked.append(ids)
+        return await desk.ticket_views(ticket_ids=ids)
+
+    page = await encoded.page_of_stamps(stamps, staff=True, read=read)
+    assert asked == [[stamps[0].id, stamps[1].id]]
+    now = await ticket_stub.GetTicket(
+        ticket_service_pb2.GetTicketRequest(id=changed.id), metadata=cast.agent_a.metadata
+    )
+    assert now.status == ticket_pb2.TICKET_STATUS_IN_PROGRESS
+    listed = ticket_service_pb2.ListTicketsResponse.FromString(b"".join(page)).tickets
+    assert [ticket.SerializeToString() for ticket in listed] == [
+        now.SerializeToString(),
+        view_to_proto(kept_view, staff=True).SerializeToString(),
+    ]

@@ -1,8 +1,7 @@
-import { Link } from "@tanstack/react-router";
-import { Activity, CircleCheck, CircleX, ExternalLink, RefreshCw, TriangleAlert, Users } from "lucide-react";
+import { Activity, CircleCheck, CircleX, ExternalLink, RefreshCw, TriangleAlert } from "lucide-react";
 import { useTranslation } from "react-i18next";
 import { AdminPage } from "@/components/AdminTabs";
-import { Badge, Button, buttonClasses, Card, ErrorBanner, PageHeader, PageSpinner, type BadgeTone } from "@/components";
+import { Badge, Button, Card, ErrorBanner, PageHeader, PageSpinner, type BadgeTone } from "@/components";
 import { describeError } from "@/lib/errors";
 import { useDocumentTitle } from "@/lib/title";
 import { useHealth } from "./api";
@@ -30,15 +29,9 @@ export function AdminStatusPage() {
         title={t("title")}
         description={t("subtitle")}
         actions={
-          <>
-            <Link to="/admin/users" className={buttonClasses("ghost")}>
-              <Users aria-hidden="true" className="size-4" />
-              {t("users")}
-            </Link>
-            <Button variant="secondary" icon={<RefreshCw aria-hidden="true" className="size-4" />} loading={health.isFetching} onClick={() => void health.refetch()}>
-              {t("refresh")}
-            </Button>
-          </>
+          <Button variant="secondary" icon={<RefreshCw aria-hidden="true" className="size-4" />} loading={health.isFetching} onClick={() => void health.refetch()}>
+            {t("refresh")}
+          </Button>
         }
       />
       {health.isError ? <ErrorBanner className="mb-4">{describeError(health.error, tc)}</ErrorBanner> : null}

@@ -6,7 +6,6 @@ registerTranslations("adminStatus", {
     title: "System status",
     subtitle: "The server’s health through the gateway, checked every 10 seconds.",
     refresh: "Check now",
-    users: "Users",
     checkedAt: "Checked at {{time}}",
     verdict: {
       operational: "All services are operational",
@@ -40,7 +39,6 @@ registerTranslations("adminStatus", {
     title: "Status do sistema",
     subtitle: "A saúde do servidor através do gateway, verificada a cada 10 segundos.",
     refresh: "Verificar agora",
-    users: "Usuários",
     checkedAt: "Verificado às {{time}}",
     verdict: {
       operational: "Todos os serviços estão operando",

@@ -1,10 +1,10 @@
 import { HelpdeskError, Role, type User } from "@helpdesk/client";
-import { getRouteApi, Link } from "@tanstack/react-router";
-import { Activity, UserPlus, Users } from "lucide-react";
+import { getRouteApi } from "@tanstack/react-router";
+import { UserPlus, Users } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { AdminPage } from "@/components/AdminTabs";
-import { Button, buttonClasses, Dialog, EmptyState, ErrorBanner, PageHeader, SearchInput, Select, Spinner } from "@/components";
+import { Button, Dialog, EmptyState, ErrorBanner, PageHeader, SearchInput, Select, Spinner } from "@/components";
 import { useSession } from "@/lib/client";
 import { describeError } from "@/lib/errors";
 import { roleKey } from "@/lib/roles";
@@ -66,15 +66,9 @@ export function AdminUsersPage() {
         title={t("title")}
         description={t("subtitle")}
         actions={
-          <>
-            <Link to="/admin/status" className={buttonClasses("secondary")}>
-              <Activity aria-hidden="true" className="size-4" />
-              {t("status")}
-            </Link>
-            <Button icon={<UserPlus aria-hidden="true" className="size-4" />} onClick={() => setCreating(true)}>
-              {t("add")}
-            </Button>
-          </>
+          <Button icon={<UserPlus aria-hidden="true" className="size-4" />} onClick={() => setCreating(true)}>
+            {t("add")}
+          </Button>
         }
       />
       <div className="mb-4 flex flex-col gap-3 sm:flex-row sm:items-end">

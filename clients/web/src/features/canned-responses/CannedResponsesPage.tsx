@@ -45,7 +45,11 @@ export function CannedResponsesPage() {
           </Button>
         }
       />
-      <SearchInput className="mb-4" label={t("search")} value={query} onChange={setQuery} placeholder={t("searchPlaceholder")} />
+      {/* Nothing to search until there is a response. A search on keeps its box, matching nothing or
+          cleared and still loading the whole list (the cleared search's empty answer shows meanwhile). */}
+      {rows.length > 0 || query || settled || responses.isPlaceholderData ? (
+        <SearchInput className="mb-4" label={t("search")} value={query} onChange={setQuery} placeholder={t("searchPlaceholder")} />
+      ) : null}
       {notice ? (
         <ErrorBanner tone={notice.tone} className="mb-4" onDismiss={() => setNotice(undefined)}>
           {notice.text}

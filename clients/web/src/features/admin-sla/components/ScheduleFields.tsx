@@ -2,10 +2,12 @@ import { Plus, X } from "lucide-react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button, Select, TextField } from "@/components";
-import { LabelSpace } from "@/components/LabelSpace";
+import { LABEL } from "@/components/Field";
 import { WEEKDAYS, type PolicyDraft, type Span } from "../model";
 
 type Errors = Record<string, string | undefined>;
+// The columns of a span's row (from tablet width up), shared by the row of column labels above them.
+const SPAN_COLUMNS = "gap-2 sm:grid-cols-[1.4fr_1fr_1fr_2.5rem]";
 
 /** The business-hours part of the editor: time zone, the weekly spans, and the holidays. */
 export function ScheduleFields({
@@ -54,11 +56,19 @@ export function ScheduleFields({
             {errors.spans}
           </p>
         ) : null}
+        {/* From tablet width up the spans are rows of a table: their labels once, over the columns, and
+            each row's own labels for screen readers only (every control is named with its span's
+            number). On a phone each span is a card of its own, labelled. */}
+        <div aria-hidden="true" className={`hidden ${SPAN_COLUMNS} ${LABEL} sm:grid`}>
+          <span>{t("editor.day")}</span>
+          <span>{t("editor.start")}</span>
+          <span>{t("editor.end")}</span>
+        </div>
         <ol className="flex flex-col gap-3">
           {draft.spans.map((span, index) => {
             const n = index + 1;
             return (
-              <li key={index} className="grid grid-cols-2 items-start gap-2 rounded-lg border border-border p-3 sm:grid-cols-[1.4fr_1fr_1fr_auto] sm:border-0 sm:p-0">
+              <li key={index} className={`grid grid-cols-2 items-start rounded-lg border border-border p-3 sm:border-0 sm:p-0 sm:[&_label]:sr-only ${SPAN_COLUMNS}`}>
                 <div className="col-span-2 sm:col-span-1">
                   <Select
                     id={`sla-span-${index}-day`}
@@ -88,17 +98,14 @@ export function ScheduleFields({
                   error={errors[`span.${index}.end`]}
                   onChange={(event) => setSpan(index, { end: event.target.value }, "end")}
                 />
-                <div className="col-span-2 flex flex-col items-end gap-1.5 sm:col-span-1">
-                  <LabelSpace className="hidden sm:block" />
-                  <div className="flex items-center sm:h-10">
-                    <Button
-                      variant="ghost"
-                      size="sm"
-                      aria-label={t("editor.removeSpan", { n })}
-                      icon={<X aria-hidden="true" className="size-4" />}
-                      onClick={() => onChange({ spans: draft.spans.filter((_, at) => at !== index) }, Object.keys(errors).filter((key) => key.startsWith("span.")))}
-                    />
-                  </div>
+                <div className="col-span-2 flex justify-end sm:col-span-1 sm:h-10 sm:items-center">
+                  <Button
+                    variant="ghost"
+                    size="sm"
+                    aria-label={t("editor.removeSpan", { n })}
+                    icon={<X aria-hidden="true" className="size-4" />}
+                    onClick={() => onChange({ spans: draft.spans.filter((_, at) => at !== index) }, Object.keys(errors).filter((key) => key.startsWith("span.")))}
+                  />
                 </div>
               </li>
             );

@@ -8,6 +8,10 @@ import { formatDateTime } from "@/lib/format";
 import { roleKey } from "@/lib/roles";
 import { downloadUserData, useEraseCustomer } from "../api";
 
+// An email address in running text stays whole: it moves to the next line rather than break at a
+// hyphen (which reads as part of the address), and breaks anywhere only when wider than a line.
+const EMAIL = "inline-block max-w-full break-all";
+
 /** Whether what the admin typed is the customer's email (as the confirmation of an erasure). */
 export function confirmsEmail(typed: string, email: string): boolean {
   return typed.trim().toLowerCase() === email.toLowerCase();
@@ -96,7 +100,11 @@ export function UserDetailDialog({ user, onClose, onErased }: { user: User | und
           </div>
           {error ? <ErrorBanner>{error}</ErrorBanner> : null}
           <TextField
-            label={t("erase.typeEmail", { email: user.email })}
+            label={
+              <>
+                {t("erase.typeEmail")} <span className={EMAIL}>{user.email}</span>
+              </>
+            }
             value={typed}
             autoComplete="off"
             spellCheck={false}
@@ -109,7 +117,7 @@ export function UserDetailDialog({ user, onClose, onErased }: { user: User | und
   }
 
   return (
-    <Dialog open onClose={onClose} title={t("detail.title", { name })} description={user.email}>
+    <Dialog open onClose={onClose} title={t("detail.title", { name })} description={<span className={EMAIL}>{user.email}</span>}>
       <div className="flex flex-col gap-5">
         <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
           <dt className="text-muted">{t("detail.role")}</dt>

@@ -71,13 +71,20 @@ export function UserRow({
         <Button variant="ghost" size="sm" aria-label={t("detailsNamed", { name })} onClick={onDetails}>
           {t("details")}
         </Button>
-        {erased ? null : user.active ? (
-          <Button variant="secondary" size="sm" disabled={self || busy} aria-label={t("deactivateNamed", { name })} onClick={() => onActive(false)}>
-            {t("deactivate")}
-          </Button>
-        ) : (
-          <Button variant="secondary" size="sm" disabled={busy} aria-label={t("reactivateNamed", { name })} onClick={() => onActive(true)}>
-            {t("reactivate")}
+        {erased ? null : (
+          <Button
+            variant="secondary"
+            size="sm"
+            disabled={busy || (self && user.active)}
+            aria-label={t(user.active ? "deactivateNamed" : "reactivateNamed", { name })}
+            onClick={() => onActive(!user.active)}
+          >
+            {/* Both words, one hidden, in one cell: the button is as wide in every row (in either language),
+                so the role and details controls before it line up from row to row. */}
+            <span className="grid *:col-start-1 *:row-start-1">
+              <span className={user.active ? undefined : "invisible"}>{t("deactivate")}</span>
+              <span className={user.active ? "invisible" : undefined}>{t("reactivate")}</span>
+            </span>
           </Button>
         )}
       </div>
