@@ -18,6 +18,7 @@ __all__ = [
     "CallInfo",
     "Principal",
     "Role",
+    "call_or_none",
     "current_call",
     "current_principal",
     "require_principal",
@@ -104,6 +105,9 @@ def set_principal(principal: Principal | None) -> None:
         _call.set(call)
     call.principal = principal
 
+
+# The current call, or None outside of one (no placeholder, unlike `current_call`).
+call_or_none: Callable[[], CallInfo | None] = _call.get
 
 # Makes a call (with its caller, if any) the current one for the rest of the call (interceptors
 # only): the contextvar's own method, without a function around it (every call runs it).

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import grpc.aio
 
-from server.core.context import CallInfo
+from server.core.context import CallInfo, call_or_none
 
 _T = TypeVar("_T")
 
@@ -138,6 +138,22 @@ class DeadlineTimer(CallInfo):
 
 
 _current_task = asyncio.current_task
+
+
+def task_bound() -> float | None:
+    """When the current task is cancelled by its call's deadline timer (loop clock), or None if no timer will.
+
+    What the hot reads ask (`storage.db.bound_reads_by`): a read a cancellation ends sooner than
+    its command timeout would needs no timer of its own. Only the call's own task, while the
+    timer runs and has not fired: a task the handler started, or a handler that swallowed the
+    cancellation, is bounded by nothing.
+    """
+    call = call_or_none()
+    if isinstance(call, DeadlineTimer):
+        task = getattr(call, "_task", None)
+        if task is not None and not call._pending and task is _current_task():
+            return call.reply_by
+    return None
 
 
 def _reply_by(deadline: float, now: float) -> float:

@@ -38,7 +38,15 @@ from grpc_status import rpc_status
 from server.core.access import AccessPolicy, AccessRule
 from server.core.call_metadata import ClientAddresses, call_headers
 from server.core.context import Principal, set_call
-from server.core.deadlines import DeadlinePassed, DeadlineTimer, DeadlineWatch, before, call_deadline, expired_by_caller
+from server.core.deadlines import (
+    DeadlinePassed,
+    DeadlineTimer,
+    DeadlineWatch,
+    before,
+    call_deadline,
+    expired_by_caller,
+    task_bound,
+)
 from server.core.errors import (
     DeadlineExceeded,
     HelpdeskError,
@@ -51,6 +59,7 @@ from server.core.intercepted_server import Handler, InterceptedServer
 from server.core.logging import CallLine
 from server.core.metrics import DURATION_BUCKETS, Metrics, RpcSeries
 from server.core.rate_limit import RateLimiter
+from storage.db import bound_reads_by
 from storage.unavailable import as_unavailable
 
 _log = logging.getLogger("helpdesk.rpc")
@@ -192,6 +201,8 @@ class ServerInterceptor:
         self._addresses = ClientAddresses(trusted_proxy_hops)
         self._cache: dict[str, tuple[Handler, Handler]] = {}
         self._watch: DeadlineWatch | None = None
+        # Hot reads under a call's deadline need no timeout timer of asyncpg's own.
+        bound_reads_by(task_bound)
 
     def around(self, server: grpc.aio.Server) -> InterceptedServer:
         """`server`, with every handler added to it wrapped; use it in place of `server`, everywhere.
