@@ -7,7 +7,7 @@ ever carries a user id, an email or an address.
 
 How other domains count (the `Metrics` object is `app.resources.metrics`; pass it down):
 
-    metrics.cache_hits.labels(cache="article").inc()          # a read served from Redis
+    metrics.cache_hits.labels(cache="article").inc()          # a read served from a cache
     metrics.cache_misses.labels(cache="article").inc()        # a read that went to PostgreSQL
     metrics.chat_deliveries.labels(transport="stream").inc()  # one message written to one stream
     metrics.ticket_watch_deliveries.labels(kind="updated").inc()  # one ticket change to one stream
@@ -82,10 +82,16 @@ class Metrics:
             registry=registry,
         )
         self.cache_hits = Counter(
-            "helpdesk_cache_hits", "Reads answered from the Redis cache, by cache.", ["cache"], registry=registry
+            "helpdesk_cache_hits",
+            "Reads answered from a cache (Redis, or the process's own), by cache.",
+            ["cache"],
+            registry=registry,
         )
         self.cache_misses = Counter(
-            "helpdesk_cache_misses", "Reads the Redis cache could not answer, by cache.", ["cache"], registry=registry
+            "helpdesk_cache_misses",
+            "Reads a cache (Redis, or the process's own) could not answer, by cache.",
+            ["cache"],
+            registry=registry,
         )
         self.chat_deliveries = Counter(
             "helpdesk_chat_deliveries",
