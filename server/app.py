@@ -179,7 +179,13 @@ class HelpdeskApp:
         )
         # Only this one is used from here on: whatever is added to it is authenticated and checked.
         server = interceptor.around(bare)
-        auth_service_pb2_grpc.add_AuthServiceServicer_to_server(AuthServicer(auth=auth), server)
+        auth_servicer = AuthServicer(auth=auth)
+        add_with_encoded_answers(
+            auth_service_pb2_grpc.add_AuthServiceServicer_to_server,
+            auth_servicer,
+            server,
+            auth_servicer.encoded_answers(),
+        )
         user_service_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(users=users), server)
         # Tickets and chat tell automatic assignment what happens; it reports its work through them.
         assignment = Assignment(settings=settings, database=resources.database, redis=resources.redis)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import grpc
@@ -9,7 +10,12 @@ import grpc
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc, user_pb2
 from server.auth.domain import AuthDomain, AuthResult
 from server.core.context import current_call, require_principal
+from server.core.encoded_answers import EncodedAnswer
 from server.users.convert import role_from_proto, user_to_proto
+from storage.repositories.users import UserRecord
+
+# Callers whose encoded record is kept; past it the memo starts over (one entry per active caller).
+_MAX_ENCODED_USERS = 50_000
 
 # The sign-in answers share their fields; build them in one place.
 _SignedIn = (
@@ -35,6 +41,28 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
 
     def __init__(self, *, auth: AuthDomain) -> None:
         self._auth = auth
+        # GetCurrentUser's reply, encoded, beside the very record it was encoded from: the domain
+        # hands out the same record object until a write makes it read a new one, so the bytes
+        # are reused exactly as long as they are what encoding the record would give.
+        self._encoded: dict[uuid.UUID, tuple[UserRecord, bytes]] = {}
+
+    def encoded_answers(self) -> dict[str, EncodedAnswer]:
+        """The methods the server answers in bytes (`server.core.encoded_answers`), by name."""
+        return {"GetCurrentUser": self.get_current_user_encoded}
+
+    async def get_current_user_encoded(
+        self, request: auth_service_pb2.GetCurrentUserRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> bytes:
+        """GetCurrentUser's reply in bytes: the caller's record encoded once per record read."""
+        user = await self._auth.current_user(principal=require_principal())
+        kept = self._encoded.get(user.id)
+        if kept is not None and kept[0] is user:
+            return kept[1]
+        encoded = user_to_proto(user).SerializeToString()
+        if len(self._encoded) >= _MAX_ENCODED_USERS:
+            self._encoded.clear()
+        self._encoded[user.id] = (user, encoded)
+        return encoded
 
     async def Register(
         self, request: auth_service_pb2.RegisterRequest, context: grpc.aio.ServicerContext[Any, Any]
