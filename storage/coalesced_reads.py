@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Generic, TypeVar
 
@@ -83,7 +84,9 @@ class CoalescedReads(Generic[K, R]):
             if not self._busy:
                 # Nothing in flight: the statement leaves once the callers ready in this turn have joined.
                 self._busy = True
-                loop.call_soon(self._send_queued)
+                # In a context of its own: a statement shared by many callers is none of theirs
+                # (their call, deadline and identity stay with them).
+                loop.call_soon(self._send_queued, context=contextvars.Context())
         future: asyncio.Future[R | None] = loop.create_future()
         waiters = batch.waiters.get(key)
         if waiters is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Mapping
 
 import pytest
@@ -126,3 +127,25 @@ async def test_a_statement_takes_at_most_max_keys(database: Database) -> None:
     assert answers == [f"name {key}" for key in range(1, _ROWS + 1)]
     assert [len(keys) for keys in names.statements] == [16, 16, 8]
     assert sorted(key for keys in names.statements for key in keys) == list(range(1, _ROWS + 1))
+
+
+_CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("caller")
+
+
+async def test_a_shared_statement_runs_as_none_of_its_callers(database: Database) -> None:
+    seen: list[str | None] = []
+
+    async def fetch(connection: ReadConnection, keys: list[int]) -> Mapping[int, str]:
+        seen.append(_CALLER.get(None))
+        rows = await connection.fetch("SELECT id, name FROM coalesced_names WHERE id = ANY($1::int[])", keys)
+        return {row["id"]: row["name"] for row in rows}
+
+    reads: CoalescedReads[int, str] = CoalescedReads(database, fetch)
+
+    async def as_caller(name: str, key: int) -> str | None:
+        _CALLER.set(name)
+        return await reads.get(key)
+
+    assert list(await asyncio.gather(as_caller("first", 1), as_caller("second", 2))) == ["name 1", "name 2"]
+    # The first caller's call (its deadline, its identity, its log fields) stays with it.
+    assert seen == [None]
