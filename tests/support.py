@@ -191,6 +191,40 @@ async def app_serving(
         await app.stop(grace=0.5)
 
 
+async def becomes_true(check: Callable[[], object], *, within: float = 5.0) -> bool:
+    """Polls `check` (sync or async) every 20 ms until it is truthy (True) or `within` seconds pass (False)."""
+    ends = time.monotonic() + within
+    while True:
+        answer = check()
+        if asyncio.iscoroutine(answer):
+            answer = await answer
+        if answer:
+            return True
+        if time.monotonic() > ends:
+            return False
+        await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def second_replica(
+    app: HelpdeskApp, settings: Settings
+) -> AsyncIterator[tuple[HelpdeskApp, grpc.aio.Channel, grpc.aio.Channel]]:
+    """Another started server beside `app` on the same PostgreSQL and Redis, and a channel to each (A, then B).
+
+    The second server stops (1 s grace) when the block ends.
+    """
+    other = await HelpdeskApp.create(settings)
+    await other.start()
+    try:
+        async with (
+            grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as to_a,
+            grpc.aio.insecure_channel(f"127.0.0.1:{other.port}") as to_b,
+        ):
+            yield other, to_a, to_b
+    finally:
+        await other.stop(grace=1.0)
+
+
 def error_details(error: grpc.aio.AioRpcError) -> list[Message]:
     """The google.rpc detail messages of a failed call, unpacked."""
     status = rpc_status.from_call(error)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection
 from pathlib import Path
@@ -20,17 +19,9 @@ from storage.redis.invalidations import (
     announce,
     invalidations_for,
 )
+from tests.support import becomes_true
 
 KIND = "test-kind"
-
-
-async def _eventually(check: Callable[[], object], *, within: float = 5.0) -> bool:
-    ends = time.monotonic() + within
-    while not check():
-        if time.monotonic() > ends:
-            return False
-        await asyncio.sleep(0.02)
-    return True
 
 
 @pytest.fixture
@@ -79,7 +70,7 @@ async def test_an_announcement_drops_the_entry_on_every_replica(
     replicas: Callable[[], Invalidations], redis_client: Redis
 ) -> None:
     a, b = replicas(), replicas()
-    assert await _eventually(lambda: a.live and b.live)
+    assert await becomes_true(lambda: a.live and b.live)
     on_a, on_b = _cache(a), _cache(b)
     key, other = uuid.uuid4(), uuid.uuid4()
     for cache in (on_a, on_b):
@@ -99,7 +90,7 @@ async def test_an_announcement_drops_the_entry_on_every_replica(
 
 async def test_a_fill_that_raced_a_drop_is_not_kept(replicas: Callable[[], Invalidations]) -> None:
     channel = replicas()
-    assert await _eventually(lambda: channel.live)
+    assert await becomes_true(lambda: channel.live)
     cache = _cache(channel)
     key = uuid.uuid4()
     generation = cache.generation  # a reader takes it, then reads the source...
@@ -122,19 +113,19 @@ async def test_nothing_is_answered_or_kept_while_the_subscription_is_down(tmp_pa
         channel.start()
         cache.put(key, "too early", generation=cache.generation)
         assert cache.get(key) is None
-        assert await _eventually(lambda: channel.live)
+        assert await becomes_true(lambda: channel.live)
         cache.put(key, "held", generation=cache.generation)
         assert cache.get(key) == "held"
 
         await asyncio.to_thread(own.stop)
-        assert await _eventually(lambda: not channel.live)
+        assert await becomes_true(lambda: not channel.live)
         # Down: an announcement now would be missed, so nothing is answered, and nothing kept.
         assert cache.get(key) is None
         cache.put(key, "while down", generation=cache.generation)
         assert cache.get(key) is None
 
         await asyncio.to_thread(own.start)
-        assert await _eventually(lambda: channel.live, within=10)
+        assert await becomes_true(lambda: channel.live, within=10)
         # Back: what was held before is forgotten, not answered again.
         assert cache.get(key) is None
         cache.put(key, "after", generation=cache.generation)
@@ -149,7 +140,7 @@ async def test_a_dropped_connection_forgets_everything_once_subscribed_again(
     replicas: Callable[[], Invalidations], redis_client: Redis
 ) -> None:
     channel = replicas()
-    assert await _eventually(lambda: channel.live)
+    assert await becomes_true(lambda: channel.live)
     cache = _cache(channel)
     key = uuid.uuid4()
     cache.put(key, "held", generation=cache.generation)
@@ -157,13 +148,13 @@ async def test_a_dropped_connection_forgets_everything_once_subscribed_again(
     # The client reconnects and subscribes again at once: what was announced in between is lost.
     assert await redis_client.client_kill_filter(_type="pubsub", skipme=True) >= 1
 
-    assert await _eventually(lambda: cache.get(key) is None)
-    assert await _eventually(lambda: channel.live)
+    assert await becomes_true(lambda: cache.get(key) is None)
+    assert await becomes_true(lambda: channel.live)
 
 
 async def test_entries_expire_and_the_cache_stays_bounded(replicas: Callable[[], Invalidations]) -> None:
     channel = replicas()
-    assert await _eventually(lambda: channel.live)
+    assert await becomes_true(lambda: channel.live)
     short = channel.cache("test-short", parse_key=uuid.UUID, value_type=str, ttl_seconds=0.2, max_entries=3)
     key = uuid.uuid4()
     short.put(key, "brief", generation=short.generation)
@@ -181,7 +172,7 @@ async def test_a_message_without_a_kind_names_sessions(
     replicas: Callable[[], Invalidations], redis_client: Redis
 ) -> None:
     channel = replicas()
-    assert await _eventually(lambda: channel.live)
+    assert await becomes_true(lambda: channel.live)
     sessions = channel.cache(SESSIONS, parse_key=uuid.UUID, value_type=str, ttl_seconds=300, max_entries=10)
     others = _cache(channel)
     session_id = uuid.uuid4()

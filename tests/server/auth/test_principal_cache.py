@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -21,23 +19,10 @@ from server.users.passwords import PasswordHasher
 from storage import redis_keys
 from storage.db import Database
 from storage.redis import create_redis
+from tests.support import becomes_true
 
 # Long enough that only a revocation message (never the expiry) can explain an entry going.
 LOCAL_TTL = timedelta(minutes=5)
-
-
-async def _eventually(check: Callable[[], object], *, within: float = 5.0) -> bool:
-    """Polls `check` (sync or async) until it is truthy or `within` seconds pass."""
-    ends = time.monotonic() + within
-    while True:
-        answer = check()
-        if asyncio.iscoroutine(answer):
-            answer = await answer
-        if answer:
-            return True
-        if time.monotonic() > ends:
-            return False
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -62,7 +47,7 @@ def _principal() -> Principal:
 
 async def _started(cache: PrincipalCache) -> PrincipalCache:
     cache.start()
-    assert await _eventually(lambda: cache.local_layer_live)
+    assert await becomes_true(lambda: cache.local_layer_live)
     return cache
 
 
@@ -89,7 +74,7 @@ async def test_a_revocation_on_one_replica_reaches_the_others_local_layer(
         async def revoked_on_b() -> bool:
             return await replica_b.get(principal.session_id) is CacheVerdict.REVOKED
 
-        assert await _eventually(revoked_on_b)
+        assert await becomes_true(revoked_on_b)
         assert await replica_b.get(principal.session_id) is CacheVerdict.REVOKED
     finally:
         await replica_a.close()
@@ -117,8 +102,8 @@ async def test_the_local_layer_is_dropped_when_the_revocations_channel_drops(
         async def revoked() -> bool:
             return await cache.get(principal.session_id) is CacheVerdict.REVOKED
 
-        assert await _eventually(revoked)
-        assert await _eventually(lambda: cache.local_layer_live)
+        assert await becomes_true(revoked)
+        assert await becomes_true(lambda: cache.local_layer_live)
     finally:
         await cache.close()
 
@@ -151,7 +136,7 @@ async def test_a_deactivated_user_is_refused_at_once_by_every_replica(
         assert (await auth_a.authenticate(access_token=token)).user_id == registered.user.id
         # A cache on B's Redis client shares B's local layer: it says when that layer is on.
         layer_b = PrincipalCache(replica_b, revocation_ttl=settings.access_token_ttl)
-        assert await _eventually(lambda: layer_b.local_layer_live)
+        assert await becomes_true(lambda: layer_b.local_layer_live)
         await auth_b.authenticate(access_token=token)
         await auth_b.authenticate(access_token=token)
 
@@ -165,7 +150,7 @@ async def test_a_deactivated_user_is_refused_at_once_by_every_replica(
             return False
 
         # Well within B's local TTL (5 s): the revocation message, not the expiry, did it.
-        assert await _eventually(refused_by_b, within=2.5)
+        assert await becomes_true(refused_by_b, within=2.5)
         with pytest.raises(Unauthenticated):
             await auth_a.authenticate(access_token=token)
     finally:

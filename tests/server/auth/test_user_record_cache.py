@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Collection
 from pathlib import Path
 
 import grpc
@@ -36,7 +35,7 @@ from storage.models import User
 from storage.redis import create_redis
 from storage.redis.invalidations import LocalCache
 from storage.repositories.users import UserRecord
-from tests.support import SignedIn, register, sign_in_as, unique_email
+from tests.support import SignedIn, becomes_true, register, second_replica, sign_in_as, unique_email
 
 
 class Replica:
@@ -70,31 +69,14 @@ class Replica:
         return event
 
 
-async def _eventually(check: Callable[[], object], *, within: float = 5.0) -> bool:
-    ends = time.monotonic() + within
-    while not check():
-        if time.monotonic() > ends:
-            return False
-        await asyncio.sleep(0.02)
-    return True
-
-
 @pytest.fixture
 async def replicas(app: HelpdeskApp, settings: Settings) -> AsyncIterator[tuple[Replica, Replica]]:
     """The module's server (A) and a second one (B) on the same PostgreSQL and Redis, both caching."""
-    other = await HelpdeskApp.create(settings)
-    await other.start()
-    try:
-        async with (
-            grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as to_a,
-            grpc.aio.insecure_channel(f"127.0.0.1:{other.port}") as to_b,
-        ):
-            a, b = Replica(app, to_a), Replica(other, to_b)
-            assert await _eventually(lambda: a.app.auth.principals.local_layer_live)
-            assert await _eventually(lambda: b.app.auth.principals.local_layer_live)
-            yield a, b
-    finally:
-        await other.stop(grace=1.0)
+    async with second_replica(app, settings) as (other, to_a, to_b):
+        a, b = Replica(app, to_a), Replica(other, to_b)
+        assert await becomes_true(lambda: a.app.auth.principals.local_layer_live)
+        assert await becomes_true(lambda: b.app.auth.principals.local_layer_live)
+        yield a, b
 
 
 async def _rename_behind_the_caches(app: HelpdeskApp, user_id: str, name: str) -> None:
@@ -224,19 +206,19 @@ async def test_without_the_subscription_records_come_from_postgresql_and_none_st
         async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
             replica = Replica(app, channel)
             principals = app.auth.principals
-            assert await _eventually(lambda: principals.local_layer_live)
+            assert await becomes_true(lambda: principals.local_layer_live)
             customer = await register(replica.auth)
             await _held_by(replica, customer)
 
             await asyncio.to_thread(own.stop)
-            assert await _eventually(lambda: not principals.local_layer_live)
+            assert await becomes_true(lambda: not principals.local_layer_live)
             # Announcements could be missed now: a change nobody announced is seen at once (PostgreSQL answers).
             await _rename_behind_the_caches(app, customer.user_id, "Renamed While Down")
             assert (await replica.me(customer)).display_name == "Renamed While Down"
             assert replica.records.get(uuid.UUID(customer.user_id)) is None
 
             await asyncio.to_thread(own.start)
-            assert await _eventually(lambda: principals.local_layer_live, within=10)
+            assert await becomes_true(lambda: principals.local_layer_live, within=10)
             # Back: records are kept again, and nothing held from before the outage comes back.
             assert (await replica.me(customer)).display_name == "Renamed While Down"
             assert replica.records.get(uuid.UUID(customer.user_id)) is not None
@@ -257,7 +239,7 @@ async def one_replica(
     )
     auth.start()
     try:
-        assert await _eventually(lambda: auth.principals.local_layer_live)
+        assert await becomes_true(lambda: auth.principals.local_layer_live)
         yield auth, admin
     finally:
         await auth.close()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Collection
 from pathlib import Path
 
 import grpc
@@ -19,6 +18,7 @@ from server.app import HelpdeskApp
 from server.knowledge.cache import SEARCH, KnowledgeCache
 from server.settings import Settings
 from tests.server.knowledge.kb_support import ANONYMOUS, KbCast, Metadata, create_article, update_article
+from tests.support import becomes_true, second_replica
 
 RawSearch = grpc.aio.UnaryUnaryMultiCallable[knowledge_service_pb2.SearchArticlesRequest, bytes]
 
@@ -59,15 +59,6 @@ class Replica:
         return event
 
 
-async def _eventually(check: Callable[[], object], *, within: float = 5.0) -> bool:
-    ends = time.monotonic() + within
-    while not check():
-        if time.monotonic() > ends:
-            return False
-        await asyncio.sleep(0.02)
-    return True
-
-
 async def _mgets(redis: Redis) -> int:
     stats = await redis.info("commandstats")
     return int(stats.get("cmdstat_mget", {}).get("calls", 0))
@@ -76,18 +67,10 @@ async def _mgets(redis: Redis) -> int:
 @pytest.fixture
 async def replicas(app: HelpdeskApp, settings: Settings) -> AsyncIterator[tuple[Replica, Replica]]:
     """The module's server (A) and a second one (B) on the same PostgreSQL and Redis, both caching."""
-    other = await HelpdeskApp.create(settings)
-    await other.start()
-    try:
-        async with (
-            grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as to_a,
-            grpc.aio.insecure_channel(f"127.0.0.1:{other.port}") as to_b,
-        ):
-            a, b = Replica(app, to_a), Replica(other, to_b)
-            assert await _eventually(lambda: a.cache.local_versions.live and b.cache.local_versions.live)
-            yield a, b
-    finally:
-        await other.stop(grace=1.0)
+    async with second_replica(app, settings) as (other, to_a, to_b):
+        a, b = Replica(app, to_a), Replica(other, to_b)
+        assert await becomes_true(lambda: a.cache.local_versions.live and b.cache.local_versions.live)
+        yield a, b
 
 
 async def test_a_held_page_is_answered_without_redis_and_is_the_computed_answer_byte_for_byte(
@@ -158,7 +141,7 @@ async def test_a_page_missed_announcement_is_never_answered_and_an_outage_forget
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
             replica = Replica(app, channel)
-            assert await _eventually(lambda: replica.cache.local_versions.live)
+            assert await becomes_true(lambda: replica.cache.local_versions.live)
             word = "ld" + uuid.uuid4().hex[:8]
             article = await create_article(replica.stub, cast.agent, title=f"Before {word}", publish=True)
             for _ in range(3):
@@ -167,13 +150,13 @@ async def test_a_page_missed_announcement_is_never_answered_and_an_outage_forget
             got.title = f"After {word}"
 
             await asyncio.to_thread(own.stop)
-            assert await _eventually(lambda: not replica.cache.local_versions.live)
+            assert await becomes_true(lambda: not replica.cache.local_versions.live)
             # Without Redis the write cannot be announced (nor bumped): searches read PostgreSQL.
             await update_article(replica.stub, cast.agent, got, ["title"])
             assert await replica.titles(word) == [f"After {word}"]
 
             await asyncio.to_thread(own.start)
-            assert await _eventually(lambda: replica.cache.local_versions.live, within=10)
+            assert await becomes_true(lambda: replica.cache.local_versions.live, within=10)
             # Back: the page held before the write is not answered again; the new one is held.
             for _ in range(3):
                 assert await replica.titles(word) == [f"After {word}"]
