@@ -52,6 +52,26 @@ def add_with_encoded_answers(
     server.add_registered_method_handlers(collected.service_name, handlers)
 
 
+def varint(value: int) -> bytes:
+    """`value` (0 or more) as a protobuf base-128 varint."""
+    if value < 0x80:
+        return bytes((value,))
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def delimited(key: bytes, payload: bytes) -> bytes:
+    """A length-delimited field, encoded: its key, the payload's length as a varint, the payload."""
+    size = len(payload)
+    if size < 0x80:
+        return key + bytes((size,)) + payload
+    return key + varint(size) + payload
+
+
 class _HandlerCollector:
     """Stands in for a server to collect the generated method handlers (nothing is served)."""
 

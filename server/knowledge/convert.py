@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from helpdesk.v1 import article_pb2
+from server.core.encoded_answers import delimited
 from server.core.errors import InvalidArgument
 from server.core.timestamps import micros_timestamp_fields
 from server.knowledge.domain import Vote
@@ -85,16 +86,16 @@ class SearchAnswers:
             )
             article = parts.get(key)
             if article is None:
-                article = _delimited(_RESULT_ARTICLE, _search_article(row, full=full))
+                article = delimited(_RESULT_ARTICLE, _search_article(row, full=full))
                 if len(parts) >= self._max_articles:
                     # The oldest first (dicts keep insertion order): enough for a bound.
                     del parts[next(iter(parts))]
                 parts[key] = article
             snippet = result.snippet
-            body = article + _delimited(_RESULT_SNIPPET, snippet.encode()) if snippet else article
-            chunks.append(_delimited(_RESPONSE_RESULTS, body))
+            body = article + delimited(_RESULT_SNIPPET, snippet.encode()) if snippet else article
+            chunks.append(delimited(_RESPONSE_RESULTS, body))
         if next_page_token:
-            chunks.append(_delimited(_RESPONSE_NEXT_PAGE_TOKEN, next_page_token.encode()))
+            chunks.append(delimited(_RESPONSE_NEXT_PAGE_TOKEN, next_page_token.encode()))
         return b"".join(chunks)
 
 
@@ -103,19 +104,6 @@ _RESPONSE_RESULTS = b"\x0a"  # SearchArticlesResponse.results = 1
 _RESPONSE_NEXT_PAGE_TOKEN = b"\x12"  # SearchArticlesResponse.next_page_token = 2
 _RESULT_ARTICLE = b"\x0a"  # SearchArticlesResult.article = 1
 _RESULT_SNIPPET = b"\x12"  # SearchArticlesResult.snippet = 2
-
-
-def _delimited(key: bytes, payload: bytes) -> bytes:
-    """A length-delimited field: its key, the payload's length as a varint, the payload."""
-    size = len(payload)
-    if size < 0x80:
-        return key + bytes((size,)) + payload
-    length = bytearray()
-    while size >= 0x80:
-        length.append(size & 0x7F | 0x80)
-        size >>= 7
-    length.append(size)
-    return key + length + payload
 
 
 def _search_article(row: Mapping[str, Any], *, full: bool) -> bytes:

@@ -35,6 +35,7 @@ from typing import Any, cast
 from prometheus_client import Counter
 
 from helpdesk.v1 import ticket_pb2
+from server.core.encoded_answers import delimited, varint
 from server.tickets.convert import view_fields
 from storage.repositories.ticket_records import TicketStamp, TicketView
 
@@ -99,26 +100,14 @@ _NEXT_PAGE_TOKEN_TAG = b"\x12"
 _TOTAL_SIZE_TAG = b"\x18"
 
 
-def _varint(value: int) -> bytes:
-    """`value` (0 or more) as a protobuf base-128 varint."""
-    if value < 0x80:
-        return bytes((value,))
-    out = bytearray()
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
 def list_tail(next_page_token: str, total_size: int) -> bytes:
     """The encoded ListTicketsResponse fields after its tickets (each left out at its default, as protobuf does)."""
     tail = b""
     if next_page_token:
         token = next_page_token.encode()
-        tail = _NEXT_PAGE_TOKEN_TAG + _varint(len(token)) + token
+        tail = delimited(_NEXT_PAGE_TOKEN_TAG, token)
     if total_size:
-        tail += _TOTAL_SIZE_TAG + _varint(total_size)
+        tail += _TOTAL_SIZE_TAG + varint(total_size)
     return tail
 
 
@@ -235,7 +224,7 @@ class EncodedTickets:
     def _built(self, key: tuple[Any, ...], view: TicketView, staff: bool) -> bytes:
         """The entry of `view`, built and kept under `key` (unless too large to keep)."""
         body = encode_ticket(view, staff=staff)
-        framed = _TICKETS_TAG + _varint(len(body)) + body
+        framed = delimited(_TICKETS_TAG, body)
         if len(framed) <= self._max_entry_bytes:
             self._keep(key, framed)
         return framed
