@@ -10,6 +10,7 @@ from pathlib import Path
 import grpc
 import grpc.aio
 import pytest
+from redis.asyncio import Redis
 
 from devstack.redis import EmbeddedRedis
 from helpdesk.v1 import (
@@ -285,3 +286,23 @@ async def test_without_the_subscription_tickets_come_from_postgresql_and_none_st
     finally:
         await app.stop(grace=1.0)
         await asyncio.to_thread(own.stop)
+
+
+async def test_the_writing_replica_forgets_the_ticket_before_answering_even_when_redis_cannot_announce(
+    app: HelpdeskApp, ticket_stub: TicketStub, cast: Cast, redis_client: Redis
+) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+        replica = Replica(app, channel)
+        assert await becomes_true(lambda: replica.live)
+        ticket = await open_ticket(ticket_stub, cast.customer_a)
+        await held_by(replica, ticket.id, cast.agent_a)
+
+        # Redis holds every write (the announcement included) for longer than the client waits.
+        await redis_client.client_pause(6000, all=False)
+        try:
+            request = ticket_service_pb2.UpdateTicketRequest(ticket=ticket_pb2.Ticket(id=ticket.id, subject="Edited"))
+            request.update_mask.paths.append("subject")
+            edited = await replica.tickets.UpdateTicket(request, metadata=cast.agent_a.metadata)
+            assert await replica.get(ticket.id, cast.agent_a) == edited
+        finally:
+            await redis_client.client_unpause()
