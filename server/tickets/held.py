@@ -42,7 +42,9 @@ EVERY_TICKET = "*"
 # As long as a user record is held (server.auth.principal_cache): the bound on how long a ticket
 # could outlive an announcement lost by a writer that committed but could not publish.
 TTL_SECONDS = 5.0
-MAX_ENTRIES = 20_000
+# The tickets a busy desk has open at once come to a few thousand, at a kilobyte or two each; the
+# bound keeps the worst case (every one at the 20,000-character description limit) near 100 MB.
+MAX_ENTRIES = 5_000
 
 TicketKey = uuid.UUID | str
 
