@@ -73,6 +73,7 @@ class HeldTickets:
         # The held tickets that name each user (customer or assignee): what a user's change makes stale.
         # A superset (entries that expired or went stay listed): dropping an absent key does nothing.
         self._naming: dict[uuid.UUID, set[uuid.UUID]] = {}
+        self._links = 0
         user_records.drop_listeners.add(self._users_dropped)
 
     def get(self, ticket_id: uuid.UUID) -> TicketView | None:
@@ -88,14 +89,16 @@ class HeldTickets:
         """Holds `view` unless a ticket was dropped since `generation` was taken."""
         if generation != self.entries.generation or not self.entries.live:
             return
-        if len(self._naming) >= 2 * self._max_entries:
+        if self._links >= 4 * self._max_entries:
             # The index outgrew its entries: start both afresh (entries missing from it would go stale).
-            self._naming.clear()
-            self.entries.clear()
+            self._forget_all()
             return
         for user_id in (view.customer_id, view.assignee_id):
             if user_id is not None:
-                self._naming.setdefault(user_id, set()).add(view.id)
+                naming = self._naming.setdefault(user_id, set())
+                if view.id not in naming:
+                    naming.add(view.id)
+                    self._links += 1
         self.entries.put(view.id, view, generation=generation)
 
     async def changed(self, ticket_ids: Collection[uuid.UUID] | None) -> None:
@@ -117,12 +120,18 @@ class HeldTickets:
 
     def _dropped(self, keys: Collection[TicketKey]) -> None:
         if EVERY_TICKET in keys:
-            self._naming.clear()
-            self.entries.clear()
+            self._forget_all()
+
+    def _forget_all(self) -> None:
+        self._naming.clear()
+        self._links = 0
+        self.entries.clear()
 
     def _users_dropped(self, user_ids: Collection[uuid.UUID]) -> None:
         # Always a drop, even of nothing: it bumps the generation, so a ticket read with the old name is not kept.
         named: set[uuid.UUID] = set()
         for user_id in user_ids:
-            named |= self._naming.pop(user_id, set())
+            tickets = self._naming.pop(user_id, set())
+            self._links -= len(tickets)
+            named |= tickets
         self.entries.drop(named)
