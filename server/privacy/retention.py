@@ -160,6 +160,9 @@ class RetentionJob:
                         uow.after_commit(functools.partial(self._changes.committed, max(positions)))
                 else:
                     count = await uow.retention.delete_ended_chats(cutoff=cutoff, limit=self._batch_size)
+                    if count and self._changes is not None:
+                        # Tickets made from these chats lose their `source_chat_id` (ON DELETE SET NULL).
+                        uow.after_commit(functools.partial(self._changes.tickets_changed, None))
             total += count
             if count < self._batch_size:
                 return total
