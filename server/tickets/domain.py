@@ -312,10 +312,11 @@ class TicketDesk:
 
     async def get_ticket(self, *, principal: Principal, ticket_id: str) -> TicketView:
         """One ticket; NotFound if it does not exist or is another customer's."""
-        parsed = parse_ticket_id(ticket_id)
         held = self._held
-        ticket = None if held is None else held.get(parsed)
+        # By the id as the request gives it: a held ticket's is its canonical text (no parsing).
+        ticket = None if held is None else held.get(ticket_id)
         if ticket is None:
+            parsed = parse_ticket_id(ticket_id)
             generation = 0 if held is None else held.generation
             # The hottest read: no transaction, straight on the driver, one statement for the callers of the moment.
             ticket = await self._views.get(parsed)

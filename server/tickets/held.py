@@ -46,11 +46,11 @@ TTL_SECONDS = 5.0
 # bound keeps the worst case (every one at the 20,000-character description limit) near 100 MB.
 MAX_ENTRIES = 5_000
 
-TicketKey = uuid.UUID | str
 
-
-def _parse_key(text: str) -> TicketKey:
-    return EVERY_TICKET if text == EVERY_TICKET else uuid.UUID(text)
+def _parse_key(text: str) -> str:
+    # Held tickets are keyed by their id's canonical text: a GetTicket request names it so, and a
+    # held ticket is found without parsing its id.
+    return EVERY_TICKET if text == EVERY_TICKET else str(uuid.UUID(text))
 
 
 class HeldTickets:
@@ -66,18 +66,18 @@ class HeldTickets:
     ) -> None:
         self._redis = redis
         self._max_entries = max_entries
-        self.entries: LocalCache[TicketKey, TicketView] = invalidations_for(redis).cache(
+        self.entries: LocalCache[str, TicketView] = invalidations_for(redis).cache(
             TICKETS, parse_key=_parse_key, value_type=TicketView, ttl_seconds=ttl_seconds, max_entries=max_entries
         )
         self.entries.drop_listeners.add(self._dropped)
         # The held tickets that name each user (customer or assignee): what a user's change makes stale.
         # A superset (entries that expired or went stay listed): dropping an absent key does nothing.
-        self._naming: dict[uuid.UUID, set[uuid.UUID]] = {}
+        self._naming: dict[uuid.UUID, set[str]] = {}
         self._links = 0
         user_records.drop_listeners.add(self._users_dropped)
 
-    def get(self, ticket_id: uuid.UUID) -> TicketView | None:
-        """The held ticket, if the subscription is live and it is fresh."""
+    def get(self, ticket_id: str) -> TicketView | None:
+        """The held ticket of the id's canonical text, if the subscription is live and it is fresh."""
         return self.entries.get(ticket_id)
 
     @property
@@ -93,13 +93,14 @@ class HeldTickets:
             # The index outgrew its entries: start both afresh (entries missing from it would go stale).
             self._forget_all()
             return
+        key = str(view.id)
         for user_id in (view.customer_id, view.assignee_id):
             if user_id is not None:
                 naming = self._naming.setdefault(user_id, set())
-                if view.id not in naming:
-                    naming.add(view.id)
+                if key not in naming:
+                    naming.add(key)
                     self._links += 1
-        self.entries.put(view.id, view, generation=generation)
+        self.entries.put(key, view, generation=generation)
 
     async def changed(self, ticket_ids: Collection[uuid.UUID] | None) -> None:
         """The tickets changed (None: which is unknown, so all): forgotten here at once, then announced.
@@ -109,7 +110,7 @@ class HeldTickets:
         """
         if ticket_ids is not None and not ticket_ids:
             return
-        keys: list[TicketKey] = [EVERY_TICKET] if ticket_ids is None else list(ticket_ids)
+        keys = [EVERY_TICKET] if ticket_ids is None else [str(ticket_id) for ticket_id in ticket_ids]
         self.entries.drop(keys)
         try:
             await announce(self._redis, TICKETS, keys)
@@ -118,7 +119,7 @@ class HeldTickets:
                 "could not announce %d changed ticket(s); copies elsewhere expire within the TTL: %s", len(keys), exc
             )
 
-    def _dropped(self, keys: Collection[TicketKey]) -> None:
+    def _dropped(self, keys: Collection[str]) -> None:
         if EVERY_TICKET in keys:
             self._forget_all()
 
@@ -129,7 +130,7 @@ class HeldTickets:
 
     def _users_dropped(self, user_ids: Collection[uuid.UUID]) -> None:
         # Always a drop, even of nothing: it bumps the generation, so a ticket read with the old name is not kept.
-        named: set[uuid.UUID] = set()
+        named: set[str] = set()
         for user_id in user_ids:
             tickets = self._naming.pop(user_id, set())
             self._links -= len(tickets)

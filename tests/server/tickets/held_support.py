@@ -19,7 +19,7 @@ from helpdesk.v1 import (
 )
 from server.app import HelpdeskApp
 from server.tickets.encoded import encode_ticket
-from server.tickets.held import EVERY_TICKET, HeldTickets, TicketKey
+from server.tickets.held import EVERY_TICKET, HeldTickets
 from storage.models import Ticket
 from storage.repositories import TicketRepository
 from tests.support import SignedIn
@@ -53,10 +53,9 @@ class Replica:
     def dropped(self, ticket_id: str) -> asyncio.Event:
         """An event set when this replica forgets the ticket (a write here, an announcement, or every ticket)."""
         event = asyncio.Event()
-        wanted = uuid.UUID(ticket_id)
 
-        def seen(keys: Collection[TicketKey]) -> None:
-            if wanted in keys or EVERY_TICKET in keys:
+        def seen(keys: Collection[str]) -> None:
+            if ticket_id in keys or EVERY_TICKET in keys:
                 event.set()
 
         self.held.entries.drop_listeners.add(seen)
@@ -76,7 +75,7 @@ async def change_behind_the_caches(app: HelpdeskApp, ticket_id: str, description
 async def held_by(replica: Replica, ticket_id: str, reader: SignedIn) -> ticket_pb2.Ticket:
     """Makes `replica` hold the ticket, and proves it answers from memory: a change behind its back goes unseen."""
     first = await replica.get(ticket_id, reader)
-    assert replica.held.get(uuid.UUID(ticket_id)) is not None
+    assert replica.held.get(ticket_id) is not None
     await change_behind_the_caches(replica.app, ticket_id, f"Changed behind the caches {uuid.uuid4().hex[:6]}")
     assert await replica.get(ticket_id, reader) == first
     return first
