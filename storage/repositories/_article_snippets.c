@@ -86,9 +86,10 @@ next_match(const unsigned char *folded, Py_ssize_t size, Prefix *prefixes, Py_ss
     return best;
 }
 
-/* The snippet as it is written: code points, grown as needed. */
+/* The snippet as it is written: UTF-8, grown as needed. The answer carries it so encoded: made as
+   text, it was encoded again for every result (the delimiter makes most snippets two bytes a character). */
 typedef struct {
-    Py_UCS4 *chars;
+    char *bytes;
     Py_ssize_t length;
     Py_ssize_t capacity;
 } Writer;
@@ -103,32 +104,31 @@ reserve(Writer *writer, Py_ssize_t more)
     if (capacity < writer->length + more) {
         capacity = writer->length + more;
     }
-    Py_UCS4 *chars = PyMem_Realloc(writer->chars, (size_t)capacity * sizeof(Py_UCS4));
-    if (chars == NULL) {
+    char *bytes = PyMem_Realloc(writer->bytes, (size_t)capacity);
+    if (bytes == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    writer->chars = chars;
+    writer->bytes = bytes;
     writer->capacity = capacity;
     return 0;
 }
 
 static int
-write_ascii(Writer *writer, const char *text)
+write_bytes(Writer *writer, const char *bytes, Py_ssize_t length)
 {
-    Py_ssize_t length = (Py_ssize_t)strlen(text);
     if (reserve(writer, length) < 0) {
         return -1;
     }
-    for (Py_ssize_t i = 0; i < length; i++) {
-        writer->chars[writer->length++] = (unsigned char)text[i];
-    }
+    memcpy(writer->bytes + writer->length, bytes, (size_t)length);
+    writer->length += length;
     return 0;
 }
 
-/* chars[start:stop] escaped as html.escape does, written at `out`; the position after it. */
+/* chars[start:stop] escaped as html.escape does and encoded as UTF-8, written at `out`; the
+   position after it, or NULL (an exception set) for a surrogate, which UTF-8 cannot encode. */
 #define ESCAPE_INTO(type)                                                                                   \
-    static Py_UCS4 *escape_##type(Py_UCS4 *out, const type *chars, Py_ssize_t start, Py_ssize_t stop)      \
+    static char *escape_##type(char *out, const type *chars, Py_ssize_t start, Py_ssize_t stop)            \
     {                                                                                                       \
         for (Py_ssize_t i = start; i < stop; i++) {                                                         \
             Py_UCS4 c = chars[i];                                                                           \
@@ -139,10 +139,33 @@ write_ascii(Writer *writer, const char *text)
             case '>': replacement = "&gt;"; break;                                                          \
             case '"': replacement = "&quot;"; break;                                                        \
             case '\'': replacement = "&#x27;"; break;                                                       \
-            default: *out++ = c; continue;                                                                  \
+            default:                                                                                        \
+                if (c < 0x80) {                                                                             \
+                    *out++ = (char)c;                                                                       \
+                }                                                                                           \
+                else if (c < 0x800) {                                                                      \
+                    *out++ = (char)(0xC0 | (c >> 6));                                                       \
+                    *out++ = (char)(0x80 | (c & 0x3F));                                                     \
+                }                                                                                           \
+                else if (c < 0x10000) {                                                                     \
+                    if (c >= 0xD800 && c <= 0xDFFF) {                                                       \
+                        PyErr_SetString(PyExc_UnicodeError, "snippet: a surrogate has no UTF-8 encoding");  \
+                        return NULL;                                                                        \
+                    }                                                                                       \
+                    *out++ = (char)(0xE0 | (c >> 12));                                                      \
+                    *out++ = (char)(0x80 | ((c >> 6) & 0x3F));                                              \
+                    *out++ = (char)(0x80 | (c & 0x3F));                                                     \
+                }                                                                                           \
+                else {                                                                                      \
+                    *out++ = (char)(0xF0 | (c >> 18));                                                      \
+                    *out++ = (char)(0x80 | ((c >> 12) & 0x3F));                                             \
+                    *out++ = (char)(0x80 | ((c >> 6) & 0x3F));                                              \
+                    *out++ = (char)(0x80 | (c & 0x3F));                                                     \
+                }                                                                                           \
+                continue;                                                                                   \
             }                                                                                               \
             while (*replacement) {                                                                          \
-                *out++ = (unsigned char)*replacement++;                                                     \
+                *out++ = *replacement++;                                                                    \
             }                                                                                               \
         }                                                                                                   \
         return out;                                                                                         \
@@ -158,32 +181,20 @@ write_escaped(Writer *writer, int kind, const void *data, Py_ssize_t start, Py_s
     if (stop <= start) {
         return 0;
     }
-    /* "&quot;", the longest replacement, is six characters. */
+    /* "&quot;", the longest replacement, is six bytes; a character is at most four. */
     if (reserve(writer, 6 * (stop - start)) < 0) {
         return -1;
     }
-    Py_UCS4 *out = writer->chars + writer->length;
+    char *out = writer->bytes + writer->length;
     switch (kind) {
     case PyUnicode_1BYTE_KIND: out = escape_Py_UCS1(out, data, start, stop); break;
     case PyUnicode_2BYTE_KIND: out = escape_Py_UCS2(out, data, start, stop); break;
     default: out = escape_Py_UCS4(out, data, start, stop); break;
     }
-    writer->length = out - writer->chars;
-    return 0;
-}
-
-static int
-write_text(Writer *writer, PyObject *text)
-{
-    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    if (reserve(writer, length) < 0) {
+    if (out == NULL) {
         return -1;
     }
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    for (Py_ssize_t i = 0; i < length; i++) {
-        writer->chars[writer->length++] = PyUnicode_READ(kind, data, i);
-    }
+    writer->length = out - writer->bytes;
     return 0;
 }
 
@@ -201,8 +212,8 @@ write_fragment(Writer *writer, int kind, const void *data, const unsigned char *
         return -1;
     }
     for (;;) {
-        if (write_ascii(writer, "<mark>") < 0 || write_escaped(writer, kind, data, start, end) < 0 ||
-            write_ascii(writer, "</mark>") < 0) {
+        if (write_bytes(writer, "<mark>", 6) < 0 || write_escaped(writer, kind, data, start, end) < 0 ||
+            write_bytes(writer, "</mark>", 7) < 0) {
             return -1;
         }
         Py_ssize_t next_end = 0;
@@ -248,7 +259,8 @@ write_fragments(Writer *writer, int kind, const void *data, const unsigned char 
         if (last == -1) {
             last = size;
         }
-        if (fragments > 0 && write_text(writer, delimiter) < 0) {
+        if (fragments > 0 &&
+            write_bytes(writer, PyBytes_AS_STRING(delimiter), PyBytes_GET_SIZE(delimiter)) < 0) {
             return -1;
         }
         if (write_fragment(writer, kind, data, folded, size, prefixes, count, first, start, end, last) < 0) {
@@ -293,8 +305,9 @@ snippet(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *text = args[0], *prefix_tuple = args[1], *table = args[2], *delimiter = args[3];
     if (!PyUnicode_Check(text) || !PyTuple_Check(prefix_tuple) || !PyBytes_Check(table) ||
-        PyBytes_GET_SIZE(table) != 256 || !PyUnicode_Check(delimiter)) {
-        PyErr_SetString(PyExc_TypeError, "snippet: text str, prefixes tuple of bytes, fold bytes[256], delimiter str");
+        PyBytes_GET_SIZE(table) != 256 || !PyBytes_Check(delimiter)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "snippet: text str, prefixes tuple of bytes, fold bytes[256], delimiter bytes (UTF-8)");
         return NULL;
     }
     Py_ssize_t numbers[4];
@@ -354,9 +367,9 @@ snippet(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (fragments < 0 || (fragments == 0 && write_opening(&writer, kind, data, folded, size, opening_chars) < 0)) {
         goto done;
     }
-    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, writer.chars, writer.length);
+    result = PyBytes_FromStringAndSize(writer.bytes, writer.length);
 done:
-    PyMem_Free(writer.chars);
+    PyMem_Free(writer.bytes);
     PyMem_Free(prefixes);
     PyMem_Free(folded);
     return result;
@@ -364,8 +377,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"snippet", (PyCFunction)(void (*)(void))snippet, METH_FASTCALL,
-     "snippet(text, prefixes, fold, delimiter, max_fragments, fragment_chars, lead_chars, opening_chars) -> str\n\n"
-     "The snippet of `text` (NUL-free) for the folded `prefixes`, as HTML: see article_snippets.snippet_html."},
+     "snippet(text, prefixes, fold, delimiter, max_fragments, fragment_chars, lead_chars, opening_chars) -> bytes\n\n"
+     "The snippet of `text` (NUL-free) for the folded `prefixes`, as HTML in UTF-8: see article_snippets."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,11 +4,11 @@ def snippet(
     text: str,
     prefixes: tuple[bytes, ...],
     fold: bytes,
-    delimiter: str,
+    delimiter: bytes,
     max_fragments: int,
     fragment_chars: int,
     lead_chars: int,
     opening_chars: int,
     /,
-) -> str:
-    """The snippet of `text` (NUL-free) for the folded, non-empty `prefixes`, as HTML (see `snippet_html`)."""
+) -> bytes:
+    """The snippet of `text` (NUL-free) for the folded, non-empty `prefixes`, as HTML in UTF-8 (see `snippet_html`)."""

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from storage.repositories._article_snippets import snippet
 
 FRAGMENT_DELIMITER = " … "
+_DELIMITER = FRAGMENT_DELIMITER.encode()
 # At most this many fragments, each about FRAGMENT_CHARS long (some 30 words), opening LEAD_CHARS
 # before its first match; a body without a match (the title or tags matched) shows its first
 # OPENING_CHARS.
@@ -65,19 +66,17 @@ def snippet_html(body: str, lexemes: Sequence[str]) -> str:
     Up to MAX_FRAGMENTS fragments joined by FRAGMENT_DELIMITER, cut at whitespace; a body
     without a match gives its opening. Only the fragments' stretch of the body is searched.
     """
+    return snippet_html_utf8(body, lexemes).decode()
+
+
+def snippet_html_utf8(body: str, lexemes: Sequence[str]) -> bytes:
+    """`snippet_html(body, lexemes)` encoded as UTF-8, as an answer carries it (made so, not encoded after)."""
     text = body
     # The two private-use characters are dropped, as they always were (snippets read as before), and NUL.
     if "\ue000" in text or "\ue001" in text or "\x00" in text:
         text = text.replace("\ue000", "").replace("\ue001", "").replace("\x00", "")
     return snippet(
-        text,
-        _prefixes(tuple(lexemes)),
-        _FOLD,
-        FRAGMENT_DELIMITER,
-        MAX_FRAGMENTS,
-        FRAGMENT_CHARS,
-        LEAD_CHARS,
-        OPENING_CHARS,
+        text, _prefixes(tuple(lexemes)), _FOLD, _DELIMITER, MAX_FRAGMENTS, FRAGMENT_CHARS, LEAD_CHARS, OPENING_CHARS
     )
 
 
