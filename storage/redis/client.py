@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import hiredis
@@ -214,6 +214,16 @@ class PipelinedConnection:
             raise ResponseError(str(reply))
         return reply
 
+    async def execute_all(self, commands: Sequence[bytes]) -> list[Any]:
+        """The replies to several packed commands, written in one write; error replies are returned as they come.
+
+        The reply timeout runs on the last reply (Redis answers in order: once it is back, all are).
+        """
+        protocol = self._protocol
+        if protocol is None or protocol.closed:
+            protocol = await self._connect()
+        return await protocol.request_all(commands)
+
     def send(self, packed: bytes) -> asyncio.Future[Any] | None:
         """Writes one packed command now and returns the future of its reply, without waiting for it.
 
@@ -295,6 +305,28 @@ class _ReplyProtocol(asyncio.Protocol):
             return await reply
         finally:
             expiry.cancel()
+
+    async def request_all(self, commands: Sequence[bytes]) -> list[Any]:
+        """Writes the commands at once and waits for all their replies (`PipelinedConnection.execute_all`)."""
+        if self.closed or self._transport is None:
+            raise RedisConnectionError("Connection closed by server.")
+        replies = [self._loop.create_future() for _ in commands]
+        self._waiting.extend(replies)
+        self._transport.write(b"".join(commands))
+        last = replies[-1]
+        expiry = self._loop.call_later(self._reply_timeout, self._expire, last)
+        try:
+            await last
+        except BaseException:
+            for reply in replies:
+                if not reply.done():
+                    reply.cancel()  # its reply, when it comes, is dropped in turn
+                elif not reply.cancelled():
+                    reply.exception()  # seen here: asyncio must not report it as never retrieved
+            raise
+        finally:
+            expiry.cancel()
+        return [reply.result() for reply in replies]
 
     def send(self, packed: bytes) -> asyncio.Future[Any]:
         """Writes one command; the future of its reply (see `PipelinedConnection.send`)."""
