@@ -225,22 +225,28 @@ async def test_a_handler_outliving_the_deadline_is_stopped_and_answered_by_the_s
     # Short deadlines (within a second) get their timer at once; longer ones only as the moment
     # nears: both end the handler just before the deadline with the server's own status
     # (ErrorInfo, request id).
-    async def outlive(lag: _LoopLag) -> tuple[grpc.aio.AioRpcError, float]:
-        began = asyncio.Event()
-        stopped = asyncio.Event()
+    began = asyncio.Event()
+    stopped = asyncio.Event()
+    calls = 0
 
-        async def stall(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
-            began.set()
-            try:
-                await asyncio.sleep(3600)
-            finally:
-                stopped.set()
-            return request
+    async def stall(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        began.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            stopped.set()
+        return request
 
-        async with app_serving(settings, "/test.Stall/Forever", stall) as app:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-                await channel.channel_ready()
-                call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
+    async with app_serving(settings, "/test.Stall/Forever", stall) as app:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+            await channel.channel_ready()
+            call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
+
+            async def outlive(lag: _LoopLag) -> tuple[grpc.aio.AioRpcError, float]:
+                nonlocal calls
+                calls += 1
+                began.clear()
+                stopped.clear()
                 started = time.monotonic()
                 pending = call(b"", metadata=(("x-request-id", "stall-1"),), timeout=deadline_s)
                 await began.wait()
@@ -250,13 +256,13 @@ async def test_a_handler_outliving_the_deadline_is_stopped_and_answered_by_the_s
                         await pending
                 waited = time.monotonic() - started
                 assert await _eventually(lambda: _is_set(stopped), within=2.0)
-            # The server counts the call once its status is sent, which the caller may see first.
-            assert await becomes_true(lambda: _in_flight_calls(app) == 0, within=2.0)
-            labels = {"method": "test.Stall/Forever", "code": "DEADLINE_EXCEEDED"}
-            assert app.resources.metrics.registry.get_sample_value("helpdesk_rpc_requests_total", labels) == 1
-        return raised.value, waited
+                return raised.value, waited
 
-    error, waited = await _on_a_steady_loop(outlive, tolerance=tolerance)
+            error, waited = await _on_a_steady_loop(outlive, tolerance=tolerance, attempts=10)
+        # The server counts a call once its status is sent, which the caller may see first.
+        assert await becomes_true(lambda: _in_flight_calls(app) == 0, within=2.0)
+        labels = {"method": "test.Stall/Forever", "code": "DEADLINE_EXCEEDED"}
+        assert app.resources.metrics.registry.get_sample_value("helpdesk_rpc_requests_total", labels) == calls
     assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert waited < deadline_s
     infos = [d for d in error_details(error) if isinstance(d, error_details_pb2.ErrorInfo)]
@@ -294,29 +300,43 @@ async def test_many_calls_each_end_at_their_own_deadline_and_calls_that_ended_le
     loop = asyncio.get_running_loop()
     failures: list[dict[str, object]] = []
 
-    async def run_all(
-        lag: _LoopLag,
-    ) -> tuple[list[tuple[float, grpc.aio.AioRpcError]], list[bytes | BaseException], list[float | None]]:
-        for event in running.values():
-            event.clear()
-        async with app_serving(settings, "/test.Stall/Forever", stall_or_answer) as app:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-                await channel.channel_ready()
-                call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
+    def counted(app: HelpdeskApp) -> list[float]:
+        registry = app.resources.metrics.registry
+        return [
+            registry.get_sample_value("helpdesk_rpc_requests_total", {"method": "test.Stall/Forever", "code": code})
+            or 0.0
+            for code in ("DEADLINE_EXCEEDED", "OK", "CANCELLED")
+        ]
 
-                async def stalled(index: int, deadline_s: float) -> tuple[float, grpc.aio.AioRpcError]:
-                    started = time.monotonic()
-                    with pytest.raises(grpc.aio.AioRpcError) as raised:
-                        await call(b"stall", metadata=(("x-request-id", f"stall-{index}"),), timeout=deadline_s)
-                    return time.monotonic() - started, raised.value
+    previous_handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, failure: failures.append(failure))
+    try:
+        async with (
+            app_serving(settings, "/test.Stall/Forever", stall_or_answer) as app,
+            grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel,
+        ):
+            await channel.channel_ready()
+            call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
 
-                async def abandoned(deadline_s: float) -> None:
-                    name = f"abandoned-{deadline_s}".encode()
-                    pending = call(name, timeout=deadline_s)
-                    # The caller goes away once its handler runs, long before the deadline.
-                    await running[name].wait()
-                    pending.cancel()
+            async def stalled(index: int, deadline_s: float) -> tuple[float, grpc.aio.AioRpcError]:
+                started = time.monotonic()
+                with pytest.raises(grpc.aio.AioRpcError) as raised:
+                    await call(b"stall", metadata=(("x-request-id", f"stall-{index}"),), timeout=deadline_s)
+                return time.monotonic() - started, raised.value
 
+            async def abandoned(deadline_s: float) -> None:
+                name = f"abandoned-{deadline_s}".encode()
+                pending = call(name, timeout=deadline_s)
+                # The caller goes away once its handler runs, long before the deadline.
+                await running[name].wait()
+                pending.cancel()
+
+            async def run_all(
+                lag: _LoopLag,
+            ) -> tuple[list[tuple[float, grpc.aio.AioRpcError]], list[bytes | BaseException], list[float]]:
+                for event in running.values():
+                    event.clear()
+                before = counted(app)
                 started = time.monotonic()
                 async with lag.watching():
                     ended, answers, _ = await asyncio.gather(
@@ -329,20 +349,12 @@ async def test_many_calls_each_end_at_their_own_deadline_and_calls_that_ended_le
                     )
                 # Past every deadline and another sweep: any timer left behind has fired by now.
                 await asyncio.sleep(max(abandoned_deadlines) + 0.6 - (time.monotonic() - started))
-            registry = app.resources.metrics.registry
-            # The server counts a call once its status is sent, which the caller may see first.
-            assert await becomes_true(lambda: _in_flight_calls(app) == 0, within=2.0)
-            counts = [
-                registry.get_sample_value("helpdesk_rpc_requests_total", {"method": "test.Stall/Forever", "code": code})
-                for code in ("DEADLINE_EXCEEDED", "OK", "CANCELLED")
-            ]
-        return ended, answers, counts
+                # The server counts a call once its status is sent, which the caller may see first.
+                assert await becomes_true(lambda: _in_flight_calls(app) == 0, within=2.0)
+                return ended, answers, [now - then for now, then in zip(counted(app), before, strict=True)]
 
-    previous_handler = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _, failure: failures.append(failure))
-    try:
-        # The stalled calls race grpc's own timer by a quarter of a second (see `_on_a_steady_loop`).
-        ended, answers, counts = await _on_a_steady_loop(run_all, tolerance=0.08)
+            # The stalled calls race grpc's own timer by a quarter of a second (see `_on_a_steady_loop`).
+            ended, answers, counts = await _on_a_steady_loop(run_all, tolerance=0.08)
     finally:
         loop.set_exception_handler(previous_handler)
 
