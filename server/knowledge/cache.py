@@ -10,7 +10,9 @@ writer therefore stores the old answer under the old version, where nobody looks
 - `kb:article-version:<id>` covers one article's read: its writes and its flushed views bump it.
 
 Redis is an accelerator only. When it fails, `RedisGuard` opens for a few seconds (calls skip
-Redis instead of each waiting for a timeout) and reads go straight to PostgreSQL. Bumps that
+Redis instead of each waiting for a timeout) and reads go straight to PostgreSQL. A command that
+found none of the process's connections free in time is not a failure of Redis: that one call
+goes without it, and the breaker stays closed. Bumps that
 could not be made are remembered and retried before the cache is trusted again, so a write made
 while Redis was down is not hidden behind a stale entry once it is back.
 
@@ -36,6 +38,7 @@ from redis.asyncio import Redis
 
 from server.knowledge.records import ArticleData
 from storage.redis import RedisUnavailable
+from storage.redis.errors import exhausted
 from storage.redis.invalidations import LocalCache, invalidations_for
 from storage.redis.knowledge_cache import PAGE_SCOPES, KnowledgeCacheKeys
 
@@ -86,7 +89,14 @@ class RedisGuard:
             return False, None
 
     def trip(self, error: RedisUnavailable) -> None:
-        """Opens the breaker after `error` (logged once per opening)."""
+        """Opens the breaker after `error` (logged once per opening), unless the process's own pool was full.
+
+        A command that found no free connection in time (`exhausted`) was never sent: the process
+        is busy, not Redis. That call goes without Redis; opening the breaker would send every
+        call of the next seconds to PostgreSQL in the middle of the burst that filled the pool.
+        """
+        if exhausted(error):
+            return
         if self.available:
             _log.warning("redis unavailable, knowledge base falls back to PostgreSQL: %s", error)
         self._open_until = time.monotonic() + self._cooldown

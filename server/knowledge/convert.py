@@ -92,7 +92,7 @@ class SearchAnswers:
                     del parts[next(iter(parts))]
                 parts[key] = article
             snippet = result.snippet
-            body = article + delimited(_RESULT_SNIPPET, snippet.encode()) if snippet else article
+            body = article + delimited(_RESULT_SNIPPET, snippet) if snippet else article
             chunks.append(delimited(_RESPONSE_RESULTS, body))
         if next_page_token:
             chunks.append(delimited(_RESPONSE_NEXT_PAGE_TOKEN, next_page_token.encode()))

@@ -106,7 +106,7 @@ class ArticleData:
 
 
 class SearchResult(NamedTuple):
-    """One search hit: the article and an HTML-safe snippet with `<mark>`ed matches.
+    """One search hit: the article and an HTML-safe snippet with `<mark>`ed matches (UTF-8, as the answer carries it).
 
     `article` is the search statement's row, read by column name (the article's columns and
     `author_display_name`; see `storage.repositories.article_search.SearchHit`): a page of hits
@@ -114,4 +114,4 @@ class SearchResult(NamedTuple):
     """
 
     article: Mapping[str, Any]
-    snippet: str
+    snippet: bytes

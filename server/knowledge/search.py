@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from server.core.context import Principal
 from server.core.errors import InvalidArgument
@@ -30,6 +30,8 @@ SEARCH_DEFAULT_PAGE_SIZE = 10
 SEARCH_MAX_PAGE_SIZE = 50
 # Relevance pages are served by offset; nobody reads past the 1000th hit of a help-centre search.
 SEARCH_MAX_OFFSET = 1000
+# Search requests whose page is kept resolved (`ArticleSearch.search`): a few hundred bytes each.
+_MAX_REQUESTS = 4096
 LIST_DEFAULT_PAGE_SIZE = 50
 LIST_MAX_PAGE_SIZE = 200
 CATEGORIES_DEFAULT_PAGE_SIZE = 50
@@ -43,8 +45,12 @@ _TIME_KEYS = {"create_time", "update_time", "publish_time"}
 
 def effective_states(principal: Principal | None, requested: Collection[ArticleState]) -> list[ArticleState]:
     """The states a caller's filter may match: default PUBLISHED; non-staff never match anything else."""
+    return _visible_states(can_see_unpublished(principal), requested)
+
+
+def _visible_states(staff: bool, requested: Collection[ArticleState]) -> list[ArticleState]:
     states = set(requested) or {ArticleState.PUBLISHED}
-    if not can_see_unpublished(principal):
+    if not staff:
         states &= {ArticleState.PUBLISHED}
     return sorted(states, key=lambda s: s.value)
 
@@ -70,6 +76,8 @@ class ArticleSearch:
     def __init__(self, *, database: Database, cache: KnowledgeCache) -> None:
         self._database = database
         self._cache = cache
+        # The pages valid search requests asked for, by request and audience (see `_search_page`).
+        self._requests: dict[tuple[object, ...], _SearchPage] = {}
 
     async def search(
         self,
@@ -91,27 +99,19 @@ class ArticleSearch:
         costs one Redis round trip, and its bytes go back to the caller as they are: no parse,
         no message, no second serialization.
         """
-        checks = FieldChecks()
-        clean_query = checks.run(lambda: check_query(query))
-        size = checks.run(
-            lambda: resolve_page_size(page_size, default=SEARCH_DEFAULT_PAGE_SIZE, maximum=SEARCH_MAX_PAGE_SIZE)
-        )
-        checks.run(lambda: reject_nul(category, field="category"))
-        checks.run(lambda: reject_nul(tag, field="tag"))
-        checks.raise_if_any()
-        assert clean_query is not None
-        assert size is not None
-        visible = effective_states(principal, states)
-        clean_category, clean_tag = category.strip(), _optional_tag(tag)
-        state_values = [s.value for s in visible]
-        filters = {"query": clean_query, "category": clean_category, "tag": clean_tag, "states": state_values}
-        position = decode_page_token(page_token, filters=filters)
-        offset = _offset(position)
-        if not visible:
+        # Keyed by the request as it came and the audience: all a page depends on besides the data.
+        request = (query, page_size, page_token, category, tag, tuple(states), full, can_see_unpublished(principal))
+        page = self._requests.get(request)
+        if page is None:
+            page = _search_page(*request)
+            if len(self._requests) >= _MAX_REQUESTS:
+                # The oldest first (dicts keep insertion order): enough for a bound.
+                del self._requests[next(iter(self._requests))]
+            self._requests[request] = page
+        if not page.states:
             return render([], "", full)
 
-        key = _search_page_key(clean_query, clean_category, clean_tag, state_values, size, offset, full)
-        version, cached = await self._cache.get_encoded_page(SEARCH, key)
+        version, cached = await self._cache.get_encoded_page(SEARCH, page.key)
         if cached is not None:
             return cached
 
@@ -119,22 +119,22 @@ class ArticleSearch:
         async with self._database.read_connection() as connection:
             hits = await search_on(
                 connection,
-                query=clean_query,
-                limit=size + 1,
-                offset=offset,
-                states=visible,
-                category=clean_category or None,
-                tag=clean_tag,
-                headlines=size,
+                query=page.query,
+                limit=page.size + 1,
+                offset=page.offset,
+                states=page.states,
+                category=page.category or None,
+                tag=page.tag,
+                headlines=page.size,
             )
-        results = [SearchResult(hit.row, hit.headline) for hit in hits[:size]]
-        next_offset = offset + size
-        more = len(hits) > size and next_offset < SEARCH_MAX_OFFSET
-        next_token = encode_page_token(position=[str(next_offset)], filters=filters) if more else ""
+        results = [SearchResult(hit.row, hit.headline) for hit in hits[: page.size]]
+        next_offset = page.offset + page.size
+        more = len(hits) > page.size and next_offset < SEARCH_MAX_OFFSET
+        next_token = encode_page_token(position=[str(next_offset)], filters=page.filters) if more else ""
         answer = render(results, next_token, full)
         # Sent without waiting for Redis's reply where the connection allows (see `fill_encoded_page`).
-        if version is not None and not self._cache.fill_encoded_page(SEARCH, version, key, answer):
-            await self._cache.put_encoded_page(SEARCH, version, key, answer)
+        if version is not None and not self._cache.fill_encoded_page(SEARCH, version, page.key, answer):
+            await self._cache.put_encoded_page(SEARCH, version, page.key, answer)
         return answer
 
     async def list_articles(
@@ -223,17 +223,60 @@ class ArticleSearch:
         return categories, next_token
 
 
-def _search_page_key(
-    query: str, category: str, tag: str | None, states: list[str], size: int, offset: int, full: bool
-) -> str:
-    """The cache key of one search page: a digest of everything that decides the answer.
+class _SearchPage(NamedTuple):
+    """What a valid search request asks for: its filters as served, and its page's cache key."""
 
-    The `repr` of a tuple of strings, numbers and booleans is unambiguous (every string is
-    quoted and escaped), and costs a fraction of canonical JSON, which every cached search
-    would otherwise pay before its Redis read.
+    key: str
+    query: str
+    size: int
+    offset: int
+    states: list[ArticleState]
+    category: str
+    tag: str | None
+    # The digest of the filters a next-page token is bound to.
+    filters: str
+
+
+def _search_page(
+    query: str,
+    page_size: int,
+    page_token: str,
+    category: str,
+    tag: str,
+    states: tuple[ArticleState, ...],
+    full: bool,
+    staff: bool,
+) -> _SearchPage:
+    """The page a search request asks for; InvalidArgument naming every bad field.
+
+    A function of its arguments alone (no clock, no data), so `ArticleSearch` keeps its result
+    per request: a repeated search pays neither the checks nor the digests. A request refused
+    here is never kept, and is refused again each time it comes.
+
+    The key is a digest of everything that decides the answer. The `repr` of a tuple of
+    strings, numbers and booleans is unambiguous (every string is quoted and escaped), and costs
+    a fraction of canonical JSON.
     """
-    canonical = repr(("search", query, category, tag, states, size, offset, full))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    checks = FieldChecks()
+    clean_query = checks.run(lambda: check_query(query))
+    size = checks.run(
+        lambda: resolve_page_size(page_size, default=SEARCH_DEFAULT_PAGE_SIZE, maximum=SEARCH_MAX_PAGE_SIZE)
+    )
+    checks.run(lambda: reject_nul(category, field="category"))
+    checks.run(lambda: reject_nul(tag, field="tag"))
+    checks.raise_if_any()
+    assert clean_query is not None
+    assert size is not None
+    visible = _visible_states(staff, states)
+    clean_category, clean_tag = category.strip(), _optional_tag(tag)
+    state_values = [s.value for s in visible]
+    filters = filters_digest(
+        {"query": clean_query, "category": clean_category, "tag": clean_tag, "states": state_values}
+    )
+    offset = _offset(decode_page_token(page_token, filters=filters))
+    canonical = repr(("search", clean_query, clean_category, clean_tag, state_values, size, offset, full))
+    key = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return _SearchPage(key, clean_query, size, offset, visible, clean_category, clean_tag, filters)
 
 
 def _offset(position: Sequence[str] | None) -> int:

@@ -94,6 +94,8 @@ class ViewCounter:
                 if not refused(error):
                     # Redis may have counted it before the answer was lost: send it again later under
                     # the same id (counted once either way) rather than count it in PostgreSQL too.
+                    # So is a view no connection came free for (never sent): a burst of views waits
+                    # for the next flush, not on PostgreSQL.
                     self._unanswered.append((article_id, view_id, time.monotonic()))
                     return
         # Fail open: without Redis the view goes straight to PostgreSQL (slower, nothing lost).

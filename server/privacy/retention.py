@@ -159,7 +159,10 @@ class RetentionJob:
                     if positions and self._changes is not None:
                         uow.after_commit(functools.partial(self._changes.committed, max(positions)))
                 else:
-                    count = await uow.retention.delete_ended_chats(cutoff=cutoff, limit=self._batch_size)
+                    count, unlinked = await uow.retention.delete_ended_chats(cutoff=cutoff, limit=self._batch_size)
+                    if unlinked and self._changes is not None:
+                        # The tickets made from these chats no longer name them (each with a new version).
+                        uow.after_commit(functools.partial(self._changes.tickets_changed, unlinked))
             total += count
             if count < self._batch_size:
                 return total

@@ -13,8 +13,10 @@ on any replica, after any restart.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
+import uuid
 from dataclasses import dataclass
 
 from server.core.metrics import Metrics
@@ -78,12 +80,16 @@ class BreachWatch:
         recorded: dict[str, int] = {}
         async with self._database.unit_of_work() as uow:
             rows = await uow.ticket_sla.claim_due(now=now, limit=BATCH)
+            recomputed: list[uuid.UUID] = []
             for row in rows:
                 before = await uow.tickets.get(ticket_id=row.ticket_id)
                 state, kinds = SlaState.of(row).reached(now)
                 await uow.ticket_sla.set(ticket_id=row.ticket_id, values=state.columns())
                 if not kinds:
-                    continue  # a check time already behind it (the clock moved back): recomputed only
+                    # A check time already behind it (the clock moved back): recomputed only, no
+                    # change logged, but its held rows go all the same (nothing written goes unheard).
+                    recomputed.append(row.ticket_id)
+                    continue
                 await uow.tickets.add_events(
                     events=[NewEvent(ticket_id=row.ticket_id, type=kind, actor_id=None) for kind in kinds]
                 )
@@ -91,6 +97,8 @@ class BreachWatch:
                 await log_change(uow, listener=self._changes, kind="updated", before=before, after=after, internal=True)
                 for kind in kinds:
                     recorded[kind] = recorded.get(kind, 0) + 1
+            if recomputed and self._changes is not None:
+                uow.after_commit(functools.partial(self._changes.tickets_changed, recomputed))
             uow.after_commit(lambda: self._count(recorded))
         return len(rows), recorded
 

@@ -7,6 +7,7 @@ priority and category, refused with ALREADY_EXISTS (SLA_POLICY_EXISTS) otherwise
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from server.core.validation import FieldChecks
 from server.sla.clock import Clock
 from server.sla.convert import UPDATABLE_FIELDS, stored_input
 from server.sla.validation import PolicyInput, check_policy
+from server.tickets.changes import ChangeListener
 from server.tickets.validation import check_request_id
 from storage.db import Database
 from storage.etags import etag_matches
@@ -56,9 +58,11 @@ def _check_etag(etag: str, policy: SlaPolicy) -> None:
 class SlaPolicies:
     """The policy commands and reads over one database."""
 
-    def __init__(self, *, database: Database, clock: Clock) -> None:
+    def __init__(self, *, database: Database, clock: Clock, changes: ChangeListener | None = None) -> None:
         self._database = database
         self._clock = clock
+        # Told when a deletion clears the policy of its tickets (a change of theirs that logs none).
+        self._changes = changes
 
     async def create(self, *, principal: Principal, policy: PolicyInput, request_id: str) -> SlaPolicy:
         """Creates a policy; a retry with the same `request_id` returns the first one."""
@@ -138,4 +142,7 @@ class SlaPolicies:
                 raise _not_found()
             _check_etag(etag, stored)
             await uow.sla_policies.delete(policy_id=parsed)
+            if self._changes is not None:
+                # Its tickets' `sla_policy_id` is cleared (ON DELETE SET NULL), unnamed: all held tickets go.
+                uow.after_commit(functools.partial(self._changes.tickets_changed, None))
         _log.info("SLA policy %s deleted", parsed)

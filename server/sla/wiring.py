@@ -36,7 +36,7 @@ class Sla:
     ) -> Sla:
         """Builds every part on the bookkeeping's clock; the job runs once `start()` is called."""
         clock: Clock = bookkeeping.clock
-        policies = SlaPolicies(database=database, clock=clock)
+        policies = SlaPolicies(database=database, clock=clock, changes=changes)
         breaches = BreachWatch(
             database=database,
             clock=clock,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Collection
 from typing import Protocol
 
 from storage.repositories.ticket_records import TicketRecord
@@ -11,10 +12,16 @@ from storage.unit_of_work import UnitOfWork
 
 
 class ChangeListener(Protocol):
-    """Told about each logged change once it has committed (the watch feed wakes its streams)."""
+    """Told about each change once it has committed (the watch feed wakes its streams, held tickets go)."""
 
-    async def committed(self, position: int) -> None:
-        """The change at `position` is committed."""
+    async def committed(self, position: int, ticket_ids: Collection[uuid.UUID] | None = None) -> None:
+        """The logged change at `position` (and any before it) is committed.
+
+        `ticket_ids`: the tickets whose replies it changed; None when not named (all of them).
+        """
+
+    async def tickets_changed(self, ticket_ids: Collection[uuid.UUID] | None) -> None:
+        """Tickets changed by a committed write that logs no change (None: which is unknown, so all)."""
 
 
 async def log_change(
@@ -27,9 +34,11 @@ async def log_change(
     message_id: uuid.UUID | None = None,
     internal: bool = False,
 ) -> None:
-    """Appends the change to the log (call it last in the unit of work) and wakes `listener` after commit."""
+    """Appends the change to the log (call it last in the unit of work) and tells `listener` after commit."""
     position = await uow.ticket_changes.append(
         kind=kind, before=before, after=after, message_id=message_id, internal=internal
     )
     if listener is not None:
-        uow.after_commit(functools.partial(listener.committed, position))
+        # A ticket just created was never read, so no reply of it is held anywhere.
+        changed = () if before is None else (before.id,)
+        uow.after_commit(functools.partial(listener.committed, position, changed))

@@ -17,6 +17,7 @@ from server.core.context import Principal, Role
 from server.core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from server.core.validation import FieldChecks, check_tags
 from server.tickets.changes import ChangeListener, log_change
+from server.tickets.held import HeldTickets
 from server.tickets.hooks import TicketAssignmentHook, TicketSlaHook
 from server.tickets.listing import (
     ListTicketsQuery,
@@ -146,8 +147,11 @@ class TicketDesk:
         changes: ChangeListener | None = None,
         sla: TicketSlaHook | None = None,
         assignment: TicketAssignmentHook | None = None,
+        held: HeldTickets | None = None,
     ) -> None:
         self._database = database
+        # GetTicket's rows kept in memory (server.tickets.held): only where `changes` drops them.
+        self._held = held if changes is not None else None
         self._changes = changes
         self._sla = sla
         self._assignment = assignment
@@ -248,7 +252,8 @@ class TicketDesk:
         record, position = opened
         if self._changes is not None:
             try:
-                await self._changes.committed(position)
+                # A new ticket: no reply of it is held anywhere yet.
+                await self._changes.committed(position, ())
             except Exception:  # noqa: BLE001 - the ticket is committed; waking watchers must not undo the reply
                 _log.exception("waking the watchers of ticket #%d failed", record.number)
         return record
@@ -307,9 +312,16 @@ class TicketDesk:
 
     async def get_ticket(self, *, principal: Principal, ticket_id: str) -> TicketView:
         """One ticket; NotFound if it does not exist or is another customer's."""
-        parsed = parse_ticket_id(ticket_id)
-        # The hottest read: no transaction, straight on the driver, one statement for the callers of the moment.
-        ticket = await self._views.get(parsed)
+        held = self._held
+        # By the id as the request gives it: a held ticket's is its canonical text (no parsing).
+        ticket = None if held is None else held.get(ticket_id)
+        if ticket is None:
+            parsed = parse_ticket_id(ticket_id)
+            generation = 0 if held is None else held.generation
+            # The hottest read: no transaction, straight on the driver, one statement for the callers of the moment.
+            ticket = await self._views.get(parsed)
+            if ticket is not None and held is not None:
+                held.put(ticket, generation=generation)
         if ticket is None or (not principal.is_staff and ticket.customer_id != principal.user_id):
             raise not_found()
         return ticket

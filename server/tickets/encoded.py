@@ -5,8 +5,8 @@ it is most of what a list page costs beyond the call itself. The same ticket, re
 unchanged, makes the same bytes: they are kept, keyed by everything of the fresh row that the
 message depends on and that its `version` does not already account for, so an entry never needs
 invalidating. A changed ticket has a new key; its old entry is simply never asked for again and
-ages out. The rows themselves are read from PostgreSQL on every call, as before: only the
-conversion of an unchanged row is skipped.
+ages out. The rows themselves come from PostgreSQL (GetTicket's, or from the replica's memory
+while they are exact: server.tickets.held): only the conversion of an unchanged row is skipped.
 
 What the key holds beyond the audience, and why (see `TicketRepository` and `storage.models.sla`):
 

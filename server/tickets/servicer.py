@@ -82,7 +82,7 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
         return ticket_pb2.Ticket.FromString(await self.get_ticket_encoded(request, context))
 
     async def get_ticket_encoded(self, request: ticket_service_pb2.GetTicketRequest, context: _Context) -> bytes:
-        """GetTicket's reply, serialized: the ticket is read fresh, its message kept by content."""
+        """GetTicket's reply, serialized: the ticket held or read (server.tickets.held), its message kept by content."""
         principal = require_principal()
         ticket = await self._desk.get_ticket(principal=principal, ticket_id=request.id)
         return self._encoded.ticket(ticket, staff=principal.is_staff)

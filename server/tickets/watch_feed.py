@@ -21,7 +21,7 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +33,7 @@ from server.core.metrics import Metrics
 from server.core.subscription import Subscription
 from server.settings import Settings
 from server.shutdown import StreamReads
+from server.tickets.held import HeldTickets
 from storage.db import Database
 from storage.redis import RedisUnavailable
 from storage.redis.ticket_wakeups import TicketWakeups
@@ -92,8 +93,18 @@ async def read_changes(uow: UnitOfWork, *, after: int, limit: int) -> list[Resol
 class TicketChangeFeed:
     """Delivers committed ticket changes, in log order, to this process's WatchTickets streams."""
 
-    def __init__(self, *, settings: Settings, database: Database, publisher: Redis, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        publisher: Redis,
+        metrics: Metrics,
+        held: HeldTickets | None = None,
+    ) -> None:
         self._settings = settings
+        # The replica's held GetTicket rows: told of every change before its ack (server.tickets.held).
+        self._held = held
         self._changes_read = metrics.ticket_feed_changes
         self._redis_errors = metrics.redis_errors.labels(component="tickets")
         self._database = database
@@ -166,10 +177,19 @@ class TicketChangeFeed:
 
     # --- waking (after commit) --------------------------------------------------------------
 
-    async def committed(self, position: int) -> None:
-        """A change committed here: deliver it locally now, and wake the other replicas through Redis (soon)."""
+    async def committed(self, position: int, ticket_ids: Collection[uuid.UUID] | None = None) -> None:
+        """A change committed here: deliver it locally now, and wake the other replicas through Redis (soon).
+
+        Its tickets' held rows go first, everywhere (`tickets_changed`): the caller acknowledges the change next.
+        """
+        await self.tickets_changed(ticket_ids)
         self._wake.set()
         self._wakeups.wake(position)
+
+    async def tickets_changed(self, ticket_ids: Collection[uuid.UUID] | None) -> None:
+        """Tickets changed (None: all): their held rows are dropped here at once and announced to the others."""
+        if self._held is not None:
+            await self._held.changed(ticket_ids)
 
     def _publish_failed(self, error: RedisUnavailable) -> None:
         # The changes are committed; other replicas find them by polling PostgreSQL.

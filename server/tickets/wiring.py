@@ -45,7 +45,7 @@ class Tickets:
     ) -> Tickets:
         """Builds every part; the live feed runs once `live.start()` is called."""
         live = LiveTickets(settings=settings, database=database, redis=redis, metrics=metrics)
-        desk = TicketDesk(database=database, changes=live.feed, sla=sla, assignment=assignment)
+        desk = TicketDesk(database=database, changes=live.feed, sla=sla, assignment=assignment, held=live.held)
         conversation = TicketConversation(database=database, changes=live.feed, sla=sla)
         satisfaction = TicketSatisfaction(database=database, changes=live.feed)
         encoded = EncodedTickets(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import hiredis
@@ -61,58 +61,84 @@ class _Connection(aioredis.Connection):
 
 
 class _WaitingPool(aioredis.ConnectionPool):
-    """redis-py's pool, except that a command finding every connection in use waits for one.
+    """redis-py's pool, except that a command finding every connection in use waits its turn for one.
 
     redis-py (8.1) refuses a command outright ("Too many connections") once `max_connections`
     (100 by default) are in use, so a burst of concurrent calls would read a merely busy Redis as
     a failed one: cached reads falling back to PostgreSQL all at once (and exhausting its pool),
-    Redis-backed checks failing. Here such a command waits for a connection to come back, for at
-    most the socket timeout, as it would wait for a reply. Until the pool is full nothing differs:
-    taking and returning a connection is redis-py's own code, plus one check for waiters.
+    Redis-backed checks failing. Here such a command queues, first come first served, for as long
+    as connections keep coming back: a pool busy with the process's own commands is back-pressure,
+    bounded by the call's own deadline (which cancels the wait). Only when no connection has come
+    back for the socket timeout does a waiting command fail (MaxConnectionsError): every one is
+    then held by a command Redis has not answered, or by a subscription. Until the pool is full
+    nothing differs: taking and returning a connection is redis-py's own code, plus one check for
+    waiters.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Waiting commands, oldest first; each future is set when a connection comes back for it.
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._wait_seconds: float = self.connection_kwargs.get("socket_timeout") or READ_TIMEOUT_SECONDS
+        # When a connection last came back (loop clock): a pool giving connections back is only busy.
+        self._returned_at = 0.0
 
     async def get_connection(self, command_name: Any = None, *keys: Any, **options: Any) -> Any:
-        """A connected connection, waiting (within the socket timeout) while all of them are in use."""
-        deadline: float | None = None
-        loop = asyncio.get_running_loop()
-        while True:
+        """A connected connection; while all of them are in use, waits its turn for one (see the class)."""
+        if not self._waiters:
             try:
                 return await super().get_connection()  # type: ignore[no-untyped-call] # redis-py leaves it unannotated
             except MaxConnectionsError:
-                if deadline is None:
-                    deadline = loop.time() + self._wait_seconds
-                if loop.time() >= deadline:
-                    raise
+                pass
+        # Behind the commands already waiting, even if a connection is free: it is theirs.
+        return await self._wait_for_connection()
+
+    async def _wait_for_connection(self) -> Any:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        first_in_line = False
+        while True:
             freed = loop.create_future()
-            self._waiters.append(freed)
+            if first_in_line:
+                self._waiters.appendleft(freed)
+            else:
+                self._waiters.append(freed)
             try:
-                async with asyncio.timeout_at(deadline):
-                    await freed
-            except TimeoutError:
-                raise MaxConnectionsError("Too many connections") from None
+                while not freed.done():
+                    give_up_at = max(started, self._returned_at) + self._wait_seconds
+                    if loop.time() >= give_up_at:
+                        raise MaxConnectionsError(
+                            f"Too many connections: none came back within {self._wait_seconds:g} s"
+                        )
+                    await asyncio.wait((freed,), timeout=give_up_at - loop.time())
             except BaseException:
-                # Woken, then cancelled before taking the connection: the next waiter takes it.
-                if freed.done() and not freed.cancelled():
+                if freed.done():
+                    # Woken, then cancelled before taking the connection: the next waiter takes it.
                     self._wake_one()
+                else:
+                    self._waiters.remove(freed)
+                raise
+            try:
+                return await super().get_connection()  # type: ignore[no-untyped-call] # redis-py leaves it unannotated
+            except MaxConnectionsError:
+                # A command that had not waited took it before this one ran: still the next in line.
+                first_in_line = True
+            except BaseException:
+                # Cancelled before taking the connection it was woken for: the next waiter tries
+                # (a connection given back meanwhile wakes one too; a waiter woken for nothing queues again).
+                self._wake_one()
                 raise
 
     async def release(self, connection: Any) -> None:
         """Returns `connection` to the pool and wakes the longest-waiting command, if any."""
         await super().release(connection)
+        self._returned_at = asyncio.get_running_loop().time()
         if self._waiters:
             self._wake_one()
 
     def _wake_one(self) -> None:
-        while self._waiters:
-            freed = self._waiters.popleft()
-            if not freed.done():
-                freed.set_result(None)
-                return
+        if self._waiters:
+            self._waiters.popleft().set_result(None)
 
 
 def create_redis(url: str, *, max_connections: int | None = None) -> aioredis.Redis:
@@ -120,7 +146,7 @@ def create_redis(url: str, *, max_connections: int | None = None) -> aioredis.Re
 
     One immediate retry covers a connection dropped while idle; anything longer is the caller's
     decision (fail closed, fall back to PostgreSQL). A command finding all `max_connections`
-    (default 100) in use waits for one (`_WaitingPool`). The caller closes it with `await aclose()`.
+    (default 100) in use waits its turn for one (`_WaitingPool`). The caller closes it with `await aclose()`.
     """
     pool = _WaitingPool.from_url(
         url,
@@ -187,6 +213,16 @@ class PipelinedConnection:
         if isinstance(reply, hiredis.ReplyError):
             raise ResponseError(str(reply))
         return reply
+
+    async def execute_all(self, commands: Sequence[bytes]) -> list[Any]:
+        """The replies to several packed commands, written in one write; error replies are returned as they come.
+
+        The reply timeout runs on the last reply (Redis answers in order: once it is back, all are).
+        """
+        protocol = self._protocol
+        if protocol is None or protocol.closed:
+            protocol = await self._connect()
+        return await protocol.request_all(commands)
 
     def send(self, packed: bytes) -> asyncio.Future[Any] | None:
         """Writes one packed command now and returns the future of its reply, without waiting for it.
@@ -269,6 +305,28 @@ class _ReplyProtocol(asyncio.Protocol):
             return await reply
         finally:
             expiry.cancel()
+
+    async def request_all(self, commands: Sequence[bytes]) -> list[Any]:
+        """Writes the commands at once and waits for all their replies (`PipelinedConnection.execute_all`)."""
+        if self.closed or self._transport is None:
+            raise RedisConnectionError("Connection closed by server.")
+        replies = [self._loop.create_future() for _ in commands]
+        self._waiting.extend(replies)
+        self._transport.write(b"".join(commands))
+        last = replies[-1]
+        expiry = self._loop.call_later(self._reply_timeout, self._expire, last)
+        try:
+            await last
+        except BaseException:
+            for reply in replies:
+                if not reply.done():
+                    reply.cancel()  # its reply, when it comes, is dropped in turn
+                elif not reply.cancelled():
+                    reply.exception()  # seen here: asyncio must not report it as never retrieved
+            raise
+        finally:
+            expiry.cancel()
+        return [reply.result() for reply in replies]
 
     def send(self, packed: bytes) -> asyncio.Future[Any]:
         """Writes one command; the future of its reply (see `PipelinedConnection.send`)."""

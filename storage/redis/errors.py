@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from redis.exceptions import RedisError
+from redis.exceptions import MaxConnectionsError, RedisError
 
 # What a call to Redis raises when Redis cannot answer: its own errors (connection, timeout,
 # refusal such as LOADING or READONLY), and the socket's.
@@ -34,6 +34,20 @@ def refused(error: BaseException) -> bool:
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def exhausted(error: BaseException) -> bool:
+    """True if no connection of the process's own pool came free in time: the command was never sent.
+
+    That is the process's own load, not Redis failing: Redis answered every command the pool's
+    connections carried meanwhile (those that it did not fail on their own).
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, MaxConnectionsError):
             return True
         seen = seen.__cause__ or seen.__context__
     return False

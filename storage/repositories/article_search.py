@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import DriverStatement, ReadConnection
 from storage.models import Article, ArticleState, User
-from storage.repositories.article_snippets import snippet_html
+from storage.repositories.article_snippets import snippet_html_utf8
 from storage.repositories.articles import ARTICLE_COLUMNS
 from storage.timestamps import epoch_microseconds
 
@@ -58,7 +58,7 @@ TIME_COLUMNS = ("create_time", "update_time", "publish_time")
 
 
 class SearchHit(NamedTuple):
-    """One search result: the article, its score and its snippet (HTML: the text escaped, the matches `<mark>`ed).
+    """One search result: the article, its score and its snippet (UTF-8 HTML: the text escaped, the matches `<mark>`ed).
 
     `row` is the statement's row as the driver returns it, read by column name: the article's
     columns (ARTICLE_COLUMNS, the TIME_COLUMNS as `<name>_us`) and `author_display_name`. A page
@@ -69,7 +69,7 @@ class SearchHit(NamedTuple):
 
     row: Mapping[str, Any]
     score: float
-    headline: str
+    headline: bytes
 
 
 def _query_expressions() -> tuple[ColumnElement[Any], ColumnElement[Any]]:
@@ -223,7 +223,7 @@ def search_call(
 
 def search_hit(row: Mapping[str, Any], *, headline: bool = True) -> SearchHit:
     """A search statement's row as a hit, with its snippet if `headline`."""
-    text = snippet_html(row["body"], row["lexemes"]) if headline else ""
+    text = snippet_html_utf8(row["body"], row["lexemes"]) if headline else b""
     return SearchHit(row, float(row["score"]), text)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.roles import Role
-from storage.db import ReadConnection
+from storage.db import DriverStatement, ReadConnection, first_row
 from storage.models import Chat, ChatMessage, ChatState, User
 
 ChatOrderField = Literal["create_time", "update_time"]
@@ -110,10 +110,15 @@ _SEND = """
            sender.display_name, sender.role, chat.agent_id
     FROM message AS m, chat, sender
 """
-_SEND_WITH_KEY = _SEND.format(
-    earlier="AND NOT EXISTS (SELECT 1 FROM chat_messages WHERE chat_id = $1::uuid AND request_id = $5::text)"
+# Run through `first_row`: on a connection that has them prepared, straight on asyncpg's protocol.
+_SEND_WITH_KEY = DriverStatement(
+    sql=_SEND.format(
+        earlier="AND NOT EXISTS (SELECT 1 FROM chat_messages WHERE chat_id = $1::uuid AND request_id = $5::text)"
+    ),
+    names=(),
+    defaults={},
 )
-_SEND_WITHOUT_KEY = _SEND.format(earlier="")
+_SEND_WITHOUT_KEY = DriverStatement(sql=_SEND.format(earlier=""), names=(), defaults={})
 
 
 async def send_message(
@@ -136,7 +141,7 @@ async def send_message(
         # asyncpg's Record reads by position, as a Row does.
         row = cast(
             "Sequence[Any] | None",
-            await connection.fetchrow(statement, chat_id, uuid.uuid4(), sender_id, body, request_id),
+            await first_row(connection, statement, (chat_id, uuid.uuid4(), sender_id, body, request_id)),
         )
     except asyncpg.UniqueViolationError:
         return None

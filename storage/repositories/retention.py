@@ -46,15 +46,25 @@ _DELETE_CLOSED_TICKETS = text(
     """
 )
 
+# The oldest ended chats, deleted; the tickets made from them lose their link (`source_chat_id`) in the
+# same statement, with a new version: the foreign key's ON DELETE SET NULL would clear it without one, and
+# a ticket's version (its etag) is what says a reply of it changed.
 _DELETE_ENDED_CHATS = text(
     """
-    DELETE FROM chats WHERE id IN (
+    WITH doomed AS (
         SELECT id FROM chats
         WHERE status = 'ended' AND end_time < :cutoff
         ORDER BY end_time, id
         LIMIT :limit
         FOR UPDATE SKIP LOCKED
+    ), unlinked AS (
+        UPDATE tickets AS t SET source_chat_id = NULL, version = t.version + 1
+        FROM doomed WHERE t.source_chat_id = doomed.id
+        RETURNING t.id
+    ), gone AS (
+        DELETE FROM chats AS c USING doomed WHERE c.id = doomed.id RETURNING c.id
     )
+    SELECT (SELECT count(*) FROM gone) AS deleted, ARRAY(SELECT id FROM unlinked) AS unlinked
     """
 )
 
@@ -128,7 +138,7 @@ class RetentionRepository:
         result = await self._session.execute(_DELETE_CLOSED_TICKETS, {"cutoff": cutoff, "limit": limit})
         return [int(row[0]) for row in result]
 
-    async def delete_ended_chats(self, *, cutoff: datetime, limit: int) -> int:
-        """Deletes up to `limit` chats ended before `cutoff`; returns how many."""
-        result = await self._session.execute(_DELETE_ENDED_CHATS, {"cutoff": cutoff, "limit": limit})
-        return int(result.rowcount)  # type: ignore[attr-defined]
+    async def delete_ended_chats(self, *, cutoff: datetime, limit: int) -> tuple[int, list[uuid.UUID]]:
+        """Deletes up to `limit` chats ended before `cutoff`: how many, and the tickets made from them."""
+        row = (await self._session.execute(_DELETE_ENDED_CHATS, {"cutoff": cutoff, "limit": limit})).one()
+        return int(row.deleted), list(row.unlinked)

@@ -19,7 +19,7 @@ from sqlalchemy import Text, any_, bindparam, delete, func, insert, literal, sel
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import ReadConnection, StatementRunner
+from storage.db import DriverStatement, ReadConnection, StatementRunner, first_row
 from storage.models import Ticket, TicketEvent, TicketMessage
 from storage.models.sla import BREACHED
 from storage.repositories.ticket_listing import TicketFilter, build_count_statement, build_list_statement
@@ -321,7 +321,10 @@ class TicketRepository:
         if key is not None:
             parameters["scope"], parameters["request_id"] = key
         # asyncpg's Record reads by position, as a Row does.
-        row = cast("Sequence[Any] | None", await self._source.fetchrow(sql, *(parameters[name] for name in names)))
+        row = cast(
+            "Sequence[Any] | None",
+            await first_row(self._source, DriverStatement(sql, names, {}), [parameters[name] for name in names]),
+        )
         if row is None:
             return None
         return TicketRecord._make(row[:-1]), int(row[-1])

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from storage.repositories.article_snippets import FRAGMENT_DELIMITER, MAX_FRAGMENTS, snippet_html
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from storage.repositories.article_snippets import FRAGMENT_DELIMITER, MAX_FRAGMENTS, snippet_html, snippet_html_utf8
+from tests.storage.snippet_reference import reference_snippet
+
+# What bodies are made of here: letters that fold (accents, case, ß), the whitespace str.strip()
+# knows beyond the ASCII one, what HTML escapes, what is dropped (NUL, the private-use markers),
+# and characters outside Latin-1 (each folds to "?", which a lexeme may hold too).
+_BODY_CHARACTERS = [*"aáâãeéiíoóõuúçcsnhSENHÇ _-?\n\t\r", "\xa0", "\u2003", "\u3000", "\x1c", "\x85", "\u2028"]
+_BODY_CHARACTERS += [*"&<>\"'", "\x00", "\ue000", "\ue001", "🔑", "П", "İ", "ß", "æ", "÷", "€"]
+_WORDS = ["senha", "Senhas", "contrassenha", "configurações", "ação", "&amp;", "<b>", " ", "\n\n", "a" * 250]
+_bodies = st.lists(st.sampled_from(_BODY_CHARACTERS) | st.sampled_from(_WORDS), max_size=400).map("".join)
+_lexemes = st.lists(st.text(alphabet="aeinshcçáß_-?П", min_size=1, max_size=4), max_size=3)
 
 
 def _shown(text: str) -> str:
@@ -68,3 +81,9 @@ def test_a_body_without_a_match_gives_its_opening() -> None:
 def test_no_lexemes_and_an_empty_body() -> None:
     assert snippet_html("", ["senh"]) == ""
     assert snippet_html("Só <texto>.", []) == "Só &lt;texto&gt;."
+
+
+@settings(max_examples=250, deadline=None)
+@given(body=_bodies, lexemes=_lexemes)
+def test_a_snippet_is_the_reference_one_byte_for_byte(body: str, lexemes: list[str]) -> None:
+    assert snippet_html_utf8(body, lexemes) == reference_snippet(body, lexemes).encode()

@@ -121,7 +121,7 @@ async def test_headline_marks_the_matches_including_accented_words(
 ) -> None:
     async with database.read_connection() as connection:
         hits = await search_on(connection, query="configuracao", limit=10, offset=0, states=PUBLISHED)
-    headline = next(hit.headline for hit in hits if hit.row["id"] == ids["config"])
+    headline = next(hit.headline.decode() for hit in hits if hit.row["id"] == ids["config"])
     assert "<mark>configurações</mark>" in headline
 
 
@@ -172,8 +172,8 @@ async def test_headline_of_a_long_body_marks_a_match_far_from_its_start(
         (hit,) = await search_on(connection, query=word, limit=10, offset=0, states=PUBLISHED)
     async with database.unit_of_work() as uow:
         await uow.articles.delete(article_id=article.id)
-    assert f"<mark>{word}</mark>" in hit.headline
-    assert len(hit.headline) < 600  # fragments around the match, not the whole body
+    assert f"<mark>{word}</mark>" in hit.headline.decode()
+    assert len(hit.headline.decode()) < 600  # fragments around the match, not the whole body
 
 
 async def test_a_title_hit_stored_after_hundreds_of_body_hits_still_comes_first(

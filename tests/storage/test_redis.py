@@ -37,18 +37,40 @@ async def test_an_unreachable_redis_fails_fast() -> None:
 
 
 async def test_a_burst_beyond_the_connection_limit_waits_for_connections(redis_url: str) -> None:
-    """More commands at once than the client has connections: they wait their turn, none is refused."""
+    """More commands at once than the client has connections: they wait their turn, none is refused.
+
+    The queue takes longer than the client's 1 s timeout to drain: a command that waits is not
+    refused while connections keep coming back (Redis answers; the process is only busy).
+    """
     client = create_redis(redis_url, max_connections=2)
     key = f"test:burst:{uuid.uuid4().hex}"
     try:
-        # Each BLPOP holds its connection 0.2 s (nothing is pushed): four need two turns of two.
+        # Each BLPOP holds its connection 0.6 s (nothing is pushed): six need three turns of two,
+        # the last starting 1.2 s after the burst.
         started = time.monotonic()
-        replies = await asyncio.gather(*(client.blpop([f"{key}:{i}"], timeout=0.2) for i in range(4)))
-        assert replies == [None] * 4
-        assert time.monotonic() - started >= 0.4
+        replies = await asyncio.gather(*(client.blpop([f"{key}:{i}"], timeout=0.6) for i in range(6)))
+        assert replies == [None] * 6
+        assert time.monotonic() - started >= 1.8
         # The connections came back: the client still answers.
         assert await client.ping()
     finally:
+        await client.aclose()
+
+
+async def test_a_command_waiting_for_a_connection_none_gives_back_fails_after_the_timeout(redis_url: str) -> None:
+    """Every connection held and none coming back for the client's timeout: the waiting command fails."""
+    client = create_redis(redis_url, max_connections=1)
+    subscriber = client.pubsub()
+    try:
+        await subscriber.subscribe(f"test:held:{uuid.uuid4().hex}")  # holds the only connection
+        started = time.monotonic()
+        with pytest.raises(redis.exceptions.MaxConnectionsError):
+            await client.ping()
+        assert 0.9 < time.monotonic() - started < 2.0
+        await subscriber.aclose()  # type: ignore[no-untyped-call] # gives it back
+        assert await client.ping()
+    finally:
+        await subscriber.aclose()  # type: ignore[no-untyped-call]
         await client.aclose()
 
 

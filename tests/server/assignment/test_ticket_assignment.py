@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from helpdesk.v1 import agent_pb2, ticket_event_pb2, ticket_pb2, ticket_service_pb2
+from server.app import HelpdeskApp
 from tests.server.assignment.desk_support import Desk, shares
 from tests.server.tickets.helpers import move_to
 from tests.server.tickets.watch_support import UPDATED, Watcher
@@ -180,3 +181,37 @@ async def test_turning_assignment_on_hands_out_the_backlog(desk: Desk) -> None:
     await desk.configure(tickets_enabled=True)
 
     assert shares(await desk.tickets(tickets)) == {first.user_id: 2, second.user_id: 2}
+
+
+async def test_a_waiting_ticket_handed_out_shows_its_assignee_where_it_was_held(
+    desk: Desk, second_app: HelpdeskApp
+) -> None:
+    agent = await desk.agent()
+    await desk.online(agent)
+    await desk.limit(agent, ticket_capacity=1)
+    await desk.configure(tickets_enabled=True)
+    held, waiting = sorted(await desk.open_tickets(2), key=lambda t: t.assignee_id == "")
+    # Both replicas hold the waiting ticket, unassigned.
+    replicas = ((desk.app, desk.replicas[0]), (second_app, desk.replicas[1]))
+    for app, replica in replicas:
+        unassigned = await replica.tickets.GetTicket(
+            ticket_service_pb2.GetTicketRequest(id=waiting.id), metadata=desk.admin.metadata
+        )
+        assert unassigned.assignee_id == ""
+        assert app.tickets is not None
+        assert app.tickets.live.held.get(waiting.id) is not None
+    dropped_on_b = asyncio.Event()
+    assert second_app.tickets is not None
+    second_app.tickets.live.held.entries.drop_listeners.add(
+        lambda keys: dropped_on_b.set() if waiting.id in keys else None
+    )
+
+    # Resolving the other frees room: the waiting ticket is handed out before the resolution is answered.
+    await move_to(desk.first.tickets, held.id, ticket_pb2.TICKET_STATUS_RESOLVED, agent)
+
+    assert (await desk.ticket(waiting.id)).assignee_id == agent.user_id
+    await asyncio.wait_for(dropped_on_b.wait(), timeout=5)
+    on_b = await desk.replicas[1].tickets.GetTicket(
+        ticket_service_pb2.GetTicketRequest(id=waiting.id), metadata=desk.admin.metadata
+    )
+    assert on_b == await desk.ticket(waiting.id)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 import grpc
 import grpc.aio
@@ -28,7 +30,9 @@ from helpdesk.v1 import (
 from server.app import HelpdeskApp
 from server.core.context import Role
 from server.settings import Settings
-from tests.support import app_serving, error_details, register, sign_in_as
+from tests.support import app_serving, becomes_true, error_details, register, sign_in_as
+
+_T = TypeVar("_T")
 
 _BLOCKED_BY_A_LOCK = text(
     "SELECT count(*) FROM pg_stat_activity "
@@ -162,38 +166,102 @@ async def test_a_stream_past_its_deadline_ends_and_is_counted_as_such(
     assert await _eventually(counted)
 
 
-@pytest.mark.parametrize("deadline_s", [0.6, 3.0])
-async def test_a_handler_outliving_the_deadline_is_stopped_and_answered_by_the_server(
-    settings: Settings, deadline_s: float
-) -> None:
-    # Short deadlines get their timer at once; longer ones only as the moment nears: both end the
-    # handler just before the deadline with the server's own status (ErrorInfo, request id).
-    stopped = asyncio.Event()
+class _LoopLag:
+    """The most the event loop was late waking a task that sleeps 5 ms at a time, while `watching` (s)."""
 
-    async def stall(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+    def __init__(self) -> None:
+        self.worst = 0.0
+
+    @contextlib.asynccontextmanager
+    async def watching(self) -> AsyncIterator[None]:
+        """Measures the loop's lateness while the block runs."""
+        loop = asyncio.get_running_loop()
+
+        async def beat() -> None:
+            while True:
+                due = loop.time() + 0.005
+                await asyncio.sleep(0.005)
+                self.worst = max(self.worst, loop.time() - due)
+
+        beating = asyncio.create_task(beat())
         try:
-            await asyncio.sleep(3600)
+            yield
         finally:
-            stopped.set()
-        return request
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
 
-    async with app_serving(settings, "/test.Stall/Forever", stall) as app:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-            call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
-            started = time.monotonic()
-            with pytest.raises(grpc.aio.AioRpcError) as raised:
-                await call(b"", metadata=(("x-request-id", "stall-1"),), timeout=deadline_s)
-            waited = time.monotonic() - started
-            assert await _eventually(lambda: _is_set(stopped), within=2.0)
-        registry = app.resources.metrics.registry
-        labels = {"method": "test.Stall/Forever", "code": "DEADLINE_EXCEEDED"}
-        assert registry.get_sample_value("helpdesk_rpc_requests_total", labels) == 1
-        assert registry.get_sample_value("helpdesk_rpc_in_flight_requests") == 0
-    assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+async def _on_a_steady_loop(run: Callable[[_LoopLag], Awaitable[_T]], *, tolerance: float, attempts: int = 5) -> _T:
+    """What `run` returns from a run whose event loop was never late by more than `tolerance` s while watched.
+
+    The server answers a call a margin before its deadline (a tenth of the time left, 50 to 250
+    ms) and grpc ends the call at the deadline itself, whatever the server does: this process
+    (client and server) stalled for longer than the margin on a loaded machine hands that race
+    to grpc. Such a run says nothing of the server and is run again; a loop that the server's
+    own work stalls stalls every run, and the test fails.
+    """
+    worst = 0.0
+    for _ in range(attempts):
+        lag = _LoopLag()
+        result = await run(lag)
+        if lag.worst <= tolerance:
+            return result
+        worst = lag.worst
+    pytest.fail(f"the event loop stalled for more than {tolerance} s in each of {attempts} runs (last: {worst:.3f} s)")
+
+
+def _in_flight_calls(app: HelpdeskApp) -> float | None:
+    return app.resources.metrics.registry.get_sample_value("helpdesk_rpc_in_flight_requests")
+
+
+# The server's margin before a 1 s deadline is 0.1 s, before one of 3 s 0.25 s. A loop late by a
+# third of it, once to stop the handler and once more to hand the caller its answer, still leaves
+# the answer time to arrive before the deadline.
+@pytest.mark.parametrize(("deadline_s", "tolerance"), [(1.0, 0.03), (3.0, 0.08)])
+async def test_a_handler_outliving_the_deadline_is_stopped_and_answered_by_the_server(
+    settings: Settings, deadline_s: float, tolerance: float
+) -> None:
+    # Short deadlines (within a second) get their timer at once; longer ones only as the moment
+    # nears: both end the handler just before the deadline with the server's own status
+    # (ErrorInfo, request id).
+    async def outlive(lag: _LoopLag) -> tuple[grpc.aio.AioRpcError, float]:
+        began = asyncio.Event()
+        stopped = asyncio.Event()
+
+        async def stall(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+            began.set()
+            try:
+                await asyncio.sleep(3600)
+            finally:
+                stopped.set()
+            return request
+
+        async with app_serving(settings, "/test.Stall/Forever", stall) as app:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+                await channel.channel_ready()
+                call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
+                started = time.monotonic()
+                pending = call(b"", metadata=(("x-request-id", "stall-1"),), timeout=deadline_s)
+                await began.wait()
+                # From the handler's start to the answer: the stretch the server's margin is taken from.
+                async with lag.watching():
+                    with pytest.raises(grpc.aio.AioRpcError) as raised:
+                        await pending
+                waited = time.monotonic() - started
+                assert await _eventually(lambda: _is_set(stopped), within=2.0)
+            # The server counts the call once its status is sent, which the caller may see first.
+            assert await becomes_true(lambda: _in_flight_calls(app) == 0, within=2.0)
+            labels = {"method": "test.Stall/Forever", "code": "DEADLINE_EXCEEDED"}
+            assert app.resources.metrics.registry.get_sample_value("helpdesk_rpc_requests_total", labels) == 1
+        return raised.value, waited
+
+    error, waited = await _on_a_steady_loop(outlive, tolerance=tolerance)
+    assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert waited < deadline_s
-    infos = [d for d in error_details(raised.value) if isinstance(d, error_details_pb2.ErrorInfo)]
+    infos = [d for d in error_details(error) if isinstance(d, error_details_pb2.ErrorInfo)]
     assert [i.reason for i in infos] == ["DEADLINE_EXCEEDED"]
-    assert ("x-request-id", "stall-1") in tuple(raised.value.trailing_metadata() or ())
+    assert ("x-request-id", "stall-1") in tuple(error.trailing_metadata() or ())
 
 
 async def _is_set(event: asyncio.Event) -> bool:
@@ -225,11 +293,15 @@ async def test_many_calls_each_end_at_their_own_deadline_and_calls_that_ended_le
 
     loop = asyncio.get_running_loop()
     failures: list[dict[str, object]] = []
-    previous_handler = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _, failure: failures.append(failure))
-    try:
+
+    async def run_all(
+        lag: _LoopLag,
+    ) -> tuple[list[tuple[float, grpc.aio.AioRpcError]], list[bytes | BaseException], list[float | None]]:
+        for event in running.values():
+            event.clear()
         async with app_serving(settings, "/test.Stall/Forever", stall_or_answer) as app:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+                await channel.channel_ready()
                 call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary("/test.Stall/Forever")
 
                 async def stalled(index: int, deadline_s: float) -> tuple[float, grpc.aio.AioRpcError]:
@@ -246,28 +318,36 @@ async def test_many_calls_each_end_at_their_own_deadline_and_calls_that_ended_le
                     pending.cancel()
 
                 started = time.monotonic()
-                ended, answers, _ = await asyncio.gather(
-                    asyncio.gather(*(stalled(index, deadline_s) for index, deadline_s in enumerate(deadlines))),
-                    asyncio.gather(*(call(b"answer", timeout=deadline_s) for deadline_s in answered_deadlines)),
-                    asyncio.gather(*(abandoned(deadline_s) for deadline_s in abandoned_deadlines)),
-                )
+                async with lag.watching():
+                    ended, answers, _ = await asyncio.gather(
+                        asyncio.gather(*(stalled(index, deadline_s) for index, deadline_s in enumerate(deadlines))),
+                        asyncio.gather(
+                            *(call(b"answer", timeout=deadline_s) for deadline_s in answered_deadlines),
+                            return_exceptions=True,
+                        ),
+                        asyncio.gather(*(abandoned(deadline_s) for deadline_s in abandoned_deadlines)),
+                    )
                 # Past every deadline and another sweep: any timer left behind has fired by now.
                 await asyncio.sleep(max(abandoned_deadlines) + 0.6 - (time.monotonic() - started))
             registry = app.resources.metrics.registry
+            # The server counts a call once its status is sent, which the caller may see first.
+            assert await becomes_true(lambda: _in_flight_calls(app) == 0, within=2.0)
+            counts = [
+                registry.get_sample_value("helpdesk_rpc_requests_total", {"method": "test.Stall/Forever", "code": code})
+                for code in ("DEADLINE_EXCEEDED", "OK", "CANCELLED")
+            ]
+        return ended, answers, counts
 
-            def counted(code: str) -> float | None:
-                return registry.get_sample_value(
-                    "helpdesk_rpc_requests_total", {"method": "test.Stall/Forever", "code": code}
-                )
-
-            assert counted("DEADLINE_EXCEEDED") == count
-            assert counted("OK") == count
-            assert counted("CANCELLED") == len(abandoned_deadlines)
-            assert registry.get_sample_value("helpdesk_rpc_in_flight_requests") == 0
+    previous_handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, failure: failures.append(failure))
+    try:
+        # The stalled calls race grpc's own timer by a quarter of a second (see `_on_a_steady_loop`).
+        ended, answers, counts = await _on_a_steady_loop(run_all, tolerance=0.08)
     finally:
         loop.set_exception_handler(previous_handler)
 
     assert answers == [b"answered"] * count
+    assert counts == [count, count, len(abandoned_deadlines)]  # DEADLINE_EXCEEDED, OK, CANCELLED
     assert failures == []
     for index, (deadline_s, (waited, error)) in enumerate(zip(deadlines, ended, strict=True)):
         assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED

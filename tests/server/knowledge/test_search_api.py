@@ -184,3 +184,61 @@ async def test_an_excluded_word_is_never_marked(kb_stub: KnowledgeStub, cast: Kb
     )
     response = await kb_stub.SearchArticles(knowledge_service_pb2.SearchArticlesRequest(query=f"{word} -config"))
     assert [r.snippet for r in response.results] == [f"Ajuste as configurações do <mark>{word}</mark> aqui."]
+
+
+async def test_a_repeated_request_is_answered_for_every_field_it_names(kb_stub: KnowledgeStub, cast: KbCast) -> None:
+    word = "rq" + uuid.uuid4().hex[:8]
+    await create_article(
+        kb_stub, cast.agent, title=f"Alpha {word}", body="Corpo A.", category="ka", tags=("ta",), publish=True
+    )
+    await create_article(
+        kb_stub, cast.agent, title=f"Beta {word}", body="Corpo B.", category="kb", tags=("tb",), publish=True
+    )
+    await create_article(kb_stub, cast.agent, title=f"Gamma {word}", body="Corpo C.", category="ka")
+    drafts = [article_pb2.ARTICLE_STATE_DRAFT]
+    first = await kb_stub.SearchArticles(knowledge_service_pb2.SearchArticlesRequest(query=word, page_size=1))
+    second_page = {"page_size": 1, "page_token": first.next_page_token}
+    expected: list[tuple[dict[str, object], tuple[tuple[str, str], ...], set[str]]] = [
+        ({}, (), {f"Alpha {word}", f"Beta {word}"}),
+        ({"category": "ka"}, (), {f"Alpha {word}"}),
+        ({"tag": "tb"}, (), {f"Beta {word}"}),
+        ({"page_size": 1}, (), {first.results[0].article.title}),
+        (second_page, (), {f"Alpha {word}", f"Beta {word}"} - {first.results[0].article.title}),
+        ({"states": drafts}, cast.agent.metadata, {f"Gamma {word}"}),
+        ({"states": drafts}, cast.customer.metadata, set()),
+        ({"states": drafts}, (), set()),
+    ]
+    views = {article_pb2.ARTICLE_VIEW_BASIC: {""}, article_pb2.ARTICLE_VIEW_FULL: {"Corpo A.", "Corpo B."}}
+    # Each request twice in a row (the second is answered from what the first left), then all again.
+    for _ in range(2):
+        for fields, metadata, titles in expected:
+            for _ in range(2):
+                assert set(await search(kb_stub, word, metadata, **fields)) == titles, fields
+        for view, bodies in views.items():
+            for _ in range(2):
+                answer = await kb_stub.SearchArticles(
+                    knowledge_service_pb2.SearchArticlesRequest(query=word, view=view)
+                )
+                assert {result.article.body for result in answer.results} == bodies, view
+
+
+async def test_a_refused_request_is_refused_each_time_it_comes(kb_stub: KnowledgeStub, cast: KbCast) -> None:
+    word = "rf" + uuid.uuid4().hex[:8]
+    for i in range(3):
+        await create_article(kb_stub, cast.agent, title=f"Item {i} {word}", publish=True)
+    first = await kb_stub.SearchArticles(knowledge_service_pb2.SearchArticlesRequest(query=word, page_size=1))
+    assert first.next_page_token
+    # Each refused request comes again after the same query without its bad field was answered.
+    refused = [
+        ({"query": "other", "page_size": 1, "page_token": first.next_page_token}, {"page_token"}),
+        ({"query": "   ", "page_size": 1}, {"query"}),
+        ({"query": word, "page_size": -1}, {"page_size"}),
+        ({"query": word, "category": "a\x00b", "tag": "x\x00"}, {"category", "tag"}),
+    ]
+    for _ in range(3):
+        await kb_stub.SearchArticles(knowledge_service_pb2.SearchArticlesRequest(query="other", page_size=1))
+        for fields, bad in refused:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await kb_stub.SearchArticles(knowledge_service_pb2.SearchArticlesRequest(**fields))  # type: ignore[arg-type]
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert bad_fields(caught.value) == bad

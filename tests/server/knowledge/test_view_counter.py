@@ -14,6 +14,8 @@ from sqlalchemy import text
 from helpdesk.v1 import article_pb2, auth_service_pb2_grpc, knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.app import HelpdeskApp, open_database
 from server.core.context import Role
+from server.knowledge.cache import KnowledgeCache, RedisGuard
+from server.knowledge.view_counter import ViewCounter
 from server.settings import Settings
 from storage import redis_keys
 from storage.redis import create_redis
@@ -166,3 +168,71 @@ async def test_a_burst_of_views_written_straight_to_postgres_shares_its_writes(s
             await database.dispose()
 
     assert await _views_in_postgres(settings, article.id) == 201
+
+
+async def test_a_burst_beyond_the_processs_redis_connections_stays_on_redis(settings: Settings) -> None:
+    """More Redis commands at once than the process has connections: the views and reads wait their turn.
+
+    The queue outlasting the client's 1 s timeout read as Redis being down: the waiting commands
+    failed ("Too many connections"), the breaker opened, and for its cooldown every view was written
+    straight to PostgreSQL and every read skipped the cache, though Redis answered all along.
+    """
+    async with _running(settings, 600.0) as app, _channel(app) as channel:
+        _, article = await _published_article(app, channel, "Busy pool")
+    article_id = uuid.UUID(article.id)
+    redis = create_redis(settings.redis_url, max_connections=2)
+    database = open_database(settings)
+    guard = RedisGuard(redis)
+    cache = KnowledgeCache(guard, ttl_seconds=60)
+    views = ViewCounter(database=database, guard=guard, cache=cache, interval_seconds=600.0)
+    busy_key = f"test:busy:{uuid.uuid4().hex}"
+    try:
+        # Four other commands of the process hold a connection 0.6 s each (Redis answers them at once
+        # when the time is up), queued first: the burst's first connection comes back 1.2 s later.
+        async def hold() -> object:
+            return await redis.blpop([busy_key], timeout=0.6)
+
+        holders = [asyncio.create_task(hold()) for _ in range(4)]
+        await asyncio.sleep(0.1)
+        burst = 10
+        recorded, versions = await asyncio.gather(
+            asyncio.gather(*(views.record(article_id) for _ in range(burst))),
+            asyncio.gather(*(cache.article_version(article_id) for _ in range(burst))),
+        )
+        assert await asyncio.gather(*holders) == [None] * 4
+        assert guard.available
+        assert None not in versions  # every read used the cache
+        # Counted in Redis, pending the flush: none written to PostgreSQL directly, none left unanswered.
+        assert await redis.hget(redis_keys.knowledge_pending_views(), article.id) == str(burst)
+        assert await views.flush() == burst
+        assert len(recorded) == burst
+    finally:
+        await views.stop()
+        await cache.aclose()
+        await redis.aclose()
+        await database.dispose()
+
+    assert await _views_in_postgres(settings, article.id) == burst
+
+
+async def test_a_pool_held_by_the_process_itself_does_not_open_the_breaker(settings: Settings) -> None:
+    """Every connection held by the process and none given back: that read skips Redis, the next ones do not.
+
+    A pool exhausted by the process's own commands says nothing of Redis: opening the breaker sent
+    every call of the next seconds to PostgreSQL.
+    """
+    redis = create_redis(settings.redis_url, max_connections=1)
+    guard = RedisGuard(redis)
+    cache = KnowledgeCache(guard, ttl_seconds=60)
+    subscriber = redis.pubsub()
+    article_id = uuid.uuid4()
+    try:
+        await subscriber.subscribe(f"test:held:{uuid.uuid4().hex}")  # holds the only connection
+        assert await cache.article_version(article_id) is None  # no connection within the timeout
+        assert guard.available
+        await subscriber.aclose()  # type: ignore[no-untyped-call]
+        assert await cache.article_version(article_id) == 0
+    finally:
+        await subscriber.aclose()  # type: ignore[no-untyped-call]
+        await cache.aclose()
+        await redis.aclose()

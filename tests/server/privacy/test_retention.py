@@ -23,6 +23,7 @@ from helpdesk.v1 import (
     ticket_pb2,
     ticket_service_pb2,
 )
+from server.app import HelpdeskApp
 from server.privacy.retention import RetentionJob
 from server.settings import Settings
 from storage.db import Database
@@ -141,7 +142,12 @@ async def test_bad_periods_name_their_field_and_a_stale_etag_is_refused(
 
 
 async def test_the_job_deletes_closed_tickets_and_ended_chats_once_past_their_period_by_the_clock(
-    privacy: Privacy, stubs: Stubs, population: Population, job_database: Database, settings: Settings
+    privacy: Privacy,
+    stubs: Stubs,
+    population: Population,
+    job_database: Database,
+    settings: Settings,
+    app: HelpdeskApp,
 ) -> None:
     closed = await _closed_ticket(stubs, population)
     still_open = await stubs.tickets.CreateTicket(
@@ -154,9 +160,16 @@ async def test_the_job_deletes_closed_tickets_and_ended_chats_once_past_their_pe
     await _set_policy(privacy, population, tickets=30, chats=7)
     now = datetime.now(UTC)
 
-    day_29 = await RetentionJob(database=job_database, changes=None, clock=lambda: now + timedelta(days=29)).run_once()
+    # Told of its deletions as a replica's job is (the server's change feed): the tickets it holds go.
+    assert app.tickets is not None
+    changes = app.tickets.live.feed
+    day_29 = await RetentionJob(
+        database=job_database, changes=changes, clock=lambda: now + timedelta(days=29)
+    ).run_once()
     kept = await _exists(stubs, population, closed)
-    day_31 = await RetentionJob(database=job_database, changes=None, clock=lambda: now + timedelta(days=31)).run_once()
+    day_31 = await RetentionJob(
+        database=job_database, changes=changes, clock=lambda: now + timedelta(days=31)
+    ).run_once()
 
     assert day_29 is not None
     assert (day_29.deleted_tickets, day_29.deleted_chats) == (0, 1)
@@ -259,4 +272,46 @@ async def test_the_job_never_waits_on_a_ticket_someone_holds_and_the_next_pass_f
         assert await writer.fetchval("SELECT count(*) FROM tickets WHERE id = $1", held) == 0
     finally:
         await writer.close()
+        await _set_policy(privacy, population, tickets=0, chats=0)
+
+
+async def test_a_ticket_made_from_a_deleted_chat_stops_naming_it_with_a_new_etag_even_where_it_was_read_before(
+    privacy: Privacy, stubs: Stubs, population: Population, job_database: Database, app: HelpdeskApp
+) -> None:
+    customer, agent = population.customers[0].metadata, population.agent.metadata
+    started = await stubs.chat.StartChat(
+        chat_service_pb2.StartChatRequest(
+            topic="billing", message="Is my refund on its way?", request_id=str(uuid.uuid4())
+        ),
+        metadata=customer,
+    )
+    chat_id = started.chat.id
+    await stubs.chat.AcceptChat(chat_service_pb2.AcceptChatRequest(id=chat_id), metadata=agent)
+    await stubs.chat.EndChat(chat_service_pb2.EndChatRequest(id=chat_id), metadata=customer)
+    made = await stubs.chat.CreateTicketFromChat(
+        chat_service_pb2.CreateTicketFromChatRequest(id=chat_id), metadata=agent
+    )
+    # Read by both audiences, twice: whatever the server keeps of these replies, it has kept.
+    before = {}
+    for who in (customer, agent):
+        for _ in range(2):
+            before[id(who)] = await stubs.tickets.GetTicket(
+                ticket_service_pb2.GetTicketRequest(id=made.id), metadata=who
+            )
+    await _set_policy(privacy, population, tickets=0, chats=7)
+    try:
+        assert app.tickets is not None
+        done = await RetentionJob(
+            database=job_database, changes=app.tickets.live.feed, clock=lambda: datetime.now(UTC) + timedelta(days=8)
+        ).run_once()
+
+        assert done is not None
+        assert done.deleted_chats >= 1
+        for who in (customer, agent):
+            after = await stubs.tickets.GetTicket(ticket_service_pb2.GetTicketRequest(id=made.id), metadata=who)
+            assert before[id(who)].source_chat_id == chat_id
+            assert after.source_chat_id == ""
+            assert after.etag != before[id(who)].etag
+            assert after.subject == before[id(who)].subject
+    finally:
         await _set_policy(privacy, population, tickets=0, chats=0)
