@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import TypeAlias
 
 import grpc
 import grpc.aio
@@ -16,7 +17,7 @@ from server.auth.tokens import CLOCK_LEEWAY, AccessTokenCodec
 from server.settings import Settings
 from tests.support import becomes_true, register, second_replica
 
-Stub = auth_service_pb2_grpc.AuthServiceStub
+Stub: TypeAlias = "auth_service_pb2_grpc.AuthServiceAsyncStub"
 
 
 async def _me(stub: Stub, token: str) -> user_pb2.User:
@@ -74,7 +75,9 @@ async def replica_b(app: HelpdeskApp, settings: Settings) -> AsyncIterator[tuple
     async with second_replica(app, settings) as (other, to_a, to_b):
         assert await becomes_true(lambda: app.auth.principals.local_layer_live)
         assert await becomes_true(lambda: other.auth.principals.local_layer_live)
-        yield other, Stub(to_a), Stub(to_b)
+        stub_a: Stub = auth_service_pb2_grpc.AuthServiceStub(to_a)
+        stub_b: Stub = auth_service_pb2_grpc.AuthServiceStub(to_b)
+        yield other, stub_a, stub_b
 
 
 async def test_a_caller_known_to_another_replica_is_refused_there_once_the_logout_is_announced(
