@@ -7,6 +7,7 @@ servicer converts protobuf to these calls and back.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,14 @@ from redis.asyncio import Redis
 
 from server.auth.login_limiter import LoginLimiter
 from server.auth.principal_cache import CacheVerdict, PrincipalCache
-from server.auth.tokens import AccessTokenCodec, hash_refresh_token, new_refresh_token, plausible_refresh_token
+from server.auth.tokens import (
+    AccessClaims,
+    AccessTokenCodec,
+    hash_refresh_token,
+    new_refresh_token,
+    plausible_refresh_token,
+)
+from server.core.call_metadata import bearer_token
 from server.core.context import Principal, Role
 from server.core.errors import (
     Aborted,
@@ -46,6 +54,8 @@ INVALID_SESSION = "invalid or expired access token"
 _MAX_EMAIL_INPUT = 254
 _MAX_USER_AGENT = 512
 _MAX_CLIENT_IP = 64
+# Callers remembered by their `authorization` header (`known_caller`): one entry per client seen lately.
+_KNOWN_CALLERS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +88,9 @@ class AuthDomain:
         self._tokens = AccessTokenCodec.from_settings(settings)
         self._limiter = LoginLimiter.from_settings(settings, redis)
         self._principals = PrincipalCache(redis, revocation_ttl=settings.access_token_ttl)
+        # authorization header -> (its caller, the monotonic time the answer holds until, the
+        # principal cache's local generation when it was taken): see `known_caller`.
+        self._known: dict[str, tuple[Principal, float, int]] = {}
 
     @property
     def principals(self) -> PrincipalCache:
@@ -304,6 +317,41 @@ class AuthDomain:
         _log.info("password changed; %d session(s) ended", len(ended), extra={"user_id": str(user.id)})
         return result
 
+    def known_caller(self, authorization: str) -> Principal | None:
+        """The caller of an `authorization` header that `authenticate_header` accepted lately, or None.
+
+        Every authenticated call sends the same header as the last, and authenticating it anew
+        (parsing it, looking its token and then its session up) is a tenth of the cost of the
+        fastest calls. The answer is what `authenticate_header` would give, for as long as it
+        would give it: until the token expires or this replica's copy of the session does,
+        whichever comes first (checked against the clock on every call), and only while this
+        replica's principal cache has forgotten nothing since (a revocation made here, or
+        announced by another replica, or its subscription dropping): then the header is
+        authenticated again. None means "ask `authenticate_header`", never "refused".
+        """
+        known = self._known.get(authorization)
+        if known is not None and known[2] == self._principals.local_generation and time.monotonic() < known[1]:
+            return known[0]
+        return None
+
+    async def authenticate_header(self, authorization: str) -> Principal:
+        """The caller behind an `authorization: Bearer <access token>` header (`authenticate`), then known by it.
+
+        Any other header is refused (Unauthenticated), not ignored.
+        """
+        claims, token_until = self._tokens.decode_until(bearer_token(authorization))
+        principal = await self._caller(claims)
+        # Remembered only when this replica holds the session in memory, with what bounds that
+        # copy: its freshness and the generation it belongs to (both read at this one moment).
+        held = self._principals.held(claims.session_id)
+        if held is not None and held[0] is principal:
+            known = self._known
+            if len(known) >= _KNOWN_CALLERS and authorization not in known:
+                # Forget the oldest entry (dicts keep insertion order).
+                del known[next(iter(known))]
+            known[authorization] = (principal, min(token_until, held[1]), self._principals.local_generation)
+        return principal
+
     async def authenticate(self, *, access_token: str) -> Principal:
         """The caller behind an access token, with their CURRENT role.
 
@@ -311,7 +359,9 @@ class AuthDomain:
         from a 30-second Redis cache, else from one indexed read of PostgreSQL (also when Redis
         is down). Any failure is one generic Unauthenticated.
         """
-        claims = self._tokens.decode(access_token)
+        return await self._caller(self._tokens.decode(access_token))
+
+    async def _caller(self, claims: AccessClaims) -> Principal:
         cached = await self._principals.get(claims.session_id)
         if cached is CacheVerdict.REVOKED:
             raise Unauthenticated(INVALID_SESSION)

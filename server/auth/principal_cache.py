@@ -116,6 +116,19 @@ class PrincipalCache:
         """Turns the in-process layer off (once every cache on this Redis client has closed)."""
         await self._invalidations.stop()
 
+    @property
+    def local_generation(self) -> int:
+        """Bumped whenever the in-process layer forgets a session (revoked) or everything (its subscription dropped).
+
+        An answer taken from `held` stays what `get` would answer, as long as this has not moved
+        and the time `held` gave has not passed.
+        """
+        return self._local.generation
+
+    def held(self, session_id: uuid.UUID) -> tuple[Principal, float] | None:
+        """The caller held in memory for `session_id` and the `time.monotonic()` it is held until, or None."""
+        return self._local.entry(session_id)
+
     async def get(self, session_id: uuid.UUID) -> Principal | CacheVerdict:
         """The cached caller of `session_id`, or what else is known (no round trip, or one)."""
         local = self._local.get(session_id)

@@ -99,11 +99,14 @@ class AccessTokenCodec:
         token that passed every check is remembered, so no forged or altered token can match.
         Revocation is not this method's concern: the session is checked on every call.
         """
+        return self.decode_until(token)[0]
+
+    def decode_until(self, token: str) -> tuple[AccessClaims, float]:
+        """`decode`, and the `time.monotonic()` past which the token is expired (the leeway included)."""
         verified = self._verified.get(token)
         if verified is not None:
-            claims, expires = verified
-            if time.monotonic() < expires:
-                return claims
+            if time.monotonic() < verified[1]:
+                return verified
             del self._verified[token]
         claims = self._verify(token)
         # Expiry on the monotonic clock, as the wall-clock check just passed would see it.
@@ -111,8 +114,8 @@ class AccessTokenCodec:
         if len(self._verified) >= _VERIFIED_CACHE_SIZE:
             # Forget the oldest entry (dicts keep insertion order).
             del self._verified[next(iter(self._verified))]
-        self._verified[token] = (claims, time.monotonic() + remaining)
-        return claims
+        verified = self._verified[token] = (claims, time.monotonic() + remaining)
+        return verified
 
     def _verify(self, token: str) -> AccessClaims:
         if not token or len(token) > _MAX_TOKEN_LENGTH:

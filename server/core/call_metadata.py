@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import grpc.aio
 
+from server.core.errors import Unauthenticated
+
 Metadata = Sequence[tuple[str, str | bytes]]
 
 
@@ -40,6 +42,15 @@ def call_headers(
         elif name == "x-forwarded-for" and forwarded_for is None:
             forwarded_for = value
     return request_id, forwarded_for, user_agent, authorization  # type: ignore[return-value] # text, as above
+
+
+def bearer_token(header: str) -> str:
+    """The access token of an `authorization` header; an invalid credential is refused, not ignored."""
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("authorization must be 'Bearer <access token>'")
+    return token
 
 
 def client_address(peer: str, forwarded_for: str | None, trusted_hops: int) -> str:

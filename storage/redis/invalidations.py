@@ -99,6 +99,11 @@ class LocalCache(Generic[K, V]):
             return None
         return entry[0]
 
+    def entry(self, key: K) -> tuple[V, float] | None:
+        """`get`'s answer with the `time.monotonic()` at which it stops being fresh, or None."""
+        value = self.get(key)
+        return None if value is None else (value, self._entries[key][1])
+
     def put(self, key: K, value: V, *, generation: int, ttl_seconds: float | None = None) -> None:
         """Keeps `value` unless something was dropped since `generation` was read (or the cache is off)."""
         if not self._channel.live or generation != self.generation:
