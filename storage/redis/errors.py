@@ -31,12 +31,7 @@ def refused(error: BaseException) -> bool:
     Any other failure (a timeout, a connection dropped after the command was written) leaves it
     unknown whether Redis ran the command.
     """
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return _caused_by(error, ConnectionRefusedError)
 
 
 def exhausted(error: BaseException) -> bool:
@@ -45,9 +40,14 @@ def exhausted(error: BaseException) -> bool:
     That is the process's own load, not Redis failing: Redis answered every command the pool's
     connections carried meanwhile (those that it did not fail on their own).
     """
+    return _caused_by(error, MaxConnectionsError)
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    """True if `error`, or any error in its chain of causes and contexts, is a `kind`."""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, MaxConnectionsError):
+        if isinstance(seen, kind):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
