@@ -22,6 +22,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
 from devstack.envoy import EmbeddedEnvoy
+from devstack.redis import EmbeddedRedis
 from devstack.static import SiteRoute, StaticSite
 from helpdesk.v1 import auth_service_pb2, auth_service_pb2_grpc
 from server.app import HelpdeskApp
@@ -223,6 +224,29 @@ async def second_replica(
             yield other, to_a, to_b
     finally:
         await other.stop(grace=1.0)
+
+
+@asynccontextmanager
+async def serving_on_its_own_redis(
+    settings: Settings, directory: Path
+) -> AsyncIterator[tuple[HelpdeskApp, grpc.aio.Channel, EmbeddedRedis]]:
+    """A started server on a Redis of its own (kept under `directory`), a channel to it, and that Redis.
+
+    For tests that stop and start Redis under a server: the shared one stays up for everyone else.
+    The server stops (1 s grace), then its Redis, when the block ends.
+    """
+    redis = EmbeddedRedis(directory / "redis", persist=False)
+    await asyncio.to_thread(redis.start)
+    try:
+        app = await HelpdeskApp.create(settings.replace(redis_url=redis.url))
+        await app.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+                yield app, channel, redis
+        finally:
+            await app.stop(grace=1.0)
+    finally:
+        await asyncio.to_thread(redis.stop)
 
 
 def error_details(error: grpc.aio.AioRpcError) -> list[Message]:

@@ -13,7 +13,6 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import update
 
-from devstack.redis import EmbeddedRedis
 from helpdesk.v1 import (
     auth_service_pb2,
     auth_service_pb2_grpc,
@@ -35,7 +34,15 @@ from storage.models import User
 from storage.redis import create_redis
 from storage.redis.invalidations import LocalCache
 from storage.repositories.users import UserRecord
-from tests.support import SignedIn, becomes_true, register, second_replica, sign_in_as, unique_email
+from tests.support import (
+    SignedIn,
+    becomes_true,
+    register,
+    second_replica,
+    serving_on_its_own_redis,
+    sign_in_as,
+    unique_email,
+)
 
 
 class Replica:
@@ -198,33 +205,25 @@ async def test_a_deactivated_user_is_refused_by_both_replicas(replicas: tuple[Re
 async def test_without_the_subscription_records_come_from_postgresql_and_none_stale_survives(
     settings: Settings, tmp_path: Path
 ) -> None:
-    own = EmbeddedRedis(tmp_path / "redis", persist=False)
-    await asyncio.to_thread(own.start)
-    app = await HelpdeskApp.create(settings.replace(redis_url=own.url))
-    await app.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-            replica = Replica(app, channel)
-            principals = app.auth.principals
-            assert await becomes_true(lambda: principals.local_layer_live)
-            customer = await register(replica.auth)
-            await _held_by(replica, customer)
+    async with serving_on_its_own_redis(settings, tmp_path) as (app, channel, own):
+        replica = Replica(app, channel)
+        principals = app.auth.principals
+        assert await becomes_true(lambda: principals.local_layer_live)
+        customer = await register(replica.auth)
+        await _held_by(replica, customer)
 
-            await asyncio.to_thread(own.stop)
-            assert await becomes_true(lambda: not principals.local_layer_live)
-            # Announcements could be missed now: a change nobody announced is seen at once (PostgreSQL answers).
-            await _rename_behind_the_caches(app, customer.user_id, "Renamed While Down")
-            assert (await replica.me(customer)).display_name == "Renamed While Down"
-            assert replica.records.get(uuid.UUID(customer.user_id)) is None
-
-            await asyncio.to_thread(own.start)
-            assert await becomes_true(lambda: principals.local_layer_live, within=10)
-            # Back: records are kept again, and nothing held from before the outage comes back.
-            assert (await replica.me(customer)).display_name == "Renamed While Down"
-            assert replica.records.get(uuid.UUID(customer.user_id)) is not None
-    finally:
-        await app.stop(grace=1.0)
         await asyncio.to_thread(own.stop)
+        assert await becomes_true(lambda: not principals.local_layer_live)
+        # Announcements could be missed now: a change nobody announced is seen at once (PostgreSQL answers).
+        await _rename_behind_the_caches(app, customer.user_id, "Renamed While Down")
+        assert (await replica.me(customer)).display_name == "Renamed While Down"
+        assert replica.records.get(uuid.UUID(customer.user_id)) is None
+
+        await asyncio.to_thread(own.start)
+        assert await becomes_true(lambda: principals.local_layer_live, within=10)
+        # Back: records are kept again, and nothing held from before the outage comes back.
+        assert (await replica.me(customer)).display_name == "Renamed While Down"
+        assert replica.records.get(uuid.UUID(customer.user_id)) is not None
 
 
 @pytest.fixture

@@ -12,13 +12,12 @@ import grpc.aio
 import pytest
 from redis.asyncio import Redis
 
-from devstack.redis import EmbeddedRedis
 from helpdesk.v1 import article_pb2, knowledge_service_pb2, knowledge_service_pb2_grpc
 from server.app import HelpdeskApp
 from server.knowledge.cache import SEARCH, KnowledgeCache
 from server.settings import Settings
 from tests.server.knowledge.kb_support import ANONYMOUS, KbCast, Metadata, create_article, update_article
-from tests.support import becomes_true, second_replica
+from tests.support import becomes_true, second_replica, serving_on_its_own_redis
 
 RawSearch = grpc.aio.UnaryUnaryMultiCallable[knowledge_service_pb2.SearchArticlesRequest, bytes]
 
@@ -134,35 +133,27 @@ async def test_held_pages_keep_each_audience_to_what_it_may_see(
 async def test_a_page_missed_announcement_is_never_answered_and_an_outage_forgets_every_page(
     settings: Settings, tmp_path: Path, cast: KbCast
 ) -> None:
-    own = EmbeddedRedis(tmp_path / "redis", persist=False)
-    await asyncio.to_thread(own.start)
-    app = await HelpdeskApp.create(settings.replace(redis_url=own.url))
-    await app.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-            replica = Replica(app, channel)
-            assert await becomes_true(lambda: replica.cache.local_versions.live)
-            word = "ld" + uuid.uuid4().hex[:8]
-            article = await create_article(replica.stub, cast.agent, title=f"Before {word}", publish=True)
-            for _ in range(3):
-                assert await replica.titles(word) == [f"Before {word}"]
-            got = await replica.stub.GetArticle(knowledge_service_pb2.GetArticleRequest(id=article.id))
-            got.title = f"After {word}"
+    async with serving_on_its_own_redis(settings, tmp_path) as (app, channel, own):
+        replica = Replica(app, channel)
+        assert await becomes_true(lambda: replica.cache.local_versions.live)
+        word = "ld" + uuid.uuid4().hex[:8]
+        article = await create_article(replica.stub, cast.agent, title=f"Before {word}", publish=True)
+        for _ in range(3):
+            assert await replica.titles(word) == [f"Before {word}"]
+        got = await replica.stub.GetArticle(knowledge_service_pb2.GetArticleRequest(id=article.id))
+        got.title = f"After {word}"
 
-            await asyncio.to_thread(own.stop)
-            assert await becomes_true(lambda: not replica.cache.local_versions.live)
-            # Without Redis the write cannot be announced (nor bumped): searches read PostgreSQL.
-            await update_article(replica.stub, cast.agent, got, ["title"])
-            assert await replica.titles(word) == [f"After {word}"]
-
-            await asyncio.to_thread(own.start)
-            assert await becomes_true(lambda: replica.cache.local_versions.live, within=10)
-            # Back: the page held before the write is not answered again; the new one is held.
-            for _ in range(3):
-                assert await replica.titles(word) == [f"After {word}"]
-    finally:
-        await app.stop(grace=1.0)
         await asyncio.to_thread(own.stop)
+        assert await becomes_true(lambda: not replica.cache.local_versions.live)
+        # Without Redis the write cannot be announced (nor bumped): searches read PostgreSQL.
+        await update_article(replica.stub, cast.agent, got, ["title"])
+        assert await replica.titles(word) == [f"After {word}"]
+
+        await asyncio.to_thread(own.start)
+        assert await becomes_true(lambda: replica.cache.local_versions.live, within=10)
+        # Back: the page held before the write is not answered again; the new one is held.
+        for _ in range(3):
+            assert await replica.titles(word) == [f"After {word}"]
 
 
 async def test_a_bump_redis_cannot_take_still_forgets_the_version_this_replica_holds(

@@ -12,7 +12,6 @@ import grpc.aio
 import pytest
 from redis.asyncio import Redis
 
-from devstack.redis import EmbeddedRedis
 from helpdesk.v1 import (
     privacy_service_pb2,
     ticket_pb2,
@@ -25,7 +24,7 @@ from server.core.context import Principal, Role
 from server.settings import Settings
 from tests.server.tickets.held_support import Replica, change_behind_the_caches, from_postgresql, held_by
 from tests.server.tickets.helpers import Cast, TicketStub, error_info, open_ticket
-from tests.support import SignedIn, becomes_true, register, second_replica
+from tests.support import SignedIn, becomes_true, register, second_replica, serving_on_its_own_redis
 
 # A write, made on a replica as `cast`'s members, to the ticket of the customer given.
 Write = Callable[[Replica, Cast, SignedIn, str], Awaitable[None]]
@@ -260,32 +259,24 @@ async def test_a_read_that_raced_a_change_is_not_kept(replicas: tuple[Replica, R
 async def test_without_the_subscription_tickets_come_from_postgresql_and_none_stale_survives(
     settings: Settings, tmp_path: Path, cast: Cast, ticket_stub: TicketStub
 ) -> None:
-    own = EmbeddedRedis(tmp_path / "redis", persist=False)
-    await asyncio.to_thread(own.start)
-    app = await HelpdeskApp.create(settings.replace(redis_url=own.url))
-    await app.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-            replica = Replica(app, channel)
-            assert await becomes_true(lambda: replica.live)
-            ticket = await open_ticket(ticket_stub, cast.customer_a)
-            await held_by(replica, ticket.id, cast.agent_a)
+    async with serving_on_its_own_redis(settings, tmp_path) as (app, channel, own):
+        replica = Replica(app, channel)
+        assert await becomes_true(lambda: replica.live)
+        ticket = await open_ticket(ticket_stub, cast.customer_a)
+        await held_by(replica, ticket.id, cast.agent_a)
 
-            await asyncio.to_thread(own.stop)
-            assert await becomes_true(lambda: not replica.live)
-            # Announcements could be missed now: a change nobody announced is seen at once (PostgreSQL answers).
-            await change_behind_the_caches(app, ticket.id, "Changed while down")
-            assert (await replica.get(ticket.id, cast.agent_a)).description == "Changed while down"
-            assert replica.held.get(ticket.id) is None
-
-            await asyncio.to_thread(own.start)
-            assert await becomes_true(lambda: replica.live, within=10)
-            # Back: tickets are held again, and nothing held from before the outage comes back.
-            assert (await replica.get(ticket.id, cast.agent_a)).description == "Changed while down"
-            assert replica.held.get(ticket.id) is not None
-    finally:
-        await app.stop(grace=1.0)
         await asyncio.to_thread(own.stop)
+        assert await becomes_true(lambda: not replica.live)
+        # Announcements could be missed now: a change nobody announced is seen at once (PostgreSQL answers).
+        await change_behind_the_caches(app, ticket.id, "Changed while down")
+        assert (await replica.get(ticket.id, cast.agent_a)).description == "Changed while down"
+        assert replica.held.get(ticket.id) is None
+
+        await asyncio.to_thread(own.start)
+        assert await becomes_true(lambda: replica.live, within=10)
+        # Back: tickets are held again, and nothing held from before the outage comes back.
+        assert (await replica.get(ticket.id, cast.agent_a)).description == "Changed while down"
+        assert replica.held.get(ticket.id) is not None
 
 
 async def test_the_writing_replica_forgets_the_ticket_before_answering_even_when_redis_cannot_announce(
