@@ -23,6 +23,7 @@ from server.auth.tokens import (
     new_refresh_token,
     plausible_refresh_token,
 )
+from server.core.bounded import remember
 from server.core.call_metadata import bearer_token
 from server.core.context import Principal, Role
 from server.core.errors import (
@@ -345,11 +346,8 @@ class AuthDomain:
         # copy: its freshness and the generation it belongs to (both read at this one moment).
         held = self._principals.held(claims.session_id)
         if held is not None and held[0] is principal:
-            known = self._known
-            if len(known) >= _KNOWN_CALLERS and authorization not in known:
-                # Forget the oldest entry (dicts keep insertion order).
-                del known[next(iter(known))]
-            known[authorization] = (principal, min(token_until, held[1]), self._principals.local_generation)
+            known = (principal, min(token_until, held[1]), self._principals.local_generation)
+            remember(self._known, authorization, known, bound=_KNOWN_CALLERS)
         return principal
 
     async def authenticate(self, *, access_token: str) -> Principal:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from server.core.bounded import remember
 from server.core.errors import Unauthenticated
 from server.settings import Settings
 
@@ -111,11 +112,7 @@ class AccessTokenCodec:
         claims = self._verify(token)
         # Expiry on the monotonic clock, as the wall-clock check just passed would see it.
         remaining = (claims.expire_time + CLOCK_LEEWAY - datetime.now(UTC)).total_seconds()
-        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
-            # Forget the oldest entry (dicts keep insertion order).
-            del self._verified[next(iter(self._verified))]
-        verified = self._verified[token] = (claims, time.monotonic() + remaining)
-        return verified
+        return remember(self._verified, token, (claims, time.monotonic() + remaining), bound=_VERIFIED_CACHE_SIZE)
 
     def _verify(self, token: str) -> AccessClaims:
         if not token or len(token) > _MAX_TOKEN_LENGTH:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from helpdesk.v1 import article_pb2
+from server.core.bounded import remember
 from server.core.encoded_answers import delimited
 from server.core.errors import InvalidArgument
 from server.core.timestamps import micros_timestamp_fields
@@ -86,11 +87,9 @@ class SearchAnswers:
             )
             article = parts.get(key)
             if article is None:
-                article = delimited(_RESULT_ARTICLE, _search_article(row, full=full))
-                if len(parts) >= self._max_articles:
-                    # The oldest first (dicts keep insertion order): enough for a bound.
-                    del parts[next(iter(parts))]
-                parts[key] = article
+                article = remember(
+                    parts, key, delimited(_RESULT_ARTICLE, _search_article(row, full=full)), bound=self._max_articles
+                )
             snippet = result.snippet
             body = article + delimited(_RESULT_SNIPPET, snippet) if snippet else article
             chunks.append(delimited(_RESPONSE_RESULTS, body))

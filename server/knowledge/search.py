@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from server.core.bounded import remember
 from server.core.context import Principal
 from server.core.errors import InvalidArgument
 from server.core.validation import FieldChecks, reject_nul
@@ -103,11 +104,7 @@ class ArticleSearch:
         request = (query, page_size, page_token, category, tag, tuple(states), full, can_see_unpublished(principal))
         page = self._requests.get(request)
         if page is None:
-            page = _search_page(*request)
-            if len(self._requests) >= _MAX_REQUESTS:
-                # The oldest first (dicts keep insertion order): enough for a bound.
-                del self._requests[next(iter(self._requests))]
-            self._requests[request] = page
+            page = remember(self._requests, request, _search_page(*request), bound=_MAX_REQUESTS)
         if not page.states:
             return render([], "", full)
 
