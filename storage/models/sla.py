@@ -23,12 +23,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.etags import etag_for_version
-from storage.models.base import Base, uuid_primary_key
+from storage.models.base import Base, checked_domain, uuid_primary_key
 
 # The sort key of a ticket with no pending due time: after every real one.
 NO_DUE_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 # A target's stage; it only moves forward.
 PENDING, WARNED, BREACHED = 0, 1, 2
+# A ticket's target stage column, checked by type (migration 0024).
+STAGE = checked_domain("sla_stage", SmallInteger, f"VALUE BETWEEN {PENDING} AND {BREACHED}")
 
 
 class SlaPolicy(Base):
@@ -76,9 +78,9 @@ class TicketSlaColumns:
     first_response_time: Mapped[datetime | None]
     first_response_due_time: Mapped[datetime | None]
     first_response_warn_time: Mapped[datetime | None]
-    first_response_sla: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    first_response_sla: Mapped[int] = mapped_column(STAGE, server_default=text("0"))
     resolution_due_time: Mapped[datetime | None]
     resolution_warn_time: Mapped[datetime | None]
-    resolution_sla: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    resolution_sla: Mapped[int] = mapped_column(STAGE, server_default=text("0"))
     sla_next_check_time: Mapped[datetime | None]
     sla_due_time: Mapped[datetime] = mapped_column(server_default=text("'9999-01-01 00:00:00+00'"))

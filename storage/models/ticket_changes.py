@@ -15,22 +15,24 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, SmallInteger, Text, func, text
+from sqlalchemy import BigInteger, Index, SmallInteger, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, checked_domain
 
 CHANGE_KINDS = ("created", "updated", "message_added", "deleted")
+# Checked by type (migration 0024): a table CHECK is compiled again for every logged change.
+CHANGE_KIND = checked_domain("ticket_change_kind", Text, f"VALUE IN ({', '.join(repr(k) for k in CHANGE_KINDS)})")
+LOG_ROW = checked_domain("change_log_row", SmallInteger, "VALUE = 1")
 
 
 class TicketChangeLog(Base):
     """The log's single row: the last position handed out and how far old rows were pruned."""
 
     __tablename__ = "ticket_change_log"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    # Its one row: `id` is 1 by type.
+    id: Mapped[int] = mapped_column(LOG_ROW, primary_key=True)
     last_position: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     pruned_through: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
@@ -39,14 +41,11 @@ class TicketChange(Base):
     """One committed change of one ticket; `old_*` are unset for a creation, `new_*` for a deletion."""
 
     __tablename__ = "ticket_changes"
-    __table_args__ = (
-        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in CHANGE_KINDS)})", name="kind"),
-        Index("ix_ticket_changes_commit_time", "commit_time"),
-    )
+    __table_args__ = (Index("ix_ticket_changes_commit_time", "commit_time"),)
 
     position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     ticket_id: Mapped[uuid.UUID]
-    kind: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(CHANGE_KIND)
     customer_id: Mapped[uuid.UUID]
     # The message added (`message_added`), and whether it is an internal note.
     message_id: Mapped[uuid.UUID | None]

@@ -283,3 +283,46 @@ async def test_assigning_a_deactivated_agent_is_a_failed_precondition(
         )
     assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert error_info(raised.value).reason == "ASSIGNEE_INACTIVE"
+
+
+async def test_values_at_the_limits_are_taken_and_one_more_is_named(ticket_stub: TicketStub, cast: Cast) -> None:
+    # The server's checks name the field; the columns' types (migration 0024) take every value they let through.
+    longest = {"subject": "s" * 200, "description": "d" * 20_000, "category": "c" * 64}
+    created = await ticket_stub.CreateTicket(
+        ticket_service_pb2.CreateTicketRequest(ticket=ticket_pb2.Ticket(**longest, tags=[f"t{i}" for i in range(20)])),
+        metadata=cast.customer_a.metadata,
+    )
+    assert (created.subject, created.description, created.category) == tuple(longest.values())
+    assert len(created.tags) == 20
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await ticket_stub.CreateTicket(
+            ticket_service_pb2.CreateTicketRequest(
+                ticket=ticket_pb2.Ticket(
+                    **{name: value + value[0] for name, value in longest.items()}, tags=[f"t{i}" for i in range(21)]
+                )
+            ),
+            metadata=cast.customer_a.metadata,
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(raised.value) == {"ticket.subject", "ticket.description", "ticket.category", "ticket.tags"}
+
+    shorter = {"subject": "S" * 200, "description": "D" * 20_000, "category": "C" * 64}
+    updated = await ticket_stub.UpdateTicket(
+        ticket_service_pb2.UpdateTicketRequest(
+            ticket=ticket_pb2.Ticket(id=created.id, **shorter, etag=created.etag),
+            update_mask=field_mask_pb2.FieldMask(paths=list(shorter)),
+        ),
+        metadata=cast.agent_a.metadata,
+    )
+    assert (updated.subject, updated.description, updated.category) == tuple(shorter.values())
+    for name, value in shorter.items():
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await ticket_stub.UpdateTicket(
+                ticket_service_pb2.UpdateTicketRequest(
+                    ticket=ticket_pb2.Ticket(id=created.id, **{name: value + value[0]}),
+                    update_mask=field_mask_pb2.FieldMask(paths=[name]),
+                ),
+                metadata=cast.agent_a.metadata,
+            )
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert bad_fields(raised.value) == {f"ticket.{name}"}
