@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from storage.models import User
 from storage.repositories import TicketRepository
 from storage.repositories.ticket_listing import SortKey, TicketFilter
 from storage.repositories.ticket_records import NewEvent, TicketRecord, TicketView
+from storage.repositories.tickets import NewTicket
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -125,6 +127,43 @@ async def test_queue_order_and_keyset(database: Database) -> None:
         rest = await reads.list_page(spec=spec, after=[last.priority, created, last.id], limit=10)
     ordered = [t.id for t in first + rest]
     assert ordered == [ids[1], ids[3], ids[4], ids[2], ids[0]]
+
+
+# Calls of `unaccent` (once for each search document computed) that this backend has not reported
+# yet, including the current transaction's: `track_functions = all` counts C functions.
+_UNACCENT_CALLS = "SELECT coalesce(pg_stat_get_xact_function_calls('unaccent(text)'::regprocedure), 0)"
+_COUNT_CALLS = "SET LOCAL track_functions = 'all'"
+
+
+async def test_a_new_tickets_search_document_is_computed_once_for_both_columns(database: Database) -> None:
+    customer = await _user(database, Role.CUSTOMER)
+    ticket = NewTicket(uuid.uuid4(), "Crème brûlée printer", "Jams on page two", 2, "", ("café",), customer.id)
+    async with database.read_connection() as connection:
+        raw: Any = connection
+        async with raw.transaction():
+            await raw.execute(_COUNT_CALLS)
+            before = await raw.fetchval(_UNACCENT_CALLS)
+            opened = await TicketRepository(connection).open(
+                ticket, actor_id=customer.id, sla={}, key=None, check_customer=False, guard="true", guard_parameters={}
+            )
+            assert opened is not None
+            assert await raw.fetchval(_UNACCENT_CALLS) == before + 1
+    added = uuid.uuid4()
+    async with database.unit_of_work() as uow:
+        await uow.session.execute(text(_COUNT_CALLS))
+        before = (await uow.session.execute(text(_UNACCENT_CALLS))).scalar_one()
+        await uow.tickets.add(
+            ticket_id=added,
+            subject=ticket.subject,
+            description=ticket.description,
+            priority=2,
+            category="",
+            tags=[],
+            customer_id=customer.id,
+        )
+        assert (await uow.session.execute(text(_UNACCENT_CALLS))).scalar_one() == before + 1
+    for staff in (False, True):
+        assert await _search(database, "creme brulee jams", staff=staff) >= {ticket.id, added}
 
 
 async def test_constraints_refuse_bad_rows(database: Database) -> None:
