@@ -144,7 +144,7 @@ async def search_on(
     )
     compiled = _search_driver_statement(by_category=category is not None, by_tag=tag is not None)
     rows = await connection.fetch(compiled.sql, *compiled.arguments(parameters))
-    with_headline = parameters["headlines"]
+    with_headline = limit if headlines is None else headlines
     return [search_hit(row, headline=position < with_headline) for position, row in enumerate(rows)]
 
 
@@ -235,7 +235,7 @@ def search_call(
     tag: str | None,
     headlines: int | None = None,
 ) -> tuple[Select[Any], dict[str, object]]:
-    """The search statement for these filters and its parameters (bodies for the first `headlines` rows, default all)."""
+    """The search statement for these filters and its parameters (bodies for `headlines` rows, default all)."""
     statement = search_statement(by_category=category is not None, by_tag=tag is not None)
     parameters: dict[str, object] = {
         "query": query,
