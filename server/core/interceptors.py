@@ -28,6 +28,7 @@ import os
 import random
 from bisect import bisect_left
 from collections.abc import AsyncIterator, Callable
+from math import floor as _floor
 from time import perf_counter
 from typing import Any, Protocol, TypeAlias
 
@@ -315,8 +316,9 @@ class ServerInterceptor:
             return
         principal = call.principal
         (method.lines.get(status) or method.new_line(status, level)).emit(
-            # Milliseconds to the hundredth, as round(ms, 2) gives them, in a third of its steps.
-            int(seconds * 100_000 + 0.5) / 100,
+            # Milliseconds to the hundredth (rounded half up), in whole hundredths: floor is int
+            # for a positive number, at a third of the cost.
+            _floor(seconds * 100_000 + 0.5),
             call.request_id,
             principal.user_id_text if principal else None,
             call.peer,
