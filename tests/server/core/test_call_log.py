@@ -71,6 +71,11 @@ def _lines(stream: io.StringIO) -> list[str]:
     return stream.getvalue().splitlines()
 
 
+def _plain(request_id: str) -> bool:
+    """Whether `request_id` is as the server makes them (hex digits: the line quotes it without escaping)."""
+    return request_id.isascii() and request_id.isalnum()
+
+
 def _untimed(line: str) -> str:
     match = _TIME.match(line)
     assert match is not None, line
@@ -84,7 +89,7 @@ def test_the_production_line_is_the_line_every_other_set_up_writes(production_lo
     line = CallLine(logging.getLogger("helpdesk.rpc"), logging.INFO, "/helpdesk.v1.AuthService/GetCurrentUser", "OK")
     with _alone(production_logging):
         for hundredths, request_id, user_id, peer, client_ip in _CALLS:
-            line.emit(hundredths=hundredths, request_id=request_id, user_id=user_id, peer=peer, client_ip=client_ip)
+            line.emit(hundredths, request_id, user_id, peer, client_ip, plain_request_id=_plain(request_id))
 
     # A second handler: now every line is a LogRecord through the logger, which both handlers format.
     through_records = io.StringIO()
@@ -94,7 +99,7 @@ def test_the_production_line_is_the_line_every_other_set_up_writes(production_lo
     with _alone(production_logging):
         logging.getLogger().addHandler(second)
         for hundredths, request_id, user_id, peer, client_ip in _CALLS:
-            line.emit(hundredths=hundredths, request_id=request_id, user_id=user_id, peer=peer, client_ip=client_ip)
+            line.emit(hundredths, request_id, user_id, peer, client_ip, plain_request_id=_plain(request_id))
 
     written, formatted = _lines(direct), _lines(through_records)
     assert len(written) == len(formatted) == len(_CALLS)
