@@ -70,8 +70,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[BenchOptions, Path | None
         type=Path,
         metavar="CHECKOUT",
         help=(
-            "another Helpdesk checkout (with its .venv from `make install`, and the same migrations):"
-            " its server is measured beside this one's in every run"
+            "another Helpdesk checkout (with its .venv from `make install`, and this checkout's migrations"
+            " or a prefix of them): its server is measured beside this one's in every run"
         ),
     )
     parser.add_argument(

@@ -211,6 +211,12 @@ def format_table(result: BenchResult, rows: list[SummaryRow]) -> str:
             f"old = {result.old['path']} at {commit}, new = this checkout, measured back to back in every run;"
             " new÷old = median over runs of (new server CPU per call / old's in the same run)."
         )
+        newer = result.old.get("newer_migrations")
+        if isinstance(newer, list) and newer:
+            notes.append(
+                f"The old server ran on this checkout's schema, {len(newer)} migration(s) newer than its own"
+                f" ({', '.join(str(name) for name in newer)})."
+            )
     if any(row.min_samples < _P999_MIN_SAMPLES for row in rows):
         notes.append(f"* fewer than {_P999_MIN_SAMPLES:,} calls per run: p99.9 is the slowest call.")
     for row in rows:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from bench.compare import describe_checkout, old_helpdesk_command
+from bench.compare import describe_checkout, old_checkout
 from bench.echo_server import ECHO_READY_TIMEOUT_S, FLOOR_DATABASE, EchoServer, EventLoop
 from bench.environment import describe_environment
 from bench.measure import Measurement, Role, Version, measure
@@ -128,7 +128,9 @@ def run_benchmark(options: BenchOptions, *, progress: Progress) -> BenchResult:
     """Starts the servers, runs every planned measurement `options.runs` times, and stops the servers."""
     groups = plan(options)
     # Checked before anything starts: a comparison that cannot be made is refused at once.
-    old_helpdesk = old_helpdesk_command(options.old_checkout) if options.old_checkout else None
+    old = old_checkout(options.old_checkout) if options.old_checkout else None
+    if old is not None and (note := old.schema_note()):
+        progress(note)
     floors = [floor for group in groups for floor in group.floors]
     needs_stack = bool(floors) or any(s.target is Target.HELPDESK for group in groups for s in group.scenarios)
     started_at = _now()
@@ -146,9 +148,9 @@ def run_benchmark(options: BenchOptions, *, progress: Progress) -> BenchResult:
             stack.start()
             targets[Target.HELPDESK] = stack
             server_loop = detect_event_loop(stack.server_pid)
-            if old_helpdesk is not None:
+            if old is not None:
                 progress(f"starting the old version's helpdesk serve ({options.old_checkout}) ...")
-                old_target = stack.start_old(old_helpdesk)
+                old_target = stack.start_old(old.command)
         echo_loop = _echo_loop(options, server_loop)
         for echoed in [Target.ECHO, *(floor.target for floor in floors)]:
             if echoed not in targets:
@@ -179,7 +181,7 @@ def run_benchmark(options: BenchOptions, *, progress: Progress) -> BenchResult:
         echo_loop=echo_loop,
         environment=environment,
         measurements=measurements,
-        old=describe_checkout(options.old_checkout) if options.old_checkout else None,
+        old=describe_checkout(options.old_checkout, old) if options.old_checkout and old is not None else None,
     )
 
 

@@ -150,9 +150,10 @@ class HelpdeskStack:
     def start_old(self, helpdesk: Sequence[str]) -> OldServer:
         """Starts a second server, the `helpdesk` command of another checkout, on the same PostgreSQL.
 
-        Its schema is the one already migrated (the caller made sure both checkouts' migrations are
-        the same); it gets a Redis of its own, so that neither version finds the other's cache
-        entries or pub/sub messages, in formats it may not share.
+        Its schema is the one already migrated (the caller made sure the other checkout's migrations
+        are this one's, or a prefix of them: then it runs on a newer schema than its own); it gets a
+        Redis of its own, so that neither version finds the other's cache entries or pub/sub
+        messages, in formats it may not share.
         """
         assert self._root is not None
         assert self._postgres is not None

@@ -12,6 +12,15 @@ Nothing about what a reader sees changes: each key is read by a statement sent a
 asked, so every write acknowledged before the request is in the answer, as with a read of its
 own. A failure reaches every caller whose key was in the failed statement; a caller that stops
 waiting (its deadline, a cancelled call) leaves the others' statement alone.
+
+A statement that PostgreSQL never answers (a lost connection, a stopped backend) ends at the
+connection's command timeout, as any read does, with the same error (Unavailable) for every
+caller still waiting; each caller's own deadline ends its wait sooner. The statement runs in a
+task of its own, which no caller's deadline bounds, so a read there would arm (and cancel)
+asyncpg's timer for every statement: on an idle server, for every call. The statements go one at
+a time, so instead one loop timer watches whichever is in flight: armed when a statement starts
+and none is, it looks again at the moment the oldest could time out, ends the statement then in
+flight if it has outlasted the timeout, else waits for that one's moment.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import contextvars
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Generic, TypeVar
 
-from storage.db import Database, ReadConnection
+from storage.db import Database, ReadConnection, bound_shared_reads
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -71,6 +80,13 @@ class CoalescedReads(Generic[K, R]):
         self._busy = False
         # The statement's task, held: the event loop keeps only a weak reference to it.
         self._running: set[asyncio.Task[None]] = set()
+        # The statement in flight: its task and when its command timeout passes (loop clock).
+        self._reading: asyncio.Task[None] | None = None
+        self._times_out_at: float | None = None
+        # Whether the watch ended the statement in flight (its cancellation is a timeout).
+        self._timed_out = False
+        # The one timer watching the statements (None: not armed).
+        self._watch: asyncio.TimerHandle | None = None
 
     async def get(self, key: K) -> R | None:
         """The row of `key`, or None if there is none; raises what the statement raised."""
@@ -112,10 +128,49 @@ class CoalescedReads(Generic[K, R]):
     async def _send(self, batch: _Batch[K, R]) -> None:
         try:
             async with self._database.read_connection() as connection:
-                rows = await self._fetch(connection, list(batch.waiters))
+                rows = await self._fetch_watched(connection, list(batch.waiters))
         except BaseException as exc:
             batch.fail(exc)
             if not isinstance(exc, Exception):
                 raise
         else:
             batch.answer(rows)
+
+    async def _fetch_watched(self, connection: ReadConnection, keys: list[K]) -> Mapping[K, R]:
+        """`fetch`, ended by the watch (TimeoutError) if it outlasts the connection's command timeout."""
+        times_out_at = bound_shared_reads(connection)
+        if times_out_at is None:
+            return await self._fetch(connection, keys)
+        reading = asyncio.current_task()
+        assert reading is not None  # `_send`'s task
+        self._reading = reading
+        self._times_out_at = times_out_at
+        self._timed_out = False
+        if self._watch is None:
+            self._watch = asyncio.get_running_loop().call_at(times_out_at, self._look)
+        try:
+            return await self._fetch(connection, keys)
+        except asyncio.CancelledError as exc:
+            if not self._timed_out:
+                raise
+            # The watch's cancellation: taken back, and raised as the timeout asyncpg's timer would raise.
+            self._timed_out = False
+            reading.uncancel()
+            raise TimeoutError("a coalesced read outlasted the connection's command timeout") from exc
+        finally:
+            self._reading = None
+            self._times_out_at = None
+
+    def _look(self) -> None:
+        """The watch: ends the statement in flight if its command timeout passed, else waits for its moment."""
+        self._watch = None
+        times_out_at = self._times_out_at
+        if times_out_at is None or self._reading is None:
+            # Nothing in flight: the next statement arms the watch again.
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() < times_out_at:
+            self._watch = loop.call_at(times_out_at, self._look)
+            return
+        self._timed_out = True
+        self._reading.cancel()

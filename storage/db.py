@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import time
@@ -109,9 +110,34 @@ def bound_reads_by(bound: Callable[[], float | None]) -> None:
     _task_bound = bound
 
 
+# When the current task's reads are ended by their owner (`bound_shared_reads`), in the task's own context.
+_shared_bound: contextvars.ContextVar[float | None] = contextvars.ContextVar("shared_read_bound", default=None)
+
+
+def bound_shared_reads(connection: ReadConnection) -> float | None:
+    """For a task reading for others on `connection`: its hot reads run without asyncpg's timer from now on.
+
+    Returns the moment (loop clock) the connection's command timeout would end a read started now;
+    the caller takes on ending the task's read then, as asyncpg's timer would have (with a
+    TimeoutError, so that callers see the same Unavailable). A task reading for many callers
+    (`storage.coalesced_reads`) is bounded by none of their deadlines, and one loop timer it keeps
+    for all its statements costs less than asyncpg's armed and cancelled on each. None (the
+    connection has no command timeout): nothing changes.
+    """
+    driver: Any = connection
+    command_timeout = driver._config.command_timeout
+    if command_timeout is None:
+        return None
+    bound: float = driver._loop.time() + command_timeout
+    _shared_bound.set(bound)
+    return bound
+
+
 def _read_timeout(driver: Any) -> Any:
     """The timeout of a hot read: none (no timer) when a cancellation comes first anyway, else the command timeout."""
     bound = _task_bound()
+    if bound is None:
+        bound = _shared_bound.get()
     if bound is not None:
         command_timeout = driver._config.command_timeout
         if command_timeout is not None and bound <= driver._loop.time() + command_timeout:

@@ -171,8 +171,9 @@ class AuthDomain:
                 stamped = await uow.users.stamp_login(user_id=user.id)
                 if stamped is None:
                     raise Unauthenticated(INVALID_CREDENTIALS, reason="INVALID_CREDENTIALS")
-                # The record shows the sign-in time: copies of it are stale once this commits.
-                self._invalidate_after_commit(uow, [], user_ids=[user.id])
+                # The record shows the sign-in time: copies of it are stale once this commits. No
+                # ticket shows it (only display names): the tickets held naming the user stay.
+                self._invalidate_after_commit(uow, [], user_ids=[user.id], records_only=True)
                 result = await self._start_session(uow, stamped, client_ip=client_ip, user_agent=user_agent)
         except Unauthenticated:
             # A failed attempt: it stays counted.
@@ -427,12 +428,13 @@ class AuthDomain:
         session_ids: set[uuid.UUID] | list[uuid.UUID],
         *,
         user_ids: list[uuid.UUID] | None = None,
+        records_only: bool = False,
     ) -> None:
         ids = list(session_ids)
         users = user_ids or []
 
         async def invalidate() -> None:
-            await self._principals.invalidate(ids, user_ids=users)
+            await self._principals.invalidate(ids, user_ids=users, records_only=records_only)
 
         uow.after_commit(invalidate)
 

@@ -163,19 +163,25 @@ class PrincipalCache:
         except RedisUnavailable as exc:
             _log.warning("principal cache unreachable, not caching: %s", exc)
 
-    async def invalidate(self, session_ids: Iterable[uuid.UUID], *, user_ids: Iterable[uuid.UUID] = ()) -> None:
+    async def invalidate(
+        self, session_ids: Iterable[uuid.UUID], *, user_ids: Iterable[uuid.UUID] = (), records_only: bool = False
+    ) -> None:
         """Forgets the sessions everywhere and marks them revoked (call after the revocation commits).
 
         `user_ids` are users whose rows changed: their records are forgotten everywhere too. On
-        this replica both are gone when this returns, whatever Redis says.
+        this replica both are gone when this returns, whatever Redis says. `records_only`: the
+        change is in nothing other caches show of the users (their display names, on held
+        tickets), which then keep what they hold (a sign-in's time).
         """
         ids = list(session_ids)
         users = list(user_ids)
         if not ids and not users:
             return
-        self._drop_locally(ids, users)
+        self._drop_locally(ids, users, records_only=records_only)
         try:
-            await self._entries.revoke(ids, marker_ttl_ms=self._revocation_ttl_ms, user_ids=users)
+            await self._entries.revoke(
+                ids, marker_ttl_ms=self._revocation_ttl_ms, user_ids=users, records_only=records_only
+            )
         except RedisUnavailable as exc:
             # Entries expire within the TTL anyway; PostgreSQL already says "revoked".
             _log.error(
@@ -187,10 +193,10 @@ class PrincipalCache:
         finally:
             # Again, now that Redis holds the markers: a principal read from Redis in between (before
             # the markers) may have been kept here, and this replica must not answer with it.
-            self._drop_locally(ids, users)
+            self._drop_locally(ids, users, records_only=records_only)
 
-    def _drop_locally(self, session_ids: list[uuid.UUID], user_ids: list[uuid.UUID]) -> None:
+    def _drop_locally(self, session_ids: list[uuid.UUID], user_ids: list[uuid.UUID], *, records_only: bool) -> None:
         if session_ids:
             self._local.drop(session_ids)
         if user_ids:
-            self.user_records.drop(user_ids)
+            self.user_records.drop(user_ids, dependents=not records_only)

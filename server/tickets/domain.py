@@ -21,6 +21,7 @@ from server.tickets.held import HeldTickets
 from server.tickets.hooks import TicketAssignmentHook, TicketSlaHook
 from server.tickets.listing import (
     ListTicketsQuery,
+    StampPage,
     build_filter,
     decode_position,
     encode_position,
@@ -42,7 +43,7 @@ from storage.db import Database, ReadConnection
 from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
 from storage.repositories import TicketRepository
-from storage.repositories.ticket_listing import TicketFilter
+from storage.repositories.ticket_listing import SortKey, TicketFilter
 from storage.repositories.ticket_records import NewEvent, TicketRecord, TicketStamp, TicketView
 from storage.repositories.tickets import NOW, NewTicket
 from storage.repositories.users import read_user
@@ -336,7 +337,17 @@ class TicketDesk:
         self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
     ) -> tuple[list[TicketStamp], str]:
         """`list_tickets` reading only each ticket's stamp (whose message is kept already, mostly)."""
-        return await self._page(principal, query, page_size, page_token, _read_page_stamps)
+        page = await self.list_stamp_page(principal=principal, query=query, page_size=page_size, page_token=page_token)
+        return page.stamps, page.next_page_token()
+
+    async def list_stamp_page(
+        self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
+    ) -> StampPage:
+        """`list_ticket_stamps` as read, its token left to make (a page answered as kept needs none)."""
+        read, size, order, filters = await self._read(principal, query, page_size, page_token, _read_page_stamps)
+        # What the filters select depends on the caller for customers (their own tickets) and for `me`.
+        caller = principal.user_id if not principal.is_staff or query.assignee_id == "me" else None
+        return StampPage(read, size, order, filters, (filters, page_token, size, caller))
 
     async def ticket_views(self, *, ticket_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
         """The tickets of `ticket_ids` (of a page the caller was just given) by id; gone ones are left out."""
@@ -351,19 +362,31 @@ class TicketDesk:
         page_token: str,
         read: Callable[[TicketRepository, TicketFilter, Sequence[Any] | None, int], Awaitable[list[_Listed]]],
     ) -> tuple[list[_Listed], str]:
+        tickets, size, order, filters = await self._read(principal, query, page_size, page_token, read)
+        if len(tickets) <= size:
+            return tickets, ""
+        return tickets[:size], encode_position(tickets[size - 1], order, filters)
+
+    async def _read(
+        self,
+        principal: Principal,
+        query: ListTicketsQuery,
+        page_size: int,
+        page_token: str,
+        read: Callable[[TicketRepository, TicketFilter, Sequence[Any] | None, int], Awaitable[list[_Listed]]],
+    ) -> tuple[list[_Listed], int, Sequence[SortKey], str]:
+        """The page's tickets and one more if there are (a next page exists), with the page size, order and filters."""
         size = resolve_page_size(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
         spec = build_filter(query, principal=principal)
         filters = token_filters(query)
         if spec is None:
             # Nothing is visible (a customer naming someone else); the token is still checked.
             decode_page_token(page_token, filters=filters)
-            return [], ""
+            return [], size, (), filters
         after = decode_position(page_token, spec.order, filters)
         async with self._database.read_connection() as connection:
             tickets = await read(TicketRepository(connection), spec, after, size + 1)
-        if len(tickets) <= size:
-            return tickets, ""
-        return tickets[:size], encode_position(tickets[size - 1], spec.order, filters)
+        return tickets, size, spec.order, filters
 
     async def count_tickets(self, *, principal: Principal, query: ListTicketsQuery) -> int:
         """How many tickets the caller may see match the filters of `query` (on every page)."""

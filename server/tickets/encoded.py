@@ -23,13 +23,17 @@ What the key holds beyond the audience, and why (see `TicketRepository` and `sto
 - for staff, `sla_policy_id`: deleting a policy clears it on its tickets (ON DELETE SET NULL).
 
 `KEYED_OR_VERSIONED` accounts for every field of the message; a test keeps it complete.
+
+A list page's whole reply is kept too, with the stamps it was made from (`list_page`): a queue
+view is asked for again and again unchanged, and comparing its stamps with the kept ones costs a
+seventh of hashing each ticket's key to find its entry. The rows are still read on every call.
 """
 
 from __future__ import annotations
 
 import operator
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Any, cast
 
 from prometheus_client import Counter
@@ -93,6 +97,10 @@ _STAFF_KEY = _key_getter(TicketView, STAFF_KEY_FIELDS)
 _CUSTOMER_STAMP_KEY = _key_getter(TicketStamp, CUSTOMER_KEY_FIELDS)
 _STAFF_STAMP_KEY = _key_getter(TicketStamp, STAFF_KEY_FIELDS)
 
+# Whole list pages kept (`EncodedTickets.list_page`): the pages agents keep open at once (queue
+# views, their own tickets, a few filters each) and the first pages of customers' own lists.
+_KEPT_PAGES = 256
+
 # ListTicketsResponse's fields (helpdesk/v1/ticket_service.proto): tickets = 1 (length-delimited),
 # next_page_token = 2 (length-delimited), total_size = 3 (varint).
 _TICKETS_TAG = b"\x0a"
@@ -136,6 +144,7 @@ class EncodedTickets:
         max_bytes: int,
         hits: Counter | None = None,
         misses: Counter | None = None,
+        page_hits: Counter | None = None,
     ) -> None:
         if max_entries < 2 or max_bytes < 2:
             raise ValueError("the bounds hold at least two entries and two bytes")
@@ -149,6 +158,12 @@ class EncodedTickets:
         self._old: dict[tuple[Any, ...], bytes] = {}
         self._hits = hits
         self._misses = misses
+        # Whole list pages (`list_page`): by page key, the stamps read and the encoded reply, the
+        # oldest first; bounded in count and in bytes (a quarter of the entries' bound).
+        self._pages: dict[Hashable, tuple[Sequence[TicketStamp], bytes]] = {}
+        self._pages_bytes = 0
+        self._max_pages_bytes = max_bytes // 4
+        self._page_hits = page_hits
 
     def __len__(self) -> int:
         return len(self._young) + len(self._old)
@@ -157,6 +172,11 @@ class EncodedTickets:
     def size_bytes(self) -> int:
         """The bytes of the entries held (their encoded tickets)."""
         return self._young_bytes + sum(map(len, self._old.values()))
+
+    @property
+    def pages(self) -> tuple[int, int]:
+        """How many whole list pages are kept (`list_page`), and their bytes."""
+        return len(self._pages), self._pages_bytes
 
     def ticket(self, view: TicketView, *, staff: bool) -> bytes:
         """The serialized Ticket message of `view` as `staff` (or a customer) sees it."""
@@ -182,6 +202,57 @@ class EncodedTickets:
         self._count(len(parts) - misses, misses)
         return parts
 
+    async def list_page(
+        self,
+        key: Hashable,
+        read: Sequence[TicketStamp],
+        *,
+        size: int,
+        staff: bool,
+        next_page_token: Callable[[], str],
+        views: Callable[[list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, TicketView]]],
+    ) -> bytes:
+        """A ListTicketsResponse's tickets and `next_page_token`, encoded, of a page read as stamps.
+
+        `read` is the page's stamps as read, up to `size` + 1 of them (one more than the page tells
+        that there is a next page; `next_page_token` makes its token); `views` reads the tickets not
+        kept (`page_of_stamps`). The caller must not change `read` afterwards: it may be kept.
+
+        The reply of a page is kept whole under `key`, with the stamps it was made from, and given
+        again only to a call that read equal stamps (a comparison, no hashing): the stamps hold
+        every field an entry's key holds, so the same stamps make the same tickets' bytes, and
+        the same sort keys of the last one make the same token. `key` must therefore name the
+        filters with the order (a token depends on them) and the page size; the audience is added
+        here. It may name more (the page token, the caller): that only keeps pages apart. Only a
+        page whose every ticket was kept already is kept: one built from tickets read after its
+        stamps could show a ticket newer than its stamp says.
+        """
+        page_key = (staff, key)
+        kept = self._pages.get(page_key)
+        if kept is not None and kept[0] == read:
+            if self._page_hits is not None:
+                self._page_hits.inc()
+            return kept[1]
+        parts, complete = await self._stamp_parts(read[:size], staff, views)
+        parts.append(list_tail(next_page_token(), 0))
+        reply = b"".join(parts)
+        if complete:
+            self._keep_page(page_key, read, reply)
+        return reply
+
+    def _keep_page(self, page_key: Hashable, read: Sequence[TicketStamp], reply: bytes) -> None:
+        pages = self._pages
+        if len(reply) > self._max_pages_bytes // 8:
+            # A few huge pages would push out every other.
+            return
+        replaced = pages.pop(page_key, None)
+        if replaced is not None:
+            self._pages_bytes -= len(replaced[1])
+        while pages and (len(pages) >= _KEPT_PAGES or self._pages_bytes + len(reply) > self._max_pages_bytes):
+            self._pages_bytes -= len(pages.pop(next(iter(pages)))[1])
+        pages[page_key] = (read, reply)
+        self._pages_bytes += len(reply)
+
     async def page_of_stamps(
         self,
         stamps: Sequence[TicketStamp],
@@ -194,6 +265,15 @@ class EncodedTickets:
         That second read is later than the stamps': a ticket changed in between shows as it is
         then (never older than the page), and one deleted in between is left out of the page.
         """
+        return (await self._stamp_parts(stamps, staff, read))[0]
+
+    async def _stamp_parts(
+        self,
+        stamps: Sequence[TicketStamp],
+        staff: bool,
+        read: Callable[[list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, TicketView]]],
+    ) -> tuple[list[bytes], bool]:
+        """`page_of_stamps`, and whether every ticket was kept already (none read)."""
         key_of = _STAFF_STAMP_KEY if staff else _CUSTOMER_STAMP_KEY
         young = self._young.get
         parts: list[bytes | None] = []
@@ -212,7 +292,9 @@ class EncodedTickets:
                 if view is not None:
                     parts[index] = self._built((staff, view_key(view)), view, staff)
         self._count(len(parts) - len(missing), len(missing))
-        return [part for part in parts if part is not None] if missing else cast("list[bytes]", parts)
+        if missing:
+            return [part for part in parts if part is not None], False
+        return cast("list[bytes]", parts), True
 
     def _promoted(self, key: tuple[Any, ...]) -> bytes | None:
         """The entry of `key` from the old generation, moved to the young one; None if not kept."""

@@ -14,7 +14,9 @@ generations, bound and TTL):
   pass, an SLA policy deletion, all rare).
 - Display names are the users': every write to a user row drops the user's record on every
   replica (`server.auth.principal_cache`), and with it the tickets held here that name the user
-  as customer or assignee.
+  as customer or assignee. A sign-in writes only its time, which no ticket shows: it drops the
+  record alone (`dependents=False`), and the tickets naming the user stay held (their generation
+  stays too, so reads under way are kept).
 
 What a reply shows for the caller's audience, and whether the caller may see the ticket at all,
 is decided on each call from the held row, exactly as from a fresh one.
@@ -74,7 +76,7 @@ class HeldTickets:
         # A superset (entries that expired or went stay listed): dropping an absent key does nothing.
         self._naming: dict[uuid.UUID, set[str]] = {}
         self._links = 0
-        user_records.drop_listeners.add(self._users_dropped)
+        user_records.dependents.add(self._users_dropped)
 
     def get(self, ticket_id: str) -> TicketView | None:
         """The held ticket of the id's canonical text, if the subscription is live and it is fresh."""

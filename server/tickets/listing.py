@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from server.core.context import Principal
 from server.core.errors import InvalidArgument
@@ -183,6 +183,33 @@ def encode_position(
             values.append(str(value))
     values.append(str(ticket.id))
     return encode_page_token(position=values, filters=filters)
+
+
+class StampPage(NamedTuple):
+    """A ListTickets page read as stamps, for `EncodedTickets.list_page`; its next-page token made on demand.
+
+    `read` holds up to `size` + 1 stamps: one more than the page tells that a next page exists.
+    `key` names the page among those kept encoded: the digest of the filters (the order among
+    them), the page token and size, and the caller when what the filters select depends on who
+    asks (a customer's own tickets, `assignee_id=me`), so that such pages do not displace each other.
+    """
+
+    read: list[TicketStamp]
+    size: int
+    order: Sequence[SortKey]
+    filters: str
+    key: tuple[Any, ...]
+
+    @property
+    def stamps(self) -> list[TicketStamp]:
+        """The page's stamps."""
+        return self.read[: self.size]
+
+    def next_page_token(self) -> str:
+        """The token of the page after this one ("" on the last page)."""
+        if len(self.read) <= self.size:
+            return ""
+        return encode_position(self.read[self.size - 1], self.order, self.filters)
 
 
 def decode_position(token: str, order: Sequence[SortKey], filters: Mapping[str, object] | str) -> list[Any] | None:

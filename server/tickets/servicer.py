@@ -94,7 +94,7 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
         return ticket_service_pb2.ListTicketsResponse.FromString(await self.list_tickets_encoded(request, context))
 
     async def list_tickets_encoded(self, request: ticket_service_pb2.ListTicketsRequest, context: _Context) -> bytes:
-        """ListTickets' reply, serialized: the page is read fresh, each ticket's message kept by content."""
+        """ListTickets' reply, serialized: the page read fresh, its tickets' messages and whole reply kept."""
         principal = require_principal()
         query = ListTicketsQuery(
             statuses=statuses_from_proto(request.statuses, field="statuses"),
@@ -114,15 +114,22 @@ class TicketServicer(ticket_service_pb2_grpc.TicketServiceServicer):
             number=request.number,
             sla_breached=request.sla_breached,
         )
-        stamps, next_page_token = await self._desk.list_ticket_stamps(
+        page = await self._desk.list_stamp_page(
             principal=principal, query=query, page_size=request.page_size, page_token=request.page_token
         )
         total_size = 0
         if request.include_total_size:
             total_size = await self._desk.count_tickets(principal=principal, query=query)
-        parts = await self._encoded.page_of_stamps(stamps, staff=principal.is_staff, read=self._ticket_views)
-        parts.append(list_tail(next_page_token, total_size))
-        return b"".join(parts)
+        reply = await self._encoded.list_page(
+            page.key,
+            page.read,
+            size=page.size,
+            staff=principal.is_staff,
+            next_page_token=page.next_page_token,
+            views=self._ticket_views,
+        )
+        # total_size last, as protobuf writes it (after next_page_token).
+        return reply + list_tail("", total_size) if total_size else reply
 
     async def _ticket_views(self, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
         return await self._desk.ticket_views(ticket_ids=ticket_ids)

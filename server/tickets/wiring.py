@@ -53,6 +53,7 @@ class Tickets:
             max_bytes=ENCODED_TICKETS_MAX_BYTES,
             hits=metrics.cache_hits.labels(cache="encoded_tickets"),
             misses=metrics.cache_misses.labels(cache="encoded_tickets"),
+            page_hits=metrics.cache_hits.labels(cache="encoded_pages"),
         )
         servicer = TicketServicer(
             desk=desk, conversation=conversation, watch=live.watch, satisfaction=satisfaction, encoded=encoded

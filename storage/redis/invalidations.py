@@ -23,6 +23,13 @@ so there is one per replica, whatever the number of caches. Messages read `<kind
 a message without a kind names sessions, the format of the time when the channel carried session
 revocations only, so replicas of either version understand each other during a rolling upgrade.
 Which keys a change makes stale is the caller's business: this module only carries them.
+
+Other caches may derive entries from a kind's (a held ticket shows its users' display names):
+they are told of its drops (`LocalCache.dependents`). A change that leaves what they derive as it
+was (a sign-in stamps the user's last sign-in time, which no ticket shows) drops the entries alone
+(`dependents=False`), announced with `ENTRIES_ONLY` listed after the keys. No `parse_key` reads it
+as a key, so a replica that predates it drops the keys as for any change (and what is derived from
+them, as before).
 """
 
 from __future__ import annotations
@@ -55,15 +62,21 @@ _PING_INTERVAL_SECONDS = 2.0
 _RECONNECT_DELAY_SECONDS = 0.5
 
 
-def message_for(kind: str, keys: Iterable[object]) -> str:
-    """The text announcing that the `keys` of `kind` changed."""
+# Listed after an announcement's keys: the change leaves what other caches derive from them as it was.
+ENTRIES_ONLY = "=entries-only"
+
+
+def message_for(kind: str, keys: Iterable[object], *, dependents: bool = True) -> str:
+    """The text announcing that the `keys` of `kind` changed (`dependents=False`: see `LocalCache.drop`)."""
     listed = ",".join(str(key) for key in keys)
+    if not dependents:
+        listed = f"{listed},{ENTRIES_ONLY}"
     return listed if kind == SESSIONS else f"{kind}:{listed}"
 
 
-def announce_in(pipe: Pipeline, kind: str, keys: Iterable[object]) -> None:
+def announce_in(pipe: Pipeline, kind: str, keys: Iterable[object], *, dependents: bool = True) -> None:
     """Adds the announcement of `keys` to a pipeline (sent with the writes it follows, in one round trip)."""
-    pipe.publish(redis_keys.invalidations(), message_for(kind, keys))
+    pipe.publish(redis_keys.invalidations(), message_for(kind, keys, dependents=dependents))
 
 
 class LocalCache(Generic[K, V]):
@@ -81,6 +94,9 @@ class LocalCache(Generic[K, V]):
         self.generation = 0
         # Told of every key dropped (changed here or announced by another replica).
         self.drop_listeners: set[Callable[[Collection[K]], None]] = set()
+        # Caches of entries derived from these (held tickets show users' names): told of every drop
+        # but those of a change that leaves what they derive as it was (`drop(..., dependents=False)`).
+        self.dependents: set[Callable[[Collection[K]], None]] = set()
 
     @property
     def live(self) -> bool:
@@ -116,14 +132,21 @@ class LocalCache(Generic[K, V]):
         expires = time.monotonic() + (self.ttl_seconds if ttl_seconds is None else ttl_seconds)
         self._entries[key] = (value, expires)
 
-    def drop(self, keys: Iterable[K]) -> None:
-        """Forgets the keys (and makes every fill that started before now unkeepable)."""
+    def drop(self, keys: Iterable[K], *, dependents: bool = True) -> None:
+        """Forgets the keys (and makes every fill that started before now unkeepable).
+
+        The drop listeners are told, and the dependents, so that what they derive from these entries
+        goes too; `dependents=False` for a change that leaves all of that as it was: they are not told.
+        """
         self.generation += 1
         dropped = set(keys)
         for key in dropped:
             self._entries.pop(key, None)
         for listener in list(self.drop_listeners):
             listener(dropped)
+        if dependents:
+            for dependent in list(self.dependents):
+                dependent(dropped)
 
     def clear(self) -> None:
         """Forgets everything."""
@@ -138,12 +161,16 @@ class LocalCache(Generic[K, V]):
         if self._parse_key is None:
             return
         keys = []
+        dependents = True
         for part in listed.split(","):
+            if part == ENTRIES_ONLY:
+                dependents = False
+                continue
             try:
                 keys.append(self._parse_key(part))
             except ValueError:
                 continue
-        self.drop(keys)
+        self.drop(keys, dependents=dependents)
 
 
 class Invalidations:

@@ -35,11 +35,17 @@ class PrincipalEntries:
             await self._redis.set(redis_keys.principal(session_id), value, px=ttl_ms)
 
     async def revoke(
-        self, session_ids: Sequence[uuid.UUID], *, marker_ttl_ms: int, user_ids: Sequence[uuid.UUID] = ()
+        self,
+        session_ids: Sequence[uuid.UUID],
+        *,
+        marker_ttl_ms: int,
+        user_ids: Sequence[uuid.UUID] = (),
+        records_only: bool = False,
     ) -> None:
         """Marks the sessions revoked, drops their entries, then announces them (one round trip).
 
-        `user_ids` are users whose records changed, announced in the same round trip.
+        `user_ids` are users whose records changed, announced in the same round trip;
+        `records_only`: in nothing other caches derive from the records (their display names).
         """
         with unavailable_as_one_error():
             async with self._redis.pipeline(transaction=False) as pipe:
@@ -50,5 +56,5 @@ class PrincipalEntries:
                 if session_ids:
                     announce_in(pipe, SESSIONS, session_ids)
                 if user_ids:
-                    announce_in(pipe, USERS, user_ids)
+                    announce_in(pipe, USERS, user_ids, dependents=not records_only)
                 await pipe.execute()

@@ -172,3 +172,43 @@ def test_comparing_with_other_migrations_is_refused_before_anything_starts(tmp_p
     # Refused before any server started or any measurement was made.
     assert "starting" not in completed.stderr
     assert not results.exists()
+
+
+def test_an_old_checkout_without_this_checkouts_newest_migration_runs_on_the_new_schema(tmp_path: Path) -> None:
+    # The old checkout: this checkout's migrations but the newest, and this checkout's server (a
+    # branch that added one migration, beside the main it started from, whose code it still runs).
+    old = tmp_path / "old"
+    shutil.copytree(
+        REPO_ROOT / "storage" / "migrations",
+        old / "storage" / "migrations",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    newest = sorted((old / "storage" / "migrations" / "versions").glob("[0-9]*.py"))[-1]
+    newest.unlink()
+    (old / ".venv" / "bin").mkdir(parents=True)
+    (old / ".venv" / "bin" / "helpdesk").symlink_to(REPO_ROOT / ".venv" / "bin" / "helpdesk")
+    results = tmp_path / "results"
+
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench", "--quick", "--warmup", "0.3", "--duration", "1.5", "--no-floors"),
+            *("--scenarios", "GetCurrentUser", "--old", str(old), "--results-dir", str(results)),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    # Said before anything starts, and again under the table.
+    assert f"lacks 1 of this checkout's migrations (versions/{newest.name})" in completed.stderr
+    assert "The old server ran on this checkout's schema, 1 migration(s) newer than its own" in completed.stdout
+    [path] = results.glob("*.json")
+    result = json.loads(path.read_text())
+    assert result["old"]["newer_migrations"] == [f"versions/{newest.name}"]
+    rows = {(row["scenario"], row["version"]): row for row in result["summary"]}
+    # The old server served every call on the shared schema.
+    assert_sane(rows["GetCurrentUser", "old"])
+    assert_sane(rows["GetCurrentUser", "new"])

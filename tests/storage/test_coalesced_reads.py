@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
+import signal
+import time
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
+from sqlalchemy import ARRAY, Integer, any_, bindparam, column, select, table
 
+from domain.errors import Unavailable
+from server.settings import Settings
 from storage.coalesced_reads import CoalescedReads
-from storage.db import Database, ReadConnection
+from storage.db import Database, DriverStatement, ReadConnection, all_rows
 
 _ROWS = 40
 
@@ -149,3 +156,70 @@ async def test_a_shared_statement_runs_as_none_of_its_callers(database: Database
     assert list(await asyncio.gather(as_caller("first", 1), as_caller("second", 2))) == ["name 1", "name 2"]
     # The first caller's call (its deadline, its identity, its log fields) stays with it.
     assert seen == [None]
+
+
+# PostgreSQL's statement timeout; asyncpg's command timeout is 5 s longer (Database.create).
+_STATEMENT_TIMEOUT_SECONDS = 0.5
+_COMMAND_TIMEOUT_SECONDS = _STATEMENT_TIMEOUT_SECONDS + 5
+_NAMES = table("coalesced_names", column("id"), column("name"))
+_NAMES_BY_ID = DriverStatement.compile(
+    select(_NAMES.c.id, _NAMES.c.name).where(_NAMES.c.id == any_(bindparam("ids", type_=ARRAY(Integer))))
+)
+
+
+async def _names_by_id(connection: ReadConnection, keys: list[int]) -> Mapping[int, str]:
+    # The hot read's own path (storage.db.all_rows), as GetTicket's statement takes.
+    rows = await all_rows(connection, _NAMES_BY_ID, [keys])
+    return {row[0]: row[1] for row in rows}
+
+
+def _asyncpg_timers(loop: asyncio.AbstractEventLoop, driver: Any) -> list[asyncio.TimerHandle]:
+    """The loop timers asyncpg armed for a statement on `driver` (its protocol's `_on_timeout`)."""
+    scheduled: list[asyncio.TimerHandle] = loop._scheduled  # type: ignore[attr-defined] # asyncio's own loop
+    return [
+        handle
+        for handle in scheduled
+        if not handle.cancelled() and getattr(handle._callback, "__self__", None) is driver._protocol  # type: ignore[attr-defined]
+    ]
+
+
+async def test_a_statement_postgresql_never_answers_ends_at_the_command_timeout_without_asyncpgs_timer(
+    settings: Settings,
+) -> None:
+    one_connection = Database.create(
+        url=settings.database_url, pool_size=1, max_overflow=0, statement_timeout=_STATEMENT_TIMEOUT_SECONDS
+    )
+    loop = asyncio.get_running_loop()
+    try:
+        reads: CoalescedReads[int, str] = CoalescedReads(one_connection, _names_by_id)
+        # The first run prepares the statement on the connection: the later ones run on its protocol.
+        assert await reads.get(1) == "name 1"
+        async with one_connection.read_connection() as connection:
+            driver: Any = connection
+            pid = await driver.fetchval("SELECT pg_backend_pid()")
+        # The backend stopped: PostgreSQL's own timeouts cannot end the statement, only the client can.
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            unbounded = asyncio.create_task(reads.get(2))
+            impatient = asyncio.create_task(asyncio.wait_for(reads.get(3), 1.0))
+            await asyncio.sleep(0.3)
+            # In flight, on the stopped backend, with no timer of asyncpg's own.
+            assert not unbounded.done()
+            assert _asyncpg_timers(loop, driver) == []
+            # A caller's own bound ends its wait, and leaves the statement to the others.
+            with pytest.raises(TimeoutError):
+                await impatient
+            assert time.monotonic() - started < 2.0
+            assert not unbounded.done()
+            # The command timeout ends the statement, as asyncpg's timer would: unavailable.
+            with pytest.raises(Unavailable):
+                await unbounded
+            waited = time.monotonic() - started
+            assert _COMMAND_TIMEOUT_SECONDS - 0.5 <= waited < _COMMAND_TIMEOUT_SECONDS + 3, waited
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        # The connection in doubt was discarded: the next statement gets a fresh one, and its answer.
+        assert await reads.get(4) == "name 4"
+    finally:
+        await one_connection.dispose()

@@ -11,13 +11,16 @@ import pytest
 from redis.asyncio import Redis
 
 from devstack.redis import EmbeddedRedis
+from storage import redis_keys
 from storage.redis import create_redis
 from storage.redis.invalidations import (
+    ENTRIES_ONLY,
     SESSIONS,
     Invalidations,
     LocalCache,
     announce,
     invalidations_for,
+    message_for,
 )
 from tests.support import becomes_true
 
@@ -86,6 +89,40 @@ async def test_an_announcement_drops_the_entry_on_every_replica(
     assert on_b.get(other) == "kept"  # only what the announcement names goes
     await asyncio.wait_for(arrived_on_a.wait(), timeout=5)
     assert on_a.get(key) is None
+
+
+async def test_an_entries_only_announcement_leaves_what_is_derived_from_the_entries(
+    replicas: Callable[[], Invalidations], redis_client: Redis
+) -> None:
+    channel = replicas()
+    assert await becomes_true(lambda: channel.live)
+    cache = _cache(channel)
+    key, other = uuid.uuid4(), uuid.uuid4()
+    cache.put(key, "old", generation=cache.generation)
+    cache.put(other, "kept", generation=cache.generation)
+    told: list[Collection[uuid.UUID]] = []
+    cache.dependents.add(told.append)
+    arrived = _dropped(cache, key)
+    generation = cache.generation
+
+    # What a change that leaves every cache derived from these entries as it was announces.
+    message = message_for(KIND, [key], dependents=False)
+    await redis_client.publish(redis_keys.invalidations(), message)
+
+    await asyncio.wait_for(arrived.wait(), timeout=5)
+    assert cache.get(key) is None
+    assert cache.get(other) == "kept"
+    assert cache.generation != generation  # a fill that raced it is not kept
+    assert told == []  # the dependents keep what they derived
+    # The marker comes after the keys and is no key: a replica that predates it (each part read by
+    # `parse_key`, those that fail skipped) drops the keys, and its derived entries, as for any change.
+    assert message == f"{KIND}:{key},{ENTRIES_ONLY}"
+    with pytest.raises(ValueError, match="badly formed"):
+        uuid.UUID(ENTRIES_ONLY)
+
+    # A plain drop, announced or made here, tells the dependents.
+    cache.drop([other])
+    assert told == [{other}]
 
 
 async def test_a_fill_that_raced_a_drop_is_not_kept(replicas: Callable[[], Invalidations]) -> None:

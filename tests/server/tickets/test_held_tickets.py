@@ -13,6 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from helpdesk.v1 import (
+    auth_service_pb2,
     privacy_service_pb2,
     ticket_pb2,
     ticket_service_pb2,
@@ -189,6 +190,44 @@ async def test_every_write_shows_at_once_on_its_replica_and_on_the_other_when_an
     for reader, staff in readers:
         truth = await from_postgresql(a.app, ticket.id, staff=staff)
         assert await _reply_or_not_found(b, ticket.id, reader) == truth
+
+
+async def test_a_sign_in_leaves_the_tickets_naming_its_user_held_where_a_rename_drops_them(
+    replicas: tuple[Replica, Replica], cast: Cast
+) -> None:
+    a, b = replicas
+    customer = await register(a.auth)
+    ticket = await open_ticket(a.tickets, customer)
+    held = {replica: await held_by(replica, ticket.id, cast.agent_a) for replica in (a, b)}
+    generations = {replica: replica.held.generation for replica in (a, b)}
+    assert b.app.tickets is not None
+    signed_in_on_b = asyncio.Event()
+    b.app.tickets.live.principals.user_records.drop_listeners.add(
+        lambda user_ids: signed_in_on_b.set() if uuid.UUID(customer.user_id) in user_ids else None
+    )
+
+    await a.auth.Login(auth_service_pb2.LoginRequest(email=customer.email, password=customer.password))
+
+    # The sign-in's announcement reaches B, which forgets its copy of the user's record (GetCurrentUser
+    # shows the sign-in time)...
+    await asyncio.wait_for(signed_in_on_b.wait(), timeout=5)
+    # ...and the ticket naming the user is still held on both, answered from memory (the change made
+    # behind the caches unseen), with no drop of held tickets since: the sign-in time shows on no ticket.
+    for replica in (a, b):
+        assert replica.held.get(ticket.id) is not None
+        assert await replica.get(ticket.id, cast.agent_a) == held[replica]
+        assert replica.held.generation == generations[replica]
+
+    renamed_on_b = b.dropped(ticket.id)
+    await _rename_customer(a, cast, customer, ticket.id)
+
+    # A rename drops it: the new name (and the change behind the caches) shows on both.
+    await asyncio.wait_for(renamed_on_b.wait(), timeout=5)
+    truth = await from_postgresql(a.app, ticket.id, staff=True)
+    assert truth is not None
+    assert truth.customer_display_name == "Renamed"
+    for replica in (a, b):
+        assert await replica.get(ticket.id, cast.agent_a) == truth != held[replica]
 
 
 async def test_an_edit_shows_with_its_new_etag(replicas: tuple[Replica, Replica], cast: Cast) -> None:
