@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from storage.db import ReadConnection, StatementRunner
 from storage.models import Ticket
 from storage.repositories.ticket_records import AnySelect, search_query, select_ticket_stamps, select_ticket_views
 
@@ -200,6 +201,18 @@ def build_list_statement(
     """
     shape, parameters = _shape_of(spec, after=after)
     return _statement(shape, limit, stamps), parameters
+
+
+async def read_stamp_rows(
+    connection: ReadConnection, spec: TicketFilter, *, after: Sequence[Any] | None, limit: int
+) -> list[Sequence[Any]]:
+    """`TicketRepository.list_page` reading only each ticket's stamp: the driver's rows, `TicketStamp`'s columns.
+
+    A list page whose reply is kept (server.tickets.encoded) is compared row for row and never
+    needs its stamps as records: making 51 of them costs a tenth of the call.
+    """
+    statement, parameters = build_list_statement(spec, after=after, limit=limit, stamps=True)
+    return cast("list[Sequence[Any]]", await StatementRunner(connection).all(statement, parameters))
 
 
 def _shape_of(spec: TicketFilter, *, after: Sequence[Any] | None) -> tuple[_Shape, dict[str, Any]]:
