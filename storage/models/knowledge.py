@@ -49,8 +49,8 @@ class Article(Base):
         CheckConstraint("state <> 'published' OR publish_time IS NOT NULL", name="published_has_publish_time"),
         CheckConstraint("version > 0", name="version_positive"),
         Index("uq_articles_slug", "slug", unique=True),
-        Index("ix_articles_search_vector", "search_vector", postgresql_using="gin"),
-        Index("ix_articles_title_vector", "title_vector", postgresql_using="gin"),
+        # Both vectors in one GIN index (migration 0025_search_vectors_index says why).
+        Index("ix_articles_search_vectors", "title_vector", "search_vector", postgresql_using="gin"),
         Index("ix_articles_tags", "tags", postgresql_using="gin"),
         Index("ix_articles_state_update_time_id", "state", "update_time", "id"),
         Index("ix_articles_state_view_count_id", "state", "view_count", "id"),

@@ -24,7 +24,9 @@ from sqlalchemy import (
     Integer,
     Select,
     Text,
+    and_,
     bindparam,
+    case,
     cast,
     func,
     literal,
@@ -72,11 +74,40 @@ class SearchHit(NamedTuple):
     headline: bytes
 
 
-def _query_expressions() -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+def _query_cte() -> Any:
+    """The query, parsed once per execution: its tsquery, whether it searches at all, its lexemes.
+
+    A MATERIALIZED CTE of one row, which every use reads through a scalar subquery (an InitPlan,
+    so the index conditions still get their value before the scan). Written inline, each use was
+    an InitPlan of its own that folded and parsed the text again (a dozen parses per search), and
+    the title tier's tsquery of lexemes was parsed from its text form for every row checked.
+    """
     folded = func.helpdesk_fold(bindparam("query", type_=Text))
     pt = func.websearch_to_tsquery(literal_column("'helpdesk_pt'::regconfig"), folded)
     en = func.websearch_to_tsquery(literal_column("'helpdesk_en'::regconfig"), folded)
-    return pt, en
+    # Materialized, or PostgreSQL would inline both parses into every expression below that uses them.
+    parsed = select(pt.label("pt"), en.label("en")).cte("parsed").prefix_with("MATERIALIZED")
+    tsquery = parsed.c.pt.op("||")(parsed.c.en)
+    # Any lexeme the query searches for (negated ones excepted): what gives a title or tag hit its rank.
+    matches = func.regexp_matches(func.querytree(tsquery), _LEXEME_PATTERN, "g", type_=ARRAY(Text))
+    lexeme = matches.column_valued("m")[1]
+    any_lexeme = cast(
+        select(func.string_agg(literal("'") + lexeme + literal("'"), literal(" | "))).scalar_subquery(), TSQUERY
+    )
+    # The same lexemes as text (quotes unescaped), for the snippets the server makes.
+    lexemes = select(func.array_agg(func.replace(lexeme, "''", "'"))).scalar_subquery()
+    return (
+        select(
+            tsquery.label("tsquery"),
+            # A query left with no lexeme in either language once stop words are removed matches nothing.
+            and_(func.numnode(parsed.c.pt) > 0, func.numnode(parsed.c.en) > 0).label("searchable"),
+            any_lexeme.label("any_lexeme"),
+            func.coalesce(lexemes, cast(literal([], ARRAY(Text)), ARRAY(Text))).label("lexemes"),
+        )
+        .select_from(parsed)
+        .cte("q")
+        .prefix_with("MATERIALIZED")
+    )
 
 
 async def search_on(
@@ -94,8 +125,8 @@ async def search_on(
 
     A query that has no lexeme left in either language once stop words are removed matches
     nothing (so "the" or "o de a" give an empty page rather than every English or Portuguese
-    article). Only the first `headlines` hits (default: all) get a headline; the others
-    (a caller's look-ahead row) get "".
+    article). Only the first `headlines` hits (default: all) get a headline and their body; the
+    others (a caller's look-ahead row) get "" and no body (`row["body"]` is None).
 
     Ranking: `ts_rank` over the title (A) and tags (B), so a title hit outranks a tag hit,
     which outranks a body-only hit, times a modest boost for helpful votes and views;
@@ -108,7 +139,9 @@ async def search_on(
     other matches when fewer title/tag hits exist; each tier is taken in storage order, and
     matches past a tier's cap are not found (a query that common is refined by adding a word).
     """
-    _, parameters = search_call(query=query, limit=limit, offset=offset, states=states, category=category, tag=tag)
+    _, parameters = search_call(
+        query=query, limit=limit, offset=offset, states=states, category=category, tag=tag, headlines=headlines
+    )
     compiled = _search_driver_statement(by_category=category is not None, by_tag=tag is not None)
     rows = await connection.fetch(compiled.sql, *compiled.arguments(parameters))
     with_headline = limit if headlines is None else headlines
@@ -123,23 +156,11 @@ def _search_driver_statement(*, by_category: bool, by_tag: bool) -> DriverStatem
 @functools.lru_cache(maxsize=8)
 def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
     """The search statement of one filter shape, built once: every value is a bound parameter."""
-    pt, en = _query_expressions()
-    # Scalar subqueries: computed once per execution (InitPlans). Written inline, a generic plan
-    # (asyncpg prepares statements; PostgreSQL turns to a generic plan after five runs) would
-    # fold and parse the query again for every matching row.
-    tsquery = select(pt.op("||")(en)).scalar_subquery()
-    pt, en = select(pt).scalar_subquery(), select(en).scalar_subquery()
+    q = _query_cte()
+    tsquery = select(q.c.tsquery).scalar_subquery()
     boost = (1 + 0.10 * func.ln(1 + Article.helpful_count) + 0.03 * func.ln(1 + Article.view_count)) / (
         1 + 0.10 * func.ln(1 + Article.not_helpful_count)
     )
-    # Any lexeme the query searches for (negated ones excepted): what gives a title or tag hit its rank.
-    matches = func.regexp_matches(func.querytree(tsquery), _LEXEME_PATTERN, "g", type_=ARRAY(Text))
-    lexeme = matches.column_valued("m")[1]
-    any_lexeme = cast(
-        select(func.string_agg(literal("'") + lexeme + literal("'"), literal(" | "))).scalar_subquery(), TSQUERY
-    )
-    # The same lexemes as text (quotes unescaped), for the snippets the server makes.
-    lexemes = select(func.array_agg(func.replace(lexeme, "''", "'"))).scalar_subquery()
     score = ((func.ts_rank(Article.title_vector, tsquery) + _BODY_ONLY_RANK) * boost).cast(Float).label("score")
     # The page is chosen from narrow data only (the heap row, no TOAST): bodies (for snippets) and
     # authors are read for the rows of the page, never for the other candidates. Each tier stops
@@ -148,13 +169,13 @@ def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
     tiers = []
     for title_only, cap in ((True, "title_candidates"), (False, "body_candidates")):
         tier = select(Article.id.label("id"), score).where(
-            func.numnode(pt) > 0,
-            func.numnode(en) > 0,
+            select(q.c.searchable).scalar_subquery(),
             Article.search_vector.op("@@")(tsquery),
             Article.state == func.any(bindparam("states", type_=ARRAY(Text))),
         )
         if title_only:
-            tier = tier.where(Article.title_vector.op("@@")(any_lexeme))
+            # With the match on `search_vector`, one scan of the index over both vectors.
+            tier = tier.where(Article.title_vector.op("@@")(select(q.c.any_lexeme).scalar_subquery()))
         if by_category:
             tier = tier.where(Article.category == bindparam("category", type_=Text))
         if by_tag:
@@ -175,26 +196,33 @@ def search_statement(*, by_category: bool, by_tag: bool) -> Select[Any]:
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
+    # Each row's place on the page: a body is read (a TOAST fetch) and sent for the rows that get a
+    # snippet only, not for a caller's look-ahead row.
+    position = func.row_number().over(order_by=(chosen.c.score.desc(), chosen.c.id))
+    page = select(chosen.c.id, chosen.c.score, position.label("position")).subquery("numbered")
     # The timestamps come as integers (microseconds since the epoch): an answer's Timestamps are
     # made from them by arithmetic, where the driver would first build a datetime for each of a
     # page's thirty.
-    columns = [
-        Article.__table__.c[name]
-        if name not in TIME_COLUMNS
-        else epoch_microseconds(Article.__table__.c[name], label=f"{name}_us")
-        for name in ARTICLE_COLUMNS
-    ]
+    body = case((page.c.position <= bindparam("headlines", type_=Integer), Article.body)).label("body")
+    columns = [_page_column(name, body) for name in ARTICLE_COLUMNS]
     return (
         select(
             *columns,
             User.display_name.label("author_display_name"),
-            chosen.c.score,
-            func.coalesce(lexemes, cast(literal([], ARRAY(Text)), ARRAY(Text))).label("lexemes"),
+            page.c.score,
+            select(q.c.lexemes).scalar_subquery().label("lexemes"),
         )
-        .join(chosen, chosen.c.id == Article.id)
+        .join(page, page.c.id == Article.id)
         .join(User, User.id == Article.author_id)
-        .order_by(chosen.c.score.desc(), chosen.c.id)
+        .order_by(page.c.score.desc(), page.c.id)
     )
+
+
+def _page_column(name: str, body: ColumnElement[Any]) -> ColumnElement[Any]:
+    column = Article.__table__.c[name]
+    if name == "body":
+        return body
+    return epoch_microseconds(column, label=f"{name}_us") if name in TIME_COLUMNS else column
 
 
 def search_call(
@@ -205,8 +233,9 @@ def search_call(
     states: Collection[ArticleState],
     category: str | None,
     tag: str | None,
+    headlines: int | None = None,
 ) -> tuple[Select[Any], dict[str, object]]:
-    """The search statement for these filters and its parameters."""
+    """The search statement for these filters and its parameters (bodies for `headlines` rows, default all)."""
     statement = search_statement(by_category=category is not None, by_tag=tag is not None)
     parameters: dict[str, object] = {
         "query": query,
@@ -217,6 +246,7 @@ def search_call(
         "offset": offset,
         "title_candidates": TITLE_CANDIDATES,
         "body_candidates": BODY_CANDIDATES,
+        "headlines": limit if headlines is None else headlines,
     }
     return statement, parameters
 
@@ -228,7 +258,10 @@ def search_hit(row: Mapping[str, Any], *, headline: bool = True) -> SearchHit:
 
 
 async def explain_search(session: AsyncSession, *, query: str, analyze: bool = False, limit: int = 11) -> list[str]:
-    """EXPLAIN (ANALYZE and BUFFERS if `analyze`) of a first page of PUBLISHED hits, as `search_on` runs it."""
+    """EXPLAIN (ANALYZE and BUFFERS if `analyze`) of a first page of PUBLISHED hits, as the server runs it.
+
+    The server asks for one row more than the page (its look-ahead row, with no body).
+    """
     statement, parameters = search_call(
         query=query,
         limit=limit,
@@ -236,6 +269,7 @@ async def explain_search(session: AsyncSession, *, query: str, analyze: bool = F
         states=[ArticleState.PUBLISHED],
         category=None,
         tag=None,
+        headlines=limit - 1,
     )
     connection = await session.connection()
     expanded = statement.compile(dialect=connection.dialect).construct_expanded_state(parameters)

@@ -138,15 +138,33 @@ async def test_the_gin_index_serves_the_match(database: Database, ids: dict[str,
             )
         )
         # As autovacuum would: new rows sit in the GIN pending list, which every search scans.
-        await connection.execute(text("SELECT gin_clean_pending_list('ix_articles_search_vector')"))
+        await connection.execute(text("SELECT gin_clean_pending_list('ix_articles_search_vectors')"))
         await connection.execute(text("ANALYZE articles"))
         await connection.execute(text("SET LOCAL enable_seqscan = off"))
         session = AsyncSession(bind=connection)
         plan = "\n".join(await explain_search(session, query="senha", analyze=True))
         await transaction.rollback()
-    assert "Bitmap Index Scan on ix_articles_search_vector" in plan
+    assert "Bitmap Index Scan on ix_articles_search_vectors" in plan
     # The page is chosen from the candidates first; snippets are made for its rows only.
-    assert plan.index("Bitmap Index Scan on ix_articles_search_vector") > plan.index("Limit")
+    assert plan.index("Bitmap Index Scan on ix_articles_search_vectors") > plan.index("Limit")
+    # The title tier's two conditions are keys of one scan of the index over both vectors, not
+    # two bitmaps (every match, every title hit) built in full and then intersected.
+    assert "BitmapAnd" not in plan
+    assert any(
+        "Index Cond: ((title_vector @@" in line and "AND (search_vector @@" in line for line in plan.splitlines()
+    ), plan
+
+
+async def test_the_look_ahead_row_comes_without_its_body(database: Database, ids: dict[str, uuid.UUID]) -> None:
+    # "password": the title hit first, then the body-only hit, which is only the caller's look-ahead.
+    async with database.read_connection() as connection:
+        hits = await search_on(connection, query="password", limit=2, offset=0, states=PUBLISHED, headlines=1)
+    assert [hit.row["id"] for hit in hits] == [ids["reset"], ids["invoice"]]
+    assert hits[0].row["body"] == ARTICLES["reset"][1]
+    assert hits[0].headline.startswith(b"Open the sign-in page")
+    # Neither read from TOAST nor sent: the page ends before it.
+    assert hits[1].row["body"] is None
+    assert hits[1].headline == b""
 
 
 async def test_headline_of_a_long_body_marks_a_match_far_from_its_start(
