@@ -28,6 +28,7 @@ import os
 import random
 from bisect import bisect_left
 from collections.abc import AsyncIterator, Callable
+from math import floor as _floor
 from time import perf_counter
 from typing import Any, Protocol, TypeAlias
 
@@ -123,13 +124,44 @@ def _new_request_id() -> str:
     return spare.pop()
 
 
+class _Lines(dict[str, CallLine]):
+    """A method's log line by the status its calls end with, made the first time a call ends with it."""
+
+    __slots__ = ("level", "path")
+
+    def __init__(self, path: str, level: int) -> None:
+        super().__init__()
+        self.path = path
+        # The level of the method's lines, but for the statuses that say the server failed.
+        self.level = level
+
+    def __missing__(self, status: str) -> CallLine:
+        level = logging.ERROR if status in ("INTERNAL", "UNKNOWN", "DATA_LOSS") else self.level
+        line = self[status] = CallLine(_log, level, self.path, status)
+        return line
+
+
+class _Series(dict[str, RpcSeries]):
+    """A method's metric figures by the status its calls end with, made the first time a call ends with it."""
+
+    __slots__ = ("label", "metrics")
+
+    def __init__(self, metrics: Metrics, label: str) -> None:
+        super().__init__()
+        self.metrics = metrics
+        self.label = label
+
+    def __missing__(self, status: str) -> RpcSeries:
+        series = self[status] = self.metrics.rpc_calls.series(self.label, status)
+        return series
+
+
 class _Method:
     """What the interceptor needs to know about one method, worked out once."""
 
     __slots__ = (
         "label",
         "lines",
-        "log_level",
         "path",
         "rate_limited",
         "rule",
@@ -137,28 +169,17 @@ class _Method:
         "streaming",
     )
 
-    def __init__(self, path: str, *, rule: AccessRule, streaming: bool, rate_limited: bool) -> None:
+    def __init__(self, path: str, metrics: Metrics, *, rule: AccessRule, streaming: bool, rate_limited: bool) -> None:
         self.path = path
         self.label = path.lstrip("/")
         self.rule = rule
         self.streaming = streaming
         self.rate_limited = rate_limited
-        # Health probes every few seconds would drown the log.
-        self.log_level = logging.DEBUG if path.startswith("/grpc.") else logging.INFO
         # Figures by status name, found with one dict lookup.
-        self.series: dict[str, RpcSeries] = {}
-        # The log line of a call ending with each status, its fixed parts worked out once.
-        self.lines: dict[str, CallLine] = {}
-
-    def new_series(self, metrics: Metrics, code: str) -> RpcSeries:
-        """The figures of calls ending with status `code`, kept in `series` from now on."""
-        series = self.series[code] = metrics.rpc_calls.series(self.label, code)
-        return series
-
-    def new_line(self, code: str, level: int) -> CallLine:
-        """The log line of a call ending with status `code` (always logged at `level`), kept in `lines` from now on."""
-        line = self.lines[code] = CallLine(_log, level, self.path, code)
-        return line
+        self.series = _Series(metrics, self.label)
+        # The log line of a call ending with each status, its fixed parts worked out once. Health
+        # probes every few seconds would drown the log: theirs are at DEBUG.
+        self.lines = _Lines(path, logging.DEBUG if path.startswith("/grpc.") else logging.INFO)
 
 
 _new = object.__new__
@@ -171,13 +192,15 @@ class _Call(DeadlineTimer):
     deadline timer (`DeadlineTimer`) and the interceptor's own facts.
     """
 
-    __slots__ = ("authorization", "peer", "started")
+    __slots__ = ("authorization", "peer", "plain_request_id", "started")
 
     # perf_counter() when the call started.
     started: float
     # The request's `authorization` header, if any.
     authorization: str | None
     peer: str
+    # Whether the request id is one of ours: hex digits, which need no JSON escapes.
+    plain_request_id: bool
 
 
 class ServerInterceptor:
@@ -221,6 +244,7 @@ class ServerInterceptor:
             return cached[1]
         method = _Method(
             path,
+            self._metrics,
             rule=self._policy.rule_for(path),
             streaming=bool(handler.request_streaming or handler.response_streaming),
             rate_limited=self._limiter is not None and not self._limiter.is_exempt(path),
@@ -236,7 +260,12 @@ class ServerInterceptor:
         request_id, forwarded_for, user_agent, authorization = call_headers(context.invocation_metadata())
         call: _Call = _new(_Call)
         call.method = method.path
-        call.request_id = request_id[:128] if request_id else _new_request_id()
+        if request_id:
+            call.request_id = request_id[:128]
+            call.plain_request_id = False
+        else:
+            call.request_id = _new_request_id()
+            call.plain_request_id = True
         call.peer = peer = context.peer()
         call.client_ip = self._addresses.client_address(peer, forwarded_for)
         # Slicing costs even when there is nothing to cut.
@@ -302,25 +331,27 @@ class ServerInterceptor:
                 # grpc itself cancels a call whose deadline passed (the caller sees DEADLINE_EXCEEDED),
                 # racing the handler's own timeout: count it as what the caller saw.
                 status = "DEADLINE_EXCEEDED"
-        metrics = self._metrics
-        series = method.series.get(status) or method.new_series(metrics, status)
+        series = method.series[status]
         # RpcSeries.observe, inline (every call).
         series.buckets[bisect_left(DURATION_BUCKETS, seconds)] += 1
         series.seconds += seconds
+        metrics = self._metrics
         metrics.rpcs_in_flight -= 1
         if method.streaming:
             metrics.open_streams.labels(method=method.label).dec()
-        level = logging.ERROR if status in ("INTERNAL", "UNKNOWN", "DATA_LOSS") else method.log_level
-        if not _log.isEnabledFor(level):
+        line = method.lines[status]
+        if not _log.isEnabledFor(line.level):
             return
         principal = call.principal
-        (method.lines.get(status) or method.new_line(status, level)).emit(
-            # Milliseconds to the hundredth, as round(ms, 2) gives them, in a third of its steps.
-            int(seconds * 100_000 + 0.5) / 100,
+        line.emit(
+            # Milliseconds to the hundredth (rounded half up), in whole hundredths: floor is int
+            # for a positive number, at a third of the cost.
+            _floor(seconds * 100_000 + 0.5),
             call.request_id,
             principal.user_id_text if principal else None,
             call.peer,
             call.client_ip,
+            call.plain_request_id,
         )
 
     # -- the wrapped behaviours ----------------------------------------------------------------

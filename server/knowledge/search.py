@@ -99,10 +99,18 @@ class ArticleSearch:
         bytes, which are also what the cache keeps. A cached page therefore
         costs one Redis round trip, and its bytes go back to the caller as they are: no parse,
         no message, no second serialization.
+
+        A computed page is cached only when this replica was asked for it before (its request is
+        among the last _MAX_REQUESTS it kept): most searches are asked once (a help centre's
+        queries have a long tail), and writing their pages cost more of the server than anything
+        else an uncached search does but the search itself (the page, a few KB, written to Redis
+        and its reply read). A page asked for again is cached then, so a popular search is
+        computed twice instead of once per cache lifetime (once more per replica at most).
         """
         # Keyed by the request as it came and the audience: all a page depends on besides the data.
         request = (query, page_size, page_token, category, tag, tuple(states), full, can_see_unpublished(principal))
         page = self._requests.get(request)
+        asked_before = page is not None
         if page is None:
             page = remember(self._requests, request, _search_page(*request), bound=_MAX_REQUESTS)
         if not page.states:
@@ -129,7 +137,10 @@ class ArticleSearch:
         more = len(hits) > page.size and next_offset < SEARCH_MAX_OFFSET
         next_token = encode_page_token(position=[str(next_offset)], filters=page.filters) if more else ""
         answer = render(results, next_token, full)
-        # Sent without waiting for Redis's reply where the connection allows (see `fill_encoded_page`).
+        # A computed page is cached from its second request on (see `search`'s docstring). Sent
+        # without waiting for Redis's reply where the connection allows (see `fill_encoded_page`).
+        if not asked_before:
+            return answer
         if version is not None and not self._cache.fill_encoded_page(SEARCH, version, page.key, answer):
             await self._cache.put_encoded_page(SEARCH, version, page.key, answer)
         return answer

@@ -172,6 +172,44 @@ write_bytes(Writer *writer, const char *bytes, Py_ssize_t length)
     }
 ESCAPE_INTO(Py_UCS1)
 ESCAPE_INTO(Py_UCS2)
+
+/* The Latin-1 characters written as they are: ASCII but what html.escape replaces. */
+static const unsigned char as_is[256] = {
+    ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
+    [' '] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1,
+    [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, [':'] = 1, [';'] = 1, ['='] = 1, ['?'] = 1,
+    ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1,
+    ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['['] = 1, ['\\'] = 1, [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+    ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
+/* escape_Py_UCS1 for the text of a help article, which is mostly ASCII letters and spaces: each
+   run of characters written as they are is one copy, where the general loop decided on every one. */
+static char *
+escape_latin1(char *out, const Py_UCS1 *chars, Py_ssize_t start, Py_ssize_t stop)
+{
+    Py_ssize_t i = start;
+    while (i < stop) {
+        Py_ssize_t run = i;
+        while (run < stop && as_is[chars[run]]) {
+            run++;
+        }
+        memcpy(out, chars + i, (size_t)(run - i));
+        out += run - i;
+        if (run == stop) {
+            break;
+        }
+        /* The one character that is not: escaped or encoded by the general loop. */
+        out = escape_Py_UCS1(out, chars, run, run + 1);
+        i = run + 1;
+    }
+    return out;
+}
 ESCAPE_INTO(Py_UCS4)
 
 /* text[start:stop], escaped as html.escape does. */
@@ -187,7 +225,7 @@ write_escaped(Writer *writer, int kind, const void *data, Py_ssize_t start, Py_s
     }
     char *out = writer->bytes + writer->length;
     switch (kind) {
-    case PyUnicode_1BYTE_KIND: out = escape_Py_UCS1(out, data, start, stop); break;
+    case PyUnicode_1BYTE_KIND: out = escape_latin1(out, data, start, stop); break;
     case PyUnicode_2BYTE_KIND: out = escape_Py_UCS2(out, data, start, stop); break;
     default: out = escape_Py_UCS4(out, data, start, stop); break;
     }

@@ -7,8 +7,10 @@ import io
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,18 +19,19 @@ from server.core.logging import CallLine, JsonFormatter, configure_logging
 from server.settings import Settings
 
 _TIME = re.compile(r'^\{"time": "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00)"')
+_DURATION = re.compile(r'"duration_ms": ([^,]+), ')
 
-# (duration_ms, request_id, user_id, peer, client_ip)
+# (hundredths of a millisecond, request_id, user_id, peer, client_ip)
 _CALLS = [
-    (1.37, uuid.uuid4().hex, str(uuid.uuid4()), "ipv4:127.0.0.1:50312", "127.0.0.1"),
-    (12.0, uuid.uuid4().hex, None, "ipv6:[::1]:40000", "::1"),
+    (137, uuid.uuid4().hex, str(uuid.uuid4()), "ipv4:127.0.0.1:50312", "127.0.0.1"),
+    (1200, uuid.uuid4().hex, None, "ipv6:[::1]:40000", "::1"),
     # A client-chosen id needing JSON escapes (quotes, backslash, non-ASCII, control characters).
-    (0.0, 'id "quoted" \\ é ✓ \n\t\x7f', str(uuid.uuid4()), 'unix:/run/helpdesk "grpc".sock', "203.0.113.9"),
-    (1234.56, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1"),
+    (0, 'id "quoted" \\ é ✓ \n\t\x7f', str(uuid.uuid4()), 'unix:/run/helpdesk "grpc".sock', "203.0.113.9"),
+    (123456, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1"),
     # The same peer and address again (their text is remembered), and values needing escapes there.
-    (0.05, "r2", None, 'unix:/run/helpdesk "grpc".sock', "203.0.113.9"),
-    (0.1, "r3", 'user "é"', "ipv4:10.0.0.1:1", "\u2028\n"),
-    (0.1, "r4", 'user "é"', "ipv4:10.0.0.1:1", "\u2028\n"),
+    (5, "r2", None, 'unix:/run/helpdesk "grpc".sock', "203.0.113.9"),
+    (10, "r3", 'user "é"', "ipv4:10.0.0.1:1", "\u2028\n"),
+    (10, "r4", 'user "é"', "ipv4:10.0.0.1:1", "\u2028\n"),
 ]
 
 
@@ -68,6 +71,11 @@ def _lines(stream: io.StringIO) -> list[str]:
     return stream.getvalue().splitlines()
 
 
+def _plain(request_id: str) -> bool:
+    """Whether `request_id` is as the server makes them (hex digits: the line quotes it without escaping)."""
+    return request_id.isascii() and request_id.isalnum()
+
+
 def _untimed(line: str) -> str:
     match = _TIME.match(line)
     assert match is not None, line
@@ -80,8 +88,8 @@ def test_the_production_line_is_the_line_every_other_set_up_writes(production_lo
     production_logging.setStream(direct)
     line = CallLine(logging.getLogger("helpdesk.rpc"), logging.INFO, "/helpdesk.v1.AuthService/GetCurrentUser", "OK")
     with _alone(production_logging):
-        for duration_ms, request_id, user_id, peer, client_ip in _CALLS:
-            line.emit(duration_ms=duration_ms, request_id=request_id, user_id=user_id, peer=peer, client_ip=client_ip)
+        for hundredths, request_id, user_id, peer, client_ip in _CALLS:
+            line.emit(hundredths, request_id, user_id, peer, client_ip, plain_request_id=_plain(request_id))
 
     # A second handler: now every line is a LogRecord through the logger, which both handlers format.
     through_records = io.StringIO()
@@ -90,45 +98,72 @@ def test_the_production_line_is_the_line_every_other_set_up_writes(production_lo
     production_logging.setStream(io.StringIO())
     with _alone(production_logging):
         logging.getLogger().addHandler(second)
-        for duration_ms, request_id, user_id, peer, client_ip in _CALLS:
-            line.emit(duration_ms=duration_ms, request_id=request_id, user_id=user_id, peer=peer, client_ip=client_ip)
+        for hundredths, request_id, user_id, peer, client_ip in _CALLS:
+            line.emit(hundredths, request_id, user_id, peer, client_ip, plain_request_id=_plain(request_id))
 
     written, formatted = _lines(direct), _lines(through_records)
     assert len(written) == len(formatted) == len(_CALLS)
     # Byte for byte, but for the moment each was written.
     assert [_untimed(text) for text in written] == [_untimed(text) for text in formatted]
-    for text, (duration_ms, request_id, user_id, peer, client_ip) in zip(written, _CALLS, strict=True):
+    for text, (hundredths, request_id, user_id, peer, client_ip) in zip(written, _CALLS, strict=True):
         payload = json.loads(text)
         assert payload["message"] == "/helpdesk.v1.AuthService/GetCurrentUser OK"
-        assert payload["duration_ms"] == duration_ms
+        assert payload["duration_ms"] == hundredths / 100
         assert payload["request_id"] == request_id
         assert payload.get("user_id") == user_id
         assert (payload["peer"], payload["client_ip"]) == (peer, client_ip)
 
 
 def test_every_duration_is_written_as_the_record_path_writes_it(production_logging: logging.Handler) -> None:
-    # The interceptor logs milliseconds to the hundredth; the line prints them as repr would.
+    # The interceptor logs milliseconds to the hundredth, in whole hundredths; the line prints them
+    # as repr prints the float of the record path (hundredths / 100).
     assert isinstance(production_logging, logging.StreamHandler)
-    durations = [hundredths / 100 for hundredths in range(0, 300_000, 7)]
-    durations += [hundredths / 100 for hundredths in (10**6 - 1, 10**9 + 5, 10**12 + 10, 10**15 - 1, 10**16 + 1)]
-    # Values not to the hundredth, and the far ends, whatever gives them.
-    durations += [1.234, 0.001, 1e-05, 2.5e-07, 123456789.123, 1e15, 1e16, 1.5e300]
+    durations = list(range(0, 300_000, 7))
+    # The far ends, past which repr is asked.
+    durations += [10**6 - 1, 10**9 + 5, 10**12 + 10, 10**15 - 1, 10**15, 10**15 + 1, 10**16 + 1, 10**17, 10**20 + 3]
     direct, through_records = io.StringIO(), io.StringIO()
     line = CallLine(logging.getLogger("helpdesk.rpc"), logging.INFO, "/helpdesk.v1.TicketService/GetTicket", "OK")
     second = logging.StreamHandler(through_records)
     second.setFormatter(JsonFormatter())
     with _alone(production_logging):
         production_logging.setStream(direct)
-        for duration_ms in durations:
-            line.emit(duration_ms, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1")
+        for hundredths in durations:
+            line.emit(hundredths, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1")
         production_logging.setStream(io.StringIO())
         logging.getLogger().addHandler(second)
-        for duration_ms in durations:
-            line.emit(duration_ms, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1")
+        for hundredths in durations:
+            line.emit(hundredths, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1")
     written, formatted = _lines(direct), _lines(through_records)
     assert len(written) == len(formatted) == len(durations)
     assert [_untimed(text) for text in written] == [_untimed(text) for text in formatted]
-    assert [json.loads(text)["duration_ms"] for text in written] == durations
+    assert [_DURATION.search(text).group(1) for text in written] == [repr(h / 100) for h in durations]  # type: ignore[union-attr]
+
+
+def test_the_line_is_stamped_when_it_is_written(production_logging: logging.Handler) -> None:
+    assert isinstance(production_logging, logging.StreamHandler)
+    line = CallLine(logging.getLogger("helpdesk.rpc"), logging.INFO, "/helpdesk.v1.TicketService/GetTicket", "OK")
+    direct = io.StringIO()
+    production_logging.setStream(direct)
+    stamps = []
+    with _alone(production_logging):
+        for _ in range(200):
+            before = _stamp(time.time())
+            line.emit(1, "r", None, "ipv4:10.0.0.1:1", "10.0.0.1")
+            stamps.append((before, _stamp(time.time())))
+    for text, (before, after) in zip(_lines(direct), stamps, strict=True):
+        match = _TIME.match(text)
+        assert match is not None
+        # The stamps of one format compare as the times they stand for.
+        assert before <= match.group(1) <= after
+
+
+def _stamp(created: float) -> str:
+    """`created` as a line's time: ISO 8601 UTC, milliseconds cut (not rounded), as a LogRecord's `msecs`."""
+    second = int(created)
+    return (
+        datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        + f".{int((created - second) * 1000):03d}+00:00"
+    )
 
 
 def test_a_line_reaches_the_file_as_it_is_logged(production_logging: logging.Handler, tmp_path: Path) -> None:
@@ -142,7 +177,7 @@ def test_a_line_reaches_the_file_as_it_is_logged(production_logging: logging.Han
                 production_logging.setStream(stream)
                 request_id = uuid.uuid4().hex
                 line.emit(
-                    duration_ms=0.5, request_id=request_id, user_id=None, peer="ipv4:1.2.3.4:5", client_ip="1.2.3.4"
+                    hundredths=50, request_id=request_id, user_id=None, peer="ipv4:1.2.3.4:5", client_ip="1.2.3.4"
                 )
                 # Read from the file itself while it is still open: the line is there, whole.
                 (text,) = path.read_text(encoding="utf-8").splitlines()

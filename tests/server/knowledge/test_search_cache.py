@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import grpc
@@ -39,6 +40,31 @@ async def test_any_bytes_round_trip_and_only_at_the_current_version(redis_client
     await cache.aclose()
 
 
+async def test_a_page_is_cached_from_its_second_request_on(
+    app: HelpdeskApp, kb_stub: KnowledgeStub, cast: KbCast, redis_client: Redis
+) -> None:
+    # Most searches are asked once: their pages are not written to Redis, only pages asked again.
+    word = "tw" + uuid.uuid4().hex[:8]
+    article = await create_article(kb_stub, cast.agent, title=f"Twice {word}", body=f"Body {word}", publish=True)
+    request = knowledge_service_pb2.SearchArticlesRequest(query=word)
+
+    async def sets_after_search(*, settle: float) -> int:
+        before = (await _command_calls(redis_client)).get("set", 0)
+        answer = await kb_stub.SearchArticles(request)
+        assert [r.article.id for r in answer.results] == [article.id]
+        # The fill is not waited for by the search: Redis counts it once it has read it.
+        deadline = asyncio.get_running_loop().time() + settle
+        while True:
+            sets = (await _command_calls(redis_client)).get("set", 0) - before
+            if sets or asyncio.get_running_loop().time() > deadline:
+                return sets
+            await asyncio.sleep(0.05)
+
+    assert await sets_after_search(settle=0.5) == 0  # computed, not stored
+    assert await sets_after_search(settle=5.0) == 1  # asked again: computed and stored
+    assert await sets_after_search(settle=0.5) == 0  # answered from the cache
+
+
 async def test_a_cached_search_is_one_redis_round_trip(
     app: HelpdeskApp, kb_stub: KnowledgeStub, cast: KbCast, redis_client: Redis
 ) -> None:
@@ -47,7 +73,8 @@ async def test_a_cached_search_is_one_redis_round_trip(
     word = "rt" + uuid.uuid4().hex[:8]
     article = await create_article(kb_stub, cast.agent, title=f"Round trip {word}", body=f"Body {word}", publish=True)
     request = knowledge_service_pb2.SearchArticlesRequest(query=word)
-    first = await kb_stub.SearchArticles(request)  # a miss: PostgreSQL, then stored
+    await kb_stub.SearchArticles(request)  # a miss: PostgreSQL, not stored (asked once so far)
+    first = await kb_stub.SearchArticles(request)  # asked again: a miss, then stored
 
     before = await _command_calls(redis_client)
     second = await kb_stub.SearchArticles(request)

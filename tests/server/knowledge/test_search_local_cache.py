@@ -80,7 +80,8 @@ async def test_a_held_page_is_answered_without_redis_and_is_the_computed_answer_
     await create_article(a.stub, cast.agent, title=f"{word} um", body=f"Texto <b>{word}</b> & 'mais'.", publish=True)
     await create_article(a.stub, cast.agent, title=f"{word} dois", body=f"Plain {word}.", tags=("x",), publish=True)
     request = knowledge_service_pb2.SearchArticlesRequest(query=word)
-    computed = await a.raw(request)  # a miss: PostgreSQL, then Redis
+    await a.raw(request)  # a miss: PostgreSQL, not stored (asked once so far)
+    computed = await a.raw(request)  # asked again: PostgreSQL, then Redis
     from_redis = await a.raw(request)  # a Redis hit, now held in memory
 
     before = await _mgets(redis_client)

@@ -155,8 +155,8 @@ def test_a_call_line_is_the_record_json_formatter_would_write_field_by_field(
     logger.propagate = False
     logger.setLevel(logging.INFO)
     line = CallLine(logger, logging.INFO, "/helpdesk.v1.AuthService/GetCurrentUser", "OK")
-    line.emit(duration_ms=1.37, request_id=request_id, user_id=user_id, peer=peer, client_ip="10.0.0.7")
-    line.emit(duration_ms=12.0, request_id=request_id, user_id=user_id, peer=peer, client_ip="10.0.0.7")
+    line.emit(hundredths=137, request_id=request_id, user_id=user_id, peer=peer, client_ip="10.0.0.7")
+    line.emit(hundredths=1200, request_id=request_id, user_id=user_id, peer=peer, client_ip="10.0.0.7")
 
     formatter = JsonFormatter()
     for record in kept.records:
