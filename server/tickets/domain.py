@@ -43,7 +43,7 @@ from storage.db import Database, ReadConnection
 from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
 from storage.repositories import TicketRepository
-from storage.repositories.ticket_listing import SortKey, TicketFilter
+from storage.repositories.ticket_listing import SortKey, TicketFilter, read_stamp_rows
 from storage.repositories.ticket_records import NewEvent, TicketRecord, TicketStamp, TicketView
 from storage.repositories.tickets import NOW, NewTicket
 from storage.repositories.users import read_user
@@ -123,19 +123,19 @@ async def check_assignee(uow: UnitOfWork, *, user_id: uuid.UUID, field: str) -> 
         raise FailedPrecondition("the assignee is deactivated", reason="ASSIGNEE_INACTIVE")
 
 
-_Listed = TypeVar("_Listed", TicketView, TicketStamp)
+_Listed = TypeVar("_Listed", TicketView, Sequence[Any])
 
 
 async def _read_page_views(
-    tickets: TicketRepository, spec: TicketFilter, after: Sequence[Any] | None, limit: int
+    connection: ReadConnection, spec: TicketFilter, after: Sequence[Any] | None, limit: int
 ) -> list[TicketView]:
-    return await tickets.list_page(spec=spec, after=after, limit=limit)
+    return await TicketRepository(connection).list_page(spec=spec, after=after, limit=limit)
 
 
-async def _read_page_stamps(
-    tickets: TicketRepository, spec: TicketFilter, after: Sequence[Any] | None, limit: int
-) -> list[TicketStamp]:
-    return await tickets.list_stamps(spec=spec, after=after, limit=limit)
+async def _read_page_stamp_rows(
+    connection: ReadConnection, spec: TicketFilter, after: Sequence[Any] | None, limit: int
+) -> list[Sequence[Any]]:
+    return await read_stamp_rows(connection, spec, after=after, limit=limit)
 
 
 class TicketDesk:
@@ -344,7 +344,7 @@ class TicketDesk:
         self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
     ) -> StampPage:
         """`list_ticket_stamps` as read, its token left to make (a page answered as kept needs none)."""
-        read, size, order, filters = await self._read(principal, query, page_size, page_token, _read_page_stamps)
+        read, size, order, filters = await self._read(principal, query, page_size, page_token, _read_page_stamp_rows)
         # What the filters select depends on the caller for customers (their own tickets) and for `me`.
         caller = principal.user_id if not principal.is_staff or query.assignee_id == "me" else None
         return StampPage(read, size, order, filters, (filters, page_token, size, caller))
@@ -360,8 +360,8 @@ class TicketDesk:
         query: ListTicketsQuery,
         page_size: int,
         page_token: str,
-        read: Callable[[TicketRepository, TicketFilter, Sequence[Any] | None, int], Awaitable[list[_Listed]]],
-    ) -> tuple[list[_Listed], str]:
+        read: Callable[[ReadConnection, TicketFilter, Sequence[Any] | None, int], Awaitable[list[TicketView]]],
+    ) -> tuple[list[TicketView], str]:
         tickets, size, order, filters = await self._read(principal, query, page_size, page_token, read)
         if len(tickets) <= size:
             return tickets, ""
@@ -373,7 +373,7 @@ class TicketDesk:
         query: ListTicketsQuery,
         page_size: int,
         page_token: str,
-        read: Callable[[TicketRepository, TicketFilter, Sequence[Any] | None, int], Awaitable[list[_Listed]]],
+        read: Callable[[ReadConnection, TicketFilter, Sequence[Any] | None, int], Awaitable[list[_Listed]]],
     ) -> tuple[list[_Listed], int, Sequence[SortKey], str]:
         """The page's tickets and one more if there are (a next page exists), with the page size, order and filters."""
         size = resolve_page_size(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
@@ -385,7 +385,7 @@ class TicketDesk:
             return [], size, (), filters
         after = decode_position(page_token, spec.order, filters)
         async with self._database.read_connection() as connection:
-            tickets = await read(TicketRepository(connection), spec, after, size + 1)
+            tickets = await read(connection, spec, after, size + 1)
         return tickets, size, spec.order, filters
 
     async def count_tickets(self, *, principal: Principal, query: ListTicketsQuery) -> int:

@@ -95,6 +95,8 @@ def _key_getter(record: type[TicketView | TicketStamp], names: Sequence[str]) ->
 _CUSTOMER_KEY = _key_getter(TicketView, CUSTOMER_KEY_FIELDS)
 _STAFF_KEY = _key_getter(TicketView, STAFF_KEY_FIELDS)
 _CUSTOMER_STAMP_KEY = _key_getter(TicketStamp, CUSTOMER_KEY_FIELDS)
+# Stamps may come as the driver's rows (`list_page`): their id by position.
+_STAMP_ID = TicketStamp._fields.index("id")
 _STAFF_STAMP_KEY = _key_getter(TicketStamp, STAFF_KEY_FIELDS)
 
 # Whole list pages kept (`EncodedTickets.list_page`): the pages agents keep open at once (queue
@@ -160,7 +162,7 @@ class EncodedTickets:
         self._misses = misses
         # Whole list pages (`list_page`): by page key, the stamps read and the encoded reply, the
         # oldest first; bounded in count and in bytes (a quarter of the entries' bound).
-        self._pages: dict[Hashable, tuple[Sequence[TicketStamp], bytes]] = {}
+        self._pages: dict[Hashable, tuple[Sequence[Sequence[Any]], bytes]] = {}
         self._pages_bytes = 0
         self._max_pages_bytes = max_bytes // 4
         self._page_hits = page_hits
@@ -205,7 +207,7 @@ class EncodedTickets:
     async def list_page(
         self,
         key: Hashable,
-        read: Sequence[TicketStamp],
+        read: Sequence[Sequence[Any]],
         *,
         size: int,
         staff: bool,
@@ -214,9 +216,10 @@ class EncodedTickets:
     ) -> bytes:
         """A ListTicketsResponse's tickets and `next_page_token`, encoded, of a page read as stamps.
 
-        `read` is the page's stamps as read, up to `size` + 1 of them (one more than the page tells
-        that there is a next page; `next_page_token` makes its token); `views` reads the tickets not
-        kept (`page_of_stamps`). The caller must not change `read` afterwards: it may be kept.
+        `read` is the page's stamps as read (rows of `TicketStamp`'s columns), up to `size` + 1 of
+        them (one more than the page tells that there is a next page; `next_page_token` makes its
+        token); `views` reads the tickets not kept (`page_of_stamps`). The caller must not change
+        `read` afterwards: it may be kept.
 
         The reply of a page is kept whole under `key`, with the stamps it was made from, and given
         again only to a call that read equal stamps (a comparison, no hashing): the stamps hold
@@ -240,7 +243,7 @@ class EncodedTickets:
             self._keep_page(page_key, read, reply)
         return reply
 
-    def _keep_page(self, page_key: Hashable, read: Sequence[TicketStamp], reply: bytes) -> None:
+    def _keep_page(self, page_key: Hashable, read: Sequence[Sequence[Any]], reply: bytes) -> None:
         pages = self._pages
         if len(reply) > self._max_pages_bytes // 8:
             # A few huge pages would push out every other.
@@ -269,7 +272,7 @@ class EncodedTickets:
 
     async def _stamp_parts(
         self,
-        stamps: Sequence[TicketStamp],
+        stamps: Sequence[Sequence[Any]],
         staff: bool,
         read: Callable[[list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, TicketView]]],
     ) -> tuple[list[bytes], bool]:
@@ -285,10 +288,10 @@ class EncodedTickets:
                 missing.append(len(parts))
             parts.append(framed)
         if missing:
-            views = await read([stamps[index].id for index in missing])
+            views = await read([stamps[index][_STAMP_ID] for index in missing])
             view_key = _STAFF_KEY if staff else _CUSTOMER_KEY
             for index in missing:
-                view = views.get(stamps[index].id)
+                view = views.get(stamps[index][_STAMP_ID])
                 if view is not None:
                     parts[index] = self._built((staff, view_key(view)), view, staff)
         self._count(len(parts) - len(missing), len(missing))

@@ -188,13 +188,14 @@ def encode_position(
 class StampPage(NamedTuple):
     """A ListTickets page read as stamps, for `EncodedTickets.list_page`; its next-page token made on demand.
 
-    `read` holds up to `size` + 1 stamps: one more than the page tells that a next page exists.
+    `read` holds up to `size` + 1 rows: one more than the page tells that a next page exists.
     `key` names the page among those kept encoded: the digest of the filters (the order among
     them), the page token and size, and the caller when what the filters select depends on who
     asks (a customer's own tickets, `assignee_id=me`), so that such pages do not displace each other.
     """
 
-    read: list[TicketStamp]
+    # As the driver gave them: `TicketStamp`'s columns by position, made records only when needed.
+    read: list[Sequence[Any]]
     size: int
     order: Sequence[SortKey]
     filters: str
@@ -203,13 +204,13 @@ class StampPage(NamedTuple):
     @property
     def stamps(self) -> list[TicketStamp]:
         """The page's stamps."""
-        return self.read[: self.size]
+        return [TicketStamp._make(row) for row in self.read[: self.size]]
 
     def next_page_token(self) -> str:
         """The token of the page after this one ("" on the last page)."""
         if len(self.read) <= self.size:
             return ""
-        return encode_position(self.read[self.size - 1], self.order, self.filters)
+        return encode_position(TicketStamp._make(self.read[self.size - 1]), self.order, self.filters)
 
 
 def decode_position(token: str, order: Sequence[SortKey], filters: Mapping[str, object] | str) -> list[Any] | None:

@@ -4,8 +4,9 @@
  * this is its work, done in one pass over the body instead of a few dozen Python-level string
  * operations per result, which made a page's ten snippets about half of what an uncached search
  * cost the server. The body is folded into bytes that line up with it character for character
- * (a Latin-1 table; anything outside Latin-1 folds to "?"), the prefixes are found with memmem,
- * and the snippet is written escaped, its matches marked, straight into its buffer.
+ * (a Latin-1 table; anything outside Latin-1 folds to "?"), as far as the searches read it, the
+ * prefixes are found with memmem, and the snippet is written escaped, its matches marked,
+ * straight into its buffer.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -22,36 +23,110 @@ is_word(unsigned char byte)
            (byte >= 0xDF && byte != 0xF7);
 }
 
-/* bytes.find(needle, start, stop) over the folded body of `size` bytes. */
-static Py_ssize_t
-find(const unsigned char *folded, Py_ssize_t size, const char *needle, Py_ssize_t length, Py_ssize_t start,
-     Py_ssize_t stop)
+/* The body folded as far as it has been read: a snippet reads its first few hundred characters,
+   and folding all of a body of thousands was most of a snippet's work. */
+typedef struct {
+    unsigned char *bytes;
+    Py_ssize_t size; /* the body's length: what `bytes` holds once folded to the end */
+    Py_ssize_t done; /* bytes[:done] are folded */
+    int kind;
+    const void *data;
+    const unsigned char *table;
+} Folded;
+
+/* How much more is folded at a time, past what a search needs. */
+#define FOLD_CHUNK 256
+
+static void
+fold_to(Folded *folded, Py_ssize_t upto)
 {
-    if (stop > size) {
-        stop = size;
+    if (upto > folded->size) {
+        upto = folded->size;
     }
-    if (start < 0 || start > size || stop - start < length) {
-        return -1;
+    if (upto <= folded->done) {
+        return;
     }
-    const unsigned char *at = memmem(folded + start, (size_t)(stop - start), needle, (size_t)length);
-    return at == NULL ? -1 : at - folded;
+    /* Local, unaliased pointers: written through `folded->bytes`, every byte stored would make the
+       compiler read the struct's fields again. */
+    unsigned char *restrict out = folded->bytes;
+    const unsigned char *restrict table = folded->table;
+    if (folded->kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *restrict chars = folded->data;
+        for (Py_ssize_t i = folded->done; i < upto; i++) {
+            out[i] = table[chars[i]];
+        }
+    }
+    else {
+        int kind = folded->kind;
+        const void *data = folded->data;
+        for (Py_ssize_t i = folded->done; i < upto; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            out[i] = c < 256 ? table[c] : '?';
+        }
+    }
+    folded->done = upto;
 }
 
-/* A prefix and where it next starts a word: searches only ever move forward, so each prefix's
-   occurrences are looked for once over the whole body. */
+/* The folded byte at `at` (< size). */
+static unsigned char
+folded_at(Folded *folded, Py_ssize_t at)
+{
+    if (at >= folded->done) {
+        fold_to(folded, at + FOLD_CHUNK);
+    }
+    return folded->bytes[at];
+}
+
+/* bytes.find(needle, start, stop) over the folded body, folding it a chunk at a time as the search goes. */
+static Py_ssize_t
+find(Folded *folded, const char *needle, Py_ssize_t length, Py_ssize_t start, Py_ssize_t stop)
+{
+    if (stop > folded->size) {
+        stop = folded->size;
+    }
+    if (start < 0 || start > folded->size || stop - start < length) {
+        return -1;
+    }
+    Py_ssize_t from = start;
+    for (;;) {
+        Py_ssize_t to = stop;
+        if (folded->done < stop) {
+            to = (folded->done > from + length ? folded->done : from + length) + FOLD_CHUNK;
+            if (to > stop) {
+                to = stop;
+            }
+            fold_to(folded, to);
+        }
+        const unsigned char *at = memmem(folded->bytes + from, (size_t)(to - from), needle, (size_t)length);
+        if (at != NULL) {
+            return at - folded->bytes;
+        }
+        if (to >= stop) {
+            return -1;
+        }
+        /* An occurrence across the chunk's end starts in its last length - 1 bytes. */
+        from = to - length + 1;
+    }
+}
+
+/* A prefix and what is known of where it starts words: searches only ever move forward, and each
+   ends where an earlier word start of another prefix makes going on useless, so a prefix's
+   occurrences are looked for once, and only as far as the snippet reads. */
 typedef struct {
     const char *bytes;
     Py_ssize_t length;
-    Py_ssize_t next; /* the first position at or after the last search's start; -1 once there is none */
+    /* Where it first starts a word at or after the last search's start; -1: nowhere that ends by `limit`. */
+    Py_ssize_t next;
+    Py_ssize_t limit;
 } Prefix;
 
-/* The first position at or after `start` where the prefix starts a word (-1 if none). */
+/* The first position in [start, stop - length] where the prefix starts a word (-1 if none). */
 static Py_ssize_t
-find_word_start(const unsigned char *folded, Py_ssize_t size, const Prefix *prefix, Py_ssize_t start)
+find_word_start(Folded *folded, const Prefix *prefix, Py_ssize_t start, Py_ssize_t stop)
 {
-    Py_ssize_t at = find(folded, size, prefix->bytes, prefix->length, start, size);
-    while (at > 0 && is_word(folded[at - 1])) {
-        at = find(folded, size, prefix->bytes, prefix->length, at + 1, size);
+    Py_ssize_t at = find(folded, prefix->bytes, prefix->length, start, stop);
+    while (at > 0 && is_word(folded->bytes[at - 1])) {
+        at = find(folded, prefix->bytes, prefix->length, at + 1, stop);
     }
     return at;
 }
@@ -60,14 +135,25 @@ find_word_start(const unsigned char *folded, Py_ssize_t size, const Prefix *pref
    -1 if there is none. A word runs on over word bytes, past `stop` if need be. `start` never
    decreases from one call to the next. */
 static Py_ssize_t
-next_match(const unsigned char *folded, Py_ssize_t size, Prefix *prefixes, Py_ssize_t count, Py_ssize_t start,
-           Py_ssize_t stop, Py_ssize_t *end)
+next_match(Folded *folded, Prefix *prefixes, Py_ssize_t count, Py_ssize_t start, Py_ssize_t stop, Py_ssize_t *end)
 {
     Py_ssize_t best = -1, length = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
         Prefix *prefix = &prefixes[i];
+        /* Only a word start before the best one so far would do: the search need not go further. */
+        Py_ssize_t bound = best == -1 ? stop : best - 1 + prefix->length;
+        if (bound > stop) {
+            bound = stop;
+        }
         if (prefix->next != -1 && prefix->next < start) {
-            prefix->next = find_word_start(folded, size, prefix, start);
+            prefix->next = find_word_start(folded, prefix, start, bound);
+            prefix->limit = bound;
+        }
+        else if (prefix->next == -1 && prefix->limit < bound) {
+            /* Nothing ends by `limit`: an occurrence can only start in its last length - 1 bytes or after. */
+            Py_ssize_t from = prefix->limit - prefix->length + 1;
+            prefix->next = find_word_start(folded, prefix, from > start ? from : start, bound);
+            prefix->limit = bound;
         }
         /* The earliest word start from `start` on; if it does not fit before `stop`, none does. */
         Py_ssize_t at = prefix->next;
@@ -78,7 +164,7 @@ next_match(const unsigned char *folded, Py_ssize_t size, Prefix *prefixes, Py_ss
     }
     if (best != -1) {
         Py_ssize_t last = best + length;
-        while (last < size && is_word(folded[last])) {
+        while (last < folded->size && is_word(folded_at(folded, last))) {
             last++;
         }
         *end = last;
@@ -239,8 +325,7 @@ write_escaped(Writer *writer, int kind, const void *data, Py_ssize_t start, Py_s
 /* One fragment: from `first` to `last`, the matches in it marked, the whitespace at its ends left out.
    The hit at (start, end) is its first match; `last` is whitespace or the end of the body. */
 static int
-write_fragment(Writer *writer, int kind, const void *data, const unsigned char *folded, Py_ssize_t size,
-               Prefix *prefixes, Py_ssize_t count, Py_ssize_t first, Py_ssize_t start, Py_ssize_t end,
+write_fragment(Writer *writer, int kind, const void *data, Folded *folded, Prefix *prefixes, Py_ssize_t count, Py_ssize_t first, Py_ssize_t start, Py_ssize_t end,
                Py_ssize_t last)
 {
     while (first < start && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, first))) {
@@ -255,7 +340,7 @@ write_fragment(Writer *writer, int kind, const void *data, const unsigned char *
             return -1;
         }
         Py_ssize_t next_end = 0;
-        Py_ssize_t next = next_match(folded, size, prefixes, count, end, last, &next_end);
+        Py_ssize_t next = next_match(folded, prefixes, count, end, last, &next_end);
         if (next == -1) {
             break;
         }
@@ -275,25 +360,26 @@ write_fragment(Writer *writer, int kind, const void *data, const unsigned char *
 
 /* The snippet's fragments written into `writer`; how many there are, or -1 on an error. */
 static Py_ssize_t
-write_fragments(Writer *writer, int kind, const void *data, const unsigned char *folded, Py_ssize_t size,
-                Prefix *prefixes, Py_ssize_t count, PyObject *delimiter, Py_ssize_t max_fragments,
+write_fragments(Writer *writer, int kind, const void *data, Folded *folded, Prefix *prefixes, Py_ssize_t count, PyObject *delimiter, Py_ssize_t max_fragments,
                 Py_ssize_t fragment_chars, Py_ssize_t lead_chars)
 {
     Py_ssize_t fragments = 0, covered = 0, end = 0;
-    Py_ssize_t start = count > 0 ? next_match(folded, size, prefixes, count, 0, size, &end) : -1;
+    Py_ssize_t size = folded->size;
+    Py_ssize_t start = count > 0 ? next_match(folded, prefixes, count, 0, size, &end) : -1;
     while (start != -1) {
         /* From the start of the word lead_chars before the match (not before the last fragment's
            end) to the end of the word fragment_chars further on, at least past the match. */
         Py_ssize_t first = 0;
         if (start > lead_chars) {
-            const unsigned char *space = memrchr(folded, ' ', (size_t)(start - lead_chars));
-            first = space == NULL ? 0 : space - folded + 1;
+            /* Folded already: a search went past it. */
+            const unsigned char *space = memrchr(folded->bytes, ' ', (size_t)(start - lead_chars));
+            first = space == NULL ? 0 : space - folded->bytes + 1;
         }
         if (first < covered) {
             first = covered;
         }
         Py_ssize_t from = end > first + fragment_chars ? end : first + fragment_chars;
-        Py_ssize_t last = find(folded, size, " ", 1, from, size);
+        Py_ssize_t last = find(folded, " ", 1, from, size);
         if (last == -1) {
             last = size;
         }
@@ -301,26 +387,25 @@ write_fragments(Writer *writer, int kind, const void *data, const unsigned char 
             write_bytes(writer, PyBytes_AS_STRING(delimiter), PyBytes_GET_SIZE(delimiter)) < 0) {
             return -1;
         }
-        if (write_fragment(writer, kind, data, folded, size, prefixes, count, first, start, end, last) < 0) {
+        if (write_fragment(writer, kind, data, folded, prefixes, count, first, start, end, last) < 0) {
             return -1;
         }
         if (++fragments == max_fragments) {
             break;
         }
         covered = last;
-        start = next_match(folded, size, prefixes, count, last, size, &end);
+        start = next_match(folded, prefixes, count, last, size, &end);
     }
     return fragments;
 }
 
 /* The body's opening: up to the first whitespace from opening_chars on, the whitespace at its ends left out. */
 static int
-write_opening(Writer *writer, int kind, const void *data, const unsigned char *folded, Py_ssize_t size,
-              Py_ssize_t opening_chars)
+write_opening(Writer *writer, int kind, const void *data, Folded *folded, Py_ssize_t opening_chars)
 {
-    Py_ssize_t stop = find(folded, size, " ", 1, opening_chars, size);
+    Py_ssize_t stop = find(folded, " ", 1, opening_chars, folded->size);
     if (stop == -1) {
-        stop = size;
+        stop = folded->size;
     }
     Py_ssize_t start = 0;
     while (start < stop && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, start))) {
@@ -365,25 +450,13 @@ snippet(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t given = PyTuple_GET_SIZE(prefix_tuple);
     PyObject *result = NULL;
     Writer writer = {NULL, 0, 0};
-    unsigned char *folded = PyMem_Malloc((size_t)size + 1);
+    Folded folded = {PyMem_Malloc((size_t)size + 1), size, 0, kind, data, fold};
     Prefix *prefixes = PyMem_Malloc(sizeof(Prefix) * (size_t)(given > 0 ? given : 1));
-    if (folded == NULL || prefixes == NULL) {
+    if (folded.bytes == NULL || prefixes == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    if (kind == PyUnicode_1BYTE_KIND) {
-        const Py_UCS1 *chars = data;
-        for (Py_ssize_t i = 0; i < size; i++) {
-            folded[i] = fold[chars[i]];
-        }
-    }
-    else {
-        for (Py_ssize_t i = 0; i < size; i++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, i);
-            folded[i] = c < 256 ? fold[c] : '?';
-        }
-    }
-    /* Only the prefixes the body holds are looked for again at every match. */
+    /* Each prefix is looked for as the snippet is written: nothing is known of it yet. */
     Py_ssize_t count = 0;
     for (Py_ssize_t i = 0; i < given; i++) {
         PyObject *prefix = PyTuple_GET_ITEM(prefix_tuple, i);
@@ -391,25 +464,21 @@ snippet(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_TypeError, "snippet: each prefix is non-empty bytes");
             goto done;
         }
-        Prefix candidate = {PyBytes_AS_STRING(prefix), PyBytes_GET_SIZE(prefix), 0};
-        candidate.next = find_word_start(folded, size, &candidate, 0);
-        if (candidate.next != -1) {
-            prefixes[count++] = candidate;
-        }
+        prefixes[count++] = (Prefix){PyBytes_AS_STRING(prefix), PyBytes_GET_SIZE(prefix), -1, 0};
     }
     if (reserve(&writer, 1024) < 0) {
         goto done;
     }
-    Py_ssize_t fragments = write_fragments(&writer, kind, data, folded, size, prefixes, count, delimiter,
-                                           max_fragments, fragment_chars, lead_chars);
-    if (fragments < 0 || (fragments == 0 && write_opening(&writer, kind, data, folded, size, opening_chars) < 0)) {
+    Py_ssize_t fragments = write_fragments(&writer, kind, data, &folded, prefixes, count, delimiter, max_fragments,
+                                           fragment_chars, lead_chars);
+    if (fragments < 0 || (fragments == 0 && write_opening(&writer, kind, data, &folded, opening_chars) < 0)) {
         goto done;
     }
     result = PyBytes_FromStringAndSize(writer.bytes, writer.length);
 done:
     PyMem_Free(writer.bytes);
     PyMem_Free(prefixes);
-    PyMem_Free(folded);
+    PyMem_Free(folded.bytes);
     return result;
 }
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -24,14 +24,23 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
+    null,
     or_,
     select,
     text,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from storage.db import ReadConnection, StatementRunner
 from storage.models import Ticket
-from storage.repositories.ticket_records import AnySelect, search_query, select_ticket_stamps, select_ticket_views
+from storage.repositories.ticket_records import (
+    AnySelect,
+    TicketStamp,
+    search_query,
+    select_ticket_stamps,
+    select_ticket_views,
+)
 
 # Sort keys a caller may name, mapped to their columns.
 SORT_COLUMNS: dict[str, Any] = {
@@ -171,12 +180,36 @@ def _statement(shape: _Shape, limit: int, stamps: bool) -> AnySelect:
     # as cheap as a custom one and is kept.
     keys = full_order(shape.order)
     sorted_by_due_time = any(key.name == "due_time" for key in shape.order)
-    select_rows = select_ticket_stamps if stamps else select_ticket_views
-    statement = select_rows(due_time=sorted_by_due_time).where(*_conditions(shape))
+    if stamps:
+        statement = _stamps_sorted_by(frozenset(key.name for key in shape.order)).where(*_conditions(shape))
+    else:
+        statement = select_ticket_views(due_time=sorted_by_due_time).where(*_conditions(shape))
     if shape.after:
         statement = statement.where(_after(keys))
     order = [column.desc() if descending else column.asc() for column, descending in keys]
     return statement.order_by(*order).limit(literal_column(str(int(limit)), Integer))
+
+
+# A stamp's sort keys. Only those the order names are read (the others are NULL): a page's token
+# names only them, and the rest is what an entry's key and the version already account for. Each
+# timestamp PostgreSQL turns into microseconds is numeric arithmetic on every row.
+_STAMP_SORT_KEYS = frozenset(SORT_COLUMNS) - {"due_time"}
+
+
+@functools.lru_cache(maxsize=64)
+def _stamps_sorted_by(names: frozenset[str]) -> AnySelect:
+    # `select_ticket_stamps` leaves the due time out itself unless sorted by it.
+    statement = select_ticket_stamps(due_time="due_time" in names)
+    columns = [
+        sql_cast(null(), column.type).label(column.key)
+        if column.key in _STAMP_SORT_KEYS and column.key not in names
+        else column
+        for column in statement.selected_columns
+    ]
+    unsorted = statement.with_only_columns(*columns)
+    if tuple(unsorted.selected_columns.keys()) != TicketStamp._fields:
+        raise AssertionError("stamp columns out of order")
+    return unsorted
 
 
 @functools.lru_cache(maxsize=128)
@@ -200,6 +233,18 @@ def build_list_statement(
     """
     shape, parameters = _shape_of(spec, after=after)
     return _statement(shape, limit, stamps), parameters
+
+
+async def read_stamp_rows(
+    connection: ReadConnection, spec: TicketFilter, *, after: Sequence[Any] | None, limit: int
+) -> list[Sequence[Any]]:
+    """`TicketRepository.list_page` reading only each ticket's stamp: the driver's rows, `TicketStamp`'s columns.
+
+    A list page whose reply is kept (server.tickets.encoded) is compared row for row and never
+    needs its stamps as records: making 51 of them costs a tenth of the call.
+    """
+    statement, parameters = build_list_statement(spec, after=after, limit=limit, stamps=True)
+    return cast("list[Sequence[Any]]", await StatementRunner(connection).all(statement, parameters))
 
 
 def _shape_of(spec: TicketFilter, *, after: Sequence[Any] | None) -> tuple[_Shape, dict[str, Any]]:

@@ -29,7 +29,6 @@ from storage.repositories.ticket_records import (
     MessageRecord,
     NewEvent,
     TicketRecord,
-    TicketStamp,
     TicketView,
     search_document,
     select_events,
@@ -268,11 +267,6 @@ class TicketRepository:
         """Up to `limit` tickets matching `spec` in its order, strictly after the keyset position `after`."""
         statement, parameters = build_list_statement(spec, after=after, limit=limit)
         return [TicketView._make(row) for row in await self._rows.all(statement, parameters)]
-
-    async def list_stamps(self, *, spec: TicketFilter, after: Sequence[Any] | None, limit: int) -> list[TicketStamp]:
-        """`list_page` reading only each ticket's `TicketStamp`."""
-        statement, parameters = build_list_statement(spec, after=after, limit=limit, stamps=True)
-        return [TicketStamp._make(row) for row in await self._rows.all(statement, parameters)]
 
     async def count(self, *, spec: TicketFilter) -> int:
         """How many tickets match `spec` in all."""

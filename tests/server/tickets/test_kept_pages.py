@@ -178,7 +178,7 @@ async def test_a_page_made_with_tickets_read_after_its_stamps_is_not_kept(
         return [t.customer_display_name for t in ticket_service_pb2.ListTicketsResponse.FromString(raw).tickets]
 
     before = await page()
-    assert [stamp.customer_display_name for stamp in before.read] == ["Ana"]
+    assert [stamp.customer_display_name for stamp in before.stamps] == ["Ana"]
     assert await reply(before, renamed_then_read) == ["Bia"]  # newer than its stamp: allowed
     await _rename(user_stub, customer, "Ana", admin)
     again = await page()
