@@ -49,13 +49,20 @@ async def test_a_hung_and_a_failing_job_do_not_keep_the_server_from_stopping(
         raise RuntimeError("the sweep could not stop")
 
     # The breach job's stop hangs (as a task swallowing its cancellation would); the sweep's fails.
+    # The jobs themselves are stopped for real once the server has stopped, so that they do not run
+    # on in this test session's event loop against the module's database after it is dropped.
+    stop_breaches, stop_sweep = app.sla.breaches.stop, app.assignment.stop
     monkeypatch.setattr(app.sla.breaches, "stop", hangs)
     monkeypatch.setattr(app.assignment, "stop", fails)
 
     caplog.set_level(logging.INFO, logger="server.app")
     started = time.monotonic()
-    await asyncio.wait_for(app.stop(grace=0.5), timeout=30)
-    took = time.monotonic() - started
+    try:
+        await asyncio.wait_for(app.stop(grace=0.5), timeout=30)
+        took = time.monotonic() - started
+    finally:
+        await stop_breaches()
+        await stop_sweep()
 
     # Bounded: the grace period, grpc's confirmation and one step timeout, with room for a loaded machine.
     assert took < 15, took
