@@ -44,7 +44,7 @@ from storage.etags import etag_matches
 from storage.pagination import decode_page_token, resolve_page_size
 from storage.repositories import TicketRepository
 from storage.repositories.ticket_listing import SortKey, TicketFilter, read_stamp_rows
-from storage.repositories.ticket_records import NewEvent, TicketRecord, TicketStamp, TicketView
+from storage.repositories.ticket_records import NewEvent, TicketRecord, TicketView
 from storage.repositories.tickets import NOW, NewTicket
 from storage.repositories.users import read_user
 from storage.unit_of_work import UnitOfWork
@@ -333,17 +333,10 @@ class TicketDesk:
         """A page of tickets in the requested order and the next page's token ("" on the last page)."""
         return await self._page(principal, query, page_size, page_token, _read_page_views)
 
-    async def list_ticket_stamps(
-        self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
-    ) -> tuple[list[TicketStamp], str]:
-        """`list_tickets` reading only each ticket's stamp (whose message is kept already, mostly)."""
-        page = await self.list_stamp_page(principal=principal, query=query, page_size=page_size, page_token=page_token)
-        return page.stamps, page.next_page_token()
-
     async def list_stamp_page(
         self, *, principal: Principal, query: ListTicketsQuery, page_size: int, page_token: str
     ) -> StampPage:
-        """`list_ticket_stamps` as read, its token left to make (a page answered as kept needs none)."""
+        """`list_tickets` reading only each ticket's stamp, its token made on demand (a kept page needs none)."""
         read, size, order, filters = await self._read(principal, query, page_size, page_token, _read_page_stamp_rows)
         # What the filters select depends on the caller for customers (their own tickets) and for `me`.
         caller = principal.user_id if not principal.is_staff or query.assignee_id == "me" else None

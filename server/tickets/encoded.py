@@ -218,7 +218,7 @@ class EncodedTickets:
 
         `read` is the page's stamps as read (rows of `TicketStamp`'s columns), up to `size` + 1 of
         them (one more than the page tells that there is a next page; `next_page_token` makes its
-        token); `views` reads the tickets not kept (`page_of_stamps`). The caller must not change
+        token); `views` reads the tickets not kept (`_stamp_parts`). The caller must not change
         `read` afterwards: it may be kept.
 
         The reply of a page is kept whole under `key`, with the stamps it was made from, and given
@@ -256,27 +256,18 @@ class EncodedTickets:
         pages[page_key] = (read, reply)
         self._pages_bytes += len(reply)
 
-    async def page_of_stamps(
-        self,
-        stamps: Sequence[TicketStamp],
-        *,
-        staff: bool,
-        read: Callable[[list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, TicketView]]],
-    ) -> list[bytes]:
-        """`page` of a page read as stamps: the tickets not kept are read whole with `read` (their ids).
-
-        That second read is later than the stamps': a ticket changed in between shows as it is
-        then (never older than the page), and one deleted in between is left out of the page.
-        """
-        return (await self._stamp_parts(stamps, staff, read))[0]
-
     async def _stamp_parts(
         self,
         stamps: Sequence[Sequence[Any]],
         staff: bool,
         read: Callable[[list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, TicketView]]],
     ) -> tuple[list[bytes], bool]:
-        """`page_of_stamps`, and whether every ticket was kept already (none read)."""
+        """The encoded tickets of a page read as stamps, and whether every one was kept already (none read).
+
+        The tickets not kept are read whole with `read` (their ids). That second read is later than
+        the stamps': a ticket changed in between shows as it is then (never older than the page),
+        and one deleted in between is left out of the page.
+        """
         key_of = _STAFF_STAMP_KEY if staff else _CUSTOMER_STAMP_KEY
         young = self._young.get
         parts: list[bytes | None] = []

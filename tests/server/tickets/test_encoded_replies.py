@@ -329,7 +329,8 @@ async def test_tickets_changed_or_deleted_between_the_page_and_its_whole_rows_sh
     principal = _principal(cast.agent_a, Role.AGENT)
     query = ListTicketsQuery(category=category, order_by="create_time")
     encoded = EncodedTickets(max_entries=100, max_bytes=1 << 20)
-    stamps, _ = await desk.list_ticket_stamps(principal=principal, query=query, page_size=10, page_token="")
+    read = await desk.list_stamp_page(principal=principal, query=query, page_size=10, page_token="")
+    stamps = read.stamps
     assert [str(stamp.id) for stamp in stamps] == [changed.id, deleted.id, kept.id]
     # Only the last one's message is kept when the page is assembled.
     (kept_view,) = (await desk.ticket_views(ticket_ids=[stamps[2].id])).values()
@@ -339,17 +340,19 @@ async def test_tickets_changed_or_deleted_between_the_page_and_its_whole_rows_sh
     await ticket_stub.DeleteTicket(ticket_service_pb2.DeleteTicketRequest(id=deleted.id), metadata=cast.admin.metadata)
     asked: list[list[uuid.UUID]] = []
 
-    async def read(ids: list[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
+    async def views(ids: list[uuid.UUID]) -> dict[uuid.UUID, TicketView]:
         asked.append(ids)
         return await desk.ticket_views(ticket_ids=ids)
 
-    page = await encoded.page_of_stamps(stamps, staff=True, read=read)
+    page = await encoded.list_page(
+        read.key, read.read, size=read.size, staff=True, next_page_token=read.next_page_token, views=views
+    )
     assert asked == [[stamps[0].id, stamps[1].id]]
     now = await ticket_stub.GetTicket(
         ticket_service_pb2.GetTicketRequest(id=changed.id), metadata=cast.agent_a.metadata
     )
     assert now.status == ticket_pb2.TICKET_STATUS_IN_PROGRESS
-    listed = ticket_service_pb2.ListTicketsResponse.FromString(b"".join(page)).tickets
+    listed = ticket_service_pb2.ListTicketsResponse.FromString(page).tickets
     assert [ticket.SerializeToString() for ticket in listed] == [
         now.SerializeToString(),
         view_to_proto(kept_view, staff=True).SerializeToString(),
